@@ -1,0 +1,7 @@
+#!/usr/bin/env node
+import { runSignals } from '../dist/cli/main.js';
+
+const code = await runSignals(process.argv.slice(2));
+process.exitCode = code;
+// A handle left open by a dependency must not keep a cron job alive after its work is done.
+setTimeout(() => process.exit(code), 2000).unref();

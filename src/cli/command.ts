@@ -1,0 +1,72 @@
+import { z } from 'zod';
+import type { RunContext } from './context.js';
+import type { ExitCode } from './errors.js';
+
+/** Options every command takes. Command schemas extend this shape. */
+export const globalOptionsShape = {
+  json: z.boolean().default(false),
+  config: z.string().optional(),
+  dataDir: z.string().optional(),
+  quiet: z.boolean().default(false),
+  verbose: z.boolean().default(false),
+};
+export const globalOptionsSchema = z.object(globalOptionsShape);
+export type GlobalOptions = z.infer<typeof globalOptionsSchema>;
+
+export interface CommandFlag {
+  /** Commander flag syntax, e.g. '--limit <n>' or '--dry-run'. */
+  flags: string;
+  description: string;
+  /** Shown in help; the zod schema applies the real default. */
+  defaultDescription?: string;
+  choices?: readonly string[];
+}
+
+export interface CommandArg {
+  name: string;
+  description: string;
+  required?: boolean;
+  variadic?: boolean;
+}
+
+export interface HumanStyle {
+  mode: 'table' | 'tsv';
+  colour: boolean;
+}
+
+export interface Renderer<R, O> {
+  /** The body of the one JSON document (the `schema` field is added from jsonSchemaId). */
+  json(result: R, opts: O): object;
+  /** Table on a terminal, tab-separated rows when piped. May stream large outputs as chunks. */
+  human(result: R, opts: O, style: HumanStyle): string | Iterable<string>;
+}
+
+export interface CommandDefinition<S extends z.ZodType<GlobalOptions>, R> {
+  /** Words after the program name, e.g. ['table', 'scan']. */
+  path: readonly string[];
+  summary: string;
+  description?: string;
+  examples: readonly string[];
+  args?: readonly CommandArg[];
+  flags?: readonly CommandFlag[];
+  /** Validates the merged bag of flags (camelCase), positional args (by name) and global options. */
+  schema: S;
+  /** Flags that set config keys: option name → dotted config key (flags > env > file > defaults). */
+  configFlags?: Readonly<Record<string, string>>;
+  /** Schema id of the --json document, e.g. 'futures.table.info/v1'. */
+  jsonSchemaId: string;
+  run(opts: z.infer<S>, ctx: RunContext): Promise<R>;
+  render: Renderer<R, z.infer<S>>;
+  /** Exit code for a successful run whose result still means something to the caller (default 0). */
+  exitCode?(result: R, opts: z.infer<S>): ExitCode;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: the registry holds definitions of every option and result type
+export type AnyCommand = CommandDefinition<any, any>;
+
+/** Identity function that exists for type inference of options and result. */
+export function defineCommand<S extends z.ZodType<GlobalOptions>, R>(
+  definition: CommandDefinition<S, R>,
+): CommandDefinition<S, R> {
+  return definition;
+}

@@ -1,0 +1,187 @@
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError, Option } from 'commander';
+import type { z } from 'zod';
+import { loadConfig } from '../config/load.js';
+import type { AnyCommand, GlobalOptions } from './command.js';
+import { type Ctx, createLogger, type RunContext } from './context.js';
+import { describeError, EXIT_CODE_TABLE, ExitCode, isUserError, UsageError } from './errors.js';
+import { jsonDocument, outputMode, useColour } from './output.js';
+
+export interface ProgramSpec {
+  name: 'futures' | 'signals';
+  description: string;
+  commands: readonly AnyCommand[];
+}
+
+const EXIT_CODES_HELP = `\nExit codes:\n${EXIT_CODE_TABLE.map(({ code, meaning }) => `  ${String(code).padStart(2)}  ${meaning}`).join('\n')}\n`;
+
+/** Builds the commander tree; each leaf validates with zod, runs, renders and reports its exit code. */
+export function createProgram(spec: ProgramSpec, ctx: Ctx, report: (code: number) => void): Command {
+  const program = new Command(spec.name)
+    .description(spec.description)
+    .version(PACKAGE_VERSION)
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText('afterAll', EXIT_CODES_HELP)
+    .configureOutput({
+      writeOut: (s) => ctx.stdout.write(s),
+      writeErr: (s) => ctx.stderr.write(s),
+    })
+    .exitOverride();
+
+  for (const def of spec.commands) {
+    let parent = program;
+    for (const word of def.path.slice(0, -1)) {
+      const existing = parent.commands.find((c) => c.name() === word);
+      parent =
+        existing ??
+        parent
+          .command(word)
+          .description(`${word} commands`)
+          .configureOutput({ writeOut: (s) => ctx.stdout.write(s), writeErr: (s) => ctx.stderr.write(s) })
+          .exitOverride();
+    }
+    const leaf = parent
+      .command(def.path[def.path.length - 1] as string)
+      .summary(def.summary)
+      .description(def.description ?? def.summary)
+      .configureOutput({ writeOut: (s) => ctx.stdout.write(s), writeErr: (s) => ctx.stderr.write(s) })
+      .exitOverride();
+    for (const arg of def.args ?? []) {
+      const name = `${arg.name}${arg.variadic ? '...' : ''}`;
+      leaf.argument(arg.required ? `<${name}>` : `[${name}]`, arg.description);
+    }
+    for (const flag of def.flags ?? []) {
+      const option = new Option(flag.flags, flag.description);
+      if (flag.choices) option.choices(flag.choices);
+      if (flag.defaultDescription) option.default(undefined, flag.defaultDescription);
+      leaf.addOption(option);
+    }
+    leaf
+      .option('--json', 'print exactly one JSON document on stdout')
+      .option('--config <file>', 'config file (JSON); default ./futures.config.json, or $FUTURES_CONFIG')
+      .option('--data-dir <dir>', 'data directory (default ./data, or $FUTURES_DATA_DIR)')
+      .option('-q, --quiet', 'only errors on stderr')
+      .option('-v, --verbose', 'debug messages on stderr')
+      .addHelpText('after', `\nExamples:\n${def.examples.map((e) => `  $ ${e}`).join('\n')}\n`)
+      .action(async (...actionArgs: unknown[]) => {
+        const command = actionArgs[actionArgs.length - 1] as Command;
+        const bag: Record<string, unknown> = { ...command.opts() };
+        (def.args ?? []).forEach((arg, i) => {
+          bag[arg.name] = actionArgs[i];
+        });
+        report(await runCommand(def, bag, ctx));
+      });
+  }
+  return program;
+}
+
+function flagName(key: string): string {
+  return `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+}
+
+/** Formats zod issues as "--flag: message" lines (knip's location/expected style). */
+export function usageErrorFromZod(def: AnyCommand, error: z.ZodError): UsageError {
+  const argNames = new Set((def.args ?? []).map((a) => a.name));
+  const lines = error.issues.map((issue) => {
+    const key = String(issue.path[0] ?? '');
+    const where = key === '' ? 'options' : argNames.has(key) ? `<${key}>` : flagName(key);
+    return `  ${where}: ${issue.message}`;
+  });
+  return new UsageError(`Invalid arguments for '${def.path.join(' ')}':\n${lines.join('\n')}`, {
+    hint: `Run '${def.path.join(' ')} --help' for usage.`,
+  });
+}
+
+async function runCommand(def: AnyCommand, bag: Record<string, unknown>, ctx: Ctx): Promise<number> {
+  const json = bag.json === true;
+  try {
+    const parsed = def.schema.safeParse(bag);
+    if (!parsed.success) throw usageErrorFromZod(def, parsed.error);
+    const opts = parsed.data as GlobalOptions & Record<string, unknown>;
+    const flags: Record<string, unknown> = { dataDir: opts.dataDir };
+    for (const [option, key] of Object.entries(def.configFlags ?? {})) flags[key] = opts[option];
+    const { config, file } = loadConfig({ cwd: ctx.cwd, env: ctx.env, configPath: opts.config, flags });
+    const interactive = ctx.stderr.isTTY === true && !json && !ctx.env.CI;
+    const runCtx: RunContext = {
+      ...ctx,
+      config,
+      configFile: file,
+      log: createLogger(ctx.stderr, opts.quiet ? 'quiet' : opts.verbose ? 'debug' : 'info'),
+      isInteractive: interactive,
+    };
+    const result = await def.run(opts, runCtx);
+    const mode = outputMode(json, ctx.stdout);
+    if (mode === 'json') {
+      ctx.stdout.write(jsonDocument(def.jsonSchemaId, def.render.json(result, opts)));
+    } else {
+      const out = def.render.human(result, opts, { mode, colour: useColour(ctx.stdout, ctx.env) });
+      if (typeof out === 'string') ctx.stdout.write(out);
+      else for (const chunk of out) ctx.stdout.write(chunk);
+    }
+    return def.exitCode ? def.exitCode(result, opts) : ExitCode.ok;
+  } catch (error) {
+    return reportError(error, json, ctx);
+  }
+}
+
+export function reportError(error: unknown, json: boolean, ctx: Pick<Ctx, 'stdout' | 'stderr'>): number {
+  if (isUserError(error)) {
+    ctx.stderr.write(`error: ${describeError(error)}\n`);
+    if (json) {
+      ctx.stdout.write(
+        jsonDocument('error/v1', {
+          error: {
+            code: error.code,
+            message: error.message,
+            hint: error.hint ?? null,
+            exitCode: error.exitCode,
+          },
+        }),
+      );
+    }
+    return error.exitCode;
+  }
+  const stack = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  ctx.stderr.write(`internal error (a bug, please report it):\n${stack}\n`);
+  if (json) {
+    ctx.stdout.write(
+      jsonDocument('error/v1', {
+        error: {
+          code: 'internal',
+          message: error instanceof Error ? error.message : String(error),
+          exitCode: ExitCode.internal,
+        },
+      }),
+    );
+  }
+  return ExitCode.internal;
+}
+
+/** Parses argv and runs the selected command; resolves to the exit code (never exits). */
+export async function runProgram(spec: ProgramSpec, argv: readonly string[], ctx: Ctx): Promise<number> {
+  let code: number = ExitCode.ok;
+  const program = createProgram(spec, ctx, (c) => {
+    code = c;
+  });
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (
+        error.code === 'commander.helpDisplayed' ||
+        error.code === 'commander.version' ||
+        error.code === 'commander.help'
+      ) {
+        return ExitCode.ok;
+      }
+      // An unknown or missing sub-command prints help and is a usage error.
+      return ExitCode.usage;
+    }
+    return reportError(error, argv.includes('--json'), ctx);
+  }
+  return code;
+}
+
+const PACKAGE_VERSION = (
+  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;

@@ -1,0 +1,4 @@
+import type { AnyCommand } from '../../cli/command.js';
+
+/** Every `signals` command; src/cli/program.ts builds the commander tree from this list. */
+export const signalsCommands: readonly AnyCommand[] = [];

@@ -1,0 +1,136 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { z } from 'zod';
+import { ConfigError } from '../cli/errors.js';
+import { type Config, configSchema } from './schema.js';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** Environment variables that set config keys (documented in README). */
+export const ENV_KEYS: ReadonlyArray<{ env: string; key: string; parse: 'string' | 'number' | 'clientId' }> =
+  [
+    { env: 'FUTURES_DATA_DIR', key: 'dataDir', parse: 'string' },
+    { env: 'FUTURES_IB_HOST', key: 'ib.host', parse: 'string' },
+    { env: 'FUTURES_IB_PORT', key: 'ib.port', parse: 'number' },
+    { env: 'FUTURES_IB_CLIENT_ID', key: 'ib.clientId', parse: 'clientId' },
+  ];
+
+export const DEFAULT_CONFIG_FILE = 'futures.config.json';
+
+export interface LoadConfigInput {
+  cwd: string;
+  env: Env;
+  /** --config; else FUTURES_CONFIG; else ./futures.config.json when it exists. */
+  configPath?: string | undefined;
+  /** Flag values as dotted config keys, e.g. { dataDir: './x', 'ib.port': 4002 }. */
+  flags?: Readonly<Record<string, unknown>>;
+}
+
+export interface LoadedConfig {
+  config: Config;
+  /** The file that was read, if any. */
+  file: string | undefined;
+}
+
+/** Resolves flags > env > file > defaults into one validated Config. */
+export function loadConfig(input: LoadConfigInput): LoadedConfig {
+  const explicit = input.configPath ?? input.env.FUTURES_CONFIG;
+  const file = explicit ? resolve(input.cwd, explicit) : resolve(input.cwd, DEFAULT_CONFIG_FILE);
+  const raw: Record<string, unknown> = {};
+  let used: string | undefined;
+  const text = readConfigText(file, explicit !== undefined);
+  if (text !== undefined) {
+    used = file;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (error) {
+      throw new ConfigError(`Config file ${file} is not valid JSON: ${(error as Error).message}`, {
+        hint: 'Fix the file or point --config at another one.',
+      });
+    }
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+      throw new ConfigError(`Config file ${file} must hold a JSON object.`);
+    }
+    Object.assign(raw, parsed);
+  }
+  for (const { env, key, parse } of ENV_KEYS) {
+    const value = input.env[env];
+    if (value === undefined || value === '') continue;
+    setPath(raw, key, parseEnvValue(env, key, value, parse));
+  }
+  for (const [key, value] of Object.entries(input.flags ?? {})) {
+    if (value !== undefined) setPath(raw, key, value);
+  }
+  const result = configSchema.safeParse(raw);
+  if (!result.success) {
+    throw new ConfigError(formatConfigIssues(result.error.issues, raw, used), {
+      hint: used ? `Fix ${used} (or the environment variable) and try again.` : undefined,
+    });
+  }
+  const config = result.data;
+  config.dataDir = resolve(input.cwd, config.dataDir);
+  return { config, file: used };
+}
+
+function readConfigText(file: string, required: boolean): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT' && !required) return undefined;
+    throw new ConfigError(`Cannot read config file ${file}: ${(error as Error).message}`, {
+      hint: 'Check the --config path or the FUTURES_CONFIG variable.',
+    });
+  }
+}
+
+function parseEnvValue(env: string, key: string, value: string, parse: string): unknown {
+  if (parse === 'string') return value;
+  if (parse === 'clientId' && value === 'auto') return value;
+  const n = Number(value);
+  if (!Number.isInteger(n)) {
+    throw new ConfigError(
+      `${env}=${JSON.stringify(value)} is not valid for ${key}: expected an integer${parse === 'clientId' ? ' or "auto"' : ''}.`,
+    );
+  }
+  return n;
+}
+
+function setPath(target: Record<string, unknown>, dotted: string, value: unknown): void {
+  const parts = dotted.split('.');
+  let node = target;
+  for (const part of parts.slice(0, -1)) {
+    const next = node[part];
+    if (next === null || typeof next !== 'object' || Array.isArray(next)) node[part] = {};
+    node = node[part] as Record<string, unknown>;
+  }
+  node[parts[parts.length - 1] as string] = value;
+}
+
+function getPath(source: unknown, path: ReadonlyArray<PropertyKey>): unknown {
+  let node = source;
+  for (const part of path) {
+    if (node === null || typeof node !== 'object') return undefined;
+    node = (node as Record<PropertyKey, unknown>)[part];
+  }
+  return node;
+}
+
+/** One line per problem: the key, the value given, and what is allowed. */
+export function formatConfigIssues(
+  issues: ReadonlyArray<z.core.$ZodIssue>,
+  raw: unknown,
+  file?: string,
+): string {
+  const lines = issues.map((issue) => {
+    if (issue.code === 'unrecognized_keys') {
+      const prefix = issue.path.length ? `${issue.path.join('.')}.` : '';
+      return `  ${issue.keys.map((k) => prefix + k).join(', ')}: unknown key`;
+    }
+    const key = issue.path.join('.') || '(root)';
+    const value = getPath(raw, issue.path);
+    const shown = value === undefined ? 'missing' : JSON.stringify(value);
+    return `  ${key} = ${shown}: ${issue.message}`;
+  });
+  return `Invalid configuration${file ? ` in ${file}` : ''}:\n${lines.join('\n')}`;
+}

@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { defineCommand, globalOptionsShape } from '../../src/cli/command.js';
+import { DataError, ExitCode } from '../../src/cli/errors.js';
+import { runProgram } from '../../src/cli/program.js';
+import { testCtx } from '../helpers/ctx.js';
+
+const echo = defineCommand({
+  path: ['thing', 'echo'],
+  summary: 'echo a word',
+  examples: ['futures thing echo hello --times 2'],
+  args: [{ name: 'word', description: 'word to echo', required: true }],
+  flags: [{ flags: '--times <n>', description: 'repeat count' }],
+  schema: z.object({
+    ...globalOptionsShape,
+    word: z.string().min(1),
+    times: z.coerce.number().int().min(1).max(5).default(1),
+  }),
+  jsonSchemaId: 'test.echo/v1',
+  async run(opts, ctx) {
+    if (opts.word === 'corrupt') throw new DataError('the table is corrupt', { hint: 'Run verify.' });
+    if (opts.word === 'bug') throw new Error('kaboom');
+    return { words: Array.from({ length: opts.times }, () => opts.word), dataDir: ctx.config.dataDir };
+  },
+  render: {
+    json: (r) => ({ words: r.words }),
+    human: (r, _o, style) => (style.mode === 'tsv' ? r.words.join('\t') : r.words.join(' ')) + '\n',
+  },
+  exitCode: (r) => (r.words.length > 3 ? ExitCode.threshold : ExitCode.ok),
+});
+
+const spec = { name: 'futures' as const, description: 'test', commands: [echo] };
+
+describe('program', () => {
+  it('runs a command and prints TSV when stdout is not a terminal', async () => {
+    const ctx = testCtx();
+    expect(await runProgram(spec, ['thing', 'echo', 'hi', '--times', '2'], ctx)).toBe(0);
+    expect(ctx.stdout.text()).toBe('hi\thi\n');
+  });
+
+  it('prints a table on a terminal', async () => {
+    const ctx = testCtx({ tty: true });
+    expect(await runProgram(spec, ['thing', 'echo', 'hi', '--times', '2'], ctx)).toBe(0);
+    expect(ctx.stdout.text()).toBe('hi hi\n');
+  });
+
+  it('prints one JSON document with a schema field under --json', async () => {
+    const ctx = testCtx();
+    expect(await runProgram(spec, ['thing', 'echo', 'hi', '--json'], ctx)).toBe(0);
+    expect(JSON.parse(ctx.stdout.text())).toEqual({ schema: 'test.echo/v1', words: ['hi'] });
+    expect(ctx.stderr.text()).toBe('');
+  });
+
+  it('maps a zod failure to exit 2 naming the flag', async () => {
+    const ctx = testCtx();
+    expect(await runProgram(spec, ['thing', 'echo', 'hi', '--times', '9'], ctx)).toBe(2);
+    expect(ctx.stderr.text()).toMatch(/--times: .*5/);
+    expect(ctx.stdout.text()).toBe('');
+  });
+
+  it('maps typed errors to their exit code, with a JSON error under --json', async () => {
+    const ctx = testCtx();
+    expect(await runProgram(spec, ['thing', 'echo', 'corrupt', '--json'], ctx)).toBe(4);
+    expect(ctx.stderr.text()).toContain('the table is corrupt\nRun verify.');
+    expect(JSON.parse(ctx.stdout.text())).toMatchObject({
+      schema: 'error/v1',
+      error: { code: 'data', exitCode: 4 },
+    });
+  });
+
+  it('reports a bug with a stack and exit 1', async () => {
+    const ctx = testCtx();
+    expect(await runProgram(spec, ['thing', 'echo', 'bug'], ctx)).toBe(1);
+    expect(ctx.stderr.text()).toContain('kaboom');
+    expect(ctx.stderr.text()).toContain('at ');
+  });
+
+  it('lets a result choose its exit code', async () => {
+    const ctx = testCtx();
+    expect(await runProgram(spec, ['thing', 'echo', 'x', '--times', '4'], ctx)).toBe(10);
+  });
+
+  it('help exits 0 and lists exit codes; unknown commands exit 2', async () => {
+    const help = testCtx();
+    expect(await runProgram(spec, ['--help'], help)).toBe(0);
+    expect(help.stdout.text()).toContain('Exit codes:');
+    const bad = testCtx();
+    expect(await runProgram(spec, ['nope'], bad)).toBe(2);
+    expect(bad.stderr.text()).toContain("unknown command 'nope'");
+  });
+
+  it('rejects a bad config key with exit 2 naming the key', async () => {
+    const ctx = testCtx({ env: { NO_COLOR: '1', FUTURES_IB_PORT: 'abc' } });
+    expect(await runProgram(spec, ['thing', 'echo', 'hi'], ctx)).toBe(2);
+    expect(ctx.stderr.text()).toContain('FUTURES_IB_PORT');
+  });
+});

@@ -1,0 +1,38 @@
+import type { Ctx, OutputStream } from '../../src/cli/context.js';
+
+export interface CapturedStream extends OutputStream {
+  text(): string;
+}
+
+export function captureStream(isTTY = false): CapturedStream {
+  const chunks: string[] = [];
+  return {
+    isTTY,
+    write(chunk: string) {
+      chunks.push(chunk);
+      return true;
+    },
+    text: () => chunks.join(''),
+  };
+}
+
+export interface TestCtx extends Ctx {
+  stdout: CapturedStream;
+  stderr: CapturedStream;
+}
+
+/** A Ctx with captured streams, a fixed clock and an isolated env. */
+export function testCtx(
+  overrides: Partial<Omit<Ctx, 'stdout' | 'stderr'>> & { tty?: boolean } = {},
+): TestCtx {
+  const { tty, ...rest } = overrides;
+  return {
+    now: () => new Date('2026-03-10T13:00:00Z'),
+    env: { NO_COLOR: '1' },
+    cwd: process.cwd(),
+    signal: new AbortController().signal,
+    ...rest,
+    stdout: captureStream(tty ?? false),
+    stderr: captureStream(tty ?? false),
+  };
+}
