@@ -18,6 +18,9 @@ const EXIT_CODES_HELP = `\nExit codes:\n${EXIT_CODE_TABLE.map(({ code, meaning }
 /** Builds the commander tree; each leaf validates with zod, runs, renders and reports its exit code. */
 export function createProgram(spec: ProgramSpec, ctx: Ctx, report: (code: number) => void): Command {
   const program = new Command(spec.name)
+    // A command can also be the parent of sub-commands (`calendar` and `calendar is-open`):
+    // options after a sub-command's name belong to it, not to the parent.
+    .enablePositionalOptions()
     .description(spec.description)
     .version(PACKAGE_VERSION)
     .showHelpAfterError('(run with --help for usage)')

@@ -26,6 +26,15 @@ export const ibConfigSchema = z
     /** On 354/10167/10168 (no live subscription) retry with delayed data (market data type 3). */
     delayedFallback: z.boolean().default(true),
     rollDaysBeforeExpiry: z.number().int().min(0).max(60).default(8),
+    /** Long-running sessions: first reconnect delay, doubled per failed attempt up to reconnectMaxMs. */
+    reconnectBaseMs: z.number().int().positive().default(1_000),
+    reconnectMaxMs: z.number().int().positive().default(60_000),
+    /** After 1100/2110, how long to wait for 1101/1102 before dropping and reconnecting the socket. */
+    connectivityRestoreTimeoutMs: z.number().int().positive().default(120_000),
+    /** After 2103/2105 (farm down), how long a new request waits for 2104/2106 before going ahead flagged. */
+    farmWaitMs: z.number().int().min(0).default(15_000),
+    /** Retries of a historical request after 162 pacing violations (with back-off) before exit 3. */
+    maxPacingRetries: z.number().int().min(0).max(10).default(3),
   })
   .strict();
 
@@ -40,6 +49,15 @@ export const collectConfigSchema = z
     maxAttempts: z.number().int().min(1).max(20).default(5),
     staleQuoteSeconds: z.number().int().min(1).default(120),
     outlierSigma: z.number().positive().default(8),
+    /** Transient failure n of a queue job waits retryBaseSeconds * 2^(n-1), capped at retryMaxSeconds. */
+    retryBaseSeconds: z.number().min(0).default(5),
+    retryMaxSeconds: z.number().min(0).default(300),
+    /** The first run for a symbol queues slots from now minus this (not history). */
+    firstRunLookbackSeconds: z.number().int().min(0).default(300),
+    /** After an outage, gap slots are recorded (missed/skipped) at most this far back. */
+    catchUpSeconds: z.number().int().min(0).default(86_400),
+    /** How long a queue operation waits for another process holding the queue file. */
+    queueBusyTimeoutMs: z.number().int().min(0).default(5000),
   })
   .strict();
 
@@ -61,13 +79,26 @@ export const compactConfigSchema = z
 
 export const calendarConfigSchema = z
   .object({
-    /** Extra closures or early closes (e.g. a national day of mourning), merged over the built-in list. */
+    /**
+     * Extra calendar days (e.g. a national day of mourning) that replace the built-in entry or rule
+     * for their date. kind: closed (NYSE closed, no CME session), holiday (NYSE closed, CME until
+     * cmeClose, default 13:00), early_close (NYSE nyseClose default 13:00, CME cmeClose default 13:15),
+     * open (a regular day, cancelling a rule).
+     */
     overrides: z
       .array(
         z
           .object({
             date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'YYYY-MM-DD'),
-            kind: z.enum(['closed', 'early_close', 'halt_1300']),
+            kind: z.enum(['closed', 'holiday', 'early_close', 'open']),
+            cmeClose: z
+              .string()
+              .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'HH:MM (ET)')
+              .optional(),
+            nyseClose: z
+              .string()
+              .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'HH:MM (ET)')
+              .optional(),
             note: z.string().default(''),
           })
           .strict(),
@@ -76,10 +107,68 @@ export const calendarConfigSchema = z
   })
   .strict();
 
+const weight = z.number().min(0).max(1);
+
+/** Hysteresis of `signals regime` (research §4.3). */
+export const earlyWarningConfigSchema = z
+  .object({
+    /** Inputs older than this keep the current level (no step-down) and set `stale`. */
+    staleSeconds: z.number().int().positive().default(300),
+    /** Escalate after this many consecutive checks above the level … */
+    escalateChecks: z.number().int().min(1).max(20).default(2),
+    /** … spanning at least this long (first to last check). */
+    escalateMinSeconds: z.number().int().min(0).default(120),
+    /** De-escalate one level after this many consecutive checks inside the exit thresholds … */
+    deescalateChecks: z.number().int().min(1).max(50).default(3),
+    /** … spanning at least this long in RTH … */
+    deescalateMinutesRth: z.number().min(0).default(30),
+    /** … and this long overnight (18:00–09:30 ET). */
+    deescalateMinutesOvernight: z.number().min(0).default(60),
+    /** Exit thresholds are this fraction of the entry thresholds (σ and percent measures). */
+    exitFactor: z.number().gt(0).lte(1).default(0.7),
+    minDwellMinutes: z
+      .object({
+        watch: z.number().min(0).default(0),
+        warning: z.number().min(0).default(30),
+        critical: z.number().min(0).default(60),
+      })
+      .strict()
+      .default({ watch: 0, warning: 30, critical: 60 }),
+    /** A longer pause between checks restarts the pending streaks (the level itself carries). */
+    maxCheckGapMinutes: z.number().positive().default(30),
+    /** 'available': breadth (M4) thresholds scale with the number of usable indices (single-index studies). */
+    breadthBasis: z.enum(['absolute', 'available']).default('absolute'),
+  })
+  .strict();
+
 export const signalsConfigSchema = z
   .object({
+    /** f_ON: overnight share of daily variance (research §3.3). */
     overnightVarianceShare: z.number().gt(0).lt(1).default(0.35),
+    /** An instrument whose latest price is older than this is dropped (flagged, weights renormalised). */
     maxInputAgeSeconds: z.number().int().positive().default(900),
+    /** A quote older than this lowers pre-market confidence (Q = 0.7). */
+    staleQuoteSeconds: z.number().int().positive().default(60),
+    /** EWMA decay of realised overnight / daily returns (RiskMetrics). */
+    ewmaLambda: z.number().gt(0).lt(1).default(0.94),
+    /** Sessions of realised history needed before the EWMA enters the blend. */
+    minRealizedSessions: z.number().int().min(2).default(20),
+    /** w in σ² = w·σ_VIX² + (1−w)·σ_RV². */
+    vixBlendWeight: weight.default(0.5),
+    /** κ in σ_gap = σ_ON·√(1 + κ·n_extra) for weekend/holiday gaps. */
+    gapKappa: z.number().min(0).max(2).default(0.25),
+    compositeWeights: z
+      .object({ ES: weight.default(0.5), NQ: weight.default(0.3), RTY: weight.default(0.2) })
+      .strict()
+      .default({ ES: 0.5, NQ: 0.3, RTY: 0.2 }),
+    /** σ ratio to ES used when fewer than 21 daily closes exist for the 20-day ratio [heuristic]. */
+    defaultVolRatio: z
+      .object({ NQ: z.number().positive().default(1.25), RTY: z.number().positive().default(1.35) })
+      .strict()
+      .default({ NQ: 1.25, RTY: 1.35 }),
+    /** |overnight move| at or beyond this percent sets `limitNear` (M8 warning level). */
+    limitNearPct: z.number().positive().default(3.5),
+    earlyWarning: earlyWarningConfigSchema.default(earlyWarningConfigSchema.parse({})),
   })
   .strict();
 

@@ -1,0 +1,229 @@
+/**
+ * Wall-clock helpers for America/New_York on top of Intl (the runtime's IANA data), so DST rule
+ * changes arrive with Node's tzdata. Dates are 'YYYY-MM-DD' strings, times 'HH:MM[:SS]'.
+ *
+ * Hazard: on the fall-back Sunday 01:00–01:59 ET happens twice; etInstant picks the earlier (EDT)
+ * instant unless told otherwise. On the spring-forward Sunday 02:00–02:59 ET does not exist and
+ * etInstant throws NonexistentTimeError.
+ */
+
+export const ET_ZONE = 'America/New_York';
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 86_400_000;
+
+export interface EtParts {
+  /** 'YYYY-MM-DD' in ET. */
+  date: string;
+  /** 'HH:MM' in ET. */
+  time: string;
+  year: number;
+  month: number;
+  day: number;
+  hour: number;
+  minute: number;
+  second: number;
+  /** 0 = Sunday … 6 = Saturday. */
+  weekday: number;
+  /** Minutes since ET midnight (0–1439). */
+  minuteOfDay: number;
+  /** UTC offset in minutes (-300 EST, -240 EDT). */
+  offsetMinutes: number;
+}
+
+/** A wall-clock time that the zone skips (the spring-forward hour). */
+export class NonexistentTimeError extends RangeError {
+  constructor(
+    readonly date: string,
+    readonly time: string,
+  ) {
+    super(`${date} ${time} does not exist in ${ET_ZONE} (clocks spring forward)`);
+    this.name = 'NonexistentTimeError';
+  }
+}
+
+const offsetFormatter = new Intl.DateTimeFormat('en-US', {
+  timeZone: ET_ZONE,
+  hourCycle: 'h23',
+  year: 'numeric',
+  month: 'numeric',
+  day: 'numeric',
+  hour: 'numeric',
+  minute: 'numeric',
+  second: 'numeric',
+});
+
+// ET offsets only change on whole UTC hours, so one lookup per UTC hour is exact.
+const offsetCache = new Map<number, number>();
+
+function computeOffsetMinutes(ms: number): number {
+  const fields: Record<string, number> = {};
+  for (const part of offsetFormatter.formatToParts(new Date(ms))) {
+    if (part.type !== 'literal') fields[part.type] = Number(part.value);
+  }
+  const asUtc = Date.UTC(
+    fields.year ?? 1970,
+    (fields.month ?? 1) - 1,
+    fields.day ?? 1,
+    fields.hour ?? 0,
+    fields.minute ?? 0,
+    fields.second ?? 0,
+  );
+  const wholeSeconds = Math.floor(ms / 1000) * 1000;
+  return Math.round((asUtc - wholeSeconds) / 60_000);
+}
+
+/** UTC offset of ET at the instant `ms`, in minutes. */
+export function etOffsetMinutes(ms: number): number {
+  const hourKey = Math.floor(ms / HOUR_MS);
+  const cached = offsetCache.get(hourKey);
+  if (cached !== undefined) return cached;
+  const offset = computeOffsetMinutes(hourKey * HOUR_MS);
+  if (offsetCache.size > 50_000) offsetCache.clear();
+  offsetCache.set(hourKey, offset);
+  return offset;
+}
+
+function pad2(n: number): string {
+  return n < 10 ? `0${n}` : String(n);
+}
+
+function formatYmd(year: number, month: number, day: number): string {
+  return `${String(year).padStart(4, '0')}-${pad2(month)}-${pad2(day)}`;
+}
+
+/** The ET wall-clock fields of an instant. */
+export function etParts(at: Date): EtParts {
+  const ms = at.getTime();
+  if (Number.isNaN(ms)) throw new RangeError('etParts: invalid Date');
+  const offsetMinutes = etOffsetMinutes(ms);
+  const local = new Date(ms + offsetMinutes * 60_000);
+  const year = local.getUTCFullYear();
+  const month = local.getUTCMonth() + 1;
+  const day = local.getUTCDate();
+  const hour = local.getUTCHours();
+  const minute = local.getUTCMinutes();
+  return {
+    date: formatYmd(year, month, day),
+    time: `${pad2(hour)}:${pad2(minute)}`,
+    year,
+    month,
+    day,
+    hour,
+    minute,
+    second: local.getUTCSeconds(),
+    weekday: local.getUTCDay(),
+    minuteOfDay: hour * 60 + minute,
+    offsetMinutes,
+  };
+}
+
+const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const TIME_RE = /^(\d{2}):(\d{2})(?::(\d{2}))?$/;
+
+/** True for a real calendar date written 'YYYY-MM-DD'. */
+export function isIsoDate(value: string): boolean {
+  const m = DATE_RE.exec(value);
+  if (!m) return false;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const probe = new Date(Date.UTC(y, mo - 1, d));
+  return probe.getUTCFullYear() === y && probe.getUTCMonth() === mo - 1 && probe.getUTCDate() === d;
+}
+
+function dateToUtcMs(date: string): number {
+  if (!isIsoDate(date)) throw new RangeError(`not a date (YYYY-MM-DD): '${date}'`);
+  const m = DATE_RE.exec(date) as RegExpExecArray;
+  return Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
+}
+
+function utcMsToDate(ms: number): string {
+  const d = new Date(ms);
+  return formatYmd(d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate());
+}
+
+/** Calendar arithmetic on 'YYYY-MM-DD' (no time zone involved). */
+export function addDays(date: string, days: number): string {
+  return utcMsToDate(dateToUtcMs(date) + days * DAY_MS);
+}
+
+/** 0 = Sunday … 6 = Saturday. */
+export function weekdayOf(date: string): number {
+  return new Date(dateToUtcMs(date)).getUTCDay();
+}
+
+/** Whole days from `from` to `to` (negative when `to` is earlier). */
+export function daysBetween(from: string, to: string): number {
+  return Math.round((dateToUtcMs(to) - dateToUtcMs(from)) / DAY_MS);
+}
+
+export function ymd(year: number, month: number, day: number): string {
+  return utcMsToDate(Date.UTC(year, month - 1, day));
+}
+
+export const WEEKDAY_NAMES = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'] as const;
+
+export interface EtInstantOptions {
+  /** Which instant to take when the wall time happens twice (fall back). Default 'earlier'. */
+  fold?: 'earlier' | 'later';
+}
+
+/**
+ * The instant at which ET wall clocks show `date time` ('HH:MM' or 'HH:MM:SS').
+ * Throws NonexistentTimeError inside the spring-forward gap.
+ */
+export function etInstant(date: string, time: string, options: EtInstantOptions = {}): Date {
+  const t = TIME_RE.exec(time);
+  if (!t) throw new RangeError(`not a time (HH:MM): '${time}'`);
+  const [h, mi, s] = [Number(t[1]), Number(t[2]), Number(t[3] ?? 0)];
+  if (h > 23 || mi > 59 || s > 59) throw new RangeError(`not a time (HH:MM): '${time}'`);
+  const local = dateToUtcMs(date) + ((h * 60 + mi) * 60 + s) * 1000;
+  const offsets = new Set([etOffsetMinutes(local - 12 * HOUR_MS), etOffsetMinutes(local + 12 * HOUR_MS)]);
+  const candidates: number[] = [];
+  for (const offset of offsets) {
+    const ms = local - offset * 60_000;
+    if (etOffsetMinutes(ms) === offset) candidates.push(ms);
+  }
+  if (candidates.length === 0) throw new NonexistentTimeError(date, time);
+  candidates.sort((a, b) => a - b);
+  const pick = options.fold === 'later' ? candidates[candidates.length - 1] : candidates[0];
+  return new Date(pick as number);
+}
+
+/** ISO-8601 with the ET offset, e.g. '2026-03-09T18:00:00-04:00'. */
+export function formatEtIso(at: Date): string {
+  const p = etParts(at);
+  const sign = p.offsetMinutes < 0 ? '-' : '+';
+  const abs = Math.abs(p.offsetMinutes);
+  return `${p.date}T${p.time}:${pad2(p.second)}${sign}${pad2(Math.floor(abs / 60))}:${pad2(abs % 60)}`;
+}
+
+/** 'YYYY-MM-DD HH:MM' in ET. */
+export function formatEt(at: Date): string {
+  const p = etParts(at);
+  return `${p.date} ${p.time}`;
+}
+
+const ET_LOCAL_RE = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}(?::\d{2})?)$/;
+const ISO_WITH_OFFSET_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})$/i;
+
+/**
+ * Parses a user-supplied instant: ISO-8601 with an offset or Z, or 'YYYY-MM-DD HH:MM[:SS]'
+ * (also with a 'T') meaning ET. Throws RangeError with a readable message.
+ */
+export function parseInstant(value: string): Date {
+  const text = value.trim();
+  const local = ET_LOCAL_RE.exec(text);
+  if (local) {
+    const [, date, time] = local;
+    if (!isIsoDate(date as string)) throw new RangeError(`'${value}' is not a valid date`);
+    return etInstant(date as string, time as string);
+  }
+  if (ISO_WITH_OFFSET_RE.test(text)) {
+    if (!isIsoDate(text.slice(0, 10))) throw new RangeError(`'${value}' is not a valid date`);
+    const parsed = new Date(text);
+    if (!Number.isNaN(parsed.getTime())) return parsed;
+  }
+  throw new RangeError(
+    `'${value}' is not a time: use ISO-8601 with an offset (2026-03-09T18:00:00-04:00) or 'YYYY-MM-DD HH:MM' in ET`,
+  );
+}

@@ -1,0 +1,117 @@
+import { describe, expect, it } from 'vitest';
+import {
+  addDays,
+  daysBetween,
+  etInstant,
+  etParts,
+  formatEt,
+  formatEtIso,
+  isIsoDate,
+  NonexistentTimeError,
+  parseInstant,
+  weekdayOf,
+} from '../../src/market/index.js';
+
+describe('etParts', () => {
+  it.each([
+    ['2026-01-15T17:00:00Z', '2026-01-15', '12:00', -300, 4],
+    ['2026-07-15T16:00:00Z', '2026-07-15', '12:00', -240, 3],
+    ['2026-03-08T06:59:59Z', '2026-03-08', '01:59', -300, 0],
+    ['2026-03-08T07:00:00Z', '2026-03-08', '03:00', -240, 0],
+    ['2026-11-01T05:30:00Z', '2026-11-01', '01:30', -240, 0],
+    ['2026-11-01T06:30:00Z', '2026-11-01', '01:30', -300, 0],
+    ['2026-01-01T04:59:59Z', '2025-12-31', '23:59', -300, 3],
+  ])('%s → %s %s (offset %i, weekday %i)', (iso, date, time, offset, weekday) => {
+    const p = etParts(new Date(iso));
+    expect(p).toMatchObject({ date, time, offsetMinutes: offset, weekday });
+  });
+
+  it('rejects an invalid Date', () => {
+    expect(() => etParts(new Date('nope'))).toThrow(RangeError);
+  });
+});
+
+describe('etInstant', () => {
+  it.each([
+    ['2026-03-09', '18:00', '2026-03-09T22:00:00.000Z'],
+    ['2026-03-06', '17:00', '2026-03-06T22:00:00.000Z'],
+    ['2026-03-08', '01:59', '2026-03-08T06:59:00.000Z'],
+    ['2026-03-08', '03:00', '2026-03-08T07:00:00.000Z'],
+    ['2026-11-01', '00:59:59', '2026-11-01T04:59:59.000Z'],
+    ['2026-11-01', '02:00', '2026-11-01T07:00:00.000Z'],
+    ['2015-11-01', '18:00', '2015-11-01T23:00:00.000Z'],
+    ['2030-03-10', '18:00', '2030-03-10T22:00:00.000Z'],
+  ])('%s %s ET = %s', (date, time, iso) => {
+    expect(etInstant(date, time).toISOString()).toBe(iso);
+  });
+
+  it('takes the earlier instant of the repeated fall-back hour unless asked for the later one', () => {
+    expect(etInstant('2026-11-01', '01:30').toISOString()).toBe('2026-11-01T05:30:00.000Z');
+    expect(etInstant('2026-11-01', '01:30', { fold: 'later' }).toISOString()).toBe(
+      '2026-11-01T06:30:00.000Z',
+    );
+    expect(etInstant('2025-11-02', '01:00', { fold: 'later' }).toISOString()).toBe(
+      '2025-11-02T06:00:00.000Z',
+    );
+  });
+
+  it('throws on a time inside the spring-forward gap', () => {
+    expect(() => etInstant('2026-03-08', '02:30')).toThrow(NonexistentTimeError);
+    expect(() => etInstant('2025-03-09', '02:00')).toThrow(/does not exist/);
+    expect(etInstant('2025-03-09', '01:59').toISOString()).toBe('2025-03-09T06:59:00.000Z');
+  });
+
+  it('rejects malformed input', () => {
+    expect(() => etInstant('2026-02-30', '10:00')).toThrow(RangeError);
+    expect(() => etInstant('2026-02-03', '24:00')).toThrow(RangeError);
+    expect(() => etInstant('2026-02-03', '9:30')).toThrow(RangeError);
+  });
+
+  it('round-trips every hour of a DST year through etParts', () => {
+    for (let h = 0; h < 366 * 24; h += 13) {
+      const at = new Date(Date.UTC(2026, 0, 1) + h * 3_600_000);
+      const p = etParts(at);
+      const back = etInstant(p.date, `${p.time}:${String(p.second).padStart(2, '0')}`, {
+        fold: p.offsetMinutes === -300 ? 'later' : 'earlier',
+      });
+      expect(back.getTime()).toBe(at.getTime());
+    }
+  });
+});
+
+describe('date helpers and parsing', () => {
+  it('does calendar arithmetic on date strings', () => {
+    expect(addDays('2024-02-28', 1)).toBe('2024-02-29');
+    expect(addDays('2026-03-08', -7)).toBe('2026-03-01');
+    expect(addDays('2025-12-31', 1)).toBe('2026-01-01');
+    expect(daysBetween('2025-01-01', '2027-12-31')).toBe(1094);
+    expect(weekdayOf('2026-01-19')).toBe(1);
+    expect(isIsoDate('2026-02-29')).toBe(false);
+    expect(isIsoDate('2028-02-29')).toBe(true);
+    expect(isIsoDate('2026-1-9')).toBe(false);
+  });
+
+  it('formats instants in ET', () => {
+    expect(formatEtIso(new Date('2026-03-09T22:00:00Z'))).toBe('2026-03-09T18:00:00-04:00');
+    expect(formatEtIso(new Date('2026-01-09T23:00:00Z'))).toBe('2026-01-09T18:00:00-05:00');
+    expect(formatEt(new Date('2026-01-09T23:00:00Z'))).toBe('2026-01-09 18:00');
+  });
+
+  it.each([
+    ['2026-03-09 18:00', '2026-03-09T22:00:00.000Z'],
+    ['2026-03-09T18:00', '2026-03-09T22:00:00.000Z'],
+    ['2026-01-09 18:00:30', '2026-01-09T23:00:30.000Z'],
+    ['2026-03-09T18:00:00-04:00', '2026-03-09T22:00:00.000Z'],
+    ['2026-03-09T22:00:00Z', '2026-03-09T22:00:00.000Z'],
+    ['2026-03-09T22:00:00.250+00:00', '2026-03-09T22:00:00.250Z'],
+  ])('parseInstant(%s)', (text, iso) => {
+    expect(parseInstant(text).toISOString()).toBe(iso);
+  });
+
+  it.each(['2026-03-09', 'tomorrow', '2026-02-30 10:00', '2026-03-08 02:30', '2026-03-09T18:00:00+4', ''])(
+    'parseInstant rejects %j',
+    (text) => {
+      expect(() => parseInstant(text)).toThrow(RangeError);
+    },
+  );
+});
