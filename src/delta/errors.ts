@@ -22,3 +22,12 @@ export class DeltaConflictError extends DataError {
     super(message, options);
   }
 }
+
+/** createTable found a table already at that path. */
+export class DeltaTableExistsError extends UsageError {}
+
+/** Rows to write do not fit the table schema (unknown column, wrong type, null in a non-nullable column). */
+export class DeltaSchemaViolationError extends DataError {}
+
+/** A data file listed in the log is missing or cannot be read as Parquet. */
+export class DeltaDataFileError extends DataError {}

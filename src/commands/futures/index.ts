@@ -1,8 +1,14 @@
 import type { AnyCommand } from '../../cli/command.js';
 import { futuresCalendarCommand, futuresCalendarIsOpenCommand } from './calendar.js';
+import { futuresTableHistoryCommand } from './table-history.js';
+import { futuresTableInfoCommand } from './table-info.js';
+import { futuresTableScanCommand } from './table-scan.js';
 
 /** Every `futures` command; src/cli/program.ts builds the commander tree from this list. */
 export const futuresCommands: readonly AnyCommand[] = [
   futuresCalendarCommand,
   futuresCalendarIsOpenCommand,
+  futuresTableInfoCommand,
+  futuresTableHistoryCommand,
+  futuresTableScanCommand,
 ];

@@ -1,0 +1,113 @@
+/** Public API of the Delta Lake library (generic; no futures knowledge). */
+
+export {
+  type CanonicalRow,
+  type CanonicalValue,
+  canonicalJson,
+  sortCanonicalRows,
+  toCanonical,
+} from './canonical.js';
+export { type CheckpointMetrics, type WriteCheckpointOptions, writeCheckpoint } from './checkpoint-write.js';
+// Write side: commits, table creation, appends, checkpoints.
+export { putIfAbsent } from './commit.js';
+export {
+  type ConnectionOption,
+  type OwnedConnection,
+  openMemoryConnection,
+  withConnection,
+} from './duckdb.js';
+export * from './errors.js';
+export { type HistoryEntry, readHistory } from './history.js';
+export {
+  type CheckpointRef,
+  type CommitRef,
+  type LastCheckpointHint,
+  type LogListing,
+  latestVersion,
+  listCommits,
+  listLog,
+  parseCommit,
+  readCommit,
+  readLastCheckpointHint,
+} from './log.js';
+export { decodeAddPath, resolveDataFile } from './paths.js';
+export {
+  and,
+  type BoundPredicate,
+  between,
+  bindPredicate,
+  type CompareOp,
+  compare,
+  inList,
+  isNull,
+  type LiteralValue,
+  or,
+  type Predicate,
+  parsePredicate,
+  predicateToSql,
+} from './predicate.js';
+export { assertReadable, SUPPORTED_READER_FEATURES } from './protocol.js';
+export { type PruneFacts, type PruneResult, pruneFile } from './prune.js';
+export {
+  compareScalars,
+  parseDate,
+  parseScalarText,
+  parseTimestamp,
+  type Scalar,
+  scalarToSql,
+} from './scalar.js';
+export {
+  createScanView,
+  type PlannedFile,
+  parsePartitionValue,
+  planScan,
+  type ScanColumn,
+  type ScanMetrics,
+  type ScanOptions,
+  type ScanPlan,
+  type ScanResult,
+  scanSql,
+  scanTable,
+} from './scan.js';
+export {
+  decimalParams,
+  deltaTypeToDuckDb,
+  duckDbTypeToDelta,
+  parseSchemaString,
+  quoteIdentifier,
+  quoteLiteral,
+} from './schema.js';
+export {
+  availableVersions,
+  commitTimestamp,
+  type LoadSnapshotOptions,
+  loadSnapshot,
+  loadSnapshotFromListing,
+  parseStats,
+} from './snapshot.js';
+export { formatDays, formatMicros } from './time.js';
+export {
+  type CommitOptions,
+  type CommitOutcome,
+  type CommitPlan,
+  checkWinner,
+  commitTransaction,
+  DEFAULT_COMMIT_ATTEMPTS,
+  serializeCommit,
+} from './transaction.js';
+export * from './types.js';
+export {
+  type AppendDurations,
+  type AppendMetrics,
+  type AppendOptions,
+  type AppendResult,
+  type AppendSkipped,
+  type AppendSource,
+  appendRows,
+  type CreateTableOptions,
+  type CreateTableResult,
+  createTable,
+  writeAppend,
+} from './write.js';
+export { assertWritable, WRITER_PROTOCOL } from './write-protocol.js';
+export type { DeltaRow, DeltaRowValue } from './write-sql.js';

@@ -1,0 +1,470 @@
+/**
+ * Log replay into a Snapshot, per the protocol's Action Reconciliation rules: start from the newest
+ * complete checkpoint at or below the target version, then apply the JSON commits above it in order.
+ * Latest protocol and metaData win; files are keyed by (decoded path, deletion vector); the latest
+ * txn per appId wins; removes are kept as tombstones.
+ *
+ * Hazards handled here: a gap in commit versions after the base is corruption (never silently
+ * skipped); JSON commits at or below the checkpoint are never read; an unreadable checkpoint falls
+ * back to an older base only when the JSON commits needed for that are all present.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { UsageError } from '../cli/errors.js';
+import { DeltaLogCorruptError, DeltaVersionNotFoundError } from './errors.js';
+import { type CheckpointRef, type LogListing, listLog, parseCommit, readCommit } from './log.js';
+import { decodeAddPath } from './paths.js';
+import { assertReadable } from './protocol.js';
+import { parseTimestamp } from './scalar.js';
+import { parseSchemaString } from './schema.js';
+import {
+  type Action,
+  type AddAction,
+  type CommitInfo,
+  commitFileName,
+  type FileStats,
+  type LiveFile,
+  type Metadata,
+  type Protocol,
+  type RemoveAction,
+  type Snapshot,
+  type TxnAction,
+} from './types.js';
+
+export interface LoadSnapshotOptions {
+  /** Time travel to this version. */
+  version?: number | undefined;
+  /** Time travel to the newest commit whose timestamp is at or before this instant (Date, ms, or ISO text; no zone = UTC). */
+  timestamp?: Date | number | string | undefined;
+  /** Used to read checkpoints; absent: a temporary in-memory DuckDB is opened when a checkpoint is read. */
+  connection?: DuckDBConnection | undefined;
+  /** Skip the reader protocol gate (the writer applies its own gate). Default true. */
+  checkReaderProtocol?: boolean | undefined;
+}
+
+type Json = Record<string, unknown>;
+
+function isRecord(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function corrupt(tablePath: string, message: string, cause?: unknown): DeltaLogCorruptError {
+  return new DeltaLogCorruptError(`Delta log of ${tablePath} is corrupt: ${message}`, {
+    cause,
+    hint: 'The table cannot be read safely. Restore the missing or damaged _delta_log files from a copy of the table.',
+  });
+}
+
+function stringMap(value: unknown): Record<string, string | null> {
+  const out: Record<string, string | null> = {};
+  if (!isRecord(value)) return out;
+  for (const [k, v] of Object.entries(value)) out[k] = v === null || v === undefined ? null : String(v);
+  return out;
+}
+
+function toNumber(value: unknown, fallback: number): number {
+  if (typeof value === 'number') return value;
+  if (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value)))
+    return Number(value);
+  return fallback;
+}
+
+/** Identity of a file action: the decoded path plus the deletion vector's unique id, if any. */
+function fileKey(decodedPath: string, deletionVector: unknown): string {
+  if (!isRecord(deletionVector)) return decodedPath;
+  const id = `${String(deletionVector.storageType ?? '')}${String(deletionVector.pathOrInlineDv ?? '')}${
+    deletionVector.offset === undefined || deletionVector.offset === null
+      ? ''
+      : `@${String(deletionVector.offset)}`
+  }`;
+  return `${decodedPath}\u0000${id}`;
+}
+
+/** Parses an add's stats JSON; a broken stats string only disables data skipping for that file. */
+export function parseStats(stats: string | null | undefined): FileStats | undefined {
+  if (typeof stats !== 'string' || stats === '') return undefined;
+  try {
+    const value: unknown = JSON.parse(stats);
+    if (!isRecord(value)) return undefined;
+    const result: FileStats = {};
+    if (typeof value.numRecords === 'number') result.numRecords = value.numRecords;
+    else if (typeof value.numRecords === 'string' && /^\d+$/.test(value.numRecords))
+      result.numRecords = Number(value.numRecords);
+    if (isRecord(value.minValues)) result.minValues = value.minValues;
+    if (isRecord(value.maxValues)) result.maxValues = value.maxValues;
+    if (isRecord(value.nullCount)) result.nullCount = value.nullCount;
+    if (typeof value.tightBounds === 'boolean') result.tightBounds = value.tightBounds;
+    return result;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Mutable replay state. */
+class Replay {
+  protocol: Protocol | undefined;
+  metadata: Metadata | undefined;
+  readonly files = new Map<string, AddAction>();
+  readonly tombstones = new Map<string, RemoveAction>();
+  readonly txns = new Map<string, TxnAction>();
+
+  constructor(private readonly tablePath: string) {}
+
+  apply(action: Action, where: string): void {
+    if (!isRecord(action)) return;
+    if ('add' in action) this.applyAdd(action.add, where);
+    else if ('remove' in action) this.applyRemove(action.remove, where);
+    else if ('metaData' in action) this.applyMetadata(action.metaData, where);
+    else if ('protocol' in action) this.applyProtocol(action.protocol, where);
+    else if ('txn' in action) this.applyTxn(action.txn, where);
+    // commitInfo, cdc, domainMetadata and unknown actions do not change the file set.
+  }
+
+  private applyAdd(value: unknown, where: string): void {
+    if (!isRecord(value) || typeof value.path !== 'string' || value.path === '') {
+      throw corrupt(this.tablePath, `${where}: an add action has no path.`);
+    }
+    const add: AddAction = {
+      path: value.path,
+      partitionValues: stringMap(value.partitionValues),
+      size: toNumber(value.size, 0),
+      modificationTime: toNumber(value.modificationTime, 0),
+      dataChange: value.dataChange !== false,
+    };
+    if (typeof value.stats === 'string') add.stats = value.stats;
+    if (isRecord(value.tags)) add.tags = stringMap(value.tags) as Record<string, string>;
+    if (isRecord(value.deletionVector)) add.deletionVector = value.deletionVector;
+    if (typeof value.baseRowId === 'number') add.baseRowId = value.baseRowId;
+    if (typeof value.defaultRowCommitVersion === 'number')
+      add.defaultRowCommitVersion = value.defaultRowCommitVersion;
+    const key = fileKey(decodeAddPath(add.path), add.deletionVector);
+    this.files.set(key, add);
+    this.tombstones.delete(key);
+  }
+
+  private applyRemove(value: unknown, where: string): void {
+    if (!isRecord(value) || typeof value.path !== 'string' || value.path === '') {
+      throw corrupt(this.tablePath, `${where}: a remove action has no path.`);
+    }
+    const remove: RemoveAction = { path: value.path, dataChange: value.dataChange !== false };
+    if (typeof value.deletionTimestamp === 'number') remove.deletionTimestamp = value.deletionTimestamp;
+    if (typeof value.extendedFileMetadata === 'boolean')
+      remove.extendedFileMetadata = value.extendedFileMetadata;
+    if (isRecord(value.partitionValues)) remove.partitionValues = stringMap(value.partitionValues);
+    if (typeof value.size === 'number') remove.size = value.size;
+    if (typeof value.stats === 'string') remove.stats = value.stats;
+    if (isRecord(value.deletionVector)) remove.deletionVector = value.deletionVector;
+    const key = fileKey(decodeAddPath(remove.path), remove.deletionVector);
+    this.files.delete(key);
+    this.tombstones.set(key, remove);
+  }
+
+  private applyMetadata(value: unknown, where: string): void {
+    if (!isRecord(value)) throw corrupt(this.tablePath, `${where}: a metaData action is not an object.`);
+    const format = isRecord(value.format) ? value.format : {};
+    this.metadata = {
+      id: typeof value.id === 'string' ? value.id : String(value.id ?? ''),
+      name: typeof value.name === 'string' ? value.name : null,
+      description: typeof value.description === 'string' ? value.description : null,
+      format: {
+        provider: typeof format.provider === 'string' ? format.provider : 'parquet',
+        options: stringMap(format.options) as Record<string, string>,
+      },
+      schemaString: typeof value.schemaString === 'string' ? value.schemaString : '',
+      partitionColumns: Array.isArray(value.partitionColumns) ? value.partitionColumns.map(String) : [],
+      configuration: stringMap(value.configuration),
+      createdTime: typeof value.createdTime === 'number' ? value.createdTime : null,
+    };
+  }
+
+  private applyProtocol(value: unknown, where: string): void {
+    if (!isRecord(value)) throw corrupt(this.tablePath, `${where}: a protocol action is not an object.`);
+    const reader = value.minReaderVersion;
+    const writer = value.minWriterVersion;
+    if (typeof reader !== 'number' || !Number.isInteger(reader) || typeof writer !== 'number') {
+      throw corrupt(
+        this.tablePath,
+        `${where}: the protocol action lacks integer minReaderVersion/minWriterVersion.`,
+      );
+    }
+    const protocol: Protocol = { minReaderVersion: reader, minWriterVersion: writer };
+    if (Array.isArray(value.readerFeatures)) protocol.readerFeatures = value.readerFeatures.map(String);
+    if (Array.isArray(value.writerFeatures)) protocol.writerFeatures = value.writerFeatures.map(String);
+    this.protocol = protocol;
+  }
+
+  private applyTxn(value: unknown, where: string): void {
+    if (!isRecord(value) || typeof value.appId !== 'string') {
+      throw corrupt(this.tablePath, `${where}: a txn action has no appId.`);
+    }
+    const txn: TxnAction = { appId: value.appId, version: toNumber(value.version, -1) };
+    if (typeof value.lastUpdated === 'number') txn.lastUpdated = value.lastUpdated;
+    this.txns.set(txn.appId, txn);
+  }
+}
+
+/** The range of versions a snapshot can be built for: [earliest, latest]. */
+export function availableVersions(listing: LogListing): { earliest: number; latest: number } {
+  const hasZero = listing.commitVersions[0] === 0;
+  const oldestCheckpoint = listing.checkpoints[0]?.version;
+  const earliest = hasZero ? 0 : (oldestCheckpoint ?? listing.commitVersions[0] ?? 0);
+  return { earliest, latest: listing.latestVersion };
+}
+
+/** The first commit version missing in (base, target], or undefined when all are present. */
+function firstMissingCommit(listing: LogListing, base: number, target: number): number | undefined {
+  const present = new Set(listing.commitVersions);
+  for (let v = base + 1; v <= target; v++) if (!present.has(v)) return v;
+  return undefined;
+}
+
+function describeCommits(listing: LogListing): string {
+  const v = listing.commitVersions;
+  if (v.length === 0) return 'no JSON commits present';
+  const shown = v.length <= 8 ? v.join(', ') : `${v.slice(0, 4).join(', ')}, …, ${v.slice(-3).join(', ')}`;
+  return `commits present: ${shown}`;
+}
+
+/** Timestamp (ms) of a commit: inCommitTimestamp, else commitInfo.timestamp, else the file's mtime. */
+function commitTimestampOf(actions: readonly Action[]): number | undefined {
+  for (const action of actions) {
+    if (isRecord(action) && 'commitInfo' in action && isRecord(action.commitInfo)) {
+      const info = action.commitInfo as CommitInfo;
+      const ict = info.inCommitTimestamp;
+      if (typeof ict === 'number') return ict;
+      if (typeof info.timestamp === 'number') return info.timestamp;
+    }
+  }
+  return undefined;
+}
+
+/** The timestamp (ms) of commit `version` as used for time travel. */
+export async function commitTimestamp(tablePath: string, version: number): Promise<number> {
+  const file = path.join(path.resolve(tablePath), '_delta_log', commitFileName(version));
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw corrupt(path.resolve(tablePath), `cannot read commit ${version}.`, error);
+  }
+  const fromInfo = commitTimestampOf(parseCommit(text, `_delta_log/${commitFileName(version)}`));
+  if (fromInfo !== undefined) return fromInfo;
+  return (await stat(file)).mtimeMs;
+}
+
+function parseInstant(value: Date | number | string): number {
+  const ms =
+    value instanceof Date
+      ? value.getTime()
+      : typeof value === 'number'
+        ? value
+        : (() => {
+            const parsed = parseTimestamp(value);
+            return parsed ? Number(parsed.micros / 1000n) : Number.NaN;
+          })();
+  if (!Number.isFinite(ms)) {
+    throw new UsageError(`Invalid timestamp ${JSON.stringify(String(value))}.`, {
+      hint: 'Give an ISO-8601 instant such as 2026-01-02T15:04:05Z.',
+    });
+  }
+  return ms;
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+/** The newest commit version whose timestamp is ≤ the instant (binary search over JSON commits). */
+async function versionAtTimestamp(listing: LogListing, instantMs: number): Promise<number> {
+  const { earliest, latest } = availableVersions(listing);
+  const candidates = listing.commitVersions.filter((v) => v >= earliest && v <= latest);
+  const first = candidates[0];
+  if (first === undefined) {
+    throw new DeltaVersionNotFoundError(
+      `Cannot time travel by timestamp in ${listing.tablePath}: no commit files are present.`,
+      { hint: 'Use --version instead.' },
+    );
+  }
+  const firstTs = await commitTimestamp(listing.tablePath, first);
+  if (instantMs < firstTs) {
+    const lastTs = await commitTimestamp(listing.tablePath, candidates[candidates.length - 1] as number);
+    throw new DeltaVersionNotFoundError(
+      `No version of ${listing.tablePath} at ${iso(instantMs)}: the first available commit (version ${first}) is at ${iso(firstTs)}; available: versions ${first}..${latest} (${iso(firstTs)} .. ${iso(lastTs)}).`,
+      { hint: `Give a timestamp at or after ${iso(firstTs)}.` },
+    );
+  }
+  let lo = 0;
+  let hi = candidates.length - 1;
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    const ts = await commitTimestamp(listing.tablePath, candidates[mid] as number);
+    if (ts <= instantMs) lo = mid;
+    else hi = mid - 1;
+  }
+  return candidates[lo] as number;
+}
+
+async function resolveTarget(listing: LogListing, options: LoadSnapshotOptions): Promise<number> {
+  const { earliest, latest } = availableVersions(listing);
+  if (options.version !== undefined && options.timestamp !== undefined) {
+    throw new UsageError('Give either a version or a timestamp to time travel, not both.', {
+      hint: 'Use --version N or --timestamp T.',
+    });
+  }
+  if (options.version !== undefined) {
+    const v = options.version;
+    if (!Number.isInteger(v) || v < earliest || v > latest) {
+      throw new DeltaVersionNotFoundError(
+        `Version ${v} of ${listing.tablePath} is not available: available versions are ${earliest}..${latest}.`,
+        { hint: `Pick a version between ${earliest} and ${latest}.` },
+      );
+    }
+    return v;
+  }
+  if (options.timestamp !== undefined) return versionAtTimestamp(listing, parseInstant(options.timestamp));
+  return latest;
+}
+
+interface ReplayPlan {
+  checkpoint: CheckpointRef | undefined;
+  commits: number[];
+}
+
+function plansFor(listing: LogListing, target: number): ReplayPlan[] {
+  const bases: (CheckpointRef | undefined)[] = listing.checkpoints
+    .filter((c) => c.version <= target)
+    .reverse();
+  bases.push(undefined);
+  const plans: ReplayPlan[] = [];
+  for (const [i, checkpoint] of bases.entries()) {
+    const base = checkpoint ? checkpoint.version : -1;
+    const missing = firstMissingCommit(listing, base, target);
+    if (missing !== undefined) {
+      if (i === 0) {
+        throw corrupt(
+          listing.tablePath,
+          `missing commit ${missing}: versions not contiguous (${checkpoint ? `replaying from checkpoint ${checkpoint.version}` : 'no checkpoint'} to version ${target}; ${describeCommits(listing)}).`,
+        );
+      }
+      continue;
+    }
+    const commits: number[] = [];
+    for (let v = base + 1; v <= target; v++) commits.push(v);
+    plans.push({ checkpoint, commits });
+  }
+  return plans;
+}
+
+async function replayCheckpoint(
+  replay: Replay,
+  checkpoint: CheckpointRef,
+  connection: DuckDBConnection | undefined,
+): Promise<void> {
+  const [{ readCheckpointActions }, { withConnection }] = await Promise.all([
+    import('./checkpoint-read.js'),
+    import('./duckdb.js'),
+  ]);
+  const actions = await withConnection(connection, (c) => readCheckpointActions(c, checkpoint));
+  const where = `checkpoint ${checkpoint.version}`;
+  for (const action of actions) replay.apply(action, where);
+}
+
+/**
+ * Loads the table state at the latest version, or at `version` / `timestamp`.
+ * Throws DeltaTableNotFoundError, DeltaVersionNotFoundError, DeltaLogCorruptError or DeltaUnsupportedError.
+ */
+export async function loadSnapshot(tablePath: string, options: LoadSnapshotOptions = {}): Promise<Snapshot> {
+  const listing = await listLog(tablePath);
+  return loadSnapshotFromListing(listing, options);
+}
+
+/** As loadSnapshot, from a listing the caller already has (saves a directory listing). */
+export async function loadSnapshotFromListing(
+  listing: LogListing,
+  options: LoadSnapshotOptions = {},
+): Promise<Snapshot> {
+  const root = listing.tablePath;
+  const target = await resolveTarget(listing, options);
+  const plans = plansFor(listing, target);
+
+  let replay: Replay | undefined;
+  let used: ReplayPlan | undefined;
+  let checkpointError: unknown;
+  for (const plan of plans) {
+    const attempt = new Replay(root);
+    if (plan.checkpoint) {
+      try {
+        await replayCheckpoint(attempt, plan.checkpoint, options.connection);
+      } catch (error) {
+        if (!(error instanceof DeltaLogCorruptError)) throw error;
+        checkpointError ??= error;
+        continue;
+      }
+    }
+    replay = attempt;
+    used = plan;
+    break;
+  }
+  if (!replay || !used) {
+    if (checkpointError) throw checkpointError;
+    throw corrupt(root, `no way to reconstruct version ${target} (${describeCommits(listing)}).`);
+  }
+
+  let lastCommitActions: Action[] | undefined;
+  for (const version of used.commits) {
+    const actions = await readCommit(root, version);
+    const where = `commit ${version}`;
+    for (const action of actions) replay.apply(action, where);
+    if (version === target) lastCommitActions = actions;
+  }
+
+  if (!replay.protocol) {
+    throw corrupt(
+      root,
+      `no protocol action found at version ${target} (a table's first commit must contain one).`,
+    );
+  }
+  if (options.checkReaderProtocol !== false) assertReadable(replay.protocol, root);
+  if (!replay.metadata) {
+    throw corrupt(root, `no metadata (metaData action) found at version ${target}.`);
+  }
+  const schema = parseSchemaString(replay.metadata.schemaString);
+  const fieldNames = new Set(schema.fields.map((f) => f.name));
+  for (const column of replay.metadata.partitionColumns) {
+    if (!fieldNames.has(column))
+      throw corrupt(root, `partition column '${column}' is not in the table schema.`);
+  }
+
+  const files = new Map<string, LiveFile>();
+  for (const add of replay.files.values()) {
+    files.set(add.path, { add, relativePath: decodeAddPath(add.path), stats: parseStats(add.stats) });
+  }
+
+  let timestamp = lastCommitActions ? commitTimestampOf(lastCommitActions) : undefined;
+  if (timestamp === undefined && !lastCommitActions && listing.commitVersions.includes(target)) {
+    // The target is the checkpoint's own version: read just its commit for the commit time.
+    timestamp = commitTimestampOf(await readCommit(root, target));
+  }
+  if (timestamp === undefined) {
+    const commitFile = path.join(listing.logDir, commitFileName(target));
+    timestamp = await stat(commitFile).then(
+      (s) => s.mtimeMs,
+      async () => (used.checkpoint ? (await stat(used.checkpoint.files[0] as string)).mtimeMs : 0),
+    );
+  }
+
+  return {
+    tablePath: root,
+    version: target,
+    protocol: replay.protocol,
+    metadata: replay.metadata,
+    schema,
+    partitionColumns: [...replay.metadata.partitionColumns],
+    files,
+    txns: replay.txns,
+    tombstones: new Map([...replay.tombstones.values()].map((r) => [r.path, r])),
+    timestamp: Math.trunc(timestamp),
+    checkpointVersion: used.checkpoint?.version,
+  };
+}

@@ -1,0 +1,466 @@
+/**
+ * Creating tables and appending data.
+ *
+ * Data files: DuckDB writes them with `COPY (...) TO '<table>/_staging/<uuid>' (FORMAT parquet,
+ * PARTITION_BY (...), FILENAME_PATTERN 'part-{uuid}', RETURN_STATS true)` into a fresh hidden staging
+ * directory (a `_` name, so no Delta reader ever looks inside), never into the table root: COPY's
+ * OVERWRITE would delete other files and APPEND would make DuckDB scan the whole table directory. The
+ * uniquely named files are then hard-linked into their partition directories (never replacing
+ * anything), fsynced, and only then committed. A crash before the commit leaves at most unreferenced
+ * files, which readers ignore and VACUUM removes. Files are deleted again only when the commit provably
+ * did not happen (a conflict, or our txn already committed); after any other failure they stay,
+ * because the commit may have landed.
+ */
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { link, mkdir, readdir, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { errorCode, fsyncDirectory, fsyncFile, putIfAbsent } from './commit.js';
+import { DeltaConflictError, DeltaSchemaViolationError, DeltaTableExistsError } from './errors.js';
+import { logDirOf } from './log.js';
+import { quoteIdentifier, quoteLiteral } from './schema.js';
+import { loadSnapshot } from './snapshot.js';
+import {
+  buildFileStats,
+  DEFAULT_NUM_INDEXED_COLS,
+  encodeAddPath,
+  parseColumnStatistics,
+  parsePartitionKeys,
+  serializePartitionValue,
+} from './stats.js';
+import { type CommitOptions, commitTransaction, serializeCommit } from './transaction.js';
+import type { Action, AddAction, CommitInfo, DeltaStructType, Metadata, Snapshot } from './types.js';
+import { commitFileName } from './types.js';
+import { withWriteConnection } from './write-connection.js';
+import { assertWritable, validateNewTable, WRITER_PROTOCOL } from './write-protocol.js';
+import { castSelectSql, checkSourceColumns, type DeltaRow, rowsToValuesSql } from './write-sql.js';
+
+/** Hidden directory inside a table where DuckDB writes files before they are moved into place. */
+export const STAGING_DIR = '_staging';
+export const DEFAULT_CHECKPOINT_INTERVAL = 10;
+
+let engineVersion: string | undefined;
+
+/** "futures-signals/<version>" for commitInfo.engineInfo. */
+export function engineInfo(): string {
+  if (engineVersion === undefined) {
+    try {
+      const pkg: unknown = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+      const version = typeof pkg === 'object' && pkg !== null && 'version' in pkg ? pkg.version : undefined;
+      engineVersion = typeof version === 'string' ? version : 'unknown';
+    } catch {
+      engineVersion = 'unknown';
+    }
+  }
+  return `futures-signals/${engineVersion}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// createTable
+
+export interface CreateTableOptions {
+  schema: DeltaStructType;
+  partitionColumns?: readonly string[];
+  /** Table properties, e.g. {'delta.checkpointInterval': '10'}. */
+  configuration?: Record<string, string>;
+  name?: string;
+  description?: string;
+  /** Return the existing table instead of failing when one is already there. */
+  ifNotExists?: boolean;
+  now?: () => Date;
+}
+
+export interface CreateTableResult {
+  tablePath: string;
+  /** 0 for a new table; the latest version of an existing one. */
+  version: number;
+  created: boolean;
+  tableId: string;
+}
+
+const LOG_ENTRY_RE = /^\d{20}\.(json|checkpoint\..*parquet)$/;
+
+async function hasLogEntries(logDir: string): Promise<boolean> {
+  try {
+    return (await readdir(logDir)).some((name) => LOG_ENTRY_RE.test(name));
+  } catch (error) {
+    if (errorCode(error) === 'ENOENT') return false;
+    throw error;
+  }
+}
+
+/** Creates a reader-1 / writer-2 Delta table: version 0 with commitInfo, protocol and metaData. */
+export async function createTable(
+  tablePath: string,
+  options: CreateTableOptions,
+): Promise<CreateTableResult> {
+  const root = path.resolve(tablePath);
+  const partitionColumns = [...(options.partitionColumns ?? [])];
+  const configuration = { ...(options.configuration ?? {}) };
+  validateNewTable(options.schema, partitionColumns, configuration);
+  const logDir = logDirOf(root);
+  const existing = async (): Promise<CreateTableResult> => {
+    if (!options.ifNotExists) {
+      throw new DeltaTableExistsError(`A Delta table already exists at ${root}.`, {
+        hint: 'Choose another path, or open the existing table instead of creating it.',
+      });
+    }
+    const snapshot = await loadSnapshot(root, { checkReaderProtocol: false });
+    return { tablePath: root, version: snapshot.version, created: false, tableId: snapshot.metadata.id };
+  };
+  if (await hasLogEntries(logDir)) return existing();
+  await mkdir(logDir, { recursive: true });
+  const now = (options.now ?? (() => new Date()))().getTime();
+  const metaData: Metadata = {
+    id: randomUUID(),
+    ...(options.name === undefined ? {} : { name: options.name }),
+    ...(options.description === undefined ? {} : { description: options.description }),
+    format: { provider: 'parquet', options: {} },
+    schemaString: JSON.stringify(options.schema),
+    partitionColumns,
+    configuration,
+    createdTime: now,
+  };
+  const commitInfo: CommitInfo = {
+    timestamp: now,
+    operation: 'CREATE TABLE',
+    operationParameters: {
+      mode: options.ifNotExists ? 'Ignore' : 'ErrorIfExists',
+      partitionBy: JSON.stringify(partitionColumns),
+      properties: JSON.stringify(configuration),
+      ...(options.description === undefined ? {} : { description: options.description }),
+    },
+    isBlindAppend: true,
+    engineInfo: engineInfo(),
+  };
+  const actions: Action[] = [{ protocol: { ...WRITER_PROTOCOL } }, { metaData }];
+  const result = await putIfAbsent(logDir, commitFileName(0), serializeCommit(commitInfo, actions));
+  if (result === 'exists') return existing();
+  return { tablePath: root, version: 0, created: true, tableId: metaData.id };
+}
+
+// ---------------------------------------------------------------------------------------------
+// append
+
+/** What to append: JS row objects typed by the table schema, or a SQL query producing its columns. */
+export type AppendSource = readonly DeltaRow[] | { sql: string };
+
+export interface AppendOptions {
+  /** Make the write idempotent: skipped when the table already has txn.version ≥ this for appId. */
+  txn?: { appId: string; version: number };
+  /** commitInfo.operation (default WRITE). */
+  operation?: string;
+  /** Extra commitInfo.operationParameters (string values). */
+  operationParameters?: Record<string, string>;
+  /** DuckDB connection to run on (needed when `source.sql` reads temp tables of that connection). */
+  connection?: DuckDBConnection;
+  /** The state the write is prepared against (default: the latest); a stale one is fine, commits re-check. */
+  snapshot?: Snapshot;
+  /** Write a checkpoint when the new version is a multiple of delta.checkpointInterval (default true). */
+  checkpoint?: boolean;
+  commit?: CommitOptions;
+  now?: () => Date;
+  /** Called with problems that do not fail the write (a failed checkpoint). */
+  onWarning?: (message: string) => void;
+}
+
+export interface AppendDurations {
+  prepareMs: number;
+  writeMs: number;
+  commitMs: number;
+  checkpointMs: number;
+  totalMs: number;
+}
+
+export interface AppendMetrics {
+  skipped: false;
+  version: number;
+  files: number;
+  rows: number;
+  bytes: number;
+  attempts: number;
+  adds: AddAction[];
+  /** Version of the checkpoint written after this commit, if any. */
+  checkpointVersion: number | undefined;
+  durations: AppendDurations;
+}
+
+export interface AppendSkipped {
+  skipped: true;
+  reason: 'txn-already-committed' | 'no-rows';
+  /** The table version that already holds the txn (or the version read, for no-rows). */
+  version: number;
+  appId?: string;
+  txnVersion?: number;
+}
+
+export type AppendResult = AppendMetrics | AppendSkipped;
+
+interface WrittenFile {
+  absolute: string;
+  add: AddAction;
+  rows: number;
+}
+
+function checkpointInterval(metadata: Metadata): number {
+  const raw = metadata.configuration['delta.checkpointInterval'];
+  const n = raw === undefined || raw === null ? DEFAULT_CHECKPOINT_INTERVAL : Number(raw);
+  return Number.isInteger(n) && n > 0 ? n : DEFAULT_CHECKPOINT_INTERVAL;
+}
+
+function numIndexedCols(metadata: Metadata): number {
+  const raw = metadata.configuration['delta.dataSkippingNumIndexedCols'];
+  const n = raw === undefined || raw === null ? DEFAULT_NUM_INDEXED_COLS : Number(raw);
+  return Number.isInteger(n) && n >= -1 ? n : DEFAULT_NUM_INDEXED_COLS;
+}
+
+function toPosix(relative: string): string {
+  return relative.split(path.sep).join('/');
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** COPYs the source into a staging dir, then links each file into the table. Returns the add actions. */
+async function writeDataFiles(
+  connection: DuckDBConnection,
+  root: string,
+  snapshot: Snapshot,
+  selectSql: string,
+): Promise<WrittenFile[]> {
+  const { schema, partitionColumns, metadata } = snapshot;
+  const stagingRoot = path.join(root, STAGING_DIR);
+  const staging = path.join(stagingRoot, randomUUID());
+  await mkdir(staging, { recursive: true });
+  try {
+    const target =
+      partitionColumns.length > 0
+        ? `${quoteLiteral(staging)} (FORMAT parquet, PARTITION_BY (${partitionColumns.map(quoteIdentifier).join(', ')}), FILENAME_PATTERN 'part-{uuid}', RETURN_STATS true)`
+        : `${quoteLiteral(path.join(staging, `part-${randomUUID()}.parquet`))} (FORMAT parquet, RETURN_STATS true)`;
+    let rows: Record<string, unknown>[];
+    try {
+      rows = (await connection.runAndReadAll(`COPY (${selectSql}) TO ${target}`)).getRowObjectsJson();
+    } catch (error) {
+      const message = errorMessage(error);
+      if (message.includes('is not nullable but the data holds a NULL')) {
+        const detail =
+          /Column '.*' is not nullable but the data holds a NULL\./.exec(message)?.[0] ?? message;
+        throw new DeltaSchemaViolationError(`Cannot write to ${root}: ${detail}`, {
+          cause: error,
+          hint: 'Fix the rows so they match the table schema; nothing was written.',
+        });
+      }
+      throw error;
+    }
+    const fieldTypes = new Map(schema.fields.map((f) => [f.name, f.type]));
+    const written: WrittenFile[] = [];
+    const linked: string[] = [];
+    const dirs = new Set<string>();
+    try {
+      for (const row of rows) {
+        const count = Number(row.count);
+        if (typeof row.filename !== 'string' || count === 0) continue;
+        const relative = toPosix(path.relative(staging, row.filename));
+        const absolute = path.join(root, relative);
+        await mkdir(path.dirname(absolute), { recursive: true });
+        await link(row.filename, absolute);
+        linked.push(absolute);
+        dirs.add(path.dirname(absolute));
+        const keys = parsePartitionKeys(row.partition_keys);
+        const partitionValues: Record<string, string | null> = {};
+        for (const column of partitionColumns) {
+          partitionValues[column] = serializePartitionValue(
+            fieldTypes.get(column) ?? 'string',
+            keys.get(column) ?? null,
+          );
+        }
+        const stats = buildFileStats({
+          schema,
+          partitionColumns,
+          numRecords: String(row.count),
+          columns: parseColumnStatistics(row.column_statistics),
+          numIndexedCols: numIndexedCols(metadata),
+        });
+        const info = await stat(absolute);
+        written.push({
+          absolute,
+          rows: count,
+          add: {
+            path: encodeAddPath(relative),
+            partitionValues,
+            size: info.size,
+            modificationTime: Math.floor(info.mtimeMs),
+            dataChange: true,
+            stats,
+          },
+        });
+      }
+      for (const file of written) await fsyncFile(file.absolute);
+      for (const dir of dirs) await fsyncDirectory(dir);
+      if (dirs.size > 0) await fsyncDirectory(root);
+    } catch (error) {
+      await Promise.all(linked.map((file) => rm(file, { force: true })));
+      throw error;
+    }
+    return written;
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
+}
+
+async function removeFiles(files: readonly WrittenFile[]): Promise<void> {
+  await Promise.all(files.map((f) => rm(f.absolute, { force: true })));
+}
+
+/** Appends rows (JS objects or a SQL query's result) to a table in one commit. */
+export async function writeAppend(
+  tablePath: string,
+  source: AppendSource,
+  options: AppendOptions = {},
+): Promise<AppendResult> {
+  const started = performance.now();
+  const root = path.resolve(tablePath);
+  const now = options.now ?? (() => new Date());
+  return withWriteConnection(options.connection, async (connection) => {
+    const snapshot =
+      options.snapshot ?? (await loadSnapshot(root, { connection, checkReaderProtocol: false }));
+    assertWritable(root, snapshot.protocol, snapshot.metadata, snapshot.schema);
+    const txn = options.txn;
+    if (txn) {
+      if (txn.appId === '' || !Number.isSafeInteger(txn.version)) {
+        throw new DeltaSchemaViolationError(
+          'Invalid txn: appId must be non-empty and version a safe integer.',
+        );
+      }
+      const committed = snapshot.txns.get(txn.appId);
+      if (committed && committed.version >= txn.version) {
+        return {
+          skipped: true,
+          reason: 'txn-already-committed',
+          version: snapshot.version,
+          appId: txn.appId,
+          txnVersion: committed.version,
+        };
+      }
+    }
+    const stringPartitions = new Set(
+      snapshot.schema.fields
+        .filter((f) => f.type === 'string' && snapshot.partitionColumns.includes(f.name))
+        .map((f) => f.name),
+    );
+    let sourceSql: string | undefined;
+    let sourceColumns: Set<string> | undefined;
+    if (Array.isArray(source)) {
+      if (source.length > 0) sourceSql = rowsToValuesSql(snapshot.schema, source);
+    } else if ('sql' in source) {
+      sourceSql = source.sql;
+      const described = await connection.runAndReadAll(`DESCRIBE SELECT * FROM (${sourceSql}) AS q`);
+      sourceColumns = checkSourceColumns(
+        snapshot.schema,
+        described.getRowObjectsJson().map((r) => String(r.column_name)),
+      );
+    }
+    const prepared = performance.now();
+
+    const written =
+      sourceSql === undefined
+        ? []
+        : await writeDataFiles(
+            connection,
+            root,
+            snapshot,
+            castSelectSql(snapshot.schema, sourceSql, { emptyStringAsNull: stringPartitions, sourceColumns }),
+          );
+    const wroteAt = performance.now();
+    if (written.length === 0 && !txn) {
+      return { skipped: true, reason: 'no-rows', version: snapshot.version };
+    }
+
+    const rows = written.reduce((n, f) => n + f.rows, 0);
+    const bytes = written.reduce((n, f) => n + f.add.size, 0);
+    const actions: Action[] = written.map((f) => ({ add: f.add }));
+    if (txn) actions.push({ txn: { appId: txn.appId, version: txn.version, lastUpdated: now().getTime() } });
+    const commitInfo: CommitInfo = {
+      operation: options.operation ?? 'WRITE',
+      operationParameters: {
+        mode: 'Append',
+        partitionBy: JSON.stringify(snapshot.partitionColumns),
+        ...options.operationParameters,
+      },
+      readVersion: snapshot.version,
+      isolationLevel: 'Serializable',
+      isBlindAppend: true,
+      operationMetrics: {
+        numFiles: String(written.length),
+        numOutputRows: String(rows),
+        numOutputBytes: String(bytes),
+      },
+      engineInfo: engineInfo(),
+    };
+    let outcome: Awaited<ReturnType<typeof commitTransaction>>;
+    try {
+      outcome = await commitTransaction(
+        root,
+        { readVersion: snapshot.version, actions, commitInfo },
+        { now, ...options.commit },
+      );
+    } catch (error) {
+      // Only a conflict proves our commit is not in the log; after anything else the files may be live.
+      if (error instanceof DeltaConflictError) await removeFiles(written);
+      throw error;
+    }
+    const committedAt = performance.now();
+    if (outcome.kind === 'already-committed') {
+      await removeFiles(written);
+      return {
+        skipped: true,
+        reason: 'txn-already-committed',
+        version: outcome.version,
+        appId: outcome.appId,
+        txnVersion: outcome.txnVersion,
+      };
+    }
+
+    let checkpointVersion: number | undefined;
+    if (options.checkpoint !== false && outcome.version % checkpointInterval(snapshot.metadata) === 0) {
+      try {
+        const { writeCheckpoint } = await import('./checkpoint-write.js');
+        checkpointVersion = (await writeCheckpoint(root, { version: outcome.version, connection, now }))
+          .version;
+      } catch (error) {
+        options.onWarning?.(
+          `Checkpoint at version ${outcome.version} of ${root} failed (the commit stands): ${errorMessage(error)}`,
+        );
+      }
+    }
+    const finished = performance.now();
+    return {
+      skipped: false,
+      version: outcome.version,
+      files: written.length,
+      rows,
+      bytes,
+      attempts: outcome.attempts,
+      adds: written.map((f) => f.add),
+      checkpointVersion,
+      durations: {
+        prepareMs: prepared - started,
+        writeMs: wroteAt - prepared,
+        commitMs: committedAt - wroteAt,
+        checkpointMs: finished - committedAt,
+        totalMs: finished - started,
+      },
+    };
+  });
+}
+
+/** Appends JS row objects (typed by the table schema) in one commit. */
+export function appendRows(
+  tablePath: string,
+  rows: readonly DeltaRow[],
+  options: AppendOptions = {},
+): Promise<AppendResult> {
+  return writeAppend(tablePath, rows, options);
+}
