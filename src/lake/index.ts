@@ -1,0 +1,16 @@
+/** Our tables on src/delta: schemas and typed reads/writes. Never imports src/ibkr. */
+export { type AppendBarsResult, appendBars, readBars } from './bars.js';
+export {
+  type AppendToLakeOptions,
+  appendToLake,
+  createLakeView,
+  ensureTable,
+  type LakeWriteOptions,
+  lakeDir,
+  loadLakeSnapshot,
+  tablePath,
+} from './lake.js';
+export type { BarRecord, SignalRunRecord, SnapshotRecord } from './records.js';
+export { appendSignalRun, latestSignalRun } from './signal-runs.js';
+export { appendSnapshots, type ReadRange, rangePredicate, readSnapshots } from './snapshots.js';
+export * from './tables.js';

@@ -1,0 +1,108 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import type { AppendResult, Predicate, Snapshot } from '../delta/index.js';
+import { LAKE_TABLES, type LakeTableName, type LakeTableSpec } from './tables.js';
+
+/** Paths of the lake under a data directory (DESIGN.md "Data"). */
+export function lakeDir(dataDir: string): string {
+  return join(dataDir, 'lake');
+}
+
+export function tablePath(dataDir: string, name: LakeTableName): string {
+  return join(lakeDir(dataDir), name);
+}
+
+export interface LakeWriteOptions {
+  now?: () => Date;
+  /** delta.checkpointInterval for a table created by this write (config lake.checkpointInterval). */
+  checkpointInterval?: number;
+  onWarning?: (message: string) => void;
+}
+
+/** Creates the table on first use; an existing table is returned as it is. */
+export async function ensureTable(
+  dataDir: string,
+  spec: LakeTableSpec,
+  options: LakeWriteOptions = {},
+): Promise<string> {
+  const { createTable, latestVersion } = await import('../delta/index.js');
+  const path = tablePath(dataDir, spec.name);
+  if ((await latestVersion(path).catch(() => undefined)) !== undefined) return path;
+  await mkdir(lakeDir(dataDir), { recursive: true });
+  await createTable(path, {
+    schema: spec.schema,
+    partitionColumns: spec.partitionColumns,
+    configuration: { 'delta.checkpointInterval': String(options.checkpointInterval ?? 10) },
+    name: spec.name,
+    description: spec.description,
+    ifNotExists: true,
+    ...(options.now ? { now: options.now } : {}),
+  });
+  return path;
+}
+
+/** The latest snapshot of one of our tables, or undefined when it has not been created yet. */
+export async function loadLakeSnapshot(
+  dataDir: string,
+  name: LakeTableName,
+  options: { version?: number } = {},
+): Promise<Snapshot | undefined> {
+  const { loadSnapshot, latestVersion } = await import('../delta/index.js');
+  const path = tablePath(dataDir, name);
+  if ((await latestVersion(path).catch(() => undefined)) === undefined) return undefined;
+  return loadSnapshot(path, options.version === undefined ? {} : { version: options.version });
+}
+
+export interface AppendToLakeOptions extends LakeWriteOptions {
+  txn?: { appId: string; version: number };
+  operation?: string;
+  connection?: DuckDBConnection;
+}
+
+/** Appends rows (or a SQL source) to one of our tables, creating it on first use. */
+export async function appendToLake(
+  dataDir: string,
+  name: LakeTableName,
+  source: Parameters<typeof import('../delta/index.js').writeAppend>[1],
+  options: AppendToLakeOptions = {},
+): Promise<AppendResult> {
+  const { writeAppend } = await import('../delta/index.js');
+  const path = await ensureTable(dataDir, LAKE_TABLES[name], options);
+  return writeAppend(path, source, {
+    ...(options.txn ? { txn: options.txn } : {}),
+    ...(options.operation ? { operation: options.operation } : {}),
+    ...(options.connection ? { connection: options.connection } : {}),
+    ...(options.now ? { now: options.now } : {}),
+    ...(options.onWarning ? { onWarning: options.onWarning } : {}),
+  });
+}
+
+/**
+ * Registers a temp view `name` over a lake table, pruned by `where` (partition and stats skipping),
+ * so callers query it with SQL. Returns the snapshot read, or undefined (and an empty view) when the
+ * table does not exist yet.
+ */
+export async function createLakeView(
+  connection: DuckDBConnection,
+  dataDir: string,
+  table: LakeTableName,
+  name: string,
+  where?: Predicate,
+  snapshot?: Snapshot,
+): Promise<Snapshot | undefined> {
+  const { createScanView, deltaTypeToDuckDb, quoteIdentifier } = await import('../delta/index.js');
+  const snap = snapshot ?? (await loadLakeSnapshot(dataDir, table));
+  if (!snap) {
+    const spec = LAKE_TABLES[table];
+    const cols = spec.schema.fields
+      .map((f) => `CAST(NULL AS ${deltaTypeToDuckDb(f.type)}) AS ${quoteIdentifier(f.name)}`)
+      .join(', ');
+    await connection.run(
+      `CREATE OR REPLACE TEMP VIEW ${quoteIdentifier(name)} AS SELECT ${cols} WHERE false`,
+    );
+    return undefined;
+  }
+  await createScanView(connection, snap, name, where ? { where } : {});
+  return snap;
+}
