@@ -1,5 +1,6 @@
 import type { AnyCommand } from '../../cli/command.js';
 import { futuresCalendarCommand, futuresCalendarIsOpenCommand } from './calendar.js';
+import { futuresGatewayCommand } from './gateway.js';
 import { futuresTableHistoryCommand } from './table-history.js';
 import { futuresTableInfoCommand } from './table-info.js';
 import { futuresTableScanCommand } from './table-scan.js';
@@ -8,6 +9,7 @@ import { futuresTableScanCommand } from './table-scan.js';
 export const futuresCommands: readonly AnyCommand[] = [
   futuresCalendarCommand,
   futuresCalendarIsOpenCommand,
+  futuresGatewayCommand,
   futuresTableInfoCommand,
   futuresTableHistoryCommand,
   futuresTableScanCommand,

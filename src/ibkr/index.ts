@@ -1,0 +1,78 @@
+/**
+ * src/ibkr: the only place that talks to Interactive Brokers (and the only importer of @stoqey/ib).
+ * Typical use:
+ *
+ *   await withIb(config.ib, async (ib) => {
+ *     const es = await ib.resolveFrontMonth('ES');
+ *     const [outcome] = await ib.takeSnapshots([es]);
+ *   }, { factory: ibFactoryFrom(ctx.ibFactory), now: ctx.now, log: ctx.log });
+ */
+
+export {
+  type ConnectionState,
+  type ConnectivityListener,
+  IbConnection,
+  type IbConnectionOptions,
+  type IbConnectivityEvent,
+  type IbFactory,
+  type IbFarm,
+  ibFactoryFrom,
+  isIbFactory,
+} from './connection.js';
+export {
+  continuousContract,
+  type EtfProxy,
+  type FrontMonthChoice,
+  type FutureSymbol,
+  IB_SYMBOLS,
+  type IbSymbol,
+  INSTRUMENTS,
+  type InstrumentSpec,
+  isFutureSymbol,
+  isIbSymbol,
+  type ResolvedContract,
+  selectFrontMonth,
+} from './contracts.js';
+export { cmeTradeDate, formatIbUtc, parseIbBarTime } from './dates.js';
+export {
+  classifyIbError,
+  IB_ERROR_TABLE,
+  IbClientIdInUseError,
+  IbConnectionLostError,
+  type IbErrorAction,
+  type IbErrorClass,
+  type IbErrorKind,
+  IbPacingError,
+  IbRequestError,
+  IbTimeoutError,
+  IbUnavailableError,
+  isTransientIbError,
+} from './errors.js';
+export { type BarChunk, type BarsRequest, type IbBar, MAX_CHUNK_MS, planBarRequests } from './history.js';
+export {
+  type HistoricalPacingRules,
+  IB_HISTORICAL_RULES,
+  Pacer,
+  type PacerClock,
+  type PacerStats,
+  virtualClock,
+} from './pacing.js';
+export {
+  IbSession,
+  type IbSessionOptions,
+  type TakeSnapshotOptions,
+  type WithIbOptions,
+  withIb,
+} from './session.js';
+export type { IbSnapshot, SnapshotFlag, SnapshotOutcome } from './snapshot.js';
+export type {
+  BarSize,
+  CreateIbWire,
+  IbContractDetails,
+  IbContractSpec,
+  IbWire,
+  IbWireEvent,
+  IbWireOptions,
+  MarketDataTypeCode,
+  WhatToShow,
+} from './wire.js';

@@ -1,0 +1,486 @@
+import type { Socket } from 'node:net';
+import { etParts, formatYmd, MINUTE_MS } from './calendar.js';
+import { CodecError, encodeFrame, type Field, FrameDecoder, type Handshake } from './codec.js';
+import type { SimContract } from './contracts.js';
+import type { SimHandlers } from './handlers.js';
+import {
+  errorMessage,
+  managedAccounts,
+  marketDataType,
+  nextValidId,
+  parseRequest,
+  RequestParseError,
+  requestIdOf,
+  SERVER_VERSION,
+  type SimRequest,
+  tickSnapshotEnd,
+} from './protocol.js';
+import type { Fault } from './scenario.js';
+
+/** One client connection: handshake, startApi, request dispatch, fault triggers, market-data lines. */
+
+export interface SessionHost {
+  readonly handlers: SimHandlers;
+  readonly accounts: readonly string[];
+  readonly maxMessagesPerSecond: number;
+  now(): Date;
+  wall(): number;
+  log(line: string): void;
+  /** Claims a client id; false when in use (→ 326). */
+  claimClientId(clientId: number, session: Session): boolean;
+  releaseClientId(clientId: number, session: Session): void;
+  /** The faults that apply to a session with this client id (counts `sessions` limits). */
+  faultsForSession(clientId: number): Fault[];
+  record(conn: number, dir: 'in' | 'out', fields: readonly (string | number)[]): void;
+  recordHandshake(conn: number, text: string): void;
+  recordRaw(conn: number, bytes: Buffer): void;
+  onSessionClosed(session: Session, reason: string): void;
+  onFault(session: Session, description: string): void;
+}
+
+export interface MarketLine {
+  reqId: number;
+  contract: SimContract;
+  /** The market data type being served (1–4). */
+  served: number;
+  snapshot: boolean;
+  /** Last values sent per tick type (streaming updates send changes only). */
+  sent: Map<number, number | string>;
+}
+
+type SessionPhase = 'handshake' | 'awaitStartApi' | 'ready' | 'closed';
+
+export class Session {
+  readonly decoder = new FrameDecoder({ expectHandshake: true });
+  phase: SessionPhase = 'handshake';
+  clientId: number | undefined;
+  serverVersion = SERVER_VERSION;
+  marketDataType = 1;
+  readonly lines = new Map<number, MarketLine>();
+  /** Requests received after startApi. */
+  requestCount = 0;
+  /** Frames written to the client. */
+  sentCount = 0;
+  faults: Fault[] = [];
+  private nextOrderId = 1;
+  private halfOpen = false;
+  private held: string[][] | undefined;
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly preStart: string[][] = [];
+  private readonly rateWindow: number[] = [];
+  private readonly firedTriggers = new Set<number>();
+
+  constructor(
+    readonly id: number,
+    readonly socket: Socket,
+    private readonly host: SessionHost,
+  ) {
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', (error) => this.close(`socket error: ${error.message}`));
+    socket.on('close', () => this.close('peer closed'));
+  }
+
+  get isOpen(): boolean {
+    return this.phase !== 'closed';
+  }
+
+  /** Sends one frame (unless the session went half-open or closed). */
+  send(fields: readonly Field[]): void {
+    if (this.phase === 'closed' || this.halfOpen || this.socket.destroyed) return;
+    const text = fields.map((f) =>
+      f === null || f === undefined ? '' : f === true ? '1' : f === false ? '0' : String(f),
+    );
+    this.host.record(this.id, 'out', text);
+    this.sentCount++;
+    this.socket.write(encodeFrame(text));
+  }
+
+  /** Sends raw bytes (malformed frames). */
+  sendRaw(bytes: Buffer): void {
+    if (this.phase === 'closed' || this.halfOpen || this.socket.destroyed) return;
+    this.host.recordRaw(this.id, bytes);
+    this.sentCount++;
+    this.socket.write(bytes);
+  }
+
+  error(id: number, code: number, message: string): void {
+    this.send(errorMessage(id, code, message));
+  }
+
+  setTimer(ms: number, fn: () => void): void {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      if (this.isOpen) fn();
+    }, ms);
+    this.timers.add(timer);
+  }
+
+  close(reason: string): void {
+    if (this.phase === 'closed') return;
+    const hadClientId = this.phase === 'ready';
+    this.phase = 'closed';
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    this.lines.clear();
+    if (hadClientId && this.clientId !== undefined) this.host.releaseClientId(this.clientId, this);
+    if (!this.socket.destroyed) this.socket.destroy();
+    this.host.onSessionClosed(this, reason);
+  }
+
+  /** Ends the connection the way a gateway does: flush what was written, then close. */
+  endGracefully(reason: string): void {
+    if (this.phase === 'closed') return;
+    this.socket.end(() => this.close(reason));
+    this.setTimer(1000, () => this.close(reason));
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.phase === 'closed') return;
+    let items: ReturnType<FrameDecoder['push']>;
+    try {
+      items = this.decoder.push(chunk);
+    } catch (error) {
+      const message = error instanceof CodecError ? error.message : String(error);
+      this.host.log(`conn ${this.id}: dropping client: ${message}`);
+      this.close(`protocol error: ${message}`);
+      return;
+    }
+    for (const item of items) {
+      if (!this.isOpen) return;
+      if (item.kind === 'handshake') this.onHandshake(item.handshake);
+      else this.onFrame(item.fields);
+    }
+  }
+
+  private onHandshake(handshake: Handshake): void {
+    this.host.recordHandshake(this.id, handshake.raw);
+    const negotiated = Math.min(handshake.maxVersion, SERVER_VERSION);
+    if (negotiated < handshake.minVersion || negotiated < 100) {
+      // A gateway closes the socket when it cannot serve the client's version range.
+      this.host.log(
+        `conn ${this.id}: refusing client range v${handshake.minVersion}..${handshake.maxVersion}`,
+      );
+      this.close(`unsupported client version range ${handshake.raw}`);
+      return;
+    }
+    this.serverVersion = negotiated;
+    this.phase = 'awaitStartApi';
+    this.send([negotiated, connectionTimeString(this.host.now())]);
+  }
+
+  private onFrame(fields: string[]): void {
+    this.host.record(this.id, 'in', fields);
+    if (this.phase === 'awaitStartApi') {
+      if (fields[0] === '71') this.onStartApi(fields);
+      else this.preStart.push(fields);
+      return;
+    }
+    if (this.phase !== 'ready') return;
+    this.requestCount++;
+    if (this.halfOpen) return;
+    if (this.overRate()) {
+      this.error(
+        -1,
+        100,
+        `Max rate of messages per second has been exceeded:max=${this.host.maxMessagesPerSecond} rec=${this.rateWindow.length} (1)`,
+      );
+    }
+    if (this.held) this.held.push(fields);
+    else this.dispatch(fields);
+    this.checkMessageTriggers();
+  }
+
+  private overRate(): boolean {
+    const now = this.host.wall();
+    this.rateWindow.push(now);
+    while (this.rateWindow.length > 0 && (this.rateWindow[0] ?? now) <= now - 1000) this.rateWindow.shift();
+    return this.rateWindow.length > this.host.maxMessagesPerSecond;
+  }
+
+  private onStartApi(fields: string[]): void {
+    let request: SimRequest;
+    try {
+      request = parseRequest(fields);
+    } catch {
+      this.close('bad startApi');
+      return;
+    }
+    if (request.kind !== 'startApi') return;
+    const faults = this.host.faultsForSession(request.clientId);
+    if (faults.some((f) => f.type === 'clientIdInUse') || !this.host.claimClientId(request.clientId, this)) {
+      if (faults.some((f) => f.type === 'clientIdInUse')) this.host.onFault(this, 'clientIdInUse');
+      this.error(
+        -1,
+        326,
+        'Unable to connect as the client id is already in use. Retry with a unique client id.',
+      );
+      this.endGracefully(`client id ${request.clientId} in use`);
+      return;
+    }
+    this.clientId = request.clientId;
+    this.faults = faults;
+    this.phase = 'ready';
+    this.nextOrderId = 1;
+    this.send(managedAccounts(this.host.accounts));
+    this.send(nextValidId(this.nextOrderId));
+    this.error(-1, 2104, 'Market data farm connection is OK:usfarm');
+    this.error(-1, 2106, 'HMDS data farm connection is OK:ushmds');
+    this.error(-1, 2158, 'Sec-def data farm connection is OK:secdefnj');
+    this.armTimeTriggers();
+    this.checkMessageTriggers();
+    for (const queued of this.preStart.splice(0)) this.onFrame(queued);
+  }
+
+  private dispatch(fields: string[]): void {
+    let request: SimRequest;
+    try {
+      request = parseRequest(fields);
+    } catch (error) {
+      const detail = error instanceof RequestParseError ? error.message : String(error);
+      this.error(-1, 320, `Server error when reading an API client request. ${detail}`);
+      return;
+    }
+    const delay = this.slowDelay(request);
+    if (delay > 0) this.setTimer(delay, () => this.handle(request));
+    else this.handle(request);
+  }
+
+  private slowDelay(request: SimRequest): number {
+    let delay = 0;
+    const category =
+      request.kind === 'contractDetails'
+        ? 'contractDetails'
+        : request.kind === 'mktData'
+          ? 'marketData'
+          : request.kind === 'historicalData'
+            ? 'historical'
+            : request.kind === 'headTimestamp'
+              ? 'headTimestamp'
+              : request.kind === 'currentTime'
+                ? 'currentTime'
+                : undefined;
+    for (const f of this.faults) {
+      if (f.type !== 'slow') continue;
+      if (f.requests && (category === undefined || !f.requests.includes(category))) continue;
+      if (!f.requests && category === undefined) continue;
+      delay = Math.max(delay, f.delayMs);
+    }
+    return delay;
+  }
+
+  private handle(request: SimRequest): void {
+    if (!this.isOpen || this.halfOpen) return;
+    const h = this.host.handlers;
+    switch (request.kind) {
+      case 'startApi':
+        this.error(-1, 320, 'Server error when reading an API client request. startApi was already received');
+        return;
+      case 'currentTime':
+        h.currentTime(this);
+        return;
+      case 'reqIds':
+        this.send(nextValidId(this.nextOrderId));
+        return;
+      case 'managedAccounts':
+        this.send(managedAccounts(this.host.accounts));
+        return;
+      case 'serverLogLevel':
+      case 'cancelHeadTimestamp':
+        return;
+      case 'marketDataType':
+        if (request.type < 1 || request.type > 4) {
+          this.error(
+            -1,
+            321,
+            `Error validating request.-'b9' : cause - Invalid market data type ${request.type}`,
+          );
+          return;
+        }
+        this.marketDataType = request.type;
+        return;
+      case 'contractDetails':
+        h.contractDetails(this, request);
+        return;
+      case 'mktData':
+        h.marketData(this, request);
+        return;
+      case 'cancelMktData':
+        if (!this.lines.delete(request.reqId)) {
+          this.error(request.reqId, 300, `Can't find EId with tickerId:${request.reqId}`);
+        }
+        return;
+      case 'historicalData':
+        h.historicalData(this, request);
+        return;
+      case 'cancelHistoricalData':
+        return;
+      case 'headTimestamp':
+        h.headTimestamp(this, request);
+        return;
+      case 'order':
+        this.error(
+          requestIdOf(request),
+          321,
+          "Error validating request.-'bA' : cause - The API interface is currently in Read-Only mode.",
+        );
+        return;
+      case 'unsupported':
+        this.error(
+          request.reqId,
+          321,
+          `Error validating request.-'bZ' : cause - ${request.name} (message ${request.msgId}) is not supported by the IB Gateway simulator`,
+        );
+        return;
+      case 'unknown':
+        this.error(
+          -1,
+          320,
+          `Server error when reading an API client request. Unknown message id ${request.raw}`,
+        );
+        return;
+    }
+  }
+
+  /** Starts a market-data line and sends its first ticks (served type decided by the handler). */
+  openLine(line: MarketLine, snapshotEndDelayMs: number, neverEnd: boolean): void {
+    this.send(marketDataType(line.reqId, line.served));
+    this.host.handlers.sendTicks(this, line, true);
+    if (line.snapshot) {
+      if (neverEnd) {
+        this.host.onFault(this, `snapshotNeverEnds reqId ${line.reqId}`);
+        return;
+      }
+      this.lines.set(line.reqId, line);
+      this.setTimer(snapshotEndDelayMs, () => {
+        if (this.lines.get(line.reqId) === line) this.lines.delete(line.reqId);
+        this.send(tickSnapshotEnd(line.reqId));
+      });
+      return;
+    }
+    this.lines.set(line.reqId, line);
+  }
+
+  // ---- fault triggers ----
+
+  private triggerDue(fault: Fault): boolean {
+    return (
+      'afterMessages' in fault &&
+      fault.afterMessages !== undefined &&
+      this.requestCount >= fault.afterMessages
+    );
+  }
+
+  private checkMessageTriggers(): void {
+    this.faults.forEach((fault, index) => {
+      if (this.firedTriggers.has(index) || !this.triggerDue(fault)) return;
+      this.fire(fault, index);
+    });
+  }
+
+  private armTimeTriggers(): void {
+    this.faults.forEach((fault, index) => {
+      if (!('afterMs' in fault) || fault.afterMs === undefined) return;
+      if ('afterMessages' in fault && fault.afterMessages !== undefined) return;
+      this.setTimer(fault.afterMs, () => this.fire(fault, index));
+    });
+  }
+
+  private fire(fault: Fault, index: number): void {
+    if (this.firedTriggers.has(index) || !this.isOpen) return;
+    this.firedTriggers.add(index);
+    switch (fault.type) {
+      case 'disconnect':
+        this.host.onFault(this, 'disconnect');
+        this.close('fault: disconnect');
+        return;
+      case 'halfOpen':
+        this.host.onFault(this, 'halfOpen');
+        this.halfOpen = true;
+        return;
+      case 'malformedFrame':
+        this.host.onFault(this, `malformedFrame ${fault.variant}`);
+        this.sendMalformed(fault.variant);
+        return;
+      case 'systemMessages':
+        this.host.onFault(this, `systemMessages ${fault.codes.join('→')}`);
+        this.playSystemMessages(fault.codes, fault.intervalMs, fault.holdRequests);
+        return;
+      default:
+        return;
+    }
+  }
+
+  private sendMalformed(variant: 'unknownMessageId' | 'extraField' | 'missingField'): void {
+    if (variant === 'unknownMessageId') this.send([999, 1, 'simulated garbage']);
+    else if (variant === 'extraField')
+      this.send([49, 1, Math.floor(this.host.now().getTime() / 1000), 'extra']);
+    else this.send([49]);
+  }
+
+  private playSystemMessages(codes: readonly number[], intervalMs: number, hold: boolean): void {
+    codes.forEach((code, i) => {
+      const run = () => {
+        this.error(-1, code, SYSTEM_MESSAGE_TEXT[code] ?? `System message ${code}`);
+        if (!hold) return;
+        if (code === 1100) this.held ??= [];
+        if ((code === 1101 || code === 1102) && this.held) {
+          const queued = this.held;
+          this.held = undefined;
+          if (code === 1101) this.lines.clear();
+          for (const fields of queued) this.dispatch(fields);
+        }
+      };
+      if (i === 0 || intervalMs === 0) run();
+      else this.setTimer(intervalMs * i, run);
+    });
+  }
+
+  /** A snapshot of state for tests and the gateway command. */
+  describe(): {
+    id: number;
+    clientId: number | undefined;
+    marketDataType: number;
+    lines: number;
+    requests: number;
+    sent: number;
+    halfOpen: boolean;
+  } {
+    return {
+      id: this.id,
+      clientId: this.clientId,
+      marketDataType: this.marketDataType,
+      lines: this.lines.size,
+      requests: this.requestCount,
+      sent: this.sentCount,
+      halfOpen: this.halfOpen,
+    };
+  }
+}
+
+export const SYSTEM_MESSAGE_TEXT: Readonly<Record<number, string>> = {
+  1100: 'Connectivity between IB and Trader Workstation has been lost.',
+  1101: 'Connectivity between IB and Trader Workstation has been restored - data lost.',
+  1102: 'Connectivity between IB and Trader Workstation has been restored - data maintained.',
+  1300: 'TWS socket port has been reset and this connection is being dropped. Please reconnect on the new port',
+  2103: 'Market data farm connection is broken:usfarm',
+  2104: 'Market data farm connection is OK:usfarm',
+  2105: 'HMDS data farm connection is broken:ushmds',
+  2106: 'HMDS data farm connection is OK:ushmds',
+  2107: 'HMDS data farm connection is inactive but should be available upon demand.ushmds',
+  2108: 'Market data farm connection is inactive but should be available upon demand.usfarm',
+  2110: 'Connectivity between Trader Workstation and server is broken. It will be restored automatically.',
+  2119: 'Market data farm is connecting:usfarm',
+  2157: 'Sec-def data farm connection is broken:secdefnj',
+  2158: 'Sec-def data farm connection is OK:secdefnj',
+};
+
+/** "20261014 19:02:11 US/Eastern": the connection time string of the version reply. */
+export function connectionTimeString(now: Date): string {
+  const ms = now.getTime();
+  const p = etParts(ms);
+  const hh = String(Math.floor(p.minuteOfDay / 60)).padStart(2, '0');
+  const mm = String(p.minuteOfDay % 60).padStart(2, '0');
+  const ss = String(Math.floor((ms % MINUTE_MS) / 1000)).padStart(2, '0');
+  return `${formatYmd({ year: p.year, month: p.month, day: p.day })} ${hh}:${mm}:${ss} US/Eastern`;
+}
