@@ -173,7 +173,7 @@ describe('contract details', () => {
     // Central time, as a real gateway reports CME hours: 17:00 CT open = 18:00 ET.
     expect(z6.tradingHours).toMatch(/^20261013:1700-20261014:1600;20261014:1700-20261015:1600;/);
     expect(z6.tradingHours?.split(';')).toHaveLength(8);
-    expect(z6.liquidHours).toContain('20261014:0930-20261014:1600');
+    expect(z6.liquidHours).toContain('20261014:0830-20261014:1500');
     expect(z6.tradingHours).toContain('20261017:CLOSED');
   });
 
