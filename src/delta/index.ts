@@ -111,3 +111,65 @@ export {
 } from './write.js';
 export { assertWritable, WRITER_PROTOCOL } from './write-protocol.js';
 export type { DeltaRow, DeltaRowValue } from './write-sql.js';
+// Maintenance: OPTIMIZE, checkpoint on demand, log cleanup, VACUUM, verify (plan → execute → metrics).
+export {
+  cleanupLog,
+  type ExecuteLogCleanupOptions,
+  executeLogCleanup,
+  type LogCleanupFile,
+  type LogCleanupMetrics,
+  type LogCleanupOptions,
+  type LogCleanupPlan,
+  planLogCleanup,
+} from './log-cleanup.js';
+export {
+  type CheckpointOnDemandOptions,
+  type CheckpointOnDemandResult,
+  checkpointOnDemand,
+  type MaintenanceMetrics,
+  type MaintenanceOptions,
+  type OptimizePlanSummary,
+  type PreparedMaintenance,
+  prepareMaintenance,
+  runMaintenance,
+} from './maintenance.js';
+export {
+  DEFAULT_DELETED_FILE_RETENTION_MS,
+  DEFAULT_LOG_RETENTION_MS,
+  DEFAULT_TARGET_FILE_SIZE,
+  formatBytes,
+  formatDuration,
+  parseByteSize,
+  parseDurationMs,
+  type StepHook,
+} from './maintenance-units.js';
+export {
+  type ExecuteOptimizeOptions,
+  executeOptimize,
+  type FileSizeSummary,
+  OptimizeVerificationError,
+  type OptimizeBin,
+  type OptimizeMetrics,
+  type OptimizeOptions,
+  type OptimizePlan,
+  optimizeTable,
+  planOptimize,
+} from './optimize.js';
+export {
+  type ExecuteVacuumOptions,
+  executeVacuum,
+  planVacuum,
+  type VacuumCandidate,
+  type VacuumMetrics,
+  type VacuumOptions,
+  type VacuumPlan,
+  VacuumRetentionError,
+  vacuumTable,
+} from './vacuum.js';
+export {
+  type VerifyOptions,
+  type VerifyProblem,
+  type VerifyProblemKind,
+  type VerifyReport,
+  verifyTable,
+} from './verify.js';

@@ -197,7 +197,8 @@ export interface AppendSkipped {
 
 export type AppendResult = AppendMetrics | AppendSkipped;
 
-interface WrittenFile {
+/** A data file written and fsynced into its partition directory, not yet committed. */
+export interface WrittenFile {
   absolute: string;
   add: AddAction;
   rows: number;
@@ -223,8 +224,11 @@ function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** COPYs the source into a staging dir, then links each file into the table. Returns the add actions. */
-async function writeDataFiles(
+/**
+ * COPYs the source into a staging dir, then links each file into the table. Returns the add actions.
+ * Also used by OPTIMIZE (src/delta/optimize.ts), which rewrites files through the same path.
+ */
+export async function writeDataFiles(
   connection: DuckDBConnection,
   root: string,
   snapshot: Snapshot,

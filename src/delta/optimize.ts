@@ -1,0 +1,531 @@
+/**
+ * OPTIMIZE by bin-packing: per partition, the files smaller than the target size are merged into as
+ * few files as possible and swapped in with one commit of dataChange=false removes and adds.
+ *
+ * HAZARD. A rewrite that drops or duplicates a row loses data silently, and nobody reads the old files
+ * again to notice. So before anything is committed, the new files are read back from disk and their
+ * row count and an order-independent content checksum (DuckDB `sum(hash(<every column>))`, partition
+ * columns included) must equal those of the files they replace; otherwise the new files are deleted
+ * and OptimizeVerificationError is thrown.
+ *
+ * Concurrency: the commit goes through commitTransaction. Blind appends that land meanwhile only add
+ * new paths, so they never conflict and the commit is rebased past them; a concurrent rewrite that
+ * removed one of our input files is a DeltaConflictError (only then are our new files deleted, because
+ * only then is the commit provably absent). After any other failure the files stay: the commit may
+ * have landed, and if it did not they are orphans that VACUUM removes after the retention.
+ */
+import { randomUUID } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { DataError, UsageError } from '../cli/errors.js';
+import { DeltaConflictError } from './errors.js';
+import { checkpointIfDue, DEFAULT_TARGET_FILE_SIZE, type StepHook } from './maintenance-units.js';
+import { decodeAddPath } from './paths.js';
+import {
+  type BoundPredicate,
+  bindPredicate,
+  type Predicate,
+  parsePredicate,
+  predicateToSql,
+} from './predicate.js';
+import { pruneFile } from './prune.js';
+import type { Scalar } from './scalar.js';
+import { parsePartitionValue, planScan, scanSql } from './scan.js';
+import { quoteIdentifier } from './schema.js';
+import { loadSnapshot, parseStats } from './snapshot.js';
+import { type CommitOptions, commitTransaction } from './transaction.js';
+import type { Action, CommitInfo, LiveFile, RemoveAction, Snapshot } from './types.js';
+import { engineInfo, type WrittenFile, writeDataFiles } from './write.js';
+import { withWriteConnection } from './write-connection.js';
+import { assertWritable } from './write-protocol.js';
+
+/** Optimize retries past concurrent appends far longer than an append would: its work is expensive to redo. */
+export const OPTIMIZE_COMMIT_ATTEMPTS = 100;
+
+/** Bins of a wave up to this many Parquet bytes are read once into memory (a temp table), larger ones twice. */
+const MATERIALIZE_LIMIT_BYTES = 64 * 1024 * 1024;
+
+/** The rewritten files do not hold exactly the rows of the files they were to replace. Nothing was committed. */
+export class OptimizeVerificationError extends DataError {}
+
+export interface OptimizeOptions {
+  /** Bytes; bins are filled up to this size (default 128 MiB). */
+  targetSize?: number | undefined;
+  /** Files smaller than this are candidates for merging (default: targetSize). */
+  minFileSize?: number | undefined;
+  /** Only partitions matching this predicate over partition columns, e.g. "trade_date < '2026-11-20'". */
+  partitionFilter?: Predicate | string | undefined;
+}
+
+/** A group of files of one partition that is rewritten into one file. */
+export interface OptimizeBin {
+  partitionValues: Record<string, string | null>;
+  files: LiveFile[];
+  bytes: number;
+  /** Sum of numRecords from stats; undefined when a file has none. */
+  rows: number | undefined;
+}
+
+export interface OptimizePlan {
+  tablePath: string;
+  snapshot: Snapshot;
+  targetSize: number;
+  minFileSize: number;
+  /** The partition filter as text (for commitInfo), if any. */
+  partitionFilter: string | undefined;
+  bins: OptimizeBin[];
+  /** Live files in the partitions the filter selects. */
+  totalConsideredFiles: number;
+  /** Considered files left as they are (large enough, or alone in their partition). */
+  totalFilesSkipped: number;
+  partitionsConsidered: number;
+  filesToRemove: number;
+  bytesToRemove: number;
+  /** From stats; undefined when a file to rewrite has no numRecords. */
+  rowsToRewrite: number | undefined;
+}
+
+export interface FileSizeSummary {
+  totalFiles: number;
+  totalSize: number;
+  min: number;
+  max: number;
+  avg: number;
+}
+
+export interface ExecuteOptimizeOptions {
+  /** DuckDB connection to run on (default: a connection to the shared write instance). */
+  connection?: DuckDBConnection | undefined;
+  /** Commit options (default maxAttempts: OPTIMIZE_COMMIT_ATTEMPTS). */
+  commit?: CommitOptions | undefined;
+  /** Write the checkpoint the commit version is due for (default true). */
+  checkpoint?: boolean | undefined;
+  now?: (() => Date) | undefined;
+  /** Fault injection for tests. */
+  onStep?: StepHook | undefined;
+  onWarning?: ((message: string) => void) | undefined;
+}
+
+export interface OptimizeMetrics {
+  readVersion: number;
+  /** The committed version; undefined when there was nothing to rewrite. */
+  version: number | undefined;
+  /** Commit attempts (more than 1 when concurrent commits landed first). */
+  attempts: number;
+  numFilesAdded: number;
+  numFilesRemoved: number;
+  filesAdded: FileSizeSummary;
+  filesRemoved: FileSizeSummary;
+  partitionsOptimized: number;
+  numBins: number;
+  totalConsideredFiles: number;
+  totalFilesSkipped: number;
+  /** Rows rewritten (counted by DuckDB, equal before and after). */
+  rows: number;
+  /** sum(hash(row)) over the rewritten rows, equal before and after. */
+  checksum: string;
+  checkpointVersion: number | undefined;
+  /** rewriteMs: read inputs, checksum them, write the new files; verifyMs: read the new files back. */
+  durations: { rewriteMs: number; verifyMs: number; commitMs: number; totalMs: number };
+}
+
+function partitionOnly(predicate: BoundPredicate, partitionColumns: readonly string[]): void {
+  const visit = (p: BoundPredicate): void => {
+    if ('args' in p) {
+      p.args.forEach(visit);
+      return;
+    }
+    if (!p.column.isPartition) {
+      throw new UsageError(
+        `The partition filter may only use partition columns (${partitionColumns.join(', ') || 'none'}); '${p.column.name}' is a data column.`,
+        { hint: 'Filter on partition columns, e.g. --partition "trade_date < \'2026-11-20\'".' },
+      );
+    }
+  };
+  visit(predicate);
+}
+
+function typedPartitionValues(snapshot: Snapshot, file: LiveFile): Map<string, Scalar | null> {
+  const values = new Map<string, Scalar | null>();
+  for (const column of snapshot.partitionColumns) {
+    const field = snapshot.schema.fields.find((f) => f.name === column);
+    if (!field) continue;
+    values.set(
+      column,
+      parsePartitionValue(
+        file.add.partitionValues[column],
+        field.type,
+        `for '${column}' of ${file.add.path}`,
+      ),
+    );
+  }
+  return values;
+}
+
+function summarizeSizes(sizes: readonly number[]): FileSizeSummary {
+  const totalSize = sizes.reduce((a, b) => a + b, 0);
+  return {
+    totalFiles: sizes.length,
+    totalSize,
+    min: sizes.length === 0 ? 0 : Math.min(...sizes),
+    max: sizes.length === 0 ? 0 : Math.max(...sizes),
+    avg: sizes.length === 0 ? 0 : Math.round(totalSize / sizes.length),
+  };
+}
+
+/**
+ * Decides which files to merge. Pure: no I/O. Per partition, candidates (files smaller than
+ * minFileSize) are taken in log order and packed greedily into bins of at most targetSize bytes;
+ * bins of a single file are dropped, since rewriting one file changes nothing.
+ */
+export function planOptimize(snapshot: Snapshot, options: OptimizeOptions = {}): OptimizePlan {
+  assertWritable(snapshot.tablePath, snapshot.protocol, snapshot.metadata, snapshot.schema);
+  const targetSize = options.targetSize ?? DEFAULT_TARGET_FILE_SIZE;
+  if (!Number.isSafeInteger(targetSize) || targetSize <= 0) {
+    throw new UsageError(`Invalid target size ${targetSize}: give a positive number of bytes.`, {
+      hint: 'For example --target-size 128MiB.',
+    });
+  }
+  const minFileSize = options.minFileSize ?? targetSize;
+  if (!Number.isSafeInteger(minFileSize) || minFileSize <= 0) {
+    throw new UsageError(`Invalid minimum file size ${minFileSize}: give a positive number of bytes.`);
+  }
+  let filterText: string | undefined;
+  let filter: BoundPredicate | undefined;
+  if (options.partitionFilter !== undefined) {
+    const parsed =
+      typeof options.partitionFilter === 'string'
+        ? parsePredicate(options.partitionFilter)
+        : options.partitionFilter;
+    filter = bindPredicate(parsed, snapshot.schema, snapshot.partitionColumns);
+    partitionOnly(filter, snapshot.partitionColumns);
+    filterText =
+      typeof options.partitionFilter === 'string' ? options.partitionFilter.trim() : predicateToSql(filter);
+  }
+
+  const partitions = new Map<string, { values: Record<string, string | null>; files: LiveFile[] }>();
+  let considered = 0;
+  for (const file of snapshot.files.values()) {
+    if (filter) {
+      const verdict = pruneFile(filter, {
+        partitionValues: typedPartitionValues(snapshot, file),
+        stats: undefined,
+      });
+      if (verdict !== 'keep') continue;
+    }
+    considered++;
+    const values: Record<string, string | null> = {};
+    for (const column of snapshot.partitionColumns) values[column] = file.add.partitionValues[column] ?? null;
+    const key = JSON.stringify(snapshot.partitionColumns.map((c) => values[c]));
+    let group = partitions.get(key);
+    if (!group) {
+      group = { values, files: [] };
+      partitions.set(key, group);
+    }
+    group.files.push(file);
+  }
+
+  const bins: OptimizeBin[] = [];
+  for (const { values, files } of partitions.values()) {
+    let current: LiveFile[] = [];
+    let currentBytes = 0;
+    const close = () => {
+      if (current.length > 1) {
+        const rows = current.every((f) => f.stats?.numRecords !== undefined)
+          ? current.reduce((n, f) => n + (f.stats?.numRecords ?? 0), 0)
+          : undefined;
+        bins.push({ partitionValues: values, files: current, bytes: currentBytes, rows });
+      }
+      current = [];
+      currentBytes = 0;
+    };
+    for (const file of files) {
+      if (file.add.size >= minFileSize) continue;
+      if (current.length > 0 && currentBytes + file.add.size > targetSize) close();
+      current.push(file);
+      currentBytes += file.add.size;
+    }
+    close();
+  }
+  const filesToRemove = bins.reduce((n, b) => n + b.files.length, 0);
+  return {
+    tablePath: snapshot.tablePath,
+    snapshot,
+    targetSize,
+    minFileSize,
+    partitionFilter: filterText,
+    bins,
+    totalConsideredFiles: considered,
+    totalFilesSkipped: considered - filesToRemove,
+    partitionsConsidered: partitions.size,
+    filesToRemove,
+    bytesToRemove: bins.reduce((n, b) => n + b.bytes, 0),
+    rowsToRewrite: bins.every((b) => b.rows !== undefined)
+      ? bins.reduce((n, b) => n + (b.rows ?? 0), 0)
+      : undefined,
+  };
+}
+
+function withFiles(snapshot: Snapshot, files: readonly LiveFile[]): Snapshot {
+  return { ...snapshot, files: new Map(files.map((f) => [f.add.path, f])) };
+}
+
+interface ContentChecksum {
+  rows: number;
+  hash: string;
+}
+
+function checksumSql(snapshot: Snapshot, relationSql: string): string {
+  const columns = snapshot.schema.fields.map((f) => quoteIdentifier(f.name)).join(', ');
+  return `SELECT count(*)::VARCHAR AS n, COALESCE(sum(hash(${columns})), 0)::VARCHAR AS h FROM (${relationSql}) AS q`;
+}
+
+/** Row count and sum(hash(every column)) of a relation with the table's columns. */
+async function checksumOf(
+  connection: DuckDBConnection,
+  snapshot: Snapshot,
+  relationSql: string,
+): Promise<ContentChecksum> {
+  const row =
+    (await connection.runAndReadAll(checksumSql(snapshot, relationSql))).getRowObjectsJson()[0] ?? {};
+  return { rows: Number(row.n), hash: String(row.h) };
+}
+
+/** Row count and checksum of the given files, read through the scan path. */
+async function contentChecksum(
+  connection: DuckDBConnection,
+  snapshot: Snapshot,
+  files: readonly LiveFile[],
+): Promise<ContentChecksum> {
+  return checksumOf(connection, snapshot, await scanSql(connection, planScan(withFiles(snapshot, files))));
+}
+
+/**
+ * Reads the input files, checksums them and writes the merged files. Inputs up to
+ * MATERIALIZE_LIMIT_BYTES are read once into a temporary table (checksum and COPY both read it);
+ * larger ones are read twice rather than held in memory.
+ */
+async function rewriteWave(
+  connection: DuckDBConnection,
+  root: string,
+  snapshot: Snapshot,
+  inputs: readonly LiveFile[],
+): Promise<{ before: ContentChecksum; written: WrittenFile[] }> {
+  const sourceSql = await scanSql(connection, planScan(withFiles(snapshot, inputs)));
+  const bytes = inputs.reduce((n, f) => n + f.add.size, 0);
+  if (bytes > MATERIALIZE_LIMIT_BYTES) {
+    const before = await checksumOf(connection, snapshot, sourceSql);
+    return { before, written: await writeDataFiles(connection, root, snapshot, sourceSql) };
+  }
+  const temp = quoteIdentifier(`__optimize_${randomUUID().replaceAll('-', '')}`);
+  await connection.run(`CREATE TEMP TABLE ${temp} AS ${sourceSql}`);
+  try {
+    const before = await checksumOf(connection, snapshot, `SELECT * FROM ${temp}`);
+    return { before, written: await writeDataFiles(connection, root, snapshot, `SELECT * FROM ${temp}`) };
+  } finally {
+    await connection.run(`DROP TABLE IF EXISTS ${temp}`);
+  }
+}
+
+function liveFileOf(written: WrittenFile): LiveFile {
+  const add = { ...written.add, dataChange: false };
+  return { add, relativePath: decodeAddPath(add.path), stats: parseStats(add.stats) };
+}
+
+async function removeWritten(files: readonly WrittenFile[]): Promise<void> {
+  await Promise.all(files.map((f) => rm(f.absolute, { force: true })));
+}
+
+/** Bins grouped so that each group holds at most one bin per partition: one COPY writes each group. */
+function waves(bins: readonly OptimizeBin[]): OptimizeBin[][] {
+  const out: OptimizeBin[][] = [];
+  const seen = new Map<string, number>();
+  for (const bin of bins) {
+    const key = JSON.stringify(bin.partitionValues);
+    const index = seen.get(key) ?? 0;
+    seen.set(key, index + 1);
+    const wave = out[index] ?? [];
+    wave.push(bin);
+    out[index] = wave;
+  }
+  return out;
+}
+
+/** Rewrites the plan's bins, verifies the rows, and commits removes and adds in one commit. */
+export async function executeOptimize(
+  plan: OptimizePlan,
+  options: ExecuteOptimizeOptions = {},
+): Promise<OptimizeMetrics> {
+  const started = performance.now();
+  const root = path.resolve(plan.tablePath);
+  const { snapshot } = plan;
+  const now = options.now ?? (() => new Date());
+  const base = {
+    readVersion: snapshot.version,
+    partitionsOptimized: new Set(plan.bins.map((b) => JSON.stringify(b.partitionValues))).size,
+    numBins: plan.bins.length,
+    totalConsideredFiles: plan.totalConsideredFiles,
+    totalFilesSkipped: plan.totalFilesSkipped,
+  };
+  if (plan.bins.length === 0) {
+    return {
+      ...base,
+      version: undefined,
+      attempts: 0,
+      numFilesAdded: 0,
+      numFilesRemoved: 0,
+      filesAdded: summarizeSizes([]),
+      filesRemoved: summarizeSizes([]),
+      rows: 0,
+      checksum: '0',
+      checkpointVersion: undefined,
+      durations: { rewriteMs: 0, verifyMs: 0, commitMs: 0, totalMs: performance.now() - started },
+    };
+  }
+  assertWritable(root, snapshot.protocol, snapshot.metadata, snapshot.schema);
+
+  return withWriteConnection(options.connection, async (connection) => {
+    const written: WrittenFile[] = [];
+    let rows = 0;
+    let hash = 0n;
+    let rewriteMs = 0;
+    let verifyMs = 0;
+    try {
+      for (const wave of waves(plan.bins)) {
+        const inputs = wave.flatMap((b) => b.files);
+        const t1 = performance.now();
+        const { before, written: out } = await rewriteWave(connection, root, snapshot, inputs);
+        written.push(...out);
+        await options.onStep?.('optimize:files-written');
+        const t2 = performance.now();
+        const after = await contentChecksum(connection, snapshot, out.map(liveFileOf));
+        const t3 = performance.now();
+        rewriteMs += t2 - t1;
+        verifyMs += t3 - t2;
+        if (before.rows !== after.rows || before.hash !== after.hash) {
+          throw new OptimizeVerificationError(
+            `OPTIMIZE of ${root} aborted: the rewritten files hold ${after.rows} rows (checksum ${after.hash}) but the ${inputs.length} files they replace hold ${before.rows} rows (checksum ${before.hash}). Nothing was committed.`,
+            { hint: "Run 'futures table verify' on the table; the original files are untouched." },
+          );
+        }
+        rows += before.rows;
+        hash += BigInt(before.hash);
+      }
+    } catch (error) {
+      // Nothing is committed yet, so the new files are certainly unreferenced.
+      await removeWritten(written);
+      throw error;
+    }
+    await options.onStep?.('optimize:verified');
+
+    const deletionTimestamp = now().getTime();
+    const removed = plan.bins.flatMap((b) => b.files);
+    const added = written.map(liveFileOf);
+    const actions: Action[] = [
+      ...removed.map((file): Action => {
+        const remove: RemoveAction = {
+          path: file.add.path,
+          deletionTimestamp,
+          dataChange: false,
+          extendedFileMetadata: true,
+          partitionValues: file.add.partitionValues,
+          size: file.add.size,
+        };
+        if (file.add.stats) remove.stats = file.add.stats;
+        return { remove };
+      }),
+      ...added.map((file): Action => ({ add: file.add })),
+    ];
+    const filesAdded = summarizeSizes(added.map((f) => f.add.size));
+    const filesRemoved = summarizeSizes(removed.map((f) => f.add.size));
+    const checksum = hash.toString();
+    const commitInfo: CommitInfo = {
+      operation: 'OPTIMIZE',
+      operationParameters: {
+        predicate: JSON.stringify(plan.partitionFilter === undefined ? [] : [plan.partitionFilter]),
+        targetSize: String(plan.targetSize),
+        zOrderBy: '[]',
+      },
+      readVersion: snapshot.version,
+      isolationLevel: 'SnapshotIsolation',
+      isBlindAppend: false,
+      operationMetrics: {
+        numFilesAdded: String(added.length),
+        numFilesRemoved: String(removed.length),
+        filesAdded: JSON.stringify(filesAdded),
+        filesRemoved: JSON.stringify(filesRemoved),
+        partitionsOptimized: String(base.partitionsOptimized),
+        numBatches: String(plan.bins.length),
+        totalConsideredFiles: String(plan.totalConsideredFiles),
+        totalFilesSkipped: String(plan.totalFilesSkipped),
+        preserveInsertionOrder: 'true',
+        numOutputRows: String(rows),
+        contentChecksum: checksum,
+      },
+      engineInfo: engineInfo(),
+    };
+    const committing = performance.now();
+    let outcome: Awaited<ReturnType<typeof commitTransaction>>;
+    try {
+      outcome = await commitTransaction(
+        root,
+        { readVersion: snapshot.version, actions, commitInfo },
+        { now, maxAttempts: OPTIMIZE_COMMIT_ATTEMPTS, ...options.commit },
+      );
+    } catch (error) {
+      if (error instanceof DeltaConflictError) {
+        await removeWritten(written);
+        throw new DeltaConflictError(
+          `OPTIMIZE of ${root} was not committed: ${error.message}`,
+          error.conflictingVersion,
+          {
+            cause: error,
+            hint: 'Another process rewrote or removed the same files; nothing was lost. Run compact again to optimize what is left.',
+          },
+        );
+      }
+      throw error;
+    }
+    const committed = performance.now();
+    await options.onStep?.('optimize:committed');
+    const checkpointVersion =
+      options.checkpoint === false
+        ? undefined
+        : await checkpointIfDue(root, outcome.version, snapshot.metadata, {
+            connection,
+            now,
+            onWarning: options.onWarning,
+          });
+    return {
+      ...base,
+      version: outcome.version,
+      attempts: outcome.attempts,
+      numFilesAdded: added.length,
+      numFilesRemoved: removed.length,
+      filesAdded,
+      filesRemoved,
+      rows,
+      checksum,
+      checkpointVersion,
+      durations: {
+        rewriteMs,
+        verifyMs,
+        commitMs: committed - committing,
+        totalMs: performance.now() - started,
+      },
+    };
+  });
+}
+
+/** Loads the latest snapshot, plans and executes OPTIMIZE. */
+export async function optimizeTable(
+  tablePath: string,
+  options: OptimizeOptions & ExecuteOptimizeOptions = {},
+): Promise<OptimizeMetrics> {
+  const snapshot = await loadSnapshot(path.resolve(tablePath), {
+    connection: options.connection,
+    checkReaderProtocol: false,
+  });
+  return executeOptimize(planOptimize(snapshot, options), options);
+}
