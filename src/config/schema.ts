@@ -58,6 +58,13 @@ export const collectConfigSchema = z
     catchUpSeconds: z.number().int().min(0).default(86_400),
     /** How long a queue operation waits for another process holding the queue file. */
     queueBusyTimeoutMs: z.number().int().min(0).default(5000),
+    /** Finished queue rows move to the queue's archive table this long after their last update. */
+    archiveAfterSeconds: z.number().int().min(0).default(129_600),
+    /**
+     * The `source` of collected rows: 'sim' when ib.host/ib.port point at the built-in simulator
+     * (`futures gateway`). An in-process simulator (demo, tests) marks its IB factory instead.
+     */
+    source: z.enum(['ibkr', 'sim']).default('ibkr'),
   })
   .strict();
 
@@ -74,6 +81,8 @@ export const compactConfigSchema = z
       .int()
       .positive()
       .default(128 * 1024 * 1024),
+    /** Delete log files older than each table's delta.logRetentionDuration behind a newer checkpoint. */
+    logCleanup: z.boolean().default(true),
   })
   .strict();
 

@@ -30,6 +30,50 @@ export {
   readCommit,
   readLastCheckpointHint,
 } from './log.js';
+// Maintenance: OPTIMIZE, checkpoint on demand, log cleanup, VACUUM, verify (plan → execute → metrics).
+export {
+  cleanupLog,
+  type ExecuteLogCleanupOptions,
+  executeLogCleanup,
+  type LogCleanupFile,
+  type LogCleanupMetrics,
+  type LogCleanupOptions,
+  type LogCleanupPlan,
+  planLogCleanup,
+} from './log-cleanup.js';
+export {
+  type CheckpointOnDemandOptions,
+  type CheckpointOnDemandResult,
+  checkpointOnDemand,
+  type MaintenanceMetrics,
+  type MaintenanceOptions,
+  type OptimizePlanSummary,
+  type PreparedMaintenance,
+  prepareMaintenance,
+  runMaintenance,
+} from './maintenance.js';
+export {
+  DEFAULT_DELETED_FILE_RETENTION_MS,
+  DEFAULT_LOG_RETENTION_MS,
+  DEFAULT_TARGET_FILE_SIZE,
+  formatBytes,
+  formatDuration,
+  parseByteSize,
+  parseDurationMs,
+  type StepHook,
+} from './maintenance-units.js';
+export {
+  type ExecuteOptimizeOptions,
+  executeOptimize,
+  type FileSizeSummary,
+  type OptimizeBin,
+  type OptimizeMetrics,
+  type OptimizeOptions,
+  type OptimizePlan,
+  OptimizeVerificationError,
+  optimizeTable,
+  planOptimize,
+} from './optimize.js';
 export { decodeAddPath, resolveDataFile } from './paths.js';
 export {
   and,
@@ -97,65 +141,6 @@ export {
 } from './transaction.js';
 export * from './types.js';
 export {
-  type AppendDurations,
-  type AppendMetrics,
-  type AppendOptions,
-  type AppendResult,
-  type AppendSkipped,
-  type AppendSource,
-  appendRows,
-  type CreateTableOptions,
-  type CreateTableResult,
-  createTable,
-  writeAppend,
-} from './write.js';
-export { assertWritable, WRITER_PROTOCOL } from './write-protocol.js';
-export type { DeltaRow, DeltaRowValue } from './write-sql.js';
-// Maintenance: OPTIMIZE, checkpoint on demand, log cleanup, VACUUM, verify (plan → execute → metrics).
-export {
-  cleanupLog,
-  type ExecuteLogCleanupOptions,
-  executeLogCleanup,
-  type LogCleanupFile,
-  type LogCleanupMetrics,
-  type LogCleanupOptions,
-  type LogCleanupPlan,
-  planLogCleanup,
-} from './log-cleanup.js';
-export {
-  type CheckpointOnDemandOptions,
-  type CheckpointOnDemandResult,
-  checkpointOnDemand,
-  type MaintenanceMetrics,
-  type MaintenanceOptions,
-  type OptimizePlanSummary,
-  type PreparedMaintenance,
-  prepareMaintenance,
-  runMaintenance,
-} from './maintenance.js';
-export {
-  DEFAULT_DELETED_FILE_RETENTION_MS,
-  DEFAULT_LOG_RETENTION_MS,
-  DEFAULT_TARGET_FILE_SIZE,
-  formatBytes,
-  formatDuration,
-  parseByteSize,
-  parseDurationMs,
-  type StepHook,
-} from './maintenance-units.js';
-export {
-  type ExecuteOptimizeOptions,
-  executeOptimize,
-  type FileSizeSummary,
-  OptimizeVerificationError,
-  type OptimizeBin,
-  type OptimizeMetrics,
-  type OptimizeOptions,
-  type OptimizePlan,
-  optimizeTable,
-  planOptimize,
-} from './optimize.js';
-export {
   type ExecuteVacuumOptions,
   executeVacuum,
   planVacuum,
@@ -173,3 +158,18 @@ export {
   type VerifyReport,
   verifyTable,
 } from './verify.js';
+export {
+  type AppendDurations,
+  type AppendMetrics,
+  type AppendOptions,
+  type AppendResult,
+  type AppendSkipped,
+  type AppendSource,
+  appendRows,
+  type CreateTableOptions,
+  type CreateTableResult,
+  createTable,
+  writeAppend,
+} from './write.js';
+export { assertWritable, WRITER_PROTOCOL } from './write-protocol.js';
+export type { DeltaRow, DeltaRowValue } from './write-sql.js';

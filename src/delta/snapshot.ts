@@ -213,8 +213,7 @@ export function availableVersions(listing: LogListing): { earliest: number; late
 }
 
 /** The first commit version missing in (base, target], or undefined when all are present. */
-function firstMissingCommit(listing: LogListing, base: number, target: number): number | undefined {
-  const present = new Set(listing.commitVersions);
+function firstMissingCommit(present: ReadonlySet<number>, base: number, target: number): number | undefined {
   for (let v = base + 1; v <= target; v++) if (!present.has(v)) return v;
   return undefined;
 }
@@ -331,15 +330,19 @@ interface ReplayPlan {
   commits: number[];
 }
 
-function plansFor(listing: LogListing, target: number): ReplayPlan[] {
+/**
+ * Replay plans, newest checkpoint first, produced lazily: the usual open tries only the first, so a
+ * log with thousands of checkpoints and commits costs one walk of at most checkpointInterval versions.
+ */
+function* plansFor(listing: LogListing, target: number): Generator<ReplayPlan> {
   const bases: (CheckpointRef | undefined)[] = listing.checkpoints
     .filter((c) => c.version <= target)
     .reverse();
   bases.push(undefined);
-  const plans: ReplayPlan[] = [];
+  const present = new Set(listing.commitVersions);
   for (const [i, checkpoint] of bases.entries()) {
     const base = checkpoint ? checkpoint.version : -1;
-    const missing = firstMissingCommit(listing, base, target);
+    const missing = firstMissingCommit(present, base, target);
     if (missing !== undefined) {
       if (i === 0) {
         throw corrupt(
@@ -351,9 +354,8 @@ function plansFor(listing: LogListing, target: number): ReplayPlan[] {
     }
     const commits: number[] = [];
     for (let v = base + 1; v <= target; v++) commits.push(v);
-    plans.push({ checkpoint, commits });
+    yield { checkpoint, commits };
   }
-  return plans;
 }
 
 async function replayCheckpoint(

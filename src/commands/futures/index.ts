@@ -1,9 +1,11 @@
 import type { AnyCommand } from '../../cli/command.js';
 import { futuresCalendarCommand, futuresCalendarIsOpenCommand } from './calendar.js';
+import { futuresCompactCommand } from './compact.js';
 import { futuresGatewayCommand } from './gateway.js';
 import { futuresTableHistoryCommand } from './table-history.js';
 import { futuresTableInfoCommand } from './table-info.js';
 import { futuresTableScanCommand } from './table-scan.js';
+import { futuresTableVerifyCommand } from './table-verify.js';
 
 /** Every `futures` command; src/cli/program.ts builds the commander tree from this list. */
 export const futuresCommands: readonly AnyCommand[] = [
@@ -13,4 +15,6 @@ export const futuresCommands: readonly AnyCommand[] = [
   futuresTableInfoCommand,
   futuresTableHistoryCommand,
   futuresTableScanCommand,
+  futuresTableVerifyCommand,
+  futuresCompactCommand,
 ];
