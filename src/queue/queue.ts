@@ -1,0 +1,1094 @@
+/**
+ * The queue table: one row per job (a snapshot slot, or a historical-bars request).
+ *
+ * Status machine (`attempts` counts failed attempts: transient failures, expired leases, abandoned rounds):
+ *
+ *   pending ──claimDue──> running ──finishRound / complete──> done
+ *      ▲                    │ fail(transient), reclaimExpired, abandonRound   (attempts+1; → failed at maxAttempts)
+ *      └────────────────────┘
+ *   running ──fail(permanent)──> failed          pending (snapshot, older than maxLateness) ──> missed
+ *   (closed market at scheduling) ──> skipped    missed ──markBackfilled──> done (reason 'backfilled')
+ *
+ * Round protocol (exactly-once appends to Delta across crashes; the collector drives it):
+ *   1. claimDue → slots running under a lease.
+ *   2. Take the snapshots (IB). Slots that failed go to fail(); they are not part of the round.
+ *   3. beginRound({owner, slotIds, minSeq}) → roundSeq. Recorded in the queue BEFORE the Delta write, with the
+ *      slot ids. Slots whose lease was lost are returned in `lost` and must not be written.
+ *      Pass minSeq = (Delta's txn version for appId 'futures-collect') + 1 so the sequence can never fall
+ *      behind Delta, even if this file was deleted and recreated.
+ *   4. Append all rows of the round to Delta in ONE commit carrying txn {appId: 'futures-collect', version: roundSeq}.
+ *   5. finishRound(roundSeq, {deltaVersion}) → the round's slots become done with that Delta version.
+ *   If the Delta commit fails for sure (conflict, I/O error), abandonRound(roundSeq) returns the slots to pending.
+ *   After a crash anywhere in 3–5, the next collector (holding the collect lock, so no round is live) calls
+ *   resolvePendingRounds({committedThrough: Delta's txn version for 'futures-collect'}): a begun round with
+ *   roundSeq ≤ committedThrough landed → finishRound; otherwise it did not → abandonRound (slots pending again).
+ *   Slots of a begun round are never reclaimed by lease expiry (that could write them twice); only this
+ *   resolution step moves them.
+ *
+ * Sessions: every Queue method is one short session on the file (db.ts); `queue.batch(ops => …)` runs several
+ * in one session and one transaction (e.g. reclaimExpired + scheduleDueSlots + claimDue, or fail + beginRound).
+ *
+ * All instants are passed in (`now`); nothing here reads the clock.
+ */
+import { QueueDatabase, type SqlCell, type SqlRow, type SqlValue, type Tx } from './db.js';
+import { QueueUsageError } from './errors.js';
+
+export const JOB_KINDS = ['snapshot', 'bars'] as const;
+export type JobKind = (typeof JOB_KINDS)[number];
+export const JOB_STATUSES = ['pending', 'running', 'done', 'skipped', 'failed', 'missed'] as const;
+export type JobStatus = (typeof JOB_STATUSES)[number];
+
+export type JobParamValue = string | number | boolean | null;
+export type JobParams = Readonly<Record<string, JobParamValue>>;
+
+export interface Job {
+  id: number;
+  kind: JobKind;
+  symbol: string;
+  slotTs: Date;
+  params: JobParams;
+  /** Higher is claimed first. */
+  priority: number;
+  status: JobStatus;
+  /** Skip reason (halt, weekend, holiday, early_close, closed), failure text, or 'backfilled'. */
+  reason: string | null;
+  attempts: number;
+  notBefore: Date;
+  leaseOwner: string | null;
+  leaseExpires: Date | null;
+  ibErrorCode: number | null;
+  ibErrorMessage: string | null;
+  /** The Delta table version whose commit stored this job's rows. */
+  deltaVersion: number | null;
+  /** The last round this job was part of. */
+  roundSeq: number | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface QueuePolicy {
+  /** A snapshot slot not collected within this many seconds becomes `missed`. */
+  maxLatenessSeconds: number;
+  /** Failed attempts after which a job becomes `failed`. */
+  maxAttempts: number;
+  /** Transient failure n waits retryBaseSeconds * 2^(n-1), capped at retryMaxSeconds. */
+  retryBaseSeconds: number;
+  retryMaxSeconds: number;
+  /**
+   * Finished rows move from the hot table to the archive this long after their last update (default
+   * 129 600 s = 36 h; see schema.ts for why the hot table is kept small). Reads see both.
+   */
+  archiveAfterSeconds?: number;
+}
+
+export const DEFAULT_ARCHIVE_AFTER_SECONDS = 129_600;
+/** archiveIfDue runs at most this often. */
+const ARCHIVE_EVERY_MS = 3_600_000;
+
+export interface NewJob {
+  kind: JobKind;
+  symbol: string;
+  slotTs: Date;
+  params?: JobParams;
+  priority?: number;
+  status: 'pending' | 'skipped' | 'missed';
+  reason?: string | null;
+  /** Default: slotTs for snapshots, now for bars. */
+  notBefore?: Date;
+}
+
+export interface InsertResult {
+  /** Ids of newly inserted rows. */
+  inserted: number[];
+  /** Newly inserted rows by their initial status. */
+  insertedByStatus: Record<'pending' | 'skipped' | 'missed', number>;
+  /** Rows that already existed (same kind, symbol, slot and params) and were left alone. */
+  existing: number;
+}
+
+export interface ClaimOptions {
+  owner: string;
+  now: Date;
+  leaseSeconds: number;
+  limit: number;
+  kind?: JobKind;
+}
+
+export interface FailOptions {
+  now: Date;
+  error: string;
+  /** IB error code (e.g. 200), when the failure came from IB. */
+  code?: number | null;
+  /** Permanent failures (e.g. IB 200 "no security definition") are not retried. */
+  permanent?: boolean;
+}
+
+export interface FailResult {
+  /** Back to pending with a backoff. */
+  retried: number[];
+  /** Now failed (permanent, or attempts exhausted). */
+  failed: number[];
+  /** Not running, or part of a begun round (resolve those through the round protocol): untouched. */
+  ignored: number[];
+}
+
+export interface ReturnResult {
+  /** Back to pending. */
+  returned: number[];
+  /** attempts reached maxAttempts: failed. */
+  failed: number[];
+}
+
+export type RoundStatus = 'begun' | 'finished' | 'abandoned';
+
+export interface Round {
+  roundSeq: number;
+  owner: string;
+  status: RoundStatus;
+  slotIds: number[];
+  beganAt: Date;
+  endedAt: Date | null;
+  deltaVersion: number | null;
+  note: string | null;
+}
+
+export interface BeginRoundOptions {
+  owner: string;
+  slotIds: readonly number[];
+  now: Date;
+  /** The sequence is at least this (pass Delta's committed txn version for 'futures-collect' + 1). */
+  minSeq?: number;
+}
+
+export interface RoundStart {
+  roundSeq: number;
+  /** The slots recorded in the round: write rows for exactly these. */
+  slotIds: number[];
+  /** Requested slots no longer running under this owner (lease lost): do not write them. */
+  lost: number[];
+}
+
+export interface BarsJobSpec {
+  symbol: string;
+  /** IB bar size, e.g. '1 min', '1 day'. */
+  barSize: string;
+  /** IB whatToShow, e.g. 'TRADES'. */
+  whatToShow: string;
+  start: Date;
+  end: Date;
+  priority?: number;
+}
+
+export interface BarsParams {
+  barSize: string;
+  whatToShow: string;
+  /** ISO-8601 UTC. */
+  start: string;
+  end: string;
+}
+
+export interface JobFilter {
+  ids?: readonly number[];
+  kind?: JobKind;
+  status?: JobStatus | readonly JobStatus[];
+  symbols?: readonly string[];
+  /** Inclusive bounds on slot_ts. */
+  from?: Date;
+  to?: Date;
+  limit?: number;
+}
+
+export interface JobCounts {
+  total: number;
+  byStatus: Record<JobStatus, number>;
+  byKind: Record<JobKind, Record<JobStatus, number>>;
+}
+
+export interface SlotBounds {
+  symbol: string;
+  first: Date;
+  last: Date;
+}
+
+/** Everything that can be done to the queue. A Queue runs each call as its own session; batch() runs many in one. */
+export interface QueueOps {
+  readonly policy: QueuePolicy;
+  /** Runs fn with all calls in ONE session (one transaction, one file open). Nested batches join the outer one. */
+  batch<T>(fn: (ops: QueueOps) => Promise<T>): Promise<T>;
+
+  insertJobs(jobs: readonly NewJob[], options: { now: Date }): Promise<InsertResult>;
+  /** First and last slot per symbol of a kind (snapshot params '{}' only for kind snapshot), archive included. */
+  slotBounds(kind: JobKind): Promise<SlotBounds[]>;
+  /** The last slot per symbol (hot table only: the archive never takes a symbol's latest snapshot slot). */
+  lastSlots(kind: JobKind): Promise<Map<string, Date>>;
+  /** Pending snapshot slots older than maxLateness become missed. Returns their ids. */
+  markLate(now: Date): Promise<number[]>;
+  /** Atomically moves due pending jobs to running under a lease: highest priority first, then oldest slot. */
+  claimDue(options: ClaimOptions): Promise<Job[]>;
+  /** Marks jobs done (outside the round protocol, e.g. bars jobs). Returns how many changed. */
+  complete(ids: readonly number[], options: { now: Date; deltaVersion: number | null }): Promise<number>;
+  fail(ids: readonly number[], options: FailOptions): Promise<FailResult>;
+  /** Running jobs whose lease expired (a crashed worker) go back to pending, attempts+1. */
+  reclaimExpired(now: Date): Promise<ReturnResult>;
+  /** Clean shutdown: this owner's running jobs go back to pending without counting an attempt. */
+  releaseOwned(owner: string, options: { now: Date }): Promise<number[]>;
+
+  beginRound(options: BeginRoundOptions): Promise<RoundStart>;
+  finishRound(
+    roundSeq: number,
+    options: { now: Date; deltaVersion: number | null },
+  ): Promise<{ slots: number; alreadyFinished: boolean }>;
+  abandonRound(roundSeq: number, options: { now: Date; reason: string }): Promise<ReturnResult>;
+  /** Rounds begun but neither finished nor abandoned (a crash between beginRound and finishRound). */
+  pendingRounds(): Promise<Round[]>;
+  getRound(roundSeq: number): Promise<Round | null>;
+
+  /** Queues historical-bar jobs idempotently (same symbol, bar size, whatToShow, start and end → one job). */
+  enqueueBars(specs: readonly BarsJobSpec[], options: { now: Date }): Promise<InsertResult>;
+  /** Snapshot slots marked missed with from ≤ slot_ts ≤ to. */
+  missedSlots(options: { from: Date; to: Date; symbols?: readonly string[] }): Promise<Job[]>;
+  /** Missed slots filled by backfill: done, reason 'backfilled'. Returns how many changed. */
+  markBackfilled(
+    ids: readonly number[],
+    options: { now: Date; deltaVersion: number | null },
+  ): Promise<number>;
+
+  listJobs(filter?: JobFilter): Promise<Job[]>;
+  counts(): Promise<JobCounts>;
+  /** Deletes terminal jobs with slot_ts < before (hot and archive), and ended rounds that began before it. */
+  prune(options: { before: Date }): Promise<{ jobs: number; rounds: number }>;
+  /**
+   * Moves finished jobs last updated before `before` to the archive (keeping each symbol's latest snapshot
+   * slot hot) and deletes rounds that ended before it. Default before: now − archiveAfterSeconds.
+   */
+  archive(options: { now: Date; before?: Date }): Promise<{ jobs: number; rounds: number }>;
+  /** archive() when the last one ran more than an hour ago (scheduleDueSlots calls this). */
+  archiveIfDue(now: Date): Promise<{ jobs: number; rounds: number } | null>;
+}
+
+const iso = (d: Date): string => d.toISOString();
+
+/** The canonical JSON of job params (sorted keys): it is part of the job's unique key. */
+export function canonicalParams(params: JobParams = {}): string {
+  const keys = Object.keys(params).sort();
+  const out: Record<string, JobParamValue> = {};
+  for (const key of keys) {
+    const value = params[key];
+    if (value !== undefined) out[key] = value;
+  }
+  return JSON.stringify(out);
+}
+
+export function barsParams(spec: Pick<BarsJobSpec, 'barSize' | 'whatToShow' | 'start' | 'end'>): BarsParams {
+  return { barSize: spec.barSize, whatToShow: spec.whatToShow, start: iso(spec.start), end: iso(spec.end) };
+}
+
+/** The bars request of a 'bars' job, or null when the job is not one. */
+export function readBarsParams(job: Job): BarsParams | null {
+  if (job.kind !== 'bars') return null;
+  const { barSize, whatToShow, start, end } = job.params;
+  if (typeof barSize !== 'string' || typeof whatToShow !== 'string') return null;
+  if (typeof start !== 'string' || typeof end !== 'string') return null;
+  return { barSize, whatToShow, start, end };
+}
+
+export function retryDelaySeconds(policy: QueuePolicy, attempts: number): number {
+  return Math.min(policy.retryMaxSeconds, policy.retryBaseSeconds * 2 ** Math.max(0, attempts - 1));
+}
+
+// ---- row decoding ---------------------------------------------------------------------------------------
+
+function toNumber(value: SqlCell, column: string): number {
+  if (typeof value === 'number') return value;
+  if (typeof value === 'bigint') return Number(value);
+  throw new Error(`queue column ${column}: expected a number, got ${String(value)}`);
+}
+function toNumberOrNull(value: SqlCell, column: string): number | null {
+  return value === null || value === undefined ? null : toNumber(value, column);
+}
+function toStringValue(value: SqlCell, column: string): string {
+  if (typeof value === 'string') return value;
+  throw new Error(`queue column ${column}: expected a string, got ${String(value)}`);
+}
+function toStringOrNull(value: SqlCell, column: string): string | null {
+  return value === null || value === undefined ? null : toStringValue(value, column);
+}
+function toDate(value: SqlCell, column: string): Date {
+  if (value instanceof Date) return value;
+  throw new Error(`queue column ${column}: expected a timestamp, got ${String(value)}`);
+}
+function toDateOrNull(value: SqlCell, column: string): Date | null {
+  return value === null || value === undefined ? null : toDate(value, column);
+}
+function isOneOf<T extends string>(values: readonly T[], value: unknown): value is T {
+  return typeof value === 'string' && (values as readonly string[]).includes(value);
+}
+function parseParams(text: string): JobParams {
+  const value: unknown = JSON.parse(text);
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return {};
+  const out: Record<string, JobParamValue> = {};
+  for (const [key, v] of Object.entries(value)) {
+    if (v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') out[key] = v;
+  }
+  return out;
+}
+
+export function rowToJob(row: SqlRow): Job {
+  const kind = row.kind;
+  const status = row.status;
+  if (!isOneOf(JOB_KINDS, kind)) throw new Error(`queue: unknown job kind ${String(kind)}`);
+  if (!isOneOf(JOB_STATUSES, status)) throw new Error(`queue: unknown job status ${String(status)}`);
+  return {
+    id: toNumber(row.id, 'id'),
+    kind,
+    symbol: toStringValue(row.symbol, 'symbol'),
+    slotTs: toDate(row.slot_ts, 'slot_ts'),
+    params: parseParams(toStringValue(row.params, 'params')),
+    priority: toNumber(row.priority, 'priority'),
+    status,
+    reason: toStringOrNull(row.reason, 'reason'),
+    attempts: toNumber(row.attempts, 'attempts'),
+    notBefore: toDate(row.not_before, 'not_before'),
+    leaseOwner: toStringOrNull(row.lease_owner, 'lease_owner'),
+    leaseExpires: toDateOrNull(row.lease_expires, 'lease_expires'),
+    ibErrorCode: toNumberOrNull(row.ib_error_code, 'ib_error_code'),
+    ibErrorMessage: toStringOrNull(row.ib_error_message, 'ib_error_message'),
+    deltaVersion: toNumberOrNull(row.delta_version, 'delta_version'),
+    roundSeq: toNumberOrNull(row.round_seq, 'round_seq'),
+    createdAt: toDate(row.created_at, 'created_at'),
+    updatedAt: toDate(row.updated_at, 'updated_at'),
+  };
+}
+
+function rowToRound(row: SqlRow): Round {
+  const status = row.status;
+  if (!isOneOf(['begun', 'finished', 'abandoned'] as const, status)) {
+    throw new Error(`queue: unknown round status ${String(status)}`);
+  }
+  const ids = row.slot_ids;
+  return {
+    roundSeq: toNumber(row.round_seq, 'round_seq'),
+    owner: toStringValue(row.owner, 'owner'),
+    status,
+    slotIds: Array.isArray(ids) ? ids.map((id) => toNumber(id, 'slot_ids')) : [],
+    beganAt: toDate(row.began_at, 'began_at'),
+    endedAt: toDateOrNull(row.ended_at, 'ended_at'),
+    deltaVersion: toNumberOrNull(row.delta_version, 'delta_version'),
+    note: toStringOrNull(row.note, 'note'),
+  };
+}
+
+function sortForClaim(a: Job, b: Job): number {
+  return b.priority - a.priority || a.slotTs.getTime() - b.slotTs.getTime() || a.id - b.id;
+}
+
+function emptyStatusCounts(): Record<JobStatus, number> {
+  return { pending: 0, running: 0, done: 0, skipped: 0, failed: 0, missed: 0 };
+}
+
+/** `id IN (…)` for a list parameter. */
+const IN_IDS = (param: string) => `id IN (SELECT unnest(${param}::BIGINT[]))`;
+/** Not part of a round that was begun and not yet resolved. */
+const NOT_IN_OPEN_ROUND = `(round_seq IS NULL OR round_seq NOT IN (SELECT round_seq FROM rounds WHERE status = 'begun'))`;
+const TERMINAL = `'done', 'skipped', 'failed', 'missed'`;
+
+// ---- the operations, on one open session ------------------------------------------------------------------
+
+/** Read-only queries, usable on a read-only session (futures status). */
+export class QueueReads {
+  constructor(protected readonly tx: Tx) {}
+
+  protected ids(ids: readonly number[]): SqlValue {
+    return this.tx.list(ids.map((id) => BigInt(id)));
+  }
+
+  async listJobs(filter: JobFilter = {}): Promise<Job[]> {
+    const where: string[] = [];
+    const params: SqlValue[] = [];
+    const add = (clause: (p: string) => string, value: SqlValue) => {
+      params.push(value);
+      where.push(clause(`$${params.length}`));
+    };
+    if (filter.ids) add((p) => IN_IDS(p), this.ids(filter.ids));
+    if (filter.kind) add((p) => `kind = ${p}`, filter.kind);
+    if (filter.status !== undefined) {
+      const statuses = typeof filter.status === 'string' ? [filter.status] : [...filter.status];
+      add((p) => `status IN (SELECT unnest(${p}::VARCHAR[]))`, this.tx.list(statuses));
+    }
+    if (filter.symbols)
+      add((p) => `symbol IN (SELECT unnest(${p}::VARCHAR[]))`, this.tx.list([...filter.symbols]));
+    if (filter.from) add((p) => `slot_ts >= ${p}::TIMESTAMPTZ`, iso(filter.from));
+    if (filter.to) add((p) => `slot_ts <= ${p}::TIMESTAMPTZ`, iso(filter.to));
+    let sql = `SELECT * FROM all_jobs${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY slot_ts, symbol, id`;
+    if (filter.limit !== undefined) sql += ` LIMIT ${Math.max(0, Math.floor(filter.limit))}`;
+    return (await this.tx.all(sql, params)).map(rowToJob);
+  }
+
+  async counts(): Promise<JobCounts> {
+    const rows = await this.tx.all(
+      `SELECT kind, status, count(*)::BIGINT AS n FROM all_jobs GROUP BY kind, status`,
+    );
+    const result: JobCounts = {
+      total: 0,
+      byStatus: emptyStatusCounts(),
+      byKind: { snapshot: emptyStatusCounts(), bars: emptyStatusCounts() },
+    };
+    for (const row of rows) {
+      const n = toNumber(row.n, 'n');
+      if (!isOneOf(JOB_KINDS, row.kind) || !isOneOf(JOB_STATUSES, row.status)) continue;
+      result.total += n;
+      result.byStatus[row.status] += n;
+      result.byKind[row.kind][row.status] += n;
+    }
+    return result;
+  }
+
+  async slotBounds(kind: JobKind): Promise<SlotBounds[]> {
+    const rows = await this.tx.all(
+      `SELECT symbol, min(slot_ts) AS first, max(slot_ts) AS last FROM all_jobs
+       WHERE kind = $1 AND (kind <> 'snapshot' OR params = '{}') GROUP BY symbol ORDER BY symbol`,
+      [kind],
+    );
+    return rows.map((row) => ({
+      symbol: toStringValue(row.symbol, 'symbol'),
+      first: toDate(row.first, 'first'),
+      last: toDate(row.last, 'last'),
+    }));
+  }
+
+  async lastSlots(kind: JobKind): Promise<Map<string, Date>> {
+    const rows = await this.tx.all(
+      `SELECT symbol, max(slot_ts) AS last FROM jobs
+       WHERE kind = $1 AND (kind <> 'snapshot' OR params = '{}') GROUP BY symbol`,
+      [kind],
+    );
+    return new Map(rows.map((row) => [toStringValue(row.symbol, 'symbol'), toDate(row.last, 'last')]));
+  }
+
+  async pendingRounds(): Promise<Round[]> {
+    const rows = await this.tx.all(`SELECT * FROM rounds WHERE status = 'begun' ORDER BY round_seq`);
+    return rows.map(rowToRound);
+  }
+
+  async getRound(roundSeq: number): Promise<Round | null> {
+    const rows = await this.tx.all(`SELECT * FROM rounds WHERE round_seq = $1::BIGINT`, [BigInt(roundSeq)]);
+    return rows[0] ? rowToRound(rows[0]) : null;
+  }
+
+  async missedSlots(options: { from: Date; to: Date; symbols?: readonly string[] }): Promise<Job[]> {
+    return this.listJobs({
+      kind: 'snapshot',
+      status: 'missed',
+      from: options.from,
+      to: options.to,
+      ...(options.symbols ? { symbols: options.symbols } : {}),
+    });
+  }
+
+  async lastDoneBySymbol(
+    kind: JobKind,
+  ): Promise<Array<{ symbol: string; slotTs: Date; deltaVersion: number | null }>> {
+    const rows = await this.tx.all(
+      `SELECT symbol, arg_max(slot_ts, slot_ts) AS slot_ts, arg_max(delta_version, slot_ts) AS delta_version
+       FROM all_jobs WHERE kind = $1 AND status = 'done' GROUP BY symbol ORDER BY symbol`,
+      [kind],
+    );
+    return rows.map((row) => ({
+      symbol: toStringValue(row.symbol, 'symbol'),
+      slotTs: toDate(row.slot_ts, 'slot_ts'),
+      deltaVersion: toNumberOrNull(row.delta_version, 'delta_version'),
+    }));
+  }
+
+  /** Snapshot rows (params '{}') in a window, for gap analysis. */
+  async snapshotRowsBetween(
+    from: Date,
+    to: Date,
+  ): Promise<Array<{ symbol: string; slotTs: Date; status: JobStatus; leaseExpires: Date | null }>> {
+    const rows = await this.tx.all(
+      `SELECT symbol, slot_ts, status, lease_expires FROM all_jobs
+       WHERE kind = 'snapshot' AND params = '{}' AND slot_ts >= $1::TIMESTAMPTZ AND slot_ts <= $2::TIMESTAMPTZ`,
+      [iso(from), iso(to)],
+    );
+    return rows.map((row) => {
+      const status = row.status;
+      if (!isOneOf(JOB_STATUSES, status)) throw new Error(`queue: unknown job status ${String(status)}`);
+      return {
+        symbol: toStringValue(row.symbol, 'symbol'),
+        slotTs: toDate(row.slot_ts, 'slot_ts'),
+        status,
+        leaseExpires: toDateOrNull(row.lease_expires, 'lease_expires'),
+      };
+    });
+  }
+}
+
+/** All operations on one read-write session. */
+class SessionOps extends QueueReads implements QueueOps {
+  constructor(
+    tx: Tx,
+    readonly policy: QueuePolicy,
+  ) {
+    super(tx);
+  }
+
+  batch<T>(fn: (ops: QueueOps) => Promise<T>): Promise<T> {
+    return fn(this);
+  }
+
+  async insertJobs(jobs: readonly NewJob[], options: { now: Date }): Promise<InsertResult> {
+    const insertedByStatus = { pending: 0, skipped: 0, missed: 0 };
+    if (jobs.length === 0) return { inserted: [], insertedByStatus, existing: 0 };
+    const now = iso(options.now);
+    const cols = {
+      kind: [] as SqlValue[],
+      symbol: [] as SqlValue[],
+      slot: [] as SqlValue[],
+      params: [] as SqlValue[],
+      priority: [] as SqlValue[],
+      status: [] as SqlValue[],
+      reason: [] as SqlValue[],
+      notBefore: [] as SqlValue[],
+    };
+    const seen = new Set<string>();
+    let duplicates = 0;
+    for (const job of jobs) {
+      const params = canonicalParams(job.params);
+      const key = `${job.kind}\u0000${job.symbol}\u0000${job.slotTs.getTime()}\u0000${params}`;
+      if (seen.has(key)) {
+        duplicates += 1;
+        continue;
+      }
+      seen.add(key);
+      cols.kind.push(job.kind);
+      cols.symbol.push(job.symbol);
+      cols.slot.push(iso(job.slotTs));
+      cols.params.push(params);
+      cols.priority.push(job.priority ?? 0);
+      cols.status.push(job.status);
+      // A LIST parameter with a leading NULL loses its element type, so '' stands for NULL here.
+      cols.reason.push(job.reason ?? '');
+      cols.notBefore.push(iso(job.notBefore ?? (job.kind === 'snapshot' ? job.slotTs : options.now)));
+    }
+    const times = jobs.map((job) => job.slotTs.getTime());
+    // The UNIQUE key covers the hot table; the anti-join covers the archive (its slot_ts range lets
+    // DuckDB skip every archive row group for the usual "slots near now" insert).
+    const rows = await this.tx.all(
+      `INSERT INTO jobs (id, kind, symbol, slot_ts, params, priority, status, reason, attempts, not_before, created_at, updated_at)
+       SELECT nextval('job_id_seq'), c.kind, c.symbol, c.slot_ts, c.params, c.priority, c.status, c.reason, 0,
+              c.not_before, $9::TIMESTAMPTZ, $9::TIMESTAMPTZ
+       FROM (
+         SELECT unnest($1::VARCHAR[]) AS kind, unnest($2::VARCHAR[]) AS symbol,
+                unnest($3::VARCHAR[])::TIMESTAMPTZ AS slot_ts, unnest($4::VARCHAR[]) AS params,
+                unnest($5::INTEGER[]) AS priority, unnest($6::VARCHAR[]) AS status,
+                NULLIF(unnest($7::VARCHAR[]), '') AS reason, unnest($8::VARCHAR[])::TIMESTAMPTZ AS not_before
+       ) c
+       WHERE NOT EXISTS (
+         SELECT 1 FROM jobs_archive a
+         WHERE a.slot_ts BETWEEN $10::TIMESTAMPTZ AND $11::TIMESTAMPTZ
+           AND a.kind = c.kind AND a.symbol = c.symbol AND a.slot_ts = c.slot_ts AND a.params = c.params)
+       ON CONFLICT DO NOTHING
+       RETURNING id, status`,
+      [
+        this.tx.list(cols.kind),
+        this.tx.list(cols.symbol),
+        this.tx.list(cols.slot),
+        this.tx.list(cols.params),
+        this.tx.list(cols.priority),
+        this.tx.list(cols.status),
+        this.tx.list(cols.reason),
+        this.tx.list(cols.notBefore),
+        now,
+        iso(new Date(Math.min(...times))),
+        iso(new Date(Math.max(...times))),
+      ],
+    );
+    const inserted = rows.map((row) => toNumber(row.id, 'id')).sort((a, b) => a - b);
+    for (const row of rows) {
+      if (row.status === 'pending' || row.status === 'skipped' || row.status === 'missed')
+        insertedByStatus[row.status] += 1;
+    }
+    return { inserted, insertedByStatus, existing: cols.kind.length - inserted.length + duplicates };
+  }
+
+  async markLate(now: Date): Promise<number[]> {
+    const cutoff = new Date(now.getTime() - this.policy.maxLatenessSeconds * 1000);
+    const rows = await this.tx.all(
+      `UPDATE jobs SET status = 'missed',
+         reason = CASE WHEN reason IS NULL THEN $2 ELSE $2 || '; last error: ' || reason END,
+         updated_at = $3::TIMESTAMPTZ
+       WHERE kind = 'snapshot' AND status = 'pending' AND slot_ts < $1::TIMESTAMPTZ
+       RETURNING id`,
+      [iso(cutoff), `not collected within ${this.policy.maxLatenessSeconds}s`, iso(now)],
+    );
+    return rows.map((row) => toNumber(row.id, 'id')).sort((a, b) => a - b);
+  }
+
+  async claimDue(options: ClaimOptions): Promise<Job[]> {
+    if (options.limit <= 0) return [];
+    await this.markLate(options.now);
+    const expires = new Date(options.now.getTime() + options.leaseSeconds * 1000);
+    const params: SqlValue[] = [options.owner, iso(expires), iso(options.now), Math.floor(options.limit)];
+    let kindClause = '';
+    if (options.kind) {
+      params.push(options.kind);
+      kindClause = ` AND kind = $${params.length}`;
+    }
+    const rows = await this.tx.all(
+      `UPDATE jobs SET status = 'running', lease_owner = $1, lease_expires = $2::TIMESTAMPTZ, updated_at = $3::TIMESTAMPTZ
+       WHERE id IN (
+         SELECT id FROM jobs
+         WHERE status = 'pending' AND not_before <= $3::TIMESTAMPTZ${kindClause}
+         ORDER BY priority DESC, slot_ts, id
+         LIMIT $4::INTEGER)
+       RETURNING *`,
+      params,
+    );
+    return rows.map(rowToJob).sort(sortForClaim);
+  }
+
+  async complete(
+    ids: readonly number[],
+    options: { now: Date; deltaVersion: number | null },
+  ): Promise<number> {
+    if (ids.length === 0) return 0;
+    const rows = await this.tx.all(
+      `UPDATE jobs SET status = 'done', reason = NULL, delta_version = $2::BIGINT,
+         lease_owner = NULL, lease_expires = NULL, updated_at = $3::TIMESTAMPTZ
+       WHERE ${IN_IDS('$1')} AND status IN ('pending', 'running') AND ${NOT_IN_OPEN_ROUND}
+       RETURNING id`,
+      [this.ids(ids), options.deltaVersion === null ? null : BigInt(options.deltaVersion), iso(options.now)],
+    );
+    return rows.length;
+  }
+
+  async fail(ids: readonly number[], options: FailOptions): Promise<FailResult> {
+    const result: FailResult = { retried: [], failed: [], ignored: [] };
+    if (ids.length === 0) return result;
+    const rows = await this.tx.all(
+      `SELECT id, attempts FROM jobs WHERE ${IN_IDS('$1')} AND status = 'running' AND ${NOT_IN_OPEN_ROUND}`,
+      [this.ids(ids)],
+    );
+    const eligible = new Map(rows.map((row) => [toNumber(row.id, 'id'), toNumber(row.attempts, 'attempts')]));
+    for (const id of ids) {
+      const previous = eligible.get(id);
+      if (previous === undefined) {
+        result.ignored.push(id);
+        continue;
+      }
+      const attempts = previous + 1;
+      const giveUp = options.permanent === true || attempts >= this.policy.maxAttempts;
+      const reason =
+        options.permanent === true
+          ? options.error
+          : giveUp
+            ? `gave up after ${attempts} attempts: ${options.error}`
+            : options.error;
+      const notBefore = giveUp
+        ? options.now
+        : new Date(options.now.getTime() + retryDelaySeconds(this.policy, attempts) * 1000);
+      await this.tx.run(
+        `UPDATE jobs SET status = $2, reason = $3, attempts = $4::INTEGER, not_before = $5::TIMESTAMPTZ,
+           lease_owner = NULL, lease_expires = NULL, ib_error_code = $6::INTEGER, ib_error_message = $7,
+           updated_at = $8::TIMESTAMPTZ
+         WHERE id = $1::BIGINT`,
+        [
+          BigInt(id),
+          giveUp ? 'failed' : 'pending',
+          reason,
+          attempts,
+          iso(notBefore),
+          options.code ?? null,
+          options.code === undefined || options.code === null ? null : options.error,
+          iso(options.now),
+        ],
+      );
+      (giveUp ? result.failed : result.retried).push(id);
+    }
+    return result;
+  }
+
+  /** Running → pending (attempts+1, or failed at maxAttempts) for the rows matched by `where`. */
+  private async returnToPending(
+    where: string,
+    params: SqlValue[],
+    now: Date,
+    reasonOf: (owner: string | null) => string,
+  ): Promise<ReturnResult> {
+    const rows = await this.tx.all(
+      `SELECT id, attempts, lease_owner FROM jobs WHERE ${where} ORDER BY id`,
+      params,
+    );
+    const result: ReturnResult = { returned: [], failed: [] };
+    for (const row of rows) {
+      const id = toNumber(row.id, 'id');
+      const attempts = toNumber(row.attempts, 'attempts') + 1;
+      const giveUp = attempts >= this.policy.maxAttempts;
+      const reason = reasonOf(toStringOrNull(row.lease_owner, 'lease_owner'));
+      await this.tx.run(
+        `UPDATE jobs SET status = $2, reason = $3, attempts = $4::INTEGER, not_before = $5::TIMESTAMPTZ,
+           lease_owner = NULL, lease_expires = NULL, updated_at = $5::TIMESTAMPTZ
+         WHERE id = $1::BIGINT`,
+        [
+          BigInt(id),
+          giveUp ? 'failed' : 'pending',
+          giveUp ? `gave up after ${attempts} attempts: ${reason}` : reason,
+          attempts,
+          iso(now),
+        ],
+      );
+      (giveUp ? result.failed : result.returned).push(id);
+    }
+    return result;
+  }
+
+  async reclaimExpired(now: Date): Promise<ReturnResult> {
+    return this.returnToPending(
+      `status = 'running' AND lease_expires <= $1::TIMESTAMPTZ AND ${NOT_IN_OPEN_ROUND}`,
+      [iso(now)],
+      now,
+      (owner) => `lease of ${owner ?? 'unknown owner'} expired`,
+    );
+  }
+
+  async releaseOwned(owner: string, options: { now: Date }): Promise<number[]> {
+    const rows = await this.tx.all(
+      `UPDATE jobs SET status = 'pending', lease_owner = NULL, lease_expires = NULL, updated_at = $2::TIMESTAMPTZ
+       WHERE status = 'running' AND lease_owner = $1 AND ${NOT_IN_OPEN_ROUND}
+       RETURNING id`,
+      [owner, iso(options.now)],
+    );
+    return rows.map((row) => toNumber(row.id, 'id')).sort((a, b) => a - b);
+  }
+
+  async beginRound(options: BeginRoundOptions): Promise<RoundStart> {
+    const requested = [...new Set(options.slotIds)];
+    const held =
+      requested.length === 0
+        ? []
+        : await this.tx.all(
+            `SELECT id FROM jobs WHERE ${IN_IDS('$1')} AND status = 'running' AND lease_owner = $2 AND ${NOT_IN_OPEN_ROUND}`,
+            [this.ids(requested), options.owner],
+          );
+    const heldIds = new Set(held.map((row) => toNumber(row.id, 'id')));
+    const slotIds = requested.filter((id) => heldIds.has(id)).sort((a, b) => a - b);
+    const lost = requested.filter((id) => !heldIds.has(id)).sort((a, b) => a - b);
+
+    const meta = await this.tx.all(`SELECT value FROM meta WHERE key = 'last_round_seq'`);
+    const last = Number(meta[0]?.value ?? 0);
+    const roundSeq = Math.max(last + 1, options.minSeq ?? 0);
+    await this.tx.run(`UPDATE meta SET value = $1 WHERE key = 'last_round_seq'`, [String(roundSeq)]);
+    await this.tx.run(
+      `INSERT INTO rounds (round_seq, owner, status, slot_ids, began_at) VALUES ($1::BIGINT, $2, 'begun', $3::BIGINT[], $4::TIMESTAMPTZ)`,
+      [BigInt(roundSeq), options.owner, this.ids(slotIds), iso(options.now)],
+    );
+    if (slotIds.length > 0) {
+      await this.tx.run(
+        `UPDATE jobs SET round_seq = $2::BIGINT, updated_at = $3::TIMESTAMPTZ WHERE ${IN_IDS('$1')}`,
+        [this.ids(slotIds), BigInt(roundSeq), iso(options.now)],
+      );
+    }
+    return { roundSeq, slotIds, lost };
+  }
+
+  private async requireRound(roundSeq: number): Promise<Round> {
+    const round = await this.getRound(roundSeq);
+    if (!round) throw new QueueUsageError(`queue round ${roundSeq} does not exist`);
+    return round;
+  }
+
+  async finishRound(
+    roundSeq: number,
+    options: { now: Date; deltaVersion: number | null },
+  ): Promise<{ slots: number; alreadyFinished: boolean }> {
+    const round = await this.requireRound(roundSeq);
+    if (round.status === 'finished') return { slots: 0, alreadyFinished: true };
+    if (round.status === 'abandoned') {
+      throw new QueueUsageError(`queue round ${roundSeq} was abandoned; it cannot be finished`, {
+        hint: 'Its slots went back to pending; a finished round must not be abandoned first.',
+      });
+    }
+    const version = options.deltaVersion === null ? null : BigInt(options.deltaVersion);
+    const rows = await this.tx.all(
+      `UPDATE jobs SET status = 'done', reason = NULL, delta_version = $2::BIGINT, lease_owner = NULL,
+         lease_expires = NULL, updated_at = $3::TIMESTAMPTZ
+       WHERE round_seq = $1::BIGINT AND status = 'running'
+       RETURNING id`,
+      [BigInt(roundSeq), version, iso(options.now)],
+    );
+    await this.tx.run(
+      `UPDATE rounds SET status = 'finished', ended_at = $2::TIMESTAMPTZ, delta_version = $3::BIGINT WHERE round_seq = $1::BIGINT`,
+      [BigInt(roundSeq), iso(options.now), version],
+    );
+    return { slots: rows.length, alreadyFinished: false };
+  }
+
+  async abandonRound(roundSeq: number, options: { now: Date; reason: string }): Promise<ReturnResult> {
+    const round = await this.requireRound(roundSeq);
+    if (round.status === 'abandoned') return { returned: [], failed: [] };
+    if (round.status === 'finished') {
+      throw new QueueUsageError(
+        `queue round ${roundSeq} is finished; its rows are in Delta and it cannot be abandoned`,
+      );
+    }
+    await this.tx.run(
+      `UPDATE rounds SET status = 'abandoned', ended_at = $2::TIMESTAMPTZ, note = $3 WHERE round_seq = $1::BIGINT`,
+      [BigInt(roundSeq), iso(options.now), options.reason],
+    );
+    return this.returnToPending(
+      `round_seq = $1::BIGINT AND status = 'running'`,
+      [BigInt(roundSeq)],
+      options.now,
+      () => `round ${roundSeq} abandoned: ${options.reason}`,
+    );
+  }
+
+  async enqueueBars(specs: readonly BarsJobSpec[], options: { now: Date }): Promise<InsertResult> {
+    for (const spec of specs) {
+      if (!(spec.start.getTime() < spec.end.getTime())) {
+        throw new QueueUsageError(
+          `bars job for ${spec.symbol}: start ${iso(spec.start)} is not before end ${iso(spec.end)}`,
+        );
+      }
+    }
+    return this.insertJobs(
+      specs.map((spec) => ({
+        kind: 'bars' as const,
+        symbol: spec.symbol,
+        slotTs: spec.start,
+        params: { ...barsParams(spec) },
+        priority: spec.priority ?? 0,
+        status: 'pending' as const,
+        notBefore: options.now,
+      })),
+      options,
+    );
+  }
+
+  async markBackfilled(
+    ids: readonly number[],
+    options: { now: Date; deltaVersion: number | null },
+  ): Promise<number> {
+    if (ids.length === 0) return 0;
+    let changed = 0;
+    for (const table of ['jobs', 'jobs_archive']) {
+      const rows = await this.tx.all(
+        `UPDATE ${table} SET status = 'done', reason = 'backfilled', delta_version = $2::BIGINT, updated_at = $3::TIMESTAMPTZ
+         WHERE ${IN_IDS('$1')} AND status = 'missed'
+         RETURNING id`,
+        [
+          this.ids(ids),
+          options.deltaVersion === null ? null : BigInt(options.deltaVersion),
+          iso(options.now),
+        ],
+      );
+      changed += rows.length;
+    }
+    return changed;
+  }
+
+  async prune(options: { before: Date }): Promise<{ jobs: number; rounds: number }> {
+    const hot = await this.tx.all(
+      `DELETE FROM jobs WHERE slot_ts < $1::TIMESTAMPTZ AND status IN (${TERMINAL}) AND ${NOT_IN_OPEN_ROUND} RETURNING id`,
+      [iso(options.before)],
+    );
+    const archived = await this.tx.all(
+      `DELETE FROM jobs_archive WHERE slot_ts < $1::TIMESTAMPTZ RETURNING id`,
+      [iso(options.before)],
+    );
+    const rounds = await this.tx.all(
+      `DELETE FROM rounds WHERE status <> 'begun' AND began_at < $1::TIMESTAMPTZ RETURNING round_seq`,
+      [iso(options.before)],
+    );
+    return { jobs: hot.length + archived.length, rounds: rounds.length };
+  }
+
+  async archive(options: { now: Date; before?: Date }): Promise<{ jobs: number; rounds: number }> {
+    const keep = (this.policy.archiveAfterSeconds ?? DEFAULT_ARCHIVE_AFTER_SECONDS) * 1000;
+    const before = iso(options.before ?? new Date(options.now.getTime() - keep));
+    const movable = `status IN (${TERMINAL}) AND updated_at < $1::TIMESTAMPTZ AND ${NOT_IN_OPEN_ROUND}
+      AND NOT (kind = 'snapshot' AND params = '{}' AND slot_ts >= (
+        SELECT max(l.slot_ts) FROM jobs l WHERE l.kind = 'snapshot' AND l.params = '{}' AND l.symbol = jobs.symbol))`;
+    const ids = (await this.tx.all(`SELECT id FROM jobs WHERE ${movable}`, [before])).map((row) =>
+      toNumber(row.id, 'id'),
+    );
+    if (ids.length > 0) {
+      await this.tx.run(`INSERT INTO jobs_archive SELECT * FROM jobs WHERE ${IN_IDS('$1')}`, [this.ids(ids)]);
+      await this.tx.run(`DELETE FROM jobs WHERE ${IN_IDS('$1')}`, [this.ids(ids)]);
+    }
+    const rounds = await this.tx.all(
+      `DELETE FROM rounds WHERE status <> 'begun' AND ended_at < $1::TIMESTAMPTZ RETURNING round_seq`,
+      [before],
+    );
+    await this.tx.run(`UPDATE meta SET value = $1 WHERE key = 'last_archive_at'`, [iso(options.now)]);
+    return { jobs: ids.length, rounds: rounds.length };
+  }
+
+  async archiveIfDue(now: Date): Promise<{ jobs: number; rounds: number } | null> {
+    const rows = await this.tx.all(`SELECT value FROM meta WHERE key = 'last_archive_at'`);
+    const last = Date.parse(String(rows[0]?.value ?? ''));
+    if (Number.isFinite(last) && now.getTime() - last < ARCHIVE_EVERY_MS) return null;
+    return this.archive({ now });
+  }
+}
+
+export interface OpenQueueOptions {
+  /** The queue file, normally queuePaths(dataDir).queueDb. */
+  path: string;
+  policy: QueuePolicy;
+  /** How long a session waits for another process's session to end (default 5000 ms). */
+  busyTimeoutMs?: number;
+}
+
+/** The queue file. Each method is one short session (open, transaction, close); see db.ts for why. */
+export class Queue implements QueueOps {
+  readonly path: string;
+  readonly policy: QueuePolicy;
+  private readonly db: QueueDatabase;
+
+  constructor(options: OpenQueueOptions) {
+    validatePolicy(options.policy);
+    this.db = new QueueDatabase(options.path, { busyTimeoutMs: options.busyTimeoutMs ?? 5000 });
+    this.path = this.db.path;
+    this.policy = { ...options.policy };
+  }
+
+  private run<T>(fn: (ops: SessionOps) => Promise<T>): Promise<T> {
+    return this.db.write((tx) => fn(new SessionOps(tx, this.policy)));
+  }
+
+  batch<T>(fn: (ops: QueueOps) => Promise<T>): Promise<T> {
+    return this.run(fn);
+  }
+  insertJobs(jobs: readonly NewJob[], options: { now: Date }) {
+    return this.run((ops) => ops.insertJobs(jobs, options));
+  }
+  slotBounds(kind: JobKind) {
+    return this.run((ops) => ops.slotBounds(kind));
+  }
+  lastSlots(kind: JobKind) {
+    return this.run((ops) => ops.lastSlots(kind));
+  }
+  markLate(now: Date) {
+    return this.run((ops) => ops.markLate(now));
+  }
+  claimDue(options: ClaimOptions) {
+    return this.run((ops) => ops.claimDue(options));
+  }
+  complete(ids: readonly number[], options: { now: Date; deltaVersion: number | null }) {
+    return this.run((ops) => ops.complete(ids, options));
+  }
+  fail(ids: readonly number[], options: FailOptions) {
+    return this.run((ops) => ops.fail(ids, options));
+  }
+  reclaimExpired(now: Date) {
+    return this.run((ops) => ops.reclaimExpired(now));
+  }
+  releaseOwned(owner: string, options: { now: Date }) {
+    return this.run((ops) => ops.releaseOwned(owner, options));
+  }
+  beginRound(options: BeginRoundOptions) {
+    return this.run((ops) => ops.beginRound(options));
+  }
+  finishRound(roundSeq: number, options: { now: Date; deltaVersion: number | null }) {
+    return this.run((ops) => ops.finishRound(roundSeq, options));
+  }
+  abandonRound(roundSeq: number, options: { now: Date; reason: string }) {
+    return this.run((ops) => ops.abandonRound(roundSeq, options));
+  }
+  pendingRounds() {
+    return this.run((ops) => ops.pendingRounds());
+  }
+  getRound(roundSeq: number) {
+    return this.run((ops) => ops.getRound(roundSeq));
+  }
+  enqueueBars(specs: readonly BarsJobSpec[], options: { now: Date }) {
+    return this.run((ops) => ops.enqueueBars(specs, options));
+  }
+  missedSlots(options: { from: Date; to: Date; symbols?: readonly string[] }) {
+    return this.run((ops) => ops.missedSlots(options));
+  }
+  markBackfilled(ids: readonly number[], options: { now: Date; deltaVersion: number | null }) {
+    return this.run((ops) => ops.markBackfilled(ids, options));
+  }
+  listJobs(filter?: JobFilter) {
+    return this.run((ops) => ops.listJobs(filter));
+  }
+  counts() {
+    return this.run((ops) => ops.counts());
+  }
+  prune(options: { before: Date }) {
+    return this.run((ops) => ops.prune(options));
+  }
+  archive(options: { now: Date; before?: Date }) {
+    return this.run((ops) => ops.archive(options));
+  }
+  archiveIfDue(now: Date) {
+    return this.run((ops) => ops.archiveIfDue(now));
+  }
+
+  /** Releases the in-memory DuckDB instance (the file itself is only open during a call). */
+  close(): void {
+    this.db.close();
+  }
+}
+
+/** Opens (creating or migrating) the queue file. Throws QueueSchemaError for a newer or foreign file. */
+export async function openQueue(options: OpenQueueOptions): Promise<Queue> {
+  const queue = new Queue(options);
+  try {
+    await queue.batch(async () => undefined);
+  } catch (error) {
+    queue.close();
+    throw error;
+  }
+  return queue;
+}
+
+function validatePolicy(policy: QueuePolicy): void {
+  const positive = (name: keyof QueuePolicy, min: number) => {
+    const value = policy[name];
+    if (value === undefined) return;
+    if (!Number.isFinite(value) || value < min) {
+      throw new QueueUsageError(`queue policy ${name} must be a number ≥ ${min}, got ${value}`);
+    }
+  };
+  positive('maxLatenessSeconds', 0);
+  positive('maxAttempts', 1);
+  positive('retryBaseSeconds', 0);
+  positive('retryMaxSeconds', 0);
+  positive('archiveAfterSeconds', 0);
+}
+
+/** Resolves rounds a crashed collector left begun, given what Delta says was committed. See the module header. */
+export async function resolvePendingRounds(
+  queue: QueueOps,
+  options: {
+    now: Date;
+    /** Delta's txn version for appId 'futures-collect', or null when the table has none. */
+    committedThrough: number | null;
+    /** The Delta version that carried a round's txn, when the collector can tell; else null is recorded. */
+    deltaVersionOf?: (roundSeq: number) => number | null;
+  },
+): Promise<{ finished: number[]; abandoned: number[] }> {
+  return queue.batch(async (ops) => {
+    const finished: number[] = [];
+    const abandoned: number[] = [];
+    for (const round of await ops.pendingRounds()) {
+      if (options.committedThrough !== null && round.roundSeq <= options.committedThrough) {
+        await ops.finishRound(round.roundSeq, {
+          now: options.now,
+          deltaVersion: options.deltaVersionOf?.(round.roundSeq) ?? null,
+        });
+        finished.push(round.roundSeq);
+      } else {
+        await ops.abandonRound(round.roundSeq, {
+          now: options.now,
+          reason: 'collector stopped before the Delta commit',
+        });
+        abandoned.push(round.roundSeq);
+      }
+    }
+    return { finished, abandoned };
+  });
+}

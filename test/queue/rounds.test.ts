@@ -1,0 +1,244 @@
+import { describe, expect, it } from 'vitest';
+import {
+  type NewJob,
+  type Queue,
+  QueueUsageError,
+  resolvePendingRounds,
+  scheduleDueSlots,
+} from '../../src/queue/index.js';
+import { at, fakeMarket, plus, tempQueue } from './helpers.js';
+
+const T0 = at('2025-01-06T14:30:00Z');
+const APP_ID = 'futures-collect';
+
+/** Just enough of a Delta table: rows plus the txn map, one version per commit. */
+class FakeDelta {
+  rows: Array<{ symbol: string; slotTs: string; version: number }> = [];
+  txn = new Map<string, number>();
+  version = -1;
+  commit(rows: Array<{ symbol: string; slotTs: string }>, txn: { appId: string; version: number }): number {
+    const seen = this.txn.get(txn.appId);
+    if (seen !== undefined && seen >= txn.version) throw new Error(`txn ${txn.version} already committed`);
+    this.version += 1;
+    for (const row of rows) this.rows.push({ ...row, version: this.version });
+    this.txn.set(txn.appId, txn.version);
+    return this.version;
+  }
+  committedThrough(): number | null {
+    return this.txn.get(APP_ID) ?? null;
+  }
+}
+
+class Crash extends Error {}
+type CrashPoint = 'afterClaim' | 'afterBegin' | 'afterCommit' | 'afterFinish' | null;
+
+/** What the collector will do, with a simulated crash at a chosen point. */
+async function collectorRun(queue: Queue, delta: FakeDelta, now: Date, crashAt: CrashPoint): Promise<void> {
+  // Startup under the collect lock: resolve what a crashed predecessor left behind.
+  await resolvePendingRounds(queue, { now, committedThrough: delta.committedThrough() });
+  await queue.reclaimExpired(now);
+  await scheduleDueSlots(queue, {
+    now,
+    symbols: ['ES', 'NQ'],
+    intervalSeconds: 60,
+    marketStatus: fakeMarket,
+  });
+  const claimed = await queue.claimDue({ owner: 'collector', now, leaseSeconds: 30, limit: 10 });
+  if (crashAt === 'afterClaim') throw new Crash();
+  const committed = delta.committedThrough();
+  const round = await queue.beginRound({
+    owner: 'collector',
+    slotIds: claimed.map((j) => j.id),
+    now,
+    minSeq: committed === null ? 1 : committed + 1,
+  });
+  if (crashAt === 'afterBegin') throw new Crash();
+  const byId = new Map(claimed.map((j) => [j.id, j]));
+  const rows = round.slotIds.map((id) => ({
+    symbol: byId.get(id)!.symbol,
+    slotTs: byId.get(id)!.slotTs.toISOString(),
+  }));
+  const version = delta.commit(rows, { appId: APP_ID, version: round.roundSeq });
+  if (crashAt === 'afterCommit') throw new Crash();
+  await queue.finishRound(round.roundSeq, { now, deltaVersion: version });
+  if (crashAt === 'afterFinish') throw new Crash();
+}
+
+function slots(times: Date[], symbols = ['ES', 'NQ']): NewJob[] {
+  return times.flatMap((slotTs) =>
+    symbols.map((symbol) => ({ kind: 'snapshot' as const, symbol, slotTs, status: 'pending' as const })),
+  );
+}
+
+describe('round protocol', () => {
+  it('beginRound records the slots before the Delta write; finishRound marks them done with the version', async () => {
+    const { queue } = await tempQueue();
+    await queue.insertJobs(slots([T0]), { now: T0 });
+    const claimed = await queue.claimDue({ owner: 'c', now: T0, leaseSeconds: 30, limit: 10 });
+    const round = await queue.beginRound({ owner: 'c', slotIds: claimed.map((j) => j.id), now: T0 });
+    expect(round.roundSeq).toBe(1);
+    expect(round.lost).toEqual([]);
+    expect(await queue.pendingRounds()).toMatchObject([
+      { roundSeq: 1, owner: 'c', status: 'begun', slotIds: round.slotIds },
+    ]);
+    const finish = await queue.finishRound(1, { now: T0, deltaVersion: 7 });
+    expect(finish).toEqual({ slots: 2, alreadyFinished: false });
+    expect(await queue.finishRound(1, { now: T0, deltaVersion: 7 })).toEqual({
+      slots: 0,
+      alreadyFinished: true,
+    });
+    expect(await queue.pendingRounds()).toEqual([]);
+    const rows = await queue.listJobs();
+    expect(rows.every((j) => j.status === 'done' && j.deltaVersion === 7 && j.roundSeq === 1)).toBe(true);
+    expect(await queue.getRound(1)).toMatchObject({ status: 'finished', deltaVersion: 7 });
+    await expect(queue.finishRound(99, { now: T0, deltaVersion: 1 })).rejects.toThrow(QueueUsageError);
+  });
+
+  it('round sequence is monotonic and never below minSeq (a recreated queue cannot fall behind Delta)', async () => {
+    const { queue } = await tempQueue();
+    const a = await queue.beginRound({ owner: 'c', slotIds: [], now: T0 });
+    const b = await queue.beginRound({ owner: 'c', slotIds: [], now: T0, minSeq: 500 });
+    const c = await queue.beginRound({ owner: 'c', slotIds: [], now: T0, minSeq: 3 });
+    expect([a.roundSeq, b.roundSeq, c.roundSeq]).toEqual([1, 500, 501]);
+  });
+
+  it('beginRound keeps only slots still leased to the owner and reports the lost ones', async () => {
+    const { queue } = await tempQueue();
+    await queue.insertJobs(slots([T0]), { now: T0 });
+    const claimed = await queue.claimDue({ owner: 'slow', now: T0, leaseSeconds: 30, limit: 10 });
+    // The lease on one slot expired and someone else took it.
+    const es = claimed.find((j) => j.symbol === 'ES')!;
+    const nq = claimed.find((j) => j.symbol === 'NQ')!;
+    await queue.batch(async (ops) => {
+      await ops.releaseOwned('slow', { now: T0 });
+      await ops.claimDue({ owner: 'other', now: T0, leaseSeconds: 30, limit: 1 });
+      await ops.claimDue({ owner: 'slow', now: T0, leaseSeconds: 30, limit: 1 });
+    });
+    const round = await queue.beginRound({ owner: 'slow', slotIds: [es.id, nq.id], now: T0 });
+    expect(round.slotIds).toEqual([nq.id]);
+    expect(round.lost).toEqual([es.id]);
+  });
+
+  it('crash after beginRound, before the Delta commit: the round is abandoned and its slots return to pending', async () => {
+    const { queue } = await tempQueue();
+    const delta = new FakeDelta();
+    await queue.insertJobs(slots([T0]), { now: T0 });
+    const claimed = await queue.claimDue({ owner: 'c', now: T0, leaseSeconds: 30, limit: 10 });
+    const round = await queue.beginRound({ owner: 'c', slotIds: claimed.map((j) => j.id), now: T0 });
+    // The leases expire, but reclaimExpired must not touch slots of an unresolved round.
+    expect(await queue.reclaimExpired(plus(T0, 600))).toEqual({ returned: [], failed: [] });
+    expect(await queue.claimDue({ owner: 'x', now: plus(T0, 60), leaseSeconds: 30, limit: 10 })).toEqual([]);
+    const resolved = await resolvePendingRounds(queue, {
+      now: plus(T0, 60),
+      committedThrough: delta.committedThrough(),
+    });
+    expect(resolved).toEqual({ finished: [], abandoned: [round.roundSeq] });
+    const rows = await queue.listJobs();
+    expect(rows.every((j) => j.status === 'pending' && j.attempts === 1)).toBe(true);
+    expect(rows[0]?.reason).toMatch(/round 1 abandoned: collector stopped before the Delta commit/);
+    expect(await queue.getRound(round.roundSeq)).toMatchObject({ status: 'abandoned' });
+    await expect(queue.finishRound(round.roundSeq, { now: T0, deltaVersion: 1 })).rejects.toThrow(
+      /abandoned/,
+    );
+  });
+
+  it('crash after the Delta commit, before finishRound: the round is finished, not rewritten', async () => {
+    const { queue } = await tempQueue();
+    const delta = new FakeDelta();
+    await queue.insertJobs(slots([T0]), { now: T0 });
+    const claimed = await queue.claimDue({ owner: 'c', now: T0, leaseSeconds: 30, limit: 10 });
+    const round = await queue.beginRound({
+      owner: 'c',
+      slotIds: claimed.map((j) => j.id),
+      now: T0,
+      minSeq: 1,
+    });
+    const version = delta.commit(
+      claimed.map((j) => ({ symbol: j.symbol, slotTs: j.slotTs.toISOString() })),
+      { appId: APP_ID, version: round.roundSeq },
+    );
+    const resolved = await resolvePendingRounds(queue, {
+      now: plus(T0, 60),
+      committedThrough: delta.committedThrough(),
+      deltaVersionOf: (seq) => (seq === round.roundSeq ? version : null),
+    });
+    expect(resolved).toEqual({ finished: [round.roundSeq], abandoned: [] });
+    const rows = await queue.listJobs();
+    expect(rows.every((j) => j.status === 'done' && j.deltaVersion === version)).toBe(true);
+  });
+
+  it('a Delta commit that failed for sure is abandoned at once; abandoning is idempotent; finished rounds cannot be abandoned', async () => {
+    const { queue } = await tempQueue({ maxAttempts: 2 });
+    await queue.insertJobs(slots([T0], ['ES']), { now: T0 });
+    let claimed = await queue.claimDue({ owner: 'c', now: T0, leaseSeconds: 30, limit: 10 });
+    let round = await queue.beginRound({ owner: 'c', slotIds: claimed.map((j) => j.id), now: T0 });
+    expect(await queue.abandonRound(round.roundSeq, { now: T0, reason: 'commit conflict' })).toMatchObject({
+      returned: [claimed[0]!.id],
+    });
+    expect(await queue.abandonRound(round.roundSeq, { now: T0, reason: 'again' })).toEqual({
+      returned: [],
+      failed: [],
+    });
+    claimed = await queue.claimDue({ owner: 'c', now: T0, leaseSeconds: 30, limit: 10 });
+    round = await queue.beginRound({ owner: 'c', slotIds: claimed.map((j) => j.id), now: T0 });
+    // Second failed attempt reaches maxAttempts = 2.
+    expect(await queue.abandonRound(round.roundSeq, { now: T0, reason: 'disk full' })).toMatchObject({
+      failed: [claimed[0]!.id],
+    });
+    const done = await queue.beginRound({ owner: 'c', slotIds: [], now: T0 });
+    await queue.finishRound(done.roundSeq, { now: T0, deltaVersion: 1 });
+    await expect(queue.abandonRound(done.roundSeq, { now: T0, reason: 'x' })).rejects.toThrow(/finished/);
+  });
+
+  it('a failed IB request inside a begun round is left to the round protocol', async () => {
+    const { queue } = await tempQueue();
+    await queue.insertJobs(slots([T0], ['ES']), { now: T0 });
+    const claimed = await queue.claimDue({ owner: 'c', now: T0, leaseSeconds: 30, limit: 10 });
+    await queue.beginRound({ owner: 'c', slotIds: claimed.map((j) => j.id), now: T0 });
+    const result = await queue.fail([claimed[0]!.id], { now: T0, error: 'too late' });
+    expect(result.ignored).toEqual([claimed[0]!.id]);
+    expect(await queue.releaseOwned('c', { now: T0 })).toEqual([]);
+  });
+
+  it('crashes at every point of a round, repeated: no slot lost, no slot written twice', async () => {
+    const { queue } = await tempQueue({ maxAttempts: 20 });
+    const delta = new FakeDelta();
+    const points: CrashPoint[] = ['afterClaim', 'afterBegin', 'afterCommit', 'afterFinish', null];
+    let now = at('2025-01-06T14:00:00Z');
+    let crashes = 0;
+    // 40 runs, each 45 s apart (past the 30 s lease), cycling through the crash points.
+    for (let run = 0; run < 40; run++) {
+      const crashAt = points[run % points.length]!;
+      try {
+        await collectorRun(queue, delta, now, crashAt);
+      } catch (error) {
+        if (!(error instanceof Crash)) throw error;
+        crashes += 1;
+      }
+      now = plus(now, 45);
+    }
+    // Clean runs until everything due is settled.
+    for (let run = 0; run < 3; run++) {
+      await collectorRun(queue, delta, now, null);
+      now = plus(now, 45);
+    }
+    expect(crashes).toBe(32);
+    const written = delta.rows.map((r) => `${r.symbol}@${r.slotTs}`);
+    expect(new Set(written).size).toBe(written.length);
+    const jobs = await queue.listJobs({ kind: 'snapshot' });
+    expect(await queue.pendingRounds()).toEqual([]);
+    // Every done slot is in Delta exactly once, at the version the queue recorded; nothing else is.
+    const done = jobs.filter((j) => j.status === 'done');
+    expect(done.map((j) => `${j.symbol}@${j.slotTs.toISOString()}`).sort()).toEqual([...written].sort());
+    for (const job of done) {
+      const row = delta.rows.find((r) => r.symbol === job.symbol && r.slotTs === job.slotTs.toISOString());
+      if (job.deltaVersion !== null) expect(job.deltaVersion).toBe(row?.version);
+    }
+    // Every slot on the grid is accounted for: done, or missed (too late after crashes), none left pending/running.
+    const statuses = new Set(jobs.map((j) => j.status));
+    expect([...statuses].every((s) => s === 'done' || s === 'missed' || s === 'pending')).toBe(true);
+    const pending = jobs.filter((j) => j.status === 'pending');
+    expect(pending.every((j) => j.slotTs.getTime() > now.getTime() - 300_000)).toBe(true);
+    expect(done.length).toBeGreaterThan(40);
+  });
+});
