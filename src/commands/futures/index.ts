@@ -1,7 +1,10 @@
 import type { AnyCommand } from '../../cli/command.js';
+import { futuresBackfillCommand } from './backfill.js';
 import { futuresCalendarCommand, futuresCalendarIsOpenCommand } from './calendar.js';
+import { futuresCollectCommand } from './collect.js';
 import { futuresCompactCommand } from './compact.js';
 import { futuresGatewayCommand } from './gateway.js';
+import { futuresStatusCommand } from './status.js';
 import { futuresTableHistoryCommand } from './table-history.js';
 import { futuresTableInfoCommand } from './table-info.js';
 import { futuresTableScanCommand } from './table-scan.js';
@@ -11,6 +14,9 @@ import { futuresTableVerifyCommand } from './table-verify.js';
 export const futuresCommands: readonly AnyCommand[] = [
   futuresCalendarCommand,
   futuresCalendarIsOpenCommand,
+  futuresCollectCommand,
+  futuresBackfillCommand,
+  futuresStatusCommand,
   futuresGatewayCommand,
   futuresTableInfoCommand,
   futuresTableHistoryCommand,

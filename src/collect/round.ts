@@ -1,0 +1,334 @@
+/**
+ * One collection round (the queue's round protocol, see src/queue/queue.ts):
+ *
+ *   schedule due slots (closed → skipped with the reason, too late → missed) and claim the due ones
+ *   → take one snapshot per instrument through src/ibkr → flag quality
+ *   → beginRound (the round seq is recorded in the queue BEFORE the Delta write)
+ *   → ONE Delta commit with txn {appId 'futures-collect', version: round seq}
+ *   → finishRound (slots done with that Delta version).
+ *
+ * Hazards: a crash between beginRound and finishRound leaves the round begun; the next collector resolves
+ * it against the Delta txn (collector.ts). Losing the gateway mid-round releases the claimed slots
+ * (pending again, no attempt counted) and rethrows, so one-shot runs exit 3 and the loop reconnects.
+ * Several due slots of one instrument (a collector that fell behind) share that instrument's one
+ * snapshot; rows taken more than an interval after their slot carry the `late` flag.
+ */
+import type { Logger } from '../cli/context.js';
+import type { IbSession, IbSymbol, ResolvedContract } from '../ibkr/index.js';
+import { IbRequestError, IbTimeoutError } from '../ibkr/index.js';
+import type { SnapshotRecord } from '../lake/index.js';
+import type { MarketCalendar } from '../market/index.js';
+import {
+  type Job,
+  type MarketStatusFn,
+  type QueueOps,
+  type ScheduleResult,
+  scheduleDueSlots,
+} from '../queue/index.js';
+import type { Clock } from './clock.js';
+import { DEFAULT_MINUTE_VOLATILITY, MINUTE_VOLATILITY, type PreviousQuote } from './quality.js';
+import { nextPrevious, type SnapshotSource, snapshotRecord, type TakenSnapshot } from './records.js';
+
+export const COLLECT_APP_ID = 'futures-collect';
+
+/** Named points of a round; tests SIGKILL a collector at one of them. */
+export type RoundStep =
+  | 'round:start'
+  | 'claimed'
+  | 'snapshots'
+  | 'round-begun'
+  | 'delta-committed'
+  | 'round-finished';
+export type RoundStepHook = (step: RoundStep) => void | Promise<void>;
+
+export interface RoundSettings {
+  symbols: readonly IbSymbol[];
+  intervalSeconds: number;
+  leaseSeconds: number;
+  staleQuoteSeconds: number;
+  outlierSigma: number;
+  firstRunLookbackSeconds: number;
+  catchUpSeconds: number;
+  checkpointInterval: number;
+}
+
+/** Writes one round's rows; the real one is src/lake's appendSnapshots (tests may wrap it). */
+export type AppendRound = (
+  records: readonly SnapshotRecord[],
+  txn: { appId: string; version: number },
+) => Promise<{ version: number; skipped: boolean }>;
+
+export interface RoundDeps {
+  queue: QueueOps;
+  clock: Clock;
+  log: Logger;
+  calendar: MarketCalendar;
+  marketStatus: MarketStatusFn;
+  settings: RoundSettings;
+  /** Lease owner of the claimed slots (stable per host, so a restart can release a killed run's leases). */
+  owner: string;
+  runId: string;
+  source: SnapshotSource;
+  /** Opens (or returns the open) IB session; throws UpstreamUnavailableError when the gateway is down. */
+  session(): Promise<IbSession>;
+  append: AppendRound;
+  /** Finds the Delta version that carried a txn version (after a skipped, already-committed append). */
+  versionOfTxn(txnVersion: number): Promise<number | null>;
+  /** The lowest round seq to use: Delta's committed txn version + 1. */
+  minSeq(): number;
+  /** Last quote per symbol (outlier and stale checks); updated by the round. */
+  previous: Map<string, PreviousQuote>;
+  onStep?: RoundStepHook | undefined;
+}
+
+export interface SlotFailure {
+  symbol: string;
+  slotTs: Date;
+  ibCode: number | null;
+  message: string;
+  permanent: boolean;
+}
+
+export interface RoundTimings {
+  /** Queue sessions: schedule + claim, fail, begin, finish. */
+  queueMs: number;
+  /** Connecting (first round), contracts and snapshots. */
+  ibMs: number;
+  /** The Delta commit (Parquet write, commit file, checkpoint when due). */
+  deltaMs: number;
+  totalMs: number;
+}
+
+export interface RoundResult {
+  at: Date;
+  scheduled: ScheduleResult;
+  claimed: number;
+  /** Slots stored and marked done. */
+  done: number;
+  /** Slots that failed for good (e.g. IB 200) … */
+  failed: number;
+  /** … or will be retried after a back-off (timeouts). */
+  retried: number;
+  /** Claimed slots whose lease was lost before the round began (not written). */
+  lost: number;
+  rows: number;
+  roundSeq: number | null;
+  deltaVersion: number | null;
+  failures: SlotFailure[];
+  timings: RoundTimings;
+}
+
+const CLAIM_SLOTS_PER_SYMBOL = 16;
+
+interface Failure {
+  ids: number[];
+  symbol: string;
+  slots: Date[];
+  error: IbRequestError | IbTimeoutError;
+}
+
+export async function runRound(deps: RoundDeps): Promise<RoundResult> {
+  const started = performance.now();
+  const timings: RoundTimings = { queueMs: 0, ibMs: 0, deltaMs: 0, totalMs: 0 };
+  const timed = async <T>(key: 'queueMs' | 'ibMs' | 'deltaMs', fn: () => Promise<T>): Promise<T> => {
+    const t = performance.now();
+    try {
+      return await fn();
+    } finally {
+      timings[key] += performance.now() - t;
+    }
+  };
+  const { settings, queue, clock } = deps;
+  const at = clock.now();
+  await deps.onStep?.('round:start');
+
+  const { scheduled, claimed } = await timed('queueMs', () =>
+    queue.batch(async (ops) => {
+      const result = await scheduleDueSlots(ops, {
+        now: at,
+        symbols: settings.symbols,
+        intervalSeconds: settings.intervalSeconds,
+        marketStatus: deps.marketStatus,
+        firstRunLookbackSeconds: settings.firstRunLookbackSeconds,
+        catchUpSeconds: settings.catchUpSeconds,
+      });
+      await ops.reclaimExpired(at);
+      const jobs = await ops.claimDue({
+        owner: deps.owner,
+        now: at,
+        leaseSeconds: settings.leaseSeconds,
+        limit: settings.symbols.length * CLAIM_SLOTS_PER_SYMBOL,
+        kind: 'snapshot',
+      });
+      return { scheduled: result, claimed: jobs };
+    }),
+  );
+  const result: RoundResult = {
+    at,
+    scheduled,
+    claimed: claimed.length,
+    done: 0,
+    failed: 0,
+    retried: 0,
+    lost: 0,
+    rows: 0,
+    roundSeq: null,
+    deltaVersion: null,
+    failures: [],
+    timings,
+  };
+  const finish = () => {
+    timings.totalMs = performance.now() - started;
+    return result;
+  };
+  if (claimed.length === 0) return finish();
+  await deps.onStep?.('claimed');
+
+  // Slots of symbols this collector does not collect (config changed) are taken with the rest.
+  const bySymbol = new Map<IbSymbol, Job[]>();
+  for (const job of claimed) {
+    const symbol = job.symbol as IbSymbol;
+    bySymbol.set(symbol, [...(bySymbol.get(symbol) ?? []), job]);
+  }
+
+  const failures: Failure[] = [];
+  let taken: Array<{ jobs: Job[]; snapshot: TakenSnapshot }>;
+  try {
+    taken = await timed('ibMs', async () => {
+      const session = await deps.session();
+      const symbols = [...bySymbol.keys()];
+      const resolved = await Promise.allSettled(symbols.map((s) => session.resolveFrontMonth(s, at)));
+      const contracts: ResolvedContract[] = [];
+      resolved.forEach((outcome, i) => {
+        const symbol = symbols[i] as IbSymbol;
+        const jobs = bySymbol.get(symbol) ?? [];
+        if (outcome.status === 'fulfilled') {
+          contracts.push(outcome.value);
+          return;
+        }
+        const error: unknown = outcome.reason;
+        if (error instanceof IbRequestError || error instanceof IbTimeoutError) {
+          failures.push({ ids: jobs.map((j) => j.id), symbol, slots: jobs.map((j) => j.slotTs), error });
+          return;
+        }
+        throw error;
+      });
+      const outcomes = contracts.length === 0 ? [] : await session.takeSnapshots(contracts);
+      const out: Array<{ jobs: Job[]; snapshot: TakenSnapshot }> = [];
+      for (const outcome of outcomes) {
+        const jobs = bySymbol.get(outcome.contract.symbol) ?? [];
+        if (outcome.ok) out.push({ jobs, snapshot: outcome.snapshot });
+        else {
+          failures.push({
+            ids: jobs.map((j) => j.id),
+            symbol: outcome.contract.symbol,
+            slots: jobs.map((j) => j.slotTs),
+            error: outcome.error,
+          });
+        }
+      }
+      return out;
+    });
+  } catch (error) {
+    // The gateway is down or went away (or a bug): the slots stay pending for the next run or reconnect.
+    await timed('queueMs', () => queue.releaseOwned(deps.owner, { now: clock.now() }));
+    throw error;
+  }
+  await deps.onStep?.('snapshots');
+
+  const now = clock.now();
+  if (failures.length > 0) {
+    await timed('queueMs', () =>
+      queue.batch(async (ops) => {
+        for (const failure of failures) {
+          const permanent = failure.error instanceof IbRequestError;
+          const code = failure.error instanceof IbRequestError ? failure.error.ibCode : null;
+          const outcome = await ops.fail(failure.ids, {
+            now,
+            error: failure.error.message,
+            code,
+            permanent,
+          });
+          result.failed += outcome.failed.length;
+          result.retried += outcome.retried.length;
+          failure.slots.forEach((slotTs) => {
+            result.failures.push({
+              symbol: failure.symbol,
+              slotTs,
+              ibCode: code,
+              message: failure.error.message,
+              permanent: permanent || outcome.failed.length > 0,
+            });
+          });
+        }
+      }),
+    );
+    for (const failure of failures) deps.log.warn(`${failure.symbol}: ${failure.error.message}`);
+  }
+
+  const records: Array<{ jobId: number; record: SnapshotRecord }> = [];
+  for (const { jobs, snapshot } of taken) {
+    const symbol = snapshot.contract.symbol;
+    const previous = deps.previous.get(symbol) ?? null;
+    for (const job of [...jobs].sort((a, b) => a.slotTs.getTime() - b.slotTs.getTime())) {
+      const record = snapshotRecord(snapshot, {
+        slotTs: job.slotTs,
+        calendar: deps.calendar,
+        source: deps.source,
+        runId: deps.runId,
+        previous,
+        quality: {
+          staleQuoteSeconds: settings.staleQuoteSeconds,
+          outlierSigma: settings.outlierSigma,
+          minuteVolatility: MINUTE_VOLATILITY[symbol] ?? DEFAULT_MINUTE_VOLATILITY,
+          intervalSeconds: settings.intervalSeconds,
+        },
+      });
+      records.push({ jobId: job.id, record });
+    }
+  }
+  if (records.length === 0) return finish();
+
+  const round = await timed('queueMs', () =>
+    queue.beginRound({
+      owner: deps.owner,
+      slotIds: records.map((r) => r.jobId),
+      now,
+      minSeq: deps.minSeq(),
+    }),
+  );
+  result.roundSeq = round.roundSeq;
+  result.lost = round.lost.length;
+  await deps.onStep?.('round-begun');
+  const inRound = new Set(round.slotIds);
+  const rows = records.filter((r) => inRound.has(r.jobId)).map((r) => r.record);
+
+  let deltaVersion: number | null = null;
+  if (rows.length > 0) {
+    try {
+      const written = await timed('deltaMs', () =>
+        deps.append(rows, { appId: COLLECT_APP_ID, version: round.roundSeq }),
+      );
+      deltaVersion = written.skipped ? await deps.versionOfTxn(round.roundSeq) : written.version;
+    } catch (error) {
+      await timed('queueMs', () =>
+        queue.abandonRound(round.roundSeq, {
+          now: clock.now(),
+          reason: `Delta commit failed: ${error instanceof Error ? error.message : String(error)}`,
+        }),
+      );
+      throw error;
+    }
+    await deps.onStep?.('delta-committed');
+  }
+  await timed('queueMs', () => queue.finishRound(round.roundSeq, { now: clock.now(), deltaVersion }));
+  await deps.onStep?.('round-finished');
+
+  result.rows = rows.length;
+  result.done = rows.length;
+  result.deltaVersion = deltaVersion;
+  for (const row of rows) {
+    deps.previous.set(row.symbol, nextPrevious(row, deps.previous.get(row.symbol) ?? null));
+  }
+  return finish();
+}

@@ -1,0 +1,183 @@
+/**
+ * `futures status` as a function: reads only (the lake's recent partitions, the queue file between the
+ * collector's short sessions, the lock files), so it works while a collector runs.
+ */
+import type { Config } from '../config/schema.js';
+import { LAKE_TABLES, type LakeTableName, loadLakeSnapshot } from '../lake/index.js';
+import { cmeStatusAt, createCalendar } from '../market/index.js';
+import {
+  COLLECT_LOCK,
+  COMPACT_LOCK,
+  type JobCounts,
+  type LockStatus,
+  type QueueGap,
+  queuePaths,
+  readLock,
+  readQueueStatus,
+} from '../queue/index.js';
+import { BACKFILL_LOCK } from './backfill-lock.js';
+import { LATEST_LOOKBACK_DAYS, latestSnapshots } from './lake-reads.js';
+
+export interface InstrumentFreshness {
+  symbol: string;
+  lastTs: Date | null;
+  ageSeconds: number | null;
+  localSymbol: string | null;
+  source: string | null;
+  quality: string[];
+  /** True when --max-age was given, the market is open and this instrument is older (or has no row). */
+  stale: boolean;
+}
+
+export interface TableStatus {
+  name: LakeTableName;
+  exists: boolean;
+  version: number | null;
+  files: number;
+  bytes: number;
+  /** The commit's time (ms) at the version. */
+  lastCommitAt: Date | null;
+}
+
+export interface StatusReport {
+  now: Date;
+  market: { open: boolean; reason: string; tradeDate: string; segment: string | null; nextOpen: Date | null };
+  maxAgeSeconds: number | null;
+  instruments: InstrumentFreshness[];
+  /** Why --max-age passes or fails, in words. */
+  freshness: { ok: boolean; reason: string };
+  queue: {
+    path: string;
+    exists: boolean;
+    counts: JobCounts | null;
+    openRounds: number;
+    neverScheduled: string[];
+  };
+  locks: { collect: LockStatus | null; compact: LockStatus | null; backfill: LockStatus | null };
+  tables: TableStatus[];
+  gaps: QueueGap[];
+  gapWindowHours: number;
+}
+
+export interface StatusOptions {
+  dataDir: string;
+  config: Config;
+  now: Date;
+  maxAgeSeconds: number | null;
+}
+
+const GAP_WINDOW_SECONDS = 86_400;
+
+async function tableStatus(dataDir: string, name: LakeTableName): Promise<TableStatus> {
+  const snapshot = await loadLakeSnapshot(dataDir, name);
+  if (!snapshot) return { name, exists: false, version: null, files: 0, bytes: 0, lastCommitAt: null };
+  let bytes = 0;
+  for (const file of snapshot.files.values()) bytes += Number(file.add.size ?? 0);
+  return {
+    name,
+    exists: true,
+    version: snapshot.version,
+    files: snapshot.files.size,
+    bytes,
+    lastCommitAt: new Date(snapshot.timestamp),
+  };
+}
+
+export async function readStatus(options: StatusOptions): Promise<StatusReport> {
+  const { config, now } = options;
+  const calendar = createCalendar(config.calendar.overrides);
+  const market = cmeStatusAt(now, calendar);
+  const symbols = config.collect.symbols;
+  const { openMemoryConnection } = await import('../delta/index.js');
+  const duck = await openMemoryConnection();
+  let latest: Awaited<ReturnType<typeof latestSnapshots>>;
+  try {
+    latest = await latestSnapshots(duck.connection, options.dataDir, { now, calendar, symbols });
+  } finally {
+    duck.close();
+  }
+  const checkAge = options.maxAgeSeconds !== null && market.open;
+  const instruments: InstrumentFreshness[] = symbols.map((symbol) => {
+    const row = latest.get(symbol);
+    const ageSeconds = row ? Math.max(0, (now.getTime() - row.ts.getTime()) / 1000) : null;
+    const stale = checkAge && (ageSeconds === null || ageSeconds > (options.maxAgeSeconds ?? 0));
+    return {
+      symbol,
+      lastTs: row?.ts ?? null,
+      ageSeconds: ageSeconds === null ? null : Math.round(ageSeconds),
+      localSymbol: row?.localSymbol ?? null,
+      source: row?.source ?? null,
+      quality: row?.quality ?? [],
+      stale,
+    };
+  });
+  let freshness: { ok: boolean; reason: string };
+  if (options.maxAgeSeconds === null) freshness = { ok: true, reason: 'no --max-age given' };
+  else if (!market.open) {
+    freshness = {
+      ok: true,
+      reason: `CME equity is closed (${market.reason}${market.note ? `: ${market.note}` : ''}); freshness not required`,
+    };
+  } else {
+    const stale = instruments.filter((i) => i.stale);
+    freshness =
+      stale.length === 0
+        ? { ok: true, reason: `every instrument is fresher than ${options.maxAgeSeconds}s` }
+        : {
+            ok: false,
+            reason: `stale: ${stale
+              .map((i) =>
+                i.ageSeconds === null
+                  ? `${i.symbol} (no row in ${LATEST_LOOKBACK_DAYS} trade dates)`
+                  : `${i.symbol} (${i.ageSeconds}s)`,
+              )
+              .join(', ')} older than ${options.maxAgeSeconds}s while CME is open`,
+          };
+  }
+
+  const paths = queuePaths(options.dataDir);
+  const queue = await readQueueStatus({
+    dataDir: options.dataDir,
+    now,
+    symbols,
+    intervalSeconds: config.collect.intervalSeconds,
+    maxLatenessSeconds: config.collect.maxLatenessSeconds,
+    windowSeconds: GAP_WINDOW_SECONDS,
+    busyTimeoutMs: config.collect.queueBusyTimeoutMs,
+  });
+  const [compact, backfill] = await Promise.all([
+    readLock(paths.stateDir, COMPACT_LOCK),
+    readLock(paths.stateDir, BACKFILL_LOCK),
+  ]);
+  const tables = await Promise.all(
+    (Object.keys(LAKE_TABLES) as LakeTableName[]).map((name) => tableStatus(options.dataDir, name)),
+  );
+  return {
+    now,
+    market: {
+      open: market.open,
+      reason: market.reason,
+      tradeDate: market.tradeDate,
+      segment: market.segment,
+      nextOpen: market.nextOpen ?? null,
+    },
+    maxAgeSeconds: options.maxAgeSeconds,
+    instruments,
+    freshness,
+    queue: {
+      path: queue.path,
+      exists: queue.exists,
+      counts: queue.exists ? queue.counts : null,
+      openRounds: queue.openRounds.length,
+      neverScheduled: queue.neverScheduled,
+    },
+    locks: {
+      collect: queue.collectorLock ?? (await readLock(paths.stateDir, COLLECT_LOCK)),
+      compact,
+      backfill,
+    },
+    tables,
+    gaps: queue.gaps,
+    gapWindowHours: GAP_WINDOW_SECONDS / 3600,
+  };
+}

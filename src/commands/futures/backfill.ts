@@ -1,0 +1,137 @@
+import { z } from 'zod';
+import { defineCommand, globalOptionsShape } from '../../cli/command.js';
+import { ExitCode } from '../../cli/errors.js';
+import { type Cell, formatPairs, formatTable, formatTsv } from '../../cli/output.js';
+import type { BackfillSummary } from '../../collect/backfill.js';
+import { addDays, isIsoDate, tradeDateOf } from '../../market/index.js';
+import { symbolList } from './collect.js';
+
+const isoDate = z.string().refine(isIsoDate, 'expected a date YYYY-MM-DD');
+
+const schema = z
+  .object({
+    ...globalOptionsShape,
+    symbols: symbolList.optional(),
+    days: z.coerce.number().int().min(1).max(3650).optional(),
+    from: isoDate.optional(),
+    to: isoDate.optional(),
+    bar: z.enum(['1min', '1day']).optional(),
+    what: z.enum(['TRADES', 'MIDPOINT']).default('TRADES'),
+    missed: z.boolean().default(false),
+  })
+  .superRefine((opts, ctx) => {
+    if (opts.days !== undefined && (opts.from !== undefined || opts.to !== undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['days'], message: 'use either --days or --from/--to' });
+    }
+    if (opts.from && opts.to && opts.from > opts.to) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['from'],
+        message: `--from ${opts.from} is after --to ${opts.to}`,
+      });
+    }
+  });
+
+export type BackfillResult = BackfillSummary;
+
+export const futuresBackfillCommand = defineCommand({
+  path: ['backfill'],
+  summary: 'queue and run historical-bar requests into futures_bars; fill missed snapshot slots',
+  description:
+    'Queues historical-bar jobs (daily bars through the continuous future CONTFUT for history from day one; ' +
+    "1-minute bars of the front contract per CME session) and runs them within IB's historical pacing into " +
+    'futures_bars. Idempotent: done jobs are not run again and a bar already stored (same symbol, contract, bar ' +
+    'size, what-to-show and start) is never written twice. --missed fills the slots collect marked missed from ' +
+    '1-minute bars (rows with source=backfill, the bar close as last and mid, quality [backfill]) and marks them ' +
+    'backfilled. Ranges are CME trade dates; only complete bars are requested. One backfill at a time (exit 5).',
+  examples: [
+    'futures backfill --days 5',
+    'futures backfill --symbols ES,NQ --from 2026-08-03 --to 2026-08-28 --bar 1day',
+    'futures backfill --missed --days 2 --json',
+  ],
+  flags: [
+    {
+      flags: '--symbols <list>',
+      description: 'instruments, e.g. ES,NQ',
+      defaultDescription: 'collect.symbols',
+    },
+    { flags: '--days <n>', description: 'the last n trade dates (today included)', defaultDescription: '5' },
+    { flags: '--from <date>', description: 'first trade date (YYYY-MM-DD)' },
+    { flags: '--to <date>', description: 'last trade date (YYYY-MM-DD)', defaultDescription: 'today' },
+    { flags: '--bar <size>', description: 'bar size', choices: ['1min', '1day'], defaultDescription: 'both' },
+    {
+      flags: '--what <type>',
+      description: 'IB whatToShow for futures',
+      choices: ['TRADES', 'MIDPOINT'],
+      defaultDescription: 'TRADES',
+    },
+    { flags: '--missed', description: 'also fill snapshot slots collect marked missed, from 1-minute bars' },
+  ],
+  schema,
+  jsonSchemaId: 'futures.backfill/v1',
+
+  async run(opts, ctx): Promise<BackfillResult> {
+    const { collectContext } = await import('../../collect/context.js');
+    const { runBackfill } = await import('../../collect/backfill.js');
+    const { ibFactoryFrom } = await import('../../ibkr/index.js');
+    const { createCalendar } = await import('../../market/index.js');
+    const extras = collectContext(ctx);
+    const today = tradeDateOf(extras.clock.now(), createCalendar(ctx.config.calendar.overrides));
+    const to = opts.to ?? today;
+    const from = opts.from ?? addDays(to, -((opts.days ?? 5) - 1));
+    return runBackfill({
+      dataDir: ctx.config.dataDir,
+      config: ctx.config,
+      symbols: opts.symbols ?? ctx.config.collect.symbols,
+      from,
+      to,
+      barSizes: opts.bar === '1min' ? ['1 min'] : opts.bar === '1day' ? ['1 day'] : ['1 day', '1 min'],
+      whatToShow: opts.what,
+      missed: opts.missed,
+      clock: extras.clock,
+      clockInjected: extras.clockInjected,
+      log: ctx.log,
+      signal: ctx.signal,
+      ibFactory: ibFactoryFrom(ctx.ibFactory),
+      source: extras.simulated ? 'sim' : ctx.config.collect.source,
+      command: 'futures backfill',
+    });
+  },
+
+  render: {
+    json: (r) => ({ ...r }),
+    human: (r, _opts, style) => {
+      const pairs: Array<[string, Cell]> = [
+        ['run', r.runId],
+        ['range', `${r.range.from} .. ${r.range.to} (${r.barSizes.join(', ')}, ${r.whatToShow})`],
+        ['jobs queued', `${r.jobs.queued} new, ${r.jobs.alreadyQueued} already queued`],
+        [
+          'jobs run',
+          `${r.jobs.run}: ${r.jobs.done} done, ${r.jobs.failed} failed, ${r.jobs.retried} to retry`,
+        ],
+        ['bars', `${r.bars.fetched} fetched, ${r.bars.written} written, ${r.bars.duplicates} already stored`],
+        [
+          'missed slots',
+          `${r.missed.found} found, ${r.missed.filled} filled, ${r.missed.alreadyStored} already stored, ${r.missed.unfilled} without a bar`,
+        ],
+        ['delta version', `bars ${r.deltaVersion.bars ?? '-'}, snapshots ${r.deltaVersion.snapshots ?? '-'}`],
+        [
+          'pacing',
+          `${r.pacing.historicalRequests} requests, ${r.pacing.pacingViolations} violations, waited ${r.pacing.waitedMs} ms`,
+        ],
+        ['stopped early', r.stopped],
+      ];
+      let out = formatPairs(pairs, style.mode);
+      if (r.failures.length > 0) {
+        const grid = {
+          head: ['symbol', 'job', 'ib code', 'permanent', 'error'],
+          rows: r.failures.map((f) => [f.symbol, f.job, f.ibCode, f.permanent, f.message]),
+        };
+        out += style.mode === 'table' ? `\nfailures:\n${formatTable(grid)}` : formatTsv(grid);
+      }
+      return out;
+    },
+  },
+
+  exitCode: (r) => (r.failures.some((f) => f.permanent && f.ibCode !== null) ? ExitCode.usage : ExitCode.ok),
+});

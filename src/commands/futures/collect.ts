@@ -1,0 +1,235 @@
+import { z } from 'zod';
+import { defineCommand, globalOptionsShape } from '../../cli/command.js';
+import { ExitCode } from '../../cli/errors.js';
+import { type Cell, formatPairs, formatTable, formatTsv } from '../../cli/output.js';
+import type { CollectSummary, PhaseStats } from '../../collect/collector.js';
+import { parseDurationSeconds } from '../../collect/duration.js';
+import { formatEtIso, parseInstant } from '../../market/index.js';
+
+const SYMBOLS = ['ES', 'NQ', 'RTY', 'VIX'] as const;
+
+export const symbolList = z
+  .string()
+  .transform((text) =>
+    text
+      .split(',')
+      .map((s) => s.trim().toUpperCase())
+      .filter(Boolean),
+  )
+  .pipe(
+    z
+      .array(z.enum(SYMBOLS, { error: () => `expected a comma-separated list of ${SYMBOLS.join(', ')}` }))
+      .min(1, 'name at least one symbol'),
+  )
+  .transform((symbols) => [...new Set(symbols)]);
+
+const interval = z.union([z.string(), z.number()]).transform((value, ctx) => {
+  const seconds = typeof value === 'number' ? value : parseDurationSeconds(value);
+  if (seconds === null || !Number.isInteger(seconds) || seconds < 1 || seconds > 3600) {
+    ctx.addIssue({ code: 'custom', message: 'expected whole seconds from 1 to 3600, e.g. 60, 60s, 5m, 15m' });
+    return z.NEVER;
+  }
+  return seconds;
+});
+
+const instant = z.string().transform((text, ctx) => {
+  try {
+    return parseInstant(text);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: error instanceof Error ? error.message : String(error) });
+    return z.NEVER;
+  }
+});
+
+const clientId = z.string().transform((text, ctx) => {
+  if (text === 'auto') return 'auto' as const;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0) {
+    ctx.addIssue({ code: 'custom', message: "expected a whole number ≥ 0 or 'auto'" });
+    return z.NEVER;
+  }
+  return n;
+});
+
+const schema = z
+  .object({
+    ...globalOptionsShape,
+    once: z.boolean().default(false),
+    rounds: z.coerce.number().int().min(1).optional(),
+    until: instant.optional(),
+    loop: z.boolean().default(false),
+    symbols: symbolList.optional(),
+    interval: interval.optional(),
+    host: z.string().min(1).optional(),
+    port: z.coerce.number().int().min(1).max(65535).optional(),
+    clientId: clientId.optional(),
+  })
+  .superRefine((opts, ctx) => {
+    const modes = [opts.once, opts.rounds !== undefined, opts.until !== undefined, opts.loop].filter(Boolean);
+    if (modes.length > 1) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['once'],
+        message: 'use only one of --once, --rounds, --until, --loop',
+      });
+    }
+  });
+
+type Opts = z.infer<typeof schema>;
+
+export type CollectResult = CollectSummary;
+
+function modeOf(opts: Opts) {
+  if (opts.rounds !== undefined) return { kind: 'rounds' as const, rounds: opts.rounds };
+  if (opts.until !== undefined) return { kind: 'until' as const, until: opts.until };
+  if (opts.loop) return { kind: 'loop' as const };
+  return { kind: 'once' as const };
+}
+
+const ms = (stats: PhaseStats) =>
+  stats.medianMs === null ? '-' : `${stats.medianMs} ms median, ${stats.p95Ms} ms p95`;
+
+export const futuresCollectCommand = defineCommand({
+  path: ['collect'],
+  summary: 'collect futures snapshots off the queue into futures_snapshots (one Delta commit per round)',
+  description:
+    'Runs collection rounds: schedules the slot grid (slots while CME is closed are recorded as skipped with the ' +
+    'reason, slots too late to take are recorded as missed), claims the due slots, takes one snapshot per ' +
+    'instrument through the IB connection, flags quality (stale, crossed, locked, missing side, delayed, outlier), ' +
+    'appends all rows of the round in ONE Delta commit carrying txn futures-collect/<round seq> and marks the slots ' +
+    'done with that version; then waits for the next slot (at least collect.waitSeconds). A run interrupted at any ' +
+    'point is recovered by the next one. One collector at a time (exit 5 names the holder). SIGINT/SIGTERM finish ' +
+    'the current round and exit 0. Without a mode flag it runs one round (--once).',
+  examples: [
+    'futures collect --once                      # crontab: * * * * * futures collect --once --quiet',
+    'futures collect --loop --interval 60s',
+    'futures collect --until "2026-09-02 09:30" --symbols ES,NQ --json',
+    'futures collect --rounds 3 --port 4002 --client-id 7',
+  ],
+  flags: [
+    { flags: '--once', description: 'one round, then exit (the default; for a crontab line every minute)' },
+    { flags: '--rounds <n>', description: 'run n rounds, waiting for the next slot between them' },
+    {
+      flags: '--until <time>',
+      description: "run until this time (ISO with offset, or 'YYYY-MM-DD HH:MM' ET); reconnects",
+    },
+    {
+      flags: '--loop',
+      description: 'run until SIGINT/SIGTERM, reconnecting with back-off when the gateway goes away',
+    },
+    {
+      flags: '--symbols <list>',
+      description: 'instruments, e.g. ES,NQ',
+      defaultDescription: 'collect.symbols (ES,NQ,RTY,VIX)',
+    },
+    {
+      flags: '--interval <duration>',
+      description: 'slot grid, e.g. 60s, 5m',
+      defaultDescription: 'collect.intervalSeconds (60)',
+    },
+    { flags: '--host <host>', description: 'IB Gateway/TWS host', defaultDescription: 'ib.host' },
+    { flags: '--port <n>', description: 'IB Gateway/TWS port', defaultDescription: 'ib.port (4002)' },
+    { flags: '--client-id <n|auto>', description: 'API client id', defaultDescription: 'ib.clientId (auto)' },
+  ],
+  schema,
+  configFlags: {
+    symbols: 'collect.symbols',
+    interval: 'collect.intervalSeconds',
+    host: 'ib.host',
+    port: 'ib.port',
+    clientId: 'ib.clientId',
+  },
+  jsonSchemaId: 'futures.collect/v1',
+
+  async run(opts, ctx): Promise<CollectResult> {
+    const { collectContext } = await import('../../collect/context.js');
+    const { runCollect } = await import('../../collect/collector.js');
+    const { ibFactoryFrom } = await import('../../ibkr/index.js');
+    const extras = collectContext(ctx);
+    return runCollect({
+      dataDir: ctx.config.dataDir,
+      config: ctx.config,
+      mode: modeOf(opts),
+      symbols: ctx.config.collect.symbols,
+      intervalSeconds: ctx.config.collect.intervalSeconds,
+      clock: extras.clock,
+      clockInjected: extras.clockInjected,
+      log: ctx.log,
+      signal: ctx.signal,
+      ibFactory: ibFactoryFrom(ctx.ibFactory),
+      source: extras.simulated ? 'sim' : ctx.config.collect.source,
+      command: 'futures collect',
+      onStep: extras.hooks.onStep,
+      onRound: extras.hooks.onRound,
+    });
+  },
+
+  render: {
+    json: (r) => ({
+      runId: r.runId,
+      mode: r.mode,
+      stopReason: r.stopReason,
+      source: r.source,
+      symbols: r.symbols,
+      intervalSeconds: r.intervalSeconds,
+      startedAt: r.startedAt.toISOString(),
+      endedAt: r.endedAt.toISOString(),
+      rounds: r.rounds,
+      commits: r.commits,
+      rowsWritten: r.rowsWritten,
+      slots: r.slots,
+      deltaVersion: r.deltaVersion,
+      recovery: r.recovery,
+      failures: r.failures.map((f) => ({ ...f, slotTs: f.slotTs.toISOString() })),
+      transientErrors: r.transientErrors,
+      sessionsOpened: r.sessionsOpened,
+      timings: r.timings,
+    }),
+    human: (r, _opts, style) => {
+      const pairs: Array<[string, Cell]> = [
+        ['run', r.runId],
+        ['mode', `${r.mode} (stopped: ${r.stopReason})`],
+        ['period', `${formatEtIso(r.startedAt)} → ${formatEtIso(r.endedAt)}`],
+        ['rounds', r.rounds],
+        ['rows written', r.rowsWritten],
+        ['slots done', r.slots.done],
+        ['slots skipped', r.slots.skipped],
+        ['slots failed', r.slots.failed],
+        ['slots retried', r.slots.retried],
+        ['slots missed', r.slots.missed],
+        [
+          'delta version',
+          r.deltaVersion.last === null
+            ? '-'
+            : r.deltaVersion.first === r.deltaVersion.last
+              ? r.deltaVersion.last
+              : `${r.deltaVersion.first}..${r.deltaVersion.last}`,
+        ],
+        ['round time', ms(r.timings.round)],
+        ['  ib', ms(r.timings.ib)],
+        ['  delta commit', ms(r.timings.delta)],
+        ['  queue', ms(r.timings.queue)],
+      ];
+      if (
+        r.recovery.finishedRounds.length + r.recovery.abandonedRounds.length + r.recovery.releasedSlots >
+        0
+      ) {
+        pairs.push([
+          'recovered',
+          `rounds finished ${r.recovery.finishedRounds.join(',') || '-'}, abandoned ${r.recovery.abandonedRounds.join(',') || '-'}, ${r.recovery.releasedSlots} slot(s) released`,
+        ]);
+      }
+      let out = formatPairs(pairs, style.mode);
+      if (r.failures.length > 0) {
+        const grid = {
+          head: ['symbol', 'slot', 'ib code', 'permanent', 'error'],
+          rows: r.failures.map((f) => [f.symbol, formatEtIso(f.slotTs), f.ibCode, f.permanent, f.message]),
+        };
+        out += style.mode === 'table' ? `\nfailures:\n${formatTable(grid)}` : formatTsv(grid);
+      }
+      return out;
+    },
+  },
+
+  exitCode: (r) => (r.failures.some((f) => f.permanent && f.ibCode !== null) ? ExitCode.usage : ExitCode.ok),
+});

@@ -1,0 +1,139 @@
+import { z } from 'zod';
+import { defineCommand, globalOptionsShape } from '../../cli/command.js';
+import { ExitCode } from '../../cli/errors.js';
+import { type Cell, formatPairs, formatTable, formatTsv, type Grid } from '../../cli/output.js';
+import { formatSeconds, parseDurationSeconds } from '../../collect/duration.js';
+import type { StatusReport } from '../../collect/status.js';
+import { formatEtIso } from '../../market/index.js';
+
+const schema = z.object({
+  ...globalOptionsShape,
+  maxAge: z
+    .string()
+    .transform((text, ctx) => {
+      const seconds = parseDurationSeconds(text);
+      if (seconds === null || seconds <= 0) {
+        ctx.addIssue({ code: 'custom', message: 'expected a duration such as 90s, 5m, 1h' });
+        return z.NEVER;
+      }
+      return seconds;
+    })
+    .optional(),
+});
+
+export type StatusResult = StatusReport;
+
+const iso = (d: Date | null) => (d === null ? null : d.toISOString());
+
+export const futuresStatusCommand = defineCommand({
+  path: ['status'],
+  summary: 'health: snapshot age per instrument, queue counts, locks, table versions, gaps in the last 24 h',
+  description:
+    'Reads the lake (recent partitions only), the queue and the lock files; safe while a collector runs. ' +
+    "With --max-age it exits 6 when CME equity is open and any configured instrument's newest snapshot is older " +
+    '(or missing); while the market is closed it exits 0 and says why. Gaps are slots in the last 24 h with no ' +
+    'explanation (never queued, or overdue); skipped and missed slots are explained.',
+  examples: [
+    'futures status',
+    'futures status --max-age 5m && signals premarket --json',
+    'futures status --json | jq .instruments',
+  ],
+  flags: [
+    { flags: '--max-age <duration>', description: 'exit 6 if the market is open and data is older, e.g. 5m' },
+  ],
+  schema,
+  jsonSchemaId: 'futures.status/v1',
+
+  async run(opts, ctx): Promise<StatusResult> {
+    const { readStatus } = await import('../../collect/status.js');
+    const { collectContext } = await import('../../collect/context.js');
+    return readStatus({
+      dataDir: ctx.config.dataDir,
+      config: ctx.config,
+      now: collectContext(ctx).clock.now(),
+      maxAgeSeconds: opts.maxAge ?? null,
+    });
+  },
+
+  render: {
+    json: (r) => ({
+      now: r.now.toISOString(),
+      market: { ...r.market, nextOpen: iso(r.market.nextOpen) },
+      maxAgeSeconds: r.maxAgeSeconds,
+      freshness: r.freshness,
+      instruments: r.instruments.map((i) => ({ ...i, lastTs: iso(i.lastTs) })),
+      queue: r.queue,
+      locks: r.locks,
+      tables: r.tables.map((t) => ({ ...t, lastCommitAt: iso(t.lastCommitAt) })),
+      gapWindowHours: r.gapWindowHours,
+      gaps: r.gaps.map((g) => ({ ...g, from: g.from.toISOString(), to: g.to.toISOString() })),
+    }),
+    human: (r, _opts, style) => {
+      const table = (grid: Grid) => (style.mode === 'table' ? formatTable(grid) : formatTsv(grid));
+      const lock = (l: StatusReport['locks']['collect']) =>
+        l === null ? 'free' : `pid ${l.pid} on ${l.hostname} since ${l.startedAt} (${l.state})`;
+      const counts = r.queue.counts;
+      const pairs: Array<[string, Cell]> = [
+        ['now', formatEtIso(r.now)],
+        [
+          'market',
+          r.market.open
+            ? `open (${r.market.segment}, trade date ${r.market.tradeDate})`
+            : `closed: ${r.market.reason}${r.market.nextOpen ? `, reopens ${formatEtIso(r.market.nextOpen)}` : ''}`,
+        ],
+        ['freshness', `${r.freshness.ok ? 'ok' : 'STALE'}: ${r.freshness.reason}`],
+        [
+          'queue',
+          counts === null
+            ? 'none yet (no collector has run)'
+            : Object.entries(counts.byStatus)
+                .map(([status, n]) => `${status} ${n}`)
+                .join(', ') + (r.queue.openRounds > 0 ? `; ${r.queue.openRounds} round(s) to recover` : ''),
+        ],
+        ['collector', lock(r.locks.collect)],
+        ['compactor', lock(r.locks.compact)],
+        ['backfill', lock(r.locks.backfill)],
+        [
+          'gaps (24 h)',
+          r.gaps.length === 0 ? 'none' : `${r.gaps.reduce((n, g) => n + g.slots, 0)} slot(s) unexplained`,
+        ],
+      ];
+      let out = formatPairs(pairs, style.mode);
+      const sep = style.mode === 'table' ? '\n' : '';
+      out += sep;
+      out += table({
+        head: ['symbol', 'last snapshot', 'age', 'contract', 'source', 'quality', 'stale'],
+        rows: r.instruments.map((i) => [
+          i.symbol,
+          i.lastTs ? formatEtIso(i.lastTs) : '-',
+          i.ageSeconds === null ? '-' : formatSeconds(i.ageSeconds),
+          i.localSymbol ?? '-',
+          i.source ?? '-',
+          i.quality.join(',') || '-',
+          i.stale ? 'STALE' : '',
+        ]),
+      });
+      out += sep;
+      out += table({
+        head: ['table', 'version', 'files', 'bytes', 'last commit'],
+        rows: r.tables.map((t) => [
+          t.name,
+          t.version ?? 'absent',
+          t.files,
+          t.bytes,
+          t.lastCommitAt ? formatEtIso(t.lastCommitAt) : '-',
+        ]),
+      });
+      if (r.gaps.length > 0) {
+        out += sep;
+        out += table({
+          head: ['symbol', 'gap', 'from', 'to', 'slots'],
+          rows: r.gaps.map((g) => [g.symbol, g.kind, formatEtIso(g.from), formatEtIso(g.to), g.slots]),
+        });
+      }
+      return out;
+    },
+  },
+
+  exitCode: (r) => (r.freshness.ok ? ExitCode.ok : ExitCode.stale),
+});
