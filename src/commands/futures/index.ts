@@ -4,6 +4,7 @@ import { futuresCalendarCommand, futuresCalendarIsOpenCommand } from './calendar
 import { futuresCollectCommand } from './collect.js';
 import { futuresCompactCommand } from './compact.js';
 import { futuresGatewayCommand } from './gateway.js';
+import { futuresImportCommand } from './import.js';
 import { futuresStatusCommand } from './status.js';
 import { futuresTableHistoryCommand } from './table-history.js';
 import { futuresTableInfoCommand } from './table-info.js';
@@ -18,6 +19,7 @@ export const futuresCommands: readonly AnyCommand[] = [
   futuresBackfillCommand,
   futuresStatusCommand,
   futuresGatewayCommand,
+  futuresImportCommand,
   futuresTableInfoCommand,
   futuresTableHistoryCommand,
   futuresTableScanCommand,

@@ -1,0 +1,128 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { defineCommand, globalOptionsShape } from '../../cli/command.js';
+import { ConfigError } from '../../cli/errors.js';
+import { type Cell, formatPairs, formatTable, formatTsv } from '../../cli/output.js';
+import { createCalendar } from '../../market/index.js';
+
+const TABLES = ['futures_bars', 'futures_snapshots'] as const;
+const BAR_SIZES = ['1 min', '1 day'] as const;
+
+const importSchema = z.object({
+  ...globalOptionsShape,
+  file: z.string().min(1),
+  table: z.enum(TABLES).default('futures_bars'),
+  symbol: z
+    .string()
+    .transform((s) => s.trim().toUpperCase())
+    .optional(),
+  tz: z.string().min(1).optional(),
+  map: z.string().optional(),
+  barSize: z.enum(BAR_SIZES).optional(),
+  skipBad: z.boolean().default(false),
+  dryRun: z.boolean().default(false),
+});
+type ImportOptions = z.infer<typeof importSchema>;
+type ImportReport = import('../../lake/import/index.js').ImportReport;
+
+export const futuresImportCommand = defineCommand({
+  path: ['import'],
+  summary: 'import bars or snapshots from a CSV (optionally .gz) or Parquet file',
+  description:
+    'Reads FILE with DuckDB, validates every row (a bad row is named by its line and field), computes the CME ' +
+    'trade date of intraday rows, and appends the rows not already stored (source = import). Re-importing the same ' +
+    'file writes nothing new. Without --skip-bad, nothing is written when any row is bad. Timestamps without an ' +
+    'offset are read in --tz (default UTC); a date-only time column means daily bars.',
+  examples: [
+    'futures import nq-1min.csv.gz --symbol NQ --bar-size "1 min"',
+    'futures import vix-daily.csv --symbol VIX --map DATE=ts',
+    'futures import es-daily.csv --symbol ES --bar-size "1 day" --json',
+    'futures import quotes.parquet --table futures_snapshots --tz America/Chicago --skip-bad',
+  ],
+  args: [{ name: 'file', description: 'CSV, CSV.gz or Parquet file', required: true }],
+  flags: [
+    {
+      flags: '--table <table>',
+      description: 'target table',
+      choices: TABLES,
+      defaultDescription: 'futures_bars',
+    },
+    {
+      flags: '--symbol <symbol>',
+      description: 'symbol of every row (ES, NQ, RTY, VIX, VIX3M) when the file has none',
+    },
+    {
+      flags: '--tz <zone>',
+      description: 'time zone of timestamps without an offset',
+      defaultDescription: 'UTC',
+    },
+    { flags: '--map <pairs>', description: "source column → field, e.g. 'DATE=ts,Last=close'" },
+    {
+      flags: '--bar-size <size>',
+      description: "bar size for futures_bars (default: '1 day' when the time column holds dates only)",
+      choices: BAR_SIZES,
+    },
+    { flags: '--skip-bad', description: 'import the good rows and report the bad ones' },
+    { flags: '--dry-run', description: 'validate and count, write nothing' },
+  ],
+  schema: importSchema,
+  jsonSchemaId: 'futures.import/v1',
+  async run(opts: ImportOptions, ctx): Promise<ImportReport> {
+    const { parseColumnMap, importFile } = await import('../../lake/import/index.js');
+    const { openMemoryConnection } = await import('../../delta/index.js');
+    let calendar: ReturnType<typeof createCalendar>;
+    try {
+      calendar = createCalendar(ctx.config.calendar.overrides);
+    } catch (error) {
+      throw new ConfigError(
+        `Invalid config key calendar.overrides: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
+    const map = parseColumnMap(opts.map, opts.table);
+    const dataDir = path.resolve(ctx.cwd, ctx.config.dataDir);
+    const owned = await openMemoryConnection();
+    try {
+      return await importFile(owned.connection, dataDir, path.resolve(ctx.cwd, opts.file), {
+        table: opts.table,
+        symbol: opts.symbol,
+        timeZone: opts.tz,
+        map,
+        barSize: opts.barSize,
+        skipBad: opts.skipBad,
+        dryRun: opts.dryRun,
+        calendar,
+        now: ctx.now,
+      });
+    } finally {
+      owned.close();
+    }
+  },
+  render: {
+    json: (r) => r,
+    human: (r, _opts, style) => {
+      const pairs: Array<[string, Cell]> = [
+        ['file', r.file],
+        ['table', `${r.table}${r.barSize ? ` (${r.barSize})` : ''}`],
+        ['symbols', r.symbols.join(', ')],
+        ['range', r.first && r.last ? `${r.first} … ${r.last} (${r.tradeDates} trade dates)` : '–'],
+        ['rows read', r.rowsRead],
+        ['bad', r.bad],
+        [r.dryRun ? 'would write' : 'written', r.newRows],
+        ['duplicates', r.duplicates],
+        ['version', r.version],
+      ];
+      let out = formatPairs(pairs, style.mode);
+      if (r.badRows.length > 0) {
+        const grid = {
+          head: ['line', 'field', 'column', 'value', 'problem'],
+          rows: r.badRows.map((b) => [b.line, b.field, b.column, b.value ?? '', b.problem]),
+        };
+        out +=
+          style.mode === 'table'
+            ? `\nbad rows (first ${r.badRows.length}):\n${formatTable(grid)}`
+            : formatTsv(grid);
+      }
+      return out;
+    },
+  },
+});

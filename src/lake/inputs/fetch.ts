@@ -1,0 +1,375 @@
+/**
+ * The reads behind the signal loaders. Every read is pruned by trade_date partitions (and ts/symbol
+ * stats), so its cost depends on the window asked for, not on how much history the lake holds.
+ * Hazard: a 1-minute bar is stamped at its END here (start + 60 s), so "at or before asOf" never
+ * lets a bar that is still forming leak into an evaluation.
+ */
+import type { DuckDBConnection } from '@duckdb/node-api';
+import type { Predicate, Snapshot } from '../../delta/index.js';
+import { etInstant, etParts, tradeDateOf } from '../../market/index.js';
+import type { LakeRead } from '../../signals/types.js';
+import { createLakeView, loadLakeSnapshot } from '../lake.js';
+import { FUTURES_BARS, FUTURES_SNAPSHOTS } from '../tables.js';
+import {
+  CONTEXT_SYMBOLS,
+  type ContextSymbol,
+  type DailyBar,
+  type Fixing,
+  type IndexPrint,
+  type LakeSlice,
+  type SeriesPoint,
+} from './types.js';
+
+const MINUTE_MS = 60_000;
+/** A quote's spread is sane (use the mid) up to this many ticks … */
+export const SANE_SPREAD_TICKS = 4;
+/** … or this fraction of the mid, whichever is wider. */
+export const SANE_SPREAD_FRACTION = 0.0002;
+/** A 1-day bar is used from 17:00 ET of its date (after the close it summarises). */
+export const DAILY_BAR_AVAILABLE_AT = '17:00';
+
+const TICK_SQL = `CASE symbol WHEN 'RTY' THEN 0.1 WHEN 'ES' THEN 0.25 WHEN 'NQ' THEN 0.25 ELSE 0.01 END`;
+const SANE_SQL = `(bid > 0 AND ask >= bid AND ask - bid <= greatest(${SANE_SPREAD_TICKS} * ${TICK_SQL}, ${SANE_SPREAD_FRACTION} * (bid + ask) / 2))`;
+/** Snapshot price: mid when the spread is sane, else last; NULL when neither exists. */
+export const SNAPSHOT_PRICE_SQL = `CASE WHEN ${SANE_SQL} THEN (bid + ask) / 2 WHEN last > 0 THEN last ELSE NULL END`;
+const SNAPSHOT_KIND_SQL = `CASE WHEN ${SANE_SQL} THEN 'mid' ELSE 'last' END`;
+
+function viewName(prefix: string): string {
+  return `${prefix}_${Math.random().toString(36).slice(2, 10)}`;
+}
+
+/** Lowest trade_date a row stamped at or after `at` can carry (a trade date is never before the ET date). */
+export function firstTradeDate(at: Date): string {
+  return etParts(at).date;
+}
+
+export interface FetchSpec {
+  /** Futures symbols (ES, NQ, RTY); VIX and VIX3M are always read for context. */
+  symbols: readonly string[];
+  pointsFrom: Date;
+  pointsTo: Date;
+  /** Instants at which to fix each contract's price (session opens/closes of the lookback). */
+  fixingTargets: readonly Date[];
+  /** A fixing uses the latest price at most this old. */
+  fixingMaxAgeMs: number;
+  /** 1-day bars with date in [dailyFrom, dailyTo]. */
+  dailyFrom: string;
+  dailyTo: string;
+}
+
+interface TableSnapshots {
+  snapshots: Snapshot | undefined;
+  bars: Snapshot | undefined;
+}
+
+export async function loadTableSnapshots(dataDir: string): Promise<TableSnapshots> {
+  const [snapshots, bars] = await Promise.all([
+    loadLakeSnapshot(dataDir, FUTURES_SNAPSHOTS),
+    loadLakeSnapshot(dataDir, FUTURES_BARS),
+  ]);
+  return { snapshots, bars };
+}
+
+export function lakeReads(tables: TableSnapshots): LakeRead[] {
+  const out: LakeRead[] = [];
+  if (tables.snapshots) out.push({ table: FUTURES_SNAPSHOTS, version: tables.snapshots.version });
+  if (tables.bars) out.push({ table: FUTURES_BARS, version: tables.bars.version });
+  return out;
+}
+
+async function withViews<T>(
+  connection: DuckDBConnection,
+  dataDir: string,
+  tables: TableSnapshots,
+  snapWhere: Predicate,
+  barWhere: Predicate,
+  fn: (snapView: string, barView: string) => Promise<T>,
+): Promise<T> {
+  const snapView = viewName('sig_snap');
+  const barView = viewName('sig_bars');
+  await createLakeView(connection, dataDir, FUTURES_SNAPSHOTS, snapView, snapWhere, tables.snapshots);
+  await createLakeView(connection, dataDir, FUTURES_BARS, barView, barWhere, tables.bars);
+  try {
+    return await fn(snapView, barView);
+  } finally {
+    await connection.run(`DROP VIEW IF EXISTS "${snapView}"`);
+    await connection.run(`DROP VIEW IF EXISTS "${barView}"`);
+  }
+}
+
+function num(value: unknown): number {
+  return typeof value === 'bigint' ? Number(value) : Number(value);
+}
+
+function numOrNull(value: unknown): number | null {
+  if (value === null || value === undefined) return null;
+  const n = num(value);
+  return Number.isFinite(n) ? n : null;
+}
+
+/**
+ * Price points of the futures symbols in [from, to] plus VIX/VIX3M prints. Snapshots win: a bar is
+ * kept only when no snapshot of the same contract falls inside its minute.
+ */
+async function fetchPoints(
+  connection: DuckDBConnection,
+  dataDir: string,
+  tables: TableSnapshots,
+  spec: FetchSpec,
+): Promise<{ points: Map<string, SeriesPoint[]>; prints: Map<ContextSymbol, IndexPrint[]> }> {
+  const from = spec.pointsFrom;
+  const to = spec.pointsTo;
+  const dates = { low: firstTradeDate(new Date(from.getTime() - MINUTE_MS)), high: tradeDateOf(to) };
+  const all = [...spec.symbols, ...CONTEXT_SYMBOLS];
+  const snapWhere: Predicate = {
+    kind: 'and',
+    args: [
+      { kind: 'between', column: 'trade_date', low: dates.low, high: dates.high },
+      { kind: 'between', column: 'ts', low: from, high: to },
+      { kind: 'in', column: 'symbol', values: all },
+    ],
+  };
+  const barWhere: Predicate = {
+    kind: 'and',
+    args: [
+      { kind: 'between', column: 'trade_date', low: dates.low, high: dates.high },
+      { kind: 'compare', column: 'bar_size', op: '=', value: '1 min' },
+      {
+        kind: 'between',
+        column: 'ts',
+        low: new Date(from.getTime() - MINUTE_MS),
+        high: new Date(to.getTime() - MINUTE_MS),
+      },
+      { kind: 'in', column: 'symbol', values: [...spec.symbols] },
+    ],
+  };
+  return withViews(connection, dataDir, tables, snapWhere, barWhere, async (snapView, barView) => {
+    const reader = await connection.runAndReadAll(
+      `SELECT symbol, epoch_ms(ts) AS ms, CAST(coalesce(con_id, 0) AS DOUBLE) AS con_id,
+         coalesce(local_symbol, symbol) AS local_symbol, 0 AS is_bar,
+         ${SNAPSHOT_PRICE_SQL} AS price, ${SNAPSHOT_KIND_SQL} AS kind,
+         CASE WHEN bid > 0 AND ask > 0 THEN ask - bid ELSE NULL END AS spread,
+         CASE WHEN last > 0 THEN last WHEN bid > 0 AND ask >= bid THEN (bid + ask) / 2 ELSE NULL END AS level,
+         close AS prior_close
+       FROM "${snapView}"
+       UNION ALL
+       SELECT symbol, epoch_ms(ts) + 60000, CAST(coalesce(con_id, 0) AS DOUBLE),
+         coalesce(local_symbol, symbol), 1, close, 'bar_close', NULL, NULL, NULL
+       FROM "${barView}" WHERE close > 0
+       ORDER BY symbol, ms, is_bar`,
+    );
+    const points = new Map<string, SeriesPoint[]>();
+    const snapTimes = new Map<string, number[]>();
+    const bars: Array<{ symbol: string; point: SeriesPoint }> = [];
+    const prints = new Map<ContextSymbol, IndexPrint[]>();
+    for (const row of reader.getRowObjectsJS()) {
+      const symbol = String(row.symbol);
+      const ts = new Date(num(row.ms));
+      if ((CONTEXT_SYMBOLS as readonly string[]).includes(symbol)) {
+        const level = numOrNull(row.level);
+        if (level === null || level <= 0) continue;
+        const priorClose = numOrNull(row.prior_close);
+        const list = prints.get(symbol as ContextSymbol) ?? [];
+        list.push({ ts, level, priorClose: priorClose !== null && priorClose > 0 ? priorClose : null });
+        prints.set(symbol as ContextSymbol, list);
+        continue;
+      }
+      const price = numOrNull(row.price);
+      if (price === null || price <= 0) continue;
+      const point: SeriesPoint = {
+        ts,
+        price,
+        conId: num(row.con_id),
+        localSymbol: String(row.local_symbol),
+        kind: row.kind === 'mid' ? 'mid' : row.kind === 'last' ? 'last' : 'bar_close',
+        spread: numOrNull(row.spread),
+      };
+      if (num(row.is_bar) === 1) {
+        bars.push({ symbol, point });
+        continue;
+      }
+      const list = points.get(symbol) ?? [];
+      list.push(point);
+      points.set(symbol, list);
+      const key = `${symbol}|${point.conId}`;
+      const times = snapTimes.get(key) ?? [];
+      times.push(ts.getTime());
+      snapTimes.set(key, times);
+    }
+    for (const { symbol, point } of bars) {
+      const times = snapTimes.get(`${symbol}|${point.conId}`);
+      if (times && anyWithin(times, point.ts.getTime() - MINUTE_MS, point.ts.getTime())) continue;
+      const list = points.get(symbol) ?? [];
+      list.push(point);
+      points.set(symbol, list);
+    }
+    for (const [symbol, list] of points) points.set(symbol, dedupeByContract(list));
+    return { points, prints };
+  });
+}
+
+/** True when a sorted list holds a value in [low, high]. */
+function anyWithin(sorted: readonly number[], low: number, high: number): boolean {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((sorted[mid] as number) < low) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < sorted.length && (sorted[lo] as number) <= high;
+}
+
+/** Sorted by ts; one point per (contract, ts): the last one read wins. */
+function dedupeByContract(list: SeriesPoint[]): SeriesPoint[] {
+  const sorted = [...list].sort((a, b) => a.ts.getTime() - b.ts.getTime());
+  const out: SeriesPoint[] = [];
+  const lastIndex = new Map<number, number>();
+  for (const p of sorted) {
+    const at = lastIndex.get(p.conId);
+    const prev = at === undefined ? undefined : out[at];
+    if (prev !== undefined && prev.ts.getTime() === p.ts.getTime()) {
+      out[at as number] = p;
+      continue;
+    }
+    lastIndex.set(p.conId, out.length);
+    out.push(p);
+  }
+  return out;
+}
+
+/** The price of every contract at each target instant (latest observation at most maxAge old). */
+async function fetchFixings(
+  connection: DuckDBConnection,
+  dataDir: string,
+  tables: TableSnapshots,
+  spec: FetchSpec,
+): Promise<Map<string, Fixing[]>> {
+  const out = new Map<string, Fixing[]>();
+  if (spec.fixingTargets.length === 0 || spec.symbols.length === 0) return out;
+  const targets = [...spec.fixingTargets].sort((a, b) => a.getTime() - b.getTime());
+  const dates = [...new Set(targets.map((t) => tradeDateOf(t)))];
+  const windows = (shift: number): Predicate => ({
+    kind: 'or',
+    args: targets.map((t) => ({
+      kind: 'between' as const,
+      column: 'ts',
+      low: new Date(t.getTime() - spec.fixingMaxAgeMs - shift),
+      high: new Date(t.getTime() - shift),
+    })),
+  });
+  const symbols: Predicate = { kind: 'in', column: 'symbol', values: [...spec.symbols] };
+  const snapWhere: Predicate = {
+    kind: 'and',
+    args: [{ kind: 'in', column: 'trade_date', values: dates }, symbols, windows(0)],
+  };
+  const barWhere: Predicate = {
+    kind: 'and',
+    args: [
+      { kind: 'in', column: 'trade_date', values: dates },
+      { kind: 'compare', column: 'bar_size', op: '=', value: '1 min' },
+      symbols,
+      windows(MINUTE_MS),
+    ],
+  };
+  return withViews(connection, dataDir, tables, snapWhere, barWhere, async (snapView, barView) => {
+    const values = targets.map((t) => `(${t.getTime()})`).join(', ');
+    const reader = await connection.runAndReadAll(
+      `WITH series AS (
+         SELECT symbol, coalesce(con_id, 0) AS con_id, coalesce(local_symbol, symbol) AS local_symbol,
+           ts, ${SNAPSHOT_PRICE_SQL} AS price, 'snapshot' AS kind
+         FROM "${snapView}" WHERE ${SNAPSHOT_PRICE_SQL} > 0
+         UNION ALL
+         SELECT symbol, coalesce(con_id, 0), coalesce(local_symbol, symbol), ts + INTERVAL 60 SECOND,
+           close, 'bar_close'
+         FROM "${barView}" WHERE close > 0
+       ),
+       targets AS (SELECT make_timestamptz(t * 1000) AS target FROM (VALUES ${values}) v(t)),
+       grid AS (SELECT p.symbol, p.con_id, t.target FROM (SELECT DISTINCT symbol, con_id FROM series) p CROSS JOIN targets t)
+       SELECT g.symbol, epoch_ms(g.target) AS target, CAST(g.con_id AS DOUBLE) AS con_id, s.local_symbol,
+         s.price, epoch_ms(s.ts) AS ms, s.kind
+       FROM grid g ASOF JOIN series s ON g.symbol = s.symbol AND g.con_id = s.con_id AND g.target >= s.ts
+       WHERE epoch_ms(g.target) - epoch_ms(s.ts) <= ${Math.round(spec.fixingMaxAgeMs)}
+       ORDER BY g.symbol, target, con_id`,
+    );
+    for (const row of reader.getRowObjectsJS()) {
+      const symbol = String(row.symbol);
+      const list = out.get(symbol) ?? [];
+      list.push({
+        target: new Date(num(row.target)),
+        conId: num(row.con_id),
+        localSymbol: String(row.local_symbol),
+        price: num(row.price),
+        ts: new Date(num(row.ms)),
+        kind: row.kind === 'bar_close' ? 'bar_close' : 'snapshot',
+      });
+      out.set(symbol, list);
+    }
+    return out;
+  });
+}
+
+/** 1-day bars of the futures symbols and VIX/VIX3M with date in [from, to]. */
+async function fetchDaily(
+  connection: DuckDBConnection,
+  dataDir: string,
+  tables: TableSnapshots,
+  spec: FetchSpec,
+): Promise<Map<string, DailyBar[]>> {
+  const out = new Map<string, DailyBar[]>();
+  if (!tables.bars) return out;
+  const view = viewName('sig_daily');
+  await createLakeView(
+    connection,
+    dataDir,
+    FUTURES_BARS,
+    view,
+    {
+      kind: 'and',
+      args: [
+        { kind: 'between', column: 'trade_date', low: spec.dailyFrom, high: spec.dailyTo },
+        { kind: 'compare', column: 'bar_size', op: '=', value: '1 day' },
+        { kind: 'in', column: 'symbol', values: [...spec.symbols, ...CONTEXT_SYMBOLS] },
+      ],
+    },
+    tables.bars,
+  );
+  try {
+    const reader = await connection.runAndReadAll(
+      `SELECT symbol, strftime(trade_date, '%Y-%m-%d') AS date, CAST(coalesce(con_id, 0) AS DOUBLE) AS con_id,
+         max(close) AS close
+       FROM "${view}" WHERE close > 0
+       GROUP BY ALL ORDER BY symbol, date, con_id`,
+    );
+    for (const row of reader.getRowObjectsJS()) {
+      const symbol = String(row.symbol);
+      const date = String(row.date);
+      const list = out.get(symbol) ?? [];
+      list.push({
+        date,
+        conId: num(row.con_id),
+        close: num(row.close),
+        availableAt: etInstant(date, DAILY_BAR_AVAILABLE_AT),
+      });
+      out.set(symbol, list);
+    }
+    return out;
+  } finally {
+    await connection.run(`DROP VIEW IF EXISTS "${view}"`);
+  }
+}
+
+/** Reads one slice. Returns undefined when neither futures_snapshots nor futures_bars exists (empty lake). */
+export async function fetchSlice(
+  connection: DuckDBConnection,
+  dataDir: string,
+  spec: FetchSpec,
+  tables?: TableSnapshots,
+): Promise<LakeSlice | undefined> {
+  const t = tables ?? (await loadTableSnapshots(dataDir));
+  if (!t.snapshots && !t.bars) return undefined;
+  const { points, prints } = await fetchPoints(connection, dataDir, t, spec);
+  const fixings = await fetchFixings(connection, dataDir, t, spec);
+  const daily = await fetchDaily(connection, dataDir, t, spec);
+  return { from: spec.pointsFrom, to: spec.pointsTo, points, fixings, daily, prints, lake: lakeReads(t) };
+}

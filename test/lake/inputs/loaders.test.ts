@@ -1,0 +1,402 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type OwnedConnection, openMemoryConnection } from '../../../src/delta/index.js';
+import { appendBars, appendSnapshots } from '../../../src/lake/index.js';
+import {
+  backAdjustedCloses,
+  fetchSlice,
+  type LoaderOptions,
+  loadPremarketInputs,
+  loadRegimeInputs,
+  planPremarket,
+  regimeReference,
+} from '../../../src/lake/inputs/index.js';
+import { defaultCalendar } from '../../../src/market/index.js';
+import { computePremarket, computeRegime } from '../../../src/signals/index.js';
+import { dailyBar, minuteBars, snapshots, tempDir, vixSnapshot } from './fixtures.js';
+
+const MIN = 60_000;
+const options = (symbols: LoaderOptions['symbols'] = ['ES', 'NQ', 'RTY']): LoaderOptions => ({
+  symbols,
+  calendar: defaultCalendar(),
+  maxInputAgeSeconds: 900,
+  rollDays: 8,
+  lookbackSessions: 26,
+  dailyLookbackDays: 400,
+});
+
+/** A price that rises 0.25 per minute from `base` at t0, so the instant a price came from is recoverable. */
+const ramp = (t0: string, base: number) => (t: Date) => base + ((t.getTime() - Date.parse(t0)) / MIN) * 0.25;
+
+let conn: OwnedConnection;
+beforeAll(async () => {
+  conn = await openMemoryConnection();
+});
+afterAll(() => conn.close());
+
+describe('reference time', () => {
+  it('is 16:00 ET of the previous session across the spring DST change (Fri EST → Mon EDT)', async () => {
+    const { dir, cleanup } = await tempDir('sig-dst-');
+    try {
+      const es = ramp('2026-03-06T14:00:00Z', 6000);
+      await appendSnapshots(dir, [
+        ...snapshots({
+          symbol: 'ES',
+          conId: 11,
+          localSymbol: 'ESH6',
+          from: '2026-03-06T14:00:00Z',
+          to: '2026-03-09T13:40:00Z',
+          stepMs: 5 * MIN,
+          price: es,
+        }),
+        vixSnapshot('2026-03-09T13:20:00Z', 19.5, 18),
+      ]);
+      const asOf = new Date('2026-03-09T13:25:00Z'); // 09:25 EDT
+      const plan = planPremarket(asOf, options(['ES']));
+      expect(plan.sessionDate).toBe('2026-03-09');
+      expect(plan.reference).toEqual({
+        sessionDate: '2026-03-06',
+        earlyClose: false,
+        at: new Date('2026-03-06T21:00:00Z'),
+      });
+      const inputs = await loadPremarketInputs(conn.connection, dir, asOf, options(['ES']));
+      const es0 = inputs?.perIndex.ES;
+      expect(es0?.reference).toEqual({
+        price: es(new Date('2026-03-06T21:00:00Z')),
+        ts: new Date('2026-03-06T21:00:00Z'),
+        conId: 11,
+        kind: 'snapshot',
+      });
+      // as-of cut: rows up to 13:40Z exist, the current quote is the one at 09:25 EDT
+      expect(es0?.current).toMatchObject({ ts: asOf, kind: 'mid', price: es(asOf), conId: 11 });
+      expect(es0?.path.at(-1)?.ts).toEqual(asOf);
+      expect(es0?.path[0]?.ts.getTime()).toBeGreaterThan(Date.parse('2026-03-06T21:00:00Z'));
+      expect(inputs?.vix).toMatchObject({ level: 19.5, priorClose: 18, live: true, source: 'derived' });
+      expect(inputs?.lake).toEqual([{ table: 'futures_snapshots', version: 1 }]);
+      const doc = computePremarket(inputs!);
+      expect(doc.dataQuality.usable).toEqual(['ES']);
+      expect(doc.reference.time).toBe('2026-03-06T21:00:00.000Z');
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it('is 13:00 ET after a half-day (Black Friday 2025)', () => {
+    const plan = planPremarket(new Date('2025-12-01T14:25:00Z'), options());
+    expect(plan.reference).toEqual({
+      sessionDate: '2025-11-28',
+      earlyClose: true,
+      at: new Date('2025-11-28T18:00:00Z'),
+    });
+  });
+
+  it('skips a holiday Monday (MLK 2026): Tuesday refers to Friday', () => {
+    const plan = planPremarket(new Date('2026-01-20T14:25:00Z'), options());
+    expect(plan.sessionDate).toBe('2026-01-20');
+    expect(plan.reference.sessionDate).toBe('2026-01-16');
+    expect(plan.reference.at).toEqual(new Date('2026-01-16T21:00:00Z'));
+    // during the holiday's CME session the regime still measures against Friday's close
+    expect(regimeReference(new Date('2026-01-19T15:00:00Z'), defaultCalendar()).date).toBe('2026-01-16');
+    // after the 18:00 reopen on Monday evening too (no NYSE session on Monday)
+    expect(regimeReference(new Date('2026-01-20T00:30:00Z'), defaultCalendar()).date).toBe('2026-01-16');
+    // a premarket check on the evening before is for the next session
+    expect(planPremarket(new Date('2026-01-20T01:00:00Z'), options()).sessionDate).toBe('2026-01-20');
+  });
+
+  it('regime references move at the 18:00 ET reopen, not at 16:00', () => {
+    const cal = defaultCalendar();
+    expect(regimeReference(new Date('2026-03-10T20:30:00Z'), cal).date).toBe('2026-03-09'); // 16:30 EDT Tue
+    expect(regimeReference(new Date('2026-03-10T22:30:00Z'), cal).date).toBe('2026-03-10'); // 18:30 EDT Tue
+    expect(regimeReference(new Date('2026-03-10T14:00:00Z'), cal).date).toBe('2026-03-09'); // 10:00 EDT Tue
+  });
+});
+
+describe('contract roll (ESH6 → ESM6, roll date 2026-03-12)', () => {
+  const asOf = new Date('2026-03-12T13:25:00Z');
+  const tRef = new Date('2026-03-11T20:00:00Z');
+  const h6 = ramp('2026-03-11T12:00:00Z', 6000);
+  const m6 = (t: Date) => h6(t) * 1.007;
+  const old = snapshots({
+    symbol: 'ES',
+    conId: 1,
+    localSymbol: 'ESH6',
+    from: '2026-03-11T12:00:00Z',
+    to: asOf,
+    stepMs: 5 * MIN,
+    price: h6,
+  });
+
+  it('uses the new contract’s own price at T_ref when it was collected', async () => {
+    const { dir, cleanup } = await tempDir('sig-roll-a-');
+    try {
+      const fresh = snapshots({
+        symbol: 'ES',
+        conId: 2,
+        localSymbol: 'ESM6',
+        from: '2026-03-11T19:00:00Z',
+        to: asOf,
+        stepMs: 5 * MIN,
+        price: m6,
+      });
+      await appendSnapshots(dir, [...old, ...fresh]);
+      const inputs = await loadPremarketInputs(conn.connection, dir, asOf, options(['ES']), { vix: 18 });
+      const es = inputs!.perIndex.ES!;
+      expect(es.conId).toBe(2);
+      expect(es.localSymbol).toBe('ESM6');
+      expect(es.reference).toMatchObject({ conId: 2, kind: 'snapshot', ts: tRef });
+      expect(es.reference.price).toBeCloseTo(m6(tRef), 9);
+      expect(es.current.conId).toBe(2);
+      // the move is the contract's own move, never the 0.7 % calendar spread
+      const doc = computePremarket(inputs!);
+      expect(doc.measures.perIndex.ES?.pct).toBeCloseTo((m6(asOf) / m6(tRef) - 1) * 100, 6);
+      expect(doc.tags).toContain('rollWeek');
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it('splices the old reference when the new contract was first collected after T_ref', async () => {
+    const { dir, cleanup } = await tempDir('sig-roll-b-');
+    try {
+      const fresh = snapshots({
+        symbol: 'ES',
+        conId: 2,
+        localSymbol: 'ESM6',
+        from: '2026-03-11T22:00:00Z',
+        to: asOf,
+        stepMs: 5 * MIN,
+        price: m6,
+      });
+      await appendSnapshots(dir, [...old, ...fresh]);
+      const inputs = await loadPremarketInputs(conn.connection, dir, asOf, options(['ES']), { vix: 18 });
+      const es = inputs!.perIndex.ES!;
+      expect(es.reference.kind).toBe('spliced');
+      expect(es.reference.conId).toBe(2);
+      expect(es.reference.price).toBeCloseTo(h6(tRef) * 1.007, 6);
+      expect(es.path.every((p) => p.ts.getTime() >= Date.parse('2026-03-11T22:00:00Z'))).toBe(true);
+      const doc = computePremarket(inputs!);
+      expect(doc.dataQuality.usable).toEqual(['ES']);
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it('stays on the old contract when the new one was never collected', async () => {
+    const { dir, cleanup } = await tempDir('sig-roll-c-');
+    try {
+      await appendSnapshots(dir, old);
+      const inputs = await loadPremarketInputs(conn.connection, dir, asOf, options(['ES']), { vix: 18 });
+      expect(inputs!.perIndex.ES).toMatchObject({ conId: 1, localSymbol: 'ESH6' });
+      expect(inputs!.perIndex.ES!.reference).toMatchObject({ conId: 1, ts: tRef, kind: 'snapshot' });
+    } finally {
+      await cleanup();
+    }
+  });
+});
+
+describe('1-minute bars as the price series', () => {
+  it('serves reference and current from bar closes stamped at the bar end, never a forming bar', async () => {
+    const { dir, cleanup } = await tempDir('sig-bars-');
+    try {
+      const nq = ramp('2026-03-06T19:00:00Z', 20000);
+      await appendBars(
+        conn.connection,
+        dir,
+        minuteBars({
+          symbol: 'NQ',
+          conId: 0,
+          localSymbol: 'NQ',
+          from: '2026-03-06T19:00:00Z',
+          to: '2026-03-09T13:40:00Z',
+          price: nq,
+        }).map((b) => ({ ...b, conId: null, localSymbol: null })),
+      );
+      const asOf = new Date('2026-03-09T13:25:30Z');
+      const inputs = await loadPremarketInputs(conn.connection, dir, asOf, options(['NQ']), { vix: 20 });
+      const q = inputs!.perIndex.NQ!;
+      expect(q.reference).toEqual({
+        price: nq(new Date('2026-03-06T21:00:00Z')),
+        ts: new Date('2026-03-06T21:00:00Z'),
+        conId: 0,
+        kind: 'bar_close',
+      });
+      // the 13:25 bar ends 13:26: not yet known at 13:25:30
+      expect(q.current).toMatchObject({ ts: new Date('2026-03-09T13:25:00Z'), kind: 'bar_close' });
+      expect(inputs!.lake).toEqual([{ table: 'futures_bars', version: 1 }]);
+      const doc = computePremarket(inputs!);
+      expect(doc.dataQuality.usable).toEqual(['NQ']);
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it('prefers snapshots where both exist and falls back to bars where snapshots are missing', async () => {
+    const { dir, cleanup } = await tempDir('sig-mixed-');
+    try {
+      const es = ramp('2026-03-09T08:00:00Z', 6000);
+      await appendBars(
+        conn.connection,
+        dir,
+        minuteBars({
+          symbol: 'ES',
+          conId: 7,
+          localSymbol: 'ESH6',
+          from: '2026-03-09T08:00:00Z',
+          to: '2026-03-09T12:59:00Z',
+          price: (t) => es(t) + 1000, // recognisably different
+        }),
+      );
+      await appendSnapshots(
+        dir,
+        snapshots({
+          symbol: 'ES',
+          conId: 7,
+          localSymbol: 'ESH6',
+          from: '2026-03-09T12:00:00Z',
+          to: '2026-03-09T13:00:00Z',
+          stepMs: 15_000,
+          price: es,
+        }),
+      );
+      const slice = await fetchSlice(conn.connection, dir, {
+        symbols: ['ES'],
+        pointsFrom: new Date('2026-03-09T11:00:00Z'),
+        pointsTo: new Date('2026-03-09T13:00:00Z'),
+        fixingTargets: [],
+        fixingMaxAgeMs: 900_000,
+        dailyFrom: '2026-03-01',
+        dailyTo: '2026-03-09',
+      });
+      const points = slice!.points.get('ES')!;
+      const bars = points.filter((p) => p.kind === 'bar_close');
+      expect(bars.length).toBe(60); // 11:01 … 12:00 bar ends; later minutes are covered by snapshots
+      expect(bars.every((p) => p.ts.getTime() <= Date.parse('2026-03-09T12:00:00Z'))).toBe(true);
+      expect(points.filter((p) => p.kind === 'mid').length).toBe(241);
+      for (let i = 1; i < points.length; i++) {
+        expect(points[i]!.ts.getTime()).toBeGreaterThan(points[i - 1]!.ts.getTime());
+      }
+    } finally {
+      await cleanup();
+    }
+  });
+});
+
+describe('history: daily closes, overnight returns, VIX', () => {
+  it('derives overnight returns and daily closes from intraday data, and reads VIX from daily bars', async () => {
+    const { dir, cleanup } = await tempDir('sig-hist-');
+    try {
+      // ES ramps through four sessions (Mar 2–5, 2026); NQ only has 1-day bars
+      const es = ramp('2026-03-01T23:00:00Z', 6000);
+      await appendSnapshots(
+        dir,
+        snapshots({
+          symbol: 'ES',
+          conId: 3,
+          localSymbol: 'ESH6',
+          from: '2026-03-01T23:00:00Z',
+          to: '2026-03-06T14:00:00Z',
+          stepMs: 5 * MIN,
+          price: es,
+        }),
+      );
+      await appendBars(conn.connection, dir, [
+        dailyBar('VIX', '2026-03-04', 17),
+        dailyBar('VIX', '2026-03-05', 21),
+        dailyBar('VIX3M', '2026-03-05', 20),
+        ...['2026-03-02', '2026-03-03', '2026-03-04', '2026-03-05'].map((d, i) => dailyBar('NQ', d, 100 + i)),
+      ]);
+      const asOf = new Date('2026-03-06T14:25:00Z'); // Fri 09:25 EST
+      const inputs = await loadPremarketInputs(conn.connection, dir, asOf, options(['ES', 'NQ']));
+      const hist = inputs!.overnightHistory;
+      expect(hist.map((h) => h.sessionDate)).toEqual(['2026-03-03', '2026-03-04', '2026-03-05']);
+      const open = es(new Date('2026-03-03T14:30:00Z'));
+      const close = es(new Date('2026-03-02T21:00:00Z'));
+      expect(hist[0]!.returns.ES).toBeCloseTo(Math.log(open / close), 12);
+      expect(inputs!.perIndex.ES!.dailyCloses.map((c) => c.date)).toEqual([
+        '2026-03-02',
+        '2026-03-03',
+        '2026-03-04',
+        '2026-03-05',
+      ]);
+      expect(inputs!.perIndex.ES!.dailyCloses[3]!.close).toBeCloseTo(es(new Date('2026-03-05T21:00:00Z')), 9);
+      // no live print: the latest daily close (Thu) with the one before as prior close
+      expect(inputs!.vix).toMatchObject({ level: 21, priorClose: 17, live: false, source: 'derived' });
+      expect(inputs!.vix3m).toMatchObject({ level: 20 });
+      expect(inputs!.vixCloses).toEqual([
+        { date: '2026-03-04', close: 17 },
+        { date: '2026-03-05', close: 21 },
+      ]);
+      // a daily bar is not known before 17:00 ET of its date
+      const early = await loadPremarketInputs(
+        conn.connection,
+        dir,
+        new Date('2026-03-05T21:30:00Z'),
+        options(['ES']),
+      );
+      expect(early!.vix).toMatchObject({ level: 17, live: false });
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it('ratio back-adjusts daily closes at a contract change', () => {
+    const { closes, rolls } = backAdjustedCloses(
+      [
+        { date: '2026-03-09', conId: 1, close: 100 },
+        { date: '2026-03-10', conId: 1, close: 101 },
+        { date: '2026-03-11', conId: 1, close: 102 },
+        { date: '2026-03-11', conId: 2, close: 103.02 },
+        { date: '2026-03-12', conId: 2, close: 104 },
+      ],
+      2,
+    );
+    expect(rolls).toEqual([{ date: '2026-03-11', from: 1, to: 2, k: 1.01 }]);
+    expect(closes.map((c) => c.date)).toEqual(['2026-03-09', '2026-03-10', '2026-03-11', '2026-03-12']);
+    expect(closes[0]!.close).toBeCloseTo(101, 9);
+    expect(closes[1]!.close).toBeCloseTo(102.01, 9);
+    expect(closes[2]!.close).toBe(103.02);
+    // percentage returns survive the roll
+    expect(closes[1]!.close / closes[0]!.close).toBeCloseTo(1.01, 12);
+  });
+});
+
+describe('regime inputs', () => {
+  it('covers the last 240 minutes, measures against the last close before the session, and ignores later data', async () => {
+    const { dir, cleanup } = await tempDir('sig-regime-');
+    try {
+      const es = ramp('2026-03-09T12:00:00Z', 6000);
+      await appendSnapshots(
+        dir,
+        snapshots({
+          symbol: 'ES',
+          conId: 5,
+          localSymbol: 'ESH6',
+          from: '2026-03-06T19:00:00Z',
+          to: '2026-03-10T16:00:00Z',
+          stepMs: 5 * MIN,
+          price: es,
+        }),
+      );
+      const asOf = new Date('2026-03-10T15:00:00Z'); // Tue 11:00 EDT
+      const inputs = await loadRegimeInputs(conn.connection, dir, asOf, options(['ES']), { vix: 16 });
+      const x = inputs!.perIndex.ES!;
+      expect(x.reference.ts).toEqual(new Date('2026-03-09T20:00:00Z')); // Mon 16:00 EDT
+      expect(x.current.ts).toEqual(asOf);
+      expect(x.path[0]!.ts.getTime()).toBeLessThanOrEqual(asOf.getTime() - 240 * MIN);
+      expect(x.path.at(-1)!.ts).toEqual(asOf);
+      const doc = computeRegime(inputs!);
+      expect(doc.level).toBe('normal');
+      expect(doc.dataQuality.usable).toEqual(['ES']);
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it('returns undefined for an empty lake', async () => {
+    const { dir, cleanup } = await tempDir('sig-empty-');
+    try {
+      expect(await loadRegimeInputs(conn.connection, dir, new Date(), options())).toBeUndefined();
+    } finally {
+      await cleanup();
+    }
+  });
+});
