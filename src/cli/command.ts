@@ -39,6 +39,11 @@ export interface Renderer<R, O> {
   json(result: R, opts: O): object;
   /** Table on a terminal, tab-separated rows when piped. May stream large outputs as chunks. */
   human(result: R, opts: O, style: HumanStyle): string | Iterable<string>;
+  /**
+   * A streaming result (a replay): one JSON document per line, printed instead of json/human in every
+   * mode. Return undefined when this result is a single document.
+   */
+  jsonLines?(result: R, opts: O): Iterable<object> | undefined;
 }
 
 export interface CommandDefinition<S extends z.ZodType<GlobalOptions>, R> {

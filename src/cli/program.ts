@@ -5,7 +5,7 @@ import { loadConfig } from '../config/load.js';
 import type { AnyCommand, GlobalOptions } from './command.js';
 import { type Ctx, createLogger, type RunContext } from './context.js';
 import { describeError, EXIT_CODE_TABLE, ExitCode, isUserError, UsageError } from './errors.js';
-import { jsonDocument, outputMode, useColour } from './output.js';
+import { jsonDocument, jsonReplacer, outputMode, useColour } from './output.js';
 
 export interface ProgramSpec {
   name: 'futures' | 'signals';
@@ -114,7 +114,10 @@ async function runCommand(def: AnyCommand, bag: Record<string, unknown>, ctx: Ct
     };
     const result = await def.run(opts, runCtx);
     const mode = outputMode(json, ctx.stdout);
-    if (mode === 'json') {
+    const lines = def.render.jsonLines?.(result, opts);
+    if (lines !== undefined) {
+      for (const line of lines) ctx.stdout.write(`${JSON.stringify(line, jsonReplacer)}\n`);
+    } else if (mode === 'json') {
       ctx.stdout.write(jsonDocument(def.jsonSchemaId, def.render.json(result, opts)));
     } else {
       const out = def.render.human(result, opts, { mode, colour: useColour(ctx.stdout, ctx.env) });

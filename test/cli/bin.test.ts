@@ -19,6 +19,6 @@ describe('built binaries', () => {
     const r = await runBin('futures', ['no-such-command']);
     expect(r.exitCode).toBe(2);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(/unknown command 'no-such-command'|too many arguments/);
+    expect(r.stderr).toContain("unknown command 'no-such-command'");
   });
 });

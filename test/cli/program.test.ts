@@ -95,3 +95,40 @@ describe('program', () => {
     expect(ctx.stderr.text()).toContain('FUTURES_IB_PORT');
   });
 });
+
+describe('streaming results', () => {
+  const replay = defineCommand({
+    path: ['replay'],
+    summary: 'replay',
+    examples: ['futures replay'],
+    schema: z.object({ ...globalOptionsShape, n: z.coerce.number().int().default(0) }),
+    flags: [{ flags: '--n <n>', description: 'lines' }],
+    jsonSchemaId: 'test.replay/v1',
+    async run(opts) {
+      return { lines: Array.from({ length: opts.n }, (_, i) => ({ schema: 'test.line/v1', i })) };
+    },
+    render: {
+      json: () => ({ single: true }),
+      human: () => 'single\n',
+      jsonLines: (r) => (r.lines.length > 0 ? r.lines : undefined),
+    },
+  });
+  const replaySpec = { name: 'futures' as const, description: 'test', commands: [replay] };
+
+  it('prints JSON Lines for a streaming result, with or without --json', async () => {
+    for (const argv of [
+      ['replay', '--n', '2'],
+      ['replay', '--n', '2', '--json'],
+    ]) {
+      const ctx = testCtx();
+      expect(await runProgram(replaySpec, argv, ctx)).toBe(0);
+      expect(ctx.stdout.text()).toBe('{"schema":"test.line/v1","i":0}\n{"schema":"test.line/v1","i":1}\n');
+    }
+  });
+
+  it('falls back to the single document when there are no lines', async () => {
+    const ctx = testCtx();
+    expect(await runProgram(replaySpec, ['replay', '--json'], ctx)).toBe(0);
+    expect(JSON.parse(ctx.stdout.text())).toEqual({ schema: 'test.replay/v1', single: true });
+  });
+});

@@ -3,6 +3,7 @@ import { futuresBackfillCommand } from './backfill.js';
 import { futuresCalendarCommand, futuresCalendarIsOpenCommand } from './calendar.js';
 import { futuresCollectCommand } from './collect.js';
 import { futuresCompactCommand } from './compact.js';
+import { futuresDemoCommand } from './demo.js';
 import { futuresGatewayCommand } from './gateway.js';
 import { futuresImportCommand } from './import.js';
 import { futuresStatusCommand } from './status.js';
@@ -18,6 +19,7 @@ export const futuresCommands: readonly AnyCommand[] = [
   futuresCollectCommand,
   futuresBackfillCommand,
   futuresStatusCommand,
+  futuresDemoCommand,
   futuresGatewayCommand,
   futuresImportCommand,
   futuresTableInfoCommand,
