@@ -89,13 +89,25 @@ async function step<T>(
   fn: () => Promise<T>,
   describe: (result: T) => string,
 ): Promise<T> {
-  ctx.log.info(`demo: ${name} …`);
+  // A spinner only on an interactive stderr (never under --json, in CI or when piped); else plain lines.
+  const spinner = ctx.isInteractive
+    ? (await import('ora')).default({ text: `${name} …`, stream: process.stderr }).start()
+    : undefined;
+  if (!spinner) ctx.log.info(`demo: ${name} …`);
   const started = performance.now();
-  const result = await fn();
+  let result: T;
+  try {
+    result = await fn();
+  } catch (error) {
+    spinner?.fail(`${name}: failed`);
+    throw error;
+  }
   const ms = Math.round(performance.now() - started);
   const summary = describe(result);
   steps.push({ name, command, ms, summary });
-  ctx.log.info(`demo: ${name}: ${summary} (${(ms / 1000).toFixed(1)} s)`);
+  const line = `${name}: ${summary} (${(ms / 1000).toFixed(1)} s)`;
+  if (spinner) spinner.succeed(line);
+  else ctx.log.info(`demo: ${line}`);
   return result;
 }
 
