@@ -172,6 +172,9 @@ export async function writeCheckpoint(
       version: options.version,
       connection,
       checkReaderProtocol: false,
+      // Usually the version the caller just committed: advance the cached state rather than re-read the
+      // previous checkpoint (an older explicit version falls back to a full load).
+      cache: true,
     });
     assertWritable(root, snapshot.protocol, snapshot.metadata, snapshot.schema);
     const actions = checkpointActions(snapshot, nowMs);

@@ -23,8 +23,10 @@ import {
   type AddAction,
   type CommitInfo,
   commitFileName,
+  type DeltaStructType,
   type FileStats,
   type LiveFile,
+  LOG_DIR,
   type Metadata,
   type Protocol,
   type RemoveAction,
@@ -37,10 +39,15 @@ export interface LoadSnapshotOptions {
   version?: number | undefined;
   /** Time travel to the newest commit whose timestamp is at or before this instant (Date, ms, or ISO text; no zone = UTC). */
   timestamp?: Date | number | string | undefined;
-  /** Used to read checkpoints; absent: a temporary in-memory DuckDB is opened when a checkpoint is read. */
+  /** Used to read checkpoints; absent: a connection to the process's shared in-memory DuckDB. */
   connection?: DuckDBConnection | undefined;
   /** Skip the reader protocol gate (the writer applies its own gate). Default true. */
   checkReaderProtocol?: boolean | undefined;
+  /**
+   * Use the process-wide snapshot cache (src/delta/snapshot-cache.ts): a table loaded before is
+   * advanced by replaying only the commits written since. Default false.
+   */
+  cache?: boolean | undefined;
 }
 
 type Json = Record<string, unknown>;
@@ -101,15 +108,42 @@ export function parseStats(stats: string | null | undefined): FileStats | undefi
   }
 }
 
-/** Mutable replay state. */
-class Replay {
+/**
+ * The reconciled state a replay ended with, from which another replay can continue (files and
+ * tombstones keyed by decoded path and deletion vector). Never mutated once a snapshot is built from it.
+ */
+export interface ReplayState {
+  readonly protocol: Protocol | undefined;
+  readonly metadata: Metadata | undefined;
+  readonly files: ReadonlyMap<string, AddAction>;
+  readonly tombstones: ReadonlyMap<string, RemoveAction>;
+  readonly txns: ReadonlyMap<string, TxnAction>;
+}
+
+/** A snapshot together with the replay state it was built from. */
+export interface ReplayedSnapshot {
+  snapshot: Snapshot;
+  state: ReplayState;
+}
+
+/** Mutable replay state; starts empty or from a copy of an earlier replay's state. */
+class Replay implements ReplayState {
   protocol: Protocol | undefined;
   metadata: Metadata | undefined;
-  readonly files = new Map<string, AddAction>();
-  readonly tombstones = new Map<string, RemoveAction>();
-  readonly txns = new Map<string, TxnAction>();
+  readonly files: Map<string, AddAction>;
+  readonly tombstones: Map<string, RemoveAction>;
+  readonly txns: Map<string, TxnAction>;
 
-  constructor(private readonly tablePath: string) {}
+  constructor(
+    private readonly tablePath: string,
+    from?: ReplayState,
+  ) {
+    this.protocol = from?.protocol;
+    this.metadata = from?.metadata;
+    this.files = new Map(from?.files);
+    this.tombstones = new Map(from?.tombstones);
+    this.txns = new Map(from?.txns);
+  }
 
   apply(action: Action, where: string): void {
     if (!isRecord(action)) return;
@@ -212,10 +246,30 @@ export function availableVersions(listing: LogListing): { earliest: number; late
   return { earliest, latest: listing.latestVersion };
 }
 
-/** The first commit version missing in (base, target], or undefined when all are present. */
-function firstMissingCommit(present: ReadonlySet<number>, base: number, target: number): number | undefined {
-  for (let v = base + 1; v <= target; v++) if (!present.has(v)) return v;
+/** Index of the first element ≥ value in an ascending array (its length when there is none). */
+function lowerBound(sorted: readonly number[], value: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((sorted[mid] as number) < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * The first commit version missing in (base, target], or undefined when all are present. Binary
+ * search plus a walk of the interval: a 10,000-commit log costs no more than a 10-commit one here.
+ */
+function firstMissingCommit(versions: readonly number[], base: number, target: number): number | undefined {
+  let i = lowerBound(versions, base + 1);
+  for (let v = base + 1; v <= target; v++, i++) if (versions[i] !== v) return v;
   return undefined;
+}
+
+function hasCommit(versions: readonly number[], version: number): boolean {
+  return versions[lowerBound(versions, version)] === version;
 }
 
 function describeCommits(listing: LogListing): string {
@@ -339,10 +393,9 @@ function* plansFor(listing: LogListing, target: number): Generator<ReplayPlan> {
     .filter((c) => c.version <= target)
     .reverse();
   bases.push(undefined);
-  const present = new Set(listing.commitVersions);
   for (const [i, checkpoint] of bases.entries()) {
     const base = checkpoint ? checkpoint.version : -1;
-    const missing = firstMissingCommit(present, base, target);
+    const missing = firstMissingCommit(listing.commitVersions, base, target);
     if (missing !== undefined) {
       if (i === 0) {
         throw corrupt(
@@ -363,11 +416,13 @@ async function replayCheckpoint(
   checkpoint: CheckpointRef,
   connection: DuckDBConnection | undefined,
 ): Promise<void> {
-  const [{ readCheckpointActions }, { withConnection }] = await Promise.all([
+  // Without a caller connection, the process's shared instance: opening a fresh in-memory DuckDB
+  // costs more than reading a typical checkpoint.
+  const [{ readCheckpointActions }, { withWriteConnection }] = await Promise.all([
     import('./checkpoint-read.js'),
-    import('./duckdb.js'),
+    import('./write-connection.js'),
   ]);
-  const actions = await withConnection(connection, (c) => readCheckpointActions(c, checkpoint));
+  const actions = await withWriteConnection(connection, (c) => readCheckpointActions(c, checkpoint));
   const where = `checkpoint ${checkpoint.version}`;
   for (const action of actions) replay.apply(action, where);
 }
@@ -377,15 +432,27 @@ async function replayCheckpoint(
  * Throws DeltaTableNotFoundError, DeltaVersionNotFoundError, DeltaLogCorruptError or DeltaUnsupportedError.
  */
 export async function loadSnapshot(tablePath: string, options: LoadSnapshotOptions = {}): Promise<Snapshot> {
+  if (options.cache) {
+    const { processSnapshotCache } = await import('./snapshot-cache.js');
+    return processSnapshotCache.load(tablePath, options);
+  }
   const listing = await listLog(tablePath);
   return loadSnapshotFromListing(listing, options);
 }
 
-/** As loadSnapshot, from a listing the caller already has (saves a directory listing). */
+/** As loadSnapshot, from a listing the caller already has (saves a directory listing). Never cached. */
 export async function loadSnapshotFromListing(
   listing: LogListing,
   options: LoadSnapshotOptions = {},
 ): Promise<Snapshot> {
+  return (await replayListing(listing, options)).snapshot;
+}
+
+/** Full replay: newest usable checkpoint at or below the target, then the JSON commits above it. */
+export async function replayListing(
+  listing: LogListing,
+  options: LoadSnapshotOptions = {},
+): Promise<ReplayedSnapshot> {
   const root = listing.tablePath;
   const target = await resolveTarget(listing, options);
   const plans = plansFor(listing, target);
@@ -421,6 +488,88 @@ export async function loadSnapshotFromListing(
     if (version === target) lastCommitActions = actions;
   }
 
+  const built = buildSnapshot(replay, root, target, options, undefined);
+
+  let timestamp = lastCommitActions ? commitTimestampOf(lastCommitActions) : undefined;
+  if (timestamp === undefined && !lastCommitActions && hasCommit(listing.commitVersions, target)) {
+    // The target is the checkpoint's own version: read just its commit for the commit time.
+    timestamp = commitTimestampOf(await readCommit(root, target));
+  }
+  if (timestamp === undefined) {
+    const commitFile = path.join(listing.logDir, commitFileName(target));
+    timestamp = await stat(commitFile).then(
+      (s) => s.mtimeMs,
+      async () => (used.checkpoint ? (await stat(used.checkpoint.files[0] as string)).mtimeMs : 0),
+    );
+  }
+  return {
+    snapshot: { ...built, timestamp: Math.trunc(timestamp), checkpointVersion: used.checkpoint?.version },
+    state: replay,
+  };
+}
+
+/** One JSON commit, already read and parsed. */
+export interface ParsedCommit {
+  version: number;
+  actions: Action[];
+}
+
+/**
+ * Continues a replay: applies the commits that directly follow `base` (versions base+1, base+2, …, in
+ * order) to a copy of its state, with the same reconciliation rules as a full replay. The result is
+ * what a full replay from the checkpoint `base` started from would give; `base` is left unchanged,
+ * and live-file entries of unchanged files are shared with it.
+ */
+export async function continueReplay(
+  base: ReplayedSnapshot,
+  commits: readonly ParsedCommit[],
+  options: Pick<LoadSnapshotOptions, 'checkReaderProtocol'> = {},
+): Promise<ReplayedSnapshot> {
+  const root = base.snapshot.tablePath;
+  let expected = base.snapshot.version + 1;
+  for (const commit of commits) {
+    if (commit.version !== expected) {
+      throw corrupt(root, `missing commit ${expected}: versions not contiguous (found ${commit.version}).`);
+    }
+    expected++;
+  }
+  const last = commits[commits.length - 1];
+  if (!last) return base;
+  const replay = new Replay(root, base.state);
+  for (const commit of commits) {
+    const where = `commit ${commit.version}`;
+    for (const action of commit.actions) replay.apply(action, where);
+  }
+  const built = buildSnapshot(replay, root, last.version, options, base.snapshot);
+  let timestamp = commitTimestampOf(last.actions);
+  if (timestamp === undefined) {
+    const commitFile = path.join(root, LOG_DIR, commitFileName(last.version));
+    timestamp = await stat(commitFile).then(
+      (s) => s.mtimeMs,
+      () => 0,
+    );
+  }
+  return {
+    snapshot: {
+      ...built,
+      timestamp: Math.trunc(timestamp),
+      checkpointVersion: base.snapshot.checkpointVersion,
+    },
+    state: replay,
+  };
+}
+
+/**
+ * Validates the replayed state and builds the snapshot (without timestamp and checkpoint). With a
+ * `previous` snapshot, its schema and live-file entries are reused where the actions are the same objects.
+ */
+function buildSnapshot(
+  replay: Replay,
+  root: string,
+  target: number,
+  options: Pick<LoadSnapshotOptions, 'checkReaderProtocol'>,
+  previous: Snapshot | undefined,
+): Omit<Snapshot, 'timestamp' | 'checkpointVersion'> {
   if (!replay.protocol) {
     throw corrupt(
       root,
@@ -431,28 +580,26 @@ export async function loadSnapshotFromListing(
   if (!replay.metadata) {
     throw corrupt(root, `no metadata (metaData action) found at version ${target}.`);
   }
-  const schema = parseSchemaString(replay.metadata.schemaString);
-  const fieldNames = new Set(schema.fields.map((f) => f.name));
-  for (const column of replay.metadata.partitionColumns) {
-    if (!fieldNames.has(column))
-      throw corrupt(root, `partition column '${column}' is not in the table schema.`);
+  let schema: DeltaStructType;
+  if (previous && previous.metadata === replay.metadata) {
+    schema = previous.schema;
+  } else {
+    schema = parseSchemaString(replay.metadata.schemaString);
+    const fieldNames = new Set(schema.fields.map((f) => f.name));
+    for (const column of replay.metadata.partitionColumns) {
+      if (!fieldNames.has(column))
+        throw corrupt(root, `partition column '${column}' is not in the table schema.`);
+    }
   }
 
   const files = new Map<string, LiveFile>();
   for (const add of replay.files.values()) {
-    files.set(add.path, { add, relativePath: decodeAddPath(add.path), stats: parseStats(add.stats) });
-  }
-
-  let timestamp = lastCommitActions ? commitTimestampOf(lastCommitActions) : undefined;
-  if (timestamp === undefined && !lastCommitActions && listing.commitVersions.includes(target)) {
-    // The target is the checkpoint's own version: read just its commit for the commit time.
-    timestamp = commitTimestampOf(await readCommit(root, target));
-  }
-  if (timestamp === undefined) {
-    const commitFile = path.join(listing.logDir, commitFileName(target));
-    timestamp = await stat(commitFile).then(
-      (s) => s.mtimeMs,
-      async () => (used.checkpoint ? (await stat(used.checkpoint.files[0] as string)).mtimeMs : 0),
+    const known = previous?.files.get(add.path);
+    files.set(
+      add.path,
+      known && known.add === add
+        ? known
+        : { add, relativePath: decodeAddPath(add.path), stats: parseStats(add.stats) },
     );
   }
 
@@ -464,9 +611,7 @@ export async function loadSnapshotFromListing(
     schema,
     partitionColumns: [...replay.metadata.partitionColumns],
     files,
-    txns: replay.txns,
+    txns: new Map(replay.txns),
     tombstones: new Map([...replay.tombstones.values()].map((r) => [r.path, r])),
-    timestamp: Math.trunc(timestamp),
-    checkpointVersion: used.checkpoint?.version,
   };
 }

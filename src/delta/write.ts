@@ -155,7 +155,10 @@ export interface AppendOptions {
   operationParameters?: Record<string, string>;
   /** DuckDB connection to run on (needed when `source.sql` reads temp tables of that connection). */
   connection?: DuckDBConnection;
-  /** The state the write is prepared against (default: the latest); a stale one is fine, commits re-check. */
+  /**
+   * The state the write is prepared against (default: the latest, from the process's snapshot cache);
+   * a stale one is fine, commits re-check.
+   */
   snapshot?: Snapshot;
   /** Write a checkpoint when the new version is a multiple of delta.checkpointInterval (default true). */
   checkpoint?: boolean;
@@ -238,6 +241,7 @@ export async function writeDataFiles(
   const stagingRoot = path.join(root, STAGING_DIR);
   const staging = path.join(stagingRoot, randomUUID());
   await mkdir(staging, { recursive: true });
+  let stagingRemoval: Promise<void> | undefined;
   try {
     const target =
       partitionColumns.length > 0
@@ -259,58 +263,70 @@ export async function writeDataFiles(
       throw error;
     }
     const fieldTypes = new Map(schema.fields.map((f) => [f.name, f.type]));
-    const written: WrittenFile[] = [];
     const linked: string[] = [];
     const dirs = new Set<string>();
     try {
-      for (const row of rows) {
-        const count = Number(row.count);
-        if (typeof row.filename !== 'string' || count === 0) continue;
-        const relative = toPosix(path.relative(staging, row.filename));
-        const absolute = path.join(root, relative);
-        await mkdir(path.dirname(absolute), { recursive: true });
-        await link(row.filename, absolute);
-        linked.push(absolute);
-        dirs.add(path.dirname(absolute));
-        const keys = parsePartitionKeys(row.partition_keys);
-        const partitionValues: Record<string, string | null> = {};
-        for (const column of partitionColumns) {
-          partitionValues[column] = serializePartitionValue(
-            fieldTypes.get(column) ?? 'string',
-            keys.get(column) ?? null,
-          );
-        }
-        const stats = buildFileStats({
-          schema,
-          partitionColumns,
-          numRecords: String(row.count),
-          columns: parseColumnStatistics(row.column_statistics),
-          numIndexedCols: numIndexedCols(metadata),
-        });
-        const info = await stat(absolute);
-        written.push({
-          absolute,
-          rows: count,
-          add: {
-            path: encodeAddPath(relative),
-            partitionValues,
-            size: info.size,
-            modificationTime: Math.floor(info.mtimeMs),
-            dataChange: true,
-            stats,
-          },
-        });
+      // Settled, not Promise.all: after a failure every link made must be known before cleaning up.
+      const placed = await Promise.allSettled(
+        rows.map(async (row): Promise<WrittenFile | undefined> => {
+          const count = Number(row.count);
+          if (typeof row.filename !== 'string' || count === 0) return undefined;
+          const relative = toPosix(path.relative(staging, row.filename));
+          const absolute = path.join(root, relative);
+          await mkdir(path.dirname(absolute), { recursive: true });
+          await link(row.filename, absolute);
+          linked.push(absolute);
+          dirs.add(path.dirname(absolute));
+          const keys = parsePartitionKeys(row.partition_keys);
+          const partitionValues: Record<string, string | null> = {};
+          for (const column of partitionColumns) {
+            partitionValues[column] = serializePartitionValue(
+              fieldTypes.get(column) ?? 'string',
+              keys.get(column) ?? null,
+            );
+          }
+          const stats = buildFileStats({
+            schema,
+            partitionColumns,
+            numRecords: String(row.count),
+            columns: parseColumnStatistics(row.column_statistics),
+            numIndexedCols: numIndexedCols(metadata),
+          });
+          const info = await stat(absolute);
+          return {
+            absolute,
+            rows: count,
+            add: {
+              path: encodeAddPath(relative),
+              partitionValues,
+              size: info.size,
+              modificationTime: Math.floor(info.mtimeMs),
+              dataChange: true,
+              stats,
+            },
+          };
+        }),
+      );
+      const written: WrittenFile[] = [];
+      for (const result of placed) {
+        if (result.status === 'rejected') throw result.reason;
+        if (result.value) written.push(result.value);
       }
-      for (const file of written) await fsyncFile(file.absolute);
-      for (const dir of dirs) await fsyncDirectory(dir);
-      if (dirs.size > 0) await fsyncDirectory(root);
+      // Every file and directory entry is durable before this returns (the caller commits next);
+      // the fsyncs are independent of each other, and the staging names are no longer needed.
+      stagingRemoval = rm(staging, { recursive: true, force: true });
+      await Promise.all([
+        ...written.map((file) => fsyncFile(file.absolute)),
+        ...[...dirs].map((dir) => fsyncDirectory(dir)),
+        ...(dirs.size > 0 ? [fsyncDirectory(root)] : []),
+      ]);
+      return written;
     } catch (error) {
       await Promise.all(linked.map((file) => rm(file, { force: true })));
       throw error;
     }
-    return written;
   } finally {
-    await rm(staging, { recursive: true, force: true });
+    await (stagingRemoval ?? rm(staging, { recursive: true, force: true }));
   }
 }
 
@@ -329,7 +345,7 @@ export async function writeAppend(
   const now = options.now ?? (() => new Date());
   return withWriteConnection(options.connection, async (connection) => {
     const snapshot =
-      options.snapshot ?? (await loadSnapshot(root, { connection, checkReaderProtocol: false }));
+      options.snapshot ?? (await loadSnapshot(root, { connection, checkReaderProtocol: false, cache: true }));
     assertWritable(root, snapshot.protocol, snapshot.metadata, snapshot.schema);
     const txn = options.txn;
     if (txn) {
