@@ -12,8 +12,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { UsageError } from '../cli/errors.js';
 import type { CanonicalRow } from './canonical.js';
 import { type ConnectionOption, sqlPathList, withConnection } from './duckdb.js';
-import { DeltaDataFileError, DeltaLogCorruptError } from './errors.js';
-import { resolveDataFile } from './paths.js';
+import { DeltaDataFileError } from './errors.js';
 import {
   type BoundPredicate,
   bindPredicate,
@@ -22,7 +21,8 @@ import {
   predicateToSql,
 } from './predicate.js';
 import { pruneFile } from './prune.js';
-import { parseScalarText, type Scalar, scalarToSql, scalarTypeOf } from './scalar.js';
+import { type Scalar, scalarToSql } from './scalar.js';
+import { candidateFiles, snapshotIndex } from './scan-index.js';
 import { deltaTypeToDuckDb, quoteIdentifier } from './schema.js';
 import type { DeltaType, LiveFile, Snapshot } from './types.js';
 
@@ -78,27 +78,10 @@ export interface ScanResult {
   metrics: ScanMetrics;
 }
 
+export { parsePartitionValue } from './scan-index.js';
+
 /** Reserved name for read_parquet's source-file column. */
 const SOURCE_FILE_COLUMN = '__delta_source_file';
-
-/** Parses a partition value from the log into a typed scalar (null for null partitions). */
-export function parsePartitionValue(
-  raw: string | null | undefined,
-  type: DeltaType,
-  where: string,
-): Scalar | null {
-  if (raw === null || raw === undefined) return null;
-  const kind = scalarTypeOf(type);
-  if (raw === '' && kind !== 'string') return null;
-  const scalar = parseScalarText(raw, type);
-  if (!scalar) {
-    throw new DeltaLogCorruptError(
-      `Delta log is corrupt: partition value ${JSON.stringify(raw)} ${where} is not a valid ${typeof type === 'string' ? type : 'value'}.`,
-      { hint: 'The add action carries a partition value that does not match the column type.' },
-    );
-  }
-  return scalar;
-}
 
 function resolveColumns(all: ScanColumn[], requested: readonly string[] | undefined): ScanColumn[] {
   if (!requested || requested.length === 0) return all;
@@ -131,34 +114,19 @@ export function planScan(snapshot: Snapshot, options: Omit<ScanOptions, 'connect
   }
   const where = typeof options.where === 'string' ? parsePredicate(options.where) : options.where;
   const predicate = where ? bindPredicate(where, snapshot.schema, snapshot.partitionColumns) : undefined;
-  const partitionTypes = columns.filter((c) => c.isPartition);
-
+  // Partition values are parsed once per snapshot, and a partition range is found by binary
+  // search (scan-index.ts): planning does not walk every live file of a long history.
+  const index = snapshotIndex(snapshot);
+  const candidates = candidateFiles(index, predicate);
   const metrics: ScanMetrics = {
     filesTotal: snapshot.files.size,
-    filesPrunedByPartition: 0,
+    filesPrunedByPartition: index.files.length - candidates.length,
     filesPrunedByStats: 0,
     filesRead: 0,
     bytesRead: 0,
   };
   const files: PlannedFile[] = [];
-  for (const file of snapshot.files.values()) {
-    const partitionValues = new Map<string, Scalar | null>();
-    for (const column of partitionTypes) {
-      if (!(column.name in file.add.partitionValues)) {
-        throw new DeltaLogCorruptError(
-          `Delta log is corrupt: the add for ${file.add.path} has no value for partition column '${column.name}'.`,
-          { hint: 'Every add must carry every partition column in partitionValues.' },
-        );
-      }
-      partitionValues.set(
-        column.name,
-        parsePartitionValue(
-          file.add.partitionValues[column.name],
-          column.type,
-          `for '${column.name}' of ${file.add.path}`,
-        ),
-      );
-    }
+  for (const { file, absolutePath, partitionValues } of candidates) {
     if (predicate) {
       const verdict = pruneFile(predicate, { partitionValues, stats: file.stats });
       if (verdict === 'partition') {
@@ -170,11 +138,7 @@ export function planScan(snapshot: Snapshot, options: Omit<ScanOptions, 'connect
         continue;
       }
     }
-    files.push({
-      file,
-      absolutePath: resolveDataFile(snapshot.tablePath, file.relativePath),
-      partitionValues,
-    });
+    files.push({ file, absolutePath, partitionValues });
     metrics.filesRead++;
     metrics.bytesRead += file.add.size;
   }
@@ -216,29 +180,49 @@ async function relationSql(connection: DuckDBConnection, plan: ScanPlan): Promis
     if (name === SOURCE_FILE_COLUMN) continue;
     physical.set(name.toLowerCase(), { name, type: String(row.column_type) });
   }
-  const partitionColumns = plan.columns.filter((c) => c.isPartition);
-  const select = plan.columns.map((c) =>
+  // Only the columns the projection and the filter use: binding every column of a wide table for
+  // each small read is most of DuckDB's planning time when a caller unions many narrow reads.
+  const used = new Set([...plan.output.map((c) => c.name), ...predicateColumns(plan.predicate)]);
+  const columns = plan.columns.filter((c) => used.has(c.name));
+  const partitionColumns = columns.filter((c) => c.isPartition);
+  const literal = (f: PlannedFile, c: ScanColumn): string => {
+    const value = f.partitionValues.get(c.name) ?? null;
+    return value === null
+      ? `CAST(NULL AS ${c.duckDbType})`
+      : `CAST(${scalarToSql(value, c.duckDbType)} AS ${c.duckDbType})`;
+  };
+  // Files of one partition (the usual read of one trade date) take their partition values as
+  // constants: no join, so DuckDB plans it faster and can fold filters on the partition column.
+  const first = plan.files[0] as PlannedFile;
+  const constants = new Map(partitionColumns.map((c) => [c.name, literal(first, c)]));
+  const onePartition = plan.files.every((f) =>
+    partitionColumns.every((c) => literal(f, c) === constants.get(c.name)),
+  );
+  const select = columns.map((c) =>
     c.isPartition
-      ? `p.${quoteIdentifier(c.name)} AS ${quoteIdentifier(c.name)}`
+      ? `${onePartition ? constants.get(c.name) : `p.${quoteIdentifier(c.name)}`} AS ${quoteIdentifier(c.name)}`
       : `${dataColumnExpr(c, physical.get(c.name.toLowerCase()))} AS ${quoteIdentifier(c.name)}`,
   );
-  if (partitionColumns.length === 0) return `SELECT ${select.join(', ')} FROM ${source} AS d`;
-  const valuesRows = plan.files.map((f) => {
-    const cells = [quoteLiteralName(f.absolutePath)];
-    for (const c of partitionColumns) {
-      const value = f.partitionValues.get(c.name) ?? null;
-      cells.push(
-        value === null
-          ? `CAST(NULL AS ${c.duckDbType})`
-          : `CAST(${scalarToSql(value, c.duckDbType)} AS ${c.duckDbType})`,
-      );
-    }
-    return `(${cells.join(', ')})`;
-  });
+  if (partitionColumns.length === 0 || onePartition) return `SELECT ${select.join(', ')} FROM ${source} AS d`;
+  const valuesRows = plan.files.map(
+    (f) =>
+      `(${[quoteLiteralName(f.absolutePath), ...partitionColumns.map((c) => literal(f, c))].join(', ')})`,
+  );
   const valueNames = [SOURCE_FILE_COLUMN, ...partitionColumns.map((c) => c.name)]
     .map(quoteIdentifier)
     .join(', ');
   return `SELECT ${select.join(', ')} FROM ${source} AS d JOIN (VALUES ${valuesRows.join(', ')}) AS p(${valueNames}) ON d.${quoteIdentifier(SOURCE_FILE_COLUMN)} = p.${quoteIdentifier(SOURCE_FILE_COLUMN)}`;
+}
+
+function predicateColumns(p: BoundPredicate | undefined): string[] {
+  if (!p) return [];
+  switch (p.kind) {
+    case 'and':
+    case 'or':
+      return p.args.flatMap(predicateColumns);
+    default:
+      return [p.column.name];
+  }
 }
 
 function quoteLiteralName(value: string): string {

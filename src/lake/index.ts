@@ -7,6 +7,7 @@ export {
   ensureTable,
   type LakeWriteOptions,
   lakeDir,
+  lakeScanSql,
   loadLakeSnapshot,
   tablePath,
 } from './lake.js';

@@ -106,3 +106,21 @@ export async function createLakeView(
   await createScanView(connection, snap, name, where ? { where } : {});
   return snap;
 }
+
+/**
+ * SQL of a pruned read of a lake table (the selected `columns` of the rows matching `where`), for
+ * use as a subquery; undefined when no file can hold a matching row (or the table does not exist),
+ * so callers can leave the part out instead of reading nothing.
+ */
+export async function lakeScanSql(
+  connection: DuckDBConnection,
+  snapshot: Snapshot | undefined,
+  where: Predicate,
+  columns: readonly string[],
+): Promise<string | undefined> {
+  if (!snapshot) return undefined;
+  const { planScan, scanSql } = await import('../delta/index.js');
+  const plan = planScan(snapshot, { where, columns });
+  if (plan.files.length === 0) return undefined;
+  return scanSql(connection, plan);
+}

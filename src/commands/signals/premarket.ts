@@ -78,7 +78,7 @@ export const signalsPremarketCommand = defineCommand({
       if (!tables.snapshots && !tables.bars) throw emptyLakeError(dataDir);
       if (range === undefined) {
         const asOf = asOfFlag ?? now;
-        const inputs = await loadPremarketInputs(owned.connection, dataDir, asOf, options, overrides);
+        const inputs = await loadPremarketInputs(owned.connection, dataDir, asOf, options, overrides, tables);
         if (inputs === undefined) throw emptyLakeError(dataDir);
         const document = computePremarket(inputs, ctx.config.signals);
         const record = shouldRecord(opts, asOfFlag === undefined);
@@ -93,7 +93,14 @@ export const signalsPremarketCommand = defineCommand({
       const lines: Array<PremarketDocument | ReplaySkip> = [];
       for (const asOf of instants) {
         try {
-          const inputs = await loadPremarketInputs(owned.connection, dataDir, asOf, options, overrides);
+          const inputs = await loadPremarketInputs(
+            owned.connection,
+            dataDir,
+            asOf,
+            options,
+            overrides,
+            tables,
+          );
           if (inputs === undefined) throw emptyLakeError(dataDir);
           lines.push(computePremarket(inputs, ctx.config.signals));
         } catch (error) {

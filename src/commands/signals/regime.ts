@@ -160,6 +160,7 @@ export const signalsRegimeCommand = defineCommand({
           asOf,
           options,
           overrides,
+          tables,
         );
         if (inputs === undefined) throw emptyLakeError(dataDir);
         const prior = await previousStateOf(ctx, owned.connection, dataDir, asOf);

@@ -8,7 +8,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Predicate, Snapshot } from '../../delta/index.js';
 import { etInstant, etParts, tradeDateOf } from '../../market/index.js';
 import type { LakeRead } from '../../signals/types.js';
-import { createLakeView, loadLakeSnapshot } from '../lake.js';
+import { createLakeView, lakeScanSql, loadLakeSnapshot } from '../lake.js';
 import { FUTURES_BARS, FUTURES_SNAPSHOTS } from '../tables.js';
 import {
   CONTEXT_SYMBOLS,
@@ -238,20 +238,28 @@ function dedupeByContract(list: SeriesPoint[]): SeriesPoint[] {
   return out;
 }
 
-/** The price of every contract at each target instant (latest observation at most maxAge old). */
+/**
+ * The price of every contract at each target instant (latest observation at most maxAge old).
+ * Each trade date is read on its own with just its targets' windows as the ts filter: DuckDB pushes
+ * a short range filter into the Parquet scan cheaply, where one OR of every window of the lookback
+ * would be evaluated on every row of every file.
+ */
 async function fetchFixings(
   connection: DuckDBConnection,
-  dataDir: string,
   tables: TableSnapshots,
   spec: FetchSpec,
 ): Promise<Map<string, Fixing[]>> {
   const out = new Map<string, Fixing[]>();
   if (spec.fixingTargets.length === 0 || spec.symbols.length === 0) return out;
   const targets = [...spec.fixingTargets].sort((a, b) => a.getTime() - b.getTime());
-  const dates = [...new Set(targets.map((t) => tradeDateOf(t)))];
-  const windows = (shift: number): Predicate => ({
+  const byDate = new Map<string, Date[]>();
+  for (const t of targets) {
+    const date = tradeDateOf(t);
+    byDate.set(date, [...(byDate.get(date) ?? []), t]);
+  }
+  const windows = (dateTargets: readonly Date[], shift: number): Predicate => ({
     kind: 'or',
-    args: targets.map((t) => ({
+    args: dateTargets.map((t) => ({
       kind: 'between' as const,
       column: 'ts',
       low: new Date(t.getTime() - spec.fixingMaxAgeMs - shift),
@@ -259,54 +267,70 @@ async function fetchFixings(
     })),
   });
   const symbols: Predicate = { kind: 'in', column: 'symbol', values: [...spec.symbols] };
-  const snapWhere: Predicate = {
-    kind: 'and',
-    args: [{ kind: 'in', column: 'trade_date', values: dates }, symbols, windows(0)],
-  };
-  const barWhere: Predicate = {
-    kind: 'and',
-    args: [
-      { kind: 'in', column: 'trade_date', values: dates },
-      { kind: 'compare', column: 'bar_size', op: '=', value: '1 min' },
-      symbols,
-      windows(MINUTE_MS),
-    ],
-  };
-  return withViews(connection, dataDir, tables, snapWhere, barWhere, async (snapView, barView) => {
-    const values = targets.map((t) => `(${t.getTime()})`).join(', ');
-    const reader = await connection.runAndReadAll(
-      `WITH series AS (
-         SELECT symbol, coalesce(con_id, 0) AS con_id, coalesce(local_symbol, symbol) AS local_symbol,
-           ts, ${SNAPSHOT_PRICE_SQL} AS price, 'snapshot' AS kind
-         FROM "${snapView}" WHERE ${SNAPSHOT_PRICE_SQL} > 0
-         UNION ALL
-         SELECT symbol, coalesce(con_id, 0), coalesce(local_symbol, symbol), ts + INTERVAL 60 SECOND,
-           close, 'bar_close'
-         FROM "${barView}" WHERE close > 0
-       ),
-       targets AS (SELECT make_timestamptz(t * 1000) AS target FROM (VALUES ${values}) v(t)),
-       grid AS (SELECT p.symbol, p.con_id, t.target FROM (SELECT DISTINCT symbol, con_id FROM series) p CROSS JOIN targets t)
-       SELECT g.symbol, epoch_ms(g.target) AS target, CAST(g.con_id AS DOUBLE) AS con_id, s.local_symbol,
-         s.price, epoch_ms(s.ts) AS ms, s.kind
-       FROM grid g ASOF JOIN series s ON g.symbol = s.symbol AND g.con_id = s.con_id AND g.target >= s.ts
-       WHERE epoch_ms(g.target) - epoch_ms(s.ts) <= ${Math.round(spec.fixingMaxAgeMs)}
-       ORDER BY g.symbol, target, con_id`,
+  const parts: string[] = [];
+  for (const [date, dateTargets] of byDate) {
+    const onDate: Predicate = { kind: 'compare', column: 'trade_date', op: '=', value: date };
+    const snap = await lakeScanSql(
+      connection,
+      tables.snapshots,
+      { kind: 'and', args: [onDate, symbols, windows(dateTargets, 0)] },
+      ['symbol', 'con_id', 'local_symbol', 'ts', 'bid', 'ask', 'last'],
     );
-    for (const row of reader.getRowObjectsJS()) {
-      const symbol = String(row.symbol);
-      const list = out.get(symbol) ?? [];
-      list.push({
-        target: new Date(num(row.target)),
-        conId: num(row.con_id),
-        localSymbol: String(row.local_symbol),
-        price: num(row.price),
-        ts: new Date(num(row.ms)),
-        kind: row.kind === 'bar_close' ? 'bar_close' : 'snapshot',
-      });
-      out.set(symbol, list);
+    if (snap !== undefined) {
+      parts.push(
+        `SELECT symbol, coalesce(con_id, 0) AS con_id, coalesce(local_symbol, symbol) AS local_symbol,
+           ts, ${SNAPSHOT_PRICE_SQL} AS price, 'snapshot' AS kind
+         FROM (${snap}) WHERE ${SNAPSHOT_PRICE_SQL} > 0`,
+      );
     }
-    return out;
-  });
+    const bar = await lakeScanSql(
+      connection,
+      tables.bars,
+      {
+        kind: 'and',
+        args: [
+          onDate,
+          { kind: 'compare', column: 'bar_size', op: '=', value: '1 min' },
+          symbols,
+          windows(dateTargets, MINUTE_MS),
+        ],
+      },
+      ['symbol', 'con_id', 'local_symbol', 'ts', 'close'],
+    );
+    if (bar !== undefined) {
+      parts.push(
+        `SELECT symbol, coalesce(con_id, 0) AS con_id, coalesce(local_symbol, symbol) AS local_symbol,
+           ts + INTERVAL 60 SECOND AS ts, close AS price, 'bar_close' AS kind
+         FROM (${bar}) WHERE close > 0`,
+      );
+    }
+  }
+  if (parts.length === 0) return out;
+  const values = targets.map((t) => `(${t.getTime()})`).join(', ');
+  const reader = await connection.runAndReadAll(
+    `WITH series AS MATERIALIZED (${parts.join('\n UNION ALL ')}),
+     targets AS (SELECT make_timestamptz(t * 1000) AS target FROM (VALUES ${values}) v(t)),
+     grid AS (SELECT p.symbol, p.con_id, t.target FROM (SELECT DISTINCT symbol, con_id FROM series) p CROSS JOIN targets t)
+     SELECT g.symbol, epoch_ms(g.target) AS target, CAST(g.con_id AS DOUBLE) AS con_id, s.local_symbol,
+       s.price, epoch_ms(s.ts) AS ms, s.kind
+     FROM grid g ASOF JOIN series s ON g.symbol = s.symbol AND g.con_id = s.con_id AND g.target >= s.ts
+     WHERE epoch_ms(g.target) - epoch_ms(s.ts) <= ${Math.round(spec.fixingMaxAgeMs)}
+     ORDER BY g.symbol, target, con_id`,
+  );
+  for (const row of reader.getRowObjectsJS()) {
+    const symbol = String(row.symbol);
+    const list = out.get(symbol) ?? [];
+    list.push({
+      target: new Date(num(row.target)),
+      conId: num(row.con_id),
+      localSymbol: String(row.local_symbol),
+      price: num(row.price),
+      ts: new Date(num(row.ms)),
+      kind: row.kind === 'bar_close' ? 'bar_close' : 'snapshot',
+    });
+    out.set(symbol, list);
+  }
+  return out;
 }
 
 /** 1-day bars of the futures symbols and VIX/VIX3M with date in [from, to]. */
@@ -369,7 +393,7 @@ export async function fetchSlice(
   const t = tables ?? (await loadTableSnapshots(dataDir));
   if (!t.snapshots && !t.bars) return undefined;
   const { points, prints } = await fetchPoints(connection, dataDir, t, spec);
-  const fixings = await fetchFixings(connection, dataDir, t, spec);
+  const fixings = await fetchFixings(connection, t, spec);
   const daily = await fetchDaily(connection, dataDir, t, spec);
   return { from: spec.pointsFrom, to: spec.pointsTo, points, fixings, daily, prints, lake: lakeReads(t) };
 }

@@ -29,16 +29,20 @@ export { backAdjustedCloses, type CloseObservation, type RollAdjustment } from '
 export { type FetchSpec, fetchSlice, loadTableSnapshots, SNAPSHOT_PRICE_SQL } from './fetch.js';
 export type { DailyBar, Fixing, IndexPrint, LakeSlice, SeriesPoint } from './types.js';
 
-/** Pre-market inputs at `asOf`, or undefined when the lake holds neither futures table. */
+/**
+ * Pre-market inputs at `asOf`, or undefined when the lake holds neither futures table. Pass the `tables`
+ * the caller already loaded (loadTableSnapshots) so one run replays each Delta log once.
+ */
 export async function loadPremarketInputs(
   connection: DuckDBConnection,
   dataDir: string,
   asOf: Date,
   options: LoaderOptions,
   overrides: ContextOverrides = {},
+  tables?: Awaited<ReturnType<typeof loadTableSnapshots>>,
 ): Promise<PremarketInputs | undefined> {
   const plan = planPremarket(asOf, options);
-  const slice = await fetchSlice(connection, dataDir, plan.spec);
+  const slice = await fetchSlice(connection, dataDir, plan.spec, tables);
   return slice && buildPremarketInputs(slice, asOf, plan, options, overrides);
 }
 
@@ -49,9 +53,10 @@ export async function loadRegimeInputs(
   asOf: Date,
   options: LoaderOptions,
   overrides: ContextOverrides = {},
+  tables?: Awaited<ReturnType<typeof loadTableSnapshots>>,
 ): Promise<RegimeInputs | undefined> {
   const plan = planRegime(asOf, options);
-  const slice = await fetchSlice(connection, dataDir, plan.spec);
+  const slice = await fetchSlice(connection, dataDir, plan.spec, tables);
   return slice && buildRegimeInputs(slice, asOf, options, overrides);
 }
 
