@@ -14,10 +14,11 @@
  *    of the sessions with the worst overnight selloffs relative to the 09:30 ET cash open.
  *
  * Env: MARKET_DATA (default ../shared/market-data), CAL_LAKE, CAL_EVERY (5m), CAL_BREADTH (available|absolute),
- * CAL_WINDOWS (comma-separated names), CAL_WORST (8).
+ * CAL_WINDOWS (comma-separated names), CAL_WORST (8), CAL_DUMP (file: one compact JSON line per evaluation with
+ * the NQ measure values and levels, for diagnosing what drives a level), CAL_SKIP_PREMARKET=1.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,6 +28,8 @@ const MARKET = path.resolve(process.env.MARKET_DATA ?? path.join(ROOT, '../share
 const EVERY = process.env.CAL_EVERY ?? '5m';
 const BREADTH = process.env.CAL_BREADTH ?? 'available';
 const WORST = Number(process.env.CAL_WORST ?? 8);
+const DUMP = process.env.CAL_DUMP;
+if (DUMP) writeFileSync(DUMP, '');
 const LEVELS = ['normal', 'watch', 'warning', 'critical'];
 const rank = (level) => LEVELS.indexOf(level);
 
@@ -100,7 +103,8 @@ if (!existsSync(path.join(lake, 'lake', 'futures_bars'))) {
     log(`  ${report.written} rows written, ${report.bad} bad, ${report.tradeDates} trade dates`);
   }
 }
-const config = path.join(lake, 'calibration.config.json');
+// One config file per run: concurrent studies on one lake (e.g. CAL_BREADTH variants) must not share it.
+const config = path.join(lake, `calibration.${process.pid}.config.json`);
 writeFileSync(config, JSON.stringify({ signals: { earlyWarning: { breadthBasis: BREADTH } } }));
 
 // ---------------------------------------------------------------------------------------------
@@ -108,6 +112,7 @@ writeFileSync(config, JSON.stringify({ signals: { earlyWarning: { breadthBasis: 
 
 const sessions = new Map(); // trade date → { window, kind, max, firstAt: {watch, warning, critical}, onPct, evaluations, skips }
 const premarket = new Map(); // NYSE date → doc summary
+const escalations = []; // { asOf, level } of every escalation to warning or critical, in replay order
 let evaluations = 0;
 let skips = 0;
 const skipReasons = new Map();
@@ -137,6 +142,8 @@ for (const w of WINDOWS) {
         kind: w.kind,
         max: 'normal',
         firstAt: {},
+        at0925: null,
+        carried: 'normal',
         onPct: null,
         evaluations: 0,
         skips: 0,
@@ -150,15 +157,47 @@ for (const w of WINDOWS) {
         continue;
       }
       evaluations++;
+      // The first evaluation of a CME session shows the level carried over from the previous one.
+      if (s.evaluations === 0) s.carried = doc.level;
       s.evaluations++;
+      // A new detection is an escalation (not a level carried over from earlier checks).
+      if (doc.transition === 'escalated' && rank(doc.level) >= rank('warning')) {
+        escalations.push({ asOf: doc.asOf, level: doc.level });
+      }
+      if (DUMP) {
+        const nq = doc.measures.perIndex.NQ;
+        const r = (v) => (v === null || v === undefined ? null : Math.round(v * 100) / 100);
+        appendFileSync(
+          DUMP,
+          `${JSON.stringify({
+            t: doc.asOf,
+            day,
+            w: w.name,
+            lvl: doc.level,
+            cand: doc.candidate,
+            tr: doc.transition,
+            m1: nq ? [r(nq.m1.value), r(nq.m1.pct), nq.m1.level] : null,
+            m2: nq ? [r(nq.m2.value), r(nq.m2.pct), nq.m2.windowMin, nq.m2.level] : null,
+            m3: nq ? [r(nq.m3.value), r(nq.m3.pct), nq.m3.level] : null,
+            m4: [doc.measures.m4.breadth, doc.measures.m4.level],
+            m5: nq ? [r(nq.m5.value), r(nq.m5.rv60), nq.m5.level] : null,
+            m7: [r(doc.measures.m7.value), doc.measures.m7.level],
+            m8: nq ? [r(nq.m8.declinePct), r(nq.m8.decline60Pct), nq.m8.level] : null,
+            vix: doc.inputs.vix.level,
+            counts: doc.measures.counts,
+          })}\n`,
+        );
+      }
       if (rank(doc.level) > rank(s.max)) s.max = doc.level;
       for (const level of ['watch', 'warning', 'critical']) {
         if (rank(doc.level) >= rank(level) && s.firstAt[level] === undefined) s.firstAt[level] = doc.asOf;
       }
       const t = et(doc.asOf);
       if (t.time === '09:30' && doc.measures.perIndex.NQ) s.onPct = doc.measures.perIndex.NQ.m1.pct;
+      if (t.time === '09:25') s.at0925 = doc.level;
     }
   }
+  if (process.env.CAL_SKIP_PREMARKET === '1') continue;
   log(`premarket ${w.name} …`);
   const out = cli('signals', [
     'premarket',
@@ -224,19 +263,48 @@ lines.push(
 );
 lines.push('');
 lines.push(
-  '| session | window | overnight | first watch | first warning | first critical | premarket bias / mode |',
+  'Columns: the level carried in over the 18:00 ET reopen; the first new escalation to warning / critical between the previous 16:00 ET reference (the post-close hour included: the overnight move is measured from it) and 09:30 ET; the level at 09:25 ET.',
 );
-lines.push('|---|---|---|---|---|---|---|');
+lines.push('');
+lines.push(
+  '| session | window | overnight | carried in at 18:00 | new warning since the 16:00 ref | new critical since the 16:00 ref | level at 09:25 | warning before 09:30 | premarket bias / mode |',
+);
+lines.push('|---|---|---|---|---|---|---|---|---|');
+const sessionDays = [...sessions.entries()]
+  .filter(([, s]) => s.evaluations > 0)
+  .map(([d]) => d)
+  .sort();
+/** asOf lies in [16:00 ET of the previous session day, 09:30 ET of day). */
+const inOvernight = (iso, prevDay, day) => {
+  const t = et(iso);
+  if (t.date === prevDay) return t.time >= '16:00';
+  return t.date > prevDay && (t.date < day || (t.date === day && t.time < '09:30'));
+};
+let warnedBefore = 0;
+let newBefore = 0;
 for (const [day, s] of worst) {
   const p = premarket.get(day);
+  const prevDay = sessionDays[sessionDays.indexOf(day) - 1] ?? addDays(day, -1);
+  const fresh = escalations.filter((e) => inOvernight(e.asOf, prevDay, day));
+  const newWarning = fresh[0]?.asOf;
+  const newCritical = fresh.find((e) => e.level === 'critical')?.asOf;
+  // A level carried in counts only while it is still in effect at the open, not when it stepped down first.
+  const carriedWarning = rank(s.at0925 ?? 'normal') >= rank('warning');
+  const verdict = newWarning !== undefined ? 'yes, new' : carriedWarning ? 'yes, carried only' : 'no';
+  if (verdict !== 'no') warnedBefore++;
+  if (newWarning !== undefined) newBefore++;
   lines.push(
-    `| ${day} | ${s.window} | ${fmtPct(s.onPct)} | ${rel(s.firstAt.watch, day)} | ${rel(s.firstAt.warning, day)} | ${rel(s.firstAt.critical, day)} | ${p ? `${p.bias} / ${p.mode}` : '–'} |`,
+    `| ${day} | ${s.window} | ${fmtPct(s.onPct)} | ${s.carried} | ${rel(newWarning, day)} | ${rel(newCritical, day)} | ${s.at0925 ?? '–'} | ${verdict} | ${p ? `${p.bias} / ${p.mode}` : '–'} |`,
   );
 }
 lines.push('');
+lines.push(
+  `Warning before 09:30 ET on ${warnedBefore} of ${worst.length} worst overnight selloffs; a new detection (an escalation to ≥ warning after the previous 16:00 ET reference) on ${newBefore} of ${worst.length}.`,
+);
+lines.push('');
 const calm = [...sessions.entries()].filter(([, s]) => s.kind === 'calm' && rank(s.max) >= rank('warning'));
 lines.push(
-  `Calm sessions at warning or worse: ${calm.length === 0 ? 'none' : calm.map(([d, s]) => `${d} (${s.max})`).join(', ')}.`,
+  `Calm sessions at warning or worse: ${calm.length === 0 ? 'none' : calm.map(([d, s]) => `${d} (${s.max}${rank(s.carried) >= rank('warning') ? `, carried in at ${s.carried}` : ''})`).join(', ')}.`,
 );
 const byBias = new Map();
 for (const p of premarket.values()) byBias.set(p.bias, (byBias.get(p.bias) ?? 0) + 1);
@@ -254,5 +322,6 @@ if (skipReasons.size > 0) {
   }
 }
 process.stdout.write(`${lines.join('\n')}\n`);
+rmSync(config, { force: true });
 if (ownsLake && process.env.CAL_KEEP !== '1') rmSync(lake, { recursive: true, force: true });
 else log(`lake kept at ${lake}`);

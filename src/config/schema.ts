@@ -145,7 +145,10 @@ export const earlyWarningConfigSchema = z
       .default({ watch: 0, warning: 30, critical: 60 }),
     /** A longer pause between checks restarts the pending streaks (the level itself carries). */
     maxCheckGapMinutes: z.number().positive().default(30),
-    /** 'available': breadth (M4) thresholds scale with the number of usable indices (single-index studies). */
+    /**
+     * 'available': breadth (M4) thresholds scale with the number of usable indices (single-index studies).
+     * With one usable index M4 gates but never counts as one of the §4.2 measures.
+     */
     breadthBasis: z.enum(['absolute', 'available']).default('absolute'),
   })
   .strict();

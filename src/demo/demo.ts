@@ -161,10 +161,10 @@ export async function runDemo(options: DemoOptions, ctx: RunContext): Promise<De
       steps,
       demoCtx,
       'backfill daily history',
-      'futures backfill --bar 1day --days 60',
+      'futures backfill --bar 1day --days 100',
       () =>
         futuresBackfillCommand.run(
-          optionsFor(futuresBackfillCommand.schema, { bar: '1day', days: '60' }),
+          optionsFor(futuresBackfillCommand.schema, { bar: '1day', days: '100' }),
           demoCtx,
         ),
       (r: BackfillSummary) => `${r.bars.written} daily bars`,

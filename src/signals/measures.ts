@@ -261,7 +261,21 @@ export interface IndexLevels {
   breadthLevel: WarningLevel;
 }
 
-export function levelIndex(raw: RawIndexMeasures, th: LevelThresholds): IndexLevels {
+/** The lower of a level and a cap. */
+export function capLevel(level: WarningLevel, cap: WarningLevel): WarningLevel {
+  return levelRank(level) > levelRank(cap) ? cap : level;
+}
+
+/**
+ * Levels of one index. `m5Cap` bounds M5: RV60 measured now against a VIX that is only a past close
+ * (research §4.4: no live VIX overnight) cannot tell realised vol overtaking implied from implied having
+ * moved since the close, so such an M5 counts at most as watch.
+ */
+export function levelIndex(
+  raw: RawIndexMeasures,
+  th: LevelThresholds,
+  m5Cap: WarningLevel = 'critical',
+): IndexLevels {
   const m1 = applyFloor(levelBelow(raw.m1.value, th.m1), Math.abs(raw.m1.pct), th.floors);
   let m2: WarningLevel = 'normal';
   let m2Window = raw.m2.windows[0]!;
@@ -274,7 +288,7 @@ export function levelIndex(raw: RawIndexMeasures, th: LevelThresholds): IndexLev
     raw.m3.value === null || raw.m3.pct === null
       ? 'normal'
       : applyFloor(levelBelow(raw.m3.value, th.m3), Math.abs(raw.m3.pct), th.floors);
-  const m5 = levelAbove(raw.m5.ratio, th.m5);
+  const m5 = capLevel(levelAbove(raw.m5.ratio, th.m5), m5Cap);
   const { declinePct, decline60Pct, distancePct } = raw.m8;
   const m8: WarningLevel =
     declinePct >= th.m8.decline[2] ||
@@ -302,6 +316,11 @@ export interface CandidateInput {
   m4: WarningLevel;
   m6: WarningLevel;
   m7: WarningLevel;
+  /**
+   * Whether M4 counts as one of the "#measures" (default true). With one usable index M4 is a function of
+   * that index's M1/M2, not independent evidence, so counting it would double-count the same move.
+   */
+  breadthCounts?: boolean;
 }
 
 export interface Candidate {
@@ -318,7 +337,7 @@ export function candidateLevel(input: CandidateInput): Candidate {
   const m3 = worst((l) => l.m3);
   const m5 = worst((l) => l.m5);
   const m8 = worst((l) => l.m8);
-  const all = [m1, m2, m3, input.m4, m5, input.m6, input.m7, m8];
+  const all = [m1, m2, m3, ...(input.breadthCounts === false ? [] : [input.m4]), m5, input.m6, input.m7, m8];
   const counts = {
     watch: all.filter((l) => atLeast(l, 'watch')).length,
     warning: all.filter((l) => atLeast(l, 'warning')).length,

@@ -87,6 +87,28 @@ function breadthOf(
   return { m4: { breadth, level, counted }, smallCapStress, techStress };
 }
 
+/**
+ * The implied vol M5 compares with (research §4.4). A live or overridden VIX is used as is. A VIX that is
+ * only a past close is moved by the VX1 change when a fresh VX proxy exists; without one it stays the close,
+ * and M5 is capped at watch (`live: false`).
+ */
+export function staleVixScale(
+  inputs: Pick<RegimeInputs, 'asOf' | 'vix' | 'vxProxy'>,
+  maxAgeSeconds: number,
+): { factor: number; live: boolean; source: 'vix' | 'vx_proxy' | 'close' } {
+  const { vix, vxProxy, asOf } = inputs;
+  if (vix === undefined || vix.live || vix.source === 'override')
+    return { factor: 1, live: true, source: 'vix' };
+  if (
+    vxProxy !== undefined &&
+    vxProxy.ts.getTime() <= asOf.getTime() &&
+    (asOf.getTime() - vxProxy.ts.getTime()) / 1000 <= maxAgeSeconds
+  ) {
+    return { factor: vxProxy.price / vxProxy.priorClose, live: true, source: 'vx_proxy' };
+  }
+  return { factor: 1, live: false, source: 'close' };
+}
+
 function evaluate(
   works: Map<IndexSymbol, IndexWork>,
   pick: 'entry' | 'exit',
@@ -100,7 +122,13 @@ function evaluate(
     new Map([...works.entries()].map(([s, w]) => [s, w.raw.m1.value])),
     breadth,
   );
-  const candidate = candidateLevel({ perIndex: [...levels.values()], m4: global.m4.level, m6, m7 });
+  const candidate = candidateLevel({
+    perIndex: [...levels.values()],
+    m4: global.m4.level,
+    m6,
+    m7,
+    breadthCounts: works.size >= 2,
+  });
   return { global, candidate };
 }
 
@@ -140,6 +168,8 @@ export function computeRegime(
         ? -SIGMA_SHIFT
         : 0;
   const entry: LevelThresholds = entryThresholds(sigmaShift);
+  const impliedScale = staleVixScale(inputs, config.maxInputAgeSeconds);
+  const m5Cap: WarningLevel = impliedScale.live ? 'critical' : 'watch';
   const exit = exitThresholds(entry, cfg.exitFactor);
 
   const works = new Map<IndexSymbol, IndexWork>();
@@ -171,7 +201,7 @@ export function computeRegime(
       refPrice: input.reference.price,
       asOf,
       sigmaDay: sigmaDay * ratio,
-      impliedVol: vix.level === null ? null : vix.level * ratio,
+      impliedVol: vix.level === null ? null : vix.level * impliedScale.factor * ratio,
       overnightShare: config.overnightVarianceShare,
       earlyClose,
       segment,
@@ -180,8 +210,8 @@ export function computeRegime(
     if (raw.m8.distancePct <= 0) atLimit = true;
     works.set(symbol, {
       raw,
-      entry: levelIndex(raw, entry),
-      exit: levelIndex(raw, exit),
+      entry: levelIndex(raw, entry, m5Cap),
+      exit: levelIndex(raw, exit, m5Cap),
       ageSeconds: screen.ageSeconds,
       ratio,
       sparkline: resampleByOrder([input.reference.price, ...sinceReference], SPARKLINE_POINTS),
@@ -259,6 +289,8 @@ export function computeRegime(
     if (w.raw.m3.value === null) dqFlags.push(`noPrice15mAgo:${s}`);
     if (w.raw.m5.rv60 === null) dqFlags.push(`rv60Unavailable:${s}`);
   }
+  if (vix.level !== null && impliedScale.source === 'vx_proxy') dqFlags.push('m5VixScaledByVxProxy');
+  if (vix.level !== null && !impliedScale.live) dqFlags.push('m5CappedAtWatch');
 
   let worst: { symbol: IndexSymbol; minutes: 15 | 30 | 60 | 240; z: number } | null = null;
   for (const s of usable) {

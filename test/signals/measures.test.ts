@@ -3,7 +3,9 @@ import {
   applyFloor,
   breadthThresholds,
   type Candidate,
+  type CandidateInput,
   candidateLevel,
+  capLevel,
   ENTRY_THRESHOLDS,
   entryThresholds,
   exitThresholds,
@@ -151,6 +153,19 @@ describe('per-index measures', () => {
     expect(rawIndexMeasures(input(RTH_AT, prices.slice(-20))).m5.rv60).toBeNull();
   });
 
+  it('M5 cap: a stale-VIX M5 is at most watch, other measures untouched', () => {
+    const prices = Array.from({ length: 61 }, (_, i) =>
+      Math.floor(i / 5) % 2 === 0 ? 100 : 100 * Math.exp(0.004),
+    );
+    const raw = rawIndexMeasures(input(RTH_AT, prices));
+    expect(levelIndex(raw, ENTRY_THRESHOLDS).m5).toBe('critical');
+    expect(levelIndex(raw, ENTRY_THRESHOLDS, 'watch')).toMatchObject({ m5: 'watch' });
+    expect(levelIndex(raw, ENTRY_THRESHOLDS, 'watch').m2).toBe(levelIndex(raw, ENTRY_THRESHOLDS).m2);
+    expect(capLevel('critical', 'watch')).toBe('watch');
+    expect(capLevel('normal', 'watch')).toBe('normal');
+    expect(capLevel('warning', 'critical')).toBe('warning');
+  });
+
   it('M8: declines, the 60-minute move and the limit schedule by segment', () => {
     const level = (prices: number[], over: Partial<RawIndexInput> = {}) =>
       levelIndex(rawIndexMeasures(input(RTH_AT, prices, over)), ENTRY_THRESHOLDS).m8;
@@ -260,6 +275,24 @@ describe('candidate level (research §4.2)', () => {
   ];
   it.each(cases)('%s', (_name, input, expected) => {
     expect(candidateLevel(input)).toMatchObject(expected);
+  });
+
+  it('with one index M4 is not counted as a measure (breadthCounts: false)', () => {
+    /** One index with these levels; M4 critical as `breadthBasis: 'available'` makes it at watch. */
+    const single = (levels: Partial<IndexLevels>, breadthCounts?: boolean): CandidateInput => ({
+      perIndex: [lv(levels)],
+      m4: 'critical',
+      m6: 'normal',
+      m7: 'normal',
+      ...(breadthCounts === undefined ? {} : { breadthCounts }),
+    });
+    const both: Partial<IndexLevels> = { m2: 'critical', m5: 'critical', breadthLevel: 'critical' };
+    expect(candidateLevel(single(both))).toMatchObject({ level: 'critical', counts: { critical: 3 } });
+    expect(candidateLevel(single(both, false))).toMatchObject({ level: 'critical', counts: { critical: 2 } });
+    const m2Only: Partial<IndexLevels> = { m2: 'critical', breadthLevel: 'critical' };
+    expect(candidateLevel(single(m2Only)).level).toBe('critical');
+    expect(candidateLevel(single(m2Only, false)).level).toBe('watch');
+    expect(candidateLevel(single({ m2: 'warning', m3: 'warning' }, false)).level).toBe('warning');
   });
 
   it('counts measure ids, not indices', () => {

@@ -157,14 +157,56 @@ describe('computeRegime', () => {
     expect(() => computeRegime(zero)).toThrow(InvalidSignalInputError);
   });
 
-  it('breadthBasis "available" lets a single-index study reach warning', () => {
+  it('breadthBasis "available": one index never counts M4 as a second measure', () => {
     const single = regimeInputs(AT, REF, { NQ: { minutes: selloff() } });
     expect(computeRegime(single).candidate).toBe('watch');
     const config = defaultSignalsConfig();
     config.earlyWarning = { ...config.earlyWarning, breadthBasis: 'available' };
     const study = computeRegime(single, config);
     expect(study.measures.m4.thresholds).toEqual([1, 1, 1]);
-    expect(study.candidate).toBe('critical');
+    expect(study.measures.m4.level).toBe('critical');
+    // M2 is critical, but M4 restates that same move: no second measure at warning.
+    expect(study.measures.perIndex.NQ?.m2.level).toBe('critical');
+    expect(study.measures.counts.warning).toBe(1);
+    expect(study.candidate).toBe('watch');
+    // A sharp last quarter hour adds M3 (speed): two measures at warning on one index.
+    const sharp = regimeInputs(AT, REF, { NQ: { minutes: [...flat(225, 1), ...ramp(16, 1, 0.985)] } });
+    const fast = computeRegime(sharp, config);
+    expect(fast.measures.perIndex.NQ?.m3.level).toBe('warning');
+    expect(fast.measures.perIndex.NQ?.m2.level).toBe('warning');
+    expect(fast.candidate).toBe('warning');
+  });
+
+  it('M5 against a VIX close (not live) is capped at watch; a fresh VX proxy moves the close', () => {
+    // Choppy hour: 0.4 % swings every 5 minutes, no trend, so only M5 reacts.
+    const chop = [
+      ...flat(180, 1),
+      ...Array.from({ length: 61 }, (_, i) => (Math.floor(i / 5) % 2 === 0 ? 1 : 1.004)),
+    ];
+    const liveDoc = computeRegime(all(chop));
+    expect(liveDoc.measures.perIndex.ES?.m5.level).toBe('critical');
+    const close = { level: 20, priorClose: 20, ts: REF, source: 'derived', live: false } as const;
+    const closeDoc = computeRegime(all(chop, AT, { vix: close }));
+    expect(closeDoc.measures.perIndex.ES?.m5.value).toBeCloseTo(
+      liveDoc.measures.perIndex.ES?.m5.value ?? 0,
+      9,
+    );
+    expect(closeDoc.measures.perIndex.ES?.m5.level).toBe('watch');
+    expect(closeDoc.dataQuality.flags).toContain('m5CappedAtWatch');
+    const proxied = computeRegime(
+      all(chop, AT, { vix: close, vxProxy: { price: 22, priorClose: 20, ts: plus(-1) } }),
+    );
+    expect(proxied.measures.perIndex.ES?.m5.value).toBeCloseTo(
+      (liveDoc.measures.perIndex.ES?.m5.value ?? 0) / 1.1,
+      9,
+    );
+    expect(proxied.measures.perIndex.ES?.m5.level).not.toBe('normal');
+    expect(proxied.dataQuality.flags).toContain('m5VixScaledByVxProxy');
+    expect(proxied.dataQuality.flags).not.toContain('m5CappedAtWatch');
+    const staleProxy = computeRegime(
+      all(chop, AT, { vix: close, vxProxy: { price: 22, priorClose: 20, ts: plus(-60) } }),
+    );
+    expect(staleProxy.measures.perIndex.ES?.m5.level).toBe('watch');
   });
 });
 
