@@ -63,8 +63,9 @@ function validate(schema, value, root, path, errors) {
   }
   if (typeof value === 'string' && schema.pattern && !new RegExp(schema.pattern, 'u').test(value))
     errors.push(`${path}: does not match ${schema.pattern}`);
-  if (Array.isArray(value) && schema.items)
-    value.forEach((item, i) => validate(schema.items, item, root, `${path}[${i}]`, errors));
+  if (Array.isArray(value) && schema.items) {
+    for (const [i, item] of value.entries()) validate(schema.items, item, root, `${path}[${i}]`, errors);
+  }
   if (typeOf(value) === 'object') {
     for (const key of schema.required ?? []) if (!(key in value)) errors.push(`${path}.${key}: missing`);
     for (const [key, item] of Object.entries(value)) {

@@ -22,7 +22,7 @@ interface DemoSummary {
 }
 
 /** Code blocks of a Markdown file whose info string is exactly `sh <tag>`. */
-export function codeBlocks(markdown: string, tag: string): string[] {
+function codeBlocks(markdown: string, tag: string): string[] {
   const lines: string[] = [];
   const re = new RegExp(`^\`\`\`sh ${tag}\\n([\\s\\S]*?)^\`\`\``, 'gm');
   for (const match of markdown.matchAll(re)) {
@@ -33,7 +33,7 @@ export function codeBlocks(markdown: string, tag: string): string[] {
 }
 
 /** The command part of each crontab entry (comments and VAR=value lines skipped). */
-export function cronCommands(crontab: string): string[] {
+function cronCommands(crontab: string): string[] {
   return crontab
     .split('\n')
     .filter((l) => l.trim() && !l.trim().startsWith('#') && !/^[A-Z_]+=/.test(l.trim()))
