@@ -63,7 +63,8 @@ describe('newcomer path and docs', () => {
       await writeFile(shim, `#!/bin/sh\nexec "${process.execPath}" "${ROOT}bin/${bin}.js" "$@"\n`);
       await chmod(shim, 0o755);
     }
-    const r = await runBin('futures', ['demo', '--json', '--dir', demoDir], {
+    // The README's runnable block is written against this session date.
+    const r = await runBin('futures', ['demo', '--json', '--dir', demoDir, '--date', '2026-11-20'], {
       cwd: work,
       timeoutMs: 600_000,
     });
