@@ -1,12 +1,18 @@
 // Collector round overhead and long-run memory, against the simulator answering instantly.
 //
-// 1. Round overhead: ROUNDS rounds (default 200) of 4 instruments with a manual clock (one slot per
+// 1. Round overhead: ROUNDS rounds (default 100) of 4 instruments with a manual clock (one slot per
 //    round), median and p95 per round split into IB time (contracts + snapshots over loopback), the Delta
-//    commit, and the queue sessions (schedule + claim, begin, finish). Goal: overhead ≤ 50 ms median.
+//    commit, and the queue session (finish the previous round + schedule + claim + begin, one session).
+//    Goal: overhead ≤ 50 ms median. Also the process CPU per round (it includes the simulator, which runs
+//    in this process), a figure the machine's load inflates far less than wall time.
 // 2. Memory: LOOP_ROUNDS rounds (default 10,000; set BENCH_LOOP_ROUNDS to scale down) in ONE --loop run at
-//    accelerated simulated time (a manual clock: each wait jumps to the next slot), RSS at start, middle
-//    and end. Goal: growth ≤ 10 %. The table is not compacted during the run (futures compact would).
+//    accelerated simulated time (a manual clock: each wait jumps to the next slot), RSS at ten points.
+//    Goal: growth ≤ 10 %. With BENCH_COMPACT_EVERY=N, `futures compact futures_snapshots` runs every N
+//    rounds in a child process (bin/futures.js, as cron would), alongside the collector, so the table's
+//    state stays bounded; without it the table grows one file per round and nothing compacts it, which is
+//    not how it runs in production.
 // Run after `npx tsc -p tsconfig.build.json`: node --expose-gc bench/collect.bench.js
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,7 +20,8 @@ import { runFutures } from '../dist/cli/main.js';
 import { manualClock } from '../dist/collect/clock.js';
 import { startSimulator } from '../dist/ibkr/sim/index.js';
 
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 200);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 100);
+const COMPACT_EVERY = Number(process.env.BENCH_COMPACT_EVERY ?? 0);
 const LOOP_ROUNDS = Number(process.env.BENCH_LOOP_ROUNDS ?? 10_000);
 const WARMUP = 10;
 
@@ -43,7 +50,7 @@ function silentStream() {
   return { isTTY: false, write: (c) => chunks.push(c) > 0, text: () => chunks.join('') };
 }
 
-async function collect(dir, clock, sim, args, hooks) {
+async function futures(dir, clock, sim, args, hooks = () => ({})) {
   const stdout = silentStream();
   const stderr = silentStream();
   const controller = new AbortController();
@@ -58,8 +65,19 @@ async function collect(dir, clock, sim, args, hooks) {
     clock,
     collectHooks: hooks(controller),
   };
-  const code = await runFutures(['collect', ...args, '--data-dir', path.join(dir, 'data'), '--quiet'], ctx);
-  if (code !== 0) throw new Error(`collect exited ${code}: ${stderr.text()}`);
+  const code = await runFutures([...args, '--data-dir', path.join(dir, 'data'), '--quiet'], ctx);
+  if (code !== 0) throw new Error(`${args[0]} exited ${code}: ${stderr.text()}`);
+}
+
+/** `futures compact futures_snapshots` in its own process, the way a crontab line runs it. */
+function compactInChild(dir) {
+  const bin = new URL('../bin/futures.js', import.meta.url).pathname;
+  const args = [bin, 'compact', 'futures_snapshots', '--data-dir', path.join(dir, 'data'), '--quiet'];
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, args, { cwd: dir }, (error, _stdout, stderr) =>
+      error ? reject(new Error(`futures compact failed: ${stderr || error.message}`)) : resolve(),
+    );
+  });
 }
 
 // Tuesday 2026-09-01 10:00 ET: the simulator's anchor day, RTH.
@@ -77,13 +95,18 @@ try {
   {
     const { dir, clock } = setup(start);
     const samples = { total: [], ib: [], delta: [], queue: [] };
+    const cpu = [];
     let n = 0;
+    let cpuMark = process.cpuUsage();
     const t0 = performance.now();
-    await collect(dir, clock, sim, [`--rounds=${ROUNDS + WARMUP}`], () => ({
+    await futures(dir, clock, sim, ['collect', `--rounds=${ROUNDS + WARMUP}`], () => ({
       onRound(round) {
         simNow = clock.now();
         n += 1;
+        const used = process.cpuUsage(cpuMark);
+        cpuMark = process.cpuUsage();
         if (n <= WARMUP || round.rows === 0) return;
+        cpu.push((used.user + used.system) / 1000);
         samples.total.push(round.timings.totalMs);
         samples.ib.push(round.timings.ibMs);
         samples.delta.push(round.timings.deltaMs);
@@ -98,6 +121,9 @@ try {
         `  ${name.padEnd(22)} median ${fmt(quantile(values, 0.5)).padStart(9)}  p95 ${fmt(quantile(values, 0.95)).padStart(9)}`,
       );
     }
+    console.log(
+      `  process CPU per round  median ${fmt(quantile(cpu, 0.5)).padStart(9)}  p95 ${fmt(quantile(cpu, 0.95)).padStart(9)}  (collector + simulator, all threads)`,
+    );
     console.log(`  wall ${(wall / 1000).toFixed(1)} s; goal: overhead ≤ 50 ms median`);
     rmSync(dir, { recursive: true, force: true });
   }
@@ -109,33 +135,52 @@ try {
     simNow = loopStart;
     const { dir, clock } = setup(loopStart);
     const rss = [];
+    const compactionRuns = [];
     let rounds = 0;
     let withRows = 0;
     const mark = () => {
       globalThis.gc?.();
-      rss.push({ round: rounds, rss: process.memoryUsage().rss, heap: process.memoryUsage().heapUsed });
+      const m = process.memoryUsage();
+      rss.push({ round: rounds, rss: m.rss, heap: m.heapUsed, external: m.external + m.arrayBuffers });
     };
+    const marks = new Set([
+      100,
+      ...Array.from({ length: 9 }, (_, i) => Math.floor(((i + 1) * LOOP_ROUNDS) / 10)),
+    ]);
+    let compactions = 0;
     const t0 = performance.now();
-    await collect(dir, clock, sim, ['--loop'], (controller) => ({
-      onRound(round) {
+    await futures(dir, clock, sim, ['collect', '--loop'], (controller) => ({
+      async onRound(round) {
         simNow = clock.now();
         rounds += 1;
         if (round.rows > 0) withRows += 1;
-        if (rounds === 100 || rounds === Math.floor(LOOP_ROUNDS / 2)) mark();
+        if (marks.has(rounds)) mark();
         if (rounds >= LOOP_ROUNDS) {
           mark();
           controller.abort();
+          return;
+        }
+        if (COMPACT_EVERY > 0 && rounds % COMPACT_EVERY === 0) {
+          compactionRuns.push(compactInChild(dir));
+          compactions += 1;
         }
         if (rounds % 1000 === 0)
           process.stderr.write(`  … ${rounds} rounds, ${((performance.now() - t0) / 1000).toFixed(0)} s\n`);
       },
     }));
+    await Promise.all(compactionRuns);
     const wall = performance.now() - t0;
     console.log(
-      `\nmemory over one --loop run of ${rounds} rounds (${withRows} wrote rows; simulated ${clock.now().toISOString()}):`,
+      `\nmemory over one --loop run of ${rounds} rounds (${withRows} wrote rows; simulated ${clock.now().toISOString()}; ${
+        COMPACT_EVERY > 0
+          ? `futures compact every ${COMPACT_EVERY} rounds: ${compactions} runs`
+          : 'never compacted'
+      }):`,
     );
     for (const m of rss)
-      console.log(`  after round ${String(m.round).padStart(6)}: RSS ${mb(m.rss)}  heap ${mb(m.heap)}`);
+      console.log(
+        `  after round ${String(m.round).padStart(6)}: RSS ${mb(m.rss)}  heap ${mb(m.heap)}  external+buffers ${mb(m.external)}`,
+      );
     const first = rss[0];
     const last = rss.at(-1);
     if (first && last) {

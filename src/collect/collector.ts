@@ -31,6 +31,8 @@ import { findTxnCommit, latestSnapshots } from './lake-reads.js';
 import type { PreviousQuote } from './quality.js';
 import {
   COLLECT_APP_ID,
+  finishPendingRound,
+  type RoundDeps,
   type RoundResult,
   type RoundSettings,
   type RoundStepHook,
@@ -208,6 +210,8 @@ export async function runCollect(options: CollectRunOptions): Promise<CollectSum
   });
   const { openMemoryConnection } = await import('../delta/index.js');
   const duck = await openMemoryConnection();
+  // The last round committed to Delta whose queue finish is still due (round.ts).
+  const unfinished: RoundDeps['unfinished'] = { round: null };
   try {
     // 1. Crash recovery against the Delta txn.
     const lake = await loadLakeSnapshot(options.dataDir, FUTURES_SNAPSHOTS);
@@ -262,7 +266,7 @@ export async function runCollect(options: CollectRunOptions): Promise<CollectSum
       catchUpSeconds: config.collect.catchUpSeconds,
       checkpointInterval: config.lake.checkpointInterval,
     };
-    const deps = {
+    const deps: RoundDeps = {
       queue,
       clock,
       log,
@@ -273,6 +277,7 @@ export async function runCollect(options: CollectRunOptions): Promise<CollectSum
       runId,
       source: options.source,
       previous,
+      unfinished,
       onStep: options.onStep,
       minSeq: () => minSeq,
       versionOfTxn: (seq: number) => findTxnCommit(options.dataDir, COLLECT_APP_ID, seq),
@@ -369,7 +374,16 @@ export async function runCollect(options: CollectRunOptions): Promise<CollectSum
       if (mode.kind === 'until') wakeAt = Math.min(wakeAt, mode.until.getTime());
       await clock.sleep(wakeAt - now, signal);
     }
+    await finishPendingRound(deps);
   } finally {
+    if (unfinished.round) {
+      // Stopping on an error: try to finish the committed round; if that fails too, the next start does.
+      await finishPendingRound({ queue, clock, unfinished }).catch((error: unknown) =>
+        log.warn(
+          `round ${unfinished.round?.roundSeq} is in the lake but not yet finished in the queue; the next run finishes it (${error instanceof Error ? error.message : String(error)})`,
+        ),
+      );
+    }
     await ib.session?.close().catch(() => {});
     duck.close();
     queue.close();

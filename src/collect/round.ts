@@ -1,15 +1,25 @@
 /**
- * One collection round (the queue's round protocol, see src/queue/queue.ts):
+ * One collection round (the queue's round protocol, see src/queue/queue.ts). Normally ONE queue session:
  *
- *   schedule due slots (closed → skipped with the reason, too late → missed) and claim the due ones
+ *   session: finish the previous round (its Delta commit is done) + schedule due slots (closed → skipped
+ *            with the reason, too late → missed) + claim the due ones + beginRound with all of them
  *   → take one snapshot per instrument through src/ibkr → flag quality
- *   → beginRound (the round seq is recorded in the queue BEFORE the Delta write)
  *   → ONE Delta commit with txn {appId 'futures-collect', version: round seq}
- *   → finishRound (slots done with that Delta version).
+ *   → remember the round as committed-but-unfinished: the next round's session finishes it, and the
+ *     collector finishes the last one before it exits (finishPendingRound).
  *
- * Hazards: a crash between beginRound and finishRound leaves the round begun; the next collector resolves
- * it against the Delta txn (collector.ts). Losing the gateway mid-round releases the claimed slots
- * (pending again, no attempt counted) and rethrows, so one-shot runs exit 3 and the loop reconnects.
+ * Every queue write session costs a checkpoint of the file (~20 ms, see src/queue/db.ts), so the round
+ * begins in the session that claims its slots, and the finish rides on the next round's session.
+ * Safety is the protocol's: the round is durable in the queue before the Delta write, and a round that
+ * is begun but not finished — whether the process died or is only waiting for its next round — is
+ * resolved from the Delta txn (collector.ts start-up: committed → finished, else abandoned).
+ * Extra sessions happen only off the happy path: slots whose snapshot failed leave the round and fail
+ * (before the Delta write); a lost gateway abandons the round without counting an attempt (slots
+ * pending again) and rethrows, so one-shot runs exit 3 and the loop reconnects; a failed Delta commit
+ * abandons it counting one.
+ *
+ * Between rounds the previous round's slots therefore show as running (in an open round) in the queue
+ * for up to one interval; their rows are already in the lake.
  * Several due slots of one instrument (a collector that fell behind) share that instrument's one
  * snapshot; rows taken more than an interval after their slot carry the `late` flag.
  */
@@ -31,7 +41,12 @@ import { nextPrevious, type SnapshotSource, snapshotRecord, type TakenSnapshot }
 
 export const COLLECT_APP_ID = 'futures-collect';
 
-/** Named points of a round; tests SIGKILL a collector at one of them. */
+/**
+ * Named points of a round; tests SIGKILL a collector at one of them. 'round-finished' fires when a
+ * round's finish has committed: inside the NEXT round's first session (before that round's
+ * 'round:start'), or in finishPendingRound when the collector stops. 'round:start' fires once the
+ * round's first session (claim + begin) has committed.
+ */
 export type RoundStep =
   | 'round:start'
   | 'claimed'
@@ -78,7 +93,15 @@ export interface RoundDeps {
   minSeq(): number;
   /** Last quote per symbol (outlier and stale checks); updated by the round. */
   previous: Map<string, PreviousQuote>;
+  /** The round committed to Delta but not yet finished in the queue; set and cleared by the rounds. */
+  unfinished: { round: UnfinishedRound | null };
   onStep?: RoundStepHook | undefined;
+}
+
+/** A round whose Delta commit landed; finishing it in the queue is deferred to the next session. */
+export interface UnfinishedRound {
+  roundSeq: number;
+  deltaVersion: number | null;
 }
 
 export interface SlotFailure {
@@ -90,7 +113,7 @@ export interface SlotFailure {
 }
 
 export interface RoundTimings {
-  /** Queue sessions: schedule + claim, fail, begin, finish. */
+  /** Queue sessions: finish the previous round + schedule + claim + begin; fail or abandon when needed. */
   queueMs: number;
   /** Connecting (first round), contracts and snapshots. */
   ibMs: number;
@@ -140,10 +163,13 @@ export async function runRound(deps: RoundDeps): Promise<RoundResult> {
   };
   const { settings, queue, clock } = deps;
   const at = clock.now();
-  await deps.onStep?.('round:start');
+  const previousRound = deps.unfinished.round;
 
-  const { scheduled, claimed } = await timed('queueMs', () =>
+  const { scheduled, claimed, round } = await timed('queueMs', () =>
     queue.batch(async (ops) => {
+      if (previousRound) {
+        await ops.finishRound(previousRound.roundSeq, { now: at, deltaVersion: previousRound.deltaVersion });
+      }
       const result = await scheduleDueSlots(ops, {
         now: at,
         symbols: settings.symbols,
@@ -156,13 +182,29 @@ export async function runRound(deps: RoundDeps): Promise<RoundResult> {
       const jobs = await ops.claimDue({
         owner: deps.owner,
         now: at,
-        leaseSeconds: settings.leaseSeconds,
+        // The slots stay running until the NEXT round's session finishes this round: cover that wait,
+        // so `futures status` does not call them overdue (lease expiry never moves slots of a begun round).
+        leaseSeconds: settings.leaseSeconds + settings.intervalSeconds,
         limit: settings.symbols.length * CLAIM_SLOTS_PER_SYMBOL,
         kind: 'snapshot',
       });
-      return { scheduled: result, claimed: jobs };
+      const begun =
+        jobs.length === 0
+          ? null
+          : await ops.beginRound({
+              owner: deps.owner,
+              slotIds: jobs.map((job) => job.id),
+              now: at,
+              minSeq: deps.minSeq(),
+            });
+      return { scheduled: result, claimed: jobs, round: begun };
     }),
   );
+  if (previousRound) {
+    deps.unfinished.round = null;
+    await deps.onStep?.('round-finished');
+  }
+  await deps.onStep?.('round:start');
   const result: RoundResult = {
     at,
     scheduled,
@@ -181,12 +223,17 @@ export async function runRound(deps: RoundDeps): Promise<RoundResult> {
     timings.totalMs = performance.now() - started;
     return result;
   };
-  if (claimed.length === 0) return finish();
+  if (!round) return finish();
+  result.roundSeq = round.roundSeq;
+  result.lost = round.lost.length;
   await deps.onStep?.('claimed');
+  await deps.onStep?.('round-begun');
+  const inRound = new Set(round.slotIds);
 
   // Slots of symbols this collector does not collect (config changed) are taken with the rest.
   const bySymbol = new Map<IbSymbol, Job[]>();
   for (const job of claimed) {
+    if (!inRound.has(job.id)) continue;
     const symbol = job.symbol as IbSymbol;
     bySymbol.set(symbol, [...(bySymbol.get(symbol) ?? []), job]);
   }
@@ -230,42 +277,24 @@ export async function runRound(deps: RoundDeps): Promise<RoundResult> {
       return out;
     });
   } catch (error) {
-    // The gateway is down or went away (or a bug): the slots stay pending for the next run or reconnect.
-    await timed('queueMs', () => queue.releaseOwned(deps.owner, { now: clock.now() }));
+    // The gateway is down or went away (or a bug): nothing was written, so the round is abandoned and its
+    // slots are pending again for the next run or reconnect, without counting an attempt.
+    await timed('queueMs', () =>
+      queue.batch(async (ops) => {
+        const now = clock.now();
+        await ops.abandonRound(round.roundSeq, {
+          now,
+          reason: `no snapshots: ${error instanceof Error ? error.message : String(error)}`,
+          countAttempt: false,
+        });
+        await ops.releaseOwned(deps.owner, { now });
+      }),
+    );
     throw error;
   }
   await deps.onStep?.('snapshots');
 
   const now = clock.now();
-  if (failures.length > 0) {
-    await timed('queueMs', () =>
-      queue.batch(async (ops) => {
-        for (const failure of failures) {
-          const permanent = failure.error instanceof IbRequestError;
-          const code = failure.error instanceof IbRequestError ? failure.error.ibCode : null;
-          const outcome = await ops.fail(failure.ids, {
-            now,
-            error: failure.error.message,
-            code,
-            permanent,
-          });
-          result.failed += outcome.failed.length;
-          result.retried += outcome.retried.length;
-          failure.slots.forEach((slotTs) => {
-            result.failures.push({
-              symbol: failure.symbol,
-              slotTs,
-              ibCode: code,
-              message: failure.error.message,
-              permanent: permanent || outcome.failed.length > 0,
-            });
-          });
-        }
-      }),
-    );
-    for (const failure of failures) deps.log.warn(`${failure.symbol}: ${failure.error.message}`);
-  }
-
   const records: Array<{ jobId: number; record: SnapshotRecord }> = [];
   for (const { jobs, snapshot } of taken) {
     const symbol = snapshot.contract.symbol;
@@ -287,42 +316,67 @@ export async function runRound(deps: RoundDeps): Promise<RoundResult> {
       records.push({ jobId: job.id, record });
     }
   }
-  if (records.length === 0) return finish();
 
-  const round = await timed('queueMs', () =>
-    queue.beginRound({
-      owner: deps.owner,
-      slotIds: records.map((r) => r.jobId),
-      now,
-      minSeq: deps.minSeq(),
-    }),
-  );
-  result.roundSeq = round.roundSeq;
-  result.lost = round.lost.length;
-  await deps.onStep?.('round-begun');
-  const inRound = new Set(round.slotIds);
-  const rows = records.filter((r) => inRound.has(r.jobId)).map((r) => r.record);
-
-  let deltaVersion: number | null = null;
-  if (rows.length > 0) {
-    try {
-      const written = await timed('deltaMs', () =>
-        deps.append(rows, { appId: COLLECT_APP_ID, version: round.roundSeq }),
-      );
-      deltaVersion = written.skipped ? await deps.versionOfTxn(round.roundSeq) : written.version;
-    } catch (error) {
-      await timed('queueMs', () =>
-        queue.abandonRound(round.roundSeq, {
-          now: clock.now(),
-          reason: `Delta commit failed: ${error instanceof Error ? error.message : String(error)}`,
-        }),
-      );
-      throw error;
-    }
-    await deps.onStep?.('delta-committed');
+  // The round must hold exactly the slots whose rows the Delta commit carries.
+  const recorded = new Set(records.map((r) => r.jobId));
+  const unrecorded = round.slotIds.filter((id) => !recorded.has(id));
+  if (unrecorded.length > 0) {
+    await timed('queueMs', () =>
+      queue.batch(async (ops) => {
+        // Out of the round first: fail() and releaseOwned() leave slots of an open round alone, and
+        // finishing the round must not mark them done.
+        await ops.leaveRound(round.roundSeq, unrecorded, { now });
+        if (records.length === 0) {
+          await ops.abandonRound(round.roundSeq, { now, reason: 'no snapshot taken', countAttempt: false });
+        }
+        for (const failure of failures) {
+          const permanent = failure.error instanceof IbRequestError;
+          const code = failure.error instanceof IbRequestError ? failure.error.ibCode : null;
+          const outcome = await ops.fail(failure.ids, {
+            now,
+            error: failure.error.message,
+            code,
+            permanent,
+          });
+          result.failed += outcome.failed.length;
+          result.retried += outcome.retried.length;
+          failure.slots.forEach((slotTs) => {
+            result.failures.push({
+              symbol: failure.symbol,
+              slotTs,
+              ibCode: code,
+              message: failure.error.message,
+              permanent: permanent || outcome.failed.length > 0,
+            });
+          });
+        }
+        // Anything neither stored nor failed (none expected) goes back to pending.
+        await ops.releaseOwned(deps.owner, { now });
+      }),
+    );
+    for (const failure of failures) deps.log.warn(`${failure.symbol}: ${failure.error.message}`);
   }
-  await timed('queueMs', () => queue.finishRound(round.roundSeq, { now: clock.now(), deltaVersion }));
-  await deps.onStep?.('round-finished');
+  if (records.length === 0) return finish();
+  const rows = records.map((r) => r.record);
+
+  let deltaVersion: number | null;
+  try {
+    const written = await timed('deltaMs', () =>
+      deps.append(rows, { appId: COLLECT_APP_ID, version: round.roundSeq }),
+    );
+    deltaVersion = written.skipped ? await deps.versionOfTxn(round.roundSeq) : written.version;
+  } catch (error) {
+    await timed('queueMs', () =>
+      queue.abandonRound(round.roundSeq, {
+        now: clock.now(),
+        reason: `Delta commit failed: ${error instanceof Error ? error.message : String(error)}`,
+      }),
+    );
+    throw error;
+  }
+  // Finished by the next round's session, or by finishPendingRound when the collector stops.
+  deps.unfinished.round = { roundSeq: round.roundSeq, deltaVersion };
+  await deps.onStep?.('delta-committed');
 
   result.rows = rows.length;
   result.done = rows.length;
@@ -331,4 +385,20 @@ export async function runRound(deps: RoundDeps): Promise<RoundResult> {
     deps.previous.set(row.symbol, nextPrevious(row, deps.previous.get(row.symbol) ?? null));
   }
   return finish();
+}
+
+/**
+ * Finishes the round the last runRound left committed-but-unfinished (one queue session), if any. The
+ * collector calls it before it releases its lock; if it never runs (a crash), start-up recovery finishes
+ * the round from the Delta txn instead.
+ */
+export async function finishPendingRound(
+  deps: Pick<RoundDeps, 'queue' | 'clock' | 'unfinished' | 'onStep'>,
+): Promise<UnfinishedRound | null> {
+  const round = deps.unfinished.round;
+  if (!round) return null;
+  await deps.queue.finishRound(round.roundSeq, { now: deps.clock.now(), deltaVersion: round.deltaVersion });
+  deps.unfinished.round = null;
+  await deps.onStep?.('round-finished');
+  return round;
 }

@@ -16,13 +16,14 @@
  * for `busyTimeoutMs` and then throws QueueBusyError (exit 5) naming the holding pid (and the
  * command from its process lock file, when that pid holds one).
  *
- * Cost (measured on the shared 2-core box under load average ~10, CPU time): an empty session ~3 ms; a
- * write session pays DuckDB's checkpoint at DETACH, which grows with the size of the touched table and its
- * UNIQUE index (why finished rows are archived, see schema.ts); a realistic collector round in two sessions
- * (reclaim + schedule + claim + beginRound in one batch, finishRound in another) costs ~115 ms CPU there,
- * most of it per-statement overhead (~1–3 ms per statement) and the two checkpoints. Use batch() to put
- * several operations in one session. Skipping the checkpoint (PRAGMA disable_checkpoint_on_shutdown) was
- * tried and rejected: the next ATTACH replays the WAL, which costs more than the checkpoint saved.
+ * Cost (measured on the shared 2-core box under load average 6–9, wall time): a write session has a fixed
+ * cost of ~40 ms there — ATTACH ~4, COMMIT ~7, and DETACH ~30, which is DuckDB's checkpoint (its fsyncs
+ * and metadata; nearly independent of the hot table's size now that no table has an index, see schema.ts;
+ * with the version 1 UNIQUE index it was ~90 ms at 8,640 hot rows) — plus ~3–8 ms per statement. So: as
+ * few sessions as possible (batch(); the collector's round is ONE session, see src/collect/round.ts), and
+ * few statements per operation. Skipping the checkpoint (PRAGMA disable_checkpoint_on_shutdown) was tried
+ * twice and rejected: the next ATTACH — including a read-only one by `futures status` — replays the WAL,
+ * ~90–280 ms for a few dozen sessions' worth (more than the checkpoints saved), and it keeps growing.
  *
  * Consequences:
  * - Each session holds the OS lock, so sessions are serialized across processes: a session is atomic
@@ -58,6 +59,12 @@ export interface QueueDatabaseOptions {
 }
 
 const ALIAS = 'queue_db';
+/**
+ * The in-memory instance is replaced after this many sessions: DuckDB keeps native memory from every
+ * ATTACH/DETACH cycle (the JS heap stays flat while RSS climbs by ~50 MB over 3,000 sessions), and a
+ * new instance costs ~13 ms once — ~0.05 ms per session amortized.
+ */
+const SESSIONS_PER_INSTANCE = 250;
 
 const inProcessTail = new Map<string, Promise<unknown>>();
 
@@ -85,6 +92,7 @@ export class QueueDatabase {
   private connection: DuckDBConnection | null = null;
   private listValue: ((items: readonly SqlValue[]) => SqlValue) | null = null;
   private instance: DuckDBInstance | null = null;
+  private sessionsOnInstance = 0;
   private schemaReady = false;
 
   constructor(path: string, options: QueueDatabaseOptions = {}) {
@@ -121,7 +129,9 @@ export class QueueDatabase {
   }
 
   private async connect(): Promise<DuckDBConnection> {
+    if (this.connection && this.sessionsOnInstance >= SESSIONS_PER_INSTANCE) this.close();
     if (this.connection) return this.connection;
+    this.sessionsOnInstance = 0;
     const { DuckDBInstance, listValue } = await import('@duckdb/node-api');
     this.listValue = listValue;
     const instance = await DuckDBInstance.create(':memory:', { threads: '1' });
@@ -135,10 +145,11 @@ export class QueueDatabase {
   private async session<T>(readOnly: boolean, fn: (tx: Tx) => Promise<T>): Promise<T> {
     return withPathMutex(this.path, async () => {
       const connection = await this.connect();
+      this.sessionsOnInstance += 1;
       await this.attach(connection, readOnly);
       try {
-        await connection.run(`USE ${ALIAS}`);
-        await connection.run('BEGIN TRANSACTION');
+        // Several statements per call: each call into DuckDB costs a round trip through the addon.
+        await connection.run(`USE ${ALIAS}; BEGIN TRANSACTION`);
         const tx: Tx = {
           readOnly,
           all: async (sql, params) => {
@@ -164,8 +175,7 @@ export class QueueDatabase {
         await connection.run('COMMIT');
         return result;
       } finally {
-        await connection.run('USE memory').catch(() => {});
-        await connection.run(`DETACH ${ALIAS}`);
+        await connection.run(`USE memory; DETACH ${ALIAS}`);
       }
     });
   }

@@ -18,6 +18,7 @@ export {
 } from './lock.js';
 export { COLLECT_LOCK, COMPACT_LOCK, type QueuePaths, queuePaths, queuePolicyFromConfig } from './paths.js';
 export {
+  type AbandonOptions,
   type BarsJobSpec,
   type BarsParams,
   type BeginRoundOptions,

@@ -25,6 +25,22 @@
  *   Slots of a begun round are never reclaimed by lease expiry (that could write them twice); only this
  *   resolution step moves them.
  *
+ * The collector's one-session form of the same protocol (src/collect/round.ts), because every write session
+ * costs a checkpoint (db.ts):
+ *   session of round N: finishRound(N−1) + schedule + claimDue + beginRound(N, all claimed slots)
+ *   → IB → [only if some snapshot failed: one more session, leaveRound(N, failed) + fail]
+ *   → Delta commit with txn version N → nothing more: round N is finished by round N+1's session, or by
+ *     the collector before it exits.
+ * Why this keeps every guarantee: round N is durable, with exactly the slots whose rows the commit carries
+ * (failed slots leave it BEFORE the commit), before the Delta write — the protocol's step 3 merely moves
+ * ahead of the IB requests. At any instant at most one round is begun (N−1 is finished in the transaction
+ * that begins N), and a begun round is resolved exactly as after a crash: its txn version in Delta means
+ * its rows landed (finish), its absence means they did not (abandon). A crash anywhere therefore loses no
+ * slot and writes none twice; the only visible difference is that a committed round's slots stay
+ * `running` (in an open round) until the next round's session, at most one interval plus the wait. A round
+ * abandoned because the gateway went away counts no attempt (abandonRound countAttempt: false), like
+ * releaseOwned before it did.
+ *
  * Sessions: every Queue method is one short session on the file (db.ts); `queue.batch(ops => …)` runs several
  * in one session and one transaction (e.g. reclaimExpired + scheduleDueSlots + claimDue, or fail + beginRound).
  *
@@ -160,6 +176,16 @@ export interface BeginRoundOptions {
   minSeq?: number;
 }
 
+export interface AbandonOptions {
+  now: Date;
+  reason: string;
+  /**
+   * Whether the return to pending counts a failed attempt (default true). False for a clean give-up
+   * that says nothing about the slots, e.g. the gateway went away before the Delta write.
+   */
+  countAttempt?: boolean;
+}
+
 export interface RoundStart {
   roundSeq: number;
   /** The slots recorded in the round: write rows for exactly these. */
@@ -238,7 +264,12 @@ export interface QueueOps {
     roundSeq: number,
     options: { now: Date; deltaVersion: number | null },
   ): Promise<{ slots: number; alreadyFinished: boolean }>;
-  abandonRound(roundSeq: number, options: { now: Date; reason: string }): Promise<ReturnResult>;
+  abandonRound(roundSeq: number, options: AbandonOptions): Promise<ReturnResult>;
+  /**
+   * Takes slots out of an open round (their snapshot failed before the Delta write), so that fail() or
+   * releaseOwned() can move them and finishing the round does not mark them done. Returns the ids moved.
+   */
+  leaveRound(roundSeq: number, ids: readonly number[], options: { now: Date }): Promise<number[]>;
   /** Rounds begun but neither finished nor abandoned (a crash between beginRound and finishRound). */
   pendingRounds(): Promise<Round[]>;
   getRound(roundSeq: number): Promise<Round | null>;
@@ -524,10 +555,21 @@ export class QueueReads {
 }
 
 /** All operations on one read-write session. */
+/** What a Queue remembers between its sessions (only hints that save a query; never a source of truth). */
+interface SessionMemo {
+  /** The newest last_archive_at this process has seen committed (ms). */
+  lastArchiveAt: number | null;
+}
+
 class SessionOps extends QueueReads implements QueueOps {
+  private markedLateAt: number | null = null;
+
   constructor(
     tx: Tx,
     readonly policy: QueuePolicy,
+    private readonly memo: SessionMemo,
+    /** Memo updates, applied by the Queue only once this session has committed. */
+    private readonly pendingMemo: Partial<SessionMemo>,
   ) {
     super(tx);
   }
@@ -571,8 +613,9 @@ class SessionOps extends QueueReads implements QueueOps {
       cols.notBefore.push(iso(job.notBefore ?? (job.kind === 'snapshot' ? job.slotTs : options.now)));
     }
     const times = jobs.map((job) => job.slotTs.getTime());
-    // The UNIQUE key covers the hot table; the anti-join covers the archive (its slot_ts range lets
-    // DuckDB skip every archive row group for the usual "slots near now" insert).
+    // The anti-joins keep (kind, symbol, slot_ts, params) unique across the hot table and the archive
+    // (schema.ts: no index; write sessions are serialized). The slot_ts range lets DuckDB skip every row
+    // group outside it for the usual "slots near now" insert.
     const rows = await this.tx.all(
       `INSERT INTO jobs (id, kind, symbol, slot_ts, params, priority, status, reason, attempts, not_before, created_at, updated_at)
        SELECT nextval('job_id_seq'), c.kind, c.symbol, c.slot_ts, c.params, c.priority, c.status, c.reason, 0,
@@ -584,10 +627,9 @@ class SessionOps extends QueueReads implements QueueOps {
                 NULLIF(unnest($7::VARCHAR[]), '') AS reason, unnest($8::VARCHAR[])::TIMESTAMPTZ AS not_before
        ) c
        WHERE NOT EXISTS (
-         SELECT 1 FROM jobs_archive a
+         SELECT 1 FROM all_jobs a
          WHERE a.slot_ts BETWEEN $10::TIMESTAMPTZ AND $11::TIMESTAMPTZ
            AND a.kind = c.kind AND a.symbol = c.symbol AND a.slot_ts = c.slot_ts AND a.params = c.params)
-       ON CONFLICT DO NOTHING
        RETURNING id, status`,
       [
         this.tx.list(cols.kind),
@@ -612,6 +654,10 @@ class SessionOps extends QueueReads implements QueueOps {
   }
 
   async markLate(now: Date): Promise<number[]> {
+    // scheduleDueSlots and claimDue both mark late slots; within one session at the same instant the
+    // second pass cannot find anything (only this transaction writes), so it is skipped.
+    if (this.markedLateAt === now.getTime()) return [];
+    this.markedLateAt = now.getTime();
     const cutoff = new Date(now.getTime() - this.policy.maxLatenessSeconds * 1000);
     const rows = await this.tx.all(
       `UPDATE jobs SET status = 'missed',
@@ -763,32 +809,53 @@ class SessionOps extends QueueReads implements QueueOps {
 
   async beginRound(options: BeginRoundOptions): Promise<RoundStart> {
     const requested = [...new Set(options.slotIds)];
+    const seq = await this.tx.all(
+      `UPDATE meta SET value = greatest(value::BIGINT + 1, $1::BIGINT)::VARCHAR WHERE key = 'last_round_seq'
+       RETURNING value`,
+      [BigInt(Math.max(0, Math.floor(options.minSeq ?? 0)))],
+    );
+    const roundSeq = Number(seq[0]?.value);
+    if (!Number.isSafeInteger(roundSeq) || roundSeq < 1) {
+      throw new Error(`queue: meta.last_round_seq is missing or invalid (${String(seq[0]?.value)})`);
+    }
+    // Tagging the held slots and reading which they are is one statement; the round row follows.
     const held =
       requested.length === 0
         ? []
         : await this.tx.all(
-            `SELECT id FROM jobs WHERE ${IN_IDS('$1')} AND status = 'running' AND lease_owner = $2 AND ${NOT_IN_OPEN_ROUND}`,
-            [this.ids(requested), options.owner],
+            `UPDATE jobs SET round_seq = $3::BIGINT, updated_at = $4::TIMESTAMPTZ
+             WHERE ${IN_IDS('$1')} AND status = 'running' AND lease_owner = $2 AND ${NOT_IN_OPEN_ROUND}
+             RETURNING id`,
+            [this.ids(requested), options.owner, BigInt(roundSeq), iso(options.now)],
           );
     const heldIds = new Set(held.map((row) => toNumber(row.id, 'id')));
     const slotIds = requested.filter((id) => heldIds.has(id)).sort((a, b) => a - b);
     const lost = requested.filter((id) => !heldIds.has(id)).sort((a, b) => a - b);
-
-    const meta = await this.tx.all(`SELECT value FROM meta WHERE key = 'last_round_seq'`);
-    const last = Number(meta[0]?.value ?? 0);
-    const roundSeq = Math.max(last + 1, options.minSeq ?? 0);
-    await this.tx.run(`UPDATE meta SET value = $1 WHERE key = 'last_round_seq'`, [String(roundSeq)]);
     await this.tx.run(
       `INSERT INTO rounds (round_seq, owner, status, slot_ids, began_at) VALUES ($1::BIGINT, $2, 'begun', $3::BIGINT[], $4::TIMESTAMPTZ)`,
       [BigInt(roundSeq), options.owner, this.ids(slotIds), iso(options.now)],
     );
-    if (slotIds.length > 0) {
-      await this.tx.run(
-        `UPDATE jobs SET round_seq = $2::BIGINT, updated_at = $3::TIMESTAMPTZ WHERE ${IN_IDS('$1')}`,
-        [this.ids(slotIds), BigInt(roundSeq), iso(options.now)],
-      );
-    }
     return { roundSeq, slotIds, lost };
+  }
+
+  async leaveRound(roundSeq: number, ids: readonly number[], options: { now: Date }): Promise<number[]> {
+    if (ids.length === 0) return [];
+    const rounds = await this.tx.all(
+      `UPDATE rounds SET slot_ids = list_filter(slot_ids, x -> NOT list_contains($2::BIGINT[], x))
+       WHERE round_seq = $1::BIGINT AND status = 'begun'
+       RETURNING round_seq`,
+      [BigInt(roundSeq), this.ids(ids)],
+    );
+    if (rounds.length === 0) {
+      throw new QueueUsageError(`queue round ${roundSeq} is not open; its slots cannot leave it`);
+    }
+    const rows = await this.tx.all(
+      `UPDATE jobs SET round_seq = NULL, updated_at = $3::TIMESTAMPTZ
+       WHERE ${IN_IDS('$1')} AND round_seq = $2::BIGINT
+       RETURNING id`,
+      [this.ids(ids), BigInt(roundSeq), iso(options.now)],
+    );
+    return rows.map((row) => toNumber(row.id, 'id')).sort((a, b) => a - b);
   }
 
   private async requireRound(roundSeq: number): Promise<Round> {
@@ -801,14 +868,20 @@ class SessionOps extends QueueReads implements QueueOps {
     roundSeq: number,
     options: { now: Date; deltaVersion: number | null },
   ): Promise<{ slots: number; alreadyFinished: boolean }> {
-    const round = await this.requireRound(roundSeq);
-    if (round.status === 'finished') return { slots: 0, alreadyFinished: true };
-    if (round.status === 'abandoned') {
+    const version = options.deltaVersion === null ? null : BigInt(options.deltaVersion);
+    const ended = await this.tx.all(
+      `UPDATE rounds SET status = 'finished', ended_at = $2::TIMESTAMPTZ, delta_version = $3::BIGINT
+       WHERE round_seq = $1::BIGINT AND status = 'begun'
+       RETURNING round_seq`,
+      [BigInt(roundSeq), iso(options.now), version],
+    );
+    if (ended.length === 0) {
+      const round = await this.requireRound(roundSeq);
+      if (round.status === 'finished') return { slots: 0, alreadyFinished: true };
       throw new QueueUsageError(`queue round ${roundSeq} was abandoned; it cannot be finished`, {
         hint: 'Its slots went back to pending; a finished round must not be abandoned first.',
       });
     }
-    const version = options.deltaVersion === null ? null : BigInt(options.deltaVersion);
     const rows = await this.tx.all(
       `UPDATE jobs SET status = 'done', reason = NULL, delta_version = $2::BIGINT, lease_owner = NULL,
          lease_expires = NULL, updated_at = $3::TIMESTAMPTZ
@@ -816,14 +889,10 @@ class SessionOps extends QueueReads implements QueueOps {
        RETURNING id`,
       [BigInt(roundSeq), version, iso(options.now)],
     );
-    await this.tx.run(
-      `UPDATE rounds SET status = 'finished', ended_at = $2::TIMESTAMPTZ, delta_version = $3::BIGINT WHERE round_seq = $1::BIGINT`,
-      [BigInt(roundSeq), iso(options.now), version],
-    );
     return { slots: rows.length, alreadyFinished: false };
   }
 
-  async abandonRound(roundSeq: number, options: { now: Date; reason: string }): Promise<ReturnResult> {
+  async abandonRound(roundSeq: number, options: AbandonOptions): Promise<ReturnResult> {
     const round = await this.requireRound(roundSeq);
     if (round.status === 'abandoned') return { returned: [], failed: [] };
     if (round.status === 'finished') {
@@ -835,6 +904,15 @@ class SessionOps extends QueueReads implements QueueOps {
       `UPDATE rounds SET status = 'abandoned', ended_at = $2::TIMESTAMPTZ, note = $3 WHERE round_seq = $1::BIGINT`,
       [BigInt(roundSeq), iso(options.now), options.reason],
     );
+    if (options.countAttempt === false) {
+      const rows = await this.tx.all(
+        `UPDATE jobs SET status = 'pending', lease_owner = NULL, lease_expires = NULL, updated_at = $2::TIMESTAMPTZ
+         WHERE round_seq = $1::BIGINT AND status = 'running'
+         RETURNING id`,
+        [BigInt(roundSeq), iso(options.now)],
+      );
+      return { returned: rows.map((row) => toNumber(row.id, 'id')).sort((a, b) => a - b), failed: [] };
+    }
     return this.returnToPending(
       `round_seq = $1::BIGINT AND status = 'running'`,
       [BigInt(roundSeq)],
@@ -921,12 +999,18 @@ class SessionOps extends QueueReads implements QueueOps {
       [before],
     );
     await this.tx.run(`UPDATE meta SET value = $1 WHERE key = 'last_archive_at'`, [iso(options.now)]);
+    this.pendingMemo.lastArchiveAt = options.now.getTime();
     return { jobs: ids.length, rounds: rounds.length };
   }
 
   async archiveIfDue(now: Date): Promise<{ jobs: number; rounds: number } | null> {
+    // The last archive time this process saw can only be older than the file's (archive() moves it
+    // forward), so while it is recent the file need not be asked.
+    const known = this.memo.lastArchiveAt;
+    if (known !== null && now.getTime() - known < ARCHIVE_EVERY_MS && now.getTime() >= known) return null;
     const rows = await this.tx.all(`SELECT value FROM meta WHERE key = 'last_archive_at'`);
     const last = Date.parse(String(rows[0]?.value ?? ''));
+    if (Number.isFinite(last)) this.memo.lastArchiveAt = last;
     if (Number.isFinite(last) && now.getTime() - last < ARCHIVE_EVERY_MS) return null;
     return this.archive({ now });
   }
@@ -945,6 +1029,7 @@ export class Queue implements QueueOps {
   readonly path: string;
   readonly policy: QueuePolicy;
   private readonly db: QueueDatabase;
+  private readonly memo: SessionMemo = { lastArchiveAt: null };
 
   constructor(options: OpenQueueOptions) {
     validatePolicy(options.policy);
@@ -953,8 +1038,11 @@ export class Queue implements QueueOps {
     this.policy = { ...options.policy };
   }
 
-  private run<T>(fn: (ops: SessionOps) => Promise<T>): Promise<T> {
-    return this.db.write((tx) => fn(new SessionOps(tx, this.policy)));
+  private async run<T>(fn: (ops: SessionOps) => Promise<T>): Promise<T> {
+    const learned: Partial<SessionMemo> = {};
+    const result = await this.db.write((tx) => fn(new SessionOps(tx, this.policy, this.memo, learned)));
+    Object.assign(this.memo, learned);
+    return result;
   }
 
   batch<T>(fn: (ops: QueueOps) => Promise<T>): Promise<T> {
@@ -993,8 +1081,11 @@ export class Queue implements QueueOps {
   finishRound(roundSeq: number, options: { now: Date; deltaVersion: number | null }) {
     return this.run((ops) => ops.finishRound(roundSeq, options));
   }
-  abandonRound(roundSeq: number, options: { now: Date; reason: string }) {
+  abandonRound(roundSeq: number, options: AbandonOptions) {
     return this.run((ops) => ops.abandonRound(roundSeq, options));
+  }
+  leaveRound(roundSeq: number, ids: readonly number[], options: { now: Date }) {
+    return this.run((ops) => ops.leaveRound(roundSeq, ids, options));
   }
   pendingRounds() {
     return this.run((ops) => ops.pendingRounds());

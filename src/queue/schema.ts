@@ -6,16 +6,21 @@
 import type { Tx } from './db.js';
 import { QueueSchemaError } from './errors.js';
 
-export const QUEUE_SCHEMA_VERSION = 1;
+export const QUEUE_SCHEMA_VERSION = 2;
 
 /**
- * `jobs` is the hot table: every pending/running job plus recently finished ones. Its UNIQUE key makes
- * "a slot is never queued twice" a database guarantee. Finished rows move to `jobs_archive` (same columns,
- * no index) once they are older than the policy's archiveAfterSeconds, because DuckDB serializes the whole
- * ART index and rewrites touched row groups at every checkpoint — and every write session checkpoints
- * (db.ts). Measured CPU per write session: ~11 ms at 5k rows, ~27 ms at 20k, ~90 ms at 100k with the
- * index; the archive keeps the hot table near a day and a half of slots. Inserts are anti-joined against
- * the archive, so the key stays unique across both tables (sessions are serialized, see db.ts).
+ * `jobs` is the hot table: every pending/running job plus recently finished ones. Finished rows move to
+ * `jobs_archive` (same columns) once they are older than the policy's archiveAfterSeconds, because every
+ * write session checkpoints (db.ts) and a checkpoint rewrites the touched row groups of a table.
+ *
+ * No table has an index (no PRIMARY KEY, no UNIQUE): DuckDB serializes a table's whole ART index at every
+ * checkpoint, and at 8,640 hot rows (36 h of 4 instruments) the UNIQUE (kind, symbol, slot_ts, params)
+ * index alone made each write session ~65 ms slower (schema version 1 had it; measured on the shared
+ * 2-core box under load). "A slot is never queued twice" is kept by insertJobs instead: it anti-joins the
+ * incoming rows against the hot table and the archive inside the write transaction, and write sessions
+ * are serialized across processes by the file lock and inside one by a mutex (db.ts), so no other insert
+ * can interleave. round_seq is unique because beginRound takes it from meta.last_round_seq in the same
+ * serialized transaction; meta keys are written once, at creation.
  */
 const JOB_COLUMNS = `
     id BIGINT NOT NULL,
@@ -37,18 +42,13 @@ const JOB_COLUMNS = `
     created_at TIMESTAMPTZ NOT NULL,
     updated_at TIMESTAMPTZ NOT NULL`;
 
-const CREATE_V1 = [
-  `CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)`,
-  `CREATE SEQUENCE job_id_seq START 1`,
-  `CREATE TABLE jobs (${JOB_COLUMNS},
+const META_TABLE = (name: string) => `CREATE TABLE ${name} (key VARCHAR NOT NULL, value VARCHAR NOT NULL)`;
+const JOBS_TABLE = (name: string) => `CREATE TABLE ${name} (${JOB_COLUMNS},
     CHECK (kind IN ('snapshot', 'bars')),
-    CHECK (status IN ('pending', 'running', 'done', 'skipped', 'failed', 'missed')),
-    UNIQUE (kind, symbol, slot_ts, params)
-  )`,
-  `CREATE TABLE jobs_archive (${JOB_COLUMNS})`,
-  `CREATE VIEW all_jobs AS SELECT * FROM jobs UNION ALL SELECT * FROM jobs_archive`,
-  `CREATE TABLE rounds (
-    round_seq BIGINT PRIMARY KEY,
+    CHECK (status IN ('pending', 'running', 'done', 'skipped', 'failed', 'missed'))
+  )`;
+const ROUNDS_TABLE = (name: string) => `CREATE TABLE ${name} (
+    round_seq BIGINT NOT NULL,
     owner VARCHAR NOT NULL,
     status VARCHAR NOT NULL CHECK (status IN ('begun', 'finished', 'abandoned')),
     slot_ids BIGINT[] NOT NULL,
@@ -56,11 +56,37 @@ const CREATE_V1 = [
     ended_at TIMESTAMPTZ,
     delta_version BIGINT,
     note VARCHAR
-  )`,
+  )`;
+const ALL_JOBS_VIEW = `CREATE VIEW all_jobs AS SELECT * FROM jobs UNION ALL SELECT * FROM jobs_archive`;
+
+const CREATE_CURRENT = [
+  META_TABLE('meta'),
+  `CREATE SEQUENCE job_id_seq START 1`,
+  JOBS_TABLE('jobs'),
+  `CREATE TABLE jobs_archive (${JOB_COLUMNS})`,
+  ALL_JOBS_VIEW,
+  ROUNDS_TABLE('rounds'),
 ];
 
-/** Steps from version N to N+1, applied in order. Empty until the layout changes. */
-const MIGRATIONS: Record<number, readonly string[]> = {};
+/** Rebuilds a table without its index (DuckDB cannot drop a PRIMARY KEY or UNIQUE constraint in place). */
+const rebuild = (name: string, create: (name: string) => string) => [
+  create(`${name}_v2`),
+  `INSERT INTO ${name}_v2 SELECT * FROM ${name}`,
+  `DROP TABLE ${name}`,
+  `ALTER TABLE ${name}_v2 RENAME TO ${name}`,
+];
+
+/** Steps from version N to N+1, applied in order. */
+const MIGRATIONS: Record<number, readonly string[]> = {
+  // 1 → 2: drop the indexes (PRIMARY KEY of meta and rounds, UNIQUE of jobs); see the note above.
+  1: [
+    `DROP VIEW all_jobs`,
+    ...rebuild('meta', META_TABLE),
+    ...rebuild('jobs', JOBS_TABLE),
+    ...rebuild('rounds', ROUNDS_TABLE),
+    ALL_JOBS_VIEW,
+  ],
+};
 
 async function tableExists(tx: Tx, name: string): Promise<boolean> {
   const rows = await tx.all(
@@ -102,7 +128,7 @@ async function readVersion(tx: Tx, path: string): Promise<number | null> {
 export async function ensureSchema(tx: Tx, path: string): Promise<void> {
   let version = await readVersion(tx, path);
   if (version === null) {
-    for (const sql of CREATE_V1) await tx.run(sql);
+    for (const sql of CREATE_CURRENT) await tx.run(sql);
     await tx.run(
       `INSERT INTO meta VALUES ('schema_version', $1), ('last_round_seq', '0'), ('last_archive_at', '')`,
       [String(QUEUE_SCHEMA_VERSION)],

@@ -126,6 +126,39 @@ describe('lake tables', () => {
     expect(records.map((r) => r.close)).toEqual([6790, 6791, 6800]);
   });
 
+  it('stores bar values exactly (doubles, NaN, nulls, big counts, millisecond timestamps) and refuses a bad bar', async () => {
+    const odd: BarRecord = {
+      ...bar('NQ', '2026-03-11T14:30:00.123Z', 24_123.456789012344),
+      conId: null,
+      localSymbol: null,
+      volume: Number.NaN,
+      wap: 0.1 + 0.2,
+      count: Number.MAX_SAFE_INTEGER,
+    };
+    const written = await appendBars(db.connection, dir, [odd, bar('NQ', '2026-03-11T14:31:00Z', 1e-7)]);
+    expect(written).toMatchObject({ written: 2, duplicates: 0 });
+    const { records } = await readBars(db.connection, dir, { barSize: '1 min', symbols: ['NQ'] });
+    expect(records[0]).toMatchObject({
+      ts: new Date('2026-03-11T14:30:00.123Z'),
+      tradeDate: '2026-03-11',
+      close: 24_123.456789012344,
+      conId: null,
+      localSymbol: null,
+      wap: 0.1 + 0.2,
+      count: Number.MAX_SAFE_INTEGER,
+    });
+    expect(records[0]?.volume).toBeNaN();
+    expect(records[1]?.close).toBe(1e-7);
+    // The same bar with a null contract is still recognized as stored.
+    expect(await appendBars(db.connection, dir, [odd])).toMatchObject({ written: 0, duplicates: 1 });
+    const bad = { ...bar('NQ', '2026-03-11T14:32:00Z', 1), symbol: null } as unknown as BarRecord;
+    await expect(appendBars(db.connection, dir, [bad])).rejects.toThrow(
+      /row 0 column symbol: the column is not nullable/,
+    );
+    const after = await readBars(db.connection, dir, { barSize: '1 min', symbols: ['NQ'] });
+    expect(after.records).toHaveLength(2);
+  });
+
   it('finds the latest signal run at or before an instant', async () => {
     const base = { kind: 'regime', bias: null, tableVersion: 3, runId: null };
     for (const [asOf, level] of [

@@ -26,7 +26,7 @@ describe('queue file and schema', () => {
     const { dataDir, queue } = await tempQueue();
     expect(queue.path).toBe(queuePaths(dataDir).queueDb);
     expect(existsSync(queuePaths(dataDir).queueDb)).toBe(true);
-    expect(QUEUE_SCHEMA_VERSION).toBe(1);
+    expect(QUEUE_SCHEMA_VERSION).toBe(2);
     queue.close();
     // Reopening an existing file keeps its rows.
     const again = await openQueue({ path: queuePaths(dataDir).queueDb, policy: POLICY });
@@ -53,7 +53,63 @@ describe('queue file and schema', () => {
     const error = await openQueue({ path, policy: POLICY }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(QueueSchemaError);
     expect((error as QueueSchemaError).exitCode).toBe(4);
-    expect((error as Error).message).toMatch(/version 99, newer than this build supports \(1\)/);
+    expect((error as Error).message).toMatch(/version 99, newer than this build supports \(2\)/);
+  });
+
+  it('migrates a version 1 file (indexed tables) to version 2, keeping rows, rounds and uniqueness', async () => {
+    const dataDir = tempDataDir();
+    const path = queuePaths(dataDir).queueDb;
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(queuePaths(dataDir).stateDir, { recursive: true });
+    const cols = `id BIGINT NOT NULL, kind VARCHAR NOT NULL, symbol VARCHAR NOT NULL, slot_ts TIMESTAMPTZ NOT NULL,
+      params VARCHAR NOT NULL, priority INTEGER NOT NULL, status VARCHAR NOT NULL, reason VARCHAR,
+      attempts INTEGER NOT NULL, not_before TIMESTAMPTZ NOT NULL, lease_owner VARCHAR, lease_expires TIMESTAMPTZ,
+      ib_error_code INTEGER, ib_error_message VARCHAR, delta_version BIGINT, round_seq BIGINT,
+      created_at TIMESTAMPTZ NOT NULL, updated_at TIMESTAMPTZ NOT NULL`;
+    await stamp(
+      path,
+      `CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
+       CREATE SEQUENCE job_id_seq START 1;
+       CREATE TABLE jobs (${cols}, UNIQUE (kind, symbol, slot_ts, params));
+       CREATE TABLE jobs_archive (${cols});
+       CREATE VIEW all_jobs AS SELECT * FROM jobs UNION ALL SELECT * FROM jobs_archive;
+       CREATE TABLE rounds (round_seq BIGINT PRIMARY KEY, owner VARCHAR NOT NULL, status VARCHAR NOT NULL,
+         slot_ids BIGINT[] NOT NULL, began_at TIMESTAMPTZ NOT NULL, ended_at TIMESTAMPTZ, delta_version BIGINT,
+         note VARCHAR);
+       INSERT INTO meta VALUES ('schema_version', '1'), ('last_round_seq', '7'), ('last_archive_at', '');
+       INSERT INTO jobs SELECT nextval('job_id_seq'), 'snapshot', 'ES', TIMESTAMPTZ '2025-01-06 14:30:00+00',
+         '{}', 0, 'done', NULL, 0, TIMESTAMPTZ '2025-01-06 14:30:00+00', NULL, NULL, NULL, NULL, 3, 7,
+         TIMESTAMPTZ '2025-01-06 14:30:00+00', TIMESTAMPTZ '2025-01-06 14:30:00+00';
+       INSERT INTO rounds VALUES (7, 'o', 'finished', [1], TIMESTAMPTZ '2025-01-06 14:30:00+00',
+         TIMESTAMPTZ '2025-01-06 14:30:00+00', 3, NULL);`,
+    );
+    const queue = await openQueue({ path, policy: POLICY });
+    try {
+      const jobs = await queue.listJobs();
+      expect(jobs).toHaveLength(1);
+      expect(jobs[0]).toMatchObject({ symbol: 'ES', status: 'done', deltaVersion: 3, roundSeq: 7 });
+      expect(await queue.getRound(7)).toMatchObject({ status: 'finished', slotIds: [1] });
+      // The same slot is still refused; the sequences continue.
+      const again = await queue.insertJobs(snapshotSlots(['ES', 'NQ'], [T0]), { now: T0 });
+      expect(again).toMatchObject({ existing: 1, insertedByStatus: { pending: 1 } });
+      expect(again.inserted).toEqual([2]);
+      const claimed = await queue.claimDue({ owner: 'o', now: T0, leaseSeconds: 60, limit: 5 });
+      expect(
+        (await queue.beginRound({ owner: 'o', slotIds: claimed.map((j) => j.id), now: T0 })).roundSeq,
+      ).toBe(8);
+    } finally {
+      queue.close();
+    }
+    const instance = await DuckDBInstance.create(path);
+    const connection = await instance.connect();
+    const indexes = await connection.runAndReadAll(
+      `SELECT count(*)::INTEGER AS n FROM duckdb_constraints() WHERE constraint_type IN ('PRIMARY KEY', 'UNIQUE')`,
+    );
+    const version = await connection.runAndReadAll(`SELECT value FROM meta WHERE key = 'schema_version'`);
+    connection.closeSync();
+    instance.closeSync();
+    expect(indexes.getRowObjectsJS()[0]?.n).toBe(0);
+    expect(version.getRowObjectsJS()[0]?.value).toBe('2');
   });
 
   it('refuses a DuckDB file that is not a queue', async () => {

@@ -242,3 +242,169 @@ describe('round protocol', () => {
     expect(done.length).toBeGreaterThan(40);
   });
 });
+
+/**
+ * The collector's one-session round (src/collect/round.ts): the previous round's finish, scheduling, the
+ * claim and beginRound share ONE session; a failed IB request leaves the round before the Delta write; the
+ * round is finished by the NEXT run's session (or by start-up recovery after a crash).
+ */
+type OneSessionCrash = 'afterSession' | 'afterLeave' | 'afterCommit' | null;
+
+async function oneSessionRun(
+  queue: Queue,
+  delta: FakeDelta,
+  now: Date,
+  state: { unfinished: { roundSeq: number; deltaVersion: number } | null; restart: boolean },
+  crashAt: OneSessionCrash,
+  failSymbol: string | null,
+): Promise<void> {
+  if (state.restart) {
+    // A new process: what it knew in memory is gone; recovery reads Delta instead.
+    state.unfinished = null;
+    await resolvePendingRounds(queue, { now, committedThrough: delta.committedThrough() });
+    await queue.releaseOwned('collector', { now });
+    state.restart = false;
+  }
+  const committed = delta.committedThrough();
+  const previous = state.unfinished;
+  const { claimed, round } = await queue.batch(async (ops) => {
+    if (previous) await ops.finishRound(previous.roundSeq, { now, deltaVersion: previous.deltaVersion });
+    await scheduleDueSlots(ops, {
+      now,
+      symbols: ['ES', 'NQ'],
+      intervalSeconds: 60,
+      marketStatus: fakeMarket,
+    });
+    await ops.reclaimExpired(now);
+    const jobs = await ops.claimDue({ owner: 'collector', now, leaseSeconds: 30, limit: 10 });
+    const begun =
+      jobs.length === 0
+        ? null
+        : await ops.beginRound({
+            owner: 'collector',
+            slotIds: jobs.map((j) => j.id),
+            now,
+            minSeq: committed === null ? 1 : committed + 1,
+          });
+    return { claimed: jobs, round: begun };
+  });
+  state.unfinished = null;
+  if (crashAt === 'afterSession') throw new Crash();
+  if (!round) return;
+  const failed = claimed.filter((j) => j.symbol === failSymbol).map((j) => j.id);
+  const kept = claimed.filter((j) => !failed.includes(j.id));
+  if (failed.length > 0) {
+    await queue.batch(async (ops) => {
+      await ops.leaveRound(round.roundSeq, failed, { now });
+      if (kept.length === 0) {
+        await ops.abandonRound(round.roundSeq, { now, reason: 'no snapshot', countAttempt: false });
+      }
+      await ops.fail(failed, { now, error: 'timeout' });
+    });
+    if (crashAt === 'afterLeave') throw new Crash();
+  }
+  if (kept.length === 0) return;
+  const version = delta.commit(
+    kept.map((j) => ({ symbol: j.symbol, slotTs: j.slotTs.toISOString() })),
+    { appId: APP_ID, version: round.roundSeq },
+  );
+  state.unfinished = { roundSeq: round.roundSeq, deltaVersion: version };
+  if (crashAt === 'afterCommit') throw new Crash();
+}
+
+describe('one-session rounds (finish deferred to the next round)', () => {
+  it('leaveRound takes failed slots out of an open round so fail() moves them and finishRound skips them', async () => {
+    const { queue } = await tempQueue();
+    await queue.insertJobs(slots([T0]), { now: T0 });
+    const claimed = await queue.claimDue({ owner: 'c', now: T0, leaseSeconds: 30, limit: 10 });
+    const round = await queue.beginRound({ owner: 'c', slotIds: claimed.map((j) => j.id), now: T0 });
+    const [es, nq] = claimed;
+    expect(await queue.leaveRound(round.roundSeq, [nq!.id], { now: T0 })).toEqual([nq!.id]);
+    expect((await queue.getRound(round.roundSeq))?.slotIds).toEqual([es!.id]);
+    expect((await queue.fail([nq!.id], { now: T0, error: 'timeout' })).retried).toEqual([nq!.id]);
+    expect(await queue.finishRound(round.roundSeq, { now: T0, deltaVersion: 4 })).toEqual({
+      slots: 1,
+      alreadyFinished: false,
+    });
+    const jobs = await queue.listJobs();
+    expect(jobs.find((j) => j.id === es!.id)).toMatchObject({ status: 'done', deltaVersion: 4 });
+    expect(jobs.find((j) => j.id === nq!.id)).toMatchObject({
+      status: 'pending',
+      attempts: 1,
+      roundSeq: null,
+    });
+    await expect(queue.leaveRound(round.roundSeq, [es!.id], { now: T0 })).rejects.toThrow(QueueUsageError);
+  });
+
+  it('abandonRound without counting an attempt (the gateway went away before the write)', async () => {
+    const { queue } = await tempQueue();
+    await queue.insertJobs(slots([T0]), { now: T0 });
+    const claimed = await queue.claimDue({ owner: 'c', now: T0, leaseSeconds: 30, limit: 10 });
+    const round = await queue.beginRound({ owner: 'c', slotIds: claimed.map((j) => j.id), now: T0 });
+    const result = await queue.abandonRound(round.roundSeq, {
+      now: T0,
+      reason: 'gateway down',
+      countAttempt: false,
+    });
+    expect(result.returned).toEqual(claimed.map((j) => j.id));
+    const jobs = await queue.listJobs();
+    expect(jobs.every((j) => j.status === 'pending' && j.attempts === 0 && j.leaseOwner === null)).toBe(true);
+    expect(await queue.getRound(round.roundSeq)).toMatchObject({ status: 'abandoned', note: 'gateway down' });
+  });
+
+  it('crashes between and after its sessions, repeated, with failing requests: no slot lost, none written twice', async () => {
+    const { queue } = await tempQueue({ maxAttempts: 50 });
+    const delta = new FakeDelta();
+    const points: OneSessionCrash[] = ['afterSession', null, 'afterLeave', 'afterCommit', null, null];
+    const state: { unfinished: { roundSeq: number; deltaVersion: number } | null; restart: boolean } = {
+      unfinished: null,
+      restart: true,
+    };
+    let now = at('2025-01-06T14:00:00Z');
+    let crashes = 0;
+    for (let run = 0; run < 60; run++) {
+      const crashAt = points[run % points.length]!;
+      // Every third run NQ's request fails (a timeout: retried later).
+      const failSymbol = run % 3 === 0 ? 'NQ' : null;
+      try {
+        await oneSessionRun(queue, delta, now, state, crashAt, failSymbol);
+      } catch (error) {
+        if (!(error instanceof Crash)) throw error;
+        crashes += 1;
+        state.restart = true;
+      }
+      now = plus(now, 45);
+      // While a committed round waits for the next session, its rows are in Delta and its slots are running.
+      if (state.unfinished) {
+        const open = await queue.pendingRounds();
+        expect(open.map((r) => r.roundSeq)).toEqual([state.unfinished.roundSeq]);
+      }
+    }
+    for (let run = 0; run < 3; run++) {
+      await oneSessionRun(queue, delta, now, state, null, null);
+      now = plus(now, 45);
+    }
+    // The collector's stop: finish the last round.
+    if (state.unfinished) {
+      await queue.finishRound(state.unfinished.roundSeq, {
+        now,
+        deltaVersion: state.unfinished.deltaVersion,
+      });
+    }
+    expect(crashes).toBeGreaterThanOrEqual(12);
+    const written = delta.rows.map((r) => `${r.symbol}@${r.slotTs}`);
+    expect(new Set(written).size).toBe(written.length);
+    expect(await queue.pendingRounds()).toEqual([]);
+    const jobs = await queue.listJobs({ kind: 'snapshot' });
+    const done = jobs.filter((j) => j.status === 'done');
+    expect(done.map((j) => `${j.symbol}@${j.slotTs.toISOString()}`).sort()).toEqual([...written].sort());
+    for (const job of done) {
+      const row = delta.rows.find((r) => r.symbol === job.symbol && r.slotTs === job.slotTs.toISOString());
+      if (job.deltaVersion !== null) expect(job.deltaVersion).toBe(row?.version);
+    }
+    expect(jobs.filter((j) => j.status === 'running')).toEqual([]);
+    const pending = jobs.filter((j) => j.status === 'pending');
+    expect(pending.every((j) => j.slotTs.getTime() > now.getTime() - 300_000)).toBe(true);
+    expect(done.length).toBeGreaterThan(60);
+  });
+});

@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import type { Queue } from '../../src/queue/index.js';
+import { allRows, checkConsistency, snapshotJobs } from '../commands/futures-collect/expect.js';
+import { harness, TUESDAY_10_ET } from './helpers.js';
+
+/**
+ * The one-session round (src/collect/round.ts): each round's first session finishes the previous round,
+ * claims and begins; the last round is finished before the collector exits.
+ */
+describe('collect rounds: the finish rides on the next round', () => {
+  it('while round 2 takes its snapshots, round 1 is finished and round 2 is begun; after the run nothing is open', async () => {
+    const h = await harness(TUESDAY_10_ET, { config: { collect: { firstRunLookbackSeconds: 0 } } });
+    let queue: Queue | null = null;
+    let round = 0;
+    const seen: Array<{ round: number; open: number[]; done: number; running: number }> = [];
+    const steps: string[] = [];
+    const run = await h.run(['collect', '--rounds=3', '--json'], {
+      hooks: {
+        async onStep(step) {
+          if (step === 'round:start') round += 1;
+          steps.push(`${step} ${round}`);
+          if (step !== 'snapshots') return;
+          queue ??= await h.queue();
+          const jobs = await snapshotJobs(queue);
+          seen.push({
+            round,
+            open: (await queue.pendingRounds()).map((r) => r.roundSeq),
+            done: jobs.filter((j) => j.status === 'done').length,
+            running: jobs.filter((j) => j.status === 'running').length,
+          });
+        },
+      },
+    });
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ rounds: 3, commits: 3, slots: { done: 12 } });
+    // Round n's own slots are running in round n; the previous round's are done.
+    expect(seen).toEqual([
+      { round: 1, open: [1], done: 0, running: 4 },
+      { round: 2, open: [2], done: 4, running: 4 },
+      { round: 3, open: [3], done: 8, running: 4 },
+    ]);
+    expect(steps.filter((s) => s.startsWith('round-finished'))).toEqual([
+      'round-finished 1',
+      'round-finished 2',
+      'round-finished 3',
+    ]);
+    // Round 1's finish is reported before round 2 starts.
+    expect(steps.indexOf('round-finished 1')).toBe(steps.indexOf('round:start 2') - 1);
+    const q = queue ?? (await h.queue());
+    expect(await q.pendingRounds()).toEqual([]);
+    const jobs = await snapshotJobs(q);
+    expect(jobs.every((j) => j.status === 'done')).toBe(true);
+    expect(checkConsistency(jobs, await allRows(h.dataDir))).toEqual([]);
+  });
+
+  it('a run that stops on an error after a Delta commit still finishes that round before it exits', async () => {
+    const h = await harness(TUESDAY_10_ET, { config: { collect: { firstRunLookbackSeconds: 0 } } });
+    let round = 0;
+    const run = await h.run(['collect', '--rounds=3', '--json'], {
+      hooks: {
+        onStep(step) {
+          if (step === 'round:start') round += 1;
+          if (step === 'delta-committed' && round === 2) throw new Error('injected failure');
+        },
+      },
+    });
+    expect(run.code).not.toBe(0);
+    const queue = await h.queue();
+    expect(await queue.pendingRounds()).toEqual([]);
+    const jobs = await snapshotJobs(queue);
+    expect(jobs.filter((j) => j.status === 'done')).toHaveLength(8);
+    expect(checkConsistency(jobs, await allRows(h.dataDir))).toEqual([]);
+  });
+
+  it('a run that stops on an error before its Delta commit leaves the round to start-up recovery', async () => {
+    const h = await harness(TUESDAY_10_ET, { config: { collect: { firstRunLookbackSeconds: 0 } } });
+    let round = 0;
+    const run = await h.run(['collect', '--rounds=3', '--json'], {
+      hooks: {
+        onStep(step) {
+          if (step === 'round:start') round += 1;
+          if (step === 'claimed' && round === 2) throw new Error('injected failure');
+        },
+      },
+    });
+    expect(run.code).not.toBe(0);
+    const queue = await h.queue();
+    const jobs = await snapshotJobs(queue);
+    // Round 1 is stored and done (finished inside round 2's session); round 2 is begun, not written.
+    expect(jobs.filter((j) => j.status === 'done')).toHaveLength(4);
+    expect((await queue.pendingRounds()).map((r) => r.roundSeq)).toEqual([2]);
+    queue.close();
+    h.clock.advance(60_000);
+    const again = await h.run(['collect', '--once', '--json']);
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.stdout).recovery.abandonedRounds).toEqual([2]);
+    const final = await snapshotJobs(await h.queue());
+    expect(checkConsistency(final, await allRows(h.dataDir))).toEqual([]);
+    expect(final.filter((j) => j.status === 'running')).toEqual([]);
+  });
+});
