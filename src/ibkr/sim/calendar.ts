@@ -5,6 +5,8 @@
  * the market model asks for every minute, so time-zone math uses the US DST rule, not Intl.
  */
 
+import { type CmeDayStatus, defaultCalendar } from '../../market/calendar.js';
+
 export const MINUTE_MS = 60_000;
 export const DAY_MINUTES = 1440;
 
@@ -120,64 +122,15 @@ export function parseYmd(text: string): Ymd | undefined {
  */
 export type HolidayKind = 'closed' | 'holiday' | 'early';
 
-const holidayCache = new Map<number, Map<number, HolidayKind>>();
+const CME_DAY_KIND: Partial<Record<CmeDayStatus, HolidayKind>> = {
+  closed: 'closed',
+  holiday_halt: 'holiday',
+  early_close: 'early',
+};
 
-function easterSunday(year: number): Ymd {
-  const a = year % 19;
-  const b = Math.floor(year / 100);
-  const c = year % 100;
-  const d = Math.floor(b / 4);
-  const e = b % 4;
-  const f = Math.floor((b + 8) / 25);
-  const g = Math.floor((b - f + 1) / 3);
-  const h = (19 * a + b - d - g + 15) % 30;
-  const i = Math.floor(c / 4);
-  const k = c % 4;
-  const l = (32 + 2 * e + 2 * i - h - k) % 7;
-  const m = Math.floor((a + 11 * h + 22 * l) / 451);
-  const month = Math.floor((h + l - 7 * m + 114) / 31);
-  const day = ((h + l - 7 * m + 114) % 31) + 1;
-  return { year, month, day };
-}
-
-/** A fixed-date holiday moves to Friday when on Saturday and to Monday when on Sunday. */
-function observed(ymd: Ymd): Ymd | undefined {
-  const dow = dayOfWeek(ymd);
-  if (dow === 6) return addDays(ymd, -1);
-  if (dow === 0) return addDays(ymd, 1);
-  return ymd;
-}
-
-function holidaysOf(year: number): Map<number, HolidayKind> {
-  let map = holidayCache.get(year);
-  if (map) return map;
-  map = new Map();
-  const put = (ymd: Ymd | undefined, kind: HolidayKind) => {
-    if (ymd && ymd.year === year) map?.set(ymdKey(ymd), kind);
-  };
-  const jan1 = { year, month: 1, day: 1 };
-  if (dayOfWeek(jan1) !== 6) put(observed(jan1), 'closed');
-  put(addDays(easterSunday(year), -2), 'closed');
-  put(observed({ year, month: 12, day: 25 }), 'closed');
-  put({ year, month: 1, day: nthWeekdayUtc(year, 0, 1, 3) }, 'holiday');
-  put({ year, month: 2, day: nthWeekdayUtc(year, 1, 1, 3) }, 'holiday');
-  const lastMay =
-    nthWeekdayUtc(year, 4, 1, 5) <= 31 ? nthWeekdayUtc(year, 4, 1, 5) : nthWeekdayUtc(year, 4, 1, 4);
-  put({ year, month: 5, day: lastMay }, 'holiday');
-  put(observed({ year, month: 6, day: 19 }), 'holiday');
-  put(observed({ year, month: 7, day: 4 }), 'holiday');
-  put({ year, month: 9, day: nthWeekdayUtc(year, 8, 1, 1) }, 'holiday');
-  const thanksgiving = { year, month: 11, day: nthWeekdayUtc(year, 10, 4, 4) };
-  put(thanksgiving, 'holiday');
-  put(addDays(thanksgiving, 1), 'early');
-  const dec24 = { year, month: 12, day: 24 };
-  if (dayOfWeek(dec24) >= 1 && dayOfWeek(dec24) <= 4) put(dec24, 'early');
-  holidayCache.set(year, map);
-  return map;
-}
-
+/** The simulator follows the project's calendar (src/market), so both agree on every holiday. */
 export function holidayKind(ymd: Ymd): HolidayKind | undefined {
-  return holidaysOf(ymd.year).get(ymdKey(ymd));
+  return CME_DAY_KIND[defaultCalendar().cmeDay(formatYmd(ymd, '-')).status];
 }
 
 /** A day on which NYSE/CBOE trade (weekday, not a holiday; early-close days count). */
