@@ -6,6 +6,11 @@
 
 export interface Clock {
   now(): Date;
+  /**
+   * True when sleep() does not wait in real time (a manual clock): rounds then run back to back, and
+   * the collector keeps the queue file attached between them (src/queue/db.ts, hold).
+   */
+  readonly instant?: boolean;
   /** Resolves after `ms` on this clock, or early (without throwing) when `signal` aborts. */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
@@ -76,6 +81,7 @@ export interface ManualClock extends Clock {
 export function manualClock(start: Date): ManualClock {
   let current = start.getTime();
   return {
+    instant: true,
     now: () => new Date(current),
     async sleep(ms, signal) {
       if (signal?.aborted) return;

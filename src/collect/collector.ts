@@ -278,6 +278,7 @@ export async function runCollect(options: CollectRunOptions): Promise<CollectSum
       source: options.source,
       previous,
       unfinished,
+      reclaim: { dueAt: 0 },
       onStep: options.onStep,
       minSeq: () => minSeq,
       versionOfTxn: (seq: number) => findTxnCommit(options.dataDir, COLLECT_APP_ID, seq),
@@ -313,6 +314,8 @@ export async function runCollect(options: CollectRunOptions): Promise<CollectSum
       },
     };
 
+    // Back-to-back rounds (a manual clock never waits) keep the queue file attached between them.
+    if (clock.instant) queue.hold();
     let backoffMs = config.ib.reconnectBaseMs;
     for (;;) {
       if (signal.aborted) {
@@ -386,6 +389,7 @@ export async function runCollect(options: CollectRunOptions): Promise<CollectSum
     }
     await ib.session?.close().catch(() => {});
     duck.close();
+    await queue.release().catch(() => {});
     queue.close();
     await lock.release();
   }

@@ -95,6 +95,13 @@ export interface RoundDeps {
   previous: Map<string, PreviousQuote>;
   /** The round committed to Delta but not yet finished in the queue; set and cleared by the rounds. */
   unfinished: { round: UnfinishedRound | null };
+  /**
+   * When the next round returns expired leases (ms on the clock; 0 = the first round). The collector's
+   * own slots sit in begun rounds, which lease expiry never touches, so expired leases come only from a
+   * process that died (a backfill on another host: its leases last hours); every ten minutes of the
+   * clock is soon enough and saves a statement in most rounds.
+   */
+  reclaim: { dueAt: number };
   onStep?: RoundStepHook | undefined;
 }
 
@@ -142,6 +149,7 @@ export interface RoundResult {
 }
 
 const CLAIM_SLOTS_PER_SYMBOL = 16;
+const RECLAIM_EVERY_MS = 600_000;
 
 interface Failure {
   ids: number[];
@@ -164,6 +172,7 @@ export async function runRound(deps: RoundDeps): Promise<RoundResult> {
   const { settings, queue, clock } = deps;
   const at = clock.now();
   const previousRound = deps.unfinished.round;
+  let pendingReclaimAt: number | null = null;
 
   const { scheduled, claimed, round } = await timed('queueMs', () =>
     queue.batch(async (ops) => {
@@ -178,8 +187,11 @@ export async function runRound(deps: RoundDeps): Promise<RoundResult> {
         firstRunLookbackSeconds: settings.firstRunLookbackSeconds,
         catchUpSeconds: settings.catchUpSeconds,
       });
-      await ops.reclaimExpired(at);
-      const jobs = await ops.claimDue({
+      if (deps.reclaim.dueAt <= at.getTime()) {
+        await ops.reclaimExpired(at);
+        pendingReclaimAt = at.getTime() + RECLAIM_EVERY_MS;
+      }
+      const { jobs, round: begun } = await ops.claimRound({
         owner: deps.owner,
         now: at,
         // The slots stay running until the NEXT round's session finishes this round: cover that wait,
@@ -187,19 +199,12 @@ export async function runRound(deps: RoundDeps): Promise<RoundResult> {
         leaseSeconds: settings.leaseSeconds + settings.intervalSeconds,
         limit: settings.symbols.length * CLAIM_SLOTS_PER_SYMBOL,
         kind: 'snapshot',
+        minSeq: deps.minSeq(),
       });
-      const begun =
-        jobs.length === 0
-          ? null
-          : await ops.beginRound({
-              owner: deps.owner,
-              slotIds: jobs.map((job) => job.id),
-              now: at,
-              minSeq: deps.minSeq(),
-            });
       return { scheduled: result, claimed: jobs, round: begun };
     }),
   );
+  if (pendingReclaimAt !== null) deps.reclaim.dueAt = pendingReclaimAt;
   if (previousRound) {
     deps.unfinished.round = null;
     await deps.onStep?.('round-finished');

@@ -34,7 +34,13 @@ import type { Action, AddAction, CommitInfo, DeltaStructType, Metadata, Snapshot
 import { commitFileName } from './types.js';
 import { withWriteConnection } from './write-connection.js';
 import { assertWritable, validateNewTable, WRITER_PROTOCOL } from './write-protocol.js';
-import { castSelectSql, checkSourceColumns, type DeltaRow, rowsToValuesSql } from './write-sql.js';
+import {
+  castSelectSql,
+  checkSourceColumns,
+  type DeltaRow,
+  type DeltaRowValue,
+  rowsToValuesSql,
+} from './write-sql.js';
 
 /** Hidden directory inside a table where DuckDB writes files before they are moved into place. */
 export const STAGING_DIR = '_staging';
@@ -236,6 +242,13 @@ export async function writeDataFiles(
   root: string,
   snapshot: Snapshot,
   selectSql: string,
+  options: {
+    /**
+     * Every row's partition values, when the caller knows they are all the same (and directory-safe,
+     * see singlePartitionOf): one COPY to one file, without DuckDB's PARTITION_BY machinery.
+     */
+    partition?: SinglePartition;
+  } = {},
 ): Promise<WrittenFile[]> {
   const { schema, partitionColumns, metadata } = snapshot;
   const stagingRoot = path.join(root, STAGING_DIR);
@@ -243,13 +256,21 @@ export async function writeDataFiles(
   await mkdir(staging, { recursive: true });
   let stagingRemoval: Promise<void> | undefined;
   try {
-    const target =
-      partitionColumns.length > 0
-        ? `${quoteLiteral(staging)} (FORMAT parquet, PARTITION_BY (${partitionColumns.map(quoteIdentifier).join(', ')}), FILENAME_PATTERN 'part-{uuid}', RETURN_STATS true)`
-        : `${quoteLiteral(path.join(staging, `part-${randomUUID()}.parquet`))} (FORMAT parquet, RETURN_STATS true)`;
+    const single = options.partition;
+    const partitioned = partitionColumns.length > 0 && !single;
+    const fileDir = single ? path.join(staging, single.directory) : staging;
+    if (single) await mkdir(fileDir, { recursive: true });
+    const target = partitioned
+      ? `${quoteLiteral(staging)} (FORMAT parquet, PARTITION_BY (${partitionColumns.map(quoteIdentifier).join(', ')}), FILENAME_PATTERN 'part-{uuid}', RETURN_STATS true)`
+      : `${quoteLiteral(path.join(fileDir, `part-${randomUUID()}.parquet`))} (FORMAT parquet, RETURN_STATS true)`;
+    // Data files never hold partition columns (their values live in the add action), as with PARTITION_BY.
+    const source =
+      single && partitionColumns.length > 0
+        ? `SELECT * EXCLUDE (${partitionColumns.map(quoteIdentifier).join(', ')}) FROM (${selectSql})`
+        : selectSql;
     let rows: Record<string, unknown>[];
     try {
-      rows = (await connection.runAndReadAll(`COPY (${selectSql}) TO ${target}`)).getRowObjectsJson();
+      rows = (await connection.runAndReadAll(`COPY (${source}) TO ${target}`)).getRowObjectsJson();
     } catch (error) {
       const message = errorMessage(error);
       if (message.includes('is not nullable but the data holds a NULL')) {
@@ -277,13 +298,17 @@ export async function writeDataFiles(
           await link(row.filename, absolute);
           linked.push(absolute);
           dirs.add(path.dirname(absolute));
-          const keys = parsePartitionKeys(row.partition_keys);
           const partitionValues: Record<string, string | null> = {};
-          for (const column of partitionColumns) {
-            partitionValues[column] = serializePartitionValue(
-              fieldTypes.get(column) ?? 'string',
-              keys.get(column) ?? null,
-            );
+          if (single) {
+            Object.assign(partitionValues, single.values);
+          } else {
+            const keys = parsePartitionKeys(row.partition_keys);
+            for (const column of partitionColumns) {
+              partitionValues[column] = serializePartitionValue(
+                fieldTypes.get(column) ?? 'string',
+                keys.get(column) ?? null,
+              );
+            }
           }
           const stats = buildFileStats({
             schema,
@@ -330,6 +355,64 @@ export async function writeDataFiles(
   }
 }
 
+/** The one partition all rows of a write fall into: Delta's serialized values and the Hive directory. */
+export interface SinglePartition {
+  values: Record<string, string>;
+  /** `col=value/…` — only built from values that need no escaping. */
+  directory: string;
+}
+
+const SAFE_PARTITION_TEXT = /^[A-Za-z0-9_.+-]+$/;
+
+/** A partition value of a JS row as Delta serializes it, or undefined when DuckDB's path must decide. */
+function partitionText(type: unknown, value: unknown): string | undefined {
+  switch (type) {
+    case 'date':
+      if (value instanceof Date && !Number.isNaN(value.getTime())) return value.toISOString().slice(0, 10);
+      return typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value) ? value : undefined;
+    case 'string':
+      return typeof value === 'string' && value !== '' ? value : undefined;
+    case 'byte':
+    case 'short':
+    case 'integer':
+    case 'long':
+      if (typeof value === 'number' && Number.isSafeInteger(value)) return String(value);
+      return typeof value === 'bigint' ? String(value) : undefined;
+    case 'boolean':
+      return typeof value === 'boolean' ? String(value) : undefined;
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * The single partition of JS rows when they all share one and its values are plain text (dates, plain
+ * strings, integers, booleans — no null, nothing a directory name would have to escape); else undefined
+ * and the write goes through COPY … PARTITION_BY. Row validation happens in rowsToValuesSql either way.
+ */
+export function singlePartitionOf(
+  snapshot: Pick<Snapshot, 'schema' | 'partitionColumns'>,
+  rows: readonly DeltaRow[],
+): SinglePartition | undefined {
+  if (snapshot.partitionColumns.length === 0 || rows.length === 0) return undefined;
+  const types = new Map(snapshot.schema.fields.map((f) => [f.name, f.type]));
+  const values: Record<string, string> = {};
+  for (const column of snapshot.partitionColumns) {
+    let shared: string | undefined;
+    for (const row of rows) {
+      const text = partitionText(types.get(column), row[column]);
+      if (text === undefined || !SAFE_PARTITION_TEXT.test(text)) return undefined;
+      if (shared !== undefined && shared !== text) return undefined;
+      shared = text;
+    }
+    if (shared === undefined) return undefined;
+    values[column] = shared;
+  }
+  const directory = snapshot.partitionColumns.map((column) => `${column}=${values[column]}`).join('/');
+  if (!snapshot.partitionColumns.every((column) => SAFE_PARTITION_TEXT.test(column))) return undefined;
+  return { values, directory };
+}
+
 async function removeFiles(files: readonly WrittenFile[]): Promise<void> {
   await Promise.all(files.map((f) => rm(f.absolute, { force: true })));
 }
@@ -372,8 +455,23 @@ export async function writeAppend(
     );
     let sourceSql: string | undefined;
     let sourceColumns: Set<string> | undefined;
+    let partition: SinglePartition | undefined;
+    let typedRows = false;
     if (Array.isArray(source)) {
-      if (source.length > 0) sourceSql = rowsToValuesSql(snapshot.schema, source);
+      if (source.length > 0) {
+        // An empty string partition value is a null partition (as castSelectSql's NULLIF does for SQL).
+        const rows: readonly DeltaRow[] =
+          stringPartitions.size === 0
+            ? source
+            : source.map((row) => {
+                const copy: Record<string, DeltaRowValue> = { ...row };
+                for (const column of stringPartitions) if (copy[column] === '') copy[column] = null;
+                return copy;
+              });
+        sourceSql = rowsToValuesSql(snapshot.schema, rows);
+        partition = singlePartitionOf(snapshot, rows);
+        typedRows = true;
+      }
     } else if ('sql' in source) {
       sourceSql = source.sql;
       const described = await connection.runAndReadAll(`DESCRIBE SELECT * FROM (${sourceSql}) AS q`);
@@ -391,7 +489,14 @@ export async function writeAppend(
             connection,
             root,
             snapshot,
-            castSelectSql(snapshot.schema, sourceSql, { emptyStringAsNull: stringPartitions, sourceColumns }),
+            // JS rows arrive as literals already cast to their column types and checked for nulls.
+            typedRows
+              ? sourceSql
+              : castSelectSql(snapshot.schema, sourceSql, {
+                  emptyStringAsNull: stringPartitions,
+                  sourceColumns,
+                }),
+            partition ? { partition } : {},
           );
     const wroteAt = performance.now();
     if (written.length === 0 && !txn) {

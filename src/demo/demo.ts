@@ -127,6 +127,8 @@ export async function runDemo(options: DemoOptions, ctx: RunContext): Promise<De
     port: 0,
     seed: options.seed,
     now: clock.now,
+    // Message rates are judged on the night's clock, like the collector's pacing (src/ibkr/pacing.ts).
+    wall: () => clock.now().getTime(),
     scenario: builtinScenario(options.scenario),
     snapshotEndDelayMs: 0,
   });

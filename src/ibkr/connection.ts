@@ -83,6 +83,12 @@ export interface IbConnectionOptions {
   /** Long-running use: reconnect with back-off instead of failing with IbUnavailableError. */
   keepAlive?: boolean;
   pacer?: Pacer;
+  /**
+   * The client library's own wall-clock throttle (messages per second). Default: config.maxMessagesPerSecond.
+   * IbSession lifts it when the pacer runs on an injected clock: that pacer already keeps the budget in the
+   * clock's (accelerated) time, and a second, wall-clock throttle would slow a simulated night to real pace.
+   */
+  wireMessagesPerSecond?: number;
 }
 
 export type RequestKind = 'contract' | 'market_data' | 'historical';
@@ -147,11 +153,13 @@ export class IbConnection {
   private marketDataTypeValue: MarketDataTypeCode = 1;
   private readonly farmUp: Record<IbFarm, boolean> = { market: true, historical: true, secdef: true };
   private reconnecting: Promise<void> | null = null;
+  private readonly wireMessagesPerSecond: number;
 
   constructor(
     readonly config: IbConfig,
     options: IbConnectionOptions = {},
   ) {
+    this.wireMessagesPerSecond = options.wireMessagesPerSecond ?? config.maxMessagesPerSecond;
     this.factory = options.factory ?? {};
     this.now = options.now ?? (() => new Date());
     this.log = options.log ?? silentLogger;
@@ -538,7 +546,7 @@ export class IbConnection {
         this.wire = createWire({
           host: this.host,
           port: this.port,
-          maxMessagesPerSecond: this.config.maxMessagesPerSecond,
+          maxMessagesPerSecond: this.wireMessagesPerSecond,
           onEvent,
         });
         this.wire.connect(clientId);

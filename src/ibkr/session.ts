@@ -40,6 +40,8 @@ export interface TakeSnapshotOptions {
 const silentLogger: Logger = { debug() {}, info() {}, warn() {} };
 /** Attempts of one operation when its connection drops under it (1101, or a reconnect in keepAlive). */
 const MAX_ATTEMPTS_ON_LOSS = 3;
+/** The client library's wall-clock throttle when pacing follows an injected clock (connection.ts). */
+const UNTHROTTLED_WIRE_MESSAGES_PER_SECOND = 10_000;
 
 /**
  * The collector's and backfill's view of IB: contracts, snapshots, bars. Pacing state, the resolved
@@ -68,6 +70,7 @@ export class IbSession {
       log: this.log,
       keepAlive: options.keepAlive ?? false,
       pacer,
+      ...(options.pacerClock ? { wireMessagesPerSecond: UNTHROTTLED_WIRE_MESSAGES_PER_SECOND } : {}),
     });
   }
 

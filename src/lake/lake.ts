@@ -20,15 +20,25 @@ export interface LakeWriteOptions {
   onWarning?: (message: string) => void;
 }
 
+/**
+ * Tables this process has seen exist. A table is never dropped under a running process (a removed one
+ * makes the write fail with the Delta error), and asking again would list the whole log on every append.
+ */
+const knownTables = new Set<string>();
+
 /** Creates the table on first use; an existing table is returned as it is. */
 export async function ensureTable(
   dataDir: string,
   spec: LakeTableSpec,
   options: LakeWriteOptions = {},
 ): Promise<string> {
-  const { createTable, latestVersion } = await import('../delta/index.js');
   const path = tablePath(dataDir, spec.name);
-  if ((await latestVersion(path).catch(() => undefined)) !== undefined) return path;
+  if (knownTables.has(path)) return path;
+  const { createTable, latestVersion } = await import('../delta/index.js');
+  if ((await latestVersion(path).catch(() => undefined)) !== undefined) {
+    knownTables.add(path);
+    return path;
+  }
   await mkdir(lakeDir(dataDir), { recursive: true });
   await createTable(path, {
     schema: spec.schema,
@@ -39,6 +49,7 @@ export async function ensureTable(
     ifNotExists: true,
     ...(options.now ? { now: options.now } : {}),
   });
+  knownTables.add(path);
   return path;
 }
 

@@ -7,33 +7,36 @@
  * writer holds it. (Several read-only openers may share it, but never with a writer.) Verified with
  * @duckdb/node-api 1.5.6 and by test/queue/multiprocess.test.ts.
  *
- * So nobody keeps the file open. Every operation is a short session:
- *   ATTACH the file (to a per-object in-memory instance) → BEGIN → statements → COMMIT → DETACH.
- * DETACH checkpoints the WAL and drops the OS lock, so the file is free between operations; a
- * collector touches it for a few milliseconds per round and `futures status` reads between rounds.
- * ATTACH costs ~1 ms against ~13 ms for opening a fresh DuckDB instance, which is why one in-memory
- * instance per Queue object is reused. An opener that meets the lock retries with a short backoff
- * for `busyTimeoutMs` and then throws QueueBusyError (exit 5) naming the holding pid (and the
- * command from its process lock file, when that pid holds one).
+ * So the file is open only while it is used. Every operation is a short session:
+ *   ATTACH the file (to a per-object in-memory instance) → BEGIN → statements → COMMIT → DETACH,
+ * and the OS lock is gone between sessions, so `futures status` and `futures backfill` get in between a
+ * collector's rounds. An opener that meets the lock retries with a short backoff for `busyTimeoutMs` and
+ * then throws QueueBusyError (exit 5) naming the holding pid (and the command from its process lock
+ * file, when that pid holds one).
  *
- * Cost (measured on the shared 2-core box under load average 6–9, wall time): a write session has a fixed
- * cost of ~40 ms there — ATTACH ~4, COMMIT ~7, and DETACH ~30, which is DuckDB's checkpoint (its fsyncs
- * and metadata; nearly independent of the hot table's size now that no table has an index, see schema.ts;
- * with the version 1 UNIQUE index it was ~90 ms at 8,640 hot rows) — plus ~3–8 ms per statement. So: as
- * few sessions as possible (batch(); the collector's round is ONE session, see src/collect/round.ts), and
- * few statements per operation. Skipping the checkpoint (PRAGMA disable_checkpoint_on_shutdown) was tried
- * twice and rejected: the next ATTACH — including a read-only one by `futures status` — replays the WAL,
- * ~90–280 ms for a few dozen sessions' worth (more than the checkpoints saved), and it keeps growing.
+ * Two exceptions keep the collector's round cheap (figures: bench/RESULTS.md, collect section):
+ * - DETACH does not checkpoint (PRAGMA disable_checkpoint_on_shutdown). A checkpoint costs 10–20 ms
+ *   even for a two-row change, so write sessions leave their commits in the WAL (durable: each COMMIT
+ *   fsyncs it) and a write session checkpoints only once the WAL has grown past WAL_CHECKPOINT_BYTES
+ *   (about five collector rounds). Every ATTACH, read-only ones included, replays what the WAL holds,
+ *   ~1–3 ms per session in it, which is what bounds the WAL. A holder (below) lets the WAL grow further
+ *   and checkpoints when it lets go.
+ * - hold(): a holder keeps the file attached between its write sessions (no ATTACH, no replay). The
+ *   collector holds only while it runs rounds back to back (catching up, an accelerated clock) and
+ *   releases before every real wait; a holder also lets go after MAX_HOLD_MS and stays away for
+ *   HOLD_GAP_MS, longer than any waiting opener's retry pause, so nobody waits more than about two seconds.
  *
  * Consequences:
  * - Each session holds the OS lock, so sessions are serialized across processes: a session is atomic
  *   with respect to every other process (claims can never overlap). Within one process, fcntl locks
- *   do not exclude each other, so sessions on the same path are serialized by an in-process mutex.
- * - A process killed mid-session loses its lock with it; the next ATTACH replays or discards the WAL.
+ *   do not exclude each other, so sessions on the same path are serialized by an in-process mutex,
+ *   and a session by another object on a path that is held first makes the holder let go.
+ * - A process killed mid-session loses its lock with it; the next ATTACH replays the WAL (a torn last
+ *   commit is discarded).
  * - Keep sessions short: never hold one across IB requests or Delta writes.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readdir } from 'node:fs/promises';
+import { mkdir, readdir, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { DuckDBConnection, DuckDBInstance, DuckDBValue, JS } from '@duckdb/node-api';
 import { QueueBusyError } from './errors.js';
@@ -60,13 +63,26 @@ export interface QueueDatabaseOptions {
 
 const ALIAS = 'queue_db';
 /**
- * The in-memory instance is replaced after this many sessions: DuckDB keeps native memory from every
- * ATTACH/DETACH cycle (the JS heap stays flat while RSS climbs by ~50 MB over 3,000 sessions), and a
- * new instance costs ~13 ms once — ~0.05 ms per session amortized.
+ * The in-memory instance is replaced after this many ATTACHes: DuckDB keeps native memory from every
+ * ATTACH/DETACH cycle (the JS heap stays flat while RSS climbs by ~50 MB over 3,000 cycles), and a
+ * new instance costs ~13 ms once.
  */
-const SESSIONS_PER_INSTANCE = 250;
+const ATTACHES_PER_INSTANCE = 250;
+/** A write session checkpoints when the WAL is larger than this (a collector round adds ~2.3 KB) … */
+export const WAL_CHECKPOINT_BYTES = 12 * 1024;
+/**
+ * … or, while the file is held (no ATTACH replays the WAL), than this; letting go checkpoints down to
+ * WAL_CHECKPOINT_BYTES, so the next opener replays little.
+ */
+export const HELD_WAL_CHECKPOINT_BYTES = 256 * 1024;
+/** A holder lets go of the file after this long attached … */
+export const MAX_HOLD_MS = 2000;
+/** … and waits this long before attaching again (waiting openers retry at most every ~40 ms). */
+export const HOLD_GAP_MS = 60;
 
 const inProcessTail = new Map<string, Promise<unknown>>();
+/** Which object keeps each path attached between its sessions (hold()). */
+const holders = new Map<string, QueueDatabase>();
 
 /** Serializes sessions on one file inside this process (fcntl locks do not exclude a process from itself). */
 async function withPathMutex<T>(path: string, fn: () => Promise<T>): Promise<T> {
@@ -92,8 +108,12 @@ export class QueueDatabase {
   private connection: DuckDBConnection | null = null;
   private listValue: ((items: readonly SqlValue[]) => SqlValue) | null = null;
   private instance: DuckDBInstance | null = null;
-  private sessionsOnInstance = 0;
+  private attachesOnInstance = 0;
   private schemaReady = false;
+  private holding = false;
+  /** performance.now() of the ATTACH this object still keeps open, or null when detached. */
+  private attachedSince: number | null = null;
+  private attachedReadOnly = false;
 
   constructor(path: string, options: QueueDatabaseOptions = {}) {
     this.path = resolve(path);
@@ -121,7 +141,26 @@ export class QueueDatabase {
     });
   }
 
+  /**
+   * Keeps the file attached after each write session until release() (see the module header). Only for
+   * work that runs sessions back to back; call release() before waiting on anything else.
+   */
+  hold(): void {
+    this.holding = true;
+  }
+
+  /** Detaches the file if this object keeps it attached, and stops holding it. */
+  async release(): Promise<void> {
+    this.holding = false;
+    if (this.attachedSince === null) return;
+    await withPathMutex(this.path, () => this.detach());
+  }
+
+  /** Closes the instance; the file is detached with it (call release() first to detach cleanly). */
   close(): void {
+    this.holding = false;
+    if (holders.get(this.path) === this) holders.delete(this.path);
+    this.attachedSince = null;
     this.connection?.closeSync();
     this.instance?.closeSync();
     this.connection = null;
@@ -129,24 +168,54 @@ export class QueueDatabase {
   }
 
   private async connect(): Promise<DuckDBConnection> {
-    if (this.connection && this.sessionsOnInstance >= SESSIONS_PER_INSTANCE) this.close();
+    if (this.connection && this.attachesOnInstance >= ATTACHES_PER_INSTANCE) this.close();
     if (this.connection) return this.connection;
-    this.sessionsOnInstance = 0;
+    this.attachesOnInstance = 0;
     const { DuckDBInstance, listValue } = await import('@duckdb/node-api');
     this.listValue = listValue;
     const instance = await DuckDBInstance.create(':memory:', { threads: '1' });
     const connection = await instance.connect();
-    await connection.run("SET TimeZone='UTC'");
+    // The instance only ever attaches the queue file; see the module header for the checkpoint policy.
+    await connection.run("SET TimeZone='UTC'; PRAGMA disable_checkpoint_on_shutdown");
     this.instance = instance;
     this.connection = connection;
     return connection;
   }
 
+  /** Inside the path mutex: DETACH the file this object keeps attached (checkpointing a long WAL first). */
+  private async detach(): Promise<void> {
+    if (this.attachedSince === null) return;
+    this.attachedSince = null;
+    if (holders.get(this.path) === this) holders.delete(this.path);
+    try {
+      const checkpoint =
+        !this.attachedReadOnly && (await walBytes(this.path)) > WAL_CHECKPOINT_BYTES ? `CHECKPOINT ${ALIAS}; ` : '';
+      await this.connection?.run(`${checkpoint}USE memory; DETACH ${ALIAS}`);
+    } catch {
+      // The instance is in an unknown state: drop it (and the file handle with it).
+      this.close();
+    }
+  }
+
   private async session<T>(readOnly: boolean, fn: (tx: Tx) => Promise<T>): Promise<T> {
     return withPathMutex(this.path, async () => {
-      const connection = await this.connect();
-      this.sessionsOnInstance += 1;
-      await this.attach(connection, readOnly);
+      const other = holders.get(this.path);
+      if (other && other !== this) await other.detach();
+      if (this.attachedSince !== null && performance.now() - this.attachedSince > MAX_HOLD_MS) {
+        await this.detach();
+        await new Promise((r) => setTimeout(r, HOLD_GAP_MS));
+      }
+      let connection: DuckDBConnection;
+      if (this.attachedSince === null) {
+        connection = await this.connect();
+        this.attachesOnInstance += 1;
+        await this.attach(connection, readOnly);
+        this.attachedSince = performance.now();
+        this.attachedReadOnly = readOnly;
+      } else {
+        connection = this.connection as DuckDBConnection;
+      }
+      let keep = false;
       try {
         // Several statements per call: each call into DuckDB costs a round trip through the addon.
         await connection.run(`USE ${ALIAS}; BEGIN TRANSACTION`);
@@ -173,9 +242,19 @@ export class QueueDatabase {
           throw error;
         }
         await connection.run('COMMIT');
+        keep = !readOnly && this.holding;
+        // Letting go checkpoints a long WAL (detach); a holder checkpoints only a very long one.
+        if (keep && (await walBytes(this.path)) > HELD_WAL_CHECKPOINT_BYTES) {
+          await connection.run(`CHECKPOINT ${ALIAS}`);
+        }
         return result;
       } finally {
-        await connection.run(`USE memory; DETACH ${ALIAS}`);
+        if (keep) {
+          await connection.run('USE memory');
+          holders.set(this.path, this);
+        } else {
+          await this.detach();
+        }
       }
     });
   }
@@ -212,6 +291,15 @@ export class QueueDatabase {
         hint: 'A collector holds it only for a few milliseconds per round; retry. If the holder is not a futures process, stop it.',
       },
     );
+  }
+}
+
+/** Size of the file's write-ahead log (0 when there is none). */
+async function walBytes(path: string): Promise<number> {
+  try {
+    return (await stat(`${path}.wal`)).size;
+  } catch {
+    return 0;
   }
 }
 

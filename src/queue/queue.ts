@@ -27,7 +27,8 @@
  *
  * The collector's one-session form of the same protocol (src/collect/round.ts), because every write session
  * costs a checkpoint (db.ts):
- *   session of round N: finishRound(N−1) + schedule + claimDue + beginRound(N, all claimed slots)
+ *   session of round N: finishRound(N−1) + schedule + claimRound (= claimDue + beginRound(N, all claimed
+ *   slots), with the claim and the round tag in one statement)
  *   → IB → [only if some snapshot failed: one more session, leaveRound(N, failed) + fail]
  *   → Delta commit with txn version N → nothing more: round N is finished by round N+1's session, or by
  *     the collector before it exits.
@@ -186,6 +187,17 @@ export interface AbandonOptions {
   countAttempt?: boolean;
 }
 
+export interface ClaimRoundOptions extends ClaimOptions {
+  /** The sequence is at least this (pass Delta's committed txn version for 'futures-collect' + 1). */
+  minSeq?: number;
+}
+
+/** claimRound's result: the claimed jobs and the round they were begun in (null when nothing was due). */
+export interface ClaimedRound {
+  jobs: Job[];
+  round: RoundStart | null;
+}
+
 export interface RoundStart {
   roundSeq: number;
   /** The slots recorded in the round: write rows for exactly these. */
@@ -260,6 +272,11 @@ export interface QueueOps {
   releaseOwned(owner: string, options: { now: Date }): Promise<number[]>;
 
   beginRound(options: BeginRoundOptions): Promise<RoundStart>;
+  /**
+   * claimDue + beginRound with every claimed job, in three statements instead of six (the collector's
+   * round; see the module header). Nothing due: no round is begun.
+   */
+  claimRound(options: ClaimRoundOptions): Promise<ClaimedRound>;
   finishRound(
     roundSeq: number,
     options: { now: Date; deltaVersion: number | null },
@@ -554,12 +571,35 @@ export class QueueReads {
   }
 }
 
-/** All operations on one read-write session. */
 /** What a Queue remembers between its sessions (only hints that save a query; never a source of truth). */
 interface SessionMemo {
   /** The newest last_archive_at this process has seen committed (ms). */
   lastArchiveAt: number | null;
+  /**
+   * lastSlots('snapshot') as of this object's last committed session, kept up to date by its own inserts.
+   * Only a collector inserts snapshot slots and only one runs at a time (its process lock); should another
+   * writer add some anyway, the hint is merely low, and scheduling re-plans slots that insertJobs' unique
+   * check then drops. prune() can delete a latest slot, so it forgets the hint.
+   */
+  lastSnapshotSlots: ReadonlyMap<string, Date> | null;
 }
+
+// Literal SQL for the statements of the collector's round: a statement with parameters costs an extra
+// prepare round trip through the addon (~1 ms each), and a multi-statement call takes no parameters.
+/** A string as a SQL literal. */
+const sqlText = (value: string): string => `'${value.replaceAll("'", "''")}'`;
+const sqlTextOrNull = (value: string | null | undefined): string =>
+  value === null || value === undefined ? 'NULL' : sqlText(value);
+/** An instant as a TIMESTAMPTZ literal. */
+const sqlTime = (value: Date): string => `'${iso(value)}'::TIMESTAMPTZ`;
+/** A whole number as a SQL literal (refuses anything else, so nothing but digits reaches the SQL). */
+function sqlInt(value: number): string {
+  if (!Number.isSafeInteger(value)) throw new QueueUsageError(`queue: expected a whole number, got ${value}`);
+  return String(value);
+}
+const sqlIntOrNull = (value: number | null): string => (value === null ? 'NULL' : sqlInt(value));
+
+/** All operations on one read-write session. */
 
 class SessionOps extends QueueReads implements QueueOps {
   private markedLateAt: number | null = null;
@@ -578,79 +618,83 @@ class SessionOps extends QueueReads implements QueueOps {
     return fn(this);
   }
 
+  private knownSnapshotSlots(): ReadonlyMap<string, Date> | null {
+    return this.pendingMemo.lastSnapshotSlots === undefined
+      ? this.memo.lastSnapshotSlots
+      : this.pendingMemo.lastSnapshotSlots;
+  }
+
+  override async lastSlots(kind: JobKind): Promise<Map<string, Date>> {
+    if (kind !== 'snapshot') return super.lastSlots(kind);
+    const known = this.knownSnapshotSlots();
+    if (known) return new Map(known);
+    const fresh = await super.lastSlots(kind);
+    this.pendingMemo.lastSnapshotSlots = new Map(fresh);
+    return fresh;
+  }
+
   async insertJobs(jobs: readonly NewJob[], options: { now: Date }): Promise<InsertResult> {
     const insertedByStatus = { pending: 0, skipped: 0, missed: 0 };
     if (jobs.length === 0) return { inserted: [], insertedByStatus, existing: 0 };
-    const now = iso(options.now);
-    const cols = {
-      kind: [] as SqlValue[],
-      symbol: [] as SqlValue[],
-      slot: [] as SqlValue[],
-      params: [] as SqlValue[],
-      priority: [] as SqlValue[],
-      status: [] as SqlValue[],
-      reason: [] as SqlValue[],
-      notBefore: [] as SqlValue[],
-    };
-    const seen = new Set<string>();
-    let duplicates = 0;
-    for (const job of jobs) {
-      const params = canonicalParams(job.params);
-      const key = `${job.kind}\u0000${job.symbol}\u0000${job.slotTs.getTime()}\u0000${params}`;
-      if (seen.has(key)) {
-        duplicates += 1;
-        continue;
-      }
-      seen.add(key);
-      cols.kind.push(job.kind);
-      cols.symbol.push(job.symbol);
-      cols.slot.push(iso(job.slotTs));
-      cols.params.push(params);
-      cols.priority.push(job.priority ?? 0);
-      cols.status.push(job.status);
-      // A LIST parameter with a leading NULL loses its element type, so '' stands for NULL here.
-      cols.reason.push(job.reason ?? '');
-      cols.notBefore.push(iso(job.notBefore ?? (job.kind === 'snapshot' ? job.slotTs : options.now)));
-    }
+    const keyOf = (kind: string, symbol: string, slotMs: number, params: string) =>
+      `${kind}\u0000${symbol}\u0000${slotMs}\u0000${params}`;
     const times = jobs.map((job) => job.slotTs.getTime());
-    // The anti-joins keep (kind, symbol, slot_ts, params) unique across the hot table and the archive
-    // (schema.ts: no index; write sessions are serialized). The slot_ts range lets DuckDB skip every row
+    // (kind, symbol, slot_ts, params) stays unique across the hot table and the archive without an index
+    // (schema.ts): the keys already queued in the batch's slot range are read first, inside this write
+    // session, which no other writer can interleave with (db.ts). The range lets DuckDB skip every row
     // group outside it for the usual "slots near now" insert.
-    const rows = await this.tx.all(
-      `INSERT INTO jobs (id, kind, symbol, slot_ts, params, priority, status, reason, attempts, not_before, created_at, updated_at)
-       SELECT nextval('job_id_seq'), c.kind, c.symbol, c.slot_ts, c.params, c.priority, c.status, c.reason, 0,
-              c.not_before, $9::TIMESTAMPTZ, $9::TIMESTAMPTZ
-       FROM (
-         SELECT unnest($1::VARCHAR[]) AS kind, unnest($2::VARCHAR[]) AS symbol,
-                unnest($3::VARCHAR[])::TIMESTAMPTZ AS slot_ts, unnest($4::VARCHAR[]) AS params,
-                unnest($5::INTEGER[]) AS priority, unnest($6::VARCHAR[]) AS status,
-                NULLIF(unnest($7::VARCHAR[]), '') AS reason, unnest($8::VARCHAR[])::TIMESTAMPTZ AS not_before
-       ) c
-       WHERE NOT EXISTS (
-         SELECT 1 FROM all_jobs a
-         WHERE a.slot_ts BETWEEN $10::TIMESTAMPTZ AND $11::TIMESTAMPTZ
-           AND a.kind = c.kind AND a.symbol = c.symbol AND a.slot_ts = c.slot_ts AND a.params = c.params)
-       RETURNING id, status`,
-      [
-        this.tx.list(cols.kind),
-        this.tx.list(cols.symbol),
-        this.tx.list(cols.slot),
-        this.tx.list(cols.params),
-        this.tx.list(cols.priority),
-        this.tx.list(cols.status),
-        this.tx.list(cols.reason),
-        this.tx.list(cols.notBefore),
-        now,
-        iso(new Date(Math.min(...times))),
-        iso(new Date(Math.max(...times))),
-      ],
+    const kinds = [...new Set(jobs.map((job) => job.kind))];
+    const existingRows = await this.tx.all(
+      `SELECT kind, symbol, epoch_ms(slot_ts) AS slot_ms, params FROM all_jobs
+       WHERE slot_ts BETWEEN ${sqlTime(new Date(Math.min(...times)))} AND ${sqlTime(new Date(Math.max(...times)))}
+         AND kind IN (${kinds.map(sqlText).join(', ')})`,
     );
+    const seen = new Set(
+      existingRows.map((row) =>
+        keyOf(String(row.kind), String(row.symbol), toNumber(row.slot_ms, 'slot_ms'), String(row.params)),
+      ),
+    );
+    const now = sqlTime(options.now);
+    const tuples: string[] = [];
+    for (const job of jobs) {
+      if (!isOneOf(JOB_KINDS, job.kind)) throw new QueueUsageError(`queue: unknown job kind ${job.kind}`);
+      if (!isOneOf(['pending', 'skipped', 'missed'] as const, job.status)) {
+        throw new QueueUsageError(`queue: a new job cannot start as ${String(job.status)}`);
+      }
+      const params = canonicalParams(job.params);
+      const key = keyOf(job.kind, job.symbol, job.slotTs.getTime(), params);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const notBefore = job.notBefore ?? (job.kind === 'snapshot' ? job.slotTs : options.now);
+      tuples.push(
+        `(nextval('job_id_seq'), '${job.kind}', ${sqlText(job.symbol)}, ${sqlTime(job.slotTs)}, ${sqlText(params)}, ` +
+          `${sqlInt(job.priority ?? 0)}, '${job.status}', ${sqlTextOrNull(job.reason)}, 0, ${sqlTime(notBefore)}, ${now}, ${now})`,
+      );
+    }
+    const rows =
+      tuples.length === 0
+        ? []
+        : await this.tx.all(
+            `INSERT INTO jobs (id, kind, symbol, slot_ts, params, priority, status, reason, attempts, not_before, created_at, updated_at)
+             VALUES ${tuples.join(',\n')}
+             RETURNING id, status`,
+          );
     const inserted = rows.map((row) => toNumber(row.id, 'id')).sort((a, b) => a - b);
     for (const row of rows) {
       if (row.status === 'pending' || row.status === 'skipped' || row.status === 'missed')
         insertedByStatus[row.status] += 1;
     }
-    return { inserted, insertedByStatus, existing: cols.kind.length - inserted.length + duplicates };
+    const known = this.knownSnapshotSlots();
+    if (known) {
+      const next = new Map(known);
+      for (const job of jobs) {
+        if (job.kind !== 'snapshot' || canonicalParams(job.params) !== '{}') continue;
+        const last = next.get(job.symbol);
+        if (!last || last.getTime() < job.slotTs.getTime()) next.set(job.symbol, job.slotTs);
+      }
+      this.pendingMemo.lastSnapshotSlots = next;
+    }
+    return { inserted, insertedByStatus, existing: jobs.length - inserted.length };
   }
 
   async markLate(now: Date): Promise<number[]> {
@@ -659,13 +703,13 @@ class SessionOps extends QueueReads implements QueueOps {
     if (this.markedLateAt === now.getTime()) return [];
     this.markedLateAt = now.getTime();
     const cutoff = new Date(now.getTime() - this.policy.maxLatenessSeconds * 1000);
+    const reason = sqlText(`not collected within ${this.policy.maxLatenessSeconds}s`);
     const rows = await this.tx.all(
       `UPDATE jobs SET status = 'missed',
-         reason = CASE WHEN reason IS NULL THEN $2 ELSE $2 || '; last error: ' || reason END,
-         updated_at = $3::TIMESTAMPTZ
-       WHERE kind = 'snapshot' AND status = 'pending' AND slot_ts < $1::TIMESTAMPTZ
+         reason = CASE WHEN reason IS NULL THEN ${reason} ELSE ${reason} || '; last error: ' || reason END,
+         updated_at = ${sqlTime(now)}
+       WHERE kind = 'snapshot' AND status = 'pending' AND slot_ts < ${sqlTime(cutoff)}
        RETURNING id`,
-      [iso(cutoff), `not collected within ${this.policy.maxLatenessSeconds}s`, iso(now)],
     );
     return rows.map((row) => toNumber(row.id, 'id')).sort((a, b) => a - b);
   }
@@ -754,36 +798,31 @@ class SessionOps extends QueueReads implements QueueOps {
     return result;
   }
 
-  /** Running → pending (attempts+1, or failed at maxAttempts) for the rows matched by `where`. */
+  /**
+   * Running → pending (attempts+1, or failed at maxAttempts) for the rows matched by `where`, in one
+   * statement. `reasonSql` is a SQL text expression over the row (e.g. its lease_owner).
+   */
   private async returnToPending(
     where: string,
     params: SqlValue[],
     now: Date,
-    reasonOf: (owner: string | null) => string,
+    reasonSql: string,
   ): Promise<ReturnResult> {
+    const at = `$${params.length + 1}::TIMESTAMPTZ`;
+    const max = `$${params.length + 2}::INTEGER`;
     const rows = await this.tx.all(
-      `SELECT id, attempts, lease_owner FROM jobs WHERE ${where} ORDER BY id`,
-      params,
+      `UPDATE jobs SET
+         status = CASE WHEN attempts + 1 >= ${max} THEN 'failed' ELSE 'pending' END,
+         reason = CASE WHEN attempts + 1 >= ${max}
+           THEN 'gave up after ' || (attempts + 1) || ' attempts: ' || (${reasonSql}) ELSE (${reasonSql}) END,
+         attempts = attempts + 1, not_before = ${at}, lease_owner = NULL, lease_expires = NULL, updated_at = ${at}
+       WHERE ${where}
+       RETURNING id, status`,
+      [...params, iso(now), this.policy.maxAttempts],
     );
     const result: ReturnResult = { returned: [], failed: [] };
-    for (const row of rows) {
-      const id = toNumber(row.id, 'id');
-      const attempts = toNumber(row.attempts, 'attempts') + 1;
-      const giveUp = attempts >= this.policy.maxAttempts;
-      const reason = reasonOf(toStringOrNull(row.lease_owner, 'lease_owner'));
-      await this.tx.run(
-        `UPDATE jobs SET status = $2, reason = $3, attempts = $4::INTEGER, not_before = $5::TIMESTAMPTZ,
-           lease_owner = NULL, lease_expires = NULL, updated_at = $5::TIMESTAMPTZ
-         WHERE id = $1::BIGINT`,
-        [
-          BigInt(id),
-          giveUp ? 'failed' : 'pending',
-          giveUp ? `gave up after ${attempts} attempts: ${reason}` : reason,
-          attempts,
-          iso(now),
-        ],
-      );
-      (giveUp ? result.failed : result.returned).push(id);
+    for (const row of [...rows].sort((a, b) => toNumber(a.id, 'id') - toNumber(b.id, 'id'))) {
+      (row.status === 'failed' ? result.failed : result.returned).push(toNumber(row.id, 'id'));
     }
     return result;
   }
@@ -793,7 +832,7 @@ class SessionOps extends QueueReads implements QueueOps {
       `status = 'running' AND lease_expires <= $1::TIMESTAMPTZ AND ${NOT_IN_OPEN_ROUND}`,
       [iso(now)],
       now,
-      (owner) => `lease of ${owner ?? 'unknown owner'} expired`,
+      `'lease of ' || coalesce(lease_owner, 'unknown owner') || ' expired'`,
     );
   }
 
@@ -805,6 +844,40 @@ class SessionOps extends QueueReads implements QueueOps {
       [owner, iso(options.now)],
     );
     return rows.map((row) => toNumber(row.id, 'id')).sort((a, b) => a - b);
+  }
+
+  async claimRound(options: ClaimRoundOptions): Promise<ClaimedRound> {
+    if (options.limit <= 0) return { jobs: [], round: null };
+    await this.markLate(options.now);
+    const expires = new Date(options.now.getTime() + options.leaseSeconds * 1000);
+    const now = sqlTime(options.now);
+    const kindClause = options.kind ? ` AND kind = ${sqlText(options.kind)}` : '';
+    const minSeq = sqlInt(Math.max(0, Math.floor(options.minSeq ?? 0)));
+    // Claim and tag with the next round sequence in one statement; the round row and the sequence follow.
+    const rows = await this.tx.all(
+      `UPDATE jobs SET status = 'running', lease_owner = ${sqlText(options.owner)}, lease_expires = ${sqlTime(expires)},
+         updated_at = ${now},
+         round_seq = (SELECT greatest(value::BIGINT + 1, ${minSeq}) FROM meta WHERE key = 'last_round_seq')
+       WHERE id IN (
+         SELECT id FROM jobs
+         WHERE status = 'pending' AND not_before <= ${now}${kindClause}
+         ORDER BY priority DESC, slot_ts, id
+         LIMIT ${sqlInt(Math.floor(options.limit))})
+       RETURNING *`,
+    );
+    if (rows.length === 0) return { jobs: [], round: null };
+    const jobs = rows.map(rowToJob).sort(sortForClaim);
+    const roundSeq = jobs[0]?.roundSeq ?? null;
+    if (roundSeq === null || !Number.isSafeInteger(roundSeq) || roundSeq < 1) {
+      throw new Error(`queue: meta.last_round_seq is missing or invalid (claimed round ${String(roundSeq)})`);
+    }
+    const slotIds = jobs.map((job) => job.id).sort((a, b) => a - b);
+    await this.tx.run(
+      `UPDATE meta SET value = '${roundSeq}' WHERE key = 'last_round_seq';
+       INSERT INTO rounds (round_seq, owner, status, slot_ids, began_at)
+       VALUES (${roundSeq}, ${sqlText(options.owner)}, 'begun', [${slotIds.join(', ')}]::BIGINT[], ${sqlText(iso(options.now))}::TIMESTAMPTZ)`,
+    );
+    return { jobs, round: { roundSeq, slotIds, lost: [] } };
   }
 
   async beginRound(options: BeginRoundOptions): Promise<RoundStart> {
@@ -868,28 +941,29 @@ class SessionOps extends QueueReads implements QueueOps {
     roundSeq: number,
     options: { now: Date; deltaVersion: number | null },
   ): Promise<{ slots: number; alreadyFinished: boolean }> {
-    const version = options.deltaVersion === null ? null : BigInt(options.deltaVersion);
+    const seq = sqlInt(roundSeq);
+    const now = sqlTime(options.now);
+    const version = sqlIntOrNull(options.deltaVersion);
+    // One call: the slots (only while the round is begun), then the round, whose RETURNING is the answer.
     const ended = await this.tx.all(
-      `UPDATE rounds SET status = 'finished', ended_at = $2::TIMESTAMPTZ, delta_version = $3::BIGINT
-       WHERE round_seq = $1::BIGINT AND status = 'begun'
-       RETURNING round_seq`,
-      [BigInt(roundSeq), iso(options.now), version],
+      `UPDATE jobs SET status = 'done', reason = NULL, delta_version = ${version}, lease_owner = NULL,
+         lease_expires = NULL, updated_at = ${now}
+       WHERE round_seq = ${seq} AND status = 'running'
+         AND round_seq IN (SELECT round_seq FROM rounds WHERE round_seq = ${seq} AND status = 'begun');
+       UPDATE rounds SET status = 'finished', ended_at = ${now}, delta_version = ${version}
+       WHERE round_seq = ${seq} AND status = 'begun'
+       RETURNING len(slot_ids) AS slots`,
     );
-    if (ended.length === 0) {
+    const finished = ended[0];
+    if (!finished) {
       const round = await this.requireRound(roundSeq);
       if (round.status === 'finished') return { slots: 0, alreadyFinished: true };
       throw new QueueUsageError(`queue round ${roundSeq} was abandoned; it cannot be finished`, {
         hint: 'Its slots went back to pending; a finished round must not be abandoned first.',
       });
     }
-    const rows = await this.tx.all(
-      `UPDATE jobs SET status = 'done', reason = NULL, delta_version = $2::BIGINT, lease_owner = NULL,
-         lease_expires = NULL, updated_at = $3::TIMESTAMPTZ
-       WHERE round_seq = $1::BIGINT AND status = 'running'
-       RETURNING id`,
-      [BigInt(roundSeq), version, iso(options.now)],
-    );
-    return { slots: rows.length, alreadyFinished: false };
+    // slot_ids holds exactly the round's running slots (leaveRound takes failed ones out).
+    return { slots: toNumber(finished.slots, 'slots'), alreadyFinished: false };
   }
 
   async abandonRound(roundSeq: number, options: AbandonOptions): Promise<ReturnResult> {
@@ -915,9 +989,9 @@ class SessionOps extends QueueReads implements QueueOps {
     }
     return this.returnToPending(
       `round_seq = $1::BIGINT AND status = 'running'`,
-      [BigInt(roundSeq)],
+      [BigInt(roundSeq), `round ${roundSeq} abandoned: ${options.reason}`],
       options.now,
-      () => `round ${roundSeq} abandoned: ${options.reason}`,
+      '$2::VARCHAR',
     );
   }
 
@@ -978,6 +1052,7 @@ class SessionOps extends QueueReads implements QueueOps {
       `DELETE FROM rounds WHERE status <> 'begun' AND began_at < $1::TIMESTAMPTZ RETURNING round_seq`,
       [iso(options.before)],
     );
+    if (hot.length > 0) this.pendingMemo.lastSnapshotSlots = null;
     return { jobs: hot.length + archived.length, rounds: rounds.length };
   }
 
@@ -1029,7 +1104,7 @@ export class Queue implements QueueOps {
   readonly path: string;
   readonly policy: QueuePolicy;
   private readonly db: QueueDatabase;
-  private readonly memo: SessionMemo = { lastArchiveAt: null };
+  private readonly memo: SessionMemo = { lastArchiveAt: null, lastSnapshotSlots: null };
 
   constructor(options: OpenQueueOptions) {
     validatePolicy(options.policy);
@@ -1078,6 +1153,9 @@ export class Queue implements QueueOps {
   beginRound(options: BeginRoundOptions) {
     return this.run((ops) => ops.beginRound(options));
   }
+  claimRound(options: ClaimRoundOptions) {
+    return this.run((ops) => ops.claimRound(options));
+  }
   finishRound(roundSeq: number, options: { now: Date; deltaVersion: number | null }) {
     return this.run((ops) => ops.finishRound(roundSeq, options));
   }
@@ -1118,7 +1196,17 @@ export class Queue implements QueueOps {
     return this.run((ops) => ops.archiveIfDue(now));
   }
 
-  /** Releases the in-memory DuckDB instance (the file itself is only open during a call). */
+  /** Keeps the file attached between this object's sessions until release() (db.ts: hold). */
+  hold(): void {
+    this.db.hold();
+  }
+
+  /** Detaches the file if it is held; call before waiting on anything but the next session. */
+  release(): Promise<void> {
+    return this.db.release();
+  }
+
+  /** Releases the in-memory DuckDB instance (the file is detached with it). */
   close(): void {
     this.db.close();
   }

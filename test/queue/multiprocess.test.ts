@@ -232,6 +232,43 @@ describe('queue database across processes', () => {
     expect(result.sessions as number).toBeGreaterThanOrEqual(40);
   });
 
+  it('a writer that holds the file between back-to-back sessions still lets status in (every ~2 s), and loses nothing when killed', async () => {
+    const dataDir = tempDataDir();
+    const path = queuePaths(dataDir).queueDb;
+    (await openQueue({ path, policy: POLICY })).close();
+    const writer = spawnChild('writer-loop.mjs', [path, 'hold']);
+    expect(await writer.next()).toMatchObject({ ready: true });
+    expect(await writer.next()).toMatchObject({ warm: true });
+    const read = () =>
+      readQueueStatus({
+        dataDir,
+        now: at('2025-01-07T00:00:00Z'),
+        symbols: ['ES'],
+        intervalSeconds: 60,
+        maxLatenessSeconds: 300,
+        busyTimeoutMs: 30_000,
+      });
+    // Each read waits at most for the holder's next gap (MAX_HOLD_MS), whatever the machine's speed.
+    for (let i = 0; i < 3; i++) expect((await read()).exists).toBe(true);
+    writer.process.kill('SIGKILL');
+    await writer.exited;
+    // Killed while holding: the next opener replays the WAL; every round is either finished or still begun.
+    const after = await openQueue({ path, policy: POLICY });
+    const rounds = await after.batch(async (ops) => {
+      const open = await ops.pendingRounds();
+      const jobs = await ops.listJobs({ kind: 'snapshot' });
+      return { open, jobs };
+    });
+    after.close();
+    expect(rounds.open.length).toBeLessThanOrEqual(1);
+    const running = rounds.jobs.filter((job) => job.status === 'running');
+    expect(running.map((job) => job.roundSeq)).toEqual(
+      rounds.open.flatMap((r) => r.slotIds.map(() => r.roundSeq)),
+    );
+    expect(rounds.jobs.filter((job) => job.status === 'done').length).toBeGreaterThanOrEqual(39);
+    expect(new Set(rounds.jobs.map((job) => job.slotTs.getTime())).size).toBe(rounds.jobs.length);
+  });
+
   it('a process that keeps the file open makes others wait, then fail with exit 5 naming its pid and command', async () => {
     const dataDir = tempDataDir();
     const { queueDb, stateDir } = queuePaths(dataDir);

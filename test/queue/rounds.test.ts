@@ -1,6 +1,9 @@
+import { existsSync, statSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { WAL_CHECKPOINT_BYTES } from '../../src/queue/db.js';
 import {
   type NewJob,
+  openQueue,
   type Queue,
   QueueUsageError,
   resolvePendingRounds,
@@ -276,16 +279,13 @@ async function oneSessionRun(
       marketStatus: fakeMarket,
     });
     await ops.reclaimExpired(now);
-    const jobs = await ops.claimDue({ owner: 'collector', now, leaseSeconds: 30, limit: 10 });
-    const begun =
-      jobs.length === 0
-        ? null
-        : await ops.beginRound({
-            owner: 'collector',
-            slotIds: jobs.map((j) => j.id),
-            now,
-            minSeq: committed === null ? 1 : committed + 1,
-          });
+    const { jobs, round: begun } = await ops.claimRound({
+      owner: 'collector',
+      now,
+      leaseSeconds: 30,
+      limit: 10,
+      minSeq: committed === null ? 1 : committed + 1,
+    });
     return { claimed: jobs, round: begun };
   });
   state.unfinished = null;
@@ -406,5 +406,128 @@ describe('one-session rounds (finish deferred to the next round)', () => {
     const pending = jobs.filter((j) => j.status === 'pending');
     expect(pending.every((j) => j.slotTs.getTime() > now.getTime() - 300_000)).toBe(true);
     expect(done.length).toBeGreaterThan(60);
+  });
+});
+
+describe("claimRound (the collector's claim + begin) and holding the file", () => {
+  it('marks late slots missed, claims the due ones by priority under a lease, and begins one round with exactly them', async () => {
+    const { queue } = await tempQueue();
+    const late = plus(T0, -600);
+    await queue.insertJobs(
+      [
+        { kind: 'snapshot', symbol: 'ES', slotTs: late, status: 'pending' },
+        { kind: 'snapshot', symbol: 'ES', slotTs: T0, status: 'pending' },
+        { kind: 'snapshot', symbol: 'NQ', slotTs: T0, status: 'pending', priority: 5 },
+        { kind: 'snapshot', symbol: 'RTY', slotTs: plus(T0, 60), status: 'pending' },
+      ],
+      { now: T0 },
+    );
+    const { jobs, round } = await queue.claimRound({
+      owner: 'c',
+      now: T0,
+      leaseSeconds: 30,
+      limit: 10,
+      minSeq: 7,
+    });
+    expect(jobs.map((j) => j.symbol)).toEqual(['NQ', 'ES']);
+    expect(round?.roundSeq).toBe(7);
+    expect(round?.slotIds).toEqual(jobs.map((j) => j.id).sort((a, b) => a - b));
+    expect(jobs.every((j) => j.status === 'running' && j.leaseOwner === 'c' && j.roundSeq === 7)).toBe(true);
+    expect(jobs[0]?.leaseExpires?.toISOString()).toBe(plus(T0, 30).toISOString());
+    const all = await queue.listJobs();
+    expect(all.find((j) => j.slotTs.getTime() === late.getTime())?.status).toBe('missed');
+    expect(all.find((j) => j.symbol === 'RTY')?.status).toBe('pending');
+    expect(await queue.getRound(7)).toMatchObject({ status: 'begun', owner: 'c', slotIds: round?.slotIds });
+
+    // The next one continues the sequence; with nothing due it begins no round and uses no number.
+    const next = await queue.claimRound({ owner: 'c', now: plus(T0, 60), leaseSeconds: 30, limit: 10 });
+    expect(next.round?.roundSeq).toBe(8);
+    expect(next.jobs.map((j) => j.symbol)).toEqual(['RTY']);
+    expect(await queue.claimRound({ owner: 'c', now: plus(T0, 60), leaseSeconds: 30, limit: 10 })).toEqual({
+      jobs: [],
+      round: null,
+    });
+    const limited = await tempQueue();
+    await limited.queue.insertJobs(slots([T0, plus(T0, 60)]), { now: T0 });
+    const two = await limited.queue.claimRound({ owner: 'c', now: plus(T0, 60), leaseSeconds: 30, limit: 2 });
+    expect(two.jobs.map((j) => j.slotTs.toISOString())).toEqual([T0.toISOString(), T0.toISOString()]);
+    expect(await queue.finishRound(8, { now: plus(T0, 61), deltaVersion: 3 })).toEqual({
+      slots: 1,
+      alreadyFinished: false,
+    });
+    expect(await queue.claimRound({ owner: 'c', now: plus(T0, 120), leaseSeconds: 30, limit: 10 })).toEqual({
+      jobs: [],
+      round: null,
+    });
+    expect((await queue.getRound(8))?.status).toBe('finished');
+  });
+
+  it("a held file is let go when another object in the process needs it, and both see each other's commits", async () => {
+    const { queue } = await tempQueue();
+    const path = queue.path;
+    queue.hold();
+    await queue.insertJobs(slots([T0]), { now: T0 });
+    const other = await openQueue({ path, policy: queue.policy });
+    try {
+      expect((await other.listJobs()).length).toBe(2);
+      await other.insertJobs(slots([plus(T0, 60)]), { now: T0 });
+      expect((await queue.listJobs()).length).toBe(4);
+      const { round } = await queue.claimRound({
+        owner: 'c',
+        now: plus(T0, 60),
+        leaseSeconds: 30,
+        limit: 10,
+      });
+      expect((await other.getRound(round?.roundSeq ?? -1))?.slotIds.length).toBe(4);
+    } finally {
+      other.close();
+    }
+    await queue.release();
+  });
+
+  async function runRounds(queue: Queue, count: number): Promise<number> {
+    let seq: number | null = null;
+    let largest = 0;
+    for (let i = 0; i < count; i++) {
+      const now = plus(T0, i * 60);
+      seq = await queue.batch(async (ops) => {
+        if (seq !== null) await ops.finishRound(seq, { now, deltaVersion: i });
+        await ops.insertJobs(slots([now]), { now });
+        return (await ops.claimRound({ owner: 'c', now, leaseSeconds: 30, limit: 10 })).round?.roundSeq ?? null;
+      });
+      largest = Math.max(largest, walSize(queue.path));
+    }
+    return largest;
+  }
+  const walSize = (path: string) => (existsSync(`${path}.wal`) ? statSync(`${path}.wal`).size : 0);
+
+  it('commits stay in the WAL between checkpoints, which bound it; a reader replays them', async () => {
+    const { queue } = await tempQueue();
+    const largest = await runRounds(queue, 40);
+    expect(largest).toBeGreaterThan(0);
+    expect(largest).toBeLessThan(WAL_CHECKPOINT_BYTES * 2);
+    const reader = await openQueue({ path: queue.path, policy: queue.policy });
+    try {
+      const counts = await reader.counts();
+      expect(counts.byStatus.done).toBe(78);
+      expect(counts.byStatus.running).toBe(2);
+    } finally {
+      reader.close();
+    }
+  });
+
+  it('a holder lets the WAL grow and checkpoints it when it lets go', async () => {
+    const { queue } = await tempQueue();
+    queue.hold();
+    const largest = await runRounds(queue, 40);
+    expect(largest).toBeGreaterThan(WAL_CHECKPOINT_BYTES * 2);
+    await queue.release();
+    expect(walSize(queue.path)).toBeLessThanOrEqual(WAL_CHECKPOINT_BYTES);
+    const reader = await openQueue({ path: queue.path, policy: queue.policy });
+    try {
+      expect((await reader.counts()).byStatus.done).toBe(78);
+    } finally {
+      reader.close();
+    }
   });
 });

@@ -11,15 +11,17 @@ import { allRows, checkConsistency } from './expect.js';
 /**
  * SIGKILL at random points of a round, then a rerun. Children run the BUILT CLI (dist/, build it first:
  * `npx tsc -p tsconfig.build.json --noEmitOnError false`) with a manual clock; half of the trials kill at an
- * injected step, half at a random delay after the first round started. Two chains run side by side, each
- * on its own data dir, against one simulator.
+ * injected step, half at a random delay after a random round started (of RANDOM_ROUNDS, never one of the
+ * last two, so the kill lands however fast rounds run). Two chains run side by side, each on its own data
+ * dir, against one simulator.
  */
 const CHILD = fileURLToPath(new URL('./fixtures/collect-child.mjs', import.meta.url));
 const STEPS = ['claimed', 'snapshots', 'round-begun', 'delta-committed', 'round-finished'] as const;
 const T0 = Date.parse('2026-09-01T14:00:00Z');
 const TRIALS_PER_CHAIN = 15;
 const ROUNDS = 2;
-const STEP_MS = ROUNDS * 60_000 + 60_000;
+const RANDOM_ROUNDS = 8;
+const STEP_MS = RANDOM_ROUNDS * 60_000 + 60_000;
 
 /** Deterministic pseudo-random delays (no timing luck in what is tested: any kill point must be safe). */
 function lcg(seed: number): () => number {
@@ -54,16 +56,17 @@ async function chain(
     const injected = i % 2 === 0;
     const step = STEPS[(i / 2) % STEPS.length] ?? 'claimed';
     const round = String(1 + (i % ROUNDS));
-    const args = [CHILD, dataDir, dir, host, String(port), start, String(ROUNDS)];
+    const args = [CHILD, dataDir, dir, host, String(port), start, String(injected ? ROUNDS : RANDOM_ROUNDS)];
     if (injected) args.push(step, round);
     const child = execa(process.execPath, args, { reject: false, timeout: 60_000 });
     let how = injected ? `step ${step} of round ${round}` : '';
     if (!injected) {
-      const delay = Math.floor(random() * 600);
-      how = `${delay} ms after the first round started`;
+      const delay = Math.floor(random() * 40);
+      const at = 1 + Math.floor(random() * (RANDOM_ROUNDS - 2));
+      how = `${delay} ms after round ${at} started`;
       let armed = false;
       child.stderr?.on('data', (chunk: Buffer) => {
-        if (!armed && chunk.toString().includes('step round:start 1')) {
+        if (!armed && chunk.toString().includes(`step round:start ${at}\n`)) {
           armed = true;
           setTimeout(() => child.kill('SIGKILL'), delay);
         }

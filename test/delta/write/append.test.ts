@@ -6,7 +6,7 @@ import { DeltaSchemaViolationError } from '../../../src/delta/errors.js';
 import { decodeAddPath } from '../../../src/delta/paths.js';
 import { scanTable } from '../../../src/delta/scan.js';
 import { loadSnapshot } from '../../../src/delta/snapshot.js';
-import { appendRows, createTable, writeAppend } from '../../../src/delta/write.js';
+import { appendRows, createTable, singlePartitionOf, writeAppend } from '../../../src/delta/write.js';
 import type { DeltaRow } from '../../../src/delta/write-sql.js';
 import { field, makeTempDir, readBySecondPath, readLog, removeTempDirs, struct } from './helpers.js';
 
@@ -117,6 +117,57 @@ describe('round trips', () => {
     const scanned = sortCanonicalRows((await scanTable(await loadSnapshot(table))).rows);
     expect(second).toEqual(expected);
     expect(scanned).toEqual(expected);
+  });
+
+  test('JS rows of one plain partition go to one file in it (no partition column inside); others take the general path', async () => {
+    const table = path.join(makeTempDir(), 't');
+    const schema = struct(field('day', 'date', false), field('sym', 'string'), field('n', 'long'));
+    await createTable(table, { schema, partitionColumns: ['day', 'sym'] });
+    const snapshot = await loadSnapshot(table);
+    const one = [
+      { day: '2024-03-01', sym: 'ES', n: 1 },
+      { day: new Date('2024-03-01T00:00:00Z'), sym: 'ES', n: 2 },
+    ];
+    expect(singlePartitionOf(snapshot, one)).toEqual({
+      values: { day: '2024-03-01', sym: 'ES' },
+      directory: 'day=2024-03-01/sym=ES',
+    });
+    expect(singlePartitionOf(snapshot, [...one, { day: '2024-03-02', sym: 'ES', n: 3 }])).toBeUndefined();
+    expect(singlePartitionOf(snapshot, [{ day: '2024-03-01', sym: 'a b', n: 1 }])).toBeUndefined();
+    expect(singlePartitionOf(snapshot, [{ day: '2024-03-01', sym: null, n: 1 }])).toBeUndefined();
+    expect(singlePartitionOf(snapshot, [{ day: '2024-03-01', sym: '', n: 1 }])).toBeUndefined();
+
+    const result = await appendRows(table, one);
+    expect(result).toMatchObject({ skipped: false, files: 1, rows: 2 });
+    const add = result.skipped ? undefined : result.adds[0];
+    expect(add?.partitionValues).toEqual({ day: '2024-03-01', sym: 'ES' });
+    expect(add?.path).toMatch(/^day=2024-03-01\/sym=ES\/part-[0-9a-f-]+\.parquet$/);
+    expect(JSON.parse(add?.stats ?? '{}')).toMatchObject({
+      numRecords: 2,
+      minValues: { n: 1 },
+      maxValues: { n: 2 },
+    });
+    await appendRows(table, [
+      { day: '2024-03-01', sym: 'ES', n: 3 },
+      { day: '2024-03-02', sym: 'a b', n: 4 },
+    ]);
+    expect(await readBySecondPath(table)).toEqual([
+      { day: '2024-03-01', sym: 'ES', n: 1 },
+      { day: '2024-03-01', sym: 'ES', n: 2 },
+      { day: '2024-03-01', sym: 'ES', n: 3 },
+      { day: '2024-03-02', sym: 'a b', n: 4 },
+    ]);
+    // The data file itself holds only the data columns.
+    const { DuckDBInstance } = await import('@duckdb/node-api');
+    const duck = await (await DuckDBInstance.create(':memory:')).connect();
+    const file = path.join(table, add?.path ?? '');
+    const columns = (
+      await duck.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet('${file}', hive_partitioning = false)`)
+    )
+      .getRowObjectsJson()
+      .map((row) => row.column_name);
+    duck.closeSync();
+    expect(columns).toEqual(['n']);
   });
 
   test('SQL source: a DuckDB query producing the columns, cast to the table types', async () => {
