@@ -118,6 +118,10 @@ function literal(type: DeltaType, value: DeltaRowValue, where: string): string {
   switch (type) {
     case 'string':
       if (typeof value !== 'string') throw bad('a string');
+      // A NUL cannot appear inside a SQL string literal; chr(0) joins the pieces.
+      if (value.includes('\u0000')) {
+        return `(${value.split('\u0000').map(quoteLiteral).join(' || chr(0) || ')})::VARCHAR`;
+      }
       return `${quoteLiteral(value)}::VARCHAR`;
     case 'boolean':
       if (typeof value !== 'boolean') throw bad('a boolean');
@@ -137,7 +141,9 @@ function literal(type: DeltaType, value: DeltaRowValue, where: string): string {
     }
     case 'float':
     case 'double': {
-      if (typeof value === 'number') return `${quoteLiteral(String(value))}::${duckType}`;
+      // String(-0) is '0': keep the sign of a negative zero.
+      if (typeof value === 'number')
+        return `${quoteLiteral(Object.is(value, -0) ? '-0.0' : String(value))}::${duckType}`;
       if (
         typeof value === 'string' &&
         /^(NaN|[+-]?Infinity|[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?)$/.test(value)

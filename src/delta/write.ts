@@ -10,15 +10,21 @@
  * files, which readers ignore and VACUUM removes. Files are deleted again only when the commit provably
  * did not happen (a conflict, or our txn already committed); after any other failure they stay,
  * because the commit may have landed.
+ *
+ * Small appends of JS rows (a collector round: a few rows, one partition, plain column types) skip DuckDB:
+ * parquet-writer.ts encodes the file in a fraction of a millisecond, where binding a VALUES query costs
+ * DuckDB several. The file is created exclusively under its final name and fsynced before the commit,
+ * so a crash leaves at most an unreferenced file, exactly as above.
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { link, mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { link, mkdir, open, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { errorCode, fsyncDirectory, fsyncFile, putIfAbsent } from './commit.js';
 import { DeltaConflictError, DeltaSchemaViolationError, DeltaTableExistsError } from './errors.js';
 import { logDirOf } from './log.js';
+import { type ParquetColumn, supportsParquetType, writeParquet } from './parquet-writer.js';
 import { quoteIdentifier, quoteLiteral } from './schema.js';
 import { loadSnapshot } from './snapshot.js';
 import {
@@ -413,6 +419,117 @@ export function singlePartitionOf(
   return { values, directory };
 }
 
+/** Appends of more rows than this go through DuckDB (its writer compresses; ours is for tiny batches). */
+export const SMALL_APPEND_MAX_ROWS = 512;
+
+function plainValue(type: unknown, value: unknown): boolean {
+  if (value === null || value === undefined) return true;
+  switch (type) {
+    case 'string':
+      return typeof value === 'string';
+    case 'byte':
+    case 'short':
+    case 'integer':
+    case 'long':
+      return typeof value === 'bigint' || (typeof value === 'number' && Number.isSafeInteger(value));
+    case 'float':
+    case 'double':
+      return typeof value === 'number';
+    case 'boolean':
+      return typeof value === 'boolean';
+    case 'date':
+      return value instanceof Date || typeof value === 'string';
+    case 'timestamp':
+      return value instanceof Date || typeof value === 'bigint';
+    default:
+      if (typeof type === 'object' && type !== null && Reflect.get(type, 'type') === 'array') {
+        const element = Reflect.get(type, 'elementType');
+        return Array.isArray(value) && value.every((item) => plainValue(element, item));
+      }
+      return false;
+  }
+}
+
+/**
+ * The columns of a small append that parquet-writer.ts can encode, or undefined when the rows must go
+ * through DuckDB (too many, a nested or decimal column, values given as text, several partitions).
+ * Rows have been validated by rowsToValuesSql already.
+ */
+function smallAppendColumns(
+  snapshot: Snapshot,
+  rows: readonly DeltaRow[],
+  partition: SinglePartition | undefined,
+): ParquetColumn[] | undefined {
+  if (rows.length === 0 || rows.length > SMALL_APPEND_MAX_ROWS) return undefined;
+  if (snapshot.partitionColumns.length > 0 && !partition) return undefined;
+  const partitions = new Set(snapshot.partitionColumns);
+  const columns: ParquetColumn[] = [];
+  for (const field of snapshot.schema.fields) {
+    if (partitions.has(field.name)) continue;
+    if (!supportsParquetType(field.type)) return undefined;
+    if (!rows.every((row) => plainValue(field.type, row[field.name]))) return undefined;
+    columns.push({ name: field.name, type: field.type as ParquetColumn['type'], nullable: field.nullable });
+  }
+  return columns;
+}
+
+/** Writes a small append as one file with parquet-writer.ts, under its final name, durable on return. */
+async function writeSmallFile(
+  root: string,
+  snapshot: Snapshot,
+  rows: readonly DeltaRow[],
+  columns: readonly ParquetColumn[],
+  partition: SinglePartition | undefined,
+): Promise<WrittenFile[]> {
+  const partitions = snapshot.partitionColumns;
+  const data =
+    partitions.length === 0
+      ? rows
+      : rows.map((row) => {
+          const copy: Record<string, DeltaRowValue> = { ...row };
+          for (const column of partitions) delete copy[column];
+          return copy;
+        });
+  const { bytes, stats } = writeParquet(columns, data);
+  const relative = `${partition ? `${partition.directory}/` : ''}part-${randomUUID()}.parquet`;
+  const absolute = path.join(root, relative);
+  const dir = path.dirname(absolute);
+  await mkdir(dir, { recursive: true });
+  const handle = await open(absolute, 'wx');
+  let modified: number;
+  try {
+    await handle.writeFile(bytes);
+    await handle.sync();
+    modified = Math.floor((await handle.stat()).mtimeMs);
+  } catch (error) {
+    await handle.close().catch(() => {});
+    await rm(absolute, { force: true });
+    throw error;
+  }
+  await handle.close();
+  await Promise.all([fsyncDirectory(dir), ...(dir === root ? [] : [fsyncDirectory(root)])]);
+  return [
+    {
+      absolute,
+      rows: rows.length,
+      add: {
+        path: encodeAddPath(relative),
+        partitionValues: { ...(partition?.values ?? {}) },
+        size: bytes.byteLength,
+        modificationTime: modified,
+        dataChange: true,
+        stats: buildFileStats({
+          schema: snapshot.schema,
+          partitionColumns: snapshot.partitionColumns,
+          numRecords: String(rows.length),
+          columns: stats,
+          numIndexedCols: numIndexedCols(snapshot.metadata),
+        }),
+      },
+    },
+  ];
+}
+
 async function removeFiles(files: readonly WrittenFile[]): Promise<void> {
   await Promise.all(files.map((f) => rm(f.absolute, { force: true })));
 }
@@ -426,159 +543,176 @@ export async function writeAppend(
   const started = performance.now();
   const root = path.resolve(tablePath);
   const now = options.now ?? (() => new Date());
-  return withWriteConnection(options.connection, async (connection) => {
-    const snapshot =
-      options.snapshot ?? (await loadSnapshot(root, { connection, checkReaderProtocol: false, cache: true }));
-    assertWritable(root, snapshot.protocol, snapshot.metadata, snapshot.schema);
-    const txn = options.txn;
-    if (txn) {
-      if (txn.appId === '' || !Number.isSafeInteger(txn.version)) {
-        throw new DeltaSchemaViolationError(
-          'Invalid txn: appId must be non-empty and version a safe integer.',
-        );
-      }
-      const committed = snapshot.txns.get(txn.appId);
-      if (committed && committed.version >= txn.version) {
-        return {
-          skipped: true,
-          reason: 'txn-already-committed',
-          version: snapshot.version,
-          appId: txn.appId,
-          txnVersion: committed.version,
-        };
-      }
+  // DuckDB only where it is needed (a small append of JS rows needs none; see the module header).
+  const viaDuckDb = <T>(fn: (connection: DuckDBConnection) => Promise<T>): Promise<T> =>
+    withWriteConnection(options.connection, fn);
+  const connection = options.connection;
+  const snapshot =
+    options.snapshot ??
+    (await loadSnapshot(root, {
+      ...(connection ? { connection } : {}),
+      checkReaderProtocol: false,
+      cache: true,
+    }));
+  assertWritable(root, snapshot.protocol, snapshot.metadata, snapshot.schema);
+  const txn = options.txn;
+  if (txn) {
+    if (txn.appId === '' || !Number.isSafeInteger(txn.version)) {
+      throw new DeltaSchemaViolationError('Invalid txn: appId must be non-empty and version a safe integer.');
     }
-    const stringPartitions = new Set(
-      snapshot.schema.fields
-        .filter((f) => f.type === 'string' && snapshot.partitionColumns.includes(f.name))
-        .map((f) => f.name),
+    const committed = snapshot.txns.get(txn.appId);
+    if (committed && committed.version >= txn.version) {
+      return {
+        skipped: true,
+        reason: 'txn-already-committed',
+        version: snapshot.version,
+        appId: txn.appId,
+        txnVersion: committed.version,
+      };
+    }
+  }
+  const stringPartitions = new Set(
+    snapshot.schema.fields
+      .filter((f) => f.type === 'string' && snapshot.partitionColumns.includes(f.name))
+      .map((f) => f.name),
+  );
+  let sourceSql: string | undefined;
+  let sourceColumns: Set<string> | undefined;
+  let partition: SinglePartition | undefined;
+  let typedRows = false;
+  let small: { rows: readonly DeltaRow[]; columns: ParquetColumn[] } | undefined;
+  if (Array.isArray(source)) {
+    if (source.length > 0) {
+      // An empty string partition value is a null partition (as castSelectSql's NULLIF does for SQL).
+      const rows: readonly DeltaRow[] =
+        stringPartitions.size === 0
+          ? source
+          : source.map((row) => {
+              const copy: Record<string, DeltaRowValue> = { ...row };
+              for (const column of stringPartitions) if (copy[column] === '') copy[column] = null;
+              return copy;
+            });
+      sourceSql = rowsToValuesSql(snapshot.schema, rows);
+      partition = singlePartitionOf(snapshot, rows);
+      typedRows = true;
+      const columns = smallAppendColumns(snapshot, rows, partition);
+      if (columns) small = { rows, columns };
+    }
+  } else if ('sql' in source) {
+    sourceSql = source.sql;
+    const sql = sourceSql;
+    const described = await viaDuckDb((c) => c.runAndReadAll(`DESCRIBE SELECT * FROM (${sql}) AS q`));
+    sourceColumns = checkSourceColumns(
+      snapshot.schema,
+      described.getRowObjectsJson().map((r) => String(r.column_name)),
     );
-    let sourceSql: string | undefined;
-    let sourceColumns: Set<string> | undefined;
-    let partition: SinglePartition | undefined;
-    let typedRows = false;
-    if (Array.isArray(source)) {
-      if (source.length > 0) {
-        // An empty string partition value is a null partition (as castSelectSql's NULLIF does for SQL).
-        const rows: readonly DeltaRow[] =
-          stringPartitions.size === 0
-            ? source
-            : source.map((row) => {
-                const copy: Record<string, DeltaRowValue> = { ...row };
-                for (const column of stringPartitions) if (copy[column] === '') copy[column] = null;
-                return copy;
-              });
-        sourceSql = rowsToValuesSql(snapshot.schema, rows);
-        partition = singlePartitionOf(snapshot, rows);
-        typedRows = true;
-      }
-    } else if ('sql' in source) {
-      sourceSql = source.sql;
-      const described = await connection.runAndReadAll(`DESCRIBE SELECT * FROM (${sourceSql}) AS q`);
-      sourceColumns = checkSourceColumns(
-        snapshot.schema,
-        described.getRowObjectsJson().map((r) => String(r.column_name)),
-      );
-    }
-    const prepared = performance.now();
+  }
+  const prepared = performance.now();
 
-    const written =
-      sourceSql === undefined
-        ? []
-        : await writeDataFiles(
-            connection,
+  const written = small
+    ? await writeSmallFile(root, snapshot, small.rows, small.columns, partition)
+    : sourceSql === undefined
+      ? []
+      : await viaDuckDb((c) =>
+          writeDataFiles(
+            c,
             root,
             snapshot,
             // JS rows arrive as literals already cast to their column types and checked for nulls.
             typedRows
-              ? sourceSql
-              : castSelectSql(snapshot.schema, sourceSql, {
+              ? (sourceSql as string)
+              : castSelectSql(snapshot.schema, sourceSql as string, {
                   emptyStringAsNull: stringPartitions,
                   sourceColumns,
                 }),
             partition ? { partition } : {},
-          );
-    const wroteAt = performance.now();
-    if (written.length === 0 && !txn) {
-      return { skipped: true, reason: 'no-rows', version: snapshot.version };
-    }
-
-    const rows = written.reduce((n, f) => n + f.rows, 0);
-    const bytes = written.reduce((n, f) => n + f.add.size, 0);
-    const actions: Action[] = written.map((f) => ({ add: f.add }));
-    if (txn) actions.push({ txn: { appId: txn.appId, version: txn.version, lastUpdated: now().getTime() } });
-    const commitInfo: CommitInfo = {
-      operation: options.operation ?? 'WRITE',
-      operationParameters: {
-        mode: 'Append',
-        partitionBy: JSON.stringify(snapshot.partitionColumns),
-        ...options.operationParameters,
-      },
-      readVersion: snapshot.version,
-      isolationLevel: 'Serializable',
-      isBlindAppend: true,
-      operationMetrics: {
-        numFiles: String(written.length),
-        numOutputRows: String(rows),
-        numOutputBytes: String(bytes),
-      },
-      engineInfo: engineInfo(),
-    };
-    let outcome: Awaited<ReturnType<typeof commitTransaction>>;
-    try {
-      outcome = await commitTransaction(
-        root,
-        { readVersion: snapshot.version, actions, commitInfo },
-        { now, ...options.commit },
-      );
-    } catch (error) {
-      // Only a conflict proves our commit is not in the log; after anything else the files may be live.
-      if (error instanceof DeltaConflictError) await removeFiles(written);
-      throw error;
-    }
-    const committedAt = performance.now();
-    if (outcome.kind === 'already-committed') {
-      await removeFiles(written);
-      return {
-        skipped: true,
-        reason: 'txn-already-committed',
-        version: outcome.version,
-        appId: outcome.appId,
-        txnVersion: outcome.txnVersion,
-      };
-    }
-
-    let checkpointVersion: number | undefined;
-    if (options.checkpoint !== false && outcome.version % checkpointInterval(snapshot.metadata) === 0) {
-      try {
-        const { writeCheckpoint } = await import('./checkpoint-write.js');
-        checkpointVersion = (await writeCheckpoint(root, { version: outcome.version, connection, now }))
-          .version;
-      } catch (error) {
-        options.onWarning?.(
-          `Checkpoint at version ${outcome.version} of ${root} failed (the commit stands): ${errorMessage(error)}`,
+          ),
         );
-      }
-    }
-    const finished = performance.now();
+  const wroteAt = performance.now();
+  if (written.length === 0 && !txn) {
+    return { skipped: true, reason: 'no-rows', version: snapshot.version };
+  }
+
+  const rows = written.reduce((n, f) => n + f.rows, 0);
+  const bytes = written.reduce((n, f) => n + f.add.size, 0);
+  const actions: Action[] = written.map((f) => ({ add: f.add }));
+  if (txn) actions.push({ txn: { appId: txn.appId, version: txn.version, lastUpdated: now().getTime() } });
+  const commitInfo: CommitInfo = {
+    operation: options.operation ?? 'WRITE',
+    operationParameters: {
+      mode: 'Append',
+      partitionBy: JSON.stringify(snapshot.partitionColumns),
+      ...options.operationParameters,
+    },
+    readVersion: snapshot.version,
+    isolationLevel: 'Serializable',
+    isBlindAppend: true,
+    operationMetrics: {
+      numFiles: String(written.length),
+      numOutputRows: String(rows),
+      numOutputBytes: String(bytes),
+    },
+    engineInfo: engineInfo(),
+  };
+  let outcome: Awaited<ReturnType<typeof commitTransaction>>;
+  try {
+    outcome = await commitTransaction(
+      root,
+      { readVersion: snapshot.version, actions, commitInfo },
+      { now, ...options.commit },
+    );
+  } catch (error) {
+    // Only a conflict proves our commit is not in the log; after anything else the files may be live.
+    if (error instanceof DeltaConflictError) await removeFiles(written);
+    throw error;
+  }
+  const committedAt = performance.now();
+  if (outcome.kind === 'already-committed') {
+    await removeFiles(written);
     return {
-      skipped: false,
+      skipped: true,
+      reason: 'txn-already-committed',
       version: outcome.version,
-      files: written.length,
-      rows,
-      bytes,
-      attempts: outcome.attempts,
-      adds: written.map((f) => f.add),
-      checkpointVersion,
-      durations: {
-        prepareMs: prepared - started,
-        writeMs: wroteAt - prepared,
-        commitMs: committedAt - wroteAt,
-        checkpointMs: finished - committedAt,
-        totalMs: finished - started,
-      },
+      appId: outcome.appId,
+      txnVersion: outcome.txnVersion,
     };
-  });
+  }
+
+  let checkpointVersion: number | undefined;
+  if (options.checkpoint !== false && outcome.version % checkpointInterval(snapshot.metadata) === 0) {
+    try {
+      const { writeCheckpoint } = await import('./checkpoint-write.js');
+      checkpointVersion = (
+        await writeCheckpoint(root, {
+          version: outcome.version,
+          ...(connection ? { connection } : {}),
+          now,
+        })
+      ).version;
+    } catch (error) {
+      options.onWarning?.(
+        `Checkpoint at version ${outcome.version} of ${root} failed (the commit stands): ${errorMessage(error)}`,
+      );
+    }
+  }
+  const finished = performance.now();
+  return {
+    skipped: false,
+    version: outcome.version,
+    files: written.length,
+    rows,
+    bytes,
+    attempts: outcome.attempts,
+    adds: written.map((f) => f.add),
+    checkpointVersion,
+    durations: {
+      prepareMs: prepared - started,
+      writeMs: wroteAt - prepared,
+      commitMs: committedAt - wroteAt,
+      checkpointMs: finished - committedAt,
+      totalMs: finished - started,
+    },
+  };
 }
 
 /** Appends JS row objects (typed by the table schema) in one commit. */

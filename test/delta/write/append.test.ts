@@ -170,6 +170,59 @@ describe('round trips', () => {
     expect(columns).toEqual(['n']);
   });
 
+  test('a small append of plain columns (written without DuckDB) reads back and carries the same stats as the DuckDB path', async () => {
+    const schema = struct(
+      field('day', 'date', false),
+      field('ts', 'timestamp', false),
+      field('sym', 'string', false),
+      field('bid', 'double'),
+      field('size', 'long'),
+      field('n', 'integer'),
+      field('ok', 'boolean'),
+      field('flags', { type: 'array', elementType: 'string', containsNull: true }),
+    );
+    const rows = (asText: boolean): DeltaRow[] =>
+      [0, 1, 2].map((i) => {
+        const ts = new Date(Date.UTC(2024, 2, 1, 14, 30, i, 250));
+        return {
+          day: '2024-03-01',
+          ts: asText ? ts.toISOString() : ts,
+          sym: ['ES', 'N\u0000Q', 'ünï 日本'][i] ?? null,
+          bid: i === 1 ? null : i === 2 ? -0 : 5000.25 + i,
+          size: i === 2 ? null : 10 ** 12 + i,
+          n: -i,
+          ok: i !== 1,
+          flags: i === 0 ? [] : i === 1 ? null : ['stale', null],
+        };
+      });
+    const small = path.join(makeTempDir(), 'small');
+    const viaDuckDb = path.join(makeTempDir(), 'duck');
+    for (const table of [small, viaDuckDb]) await createTable(table, { schema, partitionColumns: ['day'] });
+    const a = await appendRows(small, rows(false));
+    // Timestamps given as text are not plain values: the general path (DuckDB's COPY) takes them.
+    const b = await appendRows(viaDuckDb, rows(true));
+    expect(a.skipped || b.skipped).toBe(false);
+    if (a.skipped || b.skipped) return;
+    // Which writer wrote which file: ours does not compress, DuckDB's COPY uses snappy.
+    const { DuckDBInstance } = await import('@duckdb/node-api');
+    const duck = await (await DuckDBInstance.create(':memory:')).connect();
+    const codec = async (table: string, add: { path: string } | undefined) =>
+      (
+        await duck.runAndReadAll(
+          `SELECT DISTINCT compression FROM parquet_metadata('${path.join(table, decodeAddPath(add?.path ?? ''))}')`,
+        )
+      ).getRows();
+    expect(await codec(small, a.adds[0])).toEqual([['UNCOMPRESSED']]);
+    expect(await codec(viaDuckDb, b.adds[0])).toEqual([['SNAPPY']]);
+    duck.closeSync();
+    expect(JSON.parse(a.adds[0]?.stats ?? '')).toEqual(JSON.parse(b.adds[0]?.stats ?? ''));
+    expect(a.adds[0]?.partitionValues).toEqual(b.adds[0]?.partitionValues);
+    expect(await readBySecondPath(small)).toEqual(await readBySecondPath(viaDuckDb));
+    expect(sortCanonicalRows((await scanTable(await loadSnapshot(small))).rows)).toEqual(
+      await readBySecondPath(viaDuckDb),
+    );
+  });
+
   test('SQL source: a DuckDB query producing the columns, cast to the table types', async () => {
     const table = path.join(makeTempDir(), 't');
     await createTable(table, {
