@@ -100,7 +100,9 @@ try {
     simNow = start;
     const { dir, clock: manual } = setup(start);
     // Without `instant`, the collector treats the clock as one that really waits, and lets go of the file.
-    const clock = mode.startsWith('back') ? manual : { now: () => manual.now(), sleep: (ms, s) => manual.sleep(ms, s) };
+    const clock = mode.startsWith('back')
+      ? manual
+      : { now: () => manual.now(), sleep: (ms, s) => manual.sleep(ms, s) };
     const samples = { total: [], ib: [], delta: [], queue: [] };
     const cpu = [];
     let n = 0;
@@ -122,7 +124,9 @@ try {
     }));
     const wall = performance.now() - t0;
     const overhead = samples.total.map((t, i) => t - samples.ib[i]);
-    console.log(`round overhead, ${mode}, 4 instruments, ${samples.total.length} rounds (after ${WARMUP} warm-up):`);
+    console.log(
+      `round overhead, ${mode}, 4 instruments, ${samples.total.length} rounds (after ${WARMUP} warm-up):`,
+    );
     for (const [name, values] of Object.entries({ ...samples, 'total − IB (overhead)': overhead })) {
       console.log(
         `  ${name.padEnd(22)} median ${fmt(quantile(values, 0.5)).padStart(9)}  p95 ${fmt(quantile(values, 0.95)).padStart(9)}`,

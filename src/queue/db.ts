@@ -189,7 +189,9 @@ export class QueueDatabase {
     if (holders.get(this.path) === this) holders.delete(this.path);
     try {
       const checkpoint =
-        !this.attachedReadOnly && (await walBytes(this.path)) > WAL_CHECKPOINT_BYTES ? `CHECKPOINT ${ALIAS}; ` : '';
+        !this.attachedReadOnly && (await walBytes(this.path)) > WAL_CHECKPOINT_BYTES
+          ? `CHECKPOINT ${ALIAS}; `
+          : '';
       await this.connection?.run(`${checkpoint}USE memory; DETACH ${ALIAS}`);
     } catch {
       // The instance is in an unknown state: drop it (and the file handle with it).

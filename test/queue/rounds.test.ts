@@ -493,7 +493,9 @@ describe("claimRound (the collector's claim + begin) and holding the file", () =
       seq = await queue.batch(async (ops) => {
         if (seq !== null) await ops.finishRound(seq, { now, deltaVersion: i });
         await ops.insertJobs(slots([now]), { now });
-        return (await ops.claimRound({ owner: 'c', now, leaseSeconds: 30, limit: 10 })).round?.roundSeq ?? null;
+        return (
+          (await ops.claimRound({ owner: 'c', now, leaseSeconds: 30, limit: 10 })).round?.roundSeq ?? null
+        );
       });
       largest = Math.max(largest, walSize(queue.path));
     }
