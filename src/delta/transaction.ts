@@ -20,7 +20,11 @@ import { DeltaConflictError } from './errors.js';
 import { logDirOf, parseCommit } from './log.js';
 import { type Action, type CommitInfo, commitFileName, LOG_DIR } from './types.js';
 
-export const DEFAULT_COMMIT_ATTEMPTS = 15;
+/**
+ * Blind appends never conflict, they only lose races for the next version; with several fast writers on
+ * a loaded machine (small appends commit in a few milliseconds) 15 attempts could run out.
+ */
+export const DEFAULT_COMMIT_ATTEMPTS = 40;
 
 export interface CommitPlan {
   /** The table version the actions were prepared against; -1 when creating the table. */
@@ -31,7 +35,7 @@ export interface CommitPlan {
 }
 
 export interface CommitOptions {
-  /** Total attempts, the first included (default 15). */
+  /** Total attempts, the first included (default DEFAULT_COMMIT_ATTEMPTS). */
   maxAttempts?: number;
   now?: () => Date;
   /** Uniform [0, 1) source for the backoff jitter. */

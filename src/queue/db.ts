@@ -63,11 +63,13 @@ export interface QueueDatabaseOptions {
 
 const ALIAS = 'queue_db';
 /**
- * The in-memory instance is replaced after this many ATTACHes: DuckDB keeps native memory from every
- * ATTACH/DETACH cycle (the JS heap stays flat while RSS climbs by ~50 MB over 3,000 cycles), and a
- * new instance costs ~13 ms once.
+ * The in-memory instance is replaced after this many ATTACHes or sessions, whichever comes first (at the
+ * next ATTACH): DuckDB keeps native memory from every ATTACH/DETACH cycle (the JS heap stays flat while
+ * RSS climbs by ~50 MB over 3,000 cycles), and a holder's instance keeps growing its caches over
+ * thousands of sessions; a new instance costs ~13 ms once.
  */
 const ATTACHES_PER_INSTANCE = 250;
+const SESSIONS_PER_INSTANCE = 1000;
 /** A write session checkpoints when the WAL is larger than this (a collector round adds ~2.3 KB) … */
 export const WAL_CHECKPOINT_BYTES = 12 * 1024;
 /**
@@ -109,6 +111,7 @@ export class QueueDatabase {
   private listValue: ((items: readonly SqlValue[]) => SqlValue) | null = null;
   private instance: DuckDBInstance | null = null;
   private attachesOnInstance = 0;
+  private sessionsOnInstance = 0;
   private schemaReady = false;
   private holding = false;
   /** performance.now() of the ATTACH this object still keeps open, or null when detached. */
@@ -168,12 +171,20 @@ export class QueueDatabase {
   }
 
   private async connect(): Promise<DuckDBConnection> {
-    if (this.connection && this.attachesOnInstance >= ATTACHES_PER_INSTANCE) this.close();
+    const worn =
+      this.attachesOnInstance >= ATTACHES_PER_INSTANCE || this.sessionsOnInstance >= SESSIONS_PER_INSTANCE;
+    if (this.connection && worn) this.close();
     if (this.connection) return this.connection;
     this.attachesOnInstance = 0;
+    this.sessionsOnInstance = 0;
     const { DuckDBInstance, listValue } = await import('@duckdb/node-api');
     this.listValue = listValue;
-    const instance = await DuckDBInstance.create(':memory:', { threads: '1' });
+    // Small flush thresholds: DuckDB's allocator hands freed memory back instead of caching up to 128 MB.
+    const instance = await DuckDBInstance.create(':memory:', {
+      threads: '1',
+      allocator_flush_threshold: '4MB',
+      allocator_bulk_deallocation_flush_threshold: '4MB',
+    });
     const connection = await instance.connect();
     // The instance only ever attaches the queue file; see the module header for the checkpoint policy.
     await connection.run("SET TimeZone='UTC'; PRAGMA disable_checkpoint_on_shutdown");
@@ -217,6 +228,7 @@ export class QueueDatabase {
       } else {
         connection = this.connection as DuckDBConnection;
       }
+      this.sessionsOnInstance += 1;
       let keep = false;
       try {
         // Several statements per call: each call into DuckDB costs a round trip through the addon.
