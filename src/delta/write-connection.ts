@@ -24,13 +24,7 @@ let shared: SharedInstance | undefined;
 
 function openShared(): SharedInstance {
   return {
-    // Small flush thresholds: DuckDB's allocator hands freed memory back instead of caching up to 128 MB.
-    instance: import('@duckdb/node-api').then(({ DuckDBInstance }) =>
-      DuckDBInstance.create(':memory:', {
-        allocator_flush_threshold: '8MB',
-        allocator_bulk_deallocation_flush_threshold: '8MB',
-      }),
-    ),
+    instance: import('@duckdb/node-api').then(({ DuckDBInstance }) => DuckDBInstance.create(':memory:')),
     uses: 0,
     active: 0,
     retired: false,

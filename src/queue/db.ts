@@ -179,12 +179,7 @@ export class QueueDatabase {
     this.sessionsOnInstance = 0;
     const { DuckDBInstance, listValue } = await import('@duckdb/node-api');
     this.listValue = listValue;
-    // Small flush thresholds: DuckDB's allocator hands freed memory back instead of caching up to 128 MB.
-    const instance = await DuckDBInstance.create(':memory:', {
-      threads: '1',
-      allocator_flush_threshold: '4MB',
-      allocator_bulk_deallocation_flush_threshold: '4MB',
-    });
+    const instance = await DuckDBInstance.create(':memory:', { threads: '1' });
     const connection = await instance.connect();
     // The instance only ever attaches the queue file; see the module header for the checkpoint policy.
     await connection.run("SET TimeZone='UTC'; PRAGMA disable_checkpoint_on_shutdown");
