@@ -162,6 +162,11 @@ export class QueueDatabase {
   /** Closes the instance; the file is detached with it (call release() first to detach cleanly). */
   close(): void {
     this.holding = false;
+    this.closeInstance();
+  }
+
+  /** Drops the instance (and with it any attachment), keeping whether this object holds the file. */
+  private closeInstance(): void {
     if (holders.get(this.path) === this) holders.delete(this.path);
     this.attachedSince = null;
     this.connection?.closeSync();
@@ -170,10 +175,14 @@ export class QueueDatabase {
     this.instance = null;
   }
 
+  private worn(): boolean {
+    return (
+      this.attachesOnInstance >= ATTACHES_PER_INSTANCE || this.sessionsOnInstance >= SESSIONS_PER_INSTANCE
+    );
+  }
+
   private async connect(): Promise<DuckDBConnection> {
-    const worn =
-      this.attachesOnInstance >= ATTACHES_PER_INSTANCE || this.sessionsOnInstance >= SESSIONS_PER_INSTANCE;
-    if (this.connection && worn) this.close();
+    if (this.connection && this.worn()) this.closeInstance();
     if (this.connection) return this.connection;
     this.attachesOnInstance = 0;
     this.sessionsOnInstance = 0;
@@ -201,7 +210,7 @@ export class QueueDatabase {
       await this.connection?.run(`${checkpoint}USE memory; DETACH ${ALIAS}`);
     } catch {
       // The instance is in an unknown state: drop it (and the file handle with it).
-      this.close();
+      this.closeInstance();
     }
   }
 
@@ -212,6 +221,8 @@ export class QueueDatabase {
       if (this.attachedSince !== null && performance.now() - this.attachedSince > MAX_HOLD_MS) {
         await this.detach();
         await new Promise((r) => setTimeout(r, HOLD_GAP_MS));
+      } else if (this.attachedSince !== null && this.worn()) {
+        await this.detach();
       }
       let connection: DuckDBConnection;
       if (this.attachedSince === null) {

@@ -518,6 +518,21 @@ describe("claimRound (the collector's claim + begin) and holding the file", () =
     }
   });
 
+  it('a holder keeps holding when its instance is replaced (every 1,000 sessions)', async () => {
+    const { queue } = await tempQueue();
+    queue.hold();
+    let largestAfterReplacement = 0;
+    for (let i = 0; i < 1200; i++) {
+      const now = plus(T0, i * 60);
+      await queue.insertJobs([{ kind: 'snapshot', symbol: 'ES', slotTs: now, status: 'pending' }], { now });
+      if (i > 1000) largestAfterReplacement = Math.max(largestAfterReplacement, walSize(queue.path));
+    }
+    // Released sessions would checkpoint the WAL at WAL_CHECKPOINT_BYTES on every DETACH.
+    expect(largestAfterReplacement).toBeGreaterThan(WAL_CHECKPOINT_BYTES * 2);
+    await queue.release();
+    expect((await queue.counts()).total).toBe(1200);
+  }, 60_000);
+
   it('a holder lets the WAL grow and checkpoints it when it lets go', async () => {
     const { queue } = await tempQueue();
     queue.hold();
