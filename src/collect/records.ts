@@ -1,33 +1,32 @@
+import type { IbSnapshot } from '../ibkr/index.js';
 import type { SnapshotRecord } from '../lake/index.js';
 import { cmeStatusAt, etParts, type MarketCalendar, type Segment, segmentOfTime } from '../market/index.js';
 import { flagQuality, midOf, type PreviousQuote, type QualityOptions } from './quality.js';
 
-/** What the round knows about a delivered snapshot (a subset of src/ibkr's IbSnapshot, so tests can build one). */
-export interface TakenSnapshot {
-  contract: {
-    symbol: string;
-    secType: string;
-    conId: number;
-    localSymbol: string;
+/** What the round knows about a delivered snapshot: src/ibkr's IbSnapshot, loosened so tests can build one. */
+export type TakenSnapshot = Pick<
+  IbSnapshot,
+  | 'bid'
+  | 'ask'
+  | 'last'
+  | 'bidSize'
+  | 'askSize'
+  | 'lastSize'
+  | 'volume'
+  | 'open'
+  | 'high'
+  | 'low'
+  | 'close'
+  | 'lastTradeAt'
+  | 'receivedAt'
+> & {
+  contract: Pick<IbSnapshot['contract'], 'symbol' | 'secType' | 'conId' | 'localSymbol'> & {
     contractMonth: string | null;
     etf: string | null;
   };
-  bid: number | null;
-  ask: number | null;
-  last: number | null;
-  bidSize: number | null;
-  askSize: number | null;
-  lastSize: number | null;
-  volume: number | null;
-  open: number | null;
-  high: number | null;
-  low: number | null;
-  close: number | null;
-  lastTradeAt: Date | null;
   marketDataType: number | null;
-  receivedAt: Date;
   flags: readonly string[];
-}
+};
 
 export type SnapshotSource = SnapshotRecord['source'];
 
