@@ -152,7 +152,13 @@ try {
     const mark = () => {
       globalThis.gc?.();
       const m = process.memoryUsage();
-      rss.push({ round: rounds, rss: m.rss, heap: m.heapUsed, external: m.external + m.arrayBuffers });
+      rss.push({
+        round: rounds,
+        rss: m.rss,
+        heap: m.heapUsed,
+        heapTotal: m.heapTotal,
+        external: m.external + m.arrayBuffers,
+      });
     };
     const marks = new Set([
       100,
@@ -190,7 +196,7 @@ try {
     );
     for (const m of rss)
       console.log(
-        `  after round ${String(m.round).padStart(6)}: RSS ${mb(m.rss)}  heap ${mb(m.heap)}  external+buffers ${mb(m.external)}`,
+        `  after round ${String(m.round).padStart(6)}: RSS ${mb(m.rss)}  heap ${mb(m.heap)} of ${mb(m.heapTotal)}  external+buffers ${mb(m.external)}`,
       );
     const first = rss[0];
     const last = rss.at(-1);
