@@ -1,25 +1,10 @@
-import type { IbSnapshot } from '../ibkr/index.js';
+import type { IbSnapshot, IbSnapshotField } from '../ibkr/index.js';
 import type { SnapshotRecord } from '../lake/index.js';
 import { cmeStatusAt, etParts, type MarketCalendar, type Segment, segmentOfTime } from '../market/index.js';
 import { flagQuality, midOf, type PreviousQuote, type QualityOptions } from './quality.js';
 
 /** What the round knows about a delivered snapshot: src/ibkr's IbSnapshot, loosened so tests can build one. */
-export type TakenSnapshot = Pick<
-  IbSnapshot,
-  | 'bid'
-  | 'ask'
-  | 'last'
-  | 'bidSize'
-  | 'askSize'
-  | 'lastSize'
-  | 'volume'
-  | 'open'
-  | 'high'
-  | 'low'
-  | 'close'
-  | 'lastTradeAt'
-  | 'receivedAt'
-> & {
+export type TakenSnapshot = Pick<IbSnapshot, IbSnapshotField | 'lastTradeAt' | 'receivedAt'> & {
   contract: Pick<IbSnapshot['contract'], 'symbol' | 'secType' | 'conId' | 'localSymbol'> & {
     contractMonth: string | null;
     etf: string | null;

@@ -64,7 +64,7 @@ export {
   type WithIbOptions,
   withIb,
 } from './session.js';
-export type { IbSnapshot, SnapshotFlag, SnapshotOutcome } from './snapshot.js';
+export type { IbSnapshot, IbSnapshotField, SnapshotFlag, SnapshotOutcome } from './snapshot.js';
 export type {
   BarSize,
   CreateIbWire,

@@ -59,7 +59,8 @@ export interface SnapshotOptions {
   now: () => Date;
 }
 
-type Field =
+/** The price and size fields of an IbSnapshot that ticks fill. */
+export type IbSnapshotField =
   | 'bid'
   | 'ask'
   | 'last'
@@ -73,7 +74,7 @@ type Field =
   | 'close';
 
 /** IB tick ids: live and delayed (66–76). */
-const PRICE_TICKS: ReadonlyMap<number, { field: Field; delayed: boolean }> = new Map([
+const PRICE_TICKS: ReadonlyMap<number, { field: IbSnapshotField; delayed: boolean }> = new Map([
   [1, { field: 'bid', delayed: false }],
   [2, { field: 'ask', delayed: false }],
   [4, { field: 'last', delayed: false }],
@@ -90,7 +91,7 @@ const PRICE_TICKS: ReadonlyMap<number, { field: Field; delayed: boolean }> = new
   [76, { field: 'open', delayed: true }],
 ]);
 
-const SIZE_TICKS: ReadonlyMap<number, { field: Field; delayed: boolean }> = new Map([
+const SIZE_TICKS: ReadonlyMap<number, { field: IbSnapshotField; delayed: boolean }> = new Map([
   [0, { field: 'bidSize', delayed: false }],
   [3, { field: 'askSize', delayed: false }],
   [5, { field: 'lastSize', delayed: false }],
@@ -105,8 +106,8 @@ const LAST_TIMESTAMP_TICKS = new Set([45, 88]);
 
 /** Collects the ticks of one snapshot request. */
 export class SnapshotAccumulator {
-  private readonly live = new Map<Field, number>();
-  private readonly delayed = new Map<Field, number>();
+  private readonly live = new Map<IbSnapshotField, number>();
+  private readonly delayed = new Map<IbSnapshotField, number>();
   private deliveredType: number | null = null;
   private lastTradeAt: Date | null = null;
   readonly flags = new Set<SnapshotFlag>();
@@ -164,7 +165,7 @@ export class SnapshotAccumulator {
     requestedAt: Date,
     receivedAt: Date,
   ): IbSnapshot {
-    const value = (field: Field) => this.live.get(field) ?? this.delayed.get(field) ?? null;
+    const value = (field: IbSnapshotField) => this.live.get(field) ?? this.delayed.get(field) ?? null;
     const delivered = this.marketDataType();
     const flags = new Set(this.flags);
     if (delivered === 3 || delivered === 4) flags.add('delayed');
