@@ -32,6 +32,12 @@ export interface CommitPlan {
   /** The commit's actions except commitInfo (which is written first, stamped per attempt). */
   actions: Action[];
   commitInfo: CommitInfo;
+  /**
+   * The fsyncs of the data files the actions add, still running. Awaited after the commit file is staged
+   * and before it is linked: the commit never becomes visible ahead of its data, and the two sets of
+   * fsyncs overlap instead of running one after the other.
+   */
+  dataDurable?: Promise<unknown>;
 }
 
 export interface CommitOptions {
@@ -173,6 +179,7 @@ export async function commitTransaction(
   // winners and claiming the next version tiny.
   const staged = await StagedCommit.create(logDir, serializeCommit(commitInfo, plan.actions));
   try {
+    await plan.dataDurable;
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
       if ((await staged.linkAs(commitFileName(version))) === 'written') {
         await options.afterLink?.(version);

@@ -13,8 +13,9 @@
  *
  * Small appends of JS rows (a collector round: a few rows, one partition, plain column types) skip DuckDB:
  * parquet-writer.ts encodes the file in a fraction of a millisecond, where binding a VALUES query costs
- * DuckDB several. The file is created exclusively under its final name and fsynced before the commit,
- * so a crash leaves at most an unreferenced file, exactly as above.
+ * DuckDB several. The file is created exclusively under its final name and fsynced before the commit
+ * is linked (the fsyncs run while the commit file is staged, see CommitPlan.dataDurable), so a crash
+ * leaves at most an unreferenced file, exactly as above.
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -212,7 +213,7 @@ export interface AppendSkipped {
 
 export type AppendResult = AppendMetrics | AppendSkipped;
 
-/** A data file written and fsynced into its partition directory, not yet committed. */
+/** A data file written into its partition directory, not yet committed (and durable before it is). */
 export interface WrittenFile {
   absolute: string;
   add: AddAction;
@@ -473,14 +474,42 @@ function smallAppendColumns(
   return columns;
 }
 
-/** Writes a small append as one file with parquet-writer.ts, under its final name, durable on return. */
+/**
+ * Directories this process has made durable (their entry in the parent fsynced). A partition directory
+ * that already existed may still have been created by a process killed before its fsync; it is fsynced
+ * into its parent once, and then only its own entries need syncing.
+ */
+const durableDirectories = new Set<string>();
+const DURABLE_DIRECTORIES_MAX = 4096;
+
+/** The directories whose entries must be fsynced for a new file in `dir` (inside `root`) to survive a crash. */
+function directoriesToSync(root: string, dir: string, created: string | undefined): string[] {
+  if (dir === root || (created === undefined && durableDirectories.has(dir))) return [dir];
+  const chain = [dir];
+  for (let d = dir; d !== root && path.dirname(d) !== d; ) {
+    d = path.dirname(d);
+    chain.push(d);
+  }
+  return chain;
+}
+
+function rememberDurable(dir: string): void {
+  if (durableDirectories.size >= DURABLE_DIRECTORIES_MAX) durableDirectories.clear();
+  durableDirectories.add(dir);
+}
+
+/**
+ * Writes a small append as one file with parquet-writer.ts, under its final name. Returns once the bytes
+ * are written; `durable` settles when the file and its directory entries are fsynced (the commit awaits
+ * it before linking, see CommitPlan.dataDurable).
+ */
 async function writeSmallFile(
   root: string,
   snapshot: Snapshot,
   rows: readonly DeltaRow[],
   columns: readonly ParquetColumn[],
   partition: SinglePartition | undefined,
-): Promise<WrittenFile[]> {
+): Promise<{ written: WrittenFile[]; durable: Promise<void> }> {
   const partitions = snapshot.partitionColumns;
   const data =
     partitions.length === 0
@@ -494,21 +523,23 @@ async function writeSmallFile(
   const relative = `${partition ? `${partition.directory}/` : ''}part-${randomUUID()}.parquet`;
   const absolute = path.join(root, relative);
   const dir = path.dirname(absolute);
-  await mkdir(dir, { recursive: true });
+  const created = await mkdir(dir, { recursive: true });
   const handle = await open(absolute, 'wx');
   let modified: number;
   try {
     await handle.writeFile(bytes);
-    await handle.sync();
     modified = Math.floor((await handle.stat()).mtimeMs);
   } catch (error) {
     await handle.close().catch(() => {});
     await rm(absolute, { force: true });
     throw error;
   }
-  await handle.close();
-  await Promise.all([fsyncDirectory(dir), ...(dir === root ? [] : [fsyncDirectory(root)])]);
-  return [
+  const syncDirs = directoriesToSync(root, dir, created);
+  const fileDurable = handle.sync().finally(() => handle.close());
+  const durable = Promise.all([fileDurable, ...syncDirs.map((d) => fsyncDirectory(d))]).then(() => {
+    if (syncDirs.length > 1) rememberDurable(dir);
+  });
+  const written: WrittenFile[] = [
     {
       absolute,
       rows: rows.length,
@@ -528,6 +559,7 @@ async function writeSmallFile(
       },
     },
   ];
+  return { written, durable };
 }
 
 async function removeFiles(files: readonly WrittenFile[]): Promise<void> {
@@ -609,8 +641,17 @@ export async function writeAppend(
   }
   const prepared = performance.now();
 
-  const written = small
+  const smallWrite = small
     ? await writeSmallFile(root, snapshot, small.rows, small.columns, partition)
+    : undefined;
+  // The small file's fsyncs run on while the commit is staged; the commit awaits them before linking.
+  let dataDurable = smallWrite === undefined;
+  const durable = smallWrite?.durable.then(() => {
+    dataDurable = true;
+  });
+  durable?.catch(() => {});
+  const written = smallWrite
+    ? smallWrite.written
     : sourceSql === undefined
       ? []
       : await viaDuckDb((c) =>
@@ -658,12 +699,14 @@ export async function writeAppend(
   try {
     outcome = await commitTransaction(
       root,
-      { readVersion: snapshot.version, actions, commitInfo },
+      { readVersion: snapshot.version, actions, commitInfo, ...(durable ? { dataDurable: durable } : {}) },
       { now, ...options.commit },
     );
   } catch (error) {
-    // Only a conflict proves our commit is not in the log; after anything else the files may be live.
-    if (error instanceof DeltaConflictError) await removeFiles(written);
+    // Only a conflict, or data that never became durable (the commit is never linked before), proves our
+    // commit is not in the log; after anything else the files may be live.
+    await durable?.catch(() => {});
+    if (error instanceof DeltaConflictError || !dataDurable) await removeFiles(written);
     throw error;
   }
   const committedAt = performance.now();
