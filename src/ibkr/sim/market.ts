@@ -181,6 +181,47 @@ export function resolveEvents(events: readonly MarketEvent[], startMs: number): 
   });
 }
 
+/** A running aggregate of consecutive one-minute bars (what MarketModel.aggregate computes, extensible). */
+class BarSum {
+  private first: Bar | undefined;
+  private last: Bar | undefined;
+  private high = 0;
+  private low = 0;
+  private volume = 0;
+  private count = 0;
+  private notional = 0;
+
+  add(b: Bar): void {
+    if (!this.first) {
+      this.first = b;
+      this.high = b.high;
+      this.low = b.low;
+    }
+    this.last = b;
+    this.high = Math.max(this.high, b.high);
+    this.low = Math.min(this.low, b.low);
+    this.volume += Math.max(0, b.volume);
+    this.count += Math.max(0, b.count);
+    this.notional += b.wap * Math.max(0, b.volume);
+  }
+
+  bar(): Bar | undefined {
+    const { first, last, volume, count } = this;
+    if (!first || !last) return undefined;
+    const midpoint = first.volume < 0;
+    return {
+      startMs: first.startMs,
+      open: first.open,
+      high: this.high,
+      low: this.low,
+      close: last.close,
+      volume: midpoint ? -1 : volume,
+      wap: midpoint ? -1 : volume > 0 ? clean(this.notional / volume) : last.close,
+      count: midpoint ? -1 : count,
+    };
+  }
+}
+
 export class MarketModel {
   readonly seed: number;
   readonly baseVix: number;
@@ -190,6 +231,7 @@ export class MarketModel {
   private readonly dayEnd = new Map<number, Float64Array>();
   private readonly limitRefs = new Map<string, number>();
   private readonly dailyCache = new Map<string, Bar | null>();
+  private readonly sessionSums = new Map<string, { sum: BarSum; through: number }>();
 
   constructor(options: MarketModelOptions) {
     this.seed = options.seed | 0;
@@ -500,32 +542,9 @@ export class MarketModel {
 
   /** Aggregates consecutive one-minute bars into one. */
   static aggregate(bars: readonly Bar[]): Bar | undefined {
-    const first = bars[0];
-    const last = bars[bars.length - 1];
-    if (!first || !last) return undefined;
-    let high = first.high;
-    let low = first.low;
-    let volume = 0;
-    let count = 0;
-    let notional = 0;
-    for (const b of bars) {
-      high = Math.max(high, b.high);
-      low = Math.min(low, b.low);
-      volume += Math.max(0, b.volume);
-      count += Math.max(0, b.count);
-      notional += b.wap * Math.max(0, b.volume);
-    }
-    const midpoint = first.volume < 0;
-    return {
-      startMs: first.startMs,
-      open: first.open,
-      high,
-      low,
-      close: last.close,
-      volume: midpoint ? -1 : volume,
-      wap: midpoint ? -1 : volume > 0 ? clean(notional / volume) : last.close,
-      count: midpoint ? -1 : count,
-    };
+    const sum = new BarSum();
+    for (const bar of bars) sum.add(bar);
+    return sum.bar();
   }
 
   /** The daily bar of a trade date (the whole session, or RTH only); undefined when nothing traded. */
@@ -613,13 +632,31 @@ export class MarketModel {
     };
   }
 
+  /**
+   * The session so far, up to and including `lastMinute`. Quotes ask for it minute after minute, so the
+   * running sum is kept per contract and session and extended, not re-added from the session's start.
+   */
   private dailyBarUpTo(contract: SimContract, tradeDate: Ymd, lastMinute: number): Bar | undefined {
     const from =
       contract.secType === 'IND'
         ? etToUtc(tradeDate.year, tradeDate.month, tradeDate.day)
         : sessionStartMs(tradeDate);
-    const minutes = this.openMinutes(contract, from, (lastMinute + 1) * MINUTE_MS, false);
-    return MarketModel.aggregate(minutes.map((m) => this.minuteBar(contract, m, 'TRADES')));
+    const key = `${contract.conId}:${from}`;
+    let running = this.sessionSums.get(key);
+    if (!running || running.through > lastMinute) {
+      running = { sum: new BarSum(), through: Math.ceil(from / MINUTE_MS) - 1 };
+      if (this.sessionSums.size >= 256) this.sessionSums.clear();
+      this.sessionSums.set(key, running);
+    }
+    const minutes = this.openMinutes(
+      contract,
+      (running.through + 1) * MINUTE_MS,
+      (lastMinute + 1) * MINUTE_MS,
+      false,
+    );
+    for (const m of minutes) running.sum.add(this.minuteBar(contract, m, 'TRADES'));
+    running.through = Math.max(running.through, lastMinute);
+    return running.sum.bar();
   }
 }
 

@@ -107,6 +107,22 @@ describe('market model', () => {
   const nqz6 = listedContracts('NQ', NOW)[0]!;
   const rtyz6 = listedContracts('RTY', NOW)[0]!;
 
+  it("a quote's session statistics are the same whether minutes are asked in order, out of order or cold", () => {
+    const walked = model(3);
+    const minutes = [-600, -599, -420, -30, -29, -1, 0];
+    const asked = minutes.map((m) => walked.quote(esz6!, NOW + m * MIN));
+    // Back to an earlier minute after a later one, and VIX whose session is the calendar day.
+    asked.push(
+      walked.quote(esz6!, NOW - 300 * MIN),
+      walked.quote(VIX_INDEX, NOW - 60 * MIN),
+      walked.quote(VIX_INDEX, NOW),
+    );
+    const cold = [...minutes, -300].map((m) => model(3).quote(esz6!, NOW + m * MIN));
+    cold.push(model(3).quote(VIX_INDEX, NOW - 60 * MIN), model(3).quote(VIX_INDEX, NOW));
+    expect(asked).toEqual(cold);
+    expect(new Set(asked.slice(0, 7).map((q) => q.volume)).size).toBe(7);
+  });
+
   it('has late-2026 levels on the right tick grid', () => {
     const m = model();
     const es = m.quote(esz6!, NOW);
