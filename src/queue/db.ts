@@ -270,7 +270,6 @@ export class QueueDatabase {
         return result;
       } finally {
         if (keep) {
-          await connection.run('USE memory');
           holders.set(this.path, this);
         } else {
           await this.detach();

@@ -852,31 +852,39 @@ class SessionOps extends QueueReads implements QueueOps {
     const expires = new Date(options.now.getTime() + options.leaseSeconds * 1000);
     const now = sqlTime(options.now);
     const kindClause = options.kind ? ` AND kind = ${sqlText(options.kind)}` : '';
-    const minSeq = sqlInt(Math.max(0, Math.floor(options.minSeq ?? 0)));
-    // Claim and tag with the next round sequence in one statement; the round row and the sequence follow.
+    const minSeq = Math.max(0, Math.floor(options.minSeq ?? 0));
+    // The due slots and the next round sequence in one read; nothing due costs nothing more. Only this
+    // session writes (db.ts), so the ids read here are still pending when the write below tags them.
+    const due = await this.tx.all(
+      `SELECT id, (SELECT value FROM meta WHERE key = 'last_round_seq') AS last_seq FROM jobs
+       WHERE status = 'pending' AND not_before <= ${now}${kindClause}
+       ORDER BY priority DESC, slot_ts, id
+       LIMIT ${sqlInt(Math.floor(options.limit))}`,
+    );
+    if (due.length === 0) return { jobs: [], round: null };
+    const lastSeq = Number(due[0]?.last_seq);
+    if (!Number.isSafeInteger(lastSeq) || lastSeq < 0) {
+      throw new Error(`queue: meta.last_round_seq is missing or invalid (${String(due[0]?.last_seq)})`);
+    }
+    const roundSeq = Math.max(lastSeq + 1, minSeq);
+    const slotIds = due.map((row) => toNumber(row.id, 'id')).sort((a, b) => a - b);
+    const ids = slotIds.join(', ');
+    // The sequence, the round row and the claim in one call; the claim's RETURNING is the answer.
     const rows = await this.tx.all(
-      `UPDATE jobs SET status = 'running', lease_owner = ${sqlText(options.owner)}, lease_expires = ${sqlTime(expires)},
-         updated_at = ${now},
-         round_seq = (SELECT greatest(value::BIGINT + 1, ${minSeq}) FROM meta WHERE key = 'last_round_seq')
-       WHERE id IN (
-         SELECT id FROM jobs
-         WHERE status = 'pending' AND not_before <= ${now}${kindClause}
-         ORDER BY priority DESC, slot_ts, id
-         LIMIT ${sqlInt(Math.floor(options.limit))})
+      `UPDATE meta SET value = '${sqlInt(roundSeq)}' WHERE key = 'last_round_seq';
+       INSERT INTO rounds (round_seq, owner, status, slot_ids, began_at)
+       VALUES (${sqlInt(roundSeq)}, ${sqlText(options.owner)}, 'begun', [${ids}]::BIGINT[], ${now});
+       UPDATE jobs SET status = 'running', lease_owner = ${sqlText(options.owner)}, lease_expires = ${sqlTime(expires)},
+         updated_at = ${now}, round_seq = ${sqlInt(roundSeq)}
+       WHERE id IN (${ids}) AND status = 'pending'
        RETURNING *`,
     );
-    if (rows.length === 0) return { jobs: [], round: null };
-    const jobs = rows.map(rowToJob).sort(sortForClaim);
-    const roundSeq = jobs[0]?.roundSeq ?? null;
-    if (roundSeq === null || !Number.isSafeInteger(roundSeq) || roundSeq < 1) {
-      throw new Error(`queue: meta.last_round_seq is missing or invalid (claimed round ${String(roundSeq)})`);
+    if (rows.length !== slotIds.length) {
+      throw new Error(
+        `queue: claimed ${rows.length} of the ${slotIds.length} due slots of round ${roundSeq}`,
+      );
     }
-    const slotIds = jobs.map((job) => job.id).sort((a, b) => a - b);
-    await this.tx.run(
-      `UPDATE meta SET value = '${roundSeq}' WHERE key = 'last_round_seq';
-       INSERT INTO rounds (round_seq, owner, status, slot_ids, began_at)
-       VALUES (${roundSeq}, ${sqlText(options.owner)}, 'begun', [${slotIds.join(', ')}]::BIGINT[], ${sqlText(iso(options.now))}::TIMESTAMPTZ)`,
-    );
+    const jobs = rows.map(rowToJob).sort(sortForClaim);
     return { jobs, round: { roundSeq, slotIds, lost: [] } };
   }
 
