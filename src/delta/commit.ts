@@ -17,6 +17,7 @@ import { randomUUID } from 'node:crypto';
 import { link, open, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { DeltaUnsupportedError } from './errors.js';
+import { writeText } from './text-io.js';
 
 /** Temp files written next to commits; hidden (leading `_`), and never matching `<digits>.json`. */
 export const COMMIT_TEMP_PREFIX = '_commit-';
@@ -77,7 +78,7 @@ export async function putIfAbsent(dir: string, name: string, content: string): P
 export async function writeDurably(file: string, content: string | Uint8Array): Promise<void> {
   const handle = await open(file, 'wx');
   try {
-    await handle.writeFile(content);
+    await writeText(handle, content);
     await handle.sync();
   } finally {
     await handle.close();

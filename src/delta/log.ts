@@ -8,6 +8,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { DeltaLogCorruptError, DeltaTableNotFoundError } from './errors.js';
+import { readTextFile } from './text-io.js';
 import { type Action, commitFileName, LOG_DIR } from './types.js';
 
 const COMMIT_RE = /^(\d{20})\.json$/;
@@ -218,7 +219,7 @@ export async function readCommit(tablePath: string, version: number): Promise<Ac
   const file = path.join(logDirOf(path.resolve(tablePath)), commitFileName(version));
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = await readTextFile(file);
   } catch (error) {
     throw new DeltaLogCorruptError(`Delta log is corrupt: cannot read commit ${version} (${file}).`, {
       cause: error,

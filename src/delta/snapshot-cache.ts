@@ -23,7 +23,6 @@
  *   unchanged, never-modified action and live-file objects. Callers must treat snapshots as read-only.
  */
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { errorCode } from './commit.js';
 import { listLog, logDirOf, parseCommit } from './log.js';
@@ -36,6 +35,7 @@ import {
   type ReplayedSnapshot,
   replayListing,
 } from './snapshot.js';
+import { readTextFile, textPieces } from './text-io.js';
 import { commitFileName, LOG_DIR, type Snapshot } from './types.js';
 
 export interface SnapshotCacheOptions {
@@ -68,13 +68,15 @@ interface Entry {
 }
 
 function hashText(text: string): string {
-  return createHash('sha1').update(text).digest('base64');
+  const hash = createHash('sha1');
+  for (const piece of textPieces(text)) hash.update(piece);
+  return hash.digest('base64');
 }
 
 /** The text of `<version>.json`, or undefined when it does not exist. */
 async function readCommitText(logDir: string, version: number): Promise<string | undefined> {
   try {
-    return await readFile(path.join(logDir, commitFileName(version)), 'utf8');
+    return await readTextFile(path.join(logDir, commitFileName(version)));
   } catch (error) {
     if (errorCode(error) === 'ENOENT') return undefined;
     throw error;

@@ -13,11 +13,11 @@
  * Conflicts throw DeltaConflictError naming the winning version. Nothing here deletes data files:
  * the caller decides, because only a thrown DeltaConflictError proves the commit did not happen.
  */
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { errorCode, StagedCommit } from './commit.js';
 import { DeltaConflictError } from './errors.js';
 import { logDirOf, parseCommit } from './log.js';
+import { readTextFile } from './text-io.js';
 import { type Action, type CommitInfo, commitFileName, LOG_DIR } from './types.js';
 
 /**
@@ -146,7 +146,7 @@ export function serializeCommit(commitInfo: CommitInfo, actions: readonly Action
 export async function readCommitIfExists(tablePath: string, version: number): Promise<Action[] | undefined> {
   let text: string;
   try {
-    text = await readFile(path.join(logDirOf(tablePath), commitFileName(version)), 'utf8');
+    text = await readTextFile(path.join(logDirOf(tablePath), commitFileName(version)));
   } catch (error) {
     if (errorCode(error) === 'ENOENT') return undefined;
     throw error;
