@@ -703,8 +703,8 @@ export async function writeAppend(
       { now, ...options.commit },
     );
   } catch (error) {
-    // Only a conflict, or data that never became durable (the commit is never linked before), proves our
-    // commit is not in the log; after anything else the files may be live.
+    // Only a conflict, or data that never became durable (the commit is linked only after that), proves
+    // our commit is not in the log; after anything else the files may be live.
     await durable?.catch(() => {});
     if (error instanceof DeltaConflictError || !dataDurable) await removeFiles(written);
     throw error;
