@@ -241,16 +241,22 @@ export class QueueDatabase {
       this.sessionsOnInstance += 1;
       let keep = false;
       try {
-        // Several statements per call: each call into DuckDB costs a round trip through the addon.
-        await connection.run(`USE ${ALIAS}; BEGIN TRANSACTION`);
+        // Several statements per call: each call into DuckDB costs a round trip through the addon, so the
+        // transaction begins with the session's first statement (a session without one begins nothing).
+        let begun = false;
+        const opening = (): string => {
+          if (begun) return '';
+          begun = true;
+          return `USE ${ALIAS}; BEGIN TRANSACTION; `;
+        };
         const tx: Tx = {
           readOnly,
           all: async (sql, params) => {
-            const reader = await connection.runAndReadAll(sql, params ? [...params] : undefined);
+            const reader = await connection.runAndReadAll(opening() + sql, params ? [...params] : undefined);
             return reader.getRowObjectsJS();
           },
           run: async (sql, params) => {
-            await connection.run(sql, params ? [...params] : undefined);
+            await connection.run(opening() + sql, params ? [...params] : undefined);
           },
           list: (items) => {
             if (!this.listValue) throw new Error('queue database not connected');
@@ -262,10 +268,10 @@ export class QueueDatabase {
         try {
           result = await fn(tx);
         } catch (error) {
-          await connection.run('ROLLBACK').catch(() => {});
+          if (begun) await connection.run('ROLLBACK').catch(() => {});
           throw error;
         }
-        await connection.run('COMMIT');
+        if (begun) await connection.run('COMMIT');
         keep = !readOnly && this.holding;
         // Letting go checkpoints a long WAL (detach); a holder checkpoints only a very long one.
         if (keep && (await walBytes(this.path)) > HELD_WAL_CHECKPOINT_BYTES) {

@@ -571,15 +571,16 @@ export class QueueReads {
   }
 }
 
-/** What a Queue remembers between its sessions (only hints that save a query; never a source of truth). */
+/** What a Queue remembers between its sessions (hints that save a query). */
 interface SessionMemo {
   /** The newest last_archive_at this process has seen committed (ms). */
   lastArchiveAt: number | null;
   /**
    * lastSlots('snapshot') as of this object's last committed session, kept up to date by its own inserts.
-   * Only a collector inserts snapshot slots and only one runs at a time (its process lock); should another
-   * writer add some anyway, the hint is merely low, and scheduling re-plans slots that insertJobs' unique
-   * check then drops. prune() can delete a latest slot, so it forgets the hint.
+   * Only a collector inserts snapshot slots and only one runs at a time (its process lock). Without
+   * soleSnapshotWriter it is only a hint: should another writer add slots anyway, it is merely low, and
+   * scheduling re-plans slots that insertJobs' unique check then drops. With it, insertJobs trusts it for
+   * slots after it (allAfterKnownSlots). prune() can delete a latest slot, so it forgets it.
    */
   lastSnapshotSlots: ReadonlyMap<string, Date> | null;
 }
@@ -610,6 +611,7 @@ class SessionOps extends QueueReads implements QueueOps {
     private readonly memo: SessionMemo,
     /** Memo updates, applied by the Queue only once this session has committed. */
     private readonly pendingMemo: Partial<SessionMemo>,
+    private readonly soleSnapshotWriter = false,
   ) {
     super(tx);
   }
@@ -644,11 +646,13 @@ class SessionOps extends QueueReads implements QueueOps {
     // session, which no other writer can interleave with (db.ts). The range lets DuckDB skip every row
     // group outside it for the usual "slots near now" insert.
     const kinds = [...new Set(jobs.map((job) => job.kind))];
-    const existingRows = await this.tx.all(
-      `SELECT kind, symbol, epoch_ms(slot_ts) AS slot_ms, params FROM all_jobs
-       WHERE slot_ts BETWEEN ${sqlTime(new Date(Math.min(...times)))} AND ${sqlTime(new Date(Math.max(...times)))}
-         AND kind IN (${kinds.map(sqlText).join(', ')})`,
-    );
+    const existingRows = this.allAfterKnownSlots(jobs)
+      ? []
+      : await this.tx.all(
+          `SELECT kind, symbol, epoch_ms(slot_ts) AS slot_ms, params FROM all_jobs
+           WHERE slot_ts BETWEEN ${sqlTime(new Date(Math.min(...times)))} AND ${sqlTime(new Date(Math.max(...times)))}
+             AND kind IN (${kinds.map(sqlText).join(', ')})`,
+        );
     const seen = new Set(
       existingRows.map((row) =>
         keyOf(String(row.kind), String(row.symbol), toNumber(row.slot_ms, 'slot_ms'), String(row.params)),
@@ -697,6 +701,21 @@ class SessionOps extends QueueReads implements QueueOps {
     return { inserted, insertedByStatus, existing: jobs.length - inserted.length };
   }
 
+  /**
+   * True when every job is a plain snapshot slot later than the last one queued for its symbol, as this
+   * object knows it, and this object is the only writer of snapshot slots (OpenQueueOptions): such slots
+   * cannot be queued yet, so the uniqueness read can be skipped.
+   */
+  private allAfterKnownSlots(jobs: readonly NewJob[]): boolean {
+    const known = this.soleSnapshotWriter ? this.knownSnapshotSlots() : null;
+    if (!known) return false;
+    return jobs.every((job) => {
+      if (job.kind !== 'snapshot' || canonicalParams(job.params) !== '{}') return false;
+      const last = known.get(job.symbol);
+      return last === undefined || last.getTime() < job.slotTs.getTime();
+    });
+  }
+
   async markLate(now: Date): Promise<number[]> {
     // scheduleDueSlots and claimDue both mark late slots; within one session at the same instant the
     // second pass cannot find anything (only this transaction writes), so it is skipped.
@@ -725,7 +744,8 @@ class SessionOps extends QueueReads implements QueueOps {
       kindClause = ` AND kind = $${params.length}`;
     }
     const rows = await this.tx.all(
-      `UPDATE jobs SET status = 'running', lease_owner = $1, lease_expires = $2::TIMESTAMPTZ, updated_at = $3::TIMESTAMPTZ
+      `UPDATE jobs SET status = 'running', lease_owner = $1, lease_expires = $2::TIMESTAMPTZ, updated_at = $3::TIMESTAMPTZ,
+         round_seq = NULL
        WHERE id IN (
          SELECT id FROM jobs
          WHERE status = 'pending' AND not_before <= $3::TIMESTAMPTZ${kindClause}
@@ -952,12 +972,13 @@ class SessionOps extends QueueReads implements QueueOps {
     const seq = sqlInt(roundSeq);
     const now = sqlTime(options.now);
     const version = sqlIntOrNull(options.deltaVersion);
-    // One call: the slots (only while the round is begun), then the round, whose RETURNING is the answer.
+    // One call: the slots, then the round, whose RETURNING is the answer. Only slots of a begun round are
+    // running with its round_seq (a claim outside a round clears round_seq), so the first statement needs
+    // no look at the round; when the round is not begun it matches nothing.
     const ended = await this.tx.all(
       `UPDATE jobs SET status = 'done', reason = NULL, delta_version = ${version}, lease_owner = NULL,
          lease_expires = NULL, updated_at = ${now}
-       WHERE round_seq = ${seq} AND status = 'running'
-         AND round_seq IN (SELECT round_seq FROM rounds WHERE round_seq = ${seq} AND status = 'begun');
+       WHERE round_seq = ${seq} AND status = 'running';
        UPDATE rounds SET status = 'finished', ended_at = ${now}, delta_version = ${version}
        WHERE round_seq = ${seq} AND status = 'begun'
        RETURNING len(slot_ids) AS slots`,
@@ -1105,6 +1126,11 @@ export interface OpenQueueOptions {
   policy: QueuePolicy;
   /** How long a session waits for another process's session to end (default 5000 ms). */
   busyTimeoutMs?: number;
+  /**
+   * The caller holds the collect lock, so no other process queues snapshot slots while this object is open:
+   * slots after the last one it knows per symbol are new without reading the queue first.
+   */
+  soleSnapshotWriter?: boolean;
 }
 
 /** The queue file. Each method is one short session (open, transaction, close); see db.ts for why. */
@@ -1112,6 +1138,7 @@ export class Queue implements QueueOps {
   readonly path: string;
   readonly policy: QueuePolicy;
   private readonly db: QueueDatabase;
+  private readonly soleSnapshotWriter: boolean;
   private readonly memo: SessionMemo = { lastArchiveAt: null, lastSnapshotSlots: null };
 
   constructor(options: OpenQueueOptions) {
@@ -1119,11 +1146,14 @@ export class Queue implements QueueOps {
     this.db = new QueueDatabase(options.path, { busyTimeoutMs: options.busyTimeoutMs ?? 5000 });
     this.path = this.db.path;
     this.policy = { ...options.policy };
+    this.soleSnapshotWriter = options.soleSnapshotWriter ?? false;
   }
 
   private async run<T>(fn: (ops: SessionOps) => Promise<T>): Promise<T> {
     const learned: Partial<SessionMemo> = {};
-    const result = await this.db.write((tx) => fn(new SessionOps(tx, this.policy, this.memo, learned)));
+    const result = await this.db.write((tx) =>
+      fn(new SessionOps(tx, this.policy, this.memo, learned, this.soleSnapshotWriter)),
+    );
     Object.assign(this.memo, learned);
     return result;
   }

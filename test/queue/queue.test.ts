@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
-import { DuckDBInstance } from '@duckdb/node-api';
-import { describe, expect, it } from 'vitest';
+import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { describe, expect, it, vi } from 'vitest';
 import {
   type NewJob,
   openQueue,
@@ -10,8 +10,9 @@ import {
   queuePaths,
   readBarsParams,
   retryDelaySeconds,
+  scheduleDueSlots,
 } from '../../src/queue/index.js';
-import { at, POLICY, plus, tempDataDir, tempQueue } from './helpers.js';
+import { at, fakeMarket, POLICY, plus, tempDataDir, tempQueue } from './helpers.js';
 
 const T0 = at('2025-01-06T14:30:00Z');
 
@@ -515,5 +516,54 @@ describe('archive (keeps the hot table small)', () => {
     const times = all.map((j) => j.slotTs.getTime());
     expect(new Set(times).size).toBe(times.length);
     for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!).toBe(60_000);
+  });
+});
+
+describe('a sole snapshot writer (the collector, under its lock)', () => {
+  it('queues slots after the ones it knows without reading the queue, and still drops slots already queued', async () => {
+    const dataDir = tempDataDir();
+    const opened: Array<{ close(): void }> = [];
+    const open = async () => {
+      const queue = await openQueue({
+        path: queuePaths(dataDir).queueDb,
+        policy: POLICY,
+        soleSnapshotWriter: true,
+      });
+      opened.push(queue);
+      return queue;
+    };
+    const uniquenessReads = vi.spyOn(DuckDBConnection.prototype, 'runAndReadAll');
+    const reads = () =>
+      uniquenessReads.mock.calls.filter(([sql]) => String(sql).includes('FROM all_jobs')).length;
+    const schedule = (queue: Awaited<ReturnType<typeof open>>, now: Date) =>
+      scheduleDueSlots(queue, {
+        now,
+        symbols: ['ES', 'NQ'],
+        intervalSeconds: 60,
+        marketStatus: fakeMarket,
+        firstRunLookbackSeconds: 120,
+      });
+    try {
+      const queue = await open();
+      expect(await schedule(queue, T0)).toMatchObject({ pending: 6, existing: 0 });
+      expect(await schedule(queue, plus(T0, 60))).toMatchObject({ pending: 2, existing: 0 });
+      expect(reads()).toBe(0);
+      // A slot at or before the last known one is checked, and found.
+      const again = await queue.insertJobs(snapshotSlots(['ES', 'NQ'], [T0, plus(T0, 60)]), { now: T0 });
+      expect(again).toMatchObject({ inserted: [], existing: 4 });
+      expect(reads()).toBe(1);
+      queue.close();
+      // A new object learns the last slots from the file first.
+      const reopened = await open();
+      expect(await schedule(reopened, plus(T0, 60))).toMatchObject({ pending: 0, existing: 0 });
+      expect(await schedule(reopened, plus(T0, 120))).toMatchObject({ pending: 2, existing: 0 });
+      const jobs = await reopened.listJobs();
+      const keys = jobs.map((j) => `${j.symbol}@${j.slotTs.toISOString()}`);
+      expect(new Set(keys).size).toBe(keys.length);
+      expect(jobs).toHaveLength(10);
+    } finally {
+      uniquenessReads.mockRestore();
+      for (const queue of opened) queue.close();
+    }
   });
 });

@@ -548,3 +548,21 @@ describe("claimRound (the collector's claim + begin) and holding the file", () =
     }
   });
 });
+
+describe('finishing a round touches only its own running slots', () => {
+  it('a claim outside a round clears the round of an abandoned attempt, so finishing that round cannot reach it', async () => {
+    const { queue } = await tempQueue();
+    await queue.insertJobs(slots([T0], ['ES']), { now: T0 });
+    const { round } = await queue.claimRound({ owner: 'c', now: T0, leaseSeconds: 30, limit: 10 });
+    expect(round).not.toBeNull();
+    const seq = round?.roundSeq ?? -1;
+    await queue.abandonRound(seq, { now: T0, reason: 'commit conflict', countAttempt: false });
+    const [job] = await queue.claimDue({ owner: 'w', now: T0, leaseSeconds: 30, limit: 10 });
+    // finishRound's slot update keys on (round_seq, running) alone; this slot must not match it.
+    expect(job).toMatchObject({ status: 'running', leaseOwner: 'w', roundSeq: null });
+    await expect(queue.finishRound(seq, { now: T0, deltaVersion: 3 })).rejects.toThrow(/abandoned/);
+    expect(await queue.listJobs()).toMatchObject([
+      { status: 'running', leaseOwner: 'w', deltaVersion: null },
+    ]);
+  });
+});
