@@ -204,6 +204,7 @@ export async function runCollect(options: CollectRunOptions): Promise<CollectSum
     path: paths.queueDb,
     policy: queuePolicyFromConfig(config.collect),
     busyTimeoutMs: config.collect.queueBusyTimeoutMs,
+    soleSnapshotWriter: true,
   }).catch(async (error: unknown) => {
     await lock.release();
     throw error;
@@ -279,6 +280,8 @@ export async function runCollect(options: CollectRunOptions): Promise<CollectSum
       previous,
       unfinished,
       reclaim: { dueAt: 0 },
+      // Back-to-back rounds (a manual clock never waits): each Delta commit overlaps the next session.
+      overlapCommit: clock.instant === true,
       onStep: options.onStep,
       minSeq: () => minSeq,
       versionOfTxn: (seq: number) => findTxnCommit(options.dataDir, COLLECT_APP_ID, seq),
@@ -316,30 +319,7 @@ export async function runCollect(options: CollectRunOptions): Promise<CollectSum
 
     // Back-to-back rounds (a manual clock never waits) keep the queue file attached between them.
     if (clock.instant) queue.hold();
-    let backoffMs = config.ib.reconnectBaseMs;
-    for (;;) {
-      if (signal.aborted) {
-        summary.stopReason = 'signal';
-        break;
-      }
-      let round: RoundResult;
-      try {
-        round = await runRound(deps);
-      } catch (error) {
-        if (!keepAlive || !(error instanceof UpstreamUnavailableError)) throw error;
-        summary.transientErrors.push(`${clock.now().toISOString()} ${error.message}`);
-        if (summary.transientErrors.length > KEEP_ERRORS) summary.transientErrors.shift();
-        log.warn(`${error.message} (retrying in ${Math.round(backoffMs / 1000)} s)`);
-        await clock.sleep(backoffMs, signal);
-        backoffMs = Math.min(backoffMs * 2, config.ib.reconnectMaxMs);
-        if (options.mode.kind === 'until' && clock.now().getTime() >= options.mode.until.getTime()) {
-          summary.stopReason = 'until';
-          break;
-        }
-        continue;
-      }
-      backoffMs = config.ib.reconnectBaseMs;
-      summary.rounds += 1;
+    const settle = (round: RoundResult) => {
       accumulate(summary, round);
       if (round.rows > 0) {
         const t = round.timings;
@@ -355,6 +335,49 @@ export async function runCollect(options: CollectRunOptions): Promise<CollectSum
         }
       }
       options.onRound?.(round);
+    };
+    // A round whose Delta commit was still landing when runRound returned (overlapped rounds); its result
+    // is complete once the commit settled, at the latest when the next round's session has finished it.
+    let landing: { round: RoundResult; committed: Promise<unknown> } | null = null;
+    const settleLanding = async () => {
+      if (!landing) return;
+      const { round, committed } = landing;
+      landing = null;
+      await committed.catch(() => {});
+      settle(round);
+    };
+    let backoffMs = config.ib.reconnectBaseMs;
+    for (;;) {
+      if (signal.aborted) {
+        summary.stopReason = 'signal';
+        break;
+      }
+      let round: RoundResult;
+      try {
+        round = await runRound(deps);
+      } catch (error) {
+        await settleLanding();
+        if (!keepAlive || !(error instanceof UpstreamUnavailableError)) throw error;
+        summary.transientErrors.push(`${clock.now().toISOString()} ${error.message}`);
+        if (summary.transientErrors.length > KEEP_ERRORS) summary.transientErrors.shift();
+        log.warn(`${error.message} (retrying in ${Math.round(backoffMs / 1000)} s)`);
+        await clock.sleep(backoffMs, signal);
+        backoffMs = Math.min(backoffMs * 2, config.ib.reconnectMaxMs);
+        if (options.mode.kind === 'until' && clock.now().getTime() >= options.mode.until.getTime()) {
+          summary.stopReason = 'until';
+          break;
+        }
+        continue;
+      }
+      await settleLanding();
+      backoffMs = config.ib.reconnectBaseMs;
+      summary.rounds += 1;
+      const pending = unfinished.round;
+      if (deps.overlapCommit && pending && pending.roundSeq === round.roundSeq) {
+        landing = { round, committed: pending.committed };
+      } else {
+        settle(round);
+      }
 
       const mode = options.mode;
       if (mode.kind === 'once') {
@@ -378,14 +401,18 @@ export async function runCollect(options: CollectRunOptions): Promise<CollectSum
       await clock.sleep(wakeAt - now, signal);
     }
     await finishPendingRound(deps);
+    await settleLanding();
   } finally {
-    if (unfinished.round) {
-      // Stopping on an error: try to finish the committed round; if that fails too, the next start does.
-      await finishPendingRound({ queue, clock, unfinished }).catch((error: unknown) =>
+    const left = unfinished.round;
+    if (left) {
+      // Stopping on an error: try to finish the round (or abandon it, if its commit failed); if that fails
+      // too, the next start resolves it from the lake's txn. The hooks' own errors are the run's error.
+      await finishPendingRound({ queue, clock, unfinished }).catch((error: unknown) => {
+        if (unfinished.round === null) return;
         log.warn(
-          `round ${unfinished.round?.roundSeq} is in the lake but not yet finished in the queue; the next run finishes it (${error instanceof Error ? error.message : String(error)})`,
-        ),
-      );
+          `round ${left.roundSeq} is not finished in the queue; the next run resolves it from the lake's txn (${error instanceof Error ? error.message : String(error)})`,
+        );
+      });
     }
     await ib.session?.close().catch(() => {});
     duck.close();

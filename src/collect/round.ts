@@ -1,12 +1,20 @@
 /**
  * One collection round (the queue's round protocol, see src/queue/queue.ts). Normally ONE queue session:
  *
- *   session: finish the previous round (its Delta commit is done) + schedule due slots (closed → skipped
- *            with the reason, too late → missed) + claim the due ones + beginRound with all of them
+ *   session: schedule due slots (closed → skipped with the reason, too late → missed) + claim the due ones
+ *            and begin the round with them + finish the previous round once its Delta commit has landed
  *   → take one snapshot per instrument through src/ibkr → flag quality
  *   → ONE Delta commit with txn {appId 'futures-collect', version: round seq}
  *   → remember the round as committed-but-unfinished: the next round's session finishes it, and the
  *     collector finishes the last one before it exits (finishPendingRound).
+ *
+ * Rounds that run back to back (deps.overlapCommit: a manual clock, the demo) do not wait for their Delta
+ * commit: it lands while the next round's session schedules and claims, and that session waits for it
+ * before it finishes the round and commits. The order that makes a crash safe is unchanged — a round's
+ * slots are durable in the queue before its Delta write, its finish is durable only after the commit
+ * landed, and the next round's Delta write comes after that session — so at most one begun round can be
+ * unresolved at any instant. A commit that fails makes the waiting session roll back (its claims too);
+ * the round is then abandoned and the error thrown, as without the overlap.
  *
  * Every queue write session costs a checkpoint of the file (~20 ms, see src/queue/db.ts), so the round
  * begins in the session that claims its slots, and the finish rides on the next round's session.
@@ -29,6 +37,7 @@ import { IbRequestError, IbTimeoutError } from '../ibkr/index.js';
 import type { SnapshotRecord } from '../lake/index.js';
 import type { MarketCalendar } from '../market/index.js';
 import {
+  type ClaimedRound,
   type Job,
   type MarketStatusFn,
   type QueueOps,
@@ -102,13 +111,36 @@ export interface RoundDeps {
    * clock is soon enough and saves a statement in most rounds.
    */
   reclaim: { dueAt: number };
+  /** True when rounds run back to back: the Delta commit overlaps the next round's session (see above). */
+  overlapCommit?: boolean;
   onStep?: RoundStepHook | undefined;
 }
 
-/** A round whose Delta commit landed; finishing it in the queue is deferred to the next session. */
+/**
+ * How a round's Delta commit ended. `stepError`: the 'delta-committed' hook threw after the commit landed;
+ * the round is still finished, and the run stops with that error.
+ */
+export type CommitOutcome =
+  | { ok: true; deltaVersion: number | null; stepError?: unknown }
+  | { ok: false; error: unknown };
+
+/** A round whose Delta commit started; finishing it in the queue is deferred to the next session. */
 export interface UnfinishedRound {
   roundSeq: number;
-  deltaVersion: number | null;
+  /**
+   * Settles once the commit landed or failed (never rejects); the round's result is complete from then on.
+   */
+  committed: Promise<CommitOutcome>;
+}
+
+/** Thrown inside the next round's session to roll it back when the previous round's commit failed. */
+class PreviousCommitFailed extends Error {
+  constructor(
+    readonly roundSeq: number,
+    override readonly cause: unknown,
+  ) {
+    super(`the Delta commit of round ${roundSeq} failed`);
+  }
 }
 
 export interface SlotFailure {
@@ -126,6 +158,7 @@ export interface RoundTimings {
   ibMs: number;
   /** The Delta commit (Parquet write, commit file, checkpoint when due). */
   deltaMs: number;
+  /** From the round's start until its commit landed (with overlapped rounds, that overlaps the next round). */
   totalMs: number;
 }
 
@@ -174,36 +207,54 @@ export async function runRound(deps: RoundDeps): Promise<RoundResult> {
   const previousRound = deps.unfinished.round;
   let pendingReclaimAt: number | null = null;
 
-  const { scheduled, claimed, round } = await timed('queueMs', () =>
-    queue.batch(async (ops) => {
-      if (previousRound) {
-        await ops.finishRound(previousRound.roundSeq, { now: at, deltaVersion: previousRound.deltaVersion });
-      }
-      const result = await scheduleDueSlots(ops, {
-        now: at,
-        symbols: settings.symbols,
-        intervalSeconds: settings.intervalSeconds,
-        marketStatus: deps.marketStatus,
-        firstRunLookbackSeconds: settings.firstRunLookbackSeconds,
-        catchUpSeconds: settings.catchUpSeconds,
-      });
-      if (deps.reclaim.dueAt <= at.getTime()) {
-        await ops.reclaimExpired(at);
-        pendingReclaimAt = at.getTime() + RECLAIM_EVERY_MS;
-      }
-      const { jobs, round: begun } = await ops.claimRound({
-        owner: deps.owner,
-        now: at,
-        // The slots stay running until the NEXT round's session finishes this round: cover that wait,
-        // so `futures status` does not call them overdue (lease expiry never moves slots of a begun round).
-        leaseSeconds: settings.leaseSeconds + settings.intervalSeconds,
-        limit: settings.symbols.length * CLAIM_SLOTS_PER_SYMBOL,
-        kind: 'snapshot',
-        minSeq: deps.minSeq(),
-      });
-      return { scheduled: result, claimed: jobs, round: begun };
-    }),
-  );
+  // Waiting for the previous round's commit (overlapped rounds) is not queue time.
+  let waitedMs = 0;
+  let session: { scheduled: ScheduleResult; claimed: Job[]; round: ClaimedRound['round'] };
+  try {
+    session = await timed('queueMs', () =>
+      queue.batch(async (ops) => {
+        const result = await scheduleDueSlots(ops, {
+          now: at,
+          symbols: settings.symbols,
+          intervalSeconds: settings.intervalSeconds,
+          marketStatus: deps.marketStatus,
+          firstRunLookbackSeconds: settings.firstRunLookbackSeconds,
+          catchUpSeconds: settings.catchUpSeconds,
+        });
+        if (deps.reclaim.dueAt <= at.getTime()) {
+          await ops.reclaimExpired(at);
+          pendingReclaimAt = at.getTime() + RECLAIM_EVERY_MS;
+        }
+        const { jobs, round: begun } = await ops.claimRound({
+          owner: deps.owner,
+          now: at,
+          // The slots stay running until the NEXT round's session finishes this round: cover that wait,
+          // so `futures status` does not call them overdue (lease expiry never moves slots of a begun round).
+          leaseSeconds: settings.leaseSeconds + settings.intervalSeconds,
+          limit: settings.symbols.length * CLAIM_SLOTS_PER_SYMBOL,
+          kind: 'snapshot',
+          minSeq: deps.minSeq(),
+        });
+        if (previousRound) {
+          const waitStarted = performance.now();
+          const outcome = await previousRound.committed;
+          waitedMs = performance.now() - waitStarted;
+          if (!outcome.ok) throw new PreviousCommitFailed(previousRound.roundSeq, outcome.error);
+          // The run stops here; finishPendingRound finishes the round on the way out.
+          if (outcome.stepError !== undefined) throw outcome.stepError;
+          await ops.finishRound(previousRound.roundSeq, { now: at, deltaVersion: outcome.deltaVersion });
+        }
+        return { scheduled: result, claimed: jobs, round: begun };
+      }),
+    );
+  } catch (error) {
+    if (!(error instanceof PreviousCommitFailed)) throw error;
+    deps.unfinished.round = null;
+    await abandonUncommitted(deps, error.roundSeq, error.cause);
+    throw error.cause;
+  }
+  timings.queueMs -= waitedMs;
+  const { scheduled, claimed, round } = session;
   if (pendingReclaimAt !== null) deps.reclaim.dueAt = pendingReclaimAt;
   if (previousRound) {
     deps.unfinished.round = null;
@@ -364,32 +415,54 @@ export async function runRound(deps: RoundDeps): Promise<RoundResult> {
   if (records.length === 0) return finish();
   const rows = records.map((r) => r.record);
 
-  let deltaVersion: number | null;
-  try {
-    const written = await timed('deltaMs', () =>
-      deps.append(rows, { appId: COLLECT_APP_ID, version: round.roundSeq }),
-    );
-    deltaVersion = written.skipped ? await deps.versionOfTxn(round.roundSeq) : written.version;
-  } catch (error) {
-    await timed('queueMs', () =>
-      queue.abandonRound(round.roundSeq, {
-        now: clock.now(),
-        reason: `Delta commit failed: ${error instanceof Error ? error.message : String(error)}`,
-      }),
-    );
-    throw error;
-  }
+  const commitStarted = performance.now();
+  const committed = (async (): Promise<CommitOutcome> => {
+    let deltaVersion: number | null;
+    try {
+      const written = await deps.append(rows, { appId: COLLECT_APP_ID, version: round.roundSeq });
+      deltaVersion = written.skipped ? await deps.versionOfTxn(round.roundSeq) : written.version;
+    } catch (error) {
+      return { ok: false, error };
+    } finally {
+      timings.deltaMs += performance.now() - commitStarted;
+    }
+    result.rows = rows.length;
+    result.done = rows.length;
+    result.deltaVersion = deltaVersion;
+    for (const row of rows) {
+      deps.previous.set(row.symbol, nextPrevious(row, deps.previous.get(row.symbol) ?? null));
+    }
+    finish();
+    try {
+      await deps.onStep?.('delta-committed');
+    } catch (stepError) {
+      return { ok: true, deltaVersion, stepError };
+    }
+    return { ok: true, deltaVersion };
+  })();
   // Finished by the next round's session, or by finishPendingRound when the collector stops.
-  deps.unfinished.round = { roundSeq: round.roundSeq, deltaVersion };
-  await deps.onStep?.('delta-committed');
-
-  result.rows = rows.length;
-  result.done = rows.length;
-  result.deltaVersion = deltaVersion;
-  for (const row of rows) {
-    deps.previous.set(row.symbol, nextPrevious(row, deps.previous.get(row.symbol) ?? null));
+  deps.unfinished.round = { roundSeq: round.roundSeq, committed };
+  if (deps.overlapCommit) return finish();
+  const outcome = await committed;
+  if (!outcome.ok) {
+    deps.unfinished.round = null;
+    await abandonUncommitted(deps, round.roundSeq, outcome.error);
+    throw outcome.error;
   }
-  return finish();
+  if (outcome.stepError !== undefined) throw outcome.stepError;
+  return result;
+}
+
+/** A round whose Delta commit failed: its slots go back to pending, counting an attempt. */
+async function abandonUncommitted(
+  deps: Pick<RoundDeps, 'queue' | 'clock'>,
+  roundSeq: number,
+  error: unknown,
+): Promise<void> {
+  await deps.queue.abandonRound(roundSeq, {
+    now: deps.clock.now(),
+    reason: `Delta commit failed: ${error instanceof Error ? error.message : String(error)}`,
+  });
 }
 
 /**
@@ -399,11 +472,18 @@ export async function runRound(deps: RoundDeps): Promise<RoundResult> {
  */
 export async function finishPendingRound(
   deps: Pick<RoundDeps, 'queue' | 'clock' | 'unfinished' | 'onStep'>,
-): Promise<UnfinishedRound | null> {
+): Promise<{ roundSeq: number; deltaVersion: number | null } | null> {
   const round = deps.unfinished.round;
   if (!round) return null;
-  await deps.queue.finishRound(round.roundSeq, { now: deps.clock.now(), deltaVersion: round.deltaVersion });
+  const outcome = await round.committed;
+  if (!outcome.ok) {
+    deps.unfinished.round = null;
+    await abandonUncommitted(deps, round.roundSeq, outcome.error);
+    throw outcome.error;
+  }
+  await deps.queue.finishRound(round.roundSeq, { now: deps.clock.now(), deltaVersion: outcome.deltaVersion });
   deps.unfinished.round = null;
   await deps.onStep?.('round-finished');
-  return round;
+  if (outcome.stepError !== undefined) throw outcome.stepError;
+  return { roundSeq: round.roundSeq, deltaVersion: outcome.deltaVersion };
 }

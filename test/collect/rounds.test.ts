@@ -1,11 +1,14 @@
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Queue } from '../../src/queue/index.js';
 import { allRows, checkConsistency, snapshotJobs } from '../commands/futures-collect/expect.js';
 import { harness, TUESDAY_10_ET } from './helpers.js';
 
 /**
- * The one-session round (src/collect/round.ts): each round's first session finishes the previous round,
- * claims and begins; the last round is finished before the collector exits.
+ * The one-session round (src/collect/round.ts): each round's session claims and begins, then finishes the
+ * previous round; the last round is finished before the collector exits. The harness's manual clock runs
+ * rounds back to back, so each Delta commit overlaps the next round's session.
  */
 describe('collect rounds: the finish rides on the next round', () => {
   it('while round 2 takes its snapshots, round 1 is finished and round 2 is begun; after the run nothing is open', async () => {
@@ -97,5 +100,54 @@ describe('collect rounds: the finish rides on the next round', () => {
     const final = await snapshotJobs(await h.queue());
     expect(checkConsistency(final, await allRows(h.dataDir))).toEqual([]);
     expect(final.filter((j) => j.status === 'running')).toEqual([]);
+  });
+
+  it('a Delta commit that fails while the next round claims: that session rolls back, the round is abandoned, nothing is lost', async () => {
+    const h = await harness(TUESDAY_10_ET, { config: { collect: { firstRunLookbackSeconds: 0 } } });
+    const log = join(h.dataDir, 'lake', 'futures_snapshots', '_delta_log');
+    let round = 0;
+    const steps: string[] = [];
+    const run = await h.run(['collect', '--rounds=4', '--json'], {
+      hooks: {
+        onStep(step) {
+          if (step === 'round:start') round += 1;
+          steps.push(`${step} ${round}`);
+          // Round 2's commit cannot land: its log directory is a file now.
+          if (step === 'snapshots' && round === 2) {
+            renameSync(log, `${log}.moved`);
+            writeFileSync(log, '');
+          }
+        },
+      },
+    });
+    expect(run.code).not.toBe(0);
+    // Round 3 never began: its session waited for round 2's commit and rolled back with its claims.
+    expect(steps).not.toContain('round:start 3');
+    expect(steps).not.toContain('delta-committed 2');
+    rmSync(log);
+    renameSync(`${log}.moved`, log);
+
+    const queue = await h.queue();
+    expect(await queue.pendingRounds()).toEqual([]);
+    expect(await queue.getRound(2)).toMatchObject({
+      status: 'abandoned',
+      note: expect.stringMatching(/Delta commit failed/),
+    });
+    expect(await queue.getRound(3)).toBeNull();
+    const jobs = await snapshotJobs(queue);
+    expect(jobs.filter((j) => j.status === 'done')).toHaveLength(4);
+    // Round 2's slots are pending again with the attempt counted; round 3's slots were never queued.
+    const pending = jobs.filter((j) => j.status === 'pending');
+    expect(pending).toHaveLength(4);
+    expect(pending.every((j) => j.attempts === 1)).toBe(true);
+    queue.close();
+
+    const again = await h.run(['collect', '--rounds=2', '--json']);
+    expect(again.code).toBe(0);
+    const final = await snapshotJobs(await h.queue());
+    // 10:00 (first run), then 10:01's retried slots with 10:02's, then 10:03: every slot stored once.
+    expect(final.filter((j) => j.status === 'done')).toHaveLength(16);
+    expect(final.filter((j) => j.status !== 'done')).toEqual([]);
+    expect(checkConsistency(final, await allRows(h.dataDir))).toEqual([]);
   });
 });
