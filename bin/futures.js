@@ -1,5 +1,10 @@
 #!/usr/bin/env node
-import { runFutures } from '../dist/cli/main.js';
+import { configureAllocator } from '../dist/cli/allocator.js';
+
+const args = process.argv.slice(2);
+// Before anything loads DuckDB: a long-running collector returns freed memory at once (src/cli/allocator.ts).
+configureAllocator(args, process.env);
+const { runFutures } = await import('../dist/cli/main.js');
 
 // A reader that stops early (`| head`) is not an error: stop writing and exit quietly.
 process.stdout.on('error', (error) => {
@@ -7,7 +12,7 @@ process.stdout.on('error', (error) => {
   throw error;
 });
 
-const code = await runFutures(process.argv.slice(2));
+const code = await runFutures(args);
 process.exitCode = code;
 // A handle left open by a dependency must not keep a cron job alive after its work is done.
 setTimeout(() => process.exit(code), 2000).unref();
