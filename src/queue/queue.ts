@@ -27,8 +27,8 @@
  *
  * The collector's one-session form of the same protocol (src/collect/round.ts), because every write session
  * costs a checkpoint (db.ts):
- *   session of round N: finishRound(N−1) + schedule + claimRound (= claimDue + beginRound(N, all claimed
- *   slots), with the claim and the round tag in one statement)
+ *   session of round N: schedule + claimRound (= claimDue + beginRound(N, all claimed slots), with the
+ *   claim and the round tag in one statement) + finishRound(N−1), once N−1's Delta commit has landed
  *   → IB → [only if some snapshot failed: one more session, leaveRound(N, failed) + fail]
  *   → Delta commit with txn version N → nothing more: round N is finished by round N+1's session, or by
  *     the collector before it exits.
