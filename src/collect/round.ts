@@ -3,7 +3,8 @@
  *
  *   session: schedule due slots (closed → skipped with the reason, too late → missed) + claim the due ones
  *            and begin the round with them + finish the previous round once its Delta commit has landed
- *   → take one snapshot per instrument through src/ibkr → flag quality
+ *   → take one snapshot per instrument through src/ibkr (requested as soon as the claim is known, so they
+ *     arrive while the session finishes and commits; used only once it has committed) → flag quality
  *   → ONE Delta commit with txn {appId 'futures-collect', version: round seq}
  *   → remember the round as committed-but-unfinished: the next round's session finishes it, and the
  *     collector finishes the last one before it exits (finishPendingRound).
@@ -154,7 +155,7 @@ export interface SlotFailure {
 export interface RoundTimings {
   /** Queue sessions: finish the previous round + schedule + claim + begin; fail or abandon when needed. */
   queueMs: number;
-  /** Connecting (first round), contracts and snapshots. */
+  /** Connecting (first round), contracts and snapshots; overlaps the end of the queue session. */
   ibMs: number;
   /** The Delta commit (Parquet write, commit file, checkpoint when due). */
   deltaMs: number;
@@ -209,7 +210,11 @@ export async function runRound(deps: RoundDeps): Promise<RoundResult> {
 
   // Waiting for the previous round's commit (overlapped rounds) is not queue time.
   let waitedMs = 0;
-  let session: { scheduled: ScheduleResult; claimed: Job[]; round: ClaimedRound['round'] };
+  let session: {
+    scheduled: ScheduleResult;
+    claimed: Job[];
+    begun: { round: NonNullable<ClaimedRound['round']>; snapshots: Promise<TakenSnapshots> } | null;
+  };
   try {
     session = await timed('queueMs', () =>
       queue.batch(async (ops) => {
@@ -235,6 +240,11 @@ export async function runRound(deps: RoundDeps): Promise<RoundResult> {
           kind: 'snapshot',
           minSeq: deps.minSeq(),
         });
+        // The snapshots need only the claim: they are requested now and arrive while this session finishes
+        // the previous round and commits. Nothing is written before both are done (the slots are durable
+        // in the queue before the Delta write); should this session fail, the snapshots are dropped.
+        const snapshots = begun ? takeSnapshots(deps, at, jobs, begun.slotIds, timings) : null;
+        snapshots?.catch(() => {});
         if (previousRound) {
           const waitStarted = performance.now();
           const outcome = await previousRound.committed;
@@ -244,7 +254,11 @@ export async function runRound(deps: RoundDeps): Promise<RoundResult> {
           if (outcome.stepError !== undefined) throw outcome.stepError;
           await ops.finishRound(previousRound.roundSeq, { now: at, deltaVersion: outcome.deltaVersion });
         }
-        return { scheduled: result, claimed: jobs, round: begun };
+        return {
+          scheduled: result,
+          claimed: jobs,
+          begun: begun && snapshots ? { round: begun, snapshots } : null,
+        };
       }),
     );
   } catch (error) {
@@ -254,7 +268,7 @@ export async function runRound(deps: RoundDeps): Promise<RoundResult> {
     throw error.cause;
   }
   timings.queueMs -= waitedMs;
-  const { scheduled, claimed, round } = session;
+  const { scheduled, claimed, begun } = session;
   if (pendingReclaimAt !== null) deps.reclaim.dueAt = pendingReclaimAt;
   if (previousRound) {
     deps.unfinished.round = null;
@@ -279,59 +293,16 @@ export async function runRound(deps: RoundDeps): Promise<RoundResult> {
     timings.totalMs = performance.now() - started;
     return result;
   };
-  if (!round) return finish();
+  if (!begun) return finish();
+  const { round, snapshots } = begun;
   result.roundSeq = round.roundSeq;
   result.lost = round.lost.length;
   await deps.onStep?.('claimed');
   await deps.onStep?.('round-begun');
-  const inRound = new Set(round.slotIds);
-
-  // Slots of symbols this collector does not collect (config changed) are taken with the rest.
-  const bySymbol = new Map<IbSymbol, Job[]>();
-  for (const job of claimed) {
-    if (!inRound.has(job.id)) continue;
-    const symbol = job.symbol as IbSymbol;
-    bySymbol.set(symbol, [...(bySymbol.get(symbol) ?? []), job]);
-  }
-
-  const failures: Failure[] = [];
   let taken: Array<{ jobs: Job[]; snapshot: TakenSnapshot }>;
+  let failures: Failure[];
   try {
-    taken = await timed('ibMs', async () => {
-      const session = await deps.session();
-      const symbols = [...bySymbol.keys()];
-      const resolved = await Promise.allSettled(symbols.map((s) => session.resolveFrontMonth(s, at)));
-      const contracts: ResolvedContract[] = [];
-      resolved.forEach((outcome, i) => {
-        const symbol = symbols[i] as IbSymbol;
-        const jobs = bySymbol.get(symbol) ?? [];
-        if (outcome.status === 'fulfilled') {
-          contracts.push(outcome.value);
-          return;
-        }
-        const error: unknown = outcome.reason;
-        if (error instanceof IbRequestError || error instanceof IbTimeoutError) {
-          failures.push({ ids: jobs.map((j) => j.id), symbol, slots: jobs.map((j) => j.slotTs), error });
-          return;
-        }
-        throw error;
-      });
-      const outcomes = contracts.length === 0 ? [] : await session.takeSnapshots(contracts);
-      const out: Array<{ jobs: Job[]; snapshot: TakenSnapshot }> = [];
-      for (const outcome of outcomes) {
-        const jobs = bySymbol.get(outcome.contract.symbol) ?? [];
-        if (outcome.ok) out.push({ jobs, snapshot: outcome.snapshot });
-        else {
-          failures.push({
-            ids: jobs.map((j) => j.id),
-            symbol: outcome.contract.symbol,
-            slots: jobs.map((j) => j.slotTs),
-            error: outcome.error,
-          });
-        }
-      }
-      return out;
-    });
+    ({ taken, failures } = await snapshots);
   } catch (error) {
     // The gateway is down or went away (or a bug): nothing was written, so the round is abandoned and its
     // slots are pending again for the next run or reconnect, without counting an attempt.
@@ -451,6 +422,72 @@ export async function runRound(deps: RoundDeps): Promise<RoundResult> {
   }
   if (outcome.stepError !== undefined) throw outcome.stepError;
   return result;
+}
+
+interface TakenSnapshots {
+  taken: Array<{ jobs: Job[]; snapshot: TakenSnapshot }>;
+  /** Symbols whose contract or snapshot request failed (the others were taken). */
+  failures: Failure[];
+}
+
+/**
+ * One snapshot per instrument of the round's slots, through src/ibkr. Throws when the gateway is down or
+ * goes away (or on a bug); request errors and timeouts of single symbols are returned as failures.
+ */
+async function takeSnapshots(
+  deps: Pick<RoundDeps, 'session'>,
+  at: Date,
+  claimed: readonly Job[],
+  slotIds: readonly number[],
+  timings: RoundTimings,
+): Promise<TakenSnapshots> {
+  const started = performance.now();
+  try {
+    const inRound = new Set(slotIds);
+    // Slots of symbols this collector does not collect (config changed) are taken with the rest.
+    const bySymbol = new Map<IbSymbol, Job[]>();
+    for (const job of claimed) {
+      if (!inRound.has(job.id)) continue;
+      const symbol = job.symbol as IbSymbol;
+      bySymbol.set(symbol, [...(bySymbol.get(symbol) ?? []), job]);
+    }
+    const failures: Failure[] = [];
+    const session = await deps.session();
+    const symbols = [...bySymbol.keys()];
+    const resolved = await Promise.allSettled(symbols.map((s) => session.resolveFrontMonth(s, at)));
+    const contracts: ResolvedContract[] = [];
+    resolved.forEach((outcome, i) => {
+      const symbol = symbols[i] as IbSymbol;
+      const jobs = bySymbol.get(symbol) ?? [];
+      if (outcome.status === 'fulfilled') {
+        contracts.push(outcome.value);
+        return;
+      }
+      const error: unknown = outcome.reason;
+      if (error instanceof IbRequestError || error instanceof IbTimeoutError) {
+        failures.push({ ids: jobs.map((j) => j.id), symbol, slots: jobs.map((j) => j.slotTs), error });
+        return;
+      }
+      throw error;
+    });
+    const outcomes = contracts.length === 0 ? [] : await session.takeSnapshots(contracts);
+    const taken: TakenSnapshots['taken'] = [];
+    for (const outcome of outcomes) {
+      const jobs = bySymbol.get(outcome.contract.symbol) ?? [];
+      if (outcome.ok) taken.push({ jobs, snapshot: outcome.snapshot });
+      else {
+        failures.push({
+          ids: jobs.map((j) => j.id),
+          symbol: outcome.contract.symbol,
+          slots: jobs.map((j) => j.slotTs),
+          error: outcome.error,
+        });
+      }
+    }
+    return { taken, failures };
+  } finally {
+    timings.ibMs += performance.now() - started;
+  }
 }
 
 /** A round whose Delta commit failed: its slots go back to pending, counting an attempt. */

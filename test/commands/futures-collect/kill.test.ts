@@ -149,11 +149,11 @@ describe('collect survives SIGKILL anywhere in a round', () => {
     const child = execa(
       process.execPath,
       [CHILD, dataDir, dir, sim.host, String(sim.port), new Date(T0).toISOString(), 'loop'],
-      { reject: false, timeout: 60_000 },
+      { reject: false, timeout: 60_000, env: { PAUSE_AT: 'claimed:3' } },
     );
     let sent = false;
     child.stderr?.on('data', (chunk: Buffer) => {
-      // SIGTERM arrives inside round 3 (before its snapshots): that round still completes.
+      // SIGTERM arrives inside round 3 (the child waits for it there): that round still completes.
       if (!sent && chunk.toString().includes('step claimed 3')) {
         sent = true;
         child.kill('SIGTERM');
