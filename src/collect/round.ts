@@ -243,8 +243,10 @@ export async function runRound(deps: RoundDeps): Promise<RoundResult> {
         // The snapshots need only the claim: they are requested now and arrive while this session finishes
         // the previous round and commits. Nothing is written before both are done (the slots are durable
         // in the queue before the Delta write); should this session fail, the snapshots are dropped.
-        const snapshots = begun ? takeSnapshots(deps, at, jobs, begun.slotIds, timings) : null;
-        snapshots?.catch(() => {});
+        const requested = begun
+          ? { round: begun, snapshots: takeSnapshots(deps, at, jobs, begun.slotIds, timings) }
+          : null;
+        requested?.snapshots.catch(() => {});
         if (previousRound) {
           const waitStarted = performance.now();
           const outcome = await previousRound.committed;
@@ -257,7 +259,7 @@ export async function runRound(deps: RoundDeps): Promise<RoundResult> {
         return {
           scheduled: result,
           claimed: jobs,
-          begun: begun && snapshots ? { round: begun, snapshots } : null,
+          begun: requested,
         };
       }),
     );
