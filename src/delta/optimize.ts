@@ -21,7 +21,6 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { DataError, UsageError } from '../cli/errors.js';
 import { DeltaConflictError } from './errors.js';
 import { checkpointIfDue, DEFAULT_TARGET_FILE_SIZE, type StepHook } from './maintenance-units.js';
-import { decodeAddPath } from './paths.js';
 import {
   type BoundPredicate,
   bindPredicate,
@@ -33,7 +32,7 @@ import { pruneFile } from './prune.js';
 import type { Scalar } from './scalar.js';
 import { parsePartitionValue, planScan, scanSql } from './scan.js';
 import { quoteIdentifier } from './schema.js';
-import { loadSnapshot, parseStats } from './snapshot.js';
+import { liveFileOf, loadSnapshot } from './snapshot.js';
 import { type CommitOptions, commitTransaction } from './transaction.js';
 import type { Action, CommitInfo, LiveFile, RemoveAction, Snapshot } from './types.js';
 import { engineInfo, type WrittenFile, writeDataFiles } from './write.js';
@@ -328,9 +327,8 @@ async function rewriteWave(
   }
 }
 
-function liveFileOf(written: WrittenFile): LiveFile {
-  const add = { ...written.add, dataChange: false };
-  return { add, relativePath: decodeAddPath(add.path), stats: parseStats(add.stats) };
+function writtenLiveFile(written: WrittenFile): LiveFile {
+  return liveFileOf({ ...written.add, dataChange: false });
 }
 
 async function removeWritten(files: readonly WrittenFile[]): Promise<void> {
@@ -399,7 +397,7 @@ export async function executeOptimize(
         written.push(...out);
         await options.onStep?.('optimize:files-written');
         const t2 = performance.now();
-        const after = await contentChecksum(connection, snapshot, out.map(liveFileOf));
+        const after = await contentChecksum(connection, snapshot, out.map(writtenLiveFile));
         const t3 = performance.now();
         rewriteMs += t2 - t1;
         verifyMs += t3 - t2;
@@ -421,7 +419,7 @@ export async function executeOptimize(
 
     const deletionTimestamp = now().getTime();
     const removed = plan.bins.flatMap((b) => b.files);
-    const added = written.map(liveFileOf);
+    const added = written.map(writtenLiveFile);
     const actions: Action[] = [
       ...removed.map((file): Action => {
         const remove: RemoveAction = {

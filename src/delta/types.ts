@@ -128,8 +128,8 @@ export interface LiveFile {
   add: AddAction;
   /** The add's path decoded once (relative to the table root, or absolute). */
   relativePath: string;
-  /** Parsed stats, when the add carried them. */
-  stats: FileStats | undefined;
+  /** Parsed stats, when the add carried them (snapshots parse them on first read). */
+  readonly stats: FileStats | undefined;
 }
 
 /** The state of a table at one version, produced by log replay. */

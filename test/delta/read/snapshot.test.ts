@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type OwnedConnection, openMemoryConnection } from '../../../src/delta/duckdb.js';
 import {
   DeltaLogCorruptError,
@@ -178,6 +178,26 @@ describe('replay', () => {
       nullCount: { id: 0 },
     });
     expect(s.files.get('b.parquet')?.stats).toBeUndefined();
+  });
+
+  it('parses a file’s stats when they are first read, once', async () => {
+    const t = table();
+    const stats = { numRecords: 2, minValues: { id: 4 }, maxValues: { id: 5 }, nullCount: { id: 0 } };
+    writeCommit(t, 0, [protocol(), metaData(FIELDS), add('a.parquet', { stats })]);
+    const statsText = JSON.stringify(stats);
+    const parse = vi.spyOn(JSON, 'parse');
+    try {
+      const s = await loadSnapshot(t);
+      const parsesOfStats = () => parse.mock.calls.filter(([text]) => text === statsText).length;
+      expect(parsesOfStats()).toBe(0);
+      const file = s.files.get('a.parquet');
+      const first = file?.stats;
+      expect(first).toEqual(stats);
+      expect(file?.stats).toBe(first);
+      expect(parsesOfStats()).toBe(1);
+    } finally {
+      parse.mockRestore();
+    }
   });
 
   it('records the commit timestamp and the checkpoint it started from', async () => {
