@@ -583,6 +583,14 @@ interface SessionMemo {
    * slots after it (allAfterKnownSlots). prune() can delete a latest slot, so it forgets it.
    */
   lastSnapshotSlots: ReadonlyMap<string, Date> | null;
+  /**
+   * With soleSnapshotWriter: no pending snapshot slot is older than this (ms; Infinity: none is
+   * pending), as of this object's last committed session, or null when unknown. Learned by markLate's
+   * read, lowered by its own inserts; every other way back to pending (a retry, an expired or released
+   * lease, an abandoned round) forgets it. While it is at or after the lateness cutoff, markLate has
+   * nothing to mark and skips its scan of the hot table.
+   */
+  pendingSnapshotFloor: number | null;
 }
 
 // Literal SQL for the statements of the collector's round: a statement with parameters costs an extra
@@ -688,6 +696,15 @@ class SessionOps extends QueueReads implements QueueOps {
       if (row.status === 'pending' || row.status === 'skipped' || row.status === 'missed')
         insertedByStatus[row.status] += 1;
     }
+    const floor = this.knownPendingFloor();
+    if (floor !== null) {
+      let lowest = floor;
+      for (const job of jobs) {
+        if (job.kind === 'snapshot' && job.status === 'pending')
+          lowest = Math.min(lowest, job.slotTs.getTime());
+      }
+      this.pendingMemo.pendingSnapshotFloor = lowest;
+    }
     const known = this.knownSnapshotSlots();
     if (known) {
       const next = new Map(known);
@@ -716,21 +733,45 @@ class SessionOps extends QueueReads implements QueueOps {
     });
   }
 
+  private knownPendingFloor(): number | null {
+    if (!this.soleSnapshotWriter) return null;
+    return this.pendingMemo.pendingSnapshotFloor === undefined
+      ? this.memo.pendingSnapshotFloor
+      : this.pendingMemo.pendingSnapshotFloor;
+  }
+
+  /** Some snapshot slot went back to pending: it may be older than anything markLate has seen. */
+  private forgetPendingFloor(): void {
+    this.pendingMemo.pendingSnapshotFloor = null;
+  }
+
   async markLate(now: Date): Promise<number[]> {
     // scheduleDueSlots and claimDue both mark late slots; within one session at the same instant the
     // second pass cannot find anything (only this transaction writes), so it is skipped.
     if (this.markedLateAt === now.getTime()) return [];
     this.markedLateAt = now.getTime();
-    const cutoff = new Date(now.getTime() - this.policy.maxLatenessSeconds * 1000);
+    const cutoff = now.getTime() - this.policy.maxLatenessSeconds * 1000;
+    const floor = this.knownPendingFloor();
+    if (floor !== null && floor >= cutoff) return [];
+    // One read finds the late slots and the oldest one that is not late yet (the next floor); the
+    // update runs only when something is late. Only this session writes (db.ts), so nothing moves between.
+    const [found] = await this.tx.all(
+      `SELECT list(id ORDER BY id) FILTER (WHERE slot_ts < ${sqlTime(new Date(cutoff))}) AS late,
+         epoch_ms(min(slot_ts) FILTER (WHERE slot_ts >= ${sqlTime(new Date(cutoff))})) AS floor
+       FROM jobs WHERE kind = 'snapshot' AND status = 'pending'`,
+    );
+    const late = Array.isArray(found?.late) ? found.late.map((id) => toNumber(id, 'id')) : [];
+    const next = found?.floor === null || found?.floor === undefined ? null : toNumber(found.floor, 'floor');
+    this.pendingMemo.pendingSnapshotFloor = next ?? Number.POSITIVE_INFINITY;
+    if (late.length === 0) return [];
     const reason = sqlText(`not collected within ${this.policy.maxLatenessSeconds}s`);
-    const rows = await this.tx.all(
+    await this.tx.run(
       `UPDATE jobs SET status = 'missed',
          reason = CASE WHEN reason IS NULL THEN ${reason} ELSE ${reason} || '; last error: ' || reason END,
          updated_at = ${sqlTime(now)}
-       WHERE kind = 'snapshot' AND status = 'pending' AND slot_ts < ${sqlTime(cutoff)}
-       RETURNING id`,
+       WHERE id IN (${late.map(sqlInt).join(', ')})`,
     );
-    return rows.map((row) => toNumber(row.id, 'id')).sort((a, b) => a - b);
+    return late;
   }
 
   async claimDue(options: ClaimOptions): Promise<Job[]> {
@@ -815,6 +856,7 @@ class SessionOps extends QueueReads implements QueueOps {
       );
       (giveUp ? result.failed : result.retried).push(id);
     }
+    if (result.retried.length > 0) this.forgetPendingFloor();
     return result;
   }
 
@@ -841,6 +883,7 @@ class SessionOps extends QueueReads implements QueueOps {
       [...params, iso(now), this.policy.maxAttempts],
     );
     const result: ReturnResult = { returned: [], failed: [] };
+    if (rows.length > 0) this.forgetPendingFloor();
     for (const row of [...rows].sort((a, b) => toNumber(a.id, 'id') - toNumber(b.id, 'id'))) {
       (row.status === 'failed' ? result.failed : result.returned).push(toNumber(row.id, 'id'));
     }
@@ -863,6 +906,7 @@ class SessionOps extends QueueReads implements QueueOps {
        RETURNING id`,
       [owner, iso(options.now)],
     );
+    if (rows.length > 0) this.forgetPendingFloor();
     return rows.map((row) => toNumber(row.id, 'id')).sort((a, b) => a - b);
   }
 
@@ -1014,6 +1058,7 @@ class SessionOps extends QueueReads implements QueueOps {
          RETURNING id`,
         [BigInt(roundSeq), iso(options.now)],
       );
+      if (rows.length > 0) this.forgetPendingFloor();
       return { returned: rows.map((row) => toNumber(row.id, 'id')).sort((a, b) => a - b), failed: [] };
     }
     return this.returnToPending(
@@ -1139,7 +1184,11 @@ export class Queue implements QueueOps {
   readonly policy: QueuePolicy;
   private readonly db: QueueDatabase;
   private readonly soleSnapshotWriter: boolean;
-  private readonly memo: SessionMemo = { lastArchiveAt: null, lastSnapshotSlots: null };
+  private readonly memo: SessionMemo = {
+    lastArchiveAt: null,
+    lastSnapshotSlots: null,
+    pendingSnapshotFloor: null,
+  };
 
   constructor(options: OpenQueueOptions) {
     validatePolicy(options.policy);

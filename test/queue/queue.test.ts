@@ -566,4 +566,81 @@ describe('a sole snapshot writer (the collector, under its lock)', () => {
       for (const queue of opened) queue.close();
     }
   });
+
+  const soleQueue = async () => {
+    const queue = await openQueue({
+      path: queuePaths(tempDataDir()).queueDb,
+      policy: POLICY,
+      soleSnapshotWriter: true,
+    });
+    return queue;
+  };
+  const lateScans = (spy: { mock: { calls: unknown[][] } }) =>
+    spy.mock.calls.filter(([sql]) => String(sql).includes('AS floor')).length;
+
+  it('looks for late slots only once one can be late, and still marks every late slot missed', async () => {
+    const queue = await soleQueue();
+    const scans = vi.spyOn(DuckDBConnection.prototype, 'runAndReadAll');
+    try {
+      const [es] = (await queue.insertJobs(snapshotSlots(['ES'], [T0]), { now: T0 })).inserted;
+      expect(await queue.markLate(plus(T0, 60))).toEqual([]);
+      expect(lateScans(scans)).toBe(1);
+      // The oldest pending slot (T0) is not late until T0 + 300 s: nothing to look at.
+      expect(await queue.markLate(plus(T0, 200))).toEqual([]);
+      expect(await queue.markLate(plus(T0, 300))).toEqual([]);
+      expect(lateScans(scans)).toBe(1);
+      // Older slots queued later lower the floor.
+      const [older] = (await queue.insertJobs(snapshotSlots(['NQ'], [plus(T0, -250)]), { now: T0 })).inserted;
+      expect(await queue.markLate(plus(T0, 60))).toEqual([older]);
+      expect(lateScans(scans)).toBe(2);
+      expect(await queue.markLate(plus(T0, 301))).toEqual([es]);
+      expect(lateScans(scans)).toBe(3);
+      const jobs = await queue.listJobs();
+      expect(jobs.map((j) => j.status)).toEqual(['missed', 'missed']);
+    } finally {
+      scans.mockRestore();
+      queue.close();
+    }
+  });
+
+  type SoleQueue = Awaited<ReturnType<typeof soleQueue>>;
+  const ONE_ROUND = 1;
+  const backToPending: Array<[string, 'due' | 'round', (queue: SoleQueue, id: number) => Promise<unknown>]> =
+    [
+      ['released', 'due', (queue) => queue.releaseOwned('w', { now: plus(T0, 305) })],
+      ['retried', 'due', (queue, id) => queue.fail([id], { now: plus(T0, 305), error: 'timeout' })],
+      ['reclaimed after its lease expired', 'due', (queue) => queue.reclaimExpired(plus(T0, 305))],
+      [
+        'returned by an abandoned round',
+        'round',
+        (queue) => queue.abandonRound(ONE_ROUND, { now: plus(T0, 305), reason: 'gateway down' }),
+      ],
+      [
+        'returned by an abandoned round without an attempt',
+        'round',
+        (queue) =>
+          queue.abandonRound(ONE_ROUND, { now: plus(T0, 305), reason: 'gateway down', countAttempt: false }),
+      ],
+    ];
+  it.each(backToPending)(
+    'marks a slot %s into pending missed once it is late',
+    async (_how, claim, giveBack) => {
+      const queue = await soleQueue();
+      try {
+        const [a] = (await queue.insertJobs(snapshotSlots(['ES'], [T0, plus(T0, 60)]), { now: T0 })).inserted;
+        const options = { owner: 'w', now: plus(T0, 60), leaseSeconds: 200, limit: 1 };
+        const claimed =
+          claim === 'due' ? await queue.claimDue(options) : (await queue.claimRound(options)).jobs;
+        expect(claimed.map((j) => j.id)).toEqual([a]);
+        // A pass while the T0 slot runs learns that the oldest pending slot is T0 + 60 s.
+        expect(await queue.markLate(plus(T0, 301))).toEqual([]);
+        await giveBack(queue, a!);
+        expect((await queue.listJobs({ ids: [a!] }))[0]?.status).toBe('pending');
+        expect(await queue.markLate(plus(T0, 310))).toEqual([a]);
+        expect((await queue.listJobs({ ids: [a!] }))[0]?.status).toBe('missed');
+      } finally {
+        queue.close();
+      }
+    },
+  );
 });
