@@ -20,7 +20,8 @@
  *   (`checkpointVersion` says which). Tombstones that a newer checkpoint has dropped as expired are
  *   kept until the state is rebuilt by a full load, at the latest every `rebuildAfterCommits` commits.
  * - Snapshots handed out are never mutated: advancing copies the state's maps and shares only the
- *   unchanged, never-modified action and live-file objects. Callers must treat snapshots as read-only.
+ *   unchanged, never-modified action and live-file objects, and the tombstone map until a commit
+ *   changes it (then it is copied first). Callers must treat snapshots as read-only.
  */
 import { createHash } from 'node:crypto';
 import path from 'node:path';

@@ -2,7 +2,7 @@
  * Log replay into a Snapshot, per the protocol's Action Reconciliation rules: start from the newest
  * complete checkpoint at or below the target version, then apply the JSON commits above it in order.
  * Latest protocol and metaData win; files are keyed by (decoded path, deletion vector); the latest
- * txn per appId wins; removes are kept as tombstones.
+ * txn per appId wins; removes are kept as tombstones (without their stats, as in a checkpoint).
  *
  * Hazards handled here: a gap in commit versions after the base is corruption (never silently
  * skipped); JSON commits at or below the checkpoint are never read; an unreadable checkpoint falls
@@ -157,7 +157,10 @@ class Replay implements ReplayState {
   protocol: Protocol | undefined;
   metadata: Metadata | undefined;
   readonly files: Map<string, AddAction>;
-  readonly tombstones: Map<string, RemoveAction>;
+  // Shared with the state replayed from until a commit adds or removes a tombstone: a table keeps
+  // every removed file for a week, and most commits (appends) never touch them.
+  private tombstoneMap: ReadonlyMap<string, RemoveAction>;
+  private ownsTombstones: boolean;
   readonly txns: Map<string, TxnAction>;
 
   constructor(
@@ -167,7 +170,8 @@ class Replay implements ReplayState {
     this.protocol = from?.protocol;
     this.metadata = from?.metadata;
     this.files = new Map(from?.files);
-    this.tombstones = new Map(from?.tombstones);
+    this.tombstoneMap = from?.tombstones ?? new Map();
+    this.ownsTombstones = !from;
     this.txns = new Map(from?.txns);
   }
 
@@ -200,7 +204,19 @@ class Replay implements ReplayState {
       add.defaultRowCommitVersion = value.defaultRowCommitVersion;
     const key = fileKey(decodeAddPath(add.path), add.deletionVector);
     this.files.set(key, add);
-    this.tombstones.delete(key);
+    if (this.tombstoneMap.has(key)) this.ownTombstones().delete(key);
+  }
+
+  get tombstones(): ReadonlyMap<string, RemoveAction> {
+    return this.tombstoneMap;
+  }
+
+  private ownTombstones(): Map<string, RemoveAction> {
+    if (!this.ownsTombstones) {
+      this.tombstoneMap = new Map(this.tombstoneMap);
+      this.ownsTombstones = true;
+    }
+    return this.tombstoneMap as Map<string, RemoveAction>;
   }
 
   private applyRemove(value: unknown, where: string): void {
@@ -213,11 +229,12 @@ class Replay implements ReplayState {
       remove.extendedFileMetadata = value.extendedFileMetadata;
     if (isRecord(value.partitionValues)) remove.partitionValues = stringMap(value.partitionValues);
     if (typeof value.size === 'number') remove.size = value.size;
-    if (typeof value.stats === 'string') remove.stats = value.stats;
+    // A remove's stats are not kept: nothing reads a tombstone's stats and checkpoints leave them out,
+    // while a collector's cached state would hold ~1 KB of them for every file a compaction removed.
     if (isRecord(value.deletionVector)) remove.deletionVector = value.deletionVector;
     const key = fileKey(decodeAddPath(remove.path), remove.deletionVector);
     this.files.delete(key);
-    this.tombstones.set(key, remove);
+    this.ownTombstones().set(key, remove);
   }
 
   private applyMetadata(value: unknown, where: string): void {
@@ -633,6 +650,18 @@ function buildSnapshot(
     partitionColumns: [...replay.metadata.partitionColumns],
     files,
     txns: new Map(replay.txns),
-    tombstones: new Map([...replay.tombstones.values()].map((r) => [r.path, r])),
+    tombstones: tombstonesByPath(replay.tombstones),
   };
+}
+
+// Snapshots whose states share one tombstone map share one by-path view of it (read-only, like them).
+const byPathViews = new WeakMap<ReadonlyMap<string, RemoveAction>, Map<string, RemoveAction>>();
+
+function tombstonesByPath(tombstones: ReadonlyMap<string, RemoveAction>): Map<string, RemoveAction> {
+  let view = byPathViews.get(tombstones);
+  if (!view) {
+    view = new Map([...tombstones.values()].map((r) => [r.path, r]));
+    byPathViews.set(tombstones, view);
+  }
+  return view;
 }

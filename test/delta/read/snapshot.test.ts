@@ -10,7 +10,7 @@ import {
   DeltaVersionNotFoundError,
 } from '../../../src/delta/errors.js';
 import { latestVersion, listCommits, listLog, readLastCheckpointHint } from '../../../src/delta/log.js';
-import { loadSnapshot } from '../../../src/delta/snapshot.js';
+import { continueReplay, loadSnapshot, replayListing } from '../../../src/delta/snapshot.js';
 import { commitFileName } from '../../../src/delta/types.js';
 import {
   add,
@@ -147,6 +147,43 @@ describe('replay', () => {
     const v1 = await loadSnapshot(t, { version: 1 });
     expect(livePaths(v1)).toEqual(['y.parquet']);
     expect([...v1.tombstones.keys()]).toEqual(['x.parquet']);
+  });
+
+  it('continues a replay sharing the tombstones until a commit changes them, never changing the base', async () => {
+    const t = table();
+    writeCommit(t, 0, [protocol(), metaData([{ name: 'a', type: 'integer' }]), add('x.parquet')]);
+    writeCommit(t, 1, [remove('x.parquet')]);
+    const base = await replayListing(await listLog(t));
+    expect([...base.snapshot.tombstones.keys()]).toEqual(['x.parquet']);
+
+    const appended = await continueReplay(base, [{ version: 2, actions: [add('y.parquet')] }]);
+    expect(appended.state.tombstones).toBe(base.state.tombstones);
+    expect(appended.snapshot.tombstones).toBe(base.snapshot.tombstones);
+
+    const readded = await continueReplay(appended, [{ version: 3, actions: [add('x.parquet')] }]);
+    expect(readded.snapshot.tombstones.size).toBe(0);
+    const removed = await continueReplay(appended, [{ version: 3, actions: [remove('y.parquet')] }]);
+    expect([...removed.snapshot.tombstones.keys()].sort()).toEqual(['x.parquet', 'y.parquet']);
+    for (const earlier of [base, appended]) {
+      expect([...earlier.state.tombstones.keys()]).toEqual(['x.parquet']);
+      expect([...earlier.snapshot.tombstones.keys()]).toEqual(['x.parquet']);
+    }
+  });
+
+  it('keeps a tombstone without its stats, as a checkpoint does', async () => {
+    const t = table();
+    const stats = JSON.stringify({ numRecords: 4, minValues: { a: 1 }, maxValues: { a: 9 } });
+    writeCommit(t, 0, [protocol(), metaData([{ name: 'a', type: 'integer' }]), add('x.parquet')]);
+    writeCommit(t, 1, [
+      { remove: { path: 'x.parquet', deletionTimestamp: 5, dataChange: false, size: 100, stats } },
+    ]);
+    const s = await loadSnapshot(t);
+    expect(s.tombstones.get('x.parquet')).toEqual({
+      path: 'x.parquet',
+      deletionTimestamp: 5,
+      dataChange: false,
+      size: 100,
+    });
   });
 
   it('matches file actions on the decoded path', async () => {
