@@ -70,6 +70,13 @@ const ALIAS = 'queue_db';
  */
 const ATTACHES_PER_INSTANCE = 250;
 const SESSIONS_PER_INSTANCE = 1000;
+/**
+ * The queue file's block size. A table that gets rows after its last checkpoint holds a block-sized
+ * buffer per column (and per validity mask) in memory for as long as the file is attached — with
+ * DuckDB's default 256 KiB blocks ~9 MB for `jobs` and as much again for `jobs_archive`, which the
+ * collector's hourly archive appends to; with 16 KiB blocks ~0.6 MB each (bench/RESULTS.md, memory).
+ */
+export const BLOCK_SIZE = 16_384;
 /** A write session checkpoints when the WAL is larger than this (a collector round adds ~2.3 KB) … */
 export const WAL_CHECKPOINT_BYTES = 12 * 1024;
 /**
@@ -289,7 +296,10 @@ export class QueueDatabase {
   }
 
   private async attach(connection: DuckDBConnection, readOnly: boolean): Promise<void> {
-    const sql = `ATTACH '${this.path.replaceAll("'", "''")}' AS ${ALIAS}${readOnly ? ' (READ_ONLY)' : ''}`;
+    // A file is created with small blocks (BLOCK_SIZE); an existing one must be attached without the
+    // option (DuckDB refuses a size that differs from the file's), so older files keep 256 KiB blocks.
+    const options = readOnly ? ' (READ_ONLY)' : existsSync(this.path) ? '' : ` (BLOCK_SIZE ${BLOCK_SIZE})`;
+    const sql = `ATTACH '${this.path.replaceAll("'", "''")}' AS ${ALIAS}${options}`;
     const started = performance.now();
     let pause = 1;
     for (;;) {

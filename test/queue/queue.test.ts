@@ -1,6 +1,7 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { describe, expect, it, vi } from 'vitest';
+import { BLOCK_SIZE } from '../../src/queue/db.js';
 import {
   type NewJob,
   openQueue,
@@ -36,6 +37,36 @@ describe('queue file and schema', () => {
     const third = await openQueue({ path: queuePaths(dataDir).queueDb, policy: POLICY });
     expect((await third.counts()).total).toBe(1);
     third.close();
+  });
+
+  async function blockSize(path: string): Promise<number> {
+    const instance = await DuckDBInstance.create(':memory:');
+    const connection = await instance.connect();
+    const rows = await connection.runAndReadAll(
+      `ATTACH '${path}' AS q (READ_ONLY); SELECT block_size::INTEGER AS b FROM pragma_database_size() WHERE database_name = 'q'`,
+    );
+    connection.closeSync();
+    instance.closeSync();
+    return Number(rows.getRowObjectsJS()[0]?.b);
+  }
+
+  it('creates the file with 16 KiB blocks, and keeps using a file made with DuckDB’s default blocks', async () => {
+    const { dataDir, queue } = await tempQueue();
+    await queue.insertJobs(snapshotSlots(['ES'], [T0]), { now: T0 });
+    queue.close();
+    expect(await blockSize(queuePaths(dataDir).queueDb)).toBe(BLOCK_SIZE);
+    expect(BLOCK_SIZE).toBe(16_384);
+
+    // A file an earlier build created (DuckDB's 256 KiB default) is attached without the option.
+    const older = queuePaths(tempDataDir());
+    mkdirSync(older.stateDir, { recursive: true });
+    const instance = await DuckDBInstance.create(older.queueDb);
+    instance.closeSync();
+    const reopened = await openQueue({ path: older.queueDb, policy: POLICY });
+    await reopened.insertJobs(snapshotSlots(['ES', 'NQ'], [T0]), { now: T0 });
+    expect((await reopened.counts()).total).toBe(2);
+    reopened.close();
+    expect(await blockSize(older.queueDb)).toBe(262_144);
   });
 
   async function stamp(path: string, sql: string): Promise<void> {
