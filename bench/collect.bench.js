@@ -10,8 +10,9 @@
 //    back to back (a manual clock: the collector keeps the queue file attached, as in the demo and when
 //    catching up), and with the file released after every round (what a real wait between rounds does).
 // 2. Memory: LOOP_ROUNDS rounds (default 10,000; set BENCH_LOOP_ROUNDS to scale down) in ONE --loop run at
-//    accelerated simulated time (a manual clock: each wait jumps to the next slot), RSS at ten points.
-//    Goal: growth ≤ 10 %. With BENCH_COMPACT_EVERY=N, `futures compact futures_snapshots` runs every N
+//    accelerated simulated time (a manual clock: each wait jumps to the next slot), RSS after round 100 and
+//    at ten points, each taken in flight (in the round hook, with the next round's commit still landing)
+//    and settled (in the following wait, once that commit has landed). Goal: growth ≤ 10 %. With BENCH_COMPACT_EVERY=N, `futures compact futures_snapshots` runs every N
 //    rounds in a child process (bin/futures.js, as cron would), alongside the collector, so the table's
 //    state stays bounded; without it the table grows one file per round and nothing compacts it, which is
 //    not how it runs in production.
@@ -28,6 +29,7 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 100);
 const COMPACT_EVERY = Number(process.env.BENCH_COMPACT_EVERY ?? 0);
 const LOOP_ROUNDS = Number(process.env.BENCH_LOOP_ROUNDS ?? 10_000);
 const WARMUP = 10;
+const SETTLE_MS = 250;
 
 function quantile(values, q) {
   const s = [...values].sort((a, b) => a - b);
@@ -154,16 +156,21 @@ try {
   {
     // Monday 18:00 ET: the loop runs through the week; weekend rounds only record skipped slots.
     const loopStart = new Date('2026-08-31T22:00:00Z');
-    const { dir, clock } = setup(loopStart);
-    simClock = clock;
-    const rss = [];
+    const { dir, clock: manual } = setup(loopStart);
+    simClock = manual;
+    // Each mark is taken twice. "in flight": in the round hook, where the next round's Delta commit is
+    // still landing (rounds overlap on this clock), so a mark catches that commit at a random stage.
+    // "settled": in the wait that follows, after SETTLE_MS of real time in which that commit lands and
+    // frees its buffers — the state a collector sits in between rounds, and the same at every mark.
+    const marks = { inFlight: [], settled: [] };
     const compactionRuns = [];
     let rounds = 0;
     let withRows = 0;
-    const mark = () => {
+    let settleDue = false;
+    const measure = (series) => {
       globalThis.gc?.();
       const m = process.memoryUsage();
-      rss.push({
+      series.push({
         round: rounds,
         rss: m.rss,
         heap: m.heapUsed,
@@ -171,50 +178,80 @@ try {
         external: m.external + m.arrayBuffers,
       });
     };
-    const marks = new Set([
+    const markAt = new Set([
       100,
-      ...Array.from({ length: 9 }, (_, i) => Math.floor(((i + 1) * LOOP_ROUNDS) / 10)),
+      ...Array.from({ length: 10 }, (_, i) => Math.floor(((i + 1) * LOOP_ROUNDS) / 10)),
     ]);
     let compactions = 0;
-    const t0 = performance.now();
-    await futures(dir, clock, sim, ['collect', '--loop'], (controller) => ({
-      async onRound(round) {
-        rounds += 1;
-        if (round.rows > 0) withRows += 1;
-        if (marks.has(rounds)) mark();
-        if (rounds >= LOOP_ROUNDS) {
-          mark();
-          controller.abort();
-          return;
+    let controller;
+    const clock = {
+      instant: true,
+      now: () => manual.now(),
+      async sleep(ms, signal) {
+        if (settleDue) {
+          settleDue = false;
+          await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+          measure(marks.settled);
+          if (rounds >= LOOP_ROUNDS) {
+            controller.abort();
+            return;
+          }
         }
-        if (COMPACT_EVERY > 0 && rounds % COMPACT_EVERY === 0) {
-          compactionRuns.push(compactInChild(dir));
-          compactions += 1;
-        }
-        if (rounds % 1000 === 0)
-          process.stderr.write(`  … ${rounds} rounds, ${((performance.now() - t0) / 1000).toFixed(0)} s\n`);
+        return manual.sleep(ms, signal);
       },
-    }));
+    };
+    const t0 = performance.now();
+    await futures(dir, clock, sim, ['collect', '--loop'], (c) => {
+      controller = c;
+      return {
+        onRound(round) {
+          rounds += 1;
+          if (round.rows > 0) withRows += 1;
+          // The commit that was landing at the previous in-flight mark was this round's.
+          const previous = marks.inFlight.at(-1);
+          if (previous && previous.round === rounds - 1) previous.landing = round.deltaVersion;
+          if (markAt.has(rounds)) {
+            measure(marks.inFlight);
+            settleDue = true;
+          }
+          if (rounds >= LOOP_ROUNDS) return;
+          if (COMPACT_EVERY > 0 && rounds % COMPACT_EVERY === 0) {
+            compactionRuns.push(compactInChild(dir));
+            compactions += 1;
+          }
+          if (rounds % 1000 === 0)
+            process.stderr.write(`  … ${rounds} rounds, ${((performance.now() - t0) / 1000).toFixed(0)} s\n`);
+        },
+      };
+    });
     await Promise.all(compactionRuns);
     const wall = performance.now() - t0;
     console.log(
-      `\nmemory over one --loop run of ${rounds} rounds (${withRows} wrote rows; simulated ${clock.now().toISOString()}; ${
+      `\nmemory over one --loop run of ${rounds} rounds (${withRows} wrote rows; simulated ${manual.now().toISOString()}; ${
         COMPACT_EVERY > 0
           ? `futures compact every ${COMPACT_EVERY} rounds: ${compactions} runs`
           : 'never compacted'
       }):`,
     );
-    for (const m of rss)
+    const growth = (series) => {
+      const first = series[0];
+      const last = series.at(-1);
+      return first && last ? (((last.rss - first.rss) / first.rss) * 100).toFixed(1) : '?';
+    };
+    for (const [i, m] of marks.settled.entries()) {
+      const flight = marks.inFlight[i];
+      // A commit at a multiple of delta.checkpointInterval (10) also writes the table's checkpoint.
+      const landing =
+        typeof flight?.landing === 'number'
+          ? ` (v${flight.landing}${flight.landing % 10 === 0 ? ', a checkpoint' : ''})`
+          : '';
       console.log(
-        `  after round ${String(m.round).padStart(6)}: RSS ${mb(m.rss)}  heap ${mb(m.heap)} of ${mb(m.heapTotal)}  external+buffers ${mb(m.external)}`,
-      );
-    const first = rss[0];
-    const last = rss.at(-1);
-    if (first && last) {
-      console.log(
-        `  RSS growth start → end: ${(((last.rss - first.rss) / first.rss) * 100).toFixed(1)} % (goal ≤ 10 %)`,
+        `  after round ${String(m.round).padStart(6)}: RSS ${mb(m.rss)} settled, ${flight ? mb(flight.rss) : '?'} in flight${landing}  heap ${mb(m.heap)} of ${mb(m.heapTotal)}  external+buffers ${mb(m.external)}`,
       );
     }
+    console.log(
+      `  RSS growth start → end: ${growth(marks.settled)} % settled, ${growth(marks.inFlight)} % in flight (goal ≤ 10 %)`,
+    );
     console.log(`  wall ${(wall / 1000).toFixed(0)} s, ${(wall / rounds).toFixed(1)} ms per round`);
     rmSync(dir, { recursive: true, force: true });
   }
