@@ -70,6 +70,22 @@ function stringMap(value: unknown): Record<string, string | null> {
   return out;
 }
 
+// Actions of one partition share one frozen partitionValues object, across replays: a collector's cached
+// state holds a week of tombstones (~1,000 per compaction) and a day of adds, nearly all of a handful of
+// partitions. Bounded: the cache starts over once it holds PARTITION_CACHE_LIMIT distinct maps.
+const PARTITION_CACHE_LIMIT = 4096;
+const partitionCache = new Map<string, Readonly<Record<string, string | null>>>();
+
+function sharedPartitionValues(value: unknown): Record<string, string | null> {
+  const values = stringMap(value);
+  const key = JSON.stringify(values);
+  const known = partitionCache.get(key);
+  if (known) return known as Record<string, string | null>;
+  if (partitionCache.size >= PARTITION_CACHE_LIMIT) partitionCache.clear();
+  partitionCache.set(key, Object.freeze(values));
+  return values;
+}
+
 function toNumber(value: unknown, fallback: number): number {
   if (typeof value === 'number') return value;
   if (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value)))
@@ -189,19 +205,21 @@ class Replay implements ReplayState {
     if (!isRecord(value) || typeof value.path !== 'string' || value.path === '') {
       throw corrupt(this.tablePath, `${where}: an add action has no path.`);
     }
+    // One literal with every field (absent ones undefined): fields added afterwards would cost each kept
+    // action a separate property array.
     const add: AddAction = {
       path: value.path,
-      partitionValues: stringMap(value.partitionValues),
+      partitionValues: sharedPartitionValues(value.partitionValues),
       size: toNumber(value.size, 0),
       modificationTime: toNumber(value.modificationTime, 0),
       dataChange: value.dataChange !== false,
+      stats: typeof value.stats === 'string' ? value.stats : undefined,
+      tags: isRecord(value.tags) ? (stringMap(value.tags) as Record<string, string>) : undefined,
+      deletionVector: isRecord(value.deletionVector) ? value.deletionVector : undefined,
+      baseRowId: typeof value.baseRowId === 'number' ? value.baseRowId : undefined,
+      defaultRowCommitVersion:
+        typeof value.defaultRowCommitVersion === 'number' ? value.defaultRowCommitVersion : undefined,
     };
-    if (typeof value.stats === 'string') add.stats = value.stats;
-    if (isRecord(value.tags)) add.tags = stringMap(value.tags) as Record<string, string>;
-    if (isRecord(value.deletionVector)) add.deletionVector = value.deletionVector;
-    if (typeof value.baseRowId === 'number') add.baseRowId = value.baseRowId;
-    if (typeof value.defaultRowCommitVersion === 'number')
-      add.defaultRowCommitVersion = value.defaultRowCommitVersion;
     const key = fileKey(decodeAddPath(add.path), add.deletionVector);
     this.files.set(key, add);
     if (this.tombstoneMap.has(key)) this.ownTombstones().delete(key);
@@ -223,15 +241,20 @@ class Replay implements ReplayState {
     if (!isRecord(value) || typeof value.path !== 'string' || value.path === '') {
       throw corrupt(this.tablePath, `${where}: a remove action has no path.`);
     }
-    const remove: RemoveAction = { path: value.path, dataChange: value.dataChange !== false };
-    if (typeof value.deletionTimestamp === 'number') remove.deletionTimestamp = value.deletionTimestamp;
-    if (typeof value.extendedFileMetadata === 'boolean')
-      remove.extendedFileMetadata = value.extendedFileMetadata;
-    if (isRecord(value.partitionValues)) remove.partitionValues = stringMap(value.partitionValues);
-    if (typeof value.size === 'number') remove.size = value.size;
     // A remove's stats are not kept: nothing reads a tombstone's stats and checkpoints leave them out,
     // while a collector's cached state would hold ~1 KB of them for every file a compaction removed.
-    if (isRecord(value.deletionVector)) remove.deletionVector = value.deletionVector;
+    const remove: RemoveAction = {
+      path: value.path,
+      deletionTimestamp: typeof value.deletionTimestamp === 'number' ? value.deletionTimestamp : undefined,
+      dataChange: value.dataChange !== false,
+      extendedFileMetadata:
+        typeof value.extendedFileMetadata === 'boolean' ? value.extendedFileMetadata : undefined,
+      partitionValues: isRecord(value.partitionValues)
+        ? sharedPartitionValues(value.partitionValues)
+        : undefined,
+      size: typeof value.size === 'number' ? value.size : undefined,
+      deletionVector: isRecord(value.deletionVector) ? value.deletionVector : undefined,
+    };
     const key = fileKey(decodeAddPath(remove.path), remove.deletionVector);
     this.files.delete(key);
     this.ownTombstones().set(key, remove);
@@ -655,12 +678,21 @@ function buildSnapshot(
 }
 
 // Snapshots whose states share one tombstone map share one by-path view of it (read-only, like them).
-const byPathViews = new WeakMap<ReadonlyMap<string, RemoveAction>, Map<string, RemoveAction>>();
+// Keyed by decoded path and deletion vector, the state's map is that view already when no path is
+// encoded and no tombstone has a deletion vector (a week of tombstones: one map instead of two).
+const byPathViews = new WeakMap<ReadonlyMap<string, RemoveAction>, ReadonlyMap<string, RemoveAction>>();
 
-function tombstonesByPath(tombstones: ReadonlyMap<string, RemoveAction>): Map<string, RemoveAction> {
+function tombstonesByPath(tombstones: ReadonlyMap<string, RemoveAction>): ReadonlyMap<string, RemoveAction> {
   let view = byPathViews.get(tombstones);
   if (!view) {
-    view = new Map([...tombstones.values()].map((r) => [r.path, r]));
+    let keyedByPath = true;
+    for (const [key, remove] of tombstones) {
+      if (key !== remove.path) {
+        keyedByPath = false;
+        break;
+      }
+    }
+    view = keyedByPath ? tombstones : new Map([...tombstones.values()].map((r) => [r.path, r]));
     byPathViews.set(tombstones, view);
   }
   return view;

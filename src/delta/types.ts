@@ -145,7 +145,7 @@ export interface Snapshot {
   /** Latest txn version per appId. */
   txns: Map<string, TxnAction>;
   /** Removes still retained as tombstones (for VACUUM), keyed by path. */
-  tombstones: Map<string, RemoveAction>;
+  tombstones: ReadonlyMap<string, RemoveAction>;
   /** Timestamp (ms) of the commit at `version` (commitInfo.timestamp, else the file's mtime). */
   timestamp: number;
   /** The checkpoint replay started from, if any. */

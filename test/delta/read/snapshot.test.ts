@@ -155,6 +155,8 @@ describe('replay', () => {
     writeCommit(t, 1, [remove('x.parquet')]);
     const base = await replayListing(await listLog(t));
     expect([...base.snapshot.tombstones.keys()]).toEqual(['x.parquet']);
+    // Keyed by a path that needs no decoding, the state's map is the snapshot's by-path map.
+    expect(base.snapshot.tombstones).toBe(base.state.tombstones);
 
     const appended = await continueReplay(base, [{ version: 2, actions: [add('y.parquet')] }]);
     expect(appended.state.tombstones).toBe(base.state.tombstones);
@@ -184,6 +186,50 @@ describe('replay', () => {
       dataChange: false,
       size: 100,
     });
+  });
+
+  it('shares one frozen partitionValues object among the actions of a partition, across replays', async () => {
+    const t = table();
+    const day1 = { partitionValues: { day: '2026-01-01' } };
+    writeCommit(t, 0, [
+      protocol(),
+      metaData(FIELDS, ['day']),
+      add('day=2026-01-01/a.parquet', day1),
+      add('day=2026-01-02/b.parquet', { partitionValues: { day: '2026-01-02' } }),
+    ]);
+    const base = await replayListing(await listLog(t));
+    const next = await continueReplay(base, [
+      {
+        version: 1,
+        actions: [
+          add('day=2026-01-01/c.parquet', day1),
+          { remove: { path: 'day=2026-01-01/a.parquet', dataChange: false, ...day1 } },
+        ],
+      },
+    ]);
+    const shared = base.snapshot.files.get('day=2026-01-01/a.parquet')?.add.partitionValues;
+    expect(shared).toEqual({ day: '2026-01-01' });
+    expect(Object.isFrozen(shared)).toBe(true);
+    expect(next.snapshot.files.get('day=2026-01-01/c.parquet')?.add.partitionValues).toBe(shared);
+    expect(next.snapshot.tombstones.get('day=2026-01-01/a.parquet')?.partitionValues).toBe(shared);
+    const other = next.snapshot.files.get('day=2026-01-02/b.parquet')?.add.partitionValues;
+    expect(other).toEqual({ day: '2026-01-02' });
+    expect(other).not.toBe(shared);
+  });
+
+  it('lists tombstones by their logged path when it is encoded', async () => {
+    const t = table();
+    writeCommit(t, 0, [
+      protocol(),
+      metaData(FIELDS, ['day']),
+      add('day=a%20b/f.parquet', { partitionValues: { day: 'a b' } }),
+      add('day=c/g.parquet', { partitionValues: { day: 'c' } }),
+    ]);
+    writeCommit(t, 1, [remove('day=a%20b/f.parquet'), remove('day=c/g.parquet')]);
+    const { snapshot, state } = await replayListing(await listLog(t));
+    expect([...state.tombstones.keys()].sort()).toEqual(['day=a b/f.parquet', 'day=c/g.parquet']);
+    expect([...snapshot.tombstones.keys()].sort()).toEqual(['day=a%20b/f.parquet', 'day=c/g.parquet']);
+    expect(snapshot.tombstones.get('day=a%20b/f.parquet')?.path).toBe('day=a%20b/f.parquet');
   });
 
   it('matches file actions on the decoded path', async () => {
