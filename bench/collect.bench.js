@@ -152,8 +152,8 @@ try {
     rmSync(dir, { recursive: true, force: true });
   }
 
-  // ---- 2. memory over a long loop
-  {
+  // ---- 2. memory over a long loop (BENCH_LOOP_ROUNDS=0: part 1 only)
+  if (LOOP_ROUNDS > 0) {
     // Monday 18:00 ET: the loop runs through the week; weekend rounds only record skipped slots.
     const loopStart = new Date('2026-08-31T22:00:00Z');
     const { dir, clock: manual } = setup(loopStart);
