@@ -11,11 +11,11 @@
 //    catching up), and with the file released after every round (what a real wait between rounds does).
 // 2. Memory: LOOP_ROUNDS rounds (default 10,000; set BENCH_LOOP_ROUNDS to scale down) in ONE --loop run at
 //    accelerated simulated time (a manual clock: each wait jumps to the next slot), RSS after round 100 and
-//    at ten points, each taken in flight (in the round hook, with the next round's commit still landing)
-//    and settled (in the following wait, once that commit has landed). Goal: growth ≤ 10 %. With BENCH_COMPACT_EVERY=N, `futures compact futures_snapshots` runs every N
-//    rounds in a child process (bin/futures.js, as cron would), alongside the collector, so the table's
-//    state stays bounded; without it the table grows one file per round and nothing compacts it, which is
-//    not how it runs in production.
+//    at ten points, each taken in flight (in the round hook, with the next round's work still landing)
+//    and settled (in the following wait, once it has). Goal: growth ≤ 10 %. With BENCH_COMPACT_EVERY=N,
+//    `futures compact futures_snapshots` runs every N rounds in a child process (bin/futures.js, as cron
+//    would), alongside the collector, so the table's state stays bounded; without it the table grows one
+//    file per round and nothing compacts it, which is not how it runs in production.
 // Run after `npx tsc -p tsconfig.build.json`: node --expose-gc bench/collect.bench.js
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -158,10 +158,10 @@ try {
     const loopStart = new Date('2026-08-31T22:00:00Z');
     const { dir, clock: manual } = setup(loopStart);
     simClock = manual;
-    // Each mark is taken twice. "in flight": in the round hook, where the next round's Delta commit is
-    // still landing (rounds overlap on this clock), so a mark catches that commit at a random stage.
-    // "settled": in the wait that follows, after SETTLE_MS of real time in which that commit lands and
-    // frees its buffers — the state a collector sits in between rounds, and the same at every mark.
+    // Each mark is taken twice. "in flight": in the round hook, where the next round's work (on weekdays
+    // its Delta commit) is still landing (rounds overlap on this clock), so a mark catches it at a random
+    // stage. "settled": in the wait that follows, after SETTLE_MS of real time in which that work finishes
+    // and frees its buffers — the state a collector sits in between rounds, and the same at every mark.
     const marks = { inFlight: [], settled: [] };
     const compactionRuns = [];
     let rounds = 0;
