@@ -22,7 +22,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runFutures } from '../dist/cli/main.js';
-import { manualClock } from '../dist/collect/clock.js';
+import { manualClock } from '../dist/core/clock.js';
 import { startSimulator } from '../dist/ibkr/sim/index.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 100);

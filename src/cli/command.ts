@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { RunContext } from './context.js';
-import type { ExitCode } from './errors.js';
+import type { RunContext } from '../app/context.js';
+import type { ExitCode } from './exit.js';
 
 /** Options every command takes. Command schemas extend this shape. */
 export const globalOptionsShape = {

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import type { Ctx } from './context.js';
+import type { Ctx } from '../core/context.js';
 import { runProgram } from './program.js';
 
 /** The real process as a Ctx; SIGINT/SIGTERM abort ctx.signal so long runs finish their round. */

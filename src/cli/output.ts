@@ -1,5 +1,5 @@
 import Table from 'cli-table3';
-import type { OutputStream } from './context.js';
+import type { OutputStream } from '../core/context.js';
 
 export type OutputMode = 'json' | 'table' | 'tsv';
 

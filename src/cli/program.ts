@@ -1,10 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import type { z } from 'zod';
+import type { RunContext } from '../app/context.js';
 import { loadConfig } from '../config/load.js';
+import type { Ctx } from '../core/context.js';
+import { describeError, isUserError, UsageError } from '../core/errors.js';
+import { createLogger } from '../core/log.js';
 import type { AnyCommand, GlobalOptions } from './command.js';
-import { type Ctx, createLogger, type RunContext } from './context.js';
-import { describeError, EXIT_CODE_TABLE, ExitCode, isUserError, UsageError } from './errors.js';
+import { EXIT_CODE_TABLE, ExitCode, exitCodeOf } from './exit.js';
 import { jsonDocument, jsonReplacer, outputMode, useColour } from './output.js';
 
 export interface ProgramSpec {
@@ -140,12 +143,12 @@ export function reportError(error: unknown, json: boolean, ctx: Pick<Ctx, 'stdou
             code: error.code,
             message: error.message,
             hint: error.hint ?? null,
-            exitCode: error.exitCode,
+            exitCode: exitCodeOf(error),
           },
         }),
       );
     }
-    return error.exitCode;
+    return exitCodeOf(error);
   }
   const stack = error instanceof Error ? (error.stack ?? error.message) : String(error);
   ctx.stderr.write(`internal error (a bug, please report it):\n${stack}\n`);

@@ -16,9 +16,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { Logger } from '../cli/context.js';
-import { UpstreamUnavailableError } from '../cli/errors.js';
 import type { Config } from '../config/schema.js';
+import type { Clock } from '../core/clock.js';
+import { UpstreamUnavailableError } from '../core/errors.js';
+import type { Logger } from '../core/log.js';
 import type { BarsRequest, IbBar, IbFactory, IbSession, IbSymbol, ResolvedContract } from '../ibkr/index.js';
 import { IbRequestError, isFutureSymbol } from '../ibkr/index.js';
 import type { BarRecord, SnapshotRecord } from '../lake/index.js';
@@ -33,7 +34,6 @@ import {
   readBarsParams,
 } from '../queue/index.js';
 import { BACKFILL_LOCK } from './backfill-lock.js';
-import type { Clock } from './clock.js';
 import { sessionOfSlot } from './records.js';
 
 export { BACKFILL_LOCK } from './backfill-lock.js';

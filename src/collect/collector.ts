@@ -11,9 +11,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { Logger } from '../cli/context.js';
-import { UpstreamUnavailableError } from '../cli/errors.js';
 import type { Config } from '../config/schema.js';
+import type { Clock } from '../core/clock.js';
+import { UpstreamUnavailableError } from '../core/errors.js';
+import type { Logger } from '../core/log.js';
 import type { IbFactory, IbSession, IbSymbol } from '../ibkr/index.js';
 import { appendSnapshots, FUTURES_SNAPSHOTS, loadLakeSnapshot } from '../lake/index.js';
 import { cmeStatusAt, createCalendar, type MarketCalendar } from '../market/index.js';
@@ -26,7 +27,6 @@ import {
   queuePolicyFromConfig,
   resolvePendingRounds,
 } from '../queue/index.js';
-import type { Clock } from './clock.js';
 import { findTxnCommit, latestSnapshots } from './lake-reads.js';
 import type { PreviousQuote } from './quality.js';
 import {

@@ -5,7 +5,7 @@
  * so the CLI core does not need to know about them.
  */
 
-import { type Clock, clockFromNow, isClock } from './clock.js';
+import { type Clock, clockFromNow, isClock } from '../core/clock.js';
 import type { RoundResult, RoundStepHook } from './round.js';
 
 export interface CollectHooks {

@@ -11,7 +11,7 @@ export {
   type ManualClock,
   manualClock,
   wallSleep,
-} from './clock.js';
+} from '../core/clock.js';
 export {
   type CollectMode,
   type CollectRunOptions,

@@ -32,7 +32,9 @@
  * Several due slots of one instrument (a collector that fell behind) share that instrument's one
  * snapshot; rows taken more than an interval after their slot carry the `late` flag.
  */
-import type { Logger } from '../cli/context.js';
+
+import type { Clock } from '../core/clock.js';
+import type { Logger } from '../core/log.js';
 import type { IbSession, IbSymbol, ResolvedContract } from '../ibkr/index.js';
 import { IbRequestError, IbTimeoutError } from '../ibkr/index.js';
 import type { SnapshotRecord } from '../lake/index.js';
@@ -45,7 +47,6 @@ import {
   type ScheduleResult,
   scheduleDueSlots,
 } from '../queue/index.js';
-import type { Clock } from './clock.js';
 import { DEFAULT_MINUTE_VOLATILITY, MINUTE_VOLATILITY, type PreviousQuote } from './quality.js';
 import { nextPrevious, type SnapshotSource, snapshotRecord, type TakenSnapshot } from './records.js';
 

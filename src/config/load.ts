@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { z } from 'zod';
-import { ConfigError } from '../cli/errors.js';
+import { ConfigError } from '../core/errors.js';
 import { type Config, configSchema } from './schema.js';
 
 type Env = Readonly<Record<string, string | undefined>>;

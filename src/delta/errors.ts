@@ -1,4 +1,4 @@
-import { DataError, UsageError, type UserErrorOptions } from '../cli/errors.js';
+import { DataError, UsageError, type UserErrorOptions } from '../core/errors.js';
 
 /** Not a Delta table, or no table at that path: the user named the wrong thing. */
 export class DeltaTableNotFoundError extends UsageError {}

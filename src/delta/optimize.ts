@@ -18,7 +18,7 @@ import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { DataError, UsageError } from '../cli/errors.js';
+import { DataError, UsageError } from '../core/errors.js';
 import { DeltaConflictError } from './errors.js';
 import { checkpointIfDue, DEFAULT_TARGET_FILE_SIZE, type StepHook } from './maintenance-units.js';
 import {

@@ -5,7 +5,7 @@
  *
  * The full predicate is always applied as SQL; file pruning (prune.ts) is only an optimisation.
  */
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../core/errors.js';
 import {
   parseDate,
   parseScalarText,

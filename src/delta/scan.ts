@@ -9,7 +9,7 @@
  * like DuckDB's filename column cannot collide (the source-file column has a reserved name).
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../core/errors.js';
 import type { CanonicalRow } from './canonical.js';
 import { type ConnectionOption, sqlPathList, withConnection } from './duckdb.js';
 import { DeltaDataFileError } from './errors.js';

@@ -11,7 +11,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../core/errors.js';
 import { DeltaLogCorruptError, DeltaVersionNotFoundError } from './errors.js';
 import { type CheckpointRef, type LogListing, listLog, parseCommit, readCommit } from './log.js';
 import { decodeAddPath } from './paths.js';

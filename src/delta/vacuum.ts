@@ -24,7 +24,7 @@ import type { Dirent } from 'node:fs';
 import { lstat, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../core/errors.js';
 import { errorCode } from './commit.js';
 import {
   checkpointIfDue,

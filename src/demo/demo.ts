@@ -8,11 +8,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { z } from 'zod';
-import type { RunContext } from '../cli/context.js';
-import { UsageError } from '../cli/errors.js';
+import type { RunContext } from '../app/context.js';
 import type { BackfillSummary } from '../collect/backfill.js';
 import type { CollectSummary } from '../collect/index.js';
 import { manualClock } from '../collect/index.js';
+import { UsageError } from '../core/errors.js';
 import { addDays, cmeSessions, etInstant, nyseSession, previousNyseClose } from '../market/index.js';
 
 export const DEMO_SCENARIOS = ['calm', 'selloff', 'gap-up'] as const;

@@ -1,5 +1,5 @@
-import type { Logger } from '../cli/context.js';
 import type { IbConfig } from '../config/schema.js';
+import type { Logger } from '../core/log.js';
 import {
   classifyIbError,
   IbClientIdInUseError,
@@ -28,7 +28,7 @@ export interface IbFactory {
   createWire?: CreateIbWire;
 }
 
-/** Narrows `ctx.ibFactory` (typed unknown in src/cli/context.ts). */
+/** Narrows `ctx.ibFactory` (typed unknown in src/core/context.ts). */
 export function isIbFactory(value: unknown): value is IbFactory {
   if (value === null || typeof value !== 'object') return false;
   const target: unknown = Reflect.get(value, 'target');

@@ -1,4 +1,4 @@
-import { ExitCode, UpstreamUnavailableError, UserError, type UserErrorOptions } from '../cli/errors.js';
+import { UpstreamUnavailableError, UserError, type UserErrorOptions } from '../core/errors.js';
 
 /**
  * The IB error-code table (research/ibkr.md §3.1) and the typed errors the module throws.
@@ -189,9 +189,10 @@ export class IbPacingError extends UpstreamUnavailableError {}
  * `code` is the taxonomy's machine-readable string ('ib-request'); IB's numeric code is `ibCode`.
  */
 export class IbRequestError extends UserError {
-  readonly exitCode = ExitCode.usage;
+  readonly kind = 'usage';
   readonly code = 'ib-request';
-  readonly kind: IbErrorKind;
+  /** How IB's code is classified (IB_ERROR_TABLE). */
+  readonly ibKind: IbErrorKind;
   constructor(
     message: string,
     readonly ibCode: number,
@@ -199,7 +200,7 @@ export class IbRequestError extends UserError {
     options: UserErrorOptions = {},
   ) {
     super(message, options);
-    this.kind = classifyIbError(ibCode, message);
+    this.ibKind = classifyIbError(ibCode, message);
   }
 }
 

@@ -1,4 +1,4 @@
-import type { Logger } from '../cli/context.js';
+import type { Logger } from '../core/log.js';
 import type { IbConnection } from './connection.js';
 import { continuousContract, contractSpec, type FutureSymbol, type ResolvedContract } from './contracts.js';
 import { formatIbUtc, parseIbBarTime } from './dates.js';
@@ -153,7 +153,7 @@ async function fetchChunk(
       return bars;
     } catch (error) {
       if (!(error instanceof IbRequestError)) throw error;
-      if (error.kind.class === 'pacing') {
+      if (error.ibKind.class === 'pacing') {
         if (attempt >= options.maxPacingRetries) {
           throw new IbPacingError(
             `IB kept refusing ${label} for pacing (162) after ${attempt + 1} attempts.`,
@@ -169,7 +169,7 @@ async function fetchChunk(
         );
         continue;
       }
-      if (error.kind.action === 'retry_once' && !retriedOnce) {
+      if (error.ibKind.action === 'retry_once' && !retriedOnce) {
         retriedOnce = true;
         continue;
       }

@@ -1,5 +1,5 @@
-import type { Logger } from '../cli/context.js';
 import type { IbConfig } from '../config/schema.js';
+import type { Logger } from '../core/log.js';
 import {
   type ConnectionState,
   type ConnectivityListener,

@@ -1,4 +1,4 @@
-import { BusyError, DataError, UsageError, type UserErrorOptions } from '../cli/errors.js';
+import { BusyError, DataError, UsageError, type UserErrorOptions } from '../core/errors.js';
 import type { LockInfo } from './lock.js';
 
 /** A process lock (`collect`, `compact`) is held by a live process. Exit 5. */

@@ -1,4 +1,4 @@
-import { DataError, StaleDataError } from '../cli/errors.js';
+import { DataError, StaleDataError } from '../core/errors.js';
 
 /** An input value the loader should never produce (NaN, zero or negative price, unsorted path…). */
 export class InvalidSignalInputError extends DataError {

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { defineCommand, globalOptionsShape } from '../../src/cli/command.js';
-import { DataError, ExitCode } from '../../src/cli/errors.js';
+import { ExitCode } from '../../src/cli/exit.js';
 import { runProgram } from '../../src/cli/program.js';
+import { DataError } from '../../src/core/errors.js';
 import { testCtx } from '../helpers/ctx.js';
 
 const echo = defineCommand({

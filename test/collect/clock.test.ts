@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clockFromContext, clockFromNow, manualClock } from '../../src/collect/clock.js';
+import { clockFromContext, clockFromNow, manualClock } from '../../src/core/clock.js';
 
 describe('Clock', () => {
   it('manualClock: sleep advances it at once; an aborted signal does not advance it', async () => {

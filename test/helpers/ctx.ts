@@ -1,4 +1,4 @@
-import type { Ctx, OutputStream } from '../../src/cli/context.js';
+import type { Ctx, OutputStream } from '../../src/core/context.js';
 
 export interface CapturedStream extends OutputStream {
   text(): string;

@@ -51,7 +51,7 @@ describe('process locks', () => {
     );
     expect(error).toBeInstanceOf(LockHeldError);
     const held = error as LockHeldError;
-    expect(held.exitCode).toBe(5);
+    expect(held.kind).toBe('busy');
     expect(held.message).toBe(
       `lock "collect" is held by pid ${process.pid} since 2025-01-06T14:30:00.000Z (futures collect --loop)`,
     );

@@ -130,7 +130,7 @@ describe('collector lock across processes', () => {
       expect(winners).toHaveLength(1);
       const winnerPid = winners[0]!.pid;
       for (const loser of results.filter((r) => r.ok === false)) {
-        expect(loser.error).toMatchObject({ name: 'LockHeldError', exitCode: 5, holderPid: winnerPid });
+        expect(loser.error).toMatchObject({ name: 'LockHeldError', kind: 'busy', holderPid: winnerPid });
         expect((loser.error as { message: string }).message).toMatch(
           new RegExp(`held by pid ${winnerPid} since \\d{4}-\\d\\d-\\d\\dT.*\\(lock-worker ${winnerPid}\\)`),
         );
@@ -165,7 +165,7 @@ describe('collector lock across processes', () => {
       for (const loser of results.filter((r) => r.ok === false)) {
         expect(loser.error).toMatchObject({
           name: 'LockHeldError',
-          exitCode: 5,
+          kind: 'busy',
           holderPid: winners[0]!.pid,
         });
       }
@@ -289,7 +289,7 @@ describe('queue database across processes', () => {
     );
     const error = await queue.counts().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(QueueBusyError);
-    expect((error as QueueBusyError).exitCode).toBe(5);
+    expect((error as QueueBusyError).kind).toBe('busy');
     expect((error as QueueBusyError).holderPid).toBe(holder.pid);
     expect((error as Error).message).toBe(
       `queue database ${queueDb} stayed locked by pid ${holder.pid} (futures collect --loop since 2025-01-06T14:00:00.000Z) for 300 ms`,

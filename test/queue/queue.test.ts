@@ -84,7 +84,7 @@ describe('queue file and schema', () => {
     await stamp(path, `UPDATE meta SET value = '99' WHERE key = 'schema_version'`);
     const error = await openQueue({ path, policy: POLICY }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(QueueSchemaError);
-    expect((error as QueueSchemaError).exitCode).toBe(4);
+    expect((error as QueueSchemaError).kind).toBe('data');
     expect((error as Error).message).toMatch(/version 99, newer than this build supports \(2\)/);
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DataError, StaleDataError } from '../../src/cli/errors.js';
+import { DataError, StaleDataError } from '../../src/core/errors.js';
 import {
   computePremarket,
   defaultSignalsConfig,

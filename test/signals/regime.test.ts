@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { StaleDataError } from '../../src/cli/errors.js';
+import { StaleDataError } from '../../src/core/errors.js';
 import {
   computeRegime,
   defaultSignalsConfig,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineCommand, globalOptionsShape } from '../../cli/command.js';
-import { ExitCode } from '../../cli/errors.js';
+import { ExitCode } from '../../cli/exit.js';
 import { type Cell, formatPairs, formatTable, formatTsv } from '../../cli/output.js';
 import type { BackfillSummary } from '../../collect/backfill.js';
 import { addDays, isIsoDate, tradeDateOf } from '../../market/index.js';

@@ -1,8 +1,9 @@
 import { z } from 'zod';
+import type { RunContext } from '../../app/context.js';
 import { defineCommand, globalOptionsShape } from '../../cli/command.js';
-import type { RunContext } from '../../cli/context.js';
-import { ConfigError, ExitCode, UsageError } from '../../cli/errors.js';
+import { ExitCode } from '../../cli/exit.js';
 import { type Cell, formatTable, formatTsv, type Grid } from '../../cli/output.js';
+import { ConfigError, UsageError } from '../../core/errors.js';
 import {
   addDays,
   type CmeClosedReason,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineCommand, globalOptionsShape } from '../../cli/command.js';
-import { ExitCode } from '../../cli/errors.js';
+import { ExitCode } from '../../cli/exit.js';
 import { type Cell, formatPairs, formatTable, formatTsv } from '../../cli/output.js';
 import type { CollectSummary, PhaseStats } from '../../collect/collector.js';
 import { parseDurationSeconds } from '../../collect/duration.js';

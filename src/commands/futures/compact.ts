@@ -1,10 +1,11 @@
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
+import type { RunContext } from '../../app/context.js';
 import { defineCommand, globalOptionsShape } from '../../cli/command.js';
-import type { RunContext } from '../../cli/context.js';
-import { ExitCode, isUserError } from '../../cli/errors.js';
+import { ExitCode, exitCodeOf } from '../../cli/exit.js';
 import { formatTable, formatTsv } from '../../cli/output.js';
+import { isUserError } from '../../core/errors.js';
 import {
   formatBytes,
   formatDuration,
@@ -176,7 +177,7 @@ function failedReport(target: TableTarget, error: unknown, durationMs: number): 
       code: user?.code ?? 'internal',
       message: error instanceof Error ? error.message : String(error),
       hint: user?.hint ?? null,
-      exitCode: user?.exitCode ?? ExitCode.internal,
+      exitCode: user ? exitCodeOf(user) : ExitCode.internal,
     },
   };
 }

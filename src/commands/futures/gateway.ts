@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { defineCommand, globalOptionsShape } from '../../cli/command.js';
-import { UsageError } from '../../cli/errors.js';
 import { formatPairs } from '../../cli/output.js';
+import { UsageError } from '../../core/errors.js';
 
 export interface GatewayResult {
   host: string;

@@ -1,8 +1,8 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { defineCommand, globalOptionsShape } from '../../cli/command.js';
-import { ConfigError } from '../../cli/errors.js';
 import { type Cell, formatPairs, formatTable, formatTsv } from '../../cli/output.js';
+import { ConfigError } from '../../core/errors.js';
 import { createCalendar } from '../../market/index.js';
 
 const TABLES = ['futures_bars', 'futures_snapshots'] as const;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineCommand, globalOptionsShape } from '../../cli/command.js';
-import { ExitCode } from '../../cli/errors.js';
+import { ExitCode } from '../../cli/exit.js';
 import { type Cell, formatPairs, formatTable, formatTsv, type Grid } from '../../cli/output.js';
 import { formatSeconds, parseDurationSeconds } from '../../collect/duration.js';
 import type { StatusReport } from '../../collect/status.js';

@@ -1,8 +1,8 @@
 /** Shared by `futures table info|history|scan`: resolving the <table> argument. Light: no Delta imports. */
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { RunContext } from '../../cli/context.js';
-import { UsageError } from '../../cli/errors.js';
+import type { RunContext } from '../../app/context.js';
+import { UsageError } from '../../core/errors.js';
 
 const TABLE_NAME_RE = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 

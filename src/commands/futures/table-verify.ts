@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineCommand, globalOptionsShape } from '../../cli/command.js';
-import { ExitCode } from '../../cli/errors.js';
+import { ExitCode } from '../../cli/exit.js';
 import { formatPairs, formatTable, formatTsv } from '../../cli/output.js';
 import { resolveTableArg, TABLE_ARG } from './table-common.js';
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineCommand } from '../../cli/command.js';
-import { isUserError } from '../../cli/errors.js';
+import { isUserError } from '../../core/errors.js';
 import { etInstant, nyseSessions } from '../../market/index.js';
 import { renderPremarketHuman } from '../../signals/render.js';
 import type { PremarketDocument, ReplaySkip } from '../../signals/schemas.js';

@@ -1,7 +1,8 @@
 import { z } from 'zod';
+import type { RunContext } from '../../app/context.js';
 import { defineCommand } from '../../cli/command.js';
-import type { RunContext } from '../../cli/context.js';
-import { ExitCode, isUserError, UsageError } from '../../cli/errors.js';
+import { ExitCode } from '../../cli/exit.js';
+import { isUserError, UsageError } from '../../core/errors.js';
 import { addDays, etParts, type MarketCalendar } from '../../market/index.js';
 import { renderRegimeHuman } from '../../signals/render.js';
 import type { RegimeDocument, ReplaySkip } from '../../signals/schemas.js';

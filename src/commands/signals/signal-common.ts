@@ -5,9 +5,9 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
+import type { RunContext } from '../../app/context.js';
 import { globalOptionsShape } from '../../cli/command.js';
-import type { RunContext } from '../../cli/context.js';
-import { ConfigError, StaleDataError, UsageError } from '../../cli/errors.js';
+import { ConfigError, StaleDataError, UsageError } from '../../core/errors.js';
 import { createCalendar, etParts, isIsoDate, type MarketCalendar, parseInstant } from '../../market/index.js';
 import { ENGINE_REGIMES, INDEX_SYMBOLS, type IndexSymbol } from '../../signals/types.js';
 

@@ -7,7 +7,7 @@
  */
 import { stat } from 'node:fs/promises';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { DataError, UsageError } from '../../cli/errors.js';
+import { DataError, UsageError } from '../../core/errors.js';
 import { defaultCalendar, type MarketCalendar, segmentOf, tradeDateOf } from '../../market/index.js';
 import { FUTURES_BARS, FUTURES_SNAPSHOTS } from '../tables.js';
 import { appendNewRows } from './append.js';

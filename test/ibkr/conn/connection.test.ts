@@ -180,7 +180,7 @@ describe('requests', () => {
       now,
     }).catch((e) => e);
     expect(error).toBeInstanceOf(IbRequestError);
-    expect(error).toMatchObject({ ibCode: 200, reqId: 1, exitCode: 2 });
+    expect(error).toMatchObject({ ibCode: 200, reqId: 1, kind: 'usage' });
   });
 
   it('throws IbTimeoutError instead of returning an empty result', async () => {

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { ExitCode } from '../../../src/cli/errors.js';
 import {
   classifyIbError,
   IB_ERROR_TABLE,
@@ -119,17 +118,17 @@ describe('classifyIbError', () => {
 
 describe('typed IB errors', () => {
   it('map to the documented exit codes', () => {
-    expect(new IbUnavailableError('x').exitCode).toBe(ExitCode.upstream);
-    expect(new IbConnectionLostError('x').exitCode).toBe(ExitCode.upstream);
-    expect(new IbTimeoutError('x', 'snapshot', 100).exitCode).toBe(ExitCode.upstream);
-    expect(new IbPacingError('x').exitCode).toBe(ExitCode.upstream);
-    expect(new IbClientIdInUseError('x', [7]).exitCode).toBe(ExitCode.upstream);
-    expect(new IbRequestError('x', 200, 4).exitCode).toBe(ExitCode.usage);
+    expect(new IbUnavailableError('x').kind).toBe('upstream');
+    expect(new IbConnectionLostError('x').kind).toBe('upstream');
+    expect(new IbTimeoutError('x', 'snapshot', 100).kind).toBe('upstream');
+    expect(new IbPacingError('x').kind).toBe('upstream');
+    expect(new IbClientIdInUseError('x', [7]).kind).toBe('upstream');
+    expect(new IbRequestError('x', 200, 4).kind).toBe('usage');
   });
 
   it('IbRequestError carries the IB code, request id and classification', () => {
     const error = new IbRequestError('IB refused contract details for ES', 200, 12);
     expect(error).toMatchObject({ ibCode: 200, reqId: 12, code: 'ib-request', name: 'IbRequestError' });
-    expect(error.kind.action).toBe('fail_request');
+    expect(error.ibKind.action).toBe('fail_request');
   });
 });

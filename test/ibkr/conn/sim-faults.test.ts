@@ -203,7 +203,7 @@ describe('refusals and market data permissions', () => {
     );
     expect(result.es.localSymbol).toBe('ESU6');
     expect(result.nq).toBeInstanceOf(IbRequestError);
-    expect(result.nq).toMatchObject({ ibCode: 200, exitCode: 2 });
+    expect(result.nq).toMatchObject({ ibCode: 200, kind: 'usage' });
     expect(result.nq.reqId).toBeGreaterThan(0);
   });
 

@@ -81,7 +81,7 @@ describe('futures import', () => {
     await expect(
       importFile(conn.connection, lake, file, { table: 'futures_bars', symbol: 'ES', barSize: '1 day' }),
     ).rejects.toMatchObject({
-      exitCode: 4,
+      kind: 'data',
       message: expect.stringMatching(
         /3 bad rows; nothing was written\. First: line 3, field close \(column 'close'\): 'abc' is not a number/,
       ),
@@ -140,7 +140,7 @@ describe('futures import', () => {
     await writeFile(file, 'a,close\n1,2\n');
     await expect(
       importFile(conn.connection, dir, file, { table: 'futures_bars', symbol: 'ES', timeZone: 'Mars/Base' }),
-    ).rejects.toMatchObject({ exitCode: 2 });
+    ).rejects.toMatchObject({ kind: 'usage' });
     expect(() => parseColumnMap('a=nope', 'futures_bars')).toThrow(/unknown field 'nope'/);
     await expect(
       importFile(conn.connection, dir, file, { table: 'futures_bars', symbol: 'ES' }),

@@ -1,26 +1,9 @@
-/** Exit codes: the contract with cron and the decision engine (README, DESIGN.md). */
-export const ExitCode = {
-  ok: 0,
-  internal: 1,
-  usage: 2,
-  upstream: 3,
-  data: 4,
-  busy: 5,
-  stale: 6,
-  threshold: 10,
-} as const;
-export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+/**
+ * The error taxonomy every layer shares. An error says what kind of failure it is and what to do next;
+ * it never says how a process exits — only src/cli maps a kind to an exit code (cli/exit.ts).
+ */
 
-export const EXIT_CODE_TABLE: ReadonlyArray<{ code: ExitCode; meaning: string }> = [
-  { code: 0, meaning: 'success (including "no signal today")' },
-  { code: 1, meaning: 'unexpected internal error (a bug; stack trace on stderr)' },
-  { code: 2, meaning: 'usage or configuration error (the message names the flag or key)' },
-  { code: 3, meaning: 'gateway unavailable, timed out or refused (transient; retry next tick)' },
-  { code: 4, meaning: 'data error: corrupt or unsupported table, failed integrity check' },
-  { code: 5, meaning: 'busy: another collector/compactor holds the lock' },
-  { code: 6, meaning: 'stale data (status --max-age, or signal inputs too old)' },
-  { code: 10, meaning: 'threshold reached when asked (signals regime --fail-on)' },
-];
+export type ErrorKind = 'usage' | 'config' | 'upstream' | 'data' | 'busy' | 'stale' | 'threshold';
 
 export interface UserErrorOptions {
   cause?: unknown;
@@ -28,9 +11,9 @@ export interface UserErrorOptions {
   hint?: string;
 }
 
-/** An expected failure: printed as a message (no stack) and mapped to an exit code. */
+/** An expected failure: printed as a message (no stack), its kind decides the exit code. */
 export abstract class UserError extends Error {
-  abstract readonly exitCode: ExitCode;
+  abstract readonly kind: ErrorKind;
   /** Short machine-readable code for `error/v1` JSON. */
   abstract readonly code: string;
   readonly hint: string | undefined;
@@ -42,37 +25,37 @@ export abstract class UserError extends Error {
 }
 
 export class UsageError extends UserError {
-  readonly exitCode = ExitCode.usage;
-  readonly code = 'usage';
+  readonly kind = 'usage';
+  readonly code: string = 'usage';
 }
 
 export class ConfigError extends UserError {
-  readonly exitCode = ExitCode.usage;
-  readonly code = 'config';
+  readonly kind = 'config';
+  readonly code: string = 'config';
 }
 
 /** IB gateway down, refused, timed out: transient, the next cron tick may succeed. */
 export class UpstreamUnavailableError extends UserError {
-  readonly exitCode = ExitCode.upstream;
-  readonly code = 'upstream-unavailable';
+  readonly kind = 'upstream';
+  readonly code: string = 'upstream-unavailable';
 }
 
 /** Corrupt or unsupported data, failed integrity check. */
 export class DataError extends UserError {
-  readonly exitCode = ExitCode.data;
-  readonly code = 'data';
+  readonly kind = 'data';
+  readonly code: string = 'data';
 }
 
 /** Another process holds the lock this command needs. */
 export class BusyError extends UserError {
-  readonly exitCode = ExitCode.busy;
-  readonly code = 'busy';
+  readonly kind = 'busy';
+  readonly code: string = 'busy';
 }
 
 /** Inputs exist but are too old (or absent) to answer. */
 export class StaleDataError extends UserError {
-  readonly exitCode = ExitCode.stale;
-  readonly code = 'stale';
+  readonly kind = 'stale';
+  readonly code: string = 'stale';
 }
 
 export function isUserError(error: unknown): error is UserError {
