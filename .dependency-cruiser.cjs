@@ -1,0 +1,115 @@
+/**
+ * The layering of src/ (README, "Development"): core ← market ← engines (ibkr, sim, queue, delta, lake,
+ * signals) ← app ← commands ← cli ← main. `npm run lint` fails on any violation.
+ */
+const OURS = '^src/';
+
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-circular',
+      severity: 'error',
+      comment: 'No import cycles in src/, not even type-only ones: a cycle means two modules are one.',
+      from: { path: OURS },
+      to: { circular: true },
+    },
+    {
+      name: 'core-imports-nothing-of-ours',
+      severity: 'error',
+      comment:
+        'src/core is the kernel every layer imports; it imports nothing of ours at run time. The context may name the types of the services it carries (import type).',
+      from: { path: '^src/core/' },
+      to: { path: OURS, pathNot: '^src/core/', dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'market-is-pure',
+      severity: 'error',
+      comment: 'src/market (calendars, contracts, ET time, instruments) depends only on the kernel.',
+      from: { path: '^src/market/' },
+      to: { path: OURS, pathNot: '^src/(core|market)/' },
+    },
+    {
+      name: 'delta-is-generic',
+      severity: 'error',
+      comment: 'src/delta is a generic Delta Lake library: it knows nothing of futures, the CLI or IB.',
+      from: { path: '^src/delta/' },
+      to: { path: OURS, pathNot: '^src/(core|delta)/' },
+    },
+    {
+      name: 'signals-are-pure',
+      severity: 'error',
+      comment: 'src/signals are pure functions of their inputs: no lake, no DuckDB, no IB, no CLI.',
+      from: { path: '^src/signals/' },
+      to: { path: OURS, pathNot: '^src/(core|market|signals)/' },
+    },
+    {
+      name: 'signals-load-no-engine',
+      severity: 'error',
+      comment: 'The signal functions never read IB or touch a database.',
+      from: { path: '^src/signals/' },
+      to: { path: '^node_modules/(@stoqey/ib|@duckdb)/' },
+    },
+    {
+      name: 'engines-stay-below-the-use-cases',
+      severity: 'error',
+      comment:
+        'Engines (ibkr, sim, queue, delta, lake, signals, config) never import use cases, commands or the CLI.',
+      from: { path: '^src/(ibkr|sim|queue|delta|lake|signals|config|market|core)/' },
+      to: { path: '^src/(app|commands|cli|main\\.ts)' },
+    },
+    {
+      name: 'engines-do-not-import-each-other',
+      severity: 'error',
+      comment: 'ibkr, sim and queue are side by side: combining them is the job of src/app.',
+      from: { path: '^src/(ibkr|sim|queue)/' },
+      to: { path: '^src/(ibkr|sim|queue|delta|lake|signals)/', pathNot: '^src/$1/' },
+    },
+    {
+      name: 'lake-is-our-tables-only',
+      severity: 'error',
+      comment: 'src/lake reads and writes our tables; it never talks to IB and knows no signal logic.',
+      from: { path: '^src/lake/' },
+      to: { path: '^src/(ibkr|sim|queue|signals)/' },
+    },
+    {
+      name: 'only-ibkr-imports-stoqey',
+      severity: 'error',
+      comment: 'src/ibkr is the one place that speaks to IB through @stoqey/ib.',
+      from: { path: OURS, pathNot: '^src/ibkr/' },
+      to: { path: '^node_modules/@stoqey/ib/' },
+    },
+    {
+      name: 'lazy-imports-at-the-command-boundary',
+      severity: 'error',
+      comment:
+        'await import() only where a command starts its work (src/commands, src/main.ts), so --help stays fast and tools can follow the data path below it.',
+      from: { path: OURS, pathNot: '^src/(commands/|main\\.ts)' },
+      to: { dependencyTypes: ['dynamic-import'] },
+    },
+    {
+      name: 'app-does-not-import-commands-or-cli',
+      severity: 'error',
+      comment:
+        "Use cases return typed results; parsing, rendering and exit codes are the commands' and the CLI's.",
+      from: { path: '^src/app/' },
+      to: { path: '^src/(commands|cli)/' },
+    },
+    {
+      name: 'no-unresolvable',
+      severity: 'error',
+      from: {},
+      to: { couldNotResolve: true },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default', 'types'],
+      extensions: ['.ts', '.js', '.mjs', '.json'],
+    },
+    reporterOptions: { text: { highlightFocused: true } },
+  },
+};
