@@ -38,23 +38,11 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import type { DuckDBConnection, DuckDBInstance, DuckDBValue, JS } from '@duckdb/node-api';
+import { type DuckDBConnection, DuckDBInstance, listValue } from '@duckdb/node-api';
 import { QueueBusyError } from './errors.js';
 import { readLock } from './lock.js';
 import { ensureSchema, verifySchemaReadOnly } from './schema.js';
-
-export type SqlValue = DuckDBValue;
-export type SqlRow = Record<string, JS>;
-export type SqlCell = JS | undefined;
-
-/** One open session on the queue file (inside a transaction). */
-export interface Tx {
-  readonly readOnly: boolean;
-  all(sql: string, params?: readonly SqlValue[]): Promise<SqlRow[]>;
-  run(sql: string, params?: readonly SqlValue[]): Promise<void>;
-  /** A LIST parameter; always cast it in SQL (`$1::BIGINT[]`). Elements must not start with a NULL. */
-  list(items: readonly SqlValue[]): SqlValue;
-}
+import type { Tx } from './sql.js';
 
 export interface QueueDatabaseOptions {
   /** Retry budget while another process holds the file (default 5000 ms). */
@@ -115,7 +103,6 @@ export class QueueDatabase {
   readonly path: string;
   readonly busyTimeoutMs: number;
   private connection: DuckDBConnection | null = null;
-  private listValue: ((items: readonly SqlValue[]) => SqlValue) | null = null;
   private instance: DuckDBInstance | null = null;
   private attachesOnInstance = 0;
   private sessionsOnInstance = 0;
@@ -193,8 +180,6 @@ export class QueueDatabase {
     if (this.connection) return this.connection;
     this.attachesOnInstance = 0;
     this.sessionsOnInstance = 0;
-    const { DuckDBInstance, listValue } = await import('@duckdb/node-api');
-    this.listValue = listValue;
     const instance = await DuckDBInstance.create(':memory:', { threads: '1' });
     const connection = await instance.connect();
     // The instance only ever attaches the queue file; see the module header for the checkpoint policy.
@@ -265,11 +250,8 @@ export class QueueDatabase {
           run: async (sql, params) => {
             await connection.run(opening() + sql, params ? [...params] : undefined);
           },
-          list: (items) => {
-            if (!this.listValue) throw new Error('queue database not connected');
-            // An empty LIST value has no element type and is rejected; the text '[]' casts to any list type.
-            return items.length === 0 ? '[]' : this.listValue(items);
-          },
+          // An empty LIST value has no element type and is rejected; the text '[]' casts to any list type.
+          list: (items) => (items.length === 0 ? '[]' : listValue(items)),
         };
         let result: T;
         try {

@@ -3,8 +3,9 @@
  * newer build is refused (QueueSchemaError, exit 4) rather than guessed at, and an older one is migrated
  * step by step inside the opening transaction.
  */
-import type { Tx } from './db.js';
+
 import { QueueSchemaError } from './errors.js';
+import type { Tx } from './sql.js';
 
 export const QUEUE_SCHEMA_VERSION = 2;
 
