@@ -26,7 +26,7 @@ export class SessionOps extends RoundOps implements QueueOps {
       `DELETE FROM rounds WHERE status <> 'begun' AND began_at < $1::TIMESTAMPTZ RETURNING round_seq`,
       [iso(options.before)],
     );
-    if (hot.length > 0) this.pendingMemo.lastSnapshotSlots = null;
+    if (hot.length > 0) this.learned.lastSnapshotSlots = null;
     return { jobs: hot.length + archived.length, rounds: rounds.length };
   }
 
@@ -48,7 +48,7 @@ export class SessionOps extends RoundOps implements QueueOps {
       [before],
     );
     await this.tx.run(`UPDATE meta SET value = $1 WHERE key = 'last_archive_at'`, [iso(options.now)]);
-    this.pendingMemo.lastArchiveAt = options.now.getTime();
+    this.learned.lastArchiveAt = options.now.getTime();
     return { jobs: ids.length, rounds: rounds.length };
   }
 

@@ -57,7 +57,7 @@ export interface QueueMemo {
   pendingSnapshotFloor: number | null;
 }
 
-/** A read-write session: its transaction and what the Queue that opened it knows. */
+/** What a read-write session gets from the Queue that opened it. */
 export interface SessionContext {
   policy: QueuePolicy;
   /** What the Queue learned in its committed sessions. */
@@ -71,7 +71,7 @@ export interface SessionContext {
 export class JobOps extends QueueReads {
   readonly policy: QueuePolicy;
   protected readonly memo: QueueMemo;
-  protected readonly pendingMemo: Partial<QueueMemo>;
+  protected readonly learned: Partial<QueueMemo>;
   private readonly soleSnapshotWriter: boolean;
   private markedLateAt: number | null = null;
 
@@ -79,14 +79,14 @@ export class JobOps extends QueueReads {
     super(tx);
     this.policy = session.policy;
     this.memo = session.memo;
-    this.pendingMemo = session.learned;
+    this.learned = session.learned;
     this.soleSnapshotWriter = session.soleSnapshotWriter;
   }
 
   private knownSnapshotSlots(): ReadonlyMap<string, Date> | null {
-    return this.pendingMemo.lastSnapshotSlots === undefined
+    return this.learned.lastSnapshotSlots === undefined
       ? this.memo.lastSnapshotSlots
-      : this.pendingMemo.lastSnapshotSlots;
+      : this.learned.lastSnapshotSlots;
   }
 
   override async lastSlots(kind: JobKind): Promise<Map<string, Date>> {
@@ -94,7 +94,7 @@ export class JobOps extends QueueReads {
     const known = this.knownSnapshotSlots();
     if (known) return new Map(known);
     const fresh = await super.lastSlots(kind);
-    this.pendingMemo.lastSnapshotSlots = new Map(fresh);
+    this.learned.lastSnapshotSlots = new Map(fresh);
     return fresh;
   }
 
@@ -151,6 +151,12 @@ export class JobOps extends QueueReads {
       if (row.status === 'pending' || row.status === 'skipped' || row.status === 'missed')
         insertedByStatus[row.status] += 1;
     }
+    this.noteQueued(jobs);
+    return { inserted, insertedByStatus, existing: jobs.length - inserted.length };
+  }
+
+  /** Keeps what this session knows (the pending floor, the last snapshot slots) up to date with new jobs. */
+  private noteQueued(jobs: readonly NewJob[]): void {
     const floor = this.knownPendingFloor();
     if (floor !== null) {
       let lowest = floor;
@@ -158,7 +164,7 @@ export class JobOps extends QueueReads {
         if (job.kind === 'snapshot' && job.status === 'pending')
           lowest = Math.min(lowest, job.slotTs.getTime());
       }
-      this.pendingMemo.pendingSnapshotFloor = lowest;
+      this.learned.pendingSnapshotFloor = lowest;
     }
     const known = this.knownSnapshotSlots();
     if (known) {
@@ -168,9 +174,8 @@ export class JobOps extends QueueReads {
         const last = next.get(job.symbol);
         if (!last || last.getTime() < job.slotTs.getTime()) next.set(job.symbol, job.slotTs);
       }
-      this.pendingMemo.lastSnapshotSlots = next;
+      this.learned.lastSnapshotSlots = next;
     }
-    return { inserted, insertedByStatus, existing: jobs.length - inserted.length };
   }
 
   /**
@@ -190,14 +195,14 @@ export class JobOps extends QueueReads {
 
   private knownPendingFloor(): number | null {
     if (!this.soleSnapshotWriter) return null;
-    return this.pendingMemo.pendingSnapshotFloor === undefined
+    return this.learned.pendingSnapshotFloor === undefined
       ? this.memo.pendingSnapshotFloor
-      : this.pendingMemo.pendingSnapshotFloor;
+      : this.learned.pendingSnapshotFloor;
   }
 
   /** Some snapshot slot went back to pending: it may be older than anything markLate has seen. */
   protected forgetPendingFloor(): void {
-    this.pendingMemo.pendingSnapshotFloor = null;
+    this.learned.pendingSnapshotFloor = null;
   }
 
   async markLate(now: Date): Promise<number[]> {
@@ -217,7 +222,7 @@ export class JobOps extends QueueReads {
     );
     const late = Array.isArray(found?.late) ? found.late.map((id) => toNumber(id, 'id')) : [];
     const next = found?.floor === null || found?.floor === undefined ? null : toNumber(found.floor, 'floor');
-    this.pendingMemo.pendingSnapshotFloor = next ?? Number.POSITIVE_INFINITY;
+    this.learned.pendingSnapshotFloor = next ?? Number.POSITIVE_INFINITY;
     if (late.length === 0) return [];
     const reason = sqlText(`not collected within ${this.policy.maxLatenessSeconds}s`);
     await this.tx.run(
