@@ -71,7 +71,7 @@ export const WAL_CHECKPOINT_BYTES = 12 * 1024;
 export const HELD_WAL_CHECKPOINT_BYTES = 256 * 1024;
 /** A holder lets go of the file after this long attached … */
 export const MAX_HOLD_MS = 2000;
-/** … and waits this long before attaching again (a waiting opener pauses at most 40 ms between tries: attach). */
+/** … and waits this long before attaching again (a waiting opener pauses at most 40 ms: attach()). */
 export const HOLD_GAP_MS = 60;
 
 const inProcessTail = new Map<string, Promise<unknown>>();

@@ -9,6 +9,7 @@ import type { QueueOps } from './types.js';
 const ARCHIVE_EVERY_MS = 3_600_000;
 
 export class SessionOps extends RoundOps implements QueueOps {
+  /** A batch inside a session joins it. */
   batch<T>(fn: (ops: QueueOps) => Promise<T>): Promise<T> {
     return fn(this);
   }

@@ -13,7 +13,10 @@ import type { OpenQueueOptions, QueueOps, QueuePolicy } from './types.js';
 type SessionMethodName = Exclude<keyof QueueOps, 'policy' | 'batch'>;
 type SessionMethods = Pick<QueueOps, SessionMethodName>;
 
-/** The methods a Queue runs each in a session of its own: every QueueOps method but batch (the type keeps the list complete). */
+/**
+ * The methods a Queue runs each in a session of its own: every QueueOps method but batch. The Record type
+ * makes the list complete: a QueueOps method missing here does not compile.
+ */
 const SESSION_METHODS: Record<SessionMethodName, true> = {
   insertJobs: true,
   slotBounds: true,
