@@ -27,16 +27,15 @@ import { appendBars, appendSnapshots, createLakeView, FUTURES_SNAPSHOTS } from '
 import { addDays, cmeSessions, createCalendar, type MarketCalendar, tradeDateOf } from '../market/index.js';
 import {
   acquireLock,
+  BACKFILL_LOCK,
   type Job,
   openQueue,
   queuePaths,
   queuePolicyFromConfig,
   readBarsParams,
 } from '../queue/index.js';
-import { BACKFILL_LOCK } from './backfill-lock.js';
 import { sessionOfSlot } from './records.js';
 
-export { BACKFILL_LOCK } from './backfill-lock.js';
 export type BackfillBarSize = '1 min' | '1 day';
 export type BackfillWhat = 'TRADES' | 'MIDPOINT';
 

@@ -6,6 +6,7 @@ import type { Config } from '../config/schema.js';
 import { LAKE_TABLES, type LakeTableName, loadLakeSnapshot } from '../lake/index.js';
 import { cmeStatusAt, createCalendar } from '../market/index.js';
 import {
+  BACKFILL_LOCK,
   COLLECT_LOCK,
   COMPACT_LOCK,
   type JobCounts,
@@ -15,7 +16,6 @@ import {
   readLock,
   readQueueStatus,
 } from '../queue/index.js';
-import { BACKFILL_LOCK } from './backfill-lock.js';
 import { LATEST_LOOKBACK_DAYS, latestSnapshots } from './lake-reads.js';
 
 export interface InstrumentFreshness {

@@ -4,27 +4,24 @@
  * The hazard: DuckDB lets ONE process at a time open a database file. While one process has it open
  * (read-write or read-only), another process's open fails at once with "IO Error: Could not set lock
  * on file ... Conflicting lock is held in /usr/bin/node (PID n)" — even a READ_ONLY open while a
- * writer holds it. (Several read-only openers may share it, but never with a writer.) Verified with
- * @duckdb/node-api 1.5.6 and by test/queue/multiprocess.test.ts.
+ * writer holds it. (Several read-only openers may share it, but never with a writer.)
+ * test/queue/multiprocess.test.ts checks this.
  *
  * So the file is open only while it is used. Every operation is a short session:
  *   ATTACH the file (to a per-object in-memory instance) → BEGIN → statements → COMMIT → DETACH,
- * and the OS lock is gone between sessions, so `futures status` and `futures backfill` get in between a
- * collector's rounds. An opener that meets the lock retries with a short backoff for `busyTimeoutMs` and
- * then throws QueueBusyError (exit 5) naming the holding pid (and the command from its process lock
- * file, when that pid holds one).
+ * and the OS lock is gone between sessions, so other processes get in between a collector's rounds. An
+ * opener that meets the lock retries with a short backoff for `busyTimeoutMs` and then throws
+ * QueueBusyError naming the holding pid (and the command from its process lock file, when that pid holds
+ * one).
  *
- * Two exceptions keep the collector's round cheap (figures: bench/RESULTS.md, collect section):
- * - DETACH does not checkpoint (PRAGMA disable_checkpoint_on_shutdown). A checkpoint costs 10–20 ms
- *   even for a two-row change, so write sessions leave their commits in the WAL (durable: each COMMIT
- *   fsyncs it) and a write session checkpoints only once the WAL has grown past WAL_CHECKPOINT_BYTES
- *   (about five collector rounds). Every ATTACH, read-only ones included, replays what the WAL holds,
- *   ~1–3 ms per session in it, which is what bounds the WAL. A holder (below) lets the WAL grow further
- *   and checkpoints when it lets go.
- * - hold(): a holder keeps the file attached between its write sessions (no ATTACH, no replay). The
- *   collector holds only while it runs rounds back to back (catching up, an accelerated clock) and
- *   releases before every real wait; a holder also lets go after MAX_HOLD_MS and stays away for
- *   HOLD_GAP_MS, longer than any waiting opener's retry pause, so nobody waits more than about two seconds.
+ * Two exceptions keep the collector's round cheap (docs/round-protocol.md, "Sessions and the held file"):
+ * - DETACH does not checkpoint (PRAGMA disable_checkpoint_on_shutdown): write sessions leave their commits
+ *   in the WAL (durable: each COMMIT syncs it), and a write session checkpoints only once the WAL has
+ *   grown past WAL_CHECKPOINT_BYTES, because every ATTACH, read-only ones included, replays it. A holder
+ *   lets the WAL grow to HELD_WAL_CHECKPOINT_BYTES and checkpoints when it lets go.
+ * - hold(): a holder keeps the file attached between its write sessions (no ATTACH, no replay), only
+ *   while sessions run back to back; it releases before every real wait, and also lets go after
+ *   MAX_HOLD_MS and stays away for HOLD_GAP_MS, longer than any waiting opener's retry pause.
  *
  * Consequences:
  * - Each session holds the OS lock, so sessions are serialized across processes: a session is atomic
@@ -38,23 +35,11 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import type { DuckDBConnection, DuckDBInstance, DuckDBValue, JS } from '@duckdb/node-api';
+import { type DuckDBConnection, DuckDBInstance, listValue } from '@duckdb/node-api';
 import { QueueBusyError } from './errors.js';
 import { readLock } from './lock.js';
 import { ensureSchema, verifySchemaReadOnly } from './schema.js';
-
-export type SqlValue = DuckDBValue;
-export type SqlRow = Record<string, JS>;
-export type SqlCell = JS | undefined;
-
-/** One open session on the queue file (inside a transaction). */
-export interface Tx {
-  readonly readOnly: boolean;
-  all(sql: string, params?: readonly SqlValue[]): Promise<SqlRow[]>;
-  run(sql: string, params?: readonly SqlValue[]): Promise<void>;
-  /** A LIST parameter; always cast it in SQL (`$1::BIGINT[]`). Elements must not start with a NULL. */
-  list(items: readonly SqlValue[]): SqlValue;
-}
+import type { Tx } from './sql.js';
 
 export interface QueueDatabaseOptions {
   /** Retry budget while another process holds the file (default 5000 ms). */
@@ -65,19 +50,19 @@ const ALIAS = 'queue_db';
 /**
  * The in-memory instance is replaced after this many ATTACHes or sessions, whichever comes first (at the
  * next ATTACH): DuckDB keeps native memory from every ATTACH/DETACH cycle (the JS heap stays flat while
- * RSS climbs by ~50 MB over 3,000 cycles), and a holder's instance keeps growing its caches over
- * thousands of sessions; a new instance costs ~13 ms once.
+ * RSS climbs), and a holder's instance keeps growing its caches over thousands of sessions; a new
+ * instance is cheap next to that.
  */
 const ATTACHES_PER_INSTANCE = 250;
 const SESSIONS_PER_INSTANCE = 1000;
 /**
- * The queue file's block size. A table that gets rows after its last checkpoint holds a block-sized
- * buffer per column (and per validity mask) in memory for as long as the file is attached — with
- * DuckDB's default 256 KiB blocks ~9 MB for `jobs` and as much again for `jobs_archive`, which the
- * collector's hourly archive appends to; with 16 KiB blocks ~0.6 MB each (bench/RESULTS.md, memory).
+ * The queue file's block size, well under DuckDB's default 256 KiB. A table that gets rows after its
+ * last checkpoint holds a block-sized buffer per column (and per validity mask) in memory for as long as
+ * the file is attached — `jobs`, and `jobs_archive`, which the collector's hourly archive appends to —
+ * so small blocks keep that memory small.
  */
 export const BLOCK_SIZE = 16_384;
-/** A write session checkpoints when the WAL is larger than this (a collector round adds ~2.3 KB) … */
+/** A write session checkpoints when the WAL is larger than this (a few collector rounds) … */
 export const WAL_CHECKPOINT_BYTES = 12 * 1024;
 /**
  * … or, while the file is held (no ATTACH replays the WAL), than this; letting go checkpoints down to
@@ -86,7 +71,7 @@ export const WAL_CHECKPOINT_BYTES = 12 * 1024;
 export const HELD_WAL_CHECKPOINT_BYTES = 256 * 1024;
 /** A holder lets go of the file after this long attached … */
 export const MAX_HOLD_MS = 2000;
-/** … and waits this long before attaching again (waiting openers retry at most every ~40 ms). */
+/** … and waits this long before attaching again (a waiting opener pauses at most 40 ms: attach()). */
 export const HOLD_GAP_MS = 60;
 
 const inProcessTail = new Map<string, Promise<unknown>>();
@@ -115,7 +100,6 @@ export class QueueDatabase {
   readonly path: string;
   readonly busyTimeoutMs: number;
   private connection: DuckDBConnection | null = null;
-  private listValue: ((items: readonly SqlValue[]) => SqlValue) | null = null;
   private instance: DuckDBInstance | null = null;
   private attachesOnInstance = 0;
   private sessionsOnInstance = 0;
@@ -193,12 +177,10 @@ export class QueueDatabase {
     if (this.connection) return this.connection;
     this.attachesOnInstance = 0;
     this.sessionsOnInstance = 0;
-    const { DuckDBInstance, listValue } = await import('@duckdb/node-api');
-    this.listValue = listValue;
     const instance = await DuckDBInstance.create(':memory:', { threads: '1' });
     const connection = await instance.connect();
     // The instance only ever attaches the queue file; see the module header for the checkpoint policy.
-    // No FSST: its analysis at every checkpoint allocates ~1.5 MB blocks, which make glibc keep freed
+    // No FSST: its analysis at every checkpoint allocates large blocks, which make glibc keep freed
     // memory in its arenas for good (src/delta/text-io.ts; the queue's strings are short anyway).
     await connection.run(
       "SET TimeZone='UTC'; PRAGMA disable_checkpoint_on_shutdown; SET disabled_compression_methods='fsst'",
@@ -265,11 +247,8 @@ export class QueueDatabase {
           run: async (sql, params) => {
             await connection.run(opening() + sql, params ? [...params] : undefined);
           },
-          list: (items) => {
-            if (!this.listValue) throw new Error('queue database not connected');
-            // An empty LIST value has no element type and is rejected; the text '[]' casts to any list type.
-            return items.length === 0 ? '[]' : this.listValue(items);
-          },
+          // An empty LIST value has no element type and is rejected; the text '[]' casts to any list type.
+          list: (items) => (items.length === 0 ? '[]' : listValue(items)),
         };
         let result: T;
         try {

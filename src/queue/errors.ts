@@ -1,21 +1,7 @@
 import { BusyError, DataError, UsageError, type UserErrorOptions } from '../core/errors.js';
-import type { LockInfo } from './lock.js';
-
-/** A process lock (`collect`, `compact`) is held by a live process. Exit 5. */
-export class LockHeldError extends BusyError {
-  constructor(
-    message: string,
-    readonly lockName: string,
-    /** The holder as read from the lock file; null when the file could not be read. */
-    readonly holder: LockInfo | null,
-    options: UserErrorOptions = {},
-  ) {
-    super(message, options);
-  }
-}
 
 /**
- * The queue database stayed locked by another process for longer than the busy timeout. Exit 5.
+ * The queue database stayed locked by another process for longer than the busy timeout (kind 'busy').
  * DuckDB allows one process at a time on the file (see src/queue/db.ts).
  */
 export class QueueBusyError extends BusyError {
@@ -29,8 +15,8 @@ export class QueueBusyError extends BusyError {
   }
 }
 
-/** The queue database has a schema this build cannot use (newer, or not ours). Exit 4. */
+/** The queue database has a schema this build cannot use (newer, or not ours) (kind 'data'). */
 export class QueueSchemaError extends DataError {}
 
-/** A caller passed something the queue cannot accept (an unknown round, a bad interval). Exit 2. */
+/** A caller passed something the queue cannot accept (an unknown round, a bad interval) (kind 'usage'). */
 export class QueueUsageError extends UsageError {}

@@ -1,58 +1,28 @@
 /**
  * src/queue — the queue table (`<dataDir>/state/queue.duckdb`), slot scheduling, and process locks.
- * Only this layer opens the queue database. See db.ts (access pattern), queue.ts (status machine and the
- * round protocol), scheduler.ts (slot grid and lookback), lock.ts (process locks).
+ * Only this layer opens the queue database. See db.ts (access pattern), types.ts (status machine),
+ * queue.ts (the Queue object), ops.ts (the operations), scheduler.ts (slot grid and lookback), lock.ts
+ * (process locks; their names in paths.ts), and docs/round-protocol.md (exactly-once rounds with Delta).
  */
-export { isLockConflict, QueueDatabase, type Tx } from './db.js';
-export { LockHeldError, QueueBusyError, QueueSchemaError, QueueUsageError } from './errors.js';
+export { isLockConflict, QueueDatabase } from './db.js';
+export { QueueBusyError, QueueSchemaError, QueueUsageError } from './errors.js';
 export {
   type AcquireLockOptions,
   acquireLock,
   type HolderState,
   holderState,
   type LockHandle,
+  LockHeldError,
   type LockInfo,
   type LockStatus,
   lockPath,
   readLock,
 } from './lock.js';
-export { COLLECT_LOCK, COMPACT_LOCK, type QueuePaths, queuePaths, queuePolicyFromConfig } from './paths.js';
-export {
-  type AbandonOptions,
-  type BarsJobSpec,
-  type BarsParams,
-  type BeginRoundOptions,
-  barsParams,
-  type ClaimedRound,
-  type ClaimOptions,
-  type ClaimRoundOptions,
-  canonicalParams,
-  type FailOptions,
-  type FailResult,
-  type InsertResult,
-  JOB_KINDS,
-  JOB_STATUSES,
-  type Job,
-  type JobCounts,
-  type JobFilter,
-  type JobKind,
-  type JobParams,
-  type JobStatus,
-  type NewJob,
-  type OpenQueueOptions,
-  openQueue,
-  Queue,
-  type QueueOps,
-  type QueuePolicy,
-  type ReturnResult,
-  type Round,
-  type RoundStart,
-  type RoundStatus,
-  readBarsParams,
-  resolvePendingRounds,
-  retryDelaySeconds,
-  type SlotBounds,
-} from './queue.js';
+export { barsParams, canonicalParams, readBarsParams } from './params.js';
+export { BACKFILL_LOCK, COLLECT_LOCK, COMPACT_LOCK, type QueuePaths, queuePaths } from './paths.js';
+export { queuePolicyFromConfig, retryDelaySeconds } from './policy.js';
+export { openQueue, Queue } from './queue.js';
+export { resolvePendingRounds } from './recovery.js';
 export {
   alignDown,
   alignUp,
@@ -66,6 +36,7 @@ export {
   scheduleDueSlots,
 } from './scheduler.js';
 export { QUEUE_SCHEMA_VERSION } from './schema.js';
+export type { Tx } from './sql.js';
 export {
   findGaps,
   type LastDone,
@@ -74,3 +45,32 @@ export {
   type QueueStatusOptions,
   readQueueStatus,
 } from './status.js';
+export {
+  type AbandonOptions,
+  type BarsJobSpec,
+  type BarsParams,
+  type BeginRoundOptions,
+  type ClaimedRound,
+  type ClaimOptions,
+  type ClaimRoundOptions,
+  type FailOptions,
+  type FailResult,
+  type InsertResult,
+  JOB_KINDS,
+  JOB_STATUSES,
+  type Job,
+  type JobCounts,
+  type JobFilter,
+  type JobKind,
+  type JobParams,
+  type JobStatus,
+  type NewJob,
+  type OpenQueueOptions,
+  type QueueOps,
+  type QueuePolicy,
+  type ReturnResult,
+  type Round,
+  type RoundStart,
+  type RoundStatus,
+  type SlotBounds,
+} from './types.js';

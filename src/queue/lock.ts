@@ -24,7 +24,7 @@ import { link, mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promis
 import { hostname as osHostname } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { LockHeldError } from './errors.js';
+import { BusyError, type UserErrorOptions } from '../core/errors.js';
 
 export interface LockInfo {
   name: string;
@@ -38,6 +38,19 @@ export interface LockInfo {
   token: string;
   /** Linux /proc/<pid>/stat start time in clock ticks; null elsewhere. */
   procStart: string | null;
+}
+
+/** A process lock (`collect`, `compact`, `backfill`) is held by a live process (kind 'busy'). */
+export class LockHeldError extends BusyError {
+  constructor(
+    message: string,
+    readonly lockName: string,
+    /** The holder as read from the lock file; null when the file could not be read. */
+    readonly holder: LockInfo | null,
+    options: UserErrorOptions = {},
+  ) {
+    super(message, options);
+  }
 }
 
 /** 'alive': the holder runs; 'stale': it is dead (the next acquirer takes over); 'unknown': another host. */

@@ -17,7 +17,7 @@
  */
 
 import { QueueUsageError } from './errors.js';
-import type { JobParams, NewJob, QueueOps } from './queue.js';
+import type { JobParams, NewJob, QueueOps } from './types.js';
 
 export interface MarketStatus {
   open: boolean;

@@ -3,24 +3,24 @@
  * newer build is refused (QueueSchemaError, exit 4) rather than guessed at, and an older one is migrated
  * step by step inside the opening transaction.
  */
-import type { Tx } from './db.js';
+
 import { QueueSchemaError } from './errors.js';
+import type { Tx } from './sql.js';
 
 export const QUEUE_SCHEMA_VERSION = 2;
 
 /**
  * `jobs` is the hot table: every pending/running job plus recently finished ones. Finished rows move to
- * `jobs_archive` (same columns) once they are older than the policy's archiveAfterSeconds, because every
- * write session checkpoints (db.ts) and a checkpoint rewrites the touched row groups of a table.
+ * `jobs_archive` (same columns) once they are older than the policy's archiveAfterSeconds, because write
+ * sessions checkpoint (db.ts) and a checkpoint rewrites the touched row groups of a table.
  *
  * No table has an index (no PRIMARY KEY, no UNIQUE): DuckDB serializes a table's whole ART index at every
- * checkpoint, and at 8,640 hot rows (36 h of 4 instruments) the UNIQUE (kind, symbol, slot_ts, params)
- * index alone made each write session ~65 ms slower (schema version 1 had it; measured on the shared
- * 2-core box under load). "A slot is never queued twice" is kept by insertJobs instead: it anti-joins the
- * incoming rows against the hot table and the archive inside the write transaction, and write sessions
- * are serialized across processes by the file lock and inside one by a mutex (db.ts), so no other insert
- * can interleave. round_seq is unique because beginRound takes it from meta.last_round_seq in the same
- * serialized transaction; meta keys are written once, at creation.
+ * checkpoint, so an index makes every checkpoint slower as the table grows (version 1 had them). "A slot
+ * is never queued twice" is kept by insertJobs instead: it anti-joins the incoming rows against the hot
+ * table and the archive inside the write transaction, and write sessions are serialized across
+ * processes by the file lock and inside one by a mutex (db.ts), so no other insert can interleave.
+ * round_seq is unique because beginRound takes it from meta.last_round_seq in the same serialized
+ * transaction; meta keys are written once, at creation.
  */
 const JOB_COLUMNS = `
     id BIGINT NOT NULL,

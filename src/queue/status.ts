@@ -7,8 +7,9 @@
 import { QueueDatabase } from './db.js';
 import { type LockStatus, readLock } from './lock.js';
 import { COLLECT_LOCK, queuePaths } from './paths.js';
-import { type JobCounts, type JobStatus, QueueReads, type Round } from './queue.js';
+import { QueueReads } from './reads.js';
 import { alignDown, alignUp } from './scheduler.js';
+import type { JobCounts, JobStatus, Round } from './types.js';
 
 export interface QueueStatusOptions {
   dataDir: string;

@@ -32,7 +32,8 @@ beforeAll(() => {
     );
   }
   const srcDir = join(ROOT, 'src/queue');
-  for (const file of readdirSync(srcDir).filter((f) => f.endsWith('.ts'))) {
+  const sources = readdirSync(srcDir, { recursive: true, encoding: 'utf8' });
+  for (const file of sources.filter((f) => f.endsWith('.ts'))) {
     const js = join(ROOT, 'dist/queue', file.replace(/\.ts$/, '.js'));
     if (!existsSync(js) || statSync(js).mtimeMs < statSync(join(srcDir, file)).mtimeMs) {
       throw new Error(
