@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ibConfigSchema } from '../../../src/config/schema.js';
 import { IbSession, IbUnavailableError, withIb } from '../../../src/ibkr/index.js';
-import { startSimulator } from '../../../src/ibkr/sim/index.js';
+import { startSimulator } from '../../../src/sim/index.js';
 import { NOW, now, type SimHarness, startSim } from './sim-helpers.js';
 
 /** The real @stoqey/ib client against the simulator over loopback TCP. */

@@ -11,9 +11,9 @@ import {
   quarterlyExpiry,
   sessionStrings,
   tradeDateOf,
-} from '../../../src/ibkr/sim/calendar.js';
-import { activeContract, listedContracts, VIX_INDEX } from '../../../src/ibkr/sim/contracts.js';
-import { MarketModel } from '../../../src/ibkr/sim/market.js';
+} from '../../src/sim/calendar.js';
+import { activeContract, listedContracts, VIX_INDEX } from '../../src/sim/contracts.js';
+import { MarketModel } from '../../src/sim/market.js';
 import { RTH_INSTANT } from './helpers.js';
 
 const NOW = RTH_INSTANT.getTime();

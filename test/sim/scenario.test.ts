@@ -7,7 +7,7 @@ import {
   builtinScenario,
   loadScenario,
   ScenarioError,
-} from '../../../src/ibkr/sim/index.js';
+} from '../../src/sim/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sim-scenario-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

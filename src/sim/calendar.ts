@@ -5,7 +5,7 @@
  * the market model asks for every minute, so time-zone math uses the US DST rule, not Intl.
  */
 
-import { type CmeDayStatus, defaultCalendar } from '../../market/calendar.js';
+import { type CmeDayStatus, defaultCalendar } from '../market/calendar.js';
 
 export const MINUTE_MS = 60_000;
 export const DAY_MINUTES = 1440;
