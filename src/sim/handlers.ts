@@ -1,6 +1,5 @@
 import {
   addDays,
-  etParts,
   etToUtc,
   formatYmd,
   isTradeDate,
@@ -8,6 +7,7 @@ import {
   previousTradeDate,
   sessionEndMs,
   sessionStartMs,
+  simEtParts,
   tradeDateOf,
   type Ymd,
 } from './calendar.js';
@@ -154,7 +154,7 @@ function pad2(n: number): string {
 
 /** "YYYYMMDD HH:MM:SS US/Eastern" */
 export function formatEt(ms: number): string {
-  const p = etParts(ms);
+  const p = simEtParts(ms);
   const sec = Math.floor((((ms % MINUTE_MS) + MINUTE_MS) % MINUTE_MS) / 1000);
   return `${formatYmd(p)} ${pad2(Math.floor(p.minuteOfDay / 60))}:${pad2(p.minuteOfDay % 60)}:${pad2(sec)} US/Eastern`;
 }
@@ -656,7 +656,7 @@ export class SimHandlers {
     const bucketOf = (minute: number): number => {
       if (barMinutes === 1) return minute;
       // Bars align to the ET clock (e.g. 5-minute bars start at :00, :05 ...).
-      const offset = etParts(minute * MINUTE_MS).minuteOfDay;
+      const offset = simEtParts(minute * MINUTE_MS).minuteOfDay;
       return minute - (offset % barMinutes);
     };
     for (const m of minutes) {

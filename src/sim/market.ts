@@ -1,7 +1,6 @@
 import {
   addDays,
   DAY_MINUTES,
-  etParts,
   etToUtc,
   FLAG_CME,
   FLAG_RTH,
@@ -13,6 +12,7 @@ import {
   previousTradeDate,
   sessionEndMs,
   sessionStartMs,
+  simEtParts,
   tradeDateOf,
   type Ymd,
 } from './calendar.js';
@@ -138,7 +138,7 @@ function nextOccurrence(afterMs: number, hhmm: string, date: string | undefined,
     const ymd = parseYmd(date);
     if (ymd) return etToUtc(ymd.year, ymd.month, ymd.day, minuteOfDay);
   }
-  const p = etParts(afterMs);
+  const p = simEtParts(afterMs);
   let ymd: Ymd = { year: p.year, month: p.month, day: p.day };
   for (let i = 0; i < 3; i++) {
     const at = etToUtc(ymd.year, ymd.month, ymd.day, minuteOfDay);
@@ -577,7 +577,7 @@ export class MarketModel {
     const value = this.value(contract, lastMinute);
     const rth = this.isRthMinute(contract, lastMinute);
     if (contract.secType === 'IND') {
-      const day = etParts(lastMinute * MINUTE_MS);
+      const day = simEtParts(lastMinute * MINUTE_MS);
       const today = { year: day.year, month: day.month, day: day.day };
       const todayBar = this.dailyBarUpTo(contract, today, lastMinute);
       const prevClose = this.value(

@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { etParts, formatYmd, MINUTE_MS } from './calendar.js';
+import { formatYmd, MINUTE_MS, simEtParts } from './calendar.js';
 import { CodecError, encodeFrame, type Field, FrameDecoder, type Handshake } from './codec.js';
 import type { SimContract } from './contracts.js';
 import type { SimHandlers } from './handlers.js';
@@ -478,7 +478,7 @@ export const SYSTEM_MESSAGE_TEXT: Readonly<Record<number, string>> = {
 /** "20261014 19:02:11 US/Eastern": the connection time string of the version reply. */
 export function connectionTimeString(now: Date): string {
   const ms = now.getTime();
-  const p = etParts(ms);
+  const p = simEtParts(ms);
   const hh = String(Math.floor(p.minuteOfDay / 60)).padStart(2, '0');
   const mm = String(p.minuteOfDay % 60).padStart(2, '0');
   const ss = String(Math.floor((ms % MINUTE_MS) / 1000)).padStart(2, '0');

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
   cmeStatus,
-  etParts,
   etToUtc,
   FLAG_CME,
   FLAG_RTH,
@@ -10,6 +9,7 @@ import {
   minuteFlags,
   quarterlyExpiry,
   sessionStrings,
+  simEtParts,
   tradeDateOf,
 } from '../../src/sim/calendar.js';
 import { activeContract, listedContracts, VIX_INDEX } from '../../src/sim/contracts.js';
@@ -27,8 +27,8 @@ describe('calendar', () => {
   it('converts US/Eastern across DST', () => {
     expect(etToUtc(2026, 10, 14, 600)).toBe(Date.parse('2026-10-14T14:00:00Z'));
     expect(etToUtc(2026, 12, 14, 600)).toBe(Date.parse('2026-12-14T15:00:00Z'));
-    expect(etParts(Date.parse('2026-03-08T06:59:00Z')).minuteOfDay).toBe(1 * 60 + 59);
-    expect(etParts(Date.parse('2026-03-08T07:00:00Z')).minuteOfDay).toBe(3 * 60);
+    expect(simEtParts(Date.parse('2026-03-08T06:59:00Z')).minuteOfDay).toBe(1 * 60 + 59);
+    expect(simEtParts(Date.parse('2026-03-08T07:00:00Z')).minuteOfDay).toBe(3 * 60);
   });
 
   it('knows the CME week: Sunday 18:00 open, daily 17:00–18:00 halt, Friday 17:00 close', () => {
