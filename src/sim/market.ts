@@ -16,13 +16,7 @@ import {
   tradeDateOf,
   type Ymd,
 } from './calendar.js';
-import {
-  activeContract,
-  type FutureSymbol,
-  INSTRUMENTS,
-  type SimContract,
-  type SimSymbol,
-} from './contracts.js';
+import { activeContract, type FutureSymbol, INSTRUMENTS, type SimContract } from './contracts.js';
 import { gaussianPairs, uniform } from './random.js';
 import type { MarketEvent } from './scenario.js';
 
@@ -658,12 +652,4 @@ export class MarketModel {
     running.through = Math.max(running.through, lastMinute);
     return running.sum.bar();
   }
-}
-
-export function isFutureSymbol(symbol: string): symbol is FutureSymbol {
-  return symbol === 'ES' || symbol === 'NQ' || symbol === 'RTY';
-}
-
-export function isSimSymbol(symbol: string): symbol is SimSymbol {
-  return isFutureSymbol(symbol) || symbol === 'VIX';
 }

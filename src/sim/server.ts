@@ -1,5 +1,5 @@
 import { createServer, type Server, type Socket } from 'node:net';
-import { SimHandlers } from './handlers.js';
+import { createHandlers } from './handlers/index.js';
 import { MarketModel } from './market.js';
 import { Recorder } from './recording.js';
 import type { Fault, Scenario } from './scenario.js';
@@ -117,7 +117,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   };
   let connectionCounter = 0;
 
-  const handlers = new SimHandlers({
+  const handlers = createHandlers({
     market,
     now,
     wall,
@@ -214,7 +214,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const port = typeof address === 'object' && address ? address.port : (options.port ?? 0);
 
   const pump = () => {
-    for (const s of sessions) if (s.phase === 'ready') handlers.pump(s);
+    for (const s of sessions) if (s.phase === 'ready') handlers.marketData.pump(s);
   };
   const streamMs = options.streamIntervalMs ?? 250;
   const interval = streamMs > 0 ? setInterval(pump, streamMs) : undefined;
