@@ -18,7 +18,7 @@ export {
   FrameDecoder,
   type Handshake,
 } from './codec.js';
-export { type Bar, MarketModel, type Quote } from './market.js';
+export { type Bar, MarketModel, type Quote } from './market/model.js';
 export { SERVER_VERSION } from './protocol.js';
 export { type RecordEntry, type ReplayServer, readRecording, startReplay } from './recording.js';
 export {

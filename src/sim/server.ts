@@ -1,6 +1,6 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { createHandlers } from './handlers/index.js';
-import { MarketModel } from './market.js';
+import { MarketModel } from './market/model.js';
 import { Recorder } from './recording.js';
 import type { Fault, Scenario } from './scenario.js';
 import { Session, type SessionHost, SYSTEM_MESSAGE_TEXT } from './session.js';

@@ -1,6 +1,6 @@
 import type { Field } from './codec.js';
 import type { SimContract } from './contracts.js';
-import type { MarketModel } from './market.js';
+import type { MarketModel } from './market/model.js';
 import type { SimRequest } from './protocol.js';
 import type { Fault } from './scenario.js';
 

@@ -12,7 +12,7 @@ import {
   type Ymd,
 } from '../calendar.js';
 import { activeContract, isFutureSymbol, type SimContract } from '../contracts.js';
-import { type Bar, MarketModel, MODEL_START_MS, type WhatToShow } from '../market.js';
+import { type Bar, MarketModel, MODEL_START_MS, type WhatToShow } from '../market/model.js';
 import type { SecType } from './contracts.js';
 
 /** The bars of a historical request: a window of trade dates or calendar time, cut into bar-size buckets. */

@@ -1,7 +1,7 @@
 import { formatYmd, sessionStartMs } from '../calendar.js';
 import type { SimContract } from '../contracts.js';
 import { formatIbEt, formatUtcDash, parseEndDateTime } from '../ib-time.js';
-import { MODEL_START_MS, type WhatToShow } from '../market.js';
+import { MODEL_START_MS, type WhatToShow } from '../market/model.js';
 import { type HistoricalBarFields, headTimestamp, historicalData } from '../protocol.js';
 import type { HandlerConfig, Req, SessionPort } from '../types.js';
 import { buildBars, UNIT_SECONDS, windowStart } from './bars.js';
