@@ -1,5 +1,5 @@
 import { createServer, type Server, type Socket } from 'node:net';
-import { createHandlers } from './handlers/index.js';
+import { createHandlers, type SimHandlers } from './handlers/index.js';
 import { MarketModel } from './market/model.js';
 import { Recorder } from './recording.js';
 import type { Fault, Scenario } from './scenario.js';
@@ -92,6 +92,161 @@ export class PortInUseError extends Error {
   }
 }
 
+interface SimulatorStateOptions {
+  handlers: SimHandlers;
+  accounts: readonly string[];
+  maxMessagesPerSecond: number;
+  now: () => Date;
+  wall: () => number;
+  log: (line: string) => void;
+  recorder: Recorder | undefined;
+  faults: readonly Fault[];
+}
+
+/** What every session shares: client ids, fault budgets, stats, the recording and the waiters of waitFor. */
+class SimulatorState implements SessionHost {
+  readonly handlers: SimHandlers;
+  readonly accounts: readonly string[];
+  readonly maxMessagesPerSecond: number;
+  readonly now: () => Date;
+  readonly wall: () => number;
+  readonly log: (line: string) => void;
+  readonly sessions = new Set<Session>();
+  readonly sockets = new Set<Socket>();
+  readonly stats: SimulatorStats = { connectionsAccepted: 0, historicalRequests: 0, faultsFired: [] };
+  faults: readonly Fault[];
+  private readonly recorder: Recorder | undefined;
+  private readonly clientIds = new Map<number, Session>();
+  private readonly faultUse = new Map<Fault, number>();
+  private readonly waiters = new Set<() => void>();
+  private connectionCounter = 0;
+
+  constructor(options: SimulatorStateOptions) {
+    this.handlers = options.handlers;
+    this.accounts = options.accounts;
+    this.maxMessagesPerSecond = options.maxMessagesPerSecond;
+    this.now = options.now;
+    this.wall = options.wall;
+    this.log = options.log;
+    this.recorder = options.recorder;
+    this.faults = options.faults;
+  }
+
+  /** A new client connection becomes a session. */
+  accept(socket: Socket): void {
+    this.sockets.add(socket);
+    socket.on('close', () => {
+      this.sockets.delete(socket);
+      this.notify();
+    });
+    const id = ++this.connectionCounter;
+    this.stats.connectionsAccepted++;
+    const peer = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
+    this.recorder?.event(id, 'connect', peer);
+    this.log(`conn ${id}: accepted from ${peer}`);
+    this.sessions.add(new Session(id, socket, this));
+    this.notify();
+  }
+
+  claimClientId(clientId: number, session: Session): boolean {
+    const holder = this.clientIds.get(clientId);
+    if (holder && holder !== session && holder.isOpen) return false;
+    this.clientIds.set(clientId, session);
+    return true;
+  }
+
+  releaseClientId(clientId: number, session: Session): void {
+    if (this.clientIds.get(clientId) === session) this.clientIds.delete(clientId);
+  }
+
+  faultsForSession(clientId: number): Fault[] {
+    const applicable: Fault[] = [];
+    for (const fault of this.faults) {
+      if (fault.clientIds && !fault.clientIds.includes(clientId)) continue;
+      const used = this.faultUse.get(fault) ?? 0;
+      if (fault.sessions !== undefined && used >= fault.sessions) continue;
+      this.faultUse.set(fault, used + 1);
+      applicable.push(fault);
+    }
+    return applicable;
+  }
+
+  record(conn: number, dir: 'in' | 'out', fields: readonly (string | number)[]): void {
+    this.recorder?.frame(conn, dir, fields);
+    this.notify();
+  }
+
+  recordHandshake(conn: number, text: string): void {
+    this.recorder?.handshake(conn, text);
+  }
+
+  recordRaw(conn: number, bytes: Buffer): void {
+    this.recorder?.rawOut(conn, bytes);
+  }
+
+  onSessionClosed(session: Session, reason: string): void {
+    this.sessions.delete(session);
+    this.recorder?.event(session.id, 'close', reason);
+    this.log(
+      `conn ${session.id}${session.clientId !== undefined ? ` (client ${session.clientId})` : ''}: closed (${reason})`,
+    );
+    this.notify();
+  }
+
+  onFault(session: Session, description: string): void {
+    const entry = `conn ${session.id}: ${description}`;
+    this.stats.faultsFired.push(entry);
+    this.log(`fault: ${entry}`);
+    this.notify();
+  }
+
+  /** Resolves when `predicate` holds (checked on every session event), or rejects after `timeoutMs`. */
+  waitFor(predicate: () => boolean, timeoutMs: number): Promise<void> {
+    if (predicate()) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const check = () => {
+        if (!predicate()) return;
+        cleanup();
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        cleanup();
+        reject(new Error(`simulator.waitFor: condition not met within ${timeoutMs} ms`));
+      }, timeoutMs);
+      // Events trigger a check before a request is handled; the poll catches state changed after it.
+      const poll = setInterval(check, 20);
+      const cleanup = () => {
+        clearTimeout(timer);
+        clearInterval(poll);
+        this.waiters.delete(check);
+      };
+      this.waiters.add(check);
+    });
+  }
+
+  async closeRecording(): Promise<void> {
+    await this.recorder?.close();
+  }
+
+  private notify(): void {
+    for (const w of [...this.waiters]) w();
+  }
+}
+
+function listen(server: Server, host: string, port: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EADDRINUSE') reject(new PortInUseError(host, port));
+      else reject(error);
+    };
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+}
+
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
   const host = options.host ?? '127.0.0.1';
   const now = options.now ?? (() => new Date());
@@ -99,134 +254,76 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const log = options.log ?? (() => {});
   const scenario = options.scenario;
   const seed = options.seed ?? scenario?.seed ?? 1;
-  let faults: readonly Fault[] = scenario?.faults ?? [];
   const market = new MarketModel({
     seed,
     vix: scenario?.vix ?? 16,
     events: scenario?.events ?? [],
     startMs: now().getTime(),
   });
-  const recorder = options.record ? new Recorder(options.record, wall, now) : undefined;
-  const sessions = new Set<Session>();
-  const clientIds = new Map<number, Session>();
-  const faultUse = new Map<Fault, number>();
-  const stats: SimulatorStats = { connectionsAccepted: 0, historicalRequests: 0, faultsFired: [] };
-  const waiters = new Set<() => void>();
-  const notify = () => {
-    for (const w of [...waiters]) w();
-  };
-  let connectionCounter = 0;
-
-  const handlers = createHandlers({
-    market,
-    now,
-    wall,
-    snapshotEndDelayMs: options.snapshotEndDelayMs ?? 50,
-    delayedMinutes: 15,
-    maxMarketDataLines: options.maxMarketDataLines ?? 100,
-    contractTimeZone: options.contractTimeZone ?? 'US/Central',
-    enforcePacing: options.enforcePacing ?? false,
-    nextHistoricalOrdinal: () => ++stats.historicalRequests,
-    log,
-  });
-
-  const sessionHost: SessionHost = {
-    handlers,
+  const state: SimulatorState = new SimulatorState({
+    handlers: createHandlers({
+      market,
+      now,
+      wall,
+      snapshotEndDelayMs: options.snapshotEndDelayMs ?? 50,
+      delayedMinutes: 15,
+      maxMarketDataLines: options.maxMarketDataLines ?? 100,
+      contractTimeZone: options.contractTimeZone ?? 'US/Central',
+      enforcePacing: options.enforcePacing ?? false,
+      nextHistoricalOrdinal: () => ++state.stats.historicalRequests,
+      log,
+    }),
     accounts: options.accounts ?? ['DU1234567'],
     maxMessagesPerSecond: options.maxMessagesPerSecond ?? 50,
     now,
     wall,
     log,
-    claimClientId(clientId, session) {
-      const holder = clientIds.get(clientId);
-      if (holder && holder !== session && holder.isOpen) return false;
-      clientIds.set(clientId, session);
-      return true;
-    },
-    releaseClientId(clientId, session) {
-      if (clientIds.get(clientId) === session) clientIds.delete(clientId);
-    },
-    faultsForSession(clientId) {
-      const applicable: Fault[] = [];
-      for (const fault of faults) {
-        if (fault.clientIds && !fault.clientIds.includes(clientId)) continue;
-        const used = faultUse.get(fault) ?? 0;
-        if (fault.sessions !== undefined && used >= fault.sessions) continue;
-        faultUse.set(fault, used + 1);
-        applicable.push(fault);
-      }
-      return applicable;
-    },
-    record(conn, dir, fields) {
-      recorder?.frame(conn, dir, fields);
-      notify();
-    },
-    recordHandshake(conn, text) {
-      recorder?.handshake(conn, text);
-    },
-    recordRaw(conn, bytes) {
-      recorder?.rawOut(conn, bytes);
-    },
-    onSessionClosed(session, reason) {
-      sessions.delete(session);
-      recorder?.event(session.id, 'close', reason);
-      log(
-        `conn ${session.id}${session.clientId !== undefined ? ` (client ${session.clientId})` : ''}: closed (${reason})`,
-      );
-      notify();
-    },
-    onFault(session, description) {
-      const entry = `conn ${session.id}: ${description}`;
-      stats.faultsFired.push(entry);
-      log(`fault: ${entry}`);
-      notify();
-    },
-  };
-
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => {
-      sockets.delete(socket);
-      notify();
-    });
-    const id = ++connectionCounter;
-    stats.connectionsAccepted++;
-    recorder?.event(id, 'connect', `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`);
-    log(`conn ${id}: accepted from ${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`);
-    sessions.add(new Session(id, socket, sessionHost));
-    notify();
+    recorder: options.record ? new Recorder(options.record, wall, now) : undefined,
+    faults: scenario?.faults ?? [],
   });
-
-  await new Promise<void>((resolve, reject) => {
-    const onError = (error: NodeJS.ErrnoException) => {
-      if (error.code === 'EADDRINUSE') reject(new PortInUseError(host, options.port ?? 0));
-      else reject(error);
-    };
-    server.once('error', onError);
-    server.listen(options.port ?? 0, host, () => {
-      server.off('error', onError);
-      resolve();
-    });
-  });
+  const server: Server = createServer((socket) => state.accept(socket));
+  await listen(server, host, options.port ?? 0);
   server.on('error', (error) => log(`server error: ${error.message}`));
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : (options.port ?? 0);
-
-  const pump = () => {
-    for (const s of sessions) if (s.phase === 'ready') handlers.marketData.pump(s);
-  };
-  const streamMs = options.streamIntervalMs ?? 250;
-  const interval = streamMs > 0 ? setInterval(pump, streamMs) : undefined;
-  interval?.unref();
-
-  let closed = false;
-  return {
+  return simulatorHandle({
+    state,
+    server,
     host,
     port,
     market,
     seed,
-    now,
+    streamIntervalMs: options.streamIntervalMs,
+  });
+}
+
+interface HandleParts {
+  state: SimulatorState;
+  server: Server;
+  host: string;
+  port: number;
+  market: MarketModel;
+  seed: number;
+  streamIntervalMs: number | undefined;
+}
+
+/** The running simulator: streams updates on an interval and exposes the controls tests use. */
+function simulatorHandle(parts: HandleParts): Simulator {
+  const { state, server } = parts;
+  const { sessions, sockets, stats } = state;
+  const pump = () => {
+    for (const s of sessions) if (s.phase === 'ready') state.handlers.marketData.pump(s);
+  };
+  const streamMs = parts.streamIntervalMs ?? 250;
+  const interval = streamMs > 0 ? setInterval(pump, streamMs) : undefined;
+  interval?.unref();
+  let closed = false;
+  return {
+    host: parts.host,
+    port: parts.port,
+    market: parts.market,
+    seed: parts.seed,
+    now: state.now,
     pump,
     connections: () => sockets.size,
     sessions: () => [...sessions].map((s) => s.describe()),
@@ -241,30 +338,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       for (const s of [...sessions]) s.close('simulator: disconnectAll');
     },
     setFaults(next) {
-      faults = [...next];
+      state.faults = [...next];
     },
-    waitFor(predicate, timeoutMs = 10_000) {
-      if (predicate()) return Promise.resolve();
-      return new Promise<void>((resolve, reject) => {
-        const check = () => {
-          if (!predicate()) return;
-          cleanup();
-          resolve();
-        };
-        const timer = setTimeout(() => {
-          cleanup();
-          reject(new Error(`simulator.waitFor: condition not met within ${timeoutMs} ms`));
-        }, timeoutMs);
-        // Events trigger a check before a request is handled; the poll catches state changed after it.
-        const poll = setInterval(check, 20);
-        const cleanup = () => {
-          clearTimeout(timer);
-          clearInterval(poll);
-          waiters.delete(check);
-        };
-        waiters.add(check);
-      });
-    },
+    waitFor: (predicate, timeoutMs = 10_000) => state.waitFor(predicate, timeoutMs),
     async close() {
       if (closed) return;
       closed = true;
@@ -272,7 +348,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       for (const s of [...sessions]) s.close('simulator closed');
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await recorder?.close();
+      await state.closeRecording();
     },
   };
 }
