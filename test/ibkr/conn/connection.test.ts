@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { exitCodeOf } from '../../../src/cli/exit.js';
 import { ibConfigSchema } from '../../../src/config/schema.js';
 import {
   IbClientIdInUseError,
@@ -98,7 +99,7 @@ describe('withIb', () => {
     );
     expect(error).toBeInstanceOf(IbClientIdInUseError);
     expect(error.message).toContain('client id 42');
-    expect(error.exitCode).toBe(3);
+    expect(exitCodeOf(error)).toBe(3);
     expect(gw.calls('connect')).toHaveLength(1);
   });
 
@@ -451,7 +452,7 @@ describe('connectivity', () => {
       now,
     }).catch((e) => e);
     expect(error).toBeInstanceOf(IbConnectionLostError);
-    expect(error.exitCode).toBe(3);
+    expect(exitCodeOf(error)).toBe(3);
   });
 
   it('heartbeat: no answer to reqCurrentTime means a half-open socket', async () => {

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { exitCodeOf } from '../../../src/cli/exit.js';
 import {
   IbClientIdInUseError,
   IbConnectionLostError,
@@ -63,7 +64,7 @@ describe('disconnect after N messages', () => {
     }).catch((e) => e);
     expect(error).toBeInstanceOf(IbConnectionLostError);
     expect(error).toBeInstanceOf(IbUnavailableError);
-    expect(error.exitCode).toBe(3);
+    expect(exitCodeOf(error)).toBe(3);
   });
 });
 
@@ -185,7 +186,7 @@ describe('historical pacing', () => {
       { factory: harness.factory, now, pacerClock: virtualClock() },
     ).catch((e) => e);
     expect(error).toBeInstanceOf(IbPacingError);
-    expect(error.exitCode).toBe(3);
+    expect(exitCodeOf(error)).toBe(3);
     expect(harness.sim.stats().historicalRequests).toBe(3);
   });
 });
@@ -279,7 +280,7 @@ describe('snapshots that do not end, slow and silent gateways', () => {
       },
     ).catch((e) => e);
     expect(error).toBeInstanceOf(IbTimeoutError);
-    expect(error.exitCode).toBe(3);
+    expect(exitCodeOf(error)).toBe(3);
   });
 
   it('half-open socket → the heartbeat detects it (one-shot: down, exit 3)', async () => {
