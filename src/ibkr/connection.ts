@@ -8,9 +8,10 @@ import {
   IbTimeoutError,
   IbUnavailableError,
 } from './errors.js';
+import type { IbFactory } from './factory.js';
 import { Pacer } from './pacing.js';
 import { createStoqeyWire } from './stoqey-wire.js';
-import type { CreateIbWire, IbWire, IbWireEvent, MarketDataTypeCode } from './wire.js';
+import type { IbWire, IbWireEvent, MarketDataTypeCode } from './wire.js';
 
 /**
  * One IB connection: client-id selection, readiness (nextValidId), connect timeout, per-request
@@ -19,36 +20,6 @@ import type { CreateIbWire, IbWire, IbWireEvent, MarketDataTypeCode } from './wi
  * exponential back-off. Every connection attempt gets a fresh wire, so a late event of a dead
  * socket can never be mistaken for one of the live connection.
  */
-
-/** How the CLI, the demo and tests point the module at a gateway or inject a fake client. */
-export interface IbFactory {
-  /** Connect here instead of config ib.host/ib.port (e.g. a simulator started by the demo). */
-  target?: { host: string; port: number };
-  /** Makes the wire for one connection attempt; the default wraps @stoqey/ib's IBApi. */
-  createWire?: CreateIbWire;
-}
-
-/** Narrows `ctx.ibFactory` (typed unknown in src/core/context.ts). */
-export function isIbFactory(value: unknown): value is IbFactory {
-  if (value === null || typeof value !== 'object') return false;
-  const target: unknown = Reflect.get(value, 'target');
-  const createWire: unknown = Reflect.get(value, 'createWire');
-  const targetOk =
-    target === undefined ||
-    (target !== null &&
-      typeof target === 'object' &&
-      typeof Reflect.get(target, 'host') === 'string' &&
-      Number.isInteger(Reflect.get(target, 'port')));
-  return targetOk && (createWire === undefined || typeof createWire === 'function');
-}
-
-/** `ctx.ibFactory` as an IbFactory; undefined means the real gateway from config. */
-export function ibFactoryFrom(value: unknown): IbFactory | undefined {
-  if (value === undefined || value === null) return undefined;
-  if (!isIbFactory(value))
-    throw new TypeError('ctx.ibFactory is not an IbFactory ({ target?, createWire? })');
-  return value;
-}
 
 export type IbFarm = 'market' | 'historical' | 'secdef';
 

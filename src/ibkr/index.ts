@@ -5,7 +5,7 @@
  *   await withIb(config.ib, async (ib) => {
  *     const es = await ib.resolveFrontMonth('ES');
  *     const [outcome] = await ib.takeSnapshots([es]);
- *   }, { factory: ibFactoryFrom(ctx.ibFactory), now: ctx.now, log: ctx.log });
+ *   }, { factory: ctx.ib, now: ctx.now, log: ctx.log });
  */
 
 export {
@@ -14,10 +14,7 @@ export {
   IbConnection,
   type IbConnectionOptions,
   type IbConnectivityEvent,
-  type IbFactory,
   type IbFarm,
-  ibFactoryFrom,
-  isIbFactory,
 } from './connection.js';
 export {
   continuousContract,
@@ -48,6 +45,7 @@ export {
   IbUnavailableError,
   isTransientIbError,
 } from './errors.js';
+export { type IbFactory, ibFactoryFrom, isIbFactory } from './factory.js';
 export { type BarChunk, type BarsRequest, type IbBar, MAX_CHUNK_MS, planBarRequests } from './history.js';
 export {
   type HistoricalPacingRules,

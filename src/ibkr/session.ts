@@ -1,11 +1,6 @@
 import type { IbConfig } from '../config/schema.js';
 import type { Logger } from '../core/log.js';
-import {
-  type ConnectionState,
-  type ConnectivityListener,
-  IbConnection,
-  type IbFactory,
-} from './connection.js';
+import { type ConnectionState, type ConnectivityListener, IbConnection } from './connection.js';
 import {
   contractQuery,
   type IbSymbol,
@@ -17,6 +12,7 @@ import {
 } from './contracts.js';
 import { cmeTradeDate } from './dates.js';
 import { IbConnectionLostError, IbRequestError } from './errors.js';
+import type { IbFactory } from './factory.js';
 import { type BarsRequest, fetchBars, type IbBar } from './history.js';
 import { Pacer, type PacerClock, type PacerStats } from './pacing.js';
 import { type IbSnapshot, type SnapshotOutcome, takeSnapshot, takeSnapshots } from './snapshot.js';
