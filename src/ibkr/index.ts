@@ -51,9 +51,7 @@ export {
   type HistoricalPacingRules,
   IB_HISTORICAL_RULES,
   Pacer,
-  type PacerClock,
   type PacerStats,
-  virtualClock,
 } from './pacing.js';
 export {
   IbSession,

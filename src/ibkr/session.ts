@@ -1,4 +1,5 @@
 import type { IbConfig } from '../config/schema.js';
+import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/log.js';
 import { type ConnectionState, type ConnectivityListener, IbConnection } from './connection.js';
 import {
@@ -14,7 +15,7 @@ import { cmeTradeDate } from './dates.js';
 import { IbConnectionLostError, IbRequestError } from './errors.js';
 import type { IbFactory } from './factory.js';
 import { type BarsRequest, fetchBars, type IbBar } from './history.js';
-import { Pacer, type PacerClock, type PacerStats } from './pacing.js';
+import { Pacer, type PacerStats } from './pacing.js';
 import { type IbSnapshot, type SnapshotOutcome, takeSnapshot, takeSnapshots } from './snapshot.js';
 import type { IbContractDetails } from './wire.js';
 
@@ -24,8 +25,8 @@ export interface IbSessionOptions {
   log?: Logger;
   /** Long-running use (collector loop): reconnect with back-off and re-request instead of exit 3. */
   keepAlive?: boolean;
-  /** Clock for the pacer (tests pass a virtual one so IB's 15 s / 10 min rules cost no real time). */
-  pacerClock?: PacerClock;
+  /** Clock for the pacer (tests pass a manual one so IB's 15 s / 10 min rules cost no real time). */
+  pacerClock?: Clock;
 }
 
 export interface TakeSnapshotOptions {

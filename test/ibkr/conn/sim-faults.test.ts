@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { exitCodeOf } from '../../../src/cli/exit.js';
+import { manualClock } from '../../../src/core/clock.js';
 import {
   IbClientIdInUseError,
   IbConnectionLostError,
@@ -9,7 +10,6 @@ import {
   IbSession,
   IbTimeoutError,
   IbUnavailableError,
-  virtualClock,
   withIb,
 } from '../../../src/ibkr/index.js';
 import { until } from './fake-wire.js';
@@ -162,7 +162,7 @@ describe('historical pacing', () => {
 
   it('162 on the Nth request backs off and retries (virtual pacing clock)', async () => {
     harness = await startSim([{ type: 'pacingViolation', onHistoricalRequest: 2 }]);
-    const clock = virtualClock();
+    const clock = manualClock(new Date(0));
     const { bars, pacing } = await withIb(
       harness.config(),
       async (ib) => {
@@ -175,7 +175,7 @@ describe('historical pacing', () => {
     expect(pacing.historicalRequests).toBe(3);
     expect(harness.sim.stats().historicalRequests).toBe(3);
     expect(bars.length).toBeGreaterThan(1_000);
-    expect(clock.now()).toBeGreaterThanOrEqual(15_000);
+    expect(clock.now().getTime()).toBeGreaterThanOrEqual(15_000);
   });
 
   it('persistent 162 → IbPacingError (exit 3) after ib.maxPacingRetries', async () => {
@@ -183,7 +183,7 @@ describe('historical pacing', () => {
     const error = await withIb(
       harness.config({ maxPacingRetries: 2 }),
       async (ib) => ib.fetchBars(request(await ib.resolveFrontMonth('ES'))),
-      { factory: harness.factory, now, pacerClock: virtualClock() },
+      { factory: harness.factory, now, pacerClock: manualClock(new Date(0)) },
     ).catch((e) => e);
     expect(error).toBeInstanceOf(IbPacingError);
     expect(exitCodeOf(error)).toBe(3);
