@@ -8,14 +8,14 @@
  *   }, { factory: ctx.ib, now: ctx.now, log: ctx.log });
  */
 
-export {
-  type ConnectionState,
-  type ConnectivityListener,
-  IbConnection,
-  type IbConnectionOptions,
-  type IbConnectivityEvent,
-  type IbFarm,
-} from './connection.js';
+export { IbConnection } from './connection/connection.js';
+export type {
+  ConnectionState,
+  ConnectivityListener,
+  IbConnectionOptions,
+  IbConnectivityEvent,
+  IbFarm,
+} from './connection/types.js';
 export {
   continuousContract,
   type EtfProxy,

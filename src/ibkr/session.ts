@@ -1,7 +1,8 @@
 import type { IbConfig } from '../config/schema.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/log.js';
-import { type ConnectionState, type ConnectivityListener, IbConnection } from './connection.js';
+import { IbConnection } from './connection/connection.js';
+import type { ConnectionState, ConnectivityListener } from './connection/types.js';
 import {
   contractQuery,
   type IbSymbol,
