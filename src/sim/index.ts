@@ -33,12 +33,12 @@ export {
 } from './scenario.js';
 export {
   PortInUseError,
-  type SessionInfo,
   type Simulator,
   type SimulatorOptions,
   type SimulatorStats,
   startSimulator,
 } from './server.js';
+export type { SessionInfo } from './types.js';
 
 const BUILTIN: Readonly<Record<string, unknown>> = { calm, selloff, 'gap-up': gapUp, crash, flaky };
 

@@ -4,6 +4,7 @@ import { MarketModel } from './market/model.js';
 import { Recorder } from './recording.js';
 import type { Fault, Scenario } from './scenario.js';
 import { Session, type SessionHost, SYSTEM_MESSAGE_TEXT } from './session.js';
+import type { SessionInfo } from './types.js';
 
 export interface SimulatorOptions {
   /** Bind address; default 127.0.0.1 (anything else only when asked). */
@@ -34,19 +35,6 @@ export interface SimulatorOptions {
   maxMarketDataLines?: number;
   /** Wall clock for pacing/rate limits and recording stamps. Default Date.now. */
   wall?: () => number;
-}
-
-export interface SessionInfo {
-  id: number;
-  clientId: number | undefined;
-  marketDataType: number;
-  lines: number;
-  /** Requests received after startApi. */
-  requests: number;
-  /** Frames written to the client. */
-  sent: number;
-  /** A halfOpen fault fired: the socket stays open but nothing is answered. */
-  halfOpen: boolean;
 }
 
 export interface SimulatorStats {

@@ -14,7 +14,7 @@ import {
   type SimRequest,
 } from './protocol.js';
 import type { Fault } from './scenario.js';
-import type { MarketLine, SessionPort } from './types.js';
+import type { MarketLine, SessionInfo, SessionPort } from './types.js';
 
 /** One client connection: handshake, startApi, request dispatch, fault triggers, market-data lines. */
 
@@ -411,15 +411,7 @@ export class Session implements SessionPort {
   }
 
   /** A snapshot of state for tests and the gateway command. */
-  describe(): {
-    id: number;
-    clientId: number | undefined;
-    marketDataType: number;
-    lines: number;
-    requests: number;
-    sent: number;
-    halfOpen: boolean;
-  } {
+  describe(): SessionInfo {
     return {
       id: this.id,
       clientId: this.clientId,

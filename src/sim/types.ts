@@ -48,3 +48,17 @@ export interface HandlerConfig {
   nextHistoricalOrdinal(): number;
   log(line: string): void;
 }
+
+/** A session as tests and the gateway command see it. */
+export interface SessionInfo {
+  id: number;
+  clientId: number | undefined;
+  marketDataType: number;
+  lines: number;
+  /** Requests received after startApi. */
+  requests: number;
+  /** Frames written to the client. */
+  sent: number;
+  /** A halfOpen fault fired: the socket stays open but nothing is answered. */
+  halfOpen: boolean;
+}

@@ -56,20 +56,26 @@ export function buildBars(market: MarketModel, window: BarWindow): Bar[] {
       ? Math.min(window.endMs, contract.expiryMs)
       : window.endMs;
   if (from >= to) return [];
-  // A continuous series is priced from whichever contract was active at each instant.
-  const pick = (ms: number): SimContract =>
-    secType === 'CONTFUT' && isFutureSymbol(contract.symbol) ? activeContract(contract.symbol, ms) : contract;
-  if (window.barMinutes >= 1440) return dailyBars(market, window, from, to, pick);
-  return intradayBars(market, window, from, to, pick);
+  const span: Span = {
+    from,
+    to,
+    // A continuous series is priced from whichever contract was active at each instant.
+    pick: (ms) =>
+      secType === 'CONTFUT' && isFutureSymbol(contract.symbol)
+        ? activeContract(contract.symbol, ms)
+        : contract,
+  };
+  return window.barMinutes >= 1440 ? dailyBars(market, window, span) : intradayBars(market, window, span);
 }
 
-function dailyBars(
-  market: MarketModel,
-  window: BarWindow,
-  from: number,
-  to: number,
-  pick: (ms: number) => SimContract,
-): Bar[] {
+/** The part of the window the contract has history for, and which contract prices each instant. */
+interface Span {
+  from: number;
+  to: number;
+  pick(ms: number): SimContract;
+}
+
+function dailyBars(market: MarketModel, window: BarWindow, { from, to, pick }: Span): Bar[] {
   const bars: Bar[] = [];
   let td = tradeDateOf(from);
   const last = tradeDateOf(to - 1);
@@ -83,13 +89,7 @@ function dailyBars(
   return bars;
 }
 
-function intradayBars(
-  market: MarketModel,
-  window: BarWindow,
-  from: number,
-  to: number,
-  pick: (ms: number) => SimContract,
-): Bar[] {
+function intradayBars(market: MarketModel, window: BarWindow, { from, to, pick }: Span): Bar[] {
   const { barMinutes } = window;
   const minutes = market.openMinutes(window.contract, from, to, window.useRth);
   const bars: Bar[] = [];

@@ -59,6 +59,21 @@ export class ContractRequests {
     return resolveFuture(req, effectiveSymbol, secType, mode, ms);
   }
 
+  /** The one contract a request names, or undefined after sending IB's error for it. */
+  resolveOne(
+    session: SessionPort,
+    reqId: number,
+    req: RequestContract,
+  ): { contract: SimContract; secType: SecType } | undefined {
+    const result = this.resolve(req, 'single', session);
+    if (!result.ok) {
+      session.error(reqId, result.code, result.message);
+      return undefined;
+    }
+    const contract = result.contracts[0];
+    return contract ? { contract, secType: result.secType } : undefined;
+  }
+
   contractDetails(session: SessionPort, req: Req<'contractDetails'>): void {
     const secType = req.contract.secType.trim().toUpperCase();
     const result = this.resolve(req.contract, 'details', session);

@@ -165,7 +165,7 @@ export class HistoricalRequests {
     this.reply(session, req, query, Math.min(query.endMs, nowMs));
   }
 
-  /** Every check IB makes, in IB's order; undefined when the contract list came back empty. */
+  /** Every check IB makes, in IB's order; undefined when the contract could not be resolved (error sent). */
   private check(
     session: SessionPort,
     req: Req<'historicalData'>,
@@ -173,13 +173,12 @@ export class HistoricalRequests {
   ): HistoricalQuery | Refusal | undefined {
     const fields = checkFields(req, nowMs);
     if (fields.refused) return fields;
-    const result = this.contracts.resolve(req.contract, 'single', session);
-    if (!result.ok) return refuse(result.code, result.message);
-    const contract = result.contracts[0];
-    if (!contract) return undefined;
+    const resolved = this.contracts.resolveOne(session, req.reqId, req.contract);
+    if (!resolved) return undefined;
+    const { contract, secType } = resolved;
     const barMinutes = barMinutesOf(req.barSize);
     const { what } = fields;
-    const label = `${contract.symbol}/${result.secType}@${contract.exchange}`;
+    const label = `${contract.symbol}/${secType}@${contract.exchange}`;
     if (barMinutes === undefined) {
       return refuse(
         162,
@@ -193,7 +192,7 @@ export class HistoricalRequests {
     if (fields.count * (UNIT_SECONDS[fields.unit] ?? 86_400) > maxDurationSeconds(barMinutes)) {
       return refuse(162, `${HMDS}Time length exceed max.`);
     }
-    return { ...fields, contract, secType: result.secType, barMinutes, what: what as WhatToShow };
+    return { ...fields, contract, secType, barMinutes, what: what as WhatToShow };
   }
 
   private reply(
@@ -262,13 +261,9 @@ export class HistoricalRequests {
   }
 
   headTimestamp(session: SessionPort, req: Req<'headTimestamp'>): void {
-    const result = this.contracts.resolve(req.contract, 'single', session);
-    if (!result.ok) {
-      session.error(req.reqId, result.code, result.message);
-      return;
-    }
-    const contract = result.contracts[0];
-    if (!contract) return;
+    const resolved = this.contracts.resolveOne(session, req.reqId, req.contract);
+    if (!resolved) return;
+    const { contract, secType } = resolved;
     const what = req.whatToShow.trim().toUpperCase();
     if (!VALID_WHAT.has(what)) {
       session.error(
@@ -279,7 +274,7 @@ export class HistoricalRequests {
       return;
     }
     const ms =
-      result.secType === 'FUT' && contract.listed
+      secType === 'FUT' && contract.listed
         ? Math.max(sessionStartMs(contract.listed), MODEL_START_MS)
         : MODEL_START_MS;
     session.send(

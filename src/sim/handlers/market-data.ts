@@ -49,12 +49,7 @@ export class MarketDataRequests {
       );
       return;
     }
-    const result = this.contracts.resolve(req.contract, 'single', session);
-    if (!result.ok) {
-      session.error(req.reqId, result.code, result.message);
-      return;
-    }
-    const contract = result.contracts[0];
+    const contract = this.contracts.resolveOne(session, req.reqId, req.contract)?.contract;
     if (!contract) return;
     if (session.lines.has(req.reqId)) {
       session.error(req.reqId, 322, `Duplicate ticker id`);

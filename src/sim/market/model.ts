@@ -93,24 +93,11 @@ export class MarketModel {
     const c = roundTo(close + shiftBidAsk, step);
     const h = Math.max(o, c, roundTo(high + shiftBidAsk, step));
     const l = Math.min(o, c, roundTo(low + shiftBidAsk, step));
-    if (what !== 'TRADES')
-      return {
-        startMs: minute * MINUTE_MS,
-        open: o,
-        high: h,
-        low: l,
-        close: c,
-        volume: -1,
-        wap: -1,
-        count: -1,
-      };
+    const prices = { startMs: minute * MINUTE_MS, open: o, high: h, low: l, close: c };
+    if (what !== 'TRADES') return { ...prices, volume: -1, wap: -1, count: -1 };
     const volume = contract.secType === 'IND' ? 0 : this.minuteVolume(contract, minute);
     return {
-      startMs: minute * MINUTE_MS,
-      open: o,
-      high: h,
-      low: l,
-      close: c,
+      ...prices,
       volume,
       wap: clean((o + h + l + c) / 4),
       count: contract.secType === 'IND' ? 0 : Math.max(1, Math.round(volume / 4)),
