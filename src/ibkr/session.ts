@@ -38,7 +38,7 @@ export interface TakeSnapshotOptions {
 const silentLogger: Logger = { debug() {}, info() {}, warn() {} };
 /** Attempts of one operation when its connection drops under it (1101, or a reconnect in keepAlive). */
 const MAX_ATTEMPTS_ON_LOSS = 3;
-/** The client library's wall-clock throttle when pacing follows an injected clock (connection.ts). */
+/** The client library's wall-clock throttle when pacing follows an injected clock (IbConnectionOptions.wireMessagesPerSecond). */
 const UNTHROTTLED_WIRE_MESSAGES_PER_SECOND = 10_000;
 
 /**
