@@ -187,9 +187,7 @@ export async function runBackfill(options: BackfillRunOptions): Promise<Backfill
       factory: options.ibFactory,
       now: () => clock.now(),
       log,
-      ...(options.clockInjected
-        ? { pacerClock: { now: () => clock.now().getTime(), sleep: (ms: number) => clock.sleep(ms) } }
-        : {}),
+      ...(options.clockInjected ? { pacerClock: clock } : {}),
     });
     return ib.session;
   };

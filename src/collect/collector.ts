@@ -254,9 +254,7 @@ export async function runCollect(options: CollectRunOptions): Promise<CollectSum
     }
 
     const { IbSession: Session } = await import('../ibkr/index.js');
-    const pacerClock = options.clockInjected
-      ? { now: () => clock.now().getTime(), sleep: (ms: number) => clock.sleep(ms) }
-      : undefined;
+    const pacerClock = options.clockInjected ? clock : undefined;
     const settings: RoundSettings = {
       symbols: options.symbols,
       intervalSeconds: options.intervalSeconds,

@@ -121,7 +121,7 @@ export async function runDemo(options: DemoOptions, ctx: RunContext): Promise<De
     : await mkdtemp(join(tmpdir(), 'futures-demo-'));
   const kept = !temporary || options.keep;
 
-  const { startSimulator, builtinScenario } = await import('../ibkr/sim/index.js');
+  const { startSimulator, builtinScenario } = await import('../sim/index.js');
   const clock = manualClock(night.from);
   const simulator = await startSimulator({
     port: 0,

@@ -1,5 +1,5 @@
 import type { Logger } from '../core/log.js';
-import type { IbConnection } from './connection.js';
+import type { IbConnection } from './connection/connection.js';
 import { continuousContract, contractSpec, type FutureSymbol, type ResolvedContract } from './contracts.js';
 import { formatIbUtc, parseIbBarTime } from './dates.js';
 import { IbPacingError, IbRequestError } from './errors.js';

@@ -5,20 +5,17 @@
  *   await withIb(config.ib, async (ib) => {
  *     const es = await ib.resolveFrontMonth('ES');
  *     const [outcome] = await ib.takeSnapshots([es]);
- *   }, { factory: ibFactoryFrom(ctx.ibFactory), now: ctx.now, log: ctx.log });
+ *   }, { factory: ctx.ib, now: ctx.now, log: ctx.log });
  */
 
-export {
-  type ConnectionState,
-  type ConnectivityListener,
-  IbConnection,
-  type IbConnectionOptions,
-  type IbConnectivityEvent,
-  type IbFactory,
-  type IbFarm,
-  ibFactoryFrom,
-  isIbFactory,
-} from './connection.js';
+export { IbConnection } from './connection/connection.js';
+export type {
+  ConnectionState,
+  ConnectivityListener,
+  IbConnectionOptions,
+  IbConnectivityEvent,
+  IbFarm,
+} from './connection/types.js';
 export {
   continuousContract,
   type EtfProxy,
@@ -48,14 +45,13 @@ export {
   IbUnavailableError,
   isTransientIbError,
 } from './errors.js';
+export { type IbFactory, ibFactoryFrom, isIbFactory } from './factory.js';
 export { type BarChunk, type BarsRequest, type IbBar, MAX_CHUNK_MS, planBarRequests } from './history.js';
 export {
   type HistoricalPacingRules,
   IB_HISTORICAL_RULES,
   Pacer,
-  type PacerClock,
   type PacerStats,
-  virtualClock,
 } from './pacing.js';
 export {
   IbSession,

@@ -1,15 +1,11 @@
+import { type Clock, wallSleep } from '../core/clock.js';
+
 /**
  * Pacing inside the module (research/ibkr.md §3): a global budget of messages per second, IB's
  * historical-data rules, a cap on concurrent snapshots, and back-off after a 162 pacing violation.
- * One Pacer lives as long as the session, so its state survives reconnects. Time comes from an
- * injectable clock and sleep, so tests advance virtual time instead of waiting 15 s.
+ * One Pacer lives as long as the session, so its state survives reconnects. Time comes from the run's
+ * Clock, so tests (a manual clock) and the demo (an accelerated one) do not wait IB's 15 s in real time.
  */
-
-export interface PacerClock {
-  /** Milliseconds on a monotonic scale. */
-  now(): number;
-  sleep(ms: number): Promise<void>;
-}
 
 export interface HistoricalPacingRules {
   /** No identical request within this window (15 s). */
@@ -51,7 +47,8 @@ export interface HistoricalRequestKey {
 export interface PacerOptions {
   maxMessagesPerSecond: number;
   maxConcurrentSnapshots: number;
-  clock?: PacerClock;
+  /** Default: real time on the monotonic scale. */
+  clock?: Clock;
   rules?: Partial<HistoricalPacingRules>;
 }
 
@@ -65,9 +62,10 @@ export interface PacerStats {
   waitedMs: number;
 }
 
-export const systemClock: PacerClock = {
-  now: () => performance.now(),
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+/** Real time that never steps back, so a wall-clock adjustment neither opens nor closes the budget. */
+const monotonicClock: Clock = {
+  now: () => new Date(performance.timeOrigin + performance.now()),
+  sleep: wallSleep,
 };
 
 export type Release = () => void;
@@ -100,7 +98,7 @@ class Slots {
 }
 
 export class Pacer {
-  private readonly clock: PacerClock;
+  private readonly clock: Clock;
   private readonly rules: HistoricalPacingRules;
   private readonly maxPerSecond: number;
   private readonly sent: number[] = [];
@@ -112,7 +110,7 @@ export class Pacer {
   private readonly counters = { messagesSent: 0, historicalRequests: 0, pacingViolations: 0, waitedMs: 0 };
 
   constructor(options: PacerOptions) {
-    this.clock = options.clock ?? systemClock;
+    this.clock = options.clock ?? monotonicClock;
     this.rules = { ...IB_HISTORICAL_RULES, ...options.rules };
     this.maxPerSecond = Math.min(50, Math.max(1, Math.floor(options.maxMessagesPerSecond)));
     this.historicalSlots = new Slots(this.rules.maxOpen);
@@ -131,7 +129,7 @@ export class Pacer {
   async message(count = 1): Promise<void> {
     for (let booked = 0; booked < count; booked += 1) {
       for (;;) {
-        const now = this.clock.now();
+        const now = this.nowMs();
         while (this.sent.length > 0 && (this.sent[0] ?? 0) <= now - 1000) this.sent.shift();
         if (this.sent.length < this.maxPerSecond) {
           this.sent.push(now);
@@ -154,7 +152,7 @@ export class Pacer {
       const contract = `${request.contractKey}|${request.whatToShow}`;
       const weight = request.whatToShow === 'BID_ASK' ? 2 : 1;
       for (;;) {
-        const now = this.clock.now();
+        const now = this.nowMs();
         const delay = this.historicalDelay(now, key, contract, weight);
         if (delay <= 0) {
           this.historical.push({ at: now, key, contract, weight });
@@ -177,7 +175,7 @@ export class Pacer {
       this.rules.backoffMaxMs,
       this.rules.backoffBaseMs * 2 ** (this.consecutiveViolations - 1),
     );
-    this.blockedUntil = Math.max(this.blockedUntil, this.clock.now() + backoff);
+    this.blockedUntil = Math.max(this.blockedUntil, this.nowMs() + backoff);
     return backoff;
   }
 
@@ -220,23 +218,13 @@ export class Pacer {
     return delay;
   }
 
+  private nowMs(): number {
+    return this.clock.now().getTime();
+  }
+
   private async wait(ms: number): Promise<void> {
     const step = Math.max(1, Math.ceil(ms));
     this.counters.waitedMs += step;
     await this.clock.sleep(step);
   }
-}
-
-/** A virtual clock for tests: sleep advances time at once. */
-export function virtualClock(startMs = 0): PacerClock & { advance(ms: number): void } {
-  let now = startMs;
-  return {
-    now: () => now,
-    sleep: async (ms) => {
-      now += ms;
-    },
-    advance: (ms) => {
-      now += ms;
-    },
-  };
 }

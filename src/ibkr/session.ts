@@ -1,11 +1,8 @@
 import type { IbConfig } from '../config/schema.js';
+import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/log.js';
-import {
-  type ConnectionState,
-  type ConnectivityListener,
-  IbConnection,
-  type IbFactory,
-} from './connection.js';
+import { IbConnection } from './connection/connection.js';
+import type { ConnectionState, ConnectivityListener } from './connection/types.js';
 import {
   contractQuery,
   type IbSymbol,
@@ -17,8 +14,9 @@ import {
 } from './contracts.js';
 import { cmeTradeDate } from './dates.js';
 import { IbConnectionLostError, IbRequestError } from './errors.js';
+import type { IbFactory } from './factory.js';
 import { type BarsRequest, fetchBars, type IbBar } from './history.js';
-import { Pacer, type PacerClock, type PacerStats } from './pacing.js';
+import { Pacer, type PacerStats } from './pacing.js';
 import { type IbSnapshot, type SnapshotOutcome, takeSnapshot, takeSnapshots } from './snapshot.js';
 import type { IbContractDetails } from './wire.js';
 
@@ -28,8 +26,8 @@ export interface IbSessionOptions {
   log?: Logger;
   /** Long-running use (collector loop): reconnect with back-off and re-request instead of exit 3. */
   keepAlive?: boolean;
-  /** Clock for the pacer (tests pass a virtual one so IB's 15 s / 10 min rules cost no real time). */
-  pacerClock?: PacerClock;
+  /** Clock for the pacer (tests pass a manual one so IB's 15 s / 10 min rules cost no real time). */
+  pacerClock?: Clock;
 }
 
 export interface TakeSnapshotOptions {
@@ -40,7 +38,7 @@ export interface TakeSnapshotOptions {
 const silentLogger: Logger = { debug() {}, info() {}, warn() {} };
 /** Attempts of one operation when its connection drops under it (1101, or a reconnect in keepAlive). */
 const MAX_ATTEMPTS_ON_LOSS = 3;
-/** The client library's wall-clock throttle when pacing follows an injected clock (connection.ts). */
+/** The client library's wall-clock throttle when pacing follows an injected clock (IbConnectionOptions.wireMessagesPerSecond). */
 const UNTHROTTLED_WIRE_MESSAGES_PER_SECOND = 10_000;
 
 /**

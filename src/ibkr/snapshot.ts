@@ -1,4 +1,5 @@
-import type { IbConnection, RequestControl } from './connection.js';
+import type { IbConnection } from './connection/connection.js';
+import type { RequestControl } from './connection/types.js';
 import { contractSpec, type ResolvedContract } from './contracts.js';
 import { classifyIbError, IbRequestError, IbTimeoutError } from './errors.js';
 import type { IbWireEvent, MarketDataTypeCode } from './wire.js';

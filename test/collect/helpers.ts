@@ -5,8 +5,8 @@ import { afterEach } from 'vitest';
 import { runFutures } from '../../src/cli/main.js';
 import type { CollectHooks } from '../../src/collect/context.js';
 import { type ManualClock, manualClock } from '../../src/core/clock.js';
-import { loadScenario, type Simulator, startSimulator } from '../../src/ibkr/sim/index.js';
 import { openQueue, type Queue, queuePaths } from '../../src/queue/index.js';
+import { loadScenario, type Simulator, startSimulator } from '../../src/sim/index.js';
 import { type TestCtx, testCtx } from '../helpers/ctx.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Simulator, startSimulator } from '../../src/ibkr/sim/index.js';
+import { type Simulator, startSimulator } from '../../src/sim/index.js';
 import { ROOT, runBin } from '../helpers/bin.js';
 
 interface DemoSummary {

@@ -83,8 +83,8 @@ export const futuresGatewayCommand = defineCommand({
   schema,
   jsonSchemaId: 'futures.gateway/v1',
   async run(opts, ctx): Promise<GatewayResult> {
-    const sim = await import('../../ibkr/sim/index.js');
-    let scenario: import('../../ibkr/sim/index.js').Scenario | undefined;
+    const sim = await import('../../sim/index.js');
+    let scenario: import('../../sim/index.js').Scenario | undefined;
     let scenarioName = 'none';
     if (opts.scenario !== undefined) {
       try {
@@ -96,7 +96,7 @@ export const futuresGatewayCommand = defineCommand({
       } catch (error) {
         if (error instanceof sim.ScenarioError) {
           throw new UsageError(`--scenario: ${error.message}`, {
-            hint: `Built-in scenarios: ${sim.BUILTIN_SCENARIOS.join(', ')}; the format is described in src/ibkr/sim/README.md.`,
+            hint: `Built-in scenarios: ${sim.BUILTIN_SCENARIOS.join(', ')}; the format is described in src/sim/README.md.`,
           });
         }
         throw error;
@@ -109,7 +109,7 @@ export const futuresGatewayCommand = defineCommand({
     if (opts.host !== '127.0.0.1' && opts.host !== 'localhost' && opts.host !== '::1') {
       ctx.log.warn(`binding to ${opts.host}: the simulator is reachable from other machines`);
     }
-    let server: import('../../ibkr/sim/index.js').Simulator;
+    let server: import('../../sim/index.js').Simulator;
     const wallStart = performance.now();
     try {
       server = await sim.startSimulator({

@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { loadScenario, startSimulator } from '../../../src/ibkr/sim/index.js';
 import { openQueue, queuePaths } from '../../../src/queue/index.js';
+import { loadScenario, startSimulator } from '../../../src/sim/index.js';
 import { onCleanup, tempDir, testConfig } from '../../collect/helpers.js';
 import { allRows, checkConsistency } from './expect.js';
 

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { exitCodeOf } from '../../../src/cli/exit.js';
 import { ibConfigSchema } from '../../../src/config/schema.js';
+import { manualClock } from '../../../src/core/clock.js';
 import {
   IbClientIdInUseError,
   IbConnectionLostError,
@@ -11,7 +13,6 @@ import {
   ibFactoryFrom,
   isIbFactory,
   type ResolvedContract,
-  virtualClock,
   withIb,
 } from '../../../src/ibkr/index.js';
 import { FakeGateway, futureDetails, until } from './fake-wire.js';
@@ -98,7 +99,7 @@ describe('withIb', () => {
     );
     expect(error).toBeInstanceOf(IbClientIdInUseError);
     expect(error.message).toContain('client id 42');
-    expect(error.exitCode).toBe(3);
+    expect(exitCodeOf(error)).toBe(3);
     expect(gw.calls('connect')).toHaveLength(1);
   });
 
@@ -321,7 +322,7 @@ describe('requests', () => {
         { type: 'historicalEnd', reqId: call.reqId },
       );
     };
-    const clock = virtualClock();
+    const clock = manualClock(new Date(0));
     const bars = await withIb(
       config(),
       (ib) =>
@@ -336,7 +337,7 @@ describe('requests', () => {
     );
     expect(bars).toHaveLength(1);
     expect(historical).toBe(2);
-    expect(clock.now()).toBeGreaterThanOrEqual(15_000);
+    expect(clock.now().getTime()).toBeGreaterThanOrEqual(15_000);
     const [first, second] = gw.calls('reqHistoricalData');
     expect(first?.method === 'reqHistoricalData' && first.query).toEqual({
       endDateTime: '20250902-15:00:00',
@@ -451,7 +452,7 @@ describe('connectivity', () => {
       now,
     }).catch((e) => e);
     expect(error).toBeInstanceOf(IbConnectionLostError);
-    expect(error.exitCode).toBe(3);
+    expect(exitCodeOf(error)).toBe(3);
   });
 
   it('heartbeat: no answer to reqCurrentTime means a half-open socket', async () => {
@@ -477,7 +478,7 @@ describe('connectivity', () => {
     gw.respond = (wire, call) => {
       if (call.method === 'reqHistoricalData') wire.later({ type: 'historicalEnd', reqId: call.reqId });
     };
-    const clock = virtualClock();
+    const clock = manualClock(new Date(0));
     const session = await IbSession.open(config(), {
       factory: gw.factory,
       now,
@@ -496,9 +497,9 @@ describe('connectivity', () => {
       const sent = session.pacing.messagesSent;
       gw.last.emit({ type: 'disconnected' });
       await until(() => session.state === 'ready' && gw.wires.length === 2, 3_000, 'reconnect');
-      const before = clock.now();
+      const before = clock.now().getTime();
       await session.fetchBars(request);
-      expect(clock.now() - before).toBeGreaterThanOrEqual(15_000);
+      expect(clock.now().getTime() - before).toBeGreaterThanOrEqual(15_000);
       expect(session.pacing.historicalRequests).toBe(2);
       expect(session.pacing.messagesSent).toBeGreaterThan(sent);
     } finally {

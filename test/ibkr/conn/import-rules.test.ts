@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 
 /**
  * DESIGN.md: only src/ibkr talks to IBKR. No file outside src/ibkr imports @stoqey/ib, and nothing in
- * src/signals, src/lake or src/delta imports src/ibkr (signals read Delta only).
+ * src/signals, src/lake or src/delta imports src/ibkr (signals read Delta only). The simulator (src/sim)
+ * impersonates IB with its own codec: it imports neither @stoqey/ib nor src/ibkr.
  */
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -45,6 +46,7 @@ describe('import rules', () => {
   it('finds the source tree', () => {
     expect(scanned.length).toBeGreaterThan(10);
     expect(scanned.some((f) => f.endsWith(join('src', 'ibkr', 'stoqey-wire.ts')))).toBe(true);
+    expect(scanned.some((f) => f.endsWith(join('src', 'sim', 'server.ts')))).toBe(true);
   });
 
   it('recognises every import form (so the rules below can fail)', () => {
@@ -73,8 +75,8 @@ describe('import rules', () => {
     expect(offenders).toEqual([]);
   });
 
-  it('nothing in src/signals, src/lake or src/delta imports src/ibkr', () => {
-    const guarded = ['signals', 'lake', 'delta'].map((d) => join(root, 'src', d));
+  it('nothing in src/signals, src/lake, src/delta or src/sim imports src/ibkr', () => {
+    const guarded = ['signals', 'lake', 'delta', 'sim'].map((d) => join(root, 'src', d));
     const offenders = scanned
       .filter((file) => guarded.some((dir) => isInside(file, dir)))
       .flatMap((file) =>
@@ -86,7 +88,7 @@ describe('import rules', () => {
   });
 
   it('inside the connection module only the wire adapter imports @stoqey/ib', () => {
-    const files = sourceFiles(ibkrDir).filter((f) => !isInside(f, join(ibkrDir, 'sim')));
+    const files = sourceFiles(ibkrDir);
     const users = files.filter((file) =>
       importsOf(file).some(({ specifier }) => specifier.startsWith('@stoqey/ib')),
     );

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Pacer, virtualClock } from '../../../src/ibkr/index.js';
+import { manualClock } from '../../../src/core/clock.js';
+import { Pacer } from '../../../src/ibkr/index.js';
 import type { HistoricalRequestKey } from '../../../src/ibkr/pacing.js';
 
 const key = (n: number, contractKey = '495512551', whatToShow = 'TRADES'): HistoricalRequestKey => ({
@@ -10,17 +11,17 @@ const key = (n: number, contractKey = '495512551', whatToShow = 'TRADES'): Histo
   durationStr: '3600 S',
 });
 
-function pacer(clock = virtualClock(), maxMessagesPerSecond = 40, maxConcurrentSnapshots = 2) {
+function pacer(clock = manualClock(new Date(0)), maxMessagesPerSecond = 40, maxConcurrentSnapshots = 2) {
   return { clock, pacer: new Pacer({ maxMessagesPerSecond, maxConcurrentSnapshots, clock }) };
 }
 
 describe('Pacer: global message budget', () => {
   it('lets maxMessagesPerSecond through in one second, then waits for the window', async () => {
-    const { clock, pacer: p } = pacer(virtualClock(), 10);
+    const { clock, pacer: p } = pacer(manualClock(new Date(0)), 10);
     const times: number[] = [];
     for (let i = 0; i < 25; i += 1) {
       await p.message();
-      times.push(clock.now());
+      times.push(clock.now().getTime());
     }
     expect(times.slice(0, 10).every((t) => t === 0)).toBe(true);
     expect(times[10]).toBe(1000);
@@ -30,9 +31,9 @@ describe('Pacer: global message budget', () => {
   });
 
   it('never exceeds IB\u2019s hard limit of 50/s even if configured higher', async () => {
-    const { clock, pacer: p } = pacer(virtualClock(), 500);
+    const { clock, pacer: p } = pacer(manualClock(new Date(0)), 500);
     for (let i = 0; i < 51; i += 1) await p.message();
-    expect(clock.now()).toBe(1000);
+    expect(clock.now().getTime()).toBe(1000);
   });
 });
 
@@ -41,7 +42,7 @@ describe('Pacer: historical rules', () => {
     const { clock, pacer: p } = pacer();
     (await p.historicalRequest(key(1)))();
     (await p.historicalRequest(key(1)))();
-    expect(clock.now()).toBe(15_000);
+    expect(clock.now().getTime()).toBe(15_000);
   });
 
   it('allows at most 5 requests for one contract and tick type within 2 s', async () => {
@@ -49,32 +50,32 @@ describe('Pacer: historical rules', () => {
     const at: number[] = [];
     for (let i = 0; i < 7; i += 1) {
       (await p.historicalRequest(key(i)))();
-      at.push(clock.now());
+      at.push(clock.now().getTime());
     }
     expect(at.slice(0, 5)).toEqual([0, 0, 0, 0, 0]);
     expect(at[5]).toBe(2000);
     // Other contracts and tick types are not held back by that rule.
-    const before = clock.now();
+    const before = clock.now().getTime();
     (await p.historicalRequest(key(1, 'other')))();
     (await p.historicalRequest(key(1, '495512551', 'MIDPOINT')))();
-    expect(clock.now()).toBe(before);
+    expect(clock.now().getTime()).toBe(before);
   });
 
   it('allows at most 60 requests in 10 minutes, BID_ASK counting twice', async () => {
     const { clock, pacer: p } = pacer();
     for (let i = 0; i < 60; i += 1) (await p.historicalRequest(key(i % 24, `c${i}`)))();
-    expect(clock.now()).toBe(0);
+    expect(clock.now().getTime()).toBe(0);
     (await p.historicalRequest(key(0, 'c-last')))();
-    expect(clock.now()).toBe(600_000);
+    expect(clock.now().getTime()).toBe(600_000);
     const { clock: c2, pacer: p2 } = pacer();
     for (let i = 0; i < 30; i += 1) (await p2.historicalRequest(key(i % 24, `b${i}`, 'BID_ASK')))();
-    expect(c2.now()).toBe(0);
+    expect(c2.now().getTime()).toBe(0);
     (await p2.historicalRequest(key(0, 'x')))();
-    expect(c2.now()).toBe(600_000);
+    expect(c2.now().getTime()).toBe(600_000);
   });
 
   it('keeps at most maxOpen historical requests open', async () => {
-    const clock = virtualClock();
+    const clock = manualClock(new Date(0));
     const p = new Pacer({
       maxMessagesPerSecond: 40,
       maxConcurrentSnapshots: 1,
@@ -104,10 +105,10 @@ describe('Pacer: historical rules', () => {
     const { clock, pacer: p } = pacer();
     expect(p.historicalPacingViolation()).toBe(15_000);
     (await p.historicalRequest(key(1)))();
-    expect(clock.now()).toBe(15_000);
+    expect(clock.now().getTime()).toBe(15_000);
     expect(p.historicalPacingViolation()).toBe(30_000);
     (await p.historicalRequest(key(2)))();
-    expect(clock.now()).toBe(45_000);
+    expect(clock.now().getTime()).toBe(45_000);
     p.historicalSucceeded();
     expect(p.historicalPacingViolation()).toBe(15_000);
     expect(p.stats.pacingViolations).toBe(3);
@@ -123,7 +124,7 @@ describe('Pacer: historical rules', () => {
 
 describe('Pacer: snapshot cap', () => {
   it('runs at most maxConcurrentSnapshots at once', async () => {
-    const { pacer: p } = pacer(virtualClock(), 40, 2);
+    const { pacer: p } = pacer(manualClock(new Date(0)), 40, 2);
     const a = await p.snapshotSlot();
     const b = await p.snapshotSlot();
     let gotThird = false;

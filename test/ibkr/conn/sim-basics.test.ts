@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { exitCodeOf } from '../../../src/cli/exit.js';
 import { ibConfigSchema } from '../../../src/config/schema.js';
 import { IbSession, IbUnavailableError, withIb } from '../../../src/ibkr/index.js';
-import { startSimulator } from '../../../src/ibkr/sim/index.js';
+import { startSimulator } from '../../../src/sim/index.js';
 import { NOW, now, type SimHarness, startSim } from './sim-helpers.js';
 
 /** The real @stoqey/ib client against the simulator over loopback TCP. */
@@ -49,7 +50,7 @@ describe('connection (real client, simulator)', () => {
       now,
     }).catch((e) => e);
     expect(error).toBeInstanceOf(IbUnavailableError);
-    expect(error.exitCode).toBe(3);
+    expect(exitCodeOf(error)).toBe(3);
     expect(error.message).toMatch(/Cannot connect to IB Gateway at 127\.0\.0\.1:\d+: .*ECONNREFUSED/);
   });
 

@@ -1,4 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { exitCodeOf } from '../../../src/cli/exit.js';
+import { manualClock } from '../../../src/core/clock.js';
 import {
   IbClientIdInUseError,
   IbConnectionLostError,
@@ -8,7 +10,6 @@ import {
   IbSession,
   IbTimeoutError,
   IbUnavailableError,
-  virtualClock,
   withIb,
 } from '../../../src/ibkr/index.js';
 import { until } from './fake-wire.js';
@@ -63,7 +64,7 @@ describe('disconnect after N messages', () => {
     }).catch((e) => e);
     expect(error).toBeInstanceOf(IbConnectionLostError);
     expect(error).toBeInstanceOf(IbUnavailableError);
-    expect(error.exitCode).toBe(3);
+    expect(exitCodeOf(error)).toBe(3);
   });
 });
 
@@ -161,7 +162,7 @@ describe('historical pacing', () => {
 
   it('162 on the Nth request backs off and retries (virtual pacing clock)', async () => {
     harness = await startSim([{ type: 'pacingViolation', onHistoricalRequest: 2 }]);
-    const clock = virtualClock();
+    const clock = manualClock(new Date(0));
     const { bars, pacing } = await withIb(
       harness.config(),
       async (ib) => {
@@ -174,7 +175,7 @@ describe('historical pacing', () => {
     expect(pacing.historicalRequests).toBe(3);
     expect(harness.sim.stats().historicalRequests).toBe(3);
     expect(bars.length).toBeGreaterThan(1_000);
-    expect(clock.now()).toBeGreaterThanOrEqual(15_000);
+    expect(clock.now().getTime()).toBeGreaterThanOrEqual(15_000);
   });
 
   it('persistent 162 → IbPacingError (exit 3) after ib.maxPacingRetries', async () => {
@@ -182,10 +183,10 @@ describe('historical pacing', () => {
     const error = await withIb(
       harness.config({ maxPacingRetries: 2 }),
       async (ib) => ib.fetchBars(request(await ib.resolveFrontMonth('ES'))),
-      { factory: harness.factory, now, pacerClock: virtualClock() },
+      { factory: harness.factory, now, pacerClock: manualClock(new Date(0)) },
     ).catch((e) => e);
     expect(error).toBeInstanceOf(IbPacingError);
-    expect(error.exitCode).toBe(3);
+    expect(exitCodeOf(error)).toBe(3);
     expect(harness.sim.stats().historicalRequests).toBe(3);
   });
 });
@@ -279,7 +280,7 @@ describe('snapshots that do not end, slow and silent gateways', () => {
       },
     ).catch((e) => e);
     expect(error).toBeInstanceOf(IbTimeoutError);
-    expect(error.exitCode).toBe(3);
+    expect(exitCodeOf(error)).toBe(3);
   });
 
   it('half-open socket → the heartbeat detects it (one-shot: down, exit 3)', async () => {

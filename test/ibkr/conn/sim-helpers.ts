@@ -1,6 +1,6 @@
 import { type IbConfig, ibConfigSchema } from '../../../src/config/schema.js';
 import type { IbFactory } from '../../../src/ibkr/index.js';
-import { loadScenario, type Simulator, startSimulator } from '../../../src/ibkr/sim/index.js';
+import { loadScenario, type Simulator, startSimulator } from '../../../src/sim/index.js';
 
 /**
  * Tuesday 1 Sep 2026, 10:00 New York: RTH, ES front month U6 (last trade 20260918). The simulator's

@@ -1,11 +1,11 @@
 import { IBApiNext } from '@stoqey/ib';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { runProgram } from '../../../src/cli/program.js';
-import { futuresGatewayCommand } from '../../../src/commands/futures/gateway.js';
-import { startSimulator } from '../../../src/ibkr/sim/index.js';
-import { ROOT } from '../../helpers/bin.js';
-import { testCtx } from '../../helpers/ctx.js';
+import { runProgram } from '../../src/cli/program.js';
+import { futuresGatewayCommand } from '../../src/commands/futures/gateway.js';
+import { startSimulator } from '../../src/sim/index.js';
+import { ROOT } from '../helpers/bin.js';
+import { testCtx } from '../helpers/ctx.js';
 import { until } from './helpers.js';
 
 const spec = { name: 'futures' as const, description: 'test', commands: [futuresGatewayCommand] };

@@ -8,9 +8,9 @@ import {
   WhatToShow,
 } from '@stoqey/ib';
 import { afterEach, describe, expect, it } from 'vitest';
-import { listedContracts } from '../../../src/ibkr/sim/contracts.js';
-import { type Fault, type Simulator, startSimulator } from '../../../src/ibkr/sim/index.js';
-import { parseScenario } from '../../../src/ibkr/sim/scenario.js';
+import { listedContracts } from '../../src/sim/contracts.js';
+import { type Fault, type Simulator, startSimulator } from '../../src/sim/index.js';
+import { parseScenario } from '../../src/sim/scenario.js';
 import { connectApi, connectNext, connectReady, fixedClock, RTH_INSTANT, until } from './helpers.js';
 
 const ES_Z6: Contract = {

@@ -7,7 +7,7 @@ import {
   MAX_FRAME_LENGTH,
   parseVersionString,
   splitFields,
-} from '../../../src/ibkr/sim/codec.js';
+} from '../../src/sim/codec.js';
 
 function frames(items: ReturnType<FrameDecoder['push']>): string[][] {
   return items.flatMap((i) => (i.kind === 'frame' ? [i.fields] : []));

@@ -1,7 +1,7 @@
 import { connect, type Socket } from 'node:net';
 import { EventName, IBApi, IBApiNext } from '@stoqey/ib';
-import { encodeFrame, encodeHandshake, FrameDecoder } from '../../../src/ibkr/sim/codec.js';
-import type { Simulator } from '../../../src/ibkr/sim/index.js';
+import { encodeFrame, encodeHandshake, FrameDecoder } from '../../src/sim/codec.js';
+import type { Simulator } from '../../src/sim/index.js';
 
 /** A Wednesday, 10:00 ET (RTH), in late 2026. */
 export const RTH_INSTANT = new Date('2026-10-14T14:00:00Z');

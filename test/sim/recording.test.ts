@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { IBApiNext, SecType } from '@stoqey/ib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readRecording, startReplay, startSimulator } from '../../../src/ibkr/sim/index.js';
+import { readRecording, startReplay, startSimulator } from '../../src/sim/index.js';
 import { fixedClock, RTH_INSTANT } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sim-record-'));

@@ -9,7 +9,7 @@ import {
   WhatToShow,
 } from '@stoqey/ib';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Simulator, startSimulator } from '../../../src/ibkr/sim/index.js';
+import { type Simulator, startSimulator } from '../../src/sim/index.js';
 import {
   connectNext,
   connectReady,
@@ -234,7 +234,7 @@ describe('market data', () => {
       await ib.getMarketDataSnapshot({ conId: z6!.contract.conId, exchange: 'CME' }, '', false),
     );
     const q = s.market.quote(
-      (await import('../../../src/ibkr/sim/contracts.js')).listedContracts('ES', RTH_INSTANT.getTime())[0]!,
+      (await import('../../src/sim/contracts.js')).listedContracts('ES', RTH_INSTANT.getTime())[0]!,
       RTH_INSTANT.getTime(),
     );
     expect(snap[1]).toBe(q.bid);

@@ -5,12 +5,12 @@
  * the market model asks for every minute, so time-zone math uses the US DST rule, not Intl.
  */
 
-import { type CmeDayStatus, defaultCalendar } from '../../market/calendar.js';
+import { type CmeDayStatus, defaultCalendar } from '../market/calendar.js';
 
 export const MINUTE_MS = 60_000;
 export const DAY_MINUTES = 1440;
 
-export interface EtParts {
+export interface SimEtParts {
   year: number;
   month: number;
   day: number;
@@ -63,7 +63,8 @@ function yearOf(ms: number): number {
   return year;
 }
 
-export function etParts(ms: number): EtParts {
+/** ET wall-clock parts by the fixed US DST rule (the simulator's fast path; src/market/zoned.ts is the real one). */
+export function simEtParts(ms: number): SimEtParts {
   const local = new Date(ms + etOffsetMinutes(ms) * MINUTE_MS);
   return {
     year: local.getUTCFullYear(),
@@ -143,7 +144,7 @@ export function isExchangeBusinessDay(ymd: Ymd): boolean {
 
 /** The CME trade date a minute belongs to (the session opening 18:00 ET belongs to the next day). */
 export function tradeDateOf(ms: number): Ymd {
-  const p = etParts(ms);
+  const p = simEtParts(ms);
   const ymd = { year: p.year, month: p.month, day: p.day };
   return p.minuteOfDay >= 18 * 60 ? addDays(ymd, 1) : ymd;
 }
@@ -165,7 +166,7 @@ export type SessionStatus = 'open' | 'halt' | 'closed';
 
 /** CME Globex equity futures status at an instant. */
 export function cmeStatus(ms: number): SessionStatus {
-  const p = etParts(ms);
+  const p = simEtParts(ms);
   if (p.minuteOfDay >= 17 * 60 && p.minuteOfDay < 18 * 60) {
     const today = { year: p.year, month: p.month, day: p.day };
     return isCmeTradeDate(today) && isCmeTradeDate(addDays(today, 1)) ? 'halt' : 'closed';
@@ -183,14 +184,14 @@ export function isCmeOpen(ms: number): boolean {
 /** Regular trading hours 09:30–16:00 ET (futures liquid hours). */
 export function isRth(ms: number): boolean {
   if (!isCmeOpen(ms)) return false;
-  const p = etParts(ms);
+  const p = simEtParts(ms);
   if (!isExchangeBusinessDay({ year: p.year, month: p.month, day: p.day })) return false;
   return p.minuteOfDay >= 9 * 60 + 30 && p.minuteOfDay < 16 * 60;
 }
 
 /** CBOE VIX index dissemination, simplified to 03:15–16:15 ET on business days (13:15 on early closes). */
 export function isVixOpen(ms: number): boolean {
-  const p = etParts(ms);
+  const p = simEtParts(ms);
   const ymd = { year: p.year, month: p.month, day: p.day };
   if (!isExchangeBusinessDay(ymd)) return false;
   const end = holidayKind(ymd) === 'early' ? 13 * 60 + 15 : 16 * 60 + 15;
@@ -198,7 +199,7 @@ export function isVixOpen(ms: number): boolean {
 }
 
 export function isVixRth(ms: number): boolean {
-  return isVixOpen(ms) && etParts(ms).minuteOfDay >= 9 * 60 + 30;
+  return isVixOpen(ms) && simEtParts(ms).minuteOfDay >= 9 * 60 + 30;
 }
 
 export const FLAG_CME = 1;

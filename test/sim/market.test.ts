@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
   cmeStatus,
-  etParts,
   etToUtc,
   FLAG_CME,
   FLAG_RTH,
@@ -10,10 +9,11 @@ import {
   minuteFlags,
   quarterlyExpiry,
   sessionStrings,
+  simEtParts,
   tradeDateOf,
-} from '../../../src/ibkr/sim/calendar.js';
-import { activeContract, listedContracts, VIX_INDEX } from '../../../src/ibkr/sim/contracts.js';
-import { MarketModel } from '../../../src/ibkr/sim/market.js';
+} from '../../src/sim/calendar.js';
+import { activeContract, listedContracts, VIX_INDEX } from '../../src/sim/contracts.js';
+import { MarketModel } from '../../src/sim/market/model.js';
 import { RTH_INSTANT } from './helpers.js';
 
 const NOW = RTH_INSTANT.getTime();
@@ -27,8 +27,8 @@ describe('calendar', () => {
   it('converts US/Eastern across DST', () => {
     expect(etToUtc(2026, 10, 14, 600)).toBe(Date.parse('2026-10-14T14:00:00Z'));
     expect(etToUtc(2026, 12, 14, 600)).toBe(Date.parse('2026-12-14T15:00:00Z'));
-    expect(etParts(Date.parse('2026-03-08T06:59:00Z')).minuteOfDay).toBe(1 * 60 + 59);
-    expect(etParts(Date.parse('2026-03-08T07:00:00Z')).minuteOfDay).toBe(3 * 60);
+    expect(simEtParts(Date.parse('2026-03-08T06:59:00Z')).minuteOfDay).toBe(1 * 60 + 59);
+    expect(simEtParts(Date.parse('2026-03-08T07:00:00Z')).minuteOfDay).toBe(3 * 60);
   });
 
   it('knows the CME week: Sunday 18:00 open, daily 17:00–18:00 halt, Friday 17:00 close', () => {
@@ -152,18 +152,18 @@ describe('market model', () => {
   it('is a pure function of (seed, minute): request order does not matter', () => {
     const times = [NOW, NOW - 40 * 86_400_000, NOW + 3 * 86_400_000, NOW - 200 * 86_400_000, NOW - 7 * MIN];
     const a = model(42);
-    const forward = times.map((t) => a.value(esz6!, Math.floor(t / MIN)));
+    const forward = times.map((t) => a.prices.value(esz6!, Math.floor(t / MIN)));
     const b = model(42);
-    const backward = [...times].reverse().map((t) => b.value(esz6!, Math.floor(t / MIN)));
+    const backward = [...times].reverse().map((t) => b.prices.value(esz6!, Math.floor(t / MIN)));
     expect(backward.reverse()).toEqual(forward);
     const c = model(43);
-    expect(c.value(esz6!, Math.floor(NOW / MIN))).not.toBe(forward[0]);
+    expect(c.prices.value(esz6!, Math.floor(NOW / MIN))).not.toBe(forward[0]);
   });
 
   it('prices the next contract above the front by the carry (a calendar spread)', () => {
     const m = model();
     const minute = Math.floor(NOW / MIN);
-    const spread = m.value(esh7!, minute) - m.value(esz6!, minute);
+    const spread = m.prices.value(esh7!, minute) - m.prices.value(esz6!, minute);
     expect(spread).toBeGreaterThan(20);
     expect(spread).toBeLessThan(80);
   });
@@ -172,14 +172,14 @@ describe('market model', () => {
     const m = model();
     const fri = Date.parse('2026-10-16T20:59:00Z');
     const sat = Date.parse('2026-10-17T16:00:00Z');
-    expect(m.value(esz6!, Math.floor(sat / MIN))).toBe(m.value(esz6!, Math.floor(fri / MIN)));
+    expect(m.prices.value(esz6!, Math.floor(sat / MIN))).toBe(m.prices.value(esz6!, Math.floor(fri / MIN)));
     expect(m.quote(esz6!, sat).open).toBe(false);
   });
 
   it('moves more in RTH than overnight and correlates ES with NQ and RTY', () => {
     const m = model(5);
     const rets = (c: typeof esz6, minutes: number[]) =>
-      minutes.map((x) => Math.log(m.value(c!, x) / m.value(c!, x - 1)));
+      minutes.map((x) => Math.log(m.prices.value(c!, x) / m.prices.value(c!, x - 1)));
     const rth: number[] = [];
     const night: number[] = [];
     const start = Math.floor(Date.parse('2026-09-08T00:00:00Z') / MIN);
@@ -198,7 +198,7 @@ describe('market model', () => {
     expect(corr(es, rets(nqz6, rth))).toBeGreaterThan(0.75);
     expect(corr(es, rets(rtyz6, rth))).toBeGreaterThan(0.6);
     // VIX moves against ES.
-    const vixRets = rth.map((x) => Math.log(m.vixValue(x) / m.vixValue(x - 1)));
+    const vixRets = rth.map((x) => Math.log(m.prices.vixValue(x) / m.prices.vixValue(x - 1)));
     expect(corr(es, vixRets)).toBeLessThan(-0.3);
   });
 
@@ -206,7 +206,8 @@ describe('market model', () => {
     const calm = model(9, { vix: 12 });
     const wild = model(9, { vix: 36 });
     const x = Math.floor(NOW / MIN);
-    const move = (m: MarketModel) => Math.abs(Math.log(m.value(esz6!, x + 300) / m.value(esz6!, x - 3000)));
+    const move = (m: MarketModel) =>
+      Math.abs(Math.log(m.prices.value(esz6!, x + 300) / m.prices.value(esz6!, x - 3000)));
     const ratio = move(wild) / move(calm);
     expect(ratio).toBeGreaterThan(2.5);
     expect(ratio).toBeLessThan(3.5);
@@ -219,9 +220,12 @@ describe('market model', () => {
     });
     const before = Math.floor(etToUtc(2026, 10, 14, 19 * 60) / MIN);
     const after = Math.floor(etToUtc(2026, 10, 15, 1 * 60) / MIN);
-    expect(sold.value(esz6!, before)).toBe(base.value(esz6!, before));
-    expect(sold.value(esz6!, after) / base.value(esz6!, after)).toBeCloseTo(0.97, 6);
-    expect(sold.value(nqz6, after) / base.value(nqz6, after)).toBeCloseTo(Math.exp(1.2 * Math.log(0.97)), 6);
+    expect(sold.prices.value(esz6!, before)).toBe(base.prices.value(esz6!, before));
+    expect(sold.prices.value(esz6!, after) / base.prices.value(esz6!, after)).toBeCloseTo(0.97, 6);
+    expect(sold.prices.value(nqz6, after) / base.prices.value(nqz6, after)).toBeCloseTo(
+      Math.exp(1.2 * Math.log(0.97)),
+      6,
+    );
   });
 
   it('resolves undated events to the first occurrence after the start, and gaps at the reopen', () => {
@@ -234,18 +238,18 @@ describe('market model', () => {
     });
     const at1759 = Math.floor(etToUtc(2026, 10, 14, 17 * 60 + 59) / MIN);
     const at1800 = Math.floor(etToUtc(2026, 10, 14, 18 * 60) / MIN);
-    expect(gapped.value(esz6!, at1759)).toBe(base.value(esz6!, at1759));
-    expect(gapped.value(esz6!, at1800) / base.value(esz6!, at1800)).toBeCloseTo(1.02, 6);
+    expect(gapped.prices.value(esz6!, at1759)).toBe(base.prices.value(esz6!, at1759));
+    expect(gapped.prices.value(esz6!, at1800) / base.prices.value(esz6!, at1800)).toBeCloseTo(1.02, 6);
   });
 
   it('locks limit-down at 7% below the prior settlement until 09:30 ET', () => {
     const m = model(3, {
       events: [{ type: 'limitDown', date: '2026-10-14', from: '21:00', to: '23:00', pct: -12, limitPct: 7 }],
     });
-    const settle = m.indexLevel('ES', Math.floor(etToUtc(2026, 10, 14, 16 * 60) / MIN) - 1);
-    const locked = m.indexLevel('ES', Math.floor(etToUtc(2026, 10, 15, 3 * 60) / MIN));
+    const settle = m.prices.indexLevel('ES', Math.floor(etToUtc(2026, 10, 14, 16 * 60) / MIN) - 1);
+    const locked = m.prices.indexLevel('ES', Math.floor(etToUtc(2026, 10, 15, 3 * 60) / MIN));
     expect(locked / settle).toBeCloseTo(0.93, 6);
-    const released = m.indexLevel('ES', Math.floor(etToUtc(2026, 10, 15, 10 * 60) / MIN));
+    const released = m.prices.indexLevel('ES', Math.floor(etToUtc(2026, 10, 15, 10 * 60) / MIN));
     expect(released / settle).toBeLessThan(0.92);
   });
 
@@ -255,9 +259,9 @@ describe('market model', () => {
         { type: 'vixSpike', date: '2026-10-14', from: '10:00', to: '12:00', level: 40, decayHours: 6 },
       ],
     });
-    expect(m.regimeVix(etToUtc(2026, 10, 14, 12 * 60))).toBeCloseTo(40, 6);
-    expect(m.regimeVix(etToUtc(2026, 10, 14, 9 * 60))).toBe(16);
-    expect(m.regimeVix(etToUtc(2026, 10, 15, 12 * 60))).toBeLessThan(20);
+    expect(m.prices.regimeVix(etToUtc(2026, 10, 14, 12 * 60))).toBeCloseTo(40, 6);
+    expect(m.prices.regimeVix(etToUtc(2026, 10, 14, 9 * 60))).toBe(16);
+    expect(m.prices.regimeVix(etToUtc(2026, 10, 15, 12 * 60))).toBeLessThan(20);
     expect(m.quote(VIX_INDEX, etToUtc(2026, 10, 14, 12 * 60)).last).toBeGreaterThan(25);
   });
 

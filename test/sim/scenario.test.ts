@@ -2,12 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  BUILTIN_SCENARIOS,
-  builtinScenario,
-  loadScenario,
-  ScenarioError,
-} from '../../../src/ibkr/sim/index.js';
+import { BUILTIN_SCENARIOS, builtinScenario, loadScenario, ScenarioError } from '../../src/sim/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sim-scenario-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -18,7 +18,7 @@ export {
   FrameDecoder,
   type Handshake,
 } from './codec.js';
-export { type Bar, MarketModel, type Quote } from './market.js';
+export { type Bar, MarketModel, type Quote } from './market/model.js';
 export { SERVER_VERSION } from './protocol.js';
 export { type RecordEntry, type ReplayServer, readRecording, startReplay } from './recording.js';
 export {
@@ -33,12 +33,12 @@ export {
 } from './scenario.js';
 export {
   PortInUseError,
-  type SessionInfo,
   type Simulator,
   type SimulatorOptions,
   type SimulatorStats,
   startSimulator,
 } from './server.js';
+export type { SessionInfo } from './types.js';
 
 const BUILTIN: Readonly<Record<string, unknown>> = { calm, selloff, 'gap-up': gapUp, crash, flaky };
 

@@ -13,6 +13,14 @@ import { hash32 } from './random.js';
 export type FutureSymbol = 'ES' | 'NQ' | 'RTY';
 export type SimSymbol = FutureSymbol | 'VIX';
 
+export function isFutureSymbol(symbol: string): symbol is FutureSymbol {
+  return symbol === 'ES' || symbol === 'NQ' || symbol === 'RTY';
+}
+
+export function isSimSymbol(symbol: string): symbol is SimSymbol {
+  return isFutureSymbol(symbol) || symbol === 'VIX';
+}
+
 export interface InstrumentSpec {
   symbol: SimSymbol;
   secType: 'FUT' | 'IND';

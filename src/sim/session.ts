@@ -1,21 +1,20 @@
 import type { Socket } from 'node:net';
-import { etParts, formatYmd, MINUTE_MS } from './calendar.js';
 import { CodecError, encodeFrame, type Field, FrameDecoder, type Handshake } from './codec.js';
-import type { SimContract } from './contracts.js';
-import type { SimHandlers } from './handlers.js';
+import type { SimHandlers } from './handlers/index.js';
+import { formatIbEt } from './ib-time.js';
 import {
+  currentTime,
   errorMessage,
   managedAccounts,
-  marketDataType,
   nextValidId,
   parseRequest,
   RequestParseError,
   requestIdOf,
   SERVER_VERSION,
   type SimRequest,
-  tickSnapshotEnd,
 } from './protocol.js';
 import type { Fault } from './scenario.js';
+import type { MarketLine, SessionInfo, SessionPort } from './types.js';
 
 /** One client connection: handshake, startApi, request dispatch, fault triggers, market-data lines. */
 
@@ -38,19 +37,9 @@ export interface SessionHost {
   onFault(session: Session, description: string): void;
 }
 
-export interface MarketLine {
-  reqId: number;
-  contract: SimContract;
-  /** The market data type being served (1–4). */
-  served: number;
-  snapshot: boolean;
-  /** Last values sent per tick type (streaming updates send changes only). */
-  sent: Map<number, number | string>;
-}
-
 type SessionPhase = 'handshake' | 'awaitStartApi' | 'ready' | 'closed';
 
-export class Session {
+export class Session implements SessionPort {
   readonly decoder = new FrameDecoder({ expectHandshake: true });
   phase: SessionPhase = 'handshake';
   clientId: number | undefined;
@@ -106,6 +95,10 @@ export class Session {
 
   error(id: number, code: number, message: string): void {
     this.send(errorMessage(id, code, message));
+  }
+
+  faultFired(description: string): void {
+    this.host.onFault(this, description);
   }
 
   setTimer(ms: number, fn: () => void): void {
@@ -166,7 +159,7 @@ export class Session {
     }
     this.serverVersion = negotiated;
     this.phase = 'awaitStartApi';
-    this.send([negotiated, connectionTimeString(this.host.now())]);
+    this.send([negotiated, formatIbEt(this.host.now().getTime())]);
   }
 
   private onFrame(fields: string[]): void {
@@ -209,7 +202,7 @@ export class Session {
     if (request.kind !== 'startApi') return;
     const faults = this.host.faultsForSession(request.clientId);
     if (faults.some((f) => f.type === 'clientIdInUse') || !this.host.claimClientId(request.clientId, this)) {
-      if (faults.some((f) => f.type === 'clientIdInUse')) this.host.onFault(this, 'clientIdInUse');
+      if (faults.some((f) => f.type === 'clientIdInUse')) this.faultFired('clientIdInUse');
       this.error(
         -1,
         326,
@@ -277,7 +270,7 @@ export class Session {
         this.error(-1, 320, 'Server error when reading an API client request. startApi was already received');
         return;
       case 'currentTime':
-        h.currentTime(this);
+        this.send(currentTime(Math.floor(this.host.now().getTime() / 1000)));
         return;
       case 'reqIds':
         this.send(nextValidId(this.nextOrderId));
@@ -300,10 +293,10 @@ export class Session {
         this.marketDataType = request.type;
         return;
       case 'contractDetails':
-        h.contractDetails(this, request);
+        h.contracts.contractDetails(this, request);
         return;
       case 'mktData':
-        h.marketData(this, request);
+        h.marketData.marketData(this, request);
         return;
       case 'cancelMktData':
         if (!this.lines.delete(request.reqId)) {
@@ -311,12 +304,12 @@ export class Session {
         }
         return;
       case 'historicalData':
-        h.historicalData(this, request);
+        h.historical.historicalData(this, request);
         return;
       case 'cancelHistoricalData':
         return;
       case 'headTimestamp':
-        h.headTimestamp(this, request);
+        h.historical.headTimestamp(this, request);
         return;
       case 'order':
         this.error(
@@ -340,25 +333,6 @@ export class Session {
         );
         return;
     }
-  }
-
-  /** Starts a market-data line and sends its first ticks (served type decided by the handler). */
-  openLine(line: MarketLine, snapshotEndDelayMs: number, neverEnd: boolean): void {
-    this.send(marketDataType(line.reqId, line.served));
-    this.host.handlers.sendTicks(this, line, true);
-    if (line.snapshot) {
-      if (neverEnd) {
-        this.host.onFault(this, `snapshotNeverEnds reqId ${line.reqId}`);
-        return;
-      }
-      this.lines.set(line.reqId, line);
-      this.setTimer(snapshotEndDelayMs, () => {
-        if (this.lines.get(line.reqId) === line) this.lines.delete(line.reqId);
-        this.send(tickSnapshotEnd(line.reqId));
-      });
-      return;
-    }
-    this.lines.set(line.reqId, line);
   }
 
   // ---- fault triggers ----
@@ -391,19 +365,19 @@ export class Session {
     this.firedTriggers.add(index);
     switch (fault.type) {
       case 'disconnect':
-        this.host.onFault(this, 'disconnect');
+        this.faultFired('disconnect');
         this.close('fault: disconnect');
         return;
       case 'halfOpen':
-        this.host.onFault(this, 'halfOpen');
+        this.faultFired('halfOpen');
         this.halfOpen = true;
         return;
       case 'malformedFrame':
-        this.host.onFault(this, `malformedFrame ${fault.variant}`);
+        this.faultFired(`malformedFrame ${fault.variant}`);
         this.sendMalformed(fault.variant);
         return;
       case 'systemMessages':
-        this.host.onFault(this, `systemMessages ${fault.codes.join('→')}`);
+        this.faultFired(`systemMessages ${fault.codes.join('→')}`);
         this.playSystemMessages(fault.codes, fault.intervalMs, fault.holdRequests);
         return;
       default:
@@ -437,15 +411,7 @@ export class Session {
   }
 
   /** A snapshot of state for tests and the gateway command. */
-  describe(): {
-    id: number;
-    clientId: number | undefined;
-    marketDataType: number;
-    lines: number;
-    requests: number;
-    sent: number;
-    halfOpen: boolean;
-  } {
+  describe(): SessionInfo {
     return {
       id: this.id,
       clientId: this.clientId,
@@ -474,13 +440,3 @@ export const SYSTEM_MESSAGE_TEXT: Readonly<Record<number, string>> = {
   2157: 'Sec-def data farm connection is broken:secdefnj',
   2158: 'Sec-def data farm connection is OK:secdefnj',
 };
-
-/** "20261014 19:02:11 US/Eastern": the connection time string of the version reply. */
-export function connectionTimeString(now: Date): string {
-  const ms = now.getTime();
-  const p = etParts(ms);
-  const hh = String(Math.floor(p.minuteOfDay / 60)).padStart(2, '0');
-  const mm = String(p.minuteOfDay % 60).padStart(2, '0');
-  const ss = String(Math.floor((ms % MINUTE_MS) / 1000)).padStart(2, '0');
-  return `${formatYmd({ year: p.year, month: p.month, day: p.day })} ${hh}:${mm}:${ss} US/Eastern`;
-}

@@ -1,0 +1,164 @@
+import { MINUTE_MS } from '../calendar.js';
+import type { SimContract } from '../contracts.js';
+import {
+  DELAYED_TICK,
+  marketDataType,
+  TickType,
+  tickGeneric,
+  tickPrice,
+  tickSize,
+  tickSnapshotEnd,
+  tickString,
+} from '../protocol.js';
+import type { Fault } from '../scenario.js';
+import type { HandlerConfig, MarketLine, Req, SessionPort } from '../types.js';
+import type { ContractRequests } from './contracts.js';
+
+/** reqMktData: snapshots and streaming lines, live, frozen or delayed; the ticks of each line. */
+
+const NOT_SUBSCRIBED =
+  'Requested market data is not subscribed. Check API status by selecting the Account menu then under Management choose Market Data Subscription Manager and/or availability of delayed data.';
+
+/** A fault of this type that names the symbol (or names no symbols). */
+function faultFor(
+  faults: readonly Fault[],
+  type: 'delayedOnly' | 'snapshotNeverEnds',
+  symbol: string,
+): boolean {
+  return faults.some(
+    (f) =>
+      (f.type === 'delayedOnly' || f.type === 'snapshotNeverEnds') &&
+      f.type === type &&
+      (!f.symbols || f.symbols.some((x) => x === symbol)),
+  );
+}
+
+export class MarketDataRequests {
+  constructor(
+    private readonly config: HandlerConfig,
+    private readonly contracts: ContractRequests,
+  ) {}
+
+  marketData(session: SessionPort, req: Req<'mktData'>): void {
+    const secType = req.contract.secType.trim().toUpperCase();
+    if (secType === 'CONTFUT') {
+      session.error(
+        req.reqId,
+        321,
+        "Error validating request.-'bV' : cause - Continuous futures cannot be used with real time data",
+      );
+      return;
+    }
+    const contract = this.contracts.resolveOne(session, req.reqId, req.contract)?.contract;
+    if (!contract) return;
+    if (session.lines.has(req.reqId)) {
+      session.error(req.reqId, 322, `Duplicate ticker id`);
+      return;
+    }
+    if (req.snapshot && req.genericTicks.trim() !== '') {
+      session.error(
+        req.reqId,
+        321,
+        "Error validating request.-'bP' : cause - Snapshot market data subscription is not applicable to generic ticks",
+      );
+      return;
+    }
+    if (session.lines.size >= this.config.maxMarketDataLines) {
+      session.error(req.reqId, 101, `Max number of tickers has been reached`);
+      return;
+    }
+    const served = this.servedType(session, req.reqId, contract);
+    if (served === undefined) return;
+    const line: MarketLine = { reqId: req.reqId, contract, served, snapshot: req.snapshot, sent: new Map() };
+    this.openLine(session, line, faultFor(session.faults, 'snapshotNeverEnds', contract.symbol));
+  }
+
+  /** The market data type served for the one asked (1–4), or undefined after refusing with 354. */
+  private servedType(session: SessionPort, reqId: number, contract: SimContract): number | undefined {
+    const requested = session.marketDataType;
+    if (!faultFor(session.faults, 'delayedOnly', contract.symbol)) {
+      return requested === 2 || requested === 4 ? (this.isOpenNow(contract, 0) ? 1 : 2) : 1;
+    }
+    if (requested === 1 || requested === 2) {
+      session.error(reqId, 354, NOT_SUBSCRIBED);
+      return undefined;
+    }
+    session.error(reqId, 10167, 'Requested market data is not subscribed. Displaying delayed market data.');
+    return requested === 4 && !this.isOpenNow(contract, this.config.delayedMinutes) ? 4 : 3;
+  }
+
+  /** Starts a market-data line and sends its first ticks; a snapshot ends after snapshotEndDelayMs. */
+  private openLine(session: SessionPort, line: MarketLine, neverEnd: boolean): void {
+    session.send(marketDataType(line.reqId, line.served));
+    this.sendTicks(session, line, true);
+    if (line.snapshot) {
+      if (neverEnd) {
+        session.faultFired(`snapshotNeverEnds reqId ${line.reqId}`);
+        return;
+      }
+      session.lines.set(line.reqId, line);
+      session.setTimer(this.config.snapshotEndDelayMs, () => {
+        if (session.lines.get(line.reqId) === line) session.lines.delete(line.reqId);
+        session.send(tickSnapshotEnd(line.reqId));
+      });
+      return;
+    }
+    session.lines.set(line.reqId, line);
+  }
+
+  private isOpenNow(contract: SimContract, delayMinutes: number): boolean {
+    const ms = this.config.now().getTime() - delayMinutes * MINUTE_MS;
+    return this.config.market.quote(contract, ms).open;
+  }
+
+  /** Streaming lines: send what changed since the last update. */
+  pump(session: SessionPort): void {
+    for (const line of session.lines.values()) if (!line.snapshot) this.sendTicks(session, line, false);
+  }
+
+  /** Sends the line's ticks: everything on the first call, then only what changed. */
+  private sendTicks(session: SessionPort, line: MarketLine, initial: boolean): void {
+    const delayed = line.served === 3 || line.served === 4;
+    const frozen = line.served === 2 || line.served === 4;
+    const ms = this.config.now().getTime() - (delayed ? this.config.delayedMinutes * MINUTE_MS : 0);
+    const q = this.config.market.quote(line.contract, ms);
+    const id = (t: number) => (delayed ? (DELAYED_TICK[t] ?? t) : t);
+    const quoting = q.open || frozen;
+    const price = (type: number, value: number | undefined, size = 0) => {
+      if (value === undefined) return;
+      const tt = id(type);
+      if (!initial && line.sent.get(tt) === value && (size === 0 || line.sent.get(-tt - 1) === size)) return;
+      line.sent.set(tt, value);
+      if (size !== 0) line.sent.set(-tt - 1, size);
+      session.send(tickPrice(line.reqId, tt, value, size, 0));
+    };
+    const size = (type: number, value: number | undefined) => {
+      if (value === undefined) return;
+      const tt = id(type);
+      if (!initial && line.sent.get(tt) === value) return;
+      line.sent.set(tt, value);
+      session.send(tickSize(line.reqId, tt, value));
+    };
+    const future = line.contract.secType === 'FUT';
+    if (future) {
+      price(TickType.BID, quoting ? q.bid : -1, quoting ? q.bidSize : 0);
+      size(TickType.BID_SIZE, quoting ? q.bidSize : 0);
+      price(TickType.ASK, quoting ? q.ask : -1, quoting ? q.askSize : 0);
+      size(TickType.ASK_SIZE, quoting ? q.askSize : 0);
+    }
+    price(TickType.LAST, q.last, future ? q.lastSize : 0);
+    if (future) size(TickType.LAST_SIZE, q.lastSize);
+    const stamp = String(Math.floor(q.lastTradeMs / 1000));
+    const stampType = id(TickType.LAST_TIMESTAMP);
+    if (initial || line.sent.get(stampType) !== stamp) {
+      line.sent.set(stampType, stamp);
+      session.send(tickString(line.reqId, stampType, stamp));
+    }
+    if (future) size(TickType.VOLUME, q.volume);
+    price(TickType.HIGH, q.high);
+    price(TickType.LOW, q.low);
+    price(TickType.CLOSE, q.close);
+    price(TickType.OPEN, q.sessionOpen);
+    if (initial && q.open) session.send(tickGeneric(line.reqId, TickType.HALTED, 0));
+  }
+}

@@ -1,0 +1,64 @@
+import type { Field } from './codec.js';
+import type { SimContract } from './contracts.js';
+import type { MarketModel } from './market/model.js';
+import type { SimRequest } from './protocol.js';
+import type { Fault } from './scenario.js';
+
+/** The types request handlers and sessions share, so handlers never import the session. */
+
+/** One parsed request of a kind, e.g. `Req<'historicalData'>`. */
+export type Req<K extends SimRequest['kind']> = Extract<SimRequest, { kind: K }>;
+
+export interface MarketLine {
+  reqId: number;
+  contract: SimContract;
+  /** The market data type being served (1–4). */
+  served: number;
+  snapshot: boolean;
+  /** Last values sent per tick type (streaming updates send changes only). */
+  sent: Map<number, number | string>;
+}
+
+/** What a request handler may do to the session that received the request (Session implements it). */
+export interface SessionPort {
+  /** The scenario faults that apply to this session. */
+  readonly faults: readonly Fault[];
+  /** The market data type the client asked for (1–4). */
+  readonly marketDataType: number;
+  /** Open market-data lines by reqId. */
+  readonly lines: Map<number, MarketLine>;
+  send(fields: readonly Field[]): void;
+  error(id: number, code: number, message: string): void;
+  /** Runs `fn` after `ms` of real time, unless the session closed meanwhile. */
+  setTimer(ms: number, fn: () => void): void;
+  /** Records that a scenario fault fired on this session. */
+  faultFired(description: string): void;
+}
+
+export interface HandlerConfig {
+  market: MarketModel;
+  now(): Date;
+  wall(): number;
+  snapshotEndDelayMs: number;
+  delayedMinutes: number;
+  maxMarketDataLines: number;
+  contractTimeZone: 'US/Eastern' | 'US/Central';
+  enforcePacing: boolean;
+  /** 1-based ordinal of the next historical request across the simulator. */
+  nextHistoricalOrdinal(): number;
+  log(line: string): void;
+}
+
+/** A session as tests and the gateway command see it. */
+export interface SessionInfo {
+  id: number;
+  clientId: number | undefined;
+  marketDataType: number;
+  lines: number;
+  /** Requests received after startApi. */
+  requests: number;
+  /** Frames written to the client. */
+  sent: number;
+  /** A halfOpen fault fired: the socket stays open but nothing is answered. */
+  halfOpen: boolean;
+}
