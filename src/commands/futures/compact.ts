@@ -6,12 +6,7 @@ import { defineCommand, globalOptionsShape } from '../../cli/command.js';
 import { ExitCode, exitCodeOf } from '../../cli/exit.js';
 import { formatTable, formatTsv } from '../../cli/output.js';
 import { isUserError } from '../../core/errors.js';
-import {
-  formatBytes,
-  formatDuration,
-  parseByteSize,
-  parseDurationMs,
-} from '../../delta/maintenance-units.js';
+import { formatBytes, formatDuration, parseByteSize, parseDurationMs } from '../../delta/ops/units.js';
 import { resolveTableArg } from './table-common.js';
 
 export interface CompactTableReport {

@@ -2,9 +2,9 @@ import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:
 import os from 'node:os';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { loadSnapshot } from '../../../src/delta/snapshot.js';
-import { checkpointFileName, type Snapshot } from '../../../src/delta/types.js';
-import type { DeltaRow } from '../../../src/delta/write-sql.js';
+import { loadSnapshot } from '../../../src/delta/log/snapshot.js';
+import { checkpointFileName, type Snapshot } from '../../../src/delta/log/types.js';
+import type { DeltaRow } from '../../../src/delta/write/write-sql.js';
 
 /** Rows for the child-process table schema (test/delta/write/processes.ts childSchema). */
 export function batchRows(writer: string, batch: number, count = 2, dayCount = 3): DeltaRow[] {

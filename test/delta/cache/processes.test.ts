@@ -1,9 +1,9 @@
 import path from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { type OwnedConnection, openMemoryConnection } from '../../../src/delta/duckdb.js';
-import { loadSnapshot } from '../../../src/delta/snapshot.js';
-import { SnapshotCache } from '../../../src/delta/snapshot-cache.js';
-import { appendRows, createTable } from '../../../src/delta/write.js';
+import { loadSnapshot } from '../../../src/delta/log/snapshot.js';
+import { SnapshotCache } from '../../../src/delta/log/snapshot-cache.js';
+import { appendRows, createTable } from '../../../src/delta/write/append.js';
 import { makeTempDir, readBySecondPath, removeTempDirs } from '../write/helpers.js';
 import { assertDistBuilt, childSchema, startChild } from '../write/processes.js';
 import { batchRows, exactState, sameBaseReplay, tableState } from './helpers.js';

@@ -1,12 +1,12 @@
 import path from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { type OwnedConnection, openMemoryConnection } from '../../../src/delta/duckdb.js';
-import { latestVersion } from '../../../src/delta/log.js';
-import { checkpointOnDemand } from '../../../src/delta/maintenance.js';
-import { optimizeTable } from '../../../src/delta/optimize.js';
-import { loadSnapshot } from '../../../src/delta/snapshot.js';
-import { verifyTable } from '../../../src/delta/verify.js';
-import { createTable } from '../../../src/delta/write.js';
+import { latestVersion } from '../../../src/delta/log/log.js';
+import { loadSnapshot } from '../../../src/delta/log/snapshot.js';
+import { checkpointOnDemand } from '../../../src/delta/ops/maintenance.js';
+import { optimizeTable } from '../../../src/delta/ops/optimize.js';
+import { verifyTable } from '../../../src/delta/ops/verify.js';
+import { createTable } from '../../../src/delta/write/append.js';
 import { assertDistBuilt, fullScan, makeTempDir, removeTempDirs, TICK_SCHEMA } from './helpers.js';
 import { APPEND_CHILD, startChild } from './processes.js';
 

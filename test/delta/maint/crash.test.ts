@@ -2,12 +2,12 @@ import { copyFileSync, readdirSync, utimesSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { type OwnedConnection, openMemoryConnection } from '../../../src/delta/duckdb.js';
-import { DAY_MS } from '../../../src/delta/maintenance-units.js';
-import { resolveDataFile } from '../../../src/delta/paths.js';
-import { loadSnapshot } from '../../../src/delta/snapshot.js';
-import { vacuumTable } from '../../../src/delta/vacuum.js';
-import { verifyTable } from '../../../src/delta/verify.js';
-import { appendRows } from '../../../src/delta/write.js';
+import { resolveDataFile } from '../../../src/delta/log/paths.js';
+import { loadSnapshot } from '../../../src/delta/log/snapshot.js';
+import { DAY_MS } from '../../../src/delta/ops/units.js';
+import { vacuumTable } from '../../../src/delta/ops/vacuum.js';
+import { verifyTable } from '../../../src/delta/ops/verify.js';
+import { appendRows } from '../../../src/delta/write/append.js';
 import {
   assertDistBuilt,
   buildTable,

@@ -2,12 +2,12 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type CanonicalRow, sortCanonicalRows } from '../../../src/delta/canonical.js';
 import type { OwnedConnection } from '../../../src/delta/duckdb.js';
-import { scanTable } from '../../../src/delta/scan.js';
-import { loadSnapshot } from '../../../src/delta/snapshot.js';
-import type { DeltaStructField, DeltaStructType } from '../../../src/delta/types.js';
-import { appendRows, createTable } from '../../../src/delta/write.js';
+import { loadSnapshot } from '../../../src/delta/log/snapshot.js';
+import type { DeltaStructField, DeltaStructType } from '../../../src/delta/log/types.js';
+import { type CanonicalRow, sortCanonicalRows } from '../../../src/delta/read/canonical.js';
+import { scanTable } from '../../../src/delta/read/scan.js';
+import { appendRows, createTable } from '../../../src/delta/write/append.js';
 
 const dirs: string[] = [];
 

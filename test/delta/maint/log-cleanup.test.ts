@@ -2,12 +2,12 @@ import { readdirSync, utimesSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type OwnedConnection, openMemoryConnection } from '../../../src/delta/duckdb.js';
-import { executeLogCleanup, planLogCleanup } from '../../../src/delta/log-cleanup.js';
-import { checkpointOnDemand } from '../../../src/delta/maintenance.js';
-import { DAY_MS } from '../../../src/delta/maintenance-units.js';
-import { loadSnapshot } from '../../../src/delta/snapshot.js';
-import { verifyTable } from '../../../src/delta/verify.js';
-import { appendRows } from '../../../src/delta/write.js';
+import { loadSnapshot } from '../../../src/delta/log/snapshot.js';
+import { executeLogCleanup, planLogCleanup } from '../../../src/delta/ops/log-cleanup.js';
+import { checkpointOnDemand } from '../../../src/delta/ops/maintenance.js';
+import { DAY_MS } from '../../../src/delta/ops/units.js';
+import { verifyTable } from '../../../src/delta/ops/verify.js';
+import { appendRows } from '../../../src/delta/write/append.js';
 import { buildTable, DATES, fullScan, makeTempDir, removeTempDirs, ticks } from './helpers.js';
 
 let duck: OwnedConnection;

@@ -2,13 +2,18 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFile
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type OwnedConnection, openMemoryConnection } from '../../../src/delta/duckdb.js';
-import { DAY_MS } from '../../../src/delta/maintenance-units.js';
-import { optimizeTable } from '../../../src/delta/optimize.js';
-import { resolveDataFile } from '../../../src/delta/paths.js';
-import { loadSnapshot } from '../../../src/delta/snapshot.js';
-import { executeVacuum, planVacuum, VacuumRetentionError, vacuumTable } from '../../../src/delta/vacuum.js';
-import { verifyTable } from '../../../src/delta/verify.js';
-import { appendRows } from '../../../src/delta/write.js';
+import { resolveDataFile } from '../../../src/delta/log/paths.js';
+import { loadSnapshot } from '../../../src/delta/log/snapshot.js';
+import { optimizeTable } from '../../../src/delta/ops/optimize.js';
+import { DAY_MS } from '../../../src/delta/ops/units.js';
+import {
+  executeVacuum,
+  planVacuum,
+  VacuumRetentionError,
+  vacuumTable,
+} from '../../../src/delta/ops/vacuum.js';
+import { verifyTable } from '../../../src/delta/ops/verify.js';
+import { appendRows } from '../../../src/delta/write/append.js';
 import { buildTable, DATES, fullScan, makeTempDir, removeTempDirs, ticks } from './helpers.js';
 
 let duck: OwnedConnection;

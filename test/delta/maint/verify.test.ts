@@ -2,12 +2,12 @@ import { readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type OwnedConnection, openMemoryConnection } from '../../../src/delta/duckdb.js';
-import { checkpointOnDemand } from '../../../src/delta/maintenance.js';
-import { resolveDataFile } from '../../../src/delta/paths.js';
-import { quoteLiteral } from '../../../src/delta/schema.js';
-import { loadSnapshot } from '../../../src/delta/snapshot.js';
-import type { LiveFile } from '../../../src/delta/types.js';
-import { type VerifyProblemKind, verifyTable } from '../../../src/delta/verify.js';
+import { resolveDataFile } from '../../../src/delta/log/paths.js';
+import { loadSnapshot } from '../../../src/delta/log/snapshot.js';
+import type { LiveFile } from '../../../src/delta/log/types.js';
+import { checkpointOnDemand } from '../../../src/delta/ops/maintenance.js';
+import { type VerifyProblemKind, verifyTable } from '../../../src/delta/ops/verify.js';
+import { quoteLiteral } from '../../../src/delta/read/schema.js';
 import { buildTable, makeTempDir, removeTempDirs } from './helpers.js';
 
 let duck: OwnedConnection;

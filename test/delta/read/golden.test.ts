@@ -5,10 +5,10 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type CanonicalValue, canonicalJson } from '../../../src/delta/canonical.js';
 import { openMemoryConnection } from '../../../src/delta/duckdb.js';
-import { scanTable } from '../../../src/delta/scan.js';
-import { loadSnapshot } from '../../../src/delta/snapshot.js';
+import { loadSnapshot } from '../../../src/delta/log/snapshot.js';
+import { type CanonicalValue, canonicalJson } from '../../../src/delta/read/canonical.js';
+import { scanTable } from '../../../src/delta/read/scan.js';
 import { SHARED } from '../../helpers/bin.js';
 
 const GOLDEN = path.join(SHARED, 'delta-golden');

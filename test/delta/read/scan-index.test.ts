@@ -8,12 +8,12 @@ import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DeltaLogCorruptError } from '../../../src/delta/errors.js';
-import { bindPredicate, type LiteralValue, type Predicate } from '../../../src/delta/predicate.js';
-import { pruneFile } from '../../../src/delta/prune.js';
-import { parsePartitionValue, planScan } from '../../../src/delta/scan.js';
-import { candidateFiles, snapshotIndex } from '../../../src/delta/scan-index.js';
-import { loadSnapshot } from '../../../src/delta/snapshot.js';
-import type { DeltaStructField, FileStats, LiveFile, Snapshot } from '../../../src/delta/types.js';
+import { loadSnapshot } from '../../../src/delta/log/snapshot.js';
+import type { DeltaStructField, FileStats, LiveFile, Snapshot } from '../../../src/delta/log/types.js';
+import { bindPredicate, type LiteralValue, type Predicate } from '../../../src/delta/read/predicate.js';
+import { pruneFile } from '../../../src/delta/read/prune.js';
+import { parsePartitionValue, planScan } from '../../../src/delta/read/scan.js';
+import { candidateFiles, snapshotIndex } from '../../../src/delta/read/scan-index.js';
 import { SHARED } from '../../helpers/bin.js';
 
 /** The reference: pruneFile over every live file, in snapshot order. */

@@ -9,9 +9,9 @@ import {
   DeltaUnsupportedError,
   DeltaVersionNotFoundError,
 } from '../../../src/delta/errors.js';
-import { latestVersion, listCommits, listLog, readLastCheckpointHint } from '../../../src/delta/log.js';
-import { continueReplay, loadSnapshot, replayListing } from '../../../src/delta/snapshot.js';
-import { commitFileName } from '../../../src/delta/types.js';
+import { latestVersion, listCommits, listLog, readLastCheckpointHint } from '../../../src/delta/log/log.js';
+import { continueReplay, loadSnapshot, replayListing } from '../../../src/delta/log/snapshot.js';
+import { commitFileName } from '../../../src/delta/log/types.js';
 import {
   add,
   commitInfo,

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { loadSnapshot } from '../../../src/delta/snapshot.js';
-import { createTable } from '../../../src/delta/write.js';
+import { loadSnapshot } from '../../../src/delta/log/snapshot.js';
+import { createTable } from '../../../src/delta/write/append.js';
 import { makeTempDir, readBySecondPath, readLog, removeTempDirs } from './helpers.js';
 import { assertDistBuilt, childSchema, startChild } from './processes.js';
 

@@ -6,9 +6,9 @@ import {
   DeltaTableExistsError,
   DeltaUnsupportedError,
 } from '../../../src/delta/errors.js';
-import { loadSnapshot } from '../../../src/delta/snapshot.js';
-import { appendRows, createTable } from '../../../src/delta/write.js';
-import { assertWritable } from '../../../src/delta/write-protocol.js';
+import { loadSnapshot } from '../../../src/delta/log/snapshot.js';
+import { appendRows, createTable } from '../../../src/delta/write/append.js';
+import { assertWritable } from '../../../src/delta/write/write-protocol.js';
 import { field, makeTempDir, readLog, removeTempDirs, struct } from './helpers.js';
 
 afterAll(removeTempDirs);

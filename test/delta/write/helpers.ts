@@ -2,12 +2,12 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { type CanonicalRow, sortCanonicalRows, toCanonical } from '../../../src/delta/canonical.js';
 import { openMemoryConnection } from '../../../src/delta/duckdb.js';
-import { resolveDataFile } from '../../../src/delta/paths.js';
-import { deltaTypeToDuckDb, quoteIdentifier, quoteLiteral } from '../../../src/delta/schema.js';
-import { loadSnapshot } from '../../../src/delta/snapshot.js';
-import type { DeltaStructField, DeltaStructType } from '../../../src/delta/types.js';
+import { resolveDataFile } from '../../../src/delta/log/paths.js';
+import { loadSnapshot } from '../../../src/delta/log/snapshot.js';
+import type { DeltaStructField, DeltaStructType } from '../../../src/delta/log/types.js';
+import { type CanonicalRow, sortCanonicalRows, toCanonical } from '../../../src/delta/read/canonical.js';
+import { deltaTypeToDuckDb, quoteIdentifier, quoteLiteral } from '../../../src/delta/read/schema.js';
 
 const dirs: string[] = [];
 

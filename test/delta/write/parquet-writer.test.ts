@@ -7,22 +7,22 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { DeltaStructType } from '../../../src/delta/log/types.js';
+import { quoteLiteral } from '../../../src/delta/read/schema.js';
 import {
   type ParquetColumn,
   type ParquetPrimitiveType,
   supportsParquetType,
   writeParquet,
-} from '../../../src/delta/parquet-writer.js';
-import { quoteLiteral } from '../../../src/delta/schema.js';
+} from '../../../src/delta/write/parquet-writer.js';
 import {
   buildFileStats,
   type ColumnStatistics,
   parseColumnStatistics,
   parseTimestampMicros,
   statisticsKey,
-} from '../../../src/delta/stats.js';
-import type { DeltaStructType } from '../../../src/delta/types.js';
-import { type DeltaRow, rowsToValuesSql } from '../../../src/delta/write-sql.js';
+} from '../../../src/delta/write/stats.js';
+import { type DeltaRow, rowsToValuesSql } from '../../../src/delta/write/write-sql.js';
 import { makeTempDir, removeTempDirs } from './helpers.js';
 
 let instance: DuckDBInstance;

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { field, struct } from './helpers.js';
 
 export const CHILD_SCRIPT = fileURLToPath(new URL('./fixtures/append-child.mjs', import.meta.url));
-const DIST_INDEX = fileURLToPath(new URL('../../../dist/delta/write.js', import.meta.url));
+const DIST_INDEX = fileURLToPath(new URL('../../../dist/delta/write/append.js', import.meta.url));
 
 /** The child scripts import the built library; fail clearly when it is missing. */
 export function assertDistBuilt(): void {

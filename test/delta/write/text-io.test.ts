@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { readTextFile, textPieces, writeText } from '../../../src/delta/text-io.js';
+import { readTextFile, textPieces, writeText } from '../../../src/delta/log/text-io.js';
 import { makeTempDir, removeTempDirs } from './helpers.js';
 
 afterAll(removeTempDirs);

@@ -18,26 +18,26 @@ import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { DataError, UsageError } from '../core/errors.js';
-import { DeltaConflictError } from './errors.js';
-import { checkpointIfDue, DEFAULT_TARGET_FILE_SIZE, type StepHook } from './maintenance-units.js';
+import { DataError, UsageError } from '../../core/errors.js';
+import { withWriteConnection } from '../duckdb.js';
+import { DeltaConflictError } from '../errors.js';
+import { liveFileOf, loadSnapshot } from '../log/snapshot.js';
+import type { Action, CommitInfo, LiveFile, RemoveAction, Snapshot } from '../log/types.js';
 import {
   type BoundPredicate,
   bindPredicate,
   type Predicate,
   parsePredicate,
   predicateToSql,
-} from './predicate.js';
-import { pruneFile } from './prune.js';
-import type { Scalar } from './scalar.js';
-import { parsePartitionValue, planScan, scanSql } from './scan.js';
-import { quoteIdentifier } from './schema.js';
-import { liveFileOf, loadSnapshot } from './snapshot.js';
-import { type CommitOptions, commitTransaction } from './transaction.js';
-import type { Action, CommitInfo, LiveFile, RemoveAction, Snapshot } from './types.js';
-import { engineInfo, type WrittenFile, writeDataFiles } from './write.js';
-import { withWriteConnection } from './write-connection.js';
-import { assertWritable } from './write-protocol.js';
+} from '../read/predicate.js';
+import { pruneFile } from '../read/prune.js';
+import type { Scalar } from '../read/scalar.js';
+import { parsePartitionValue, planScan, scanSql } from '../read/scan.js';
+import { quoteIdentifier } from '../read/schema.js';
+import { engineInfo, type WrittenFile, writeDataFiles } from '../write/append.js';
+import { type CommitOptions, commitTransaction } from '../write/commit.js';
+import { assertWritable } from '../write/write-protocol.js';
+import { checkpointIfDue, DEFAULT_TARGET_FILE_SIZE, type StepHook } from './units.js';
 
 /** Optimize retries past concurrent appends far longer than an append would: its work is expensive to redo. */
 export const OPTIMIZE_COMMIT_ATTEMPTS = 100;

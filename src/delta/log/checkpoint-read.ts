@@ -5,10 +5,10 @@
  * columns simply do not appear, which copes with the many checkpoint layouts writers produce.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { sqlPathList } from './duckdb.js';
-import { DeltaLogCorruptError } from './errors.js';
+import { sqlPathList } from '../duckdb.js';
+import { DeltaLogCorruptError } from '../errors.js';
+import { quoteIdentifier } from '../read/schema.js';
 import type { CheckpointRef } from './log.js';
-import { quoteIdentifier } from './schema.js';
 import type { Action } from './types.js';
 
 const ACTION_COLUMNS = ['protocol', 'metaData', 'add', 'remove', 'txn', 'domainMetadata'] as const;

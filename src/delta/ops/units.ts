@@ -4,8 +4,8 @@
  * the fault-injection hook the crash tests use, and the interval checkpoint after a maintenance commit.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { DeltaUnsupportedError } from './errors.js';
-import type { Metadata } from './types.js';
+import { DeltaUnsupportedError } from '../errors.js';
+import type { Metadata } from '../log/types.js';
 
 export const MIB = 1024 * 1024;
 export const DEFAULT_TARGET_FILE_SIZE = 128 * MIB;
@@ -190,7 +190,7 @@ export async function checkpointIfDue(
 ): Promise<number | undefined> {
   if (version % checkpointIntervalOf(metadata) !== 0) return undefined;
   try {
-    const { writeCheckpoint } = await import('./checkpoint-write.js');
+    const { writeCheckpoint } = await import('../write/checkpoint-write.js');
     const written = await writeCheckpoint(tablePath, {
       version,
       connection: options.connection,

@@ -5,9 +5,9 @@
  * those rules, so writing to it is refused with the feature named. Writer 2 itself means: honour
  * `delta.appendOnly` (no removes) and column invariants (we do not evaluate invariants, so refuse).
  */
-import { DeltaSchemaViolationError, DeltaUnsupportedError } from './errors.js';
-import { deltaTypeToDuckDb, isArrayType, isMapType, isStructType } from './schema.js';
-import type { DeltaStructType, DeltaType, Metadata, Protocol } from './types.js';
+import { DeltaSchemaViolationError, DeltaUnsupportedError } from '../errors.js';
+import type { DeltaStructType, DeltaType, Metadata, Protocol } from '../log/types.js';
+import { deltaTypeToDuckDb, isArrayType, isMapType, isStructType } from '../read/schema.js';
 
 export const WRITER_PROTOCOL: Protocol = { minReaderVersion: 1, minWriterVersion: 2 };
 

@@ -22,12 +22,16 @@ import { readFileSync } from 'node:fs';
 import { link, mkdir, open, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { errorCode, fsyncDirectory, fsyncFile, putIfAbsent } from './commit.js';
-import { DeltaConflictError, DeltaSchemaViolationError, DeltaTableExistsError } from './errors.js';
-import { logDirOf } from './log.js';
+import { withWriteConnection } from '../duckdb.js';
+import { DeltaConflictError, DeltaSchemaViolationError, DeltaTableExistsError } from '../errors.js';
+import { logDirOf } from '../log/log.js';
+import { loadSnapshot } from '../log/snapshot.js';
+import type { Action, AddAction, CommitInfo, DeltaStructType, Metadata, Snapshot } from '../log/types.js';
+import { commitFileName } from '../log/types.js';
+import { quoteIdentifier, quoteLiteral } from '../read/schema.js';
+import { type CommitOptions, commitTransaction, serializeCommit } from './commit.js';
 import { type ParquetColumn, supportsParquetType, writeParquet } from './parquet-writer.js';
-import { quoteIdentifier, quoteLiteral } from './schema.js';
-import { loadSnapshot } from './snapshot.js';
+import { errorCode, fsyncDirectory, fsyncFile, putIfAbsent } from './put-if-absent.js';
 import {
   buildFileStats,
   DEFAULT_NUM_INDEXED_COLS,
@@ -36,10 +40,6 @@ import {
   parsePartitionKeys,
   serializePartitionValue,
 } from './stats.js';
-import { type CommitOptions, commitTransaction, serializeCommit } from './transaction.js';
-import type { Action, AddAction, CommitInfo, DeltaStructType, Metadata, Snapshot } from './types.js';
-import { commitFileName } from './types.js';
-import { withWriteConnection } from './write-connection.js';
 import { assertWritable, validateNewTable, WRITER_PROTOCOL } from './write-protocol.js';
 import {
   castSelectSql,

@@ -4,7 +4,7 @@
  * `+` is literal (this is not form encoding).
  */
 import path from 'node:path';
-import { DeltaUnsupportedError } from './errors.js';
+import { DeltaUnsupportedError } from '../errors.js';
 
 /** Decodes %XX sequences once; a malformed sequence is kept literally. */
 export function decodeAddPath(encoded: string): string {

@@ -14,11 +14,11 @@
  * the caller decides, because only a thrown DeltaConflictError proves the commit did not happen.
  */
 import path from 'node:path';
-import { errorCode, StagedCommit } from './commit.js';
-import { DeltaConflictError } from './errors.js';
-import { logDirOf, parseCommit } from './log.js';
-import { readTextFile } from './text-io.js';
-import { type Action, type CommitInfo, commitFileName, LOG_DIR } from './types.js';
+import { DeltaConflictError } from '../errors.js';
+import { logDirOf, parseCommit } from '../log/log.js';
+import { readTextFile } from '../log/text-io.js';
+import { type Action, type CommitInfo, commitFileName, LOG_DIR } from '../log/types.js';
+import { errorCode, StagedCommit } from './put-if-absent.js';
 
 /**
  * Blind appends never conflict, they only lose races for the next version; with several fast writers on

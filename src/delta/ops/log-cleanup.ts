@@ -23,12 +23,12 @@
 import { readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { errorCode, fsyncDirectory } from './commit.js';
-import { withConnection } from './duckdb.js';
-import { type CheckpointRef, listLog, logDirOf } from './log.js';
-import { logRetention, type RetentionProperty, type StepHook } from './maintenance-units.js';
-import { commitTimestamp, loadSnapshotFromListing } from './snapshot.js';
-import { assertWritable } from './write-protocol.js';
+import { withConnection } from '../duckdb.js';
+import { type CheckpointRef, listLog, logDirOf } from '../log/log.js';
+import { commitTimestamp, loadSnapshotFromListing } from '../log/snapshot.js';
+import { errorCode, fsyncDirectory } from '../write/put-if-absent.js';
+import { assertWritable } from '../write/write-protocol.js';
+import { logRetention, type RetentionProperty, type StepHook } from './units.js';
 
 export interface LogCleanupOptions {
   /** Override the table's delta.logRetentionDuration (tests, tools). */
@@ -107,7 +107,7 @@ function classify(name: string): { version: number; kind: LogFileKind } | undefi
 }
 
 async function isUsableCheckpoint(connection: DuckDBConnection, checkpoint: CheckpointRef): Promise<boolean> {
-  const { readCheckpointActions } = await import('./checkpoint-read.js');
+  const { readCheckpointActions } = await import('../log/checkpoint-read.js');
   try {
     const actions = await readCheckpointActions(connection, checkpoint);
     return actions.some((a) => 'protocol' in a) && actions.some((a) => 'metaData' in a);

@@ -12,8 +12,9 @@
  *   boolean, binary, arrays and maps carry no min/max;
  * - partition values: dates YYYY-MM-DD, timestamps ISO-8601 UTC with microseconds, null as JSON null.
  */
-import { decimalParams, isArrayType, isMapType, isStructType, quoteIdentifier } from './schema.js';
-import type { DeltaStructType, DeltaType } from './types.js';
+
+import type { DeltaStructType, DeltaType } from '../log/types.js';
+import { decimalParams, isArrayType, isMapType, isStructType, quoteIdentifier } from '../read/schema.js';
 
 export const DEFAULT_NUM_INDEXED_COLS = 32;
 const STRING_PREFIX_LENGTH = 32;

@@ -25,7 +25,7 @@
  */
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { errorCode } from './commit.js';
+import { errorCode } from '../write/put-if-absent.js';
 import { listLog, logDirOf, parseCommit } from './log.js';
 import { assertReadable } from './protocol.js';
 import {

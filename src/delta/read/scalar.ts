@@ -5,9 +5,10 @@
  * Timestamps are kept as microseconds since the epoch (bigint); a timestamp text without a zone is
  * read as UTC (the golden README's rule for partition values, and our rule for CLI literals).
  */
+
+import type { DeltaType } from '../log/types.js';
 import { quoteLiteral } from './schema.js';
 import { formatDays } from './time.js';
-import type { DeltaType } from './types.js';
 
 export interface Decimal {
   unscaled: bigint;

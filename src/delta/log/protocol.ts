@@ -3,7 +3,7 @@
  * subset of what we implement. Anything else could make a plain Parquet read return wrong rows
  * (deletion vectors, column mapping), so it is rejected with the feature named.
  */
-import { DeltaUnsupportedError } from './errors.js';
+import { DeltaUnsupportedError } from '../errors.js';
 import type { Protocol } from './types.js';
 
 /** Reader features this library implements. */

@@ -12,11 +12,11 @@
  *   their metrics equal the full walk. Columns whose order is not total (float NaN, decimals,
  *   binary) are not indexed; a predicate on them selects every file and pruneFile decides.
  */
-import { DeltaLogCorruptError } from './errors.js';
-import { resolveDataFile } from './paths.js';
+import { DeltaLogCorruptError } from '../errors.js';
+import { resolveDataFile } from '../log/paths.js';
+import type { DeltaType, LiveFile, Snapshot } from '../log/types.js';
 import type { BoundPredicate } from './predicate.js';
 import { parseScalarText, type Scalar, scalarTypeOf } from './scalar.js';
-import type { DeltaType, LiveFile, Snapshot } from './types.js';
 
 export interface IndexedFile {
   file: LiveFile;

@@ -4,7 +4,8 @@
  * Every literal is cast individually, so DuckDB never has to unify types across rows, and timestamps
  * are always written with an explicit zone, so the session TimeZone cannot shift them.
  */
-import { DeltaSchemaViolationError } from './errors.js';
+import { DeltaSchemaViolationError } from '../errors.js';
+import type { DeltaStructType, DeltaType } from '../log/types.js';
 import {
   decimalParams,
   deltaTypeToDuckDb,
@@ -13,8 +14,7 @@ import {
   isStructType,
   quoteIdentifier,
   quoteLiteral,
-} from './schema.js';
-import type { DeltaStructType, DeltaType } from './types.js';
+} from '../read/schema.js';
 
 /** A value in a row object handed to appendRows. */
 export type DeltaRowValue =

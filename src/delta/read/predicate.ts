@@ -5,7 +5,8 @@
  *
  * The full predicate is always applied as SQL; file pruning (prune.ts) is only an optimisation.
  */
-import { UsageError } from '../core/errors.js';
+import { UsageError } from '../../core/errors.js';
+import type { DeltaStructType, DeltaType } from '../log/types.js';
 import {
   parseDate,
   parseScalarText,
@@ -15,7 +16,6 @@ import {
   scalarTypeOf,
 } from './scalar.js';
 import { deltaTypeToDuckDb, quoteIdentifier } from './schema.js';
-import type { DeltaStructType, DeltaType } from './types.js';
 
 export type LiteralValue = string | number | bigint | boolean | Date;
 export type CompareOp = '=' | '!=' | '<' | '<=' | '>' | '>=';

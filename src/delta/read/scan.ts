@@ -9,10 +9,11 @@
  * like DuckDB's filename column cannot collide (the source-file column has a reserved name).
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { UsageError } from '../core/errors.js';
+import { UsageError } from '../../core/errors.js';
+import { type ConnectionOption, sqlPathList, withConnection } from '../duckdb.js';
+import { DeltaDataFileError } from '../errors.js';
+import type { DeltaType, LiveFile, Snapshot } from '../log/types.js';
 import type { CanonicalRow } from './canonical.js';
-import { type ConnectionOption, sqlPathList, withConnection } from './duckdb.js';
-import { DeltaDataFileError } from './errors.js';
 import {
   type BoundPredicate,
   bindPredicate,
@@ -24,7 +25,6 @@ import { pruneFile } from './prune.js';
 import { type Scalar, scalarToSql } from './scalar.js';
 import { candidateFiles, snapshotIndex } from './scan-index.js';
 import { deltaTypeToDuckDb, quoteIdentifier } from './schema.js';
-import type { DeltaType, LiveFile, Snapshot } from './types.js';
 
 export interface ScanOptions extends ConnectionOption {
   /** Columns to return, in this order (default: all, in schema order). */

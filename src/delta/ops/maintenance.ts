@@ -9,22 +9,22 @@
  */
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import type { CheckpointMetrics } from './checkpoint-write.js';
-import { listLog } from './log.js';
+import { listLog } from '../log/log.js';
+import { loadSnapshot } from '../log/snapshot.js';
+import type { Snapshot } from '../log/types.js';
+import type { Predicate } from '../read/predicate.js';
+import type { CheckpointMetrics } from '../write/checkpoint-write.js';
+import type { CommitOptions } from '../write/commit.js';
+import { assertWritable } from '../write/write-protocol.js';
 import {
   type ExecuteLogCleanupOptions,
   executeLogCleanup,
   type LogCleanupMetrics,
   planLogCleanup,
 } from './log-cleanup.js';
-import type { StepHook } from './maintenance-units.js';
 import { executeOptimize, type OptimizeMetrics, type OptimizePlan, planOptimize } from './optimize.js';
-import type { Predicate } from './predicate.js';
-import { loadSnapshot } from './snapshot.js';
-import type { CommitOptions } from './transaction.js';
-import type { Snapshot } from './types.js';
+import type { StepHook } from './units.js';
 import { executeVacuum, planVacuum, type VacuumMetrics } from './vacuum.js';
-import { assertWritable } from './write-protocol.js';
 
 export interface CheckpointOnDemandOptions {
   connection?: DuckDBConnection | undefined;
@@ -62,7 +62,7 @@ export async function checkpointOnDemand(
       durationMs: performance.now() - started,
     };
   }
-  const { writeCheckpoint } = await import('./checkpoint-write.js');
+  const { writeCheckpoint } = await import('../write/checkpoint-write.js');
   const metrics = await writeCheckpoint(listing.tablePath, {
     version,
     connection: options.connection,

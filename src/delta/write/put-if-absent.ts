@@ -16,8 +16,8 @@
 import { randomUUID } from 'node:crypto';
 import { link, open, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { DeltaUnsupportedError } from './errors.js';
-import { writeText } from './text-io.js';
+import { DeltaUnsupportedError } from '../errors.js';
+import { writeText } from '../log/text-io.js';
 
 /** Temp files written next to commits; hidden (leading `_`), and never matching `<digits>.json`. */
 export const COMMIT_TEMP_PREFIX = '_commit-';

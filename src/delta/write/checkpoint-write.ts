@@ -15,13 +15,13 @@ import { randomUUID } from 'node:crypto';
 import { readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { fsyncDirectory, fsyncFile, writeDurably } from './commit.js';
-import { logDirOf } from './log.js';
-import { quoteLiteral } from './schema.js';
-import { loadSnapshot } from './snapshot.js';
-import { type Action, checkpointFileName, type Snapshot } from './types.js';
-import { STAGING_DIR } from './write.js';
-import { withWriteConnection } from './write-connection.js';
+import { withWriteConnection } from '../duckdb.js';
+import { logDirOf } from '../log/log.js';
+import { loadSnapshot } from '../log/snapshot.js';
+import { type Action, checkpointFileName, type Snapshot } from '../log/types.js';
+import { quoteLiteral } from '../read/schema.js';
+import { STAGING_DIR } from './append.js';
+import { fsyncDirectory, fsyncFile, writeDurably } from './put-if-absent.js';
 import { assertWritable } from './write-protocol.js';
 
 export interface WriteCheckpointOptions {

@@ -24,21 +24,21 @@ import type { Dirent } from 'node:fs';
 import { lstat, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { UsageError } from '../core/errors.js';
-import { errorCode } from './commit.js';
+import { UsageError } from '../../core/errors.js';
+import { decodeAddPath, resolveDataFile } from '../log/paths.js';
+import { loadSnapshot } from '../log/snapshot.js';
+import { LOG_DIR, type Snapshot } from '../log/types.js';
+import { engineInfo } from '../write/append.js';
+import { type CommitOptions, commitTransaction } from '../write/commit.js';
+import { errorCode } from '../write/put-if-absent.js';
+import { assertWritable } from '../write/write-protocol.js';
 import {
   checkpointIfDue,
   deletedFileRetention,
   formatDuration,
   type RetentionProperty,
   type StepHook,
-} from './maintenance-units.js';
-import { decodeAddPath, resolveDataFile } from './paths.js';
-import { loadSnapshot } from './snapshot.js';
-import { type CommitOptions, commitTransaction } from './transaction.js';
-import { LOG_DIR, type Snapshot } from './types.js';
-import { engineInfo } from './write.js';
-import { assertWritable } from './write-protocol.js';
+} from './units.js';
 
 /** A retention shorter than the table's own needs forceRetention. Exit 2: the caller must decide. */
 export class VacuumRetentionError extends UsageError {}

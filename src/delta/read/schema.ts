@@ -4,8 +4,14 @@
  * Delta `timestamp` is UTC-adjusted and maps to TIMESTAMPTZ; `timestamp_ntz` maps to TIMESTAMP.
  * Writing a Delta `timestamp` column as DuckDB TIMESTAMP would produce the ntz Parquet encoding.
  */
-import { DeltaLogCorruptError, DeltaUnsupportedError } from './errors.js';
-import type { DeltaArrayType, DeltaMapType, DeltaStructField, DeltaStructType, DeltaType } from './types.js';
+import { DeltaLogCorruptError, DeltaUnsupportedError } from '../errors.js';
+import type {
+  DeltaArrayType,
+  DeltaMapType,
+  DeltaStructField,
+  DeltaStructType,
+  DeltaType,
+} from '../log/types.js';
 
 const PRIMITIVE_TO_DUCKDB: Readonly<Record<string, string>> = {
   string: 'VARCHAR',

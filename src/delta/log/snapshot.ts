@@ -11,13 +11,13 @@
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { UsageError } from '../core/errors.js';
-import { DeltaLogCorruptError, DeltaVersionNotFoundError } from './errors.js';
+import { UsageError } from '../../core/errors.js';
+import { DeltaLogCorruptError, DeltaVersionNotFoundError } from '../errors.js';
+import { parseTimestamp } from '../read/scalar.js';
+import { parseSchemaString } from '../read/schema.js';
 import { type CheckpointRef, type LogListing, listLog, parseCommit, readCommit } from './log.js';
 import { decodeAddPath } from './paths.js';
 import { assertReadable } from './protocol.js';
-import { parseTimestamp } from './scalar.js';
-import { parseSchemaString } from './schema.js';
 import {
   type Action,
   type AddAction,
@@ -486,7 +486,7 @@ async function replayCheckpoint(
   // costs more than reading a typical checkpoint.
   const [{ readCheckpointActions }, { withWriteConnection }] = await Promise.all([
     import('./checkpoint-read.js'),
-    import('./write-connection.js'),
+    import('../duckdb.js'),
   ]);
   const actions = await withWriteConnection(connection, (c) => readCheckpointActions(c, checkpoint));
   const where = `checkpoint ${checkpoint.version}`;

@@ -14,10 +14,12 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { sqlPathList, withConnection } from './duckdb.js';
-import { DeltaLogCorruptError, DeltaVersionNotFoundError } from './errors.js';
-import { type CheckpointRef, type LogListing, listLog } from './log.js';
-import { resolveDataFile } from './paths.js';
+import { sqlPathList, withConnection } from '../duckdb.js';
+import { DeltaLogCorruptError, DeltaVersionNotFoundError } from '../errors.js';
+import { type CheckpointRef, type LogListing, listLog } from '../log/log.js';
+import { resolveDataFile } from '../log/paths.js';
+import { loadSnapshotFromListing } from '../log/snapshot.js';
+import type { DeltaStructField, LiveFile, Snapshot } from '../log/types.js';
 import {
   compareScalars,
   parseDate,
@@ -25,10 +27,8 @@ import {
   parseTimestamp,
   type Scalar,
   scalarTypeOf,
-} from './scalar.js';
-import { deltaTypeToDuckDb, quoteIdentifier, quoteLiteral } from './schema.js';
-import { loadSnapshotFromListing } from './snapshot.js';
-import type { DeltaStructField, LiveFile, Snapshot } from './types.js';
+} from '../read/scalar.js';
+import { deltaTypeToDuckDb, quoteIdentifier, quoteLiteral } from '../read/schema.js';
 
 export type VerifyProblemKind =
   | 'log-unreadable'

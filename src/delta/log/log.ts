@@ -7,7 +7,7 @@
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { DeltaLogCorruptError, DeltaTableNotFoundError } from './errors.js';
+import { DeltaLogCorruptError, DeltaTableNotFoundError } from '../errors.js';
 import { readTextFile } from './text-io.js';
 import { type Action, commitFileName, LOG_DIR } from './types.js';
 

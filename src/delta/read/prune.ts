@@ -6,9 +6,10 @@
  * rounded decimal stats, a possibly truncated string max) answers "may match". Timestamp max stats
  * are millisecond-truncated by writers, so a max is widened by 999 µs.
  */
+
+import type { FileStats } from '../log/types.js';
 import type { BoundColumn, BoundPredicate } from './predicate.js';
 import { compareScalars, parseDate, parseTimestamp, type Scalar, scalarTypeOf } from './scalar.js';
-import type { FileStats } from './types.js';
 
 /** Per-file facts the pruner needs. */
 export interface PruneFacts {
