@@ -20,16 +20,12 @@ export {
   readCommit,
   readLastCheckpointHint,
 } from './log/log.js';
+export { type LoadSnapshotOptions, loadSnapshot } from './log/open.js';
 export { decodeAddPath, resolveDataFile } from './log/paths.js';
 export { assertReadable, SUPPORTED_READER_FEATURES } from './log/protocol.js';
-export {
-  availableVersions,
-  commitTimestamp,
-  type LoadSnapshotOptions,
-  loadSnapshot,
-  loadSnapshotFromListing,
-  parseStats,
-} from './log/snapshot.js';
+export { parseStats } from './log/replay.js';
+export { loadSnapshotFromListing, type ReplayOptions } from './log/snapshot.js';
+export { availableVersions, commitTimestamp } from './log/time-travel.js';
 export * from './log/types.js';
 // Maintenance: OPTIMIZE, checkpoint on demand, log cleanup, VACUUM, verify (plan → execute → metrics).
 export {
@@ -70,9 +66,7 @@ export {
   DEFAULT_LOG_RETENTION_MS,
   DEFAULT_TARGET_FILE_SIZE,
   formatBytes,
-  formatDuration,
   parseByteSize,
-  parseDurationMs,
   type StepHook,
 } from './ops/units.js';
 export {
@@ -154,9 +148,6 @@ export {
   type AppendSkipped,
   type AppendSource,
   appendRows,
-  type CreateTableOptions,
-  type CreateTableResult,
-  createTable,
   writeAppend,
 } from './write/append.js';
 export {
@@ -173,6 +164,7 @@ export {
   DEFAULT_COMMIT_ATTEMPTS,
   serializeCommit,
 } from './write/commit.js';
+export { type CreateTableOptions, type CreateTableResult, createTable } from './write/create.js';
 // Write side: commits, table creation, appends, checkpoints.
 export { putIfAbsent } from './write/put-if-absent.js';
 export { assertWritable, WRITER_PROTOCOL } from './write/write-protocol.js';

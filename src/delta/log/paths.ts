@@ -43,3 +43,9 @@ export function resolveDataFile(tablePath: string, decodedPath: string): string 
   }
   return path.isAbsolute(decodedPath) ? decodedPath : path.join(tablePath, decodedPath);
 }
+
+/**
+ * Hidden directory inside a table where DuckDB writes data files before they are linked into place
+ * (a `_` name, so no Delta reader ever looks inside); checkpoints sweep what crashed writers left.
+ */
+export const STAGING_DIR = '_staging';

@@ -5,7 +5,7 @@
  * than a small append; a long-running writer loads the same table before every append. The cache keeps
  * the last snapshot per table path (a few tables, least recently used dropped) together with its replay
  * state, and on the next load reads only the commits written since, applying them with the same
- * Replay as a full load (snapshot.ts continueReplay).
+ * Replay as a full load (replay.ts continueReplay).
  *
  * HAZARDS, and why this is still exact:
  * - Commits are immutable, so the cached state at version v stays the state at v for as long as
@@ -28,14 +28,8 @@ import path from 'node:path';
 import { errorCode } from '../write/put-if-absent.js';
 import { listLog, logDirOf, parseCommit } from './log.js';
 import { assertReadable } from './protocol.js';
-import {
-  continueReplay,
-  type LoadSnapshotOptions,
-  loadSnapshot,
-  type ParsedCommit,
-  type ReplayedSnapshot,
-  replayListing,
-} from './snapshot.js';
+import { continueReplay, type ParsedCommit, type ReplayedSnapshot } from './replay.js';
+import { type ReplayOptions, replayListing, replaySnapshot } from './snapshot.js';
 import { readTextFile, textPieces } from './text-io.js';
 import { commitFileName, LOG_DIR, type Snapshot } from './types.js';
 
@@ -98,11 +92,11 @@ export class SnapshotCache {
   }
 
   /**
-   * As loadSnapshot, served from the cache where possible. Time travel by timestamp bypasses the cache;
+   * As replaySnapshot, served from the cache where possible. Time travel by timestamp bypasses the cache;
    * an explicit version at or above the cached one is reached incrementally, an older one by a full load.
    */
-  async load(tablePath: string, options: LoadSnapshotOptions = {}): Promise<Snapshot> {
-    if (options.timestamp !== undefined) return loadSnapshot(tablePath, { ...options, cache: false });
+  async load(tablePath: string, options: ReplayOptions = {}): Promise<Snapshot> {
+    if (options.timestamp !== undefined) return replaySnapshot(tablePath, options);
     const root = path.resolve(tablePath);
     const entry = this.entries.get(root);
     const advanced = entry ? await this.advance(root, entry, options.version) : undefined;
@@ -198,5 +192,5 @@ export class SnapshotCache {
   }
 }
 
-/** The cache `loadSnapshot(path, { cache: true })` and writeAppend use. */
+/** The cache `loadSnapshot(path, { cache: true })` (open.ts) serves from. */
 export const processSnapshotCache = new SnapshotCache();

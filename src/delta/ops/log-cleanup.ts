@@ -24,8 +24,10 @@ import { readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { withConnection } from '../duckdb.js';
+import { readCheckpointActions } from '../log/checkpoint-read.js';
 import { type CheckpointRef, listLog, logDirOf } from '../log/log.js';
-import { commitTimestamp, loadSnapshotFromListing } from '../log/snapshot.js';
+import { loadSnapshotFromListing } from '../log/snapshot.js';
+import { commitTimestamp } from '../log/time-travel.js';
 import { errorCode, fsyncDirectory } from '../write/put-if-absent.js';
 import { assertWritable } from '../write/write-protocol.js';
 import { logRetention, type RetentionProperty, type StepHook } from './units.js';
@@ -107,7 +109,6 @@ function classify(name: string): { version: number; kind: LogFileKind } | undefi
 }
 
 async function isUsableCheckpoint(connection: DuckDBConnection, checkpoint: CheckpointRef): Promise<boolean> {
-  const { readCheckpointActions } = await import('../log/checkpoint-read.js');
   try {
     const actions = await readCheckpointActions(connection, checkpoint);
     return actions.some((a) => 'protocol' in a) && actions.some((a) => 'metaData' in a);

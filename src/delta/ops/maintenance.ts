@@ -10,10 +10,10 @@
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { listLog } from '../log/log.js';
-import { loadSnapshot } from '../log/snapshot.js';
+import { loadSnapshot } from '../log/open.js';
 import type { Snapshot } from '../log/types.js';
 import type { Predicate } from '../read/predicate.js';
-import type { CheckpointMetrics } from '../write/checkpoint-write.js';
+import { type CheckpointMetrics, writeCheckpoint } from '../write/checkpoint-write.js';
 import type { CommitOptions } from '../write/commit.js';
 import { assertWritable } from '../write/write-protocol.js';
 import {
@@ -62,7 +62,6 @@ export async function checkpointOnDemand(
       durationMs: performance.now() - started,
     };
   }
-  const { writeCheckpoint } = await import('../write/checkpoint-write.js');
   const metrics = await writeCheckpoint(listing.tablePath, {
     version,
     connection: options.connection,

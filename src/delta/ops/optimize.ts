@@ -21,7 +21,8 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { DataError, UsageError } from '../../core/errors.js';
 import { withWriteConnection } from '../duckdb.js';
 import { DeltaConflictError } from '../errors.js';
-import { liveFileOf, loadSnapshot } from '../log/snapshot.js';
+import { loadSnapshot } from '../log/open.js';
+import { liveFileOf } from '../log/replay.js';
 import type { Action, CommitInfo, LiveFile, RemoveAction, Snapshot } from '../log/types.js';
 import {
   type BoundPredicate,
@@ -34,10 +35,13 @@ import { pruneFile } from '../read/prune.js';
 import type { Scalar } from '../read/scalar.js';
 import { parsePartitionValue, planScan, scanSql } from '../read/scan.js';
 import { quoteIdentifier } from '../read/schema.js';
-import { engineInfo, type WrittenFile, writeDataFiles } from '../write/append.js';
+import { checkpointIfDue } from '../write/checkpoint-write.js';
 import { type CommitOptions, commitTransaction } from '../write/commit.js';
+import type { WrittenFile } from '../write/data-file.js';
+import { engineInfo } from '../write/engine.js';
+import { writeDataFiles } from '../write/files-duckdb.js';
 import { assertWritable } from '../write/write-protocol.js';
-import { checkpointIfDue, DEFAULT_TARGET_FILE_SIZE, type StepHook } from './units.js';
+import { DEFAULT_TARGET_FILE_SIZE, type StepHook } from './units.js';
 
 /** Optimize retries past concurrent appends far longer than an append would: its work is expensive to redo. */
 export const OPTIMIZE_COMMIT_ATTEMPTS = 100;

@@ -24,21 +24,17 @@ import type { Dirent } from 'node:fs';
 import { lstat, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { formatDuration } from '../../core/duration.js';
 import { UsageError } from '../../core/errors.js';
+import { loadSnapshot } from '../log/open.js';
 import { decodeAddPath, resolveDataFile } from '../log/paths.js';
-import { loadSnapshot } from '../log/snapshot.js';
 import { LOG_DIR, type Snapshot } from '../log/types.js';
-import { engineInfo } from '../write/append.js';
+import { checkpointIfDue } from '../write/checkpoint-write.js';
 import { type CommitOptions, commitTransaction } from '../write/commit.js';
+import { engineInfo } from '../write/engine.js';
 import { errorCode } from '../write/put-if-absent.js';
 import { assertWritable } from '../write/write-protocol.js';
-import {
-  checkpointIfDue,
-  deletedFileRetention,
-  formatDuration,
-  type RetentionProperty,
-  type StepHook,
-} from './units.js';
+import { deletedFileRetention, type RetentionProperty, type StepHook } from './units.js';
 
 /** A retention shorter than the table's own needs forceRetention. Exit 2: the caller must decide. */
 export class VacuumRetentionError extends UsageError {}

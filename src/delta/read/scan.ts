@@ -13,7 +13,7 @@ import { UsageError } from '../../core/errors.js';
 import { type ConnectionOption, sqlPathList, withConnection } from '../duckdb.js';
 import { DeltaDataFileError } from '../errors.js';
 import type { DeltaType, LiveFile, Snapshot } from '../log/types.js';
-import type { CanonicalRow } from './canonical.js';
+import { type CanonicalRow, toCanonical } from './canonical.js';
 import {
   type BoundPredicate,
   bindPredicate,
@@ -274,7 +274,6 @@ export async function createScanView(
 /** Reads the rows of a snapshot (pruned, filtered, projected) in canonical form. */
 export async function scanTable(snapshot: Snapshot, options: ScanOptions = {}): Promise<ScanResult> {
   const plan = planScan(snapshot, options);
-  const { toCanonical } = await import('./canonical.js');
   const rows = await withConnection(options.connection, async (connection) => {
     const sql = await scanSql(connection, plan);
     let reader: Awaited<ReturnType<DuckDBConnection['runAndReadAll']>>;

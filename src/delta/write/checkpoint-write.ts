@@ -15,12 +15,13 @@ import { randomUUID } from 'node:crypto';
 import { readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { parseDuration } from '../../core/duration.js';
 import { withWriteConnection } from '../duckdb.js';
 import { logDirOf } from '../log/log.js';
-import { loadSnapshot } from '../log/snapshot.js';
-import { type Action, checkpointFileName, type Snapshot } from '../log/types.js';
+import { loadSnapshot } from '../log/open.js';
+import { STAGING_DIR } from '../log/paths.js';
+import { type Action, checkpointFileName, type Metadata, type Snapshot } from '../log/types.js';
 import { quoteLiteral } from '../read/schema.js';
-import { STAGING_DIR } from './append.js';
 import { fsyncDirectory, fsyncFile, writeDurably } from './put-if-absent.js';
 import { assertWritable } from './write-protocol.js';
 
@@ -65,28 +66,10 @@ const DEFAULT_TOMBSTONE_RETENTION_MS = 7 * 24 * 3600 * 1000;
 const STALE_TEMP_MS = 3600 * 1000;
 const STALE_STAGING_MS = 6 * 3600 * 1000;
 
-const UNIT_MS: Readonly<Record<string, number>> = {
-  millisecond: 1,
-  second: 1000,
-  minute: 60_000,
-  hour: 3_600_000,
-  day: 86_400_000,
-  week: 604_800_000,
-};
-
-/** Parses `delta.deletedFileRetentionDuration` ("interval 1 week"); undefined when unreadable. */
-export function parseIntervalMs(text: string | null | undefined): number | undefined {
-  if (!text) return undefined;
-  const m = /^\s*interval\s+(\d+)\s+([a-z]+?)s?\s*$/i.exec(text);
-  if (!m) return undefined;
-  const unit = UNIT_MS[(m[2] as string).toLowerCase()];
-  return unit === undefined ? undefined : Number(m[1]) * unit;
-}
-
 /** The checkpoint's actions: protocol, metaData, txns, live adds and unexpired tombstones. */
 export function checkpointActions(snapshot: Snapshot, nowMs: number): Action[] {
   const retention =
-    parseIntervalMs(snapshot.metadata.configuration['delta.deletedFileRetentionDuration']) ??
+    parseDuration(snapshot.metadata.configuration['delta.deletedFileRetentionDuration']) ??
     DEFAULT_TOMBSTONE_RETENTION_MS;
   const actions: Action[] = [{ protocol: snapshot.protocol }, { metaData: snapshot.metadata }];
   for (const txn of snapshot.txns.values()) actions.push({ txn });
@@ -217,4 +200,41 @@ export async function writeCheckpoint(
     await removeStaleTemps(root, nowMs).catch(() => undefined);
     return { version: snapshot.version, size: actions.length, sizeInBytes, numOfAddFiles, file: final };
   });
+}
+
+/** `delta.checkpointInterval` (default 10), as the writer reads it. */
+export function checkpointIntervalOf(metadata: Metadata): number {
+  const raw = metadata.configuration['delta.checkpointInterval'];
+  const n = raw === undefined || raw === null ? 10 : Number(raw);
+  return Number.isInteger(n) && n > 0 ? n : 10;
+}
+
+/**
+ * Writes the checkpoint a commit at `version` is due for (version a multiple of delta.checkpointInterval).
+ * A failure is only a warning: the commit already stands.
+ */
+export async function checkpointIfDue(
+  tablePath: string,
+  version: number,
+  metadata: Metadata,
+  options: {
+    connection?: DuckDBConnection | undefined;
+    now?: (() => Date) | undefined;
+    onWarning?: ((message: string) => void) | undefined;
+  },
+): Promise<number | undefined> {
+  if (version % checkpointIntervalOf(metadata) !== 0) return undefined;
+  try {
+    const written = await writeCheckpoint(tablePath, {
+      version,
+      connection: options.connection,
+      now: options.now,
+    });
+    return written.version;
+  } catch (error) {
+    options.onWarning?.(
+      `Checkpoint at version ${version} of ${tablePath} failed (the commit stands): ${error instanceof Error ? error.message : String(error)}`,
+    );
+    return undefined;
+  }
 }

@@ -2,7 +2,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:
 import os from 'node:os';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { loadSnapshot } from '../../../src/delta/log/snapshot.js';
+import { loadSnapshot } from '../../../src/delta/log/open.js';
 import { checkpointFileName, type Snapshot } from '../../../src/delta/log/types.js';
 import type { DeltaRow } from '../../../src/delta/write/write-sql.js';
 

@@ -1,9 +1,10 @@
 import path from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { type OwnedConnection, openMemoryConnection } from '../../../src/delta/duckdb.js';
-import { loadSnapshot } from '../../../src/delta/log/snapshot.js';
+import { loadSnapshot } from '../../../src/delta/log/open.js';
 import { SnapshotCache } from '../../../src/delta/log/snapshot-cache.js';
-import { appendRows, createTable } from '../../../src/delta/write/append.js';
+import { appendRows } from '../../../src/delta/write/append.js';
+import { createTable } from '../../../src/delta/write/create.js';
 import { makeTempDir, readBySecondPath, removeTempDirs } from '../write/helpers.js';
 import { assertDistBuilt, childSchema, startChild } from '../write/processes.js';
 import { batchRows, exactState, sameBaseReplay, tableState } from './helpers.js';

@@ -2,11 +2,11 @@ import path from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { type OwnedConnection, openMemoryConnection } from '../../../src/delta/duckdb.js';
 import { latestVersion } from '../../../src/delta/log/log.js';
-import { loadSnapshot } from '../../../src/delta/log/snapshot.js';
+import { loadSnapshot } from '../../../src/delta/log/open.js';
 import { checkpointOnDemand } from '../../../src/delta/ops/maintenance.js';
 import { optimizeTable } from '../../../src/delta/ops/optimize.js';
 import { verifyTable } from '../../../src/delta/ops/verify.js';
-import { createTable } from '../../../src/delta/write/append.js';
+import { createTable } from '../../../src/delta/write/create.js';
 import { assertDistBuilt, fullScan, makeTempDir, removeTempDirs, TICK_SCHEMA } from './helpers.js';
 import { APPEND_CHILD, startChild } from './processes.js';
 

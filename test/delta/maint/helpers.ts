@@ -3,11 +3,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { OwnedConnection } from '../../../src/delta/duckdb.js';
-import { loadSnapshot } from '../../../src/delta/log/snapshot.js';
+import { loadSnapshot } from '../../../src/delta/log/open.js';
 import type { DeltaStructField, DeltaStructType } from '../../../src/delta/log/types.js';
 import { type CanonicalRow, sortCanonicalRows } from '../../../src/delta/read/canonical.js';
 import { scanTable } from '../../../src/delta/read/scan.js';
-import { appendRows, createTable } from '../../../src/delta/write/append.js';
+import { appendRows } from '../../../src/delta/write/append.js';
+import { createTable } from '../../../src/delta/write/create.js';
 
 const dirs: string[] = [];
 

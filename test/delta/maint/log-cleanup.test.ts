@@ -2,7 +2,7 @@ import { readdirSync, utimesSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type OwnedConnection, openMemoryConnection } from '../../../src/delta/duckdb.js';
-import { loadSnapshot } from '../../../src/delta/log/snapshot.js';
+import { loadSnapshot } from '../../../src/delta/log/open.js';
 import { executeLogCleanup, planLogCleanup } from '../../../src/delta/ops/log-cleanup.js';
 import { checkpointOnDemand } from '../../../src/delta/ops/maintenance.js';
 import { DAY_MS } from '../../../src/delta/ops/units.js';

@@ -3,10 +3,11 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type OwnedConnection, openMemoryConnection } from '../../../src/delta/duckdb.js';
 import { DeltaConflictError, DeltaUnsupportedError } from '../../../src/delta/errors.js';
-import { loadSnapshot } from '../../../src/delta/log/snapshot.js';
+import { loadSnapshot } from '../../../src/delta/log/open.js';
 import { executeOptimize, optimizeTable, planOptimize } from '../../../src/delta/ops/optimize.js';
 import { verifyTable } from '../../../src/delta/ops/verify.js';
-import { appendRows, createTable } from '../../../src/delta/write/append.js';
+import { appendRows } from '../../../src/delta/write/append.js';
+import { createTable } from '../../../src/delta/write/create.js';
 import { buildTable, DATES, fullScan, makeTempDir, removeTempDirs, TICK_SCHEMA, ticks } from './helpers.js';
 
 let duck: OwnedConnection;

@@ -2,8 +2,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFile
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type OwnedConnection, openMemoryConnection } from '../../../src/delta/duckdb.js';
+import { loadSnapshot } from '../../../src/delta/log/open.js';
 import { resolveDataFile } from '../../../src/delta/log/paths.js';
-import { loadSnapshot } from '../../../src/delta/log/snapshot.js';
 import { optimizeTable } from '../../../src/delta/ops/optimize.js';
 import { DAY_MS } from '../../../src/delta/ops/units.js';
 import {

@@ -6,7 +6,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openMemoryConnection } from '../../../src/delta/duckdb.js';
-import { loadSnapshot } from '../../../src/delta/log/snapshot.js';
+import { loadSnapshot } from '../../../src/delta/log/open.js';
 import { type CanonicalValue, canonicalJson } from '../../../src/delta/read/canonical.js';
 import { scanTable } from '../../../src/delta/read/scan.js';
 import { SHARED } from '../../helpers/bin.js';

@@ -8,7 +8,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DeltaLogCorruptError } from '../../../src/delta/errors.js';
-import { loadSnapshot } from '../../../src/delta/log/snapshot.js';
+import { loadSnapshot } from '../../../src/delta/log/open.js';
 import type { DeltaStructField, FileStats, LiveFile, Snapshot } from '../../../src/delta/log/types.js';
 import { bindPredicate, type LiteralValue, type Predicate } from '../../../src/delta/read/predicate.js';
 import { pruneFile } from '../../../src/delta/read/prune.js';

@@ -4,7 +4,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type OwnedConnection, openMemoryConnection } from '../../../src/delta/duckdb.js';
 import { DeltaDataFileError, DeltaLogCorruptError } from '../../../src/delta/errors.js';
-import { loadSnapshot } from '../../../src/delta/log/snapshot.js';
+import { loadSnapshot } from '../../../src/delta/log/open.js';
 import { canonicalJson, sortCanonicalRows } from '../../../src/delta/read/canonical.js';
 import { createScanView, planScan, scanTable } from '../../../src/delta/read/scan.js';
 import { add, makeTempDir, metaData, protocol, writeCommit, writeParquet } from './fixtures.js';

@@ -10,7 +10,9 @@ import {
   DeltaVersionNotFoundError,
 } from '../../../src/delta/errors.js';
 import { latestVersion, listCommits, listLog, readLastCheckpointHint } from '../../../src/delta/log/log.js';
-import { continueReplay, loadSnapshot, replayListing } from '../../../src/delta/log/snapshot.js';
+import { loadSnapshot } from '../../../src/delta/log/open.js';
+import { continueReplay } from '../../../src/delta/log/replay.js';
+import { replayListing } from '../../../src/delta/log/snapshot.js';
 import { commitFileName } from '../../../src/delta/log/types.js';
 import {
   add,

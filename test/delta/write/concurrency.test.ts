@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { loadSnapshot } from '../../../src/delta/log/snapshot.js';
-import { createTable } from '../../../src/delta/write/append.js';
+import { loadSnapshot } from '../../../src/delta/log/open.js';
+import { createTable } from '../../../src/delta/write/create.js';
 import { makeTempDir, readBySecondPath, readLog, removeTempDirs } from './helpers.js';
 import { assertDistBuilt, childSchema, startChild } from './processes.js';
 

@@ -3,8 +3,8 @@ import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { type OwnedConnection, openMemoryConnection } from '../../../src/delta/duckdb.js';
-import { loadSnapshot } from '../../../src/delta/log/snapshot.js';
-import { createTable } from '../../../src/delta/write/append.js';
+import { loadSnapshot } from '../../../src/delta/log/open.js';
+import { createTable } from '../../../src/delta/write/create.js';
 import { makeTempDir, readBySecondPath, readLog, removeTempDirs } from './helpers.js';
 import { assertDistBuilt, childSchema, startChild } from './processes.js';
 

@@ -6,8 +6,9 @@ import {
   DeltaTableExistsError,
   DeltaUnsupportedError,
 } from '../../../src/delta/errors.js';
-import { loadSnapshot } from '../../../src/delta/log/snapshot.js';
-import { appendRows, createTable } from '../../../src/delta/write/append.js';
+import { loadSnapshot } from '../../../src/delta/log/open.js';
+import { appendRows } from '../../../src/delta/write/append.js';
+import { createTable } from '../../../src/delta/write/create.js';
 import { assertWritable } from '../../../src/delta/write/write-protocol.js';
 import { field, makeTempDir, readLog, removeTempDirs, struct } from './helpers.js';
 

@@ -3,8 +3,8 @@ import path from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { DeltaConflictError } from '../../../src/delta/errors.js';
 import type { Action } from '../../../src/delta/log/types.js';
-import { createTable } from '../../../src/delta/write/append.js';
 import { checkWinner, commitTransaction } from '../../../src/delta/write/commit.js';
+import { createTable } from '../../../src/delta/write/create.js';
 import { putIfAbsent } from '../../../src/delta/write/put-if-absent.js';
 import { field, makeTempDir, readLog, removeTempDirs, struct } from './helpers.js';
 
