@@ -80,13 +80,8 @@ export {
   VacuumRetentionError,
   vacuumTable,
 } from './ops/vacuum.js';
-export {
-  type VerifyOptions,
-  type VerifyProblem,
-  type VerifyProblemKind,
-  type VerifyReport,
-  verifyTable,
-} from './ops/verify.js';
+export { type VerifyOptions, type VerifyReport, verifyTable } from './ops/verify.js';
+export type { VerifyProblem, VerifyProblemKind } from './ops/verify-problems.js';
 export {
   type CanonicalRow,
   type CanonicalValue,

@@ -106,7 +106,7 @@ async function versionAtTimestamp(listing: LogListing, instantMs: number): Promi
   if (first === undefined) {
     throw new DeltaVersionNotFoundError(
       `Cannot time travel by timestamp in ${listing.tablePath}: no commit files are present.`,
-      { hint: 'Use --version instead.' },
+      { hint: 'Time travel by version instead.' },
     );
   }
   const firstTs = await commitTimestamp(listing.tablePath, first);
@@ -132,7 +132,7 @@ export async function resolveTarget(listing: LogListing, options: TimeTravelOpti
   const { earliest, latest } = availableVersions(listing);
   if (options.version !== undefined && options.timestamp !== undefined) {
     throw new UsageError('Give either a version or a timestamp to time travel, not both.', {
-      hint: 'Use --version N or --timestamp T.',
+      hint: 'Time travel by version or by timestamp.',
     });
   }
   if (options.version !== undefined) {

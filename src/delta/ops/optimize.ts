@@ -36,7 +36,7 @@ import type { Scalar } from '../read/scalar.js';
 import { parsePartitionValue, planScan, scanSql } from '../read/scan.js';
 import { quoteIdentifier } from '../read/schema.js';
 import { checkpointIfDue } from '../write/checkpoint-write.js';
-import { type CommitOptions, commitTransaction } from '../write/commit.js';
+import { type CommitOptions, type CommitOutcome, commitTransaction } from '../write/commit.js';
 import type { WrittenFile } from '../write/data-file.js';
 import { engineInfo } from '../write/engine.js';
 import { writeDataFiles } from '../write/files-duckdb.js';
@@ -57,7 +57,7 @@ export interface OptimizeOptions {
   targetSize?: number | undefined;
   /** Files smaller than this are candidates for merging (default: targetSize). */
   minFileSize?: number | undefined;
-  /** Only partitions matching this predicate over partition columns, e.g. "trade_date < '2026-11-20'". */
+  /** Only partitions matching this predicate over partition columns, e.g. "day < '2026-11-20'". */
   partitionFilter?: Predicate | string | undefined;
 }
 
@@ -142,7 +142,7 @@ function partitionOnly(predicate: BoundPredicate, partitionColumns: readonly str
     if (!p.column.isPartition) {
       throw new UsageError(
         `The partition filter may only use partition columns (${partitionColumns.join(', ') || 'none'}); '${p.column.name}' is a data column.`,
-        { hint: 'Filter on partition columns, e.g. --partition "trade_date < \'2026-11-20\'".' },
+        { hint: 'Filter on partition columns only, e.g. "day < \'2026-11-20\'".' },
       );
     }
   };
@@ -187,7 +187,7 @@ export function planOptimize(snapshot: Snapshot, options: OptimizeOptions = {}):
   const targetSize = options.targetSize ?? DEFAULT_TARGET_FILE_SIZE;
   if (!Number.isSafeInteger(targetSize) || targetSize <= 0) {
     throw new UsageError(`Invalid target size ${targetSize}: give a positive number of bytes.`, {
-      hint: 'For example --target-size 128MiB.',
+      hint: 'Give a target size such as 128 MiB (134217728 bytes).',
     });
   }
   const minFileSize = options.minFileSize ?? targetSize;
@@ -354,6 +354,163 @@ function waves(bins: readonly OptimizeBin[]): OptimizeBin[][] {
   return out;
 }
 
+/** What every OPTIMIZE result reports, committed or not. */
+type OptimizeBase = Pick<
+  OptimizeMetrics,
+  'readVersion' | 'partitionsOptimized' | 'numBins' | 'totalConsideredFiles' | 'totalFilesSkipped'
+>;
+
+/** The merged files, the rows they hold and the time spent writing and reading them back. */
+interface VerifiedRewrite {
+  written: WrittenFile[];
+  rows: number;
+  checksum: string;
+  rewriteMs: number;
+  verifyMs: number;
+}
+
+function nothingToOptimize(base: OptimizeBase, started: number): OptimizeMetrics {
+  return {
+    ...base,
+    version: undefined,
+    attempts: 0,
+    numFilesAdded: 0,
+    numFilesRemoved: 0,
+    filesAdded: summarizeSizes([]),
+    filesRemoved: summarizeSizes([]),
+    rows: 0,
+    checksum: '0',
+    checkpointVersion: undefined,
+    durations: { rewriteMs: 0, verifyMs: 0, commitMs: 0, totalMs: performance.now() - started },
+  };
+}
+
+/**
+ * Writes the merged files wave by wave and reads each wave back: its rows and checksum must equal
+ * those of the files it replaces. On any failure the new files are deleted (nothing is committed yet).
+ */
+async function rewriteAndVerify(
+  connection: DuckDBConnection,
+  plan: OptimizePlan,
+  onStep: StepHook | undefined,
+): Promise<VerifiedRewrite> {
+  const root = path.resolve(plan.tablePath);
+  const { snapshot } = plan;
+  const result: VerifiedRewrite = { written: [], rows: 0, checksum: '0', rewriteMs: 0, verifyMs: 0 };
+  let hash = 0n;
+  try {
+    for (const wave of waves(plan.bins)) {
+      const inputs = wave.flatMap((b) => b.files);
+      const t1 = performance.now();
+      const { before, written } = await rewriteWave(connection, root, snapshot, inputs);
+      result.written.push(...written);
+      await onStep?.('optimize:files-written');
+      const t2 = performance.now();
+      const after = await contentChecksum(connection, snapshot, written.map(writtenLiveFile));
+      result.rewriteMs += t2 - t1;
+      result.verifyMs += performance.now() - t2;
+      if (before.rows !== after.rows || before.hash !== after.hash) {
+        throw new OptimizeVerificationError(
+          `OPTIMIZE of ${root} aborted: the rewritten files hold ${after.rows} rows (checksum ${after.hash}) but the ${inputs.length} files they replace hold ${before.rows} rows (checksum ${before.hash}). Nothing was committed.`,
+          { hint: 'Verify the table; the original files are untouched.' },
+        );
+      }
+      result.rows += before.rows;
+      hash += BigInt(before.hash);
+    }
+  } catch (error) {
+    await removeWritten(result.written);
+    throw error;
+  }
+  result.checksum = hash.toString();
+  return result;
+}
+
+/** dataChange=false removes of the merged files and adds of the new ones. */
+function swapActions(
+  removed: readonly LiveFile[],
+  added: readonly LiveFile[],
+  deletionTimestamp: number,
+): Action[] {
+  return [
+    ...removed.map((file): Action => {
+      const remove: RemoveAction = {
+        path: file.add.path,
+        deletionTimestamp,
+        dataChange: false,
+        extendedFileMetadata: true,
+        partitionValues: file.add.partitionValues,
+        size: file.add.size,
+      };
+      if (file.add.stats) remove.stats = file.add.stats;
+      return { remove };
+    }),
+    ...added.map((file): Action => ({ add: file.add })),
+  ];
+}
+
+function optimizeCommitInfo(
+  plan: OptimizePlan,
+  base: OptimizeBase,
+  sizes: { filesAdded: FileSizeSummary; filesRemoved: FileSizeSummary },
+  rewrite: VerifiedRewrite,
+): CommitInfo {
+  return {
+    operation: 'OPTIMIZE',
+    operationParameters: {
+      predicate: JSON.stringify(plan.partitionFilter === undefined ? [] : [plan.partitionFilter]),
+      targetSize: String(plan.targetSize),
+      zOrderBy: '[]',
+    },
+    readVersion: plan.snapshot.version,
+    isolationLevel: 'SnapshotIsolation',
+    isBlindAppend: false,
+    operationMetrics: {
+      numFilesAdded: String(sizes.filesAdded.totalFiles),
+      numFilesRemoved: String(sizes.filesRemoved.totalFiles),
+      filesAdded: JSON.stringify(sizes.filesAdded),
+      filesRemoved: JSON.stringify(sizes.filesRemoved),
+      partitionsOptimized: String(base.partitionsOptimized),
+      numBatches: String(plan.bins.length),
+      totalConsideredFiles: String(plan.totalConsideredFiles),
+      totalFilesSkipped: String(plan.totalFilesSkipped),
+      preserveInsertionOrder: 'true',
+      numOutputRows: String(rewrite.rows),
+      contentChecksum: rewrite.checksum,
+    },
+    engineInfo: engineInfo(),
+  };
+}
+
+/** Commits the swap; on a conflict (the commit provably absent) the new files are deleted. */
+async function commitSwap(
+  root: string,
+  plan: OptimizePlan,
+  commit: { actions: Action[]; commitInfo: CommitInfo; written: readonly WrittenFile[] },
+  options: ExecuteOptimizeOptions & { now: () => Date },
+): Promise<CommitOutcome> {
+  try {
+    return await commitTransaction(
+      root,
+      { readVersion: plan.snapshot.version, actions: commit.actions, commitInfo: commit.commitInfo },
+      { now: options.now, maxAttempts: OPTIMIZE_COMMIT_ATTEMPTS, ...options.commit },
+    );
+  } catch (error) {
+    if (error instanceof DeltaConflictError) {
+      await removeWritten(commit.written);
+      throw new DeltaConflictError(
+        `OPTIMIZE of ${root} was not committed: ${error.message}`,
+        error.conflictingVersion,
+        {
+          cause: error,
+          hint: 'Another process rewrote or removed the same files; nothing was lost. Optimize again to merge what is left.',
+        },
+      );
+    }
+    throw error;
+  }
+}
+
 /** Rewrites the plan's bins, verifies the rows, and commits removes and adds in one commit. */
 export async function executeOptimize(
   plan: OptimizePlan,
@@ -363,132 +520,34 @@ export async function executeOptimize(
   const root = path.resolve(plan.tablePath);
   const { snapshot } = plan;
   const now = options.now ?? (() => new Date());
-  const base = {
+  const base: OptimizeBase = {
     readVersion: snapshot.version,
     partitionsOptimized: new Set(plan.bins.map((b) => JSON.stringify(b.partitionValues))).size,
     numBins: plan.bins.length,
     totalConsideredFiles: plan.totalConsideredFiles,
     totalFilesSkipped: plan.totalFilesSkipped,
   };
-  if (plan.bins.length === 0) {
-    return {
-      ...base,
-      version: undefined,
-      attempts: 0,
-      numFilesAdded: 0,
-      numFilesRemoved: 0,
-      filesAdded: summarizeSizes([]),
-      filesRemoved: summarizeSizes([]),
-      rows: 0,
-      checksum: '0',
-      checkpointVersion: undefined,
-      durations: { rewriteMs: 0, verifyMs: 0, commitMs: 0, totalMs: performance.now() - started },
-    };
-  }
+  if (plan.bins.length === 0) return nothingToOptimize(base, started);
   assertWritable(root, snapshot.protocol, snapshot.metadata, snapshot.schema);
 
   return withWriteConnection(options.connection, async (connection) => {
-    const written: WrittenFile[] = [];
-    let rows = 0;
-    let hash = 0n;
-    let rewriteMs = 0;
-    let verifyMs = 0;
-    try {
-      for (const wave of waves(plan.bins)) {
-        const inputs = wave.flatMap((b) => b.files);
-        const t1 = performance.now();
-        const { before, written: out } = await rewriteWave(connection, root, snapshot, inputs);
-        written.push(...out);
-        await options.onStep?.('optimize:files-written');
-        const t2 = performance.now();
-        const after = await contentChecksum(connection, snapshot, out.map(writtenLiveFile));
-        const t3 = performance.now();
-        rewriteMs += t2 - t1;
-        verifyMs += t3 - t2;
-        if (before.rows !== after.rows || before.hash !== after.hash) {
-          throw new OptimizeVerificationError(
-            `OPTIMIZE of ${root} aborted: the rewritten files hold ${after.rows} rows (checksum ${after.hash}) but the ${inputs.length} files they replace hold ${before.rows} rows (checksum ${before.hash}). Nothing was committed.`,
-            { hint: "Run 'futures table verify' on the table; the original files are untouched." },
-          );
-        }
-        rows += before.rows;
-        hash += BigInt(before.hash);
-      }
-    } catch (error) {
-      // Nothing is committed yet, so the new files are certainly unreferenced.
-      await removeWritten(written);
-      throw error;
-    }
+    const rewrite = await rewriteAndVerify(connection, plan, options.onStep);
     await options.onStep?.('optimize:verified');
-
-    const deletionTimestamp = now().getTime();
     const removed = plan.bins.flatMap((b) => b.files);
-    const added = written.map(writtenLiveFile);
-    const actions: Action[] = [
-      ...removed.map((file): Action => {
-        const remove: RemoveAction = {
-          path: file.add.path,
-          deletionTimestamp,
-          dataChange: false,
-          extendedFileMetadata: true,
-          partitionValues: file.add.partitionValues,
-          size: file.add.size,
-        };
-        if (file.add.stats) remove.stats = file.add.stats;
-        return { remove };
-      }),
-      ...added.map((file): Action => ({ add: file.add })),
-    ];
-    const filesAdded = summarizeSizes(added.map((f) => f.add.size));
-    const filesRemoved = summarizeSizes(removed.map((f) => f.add.size));
-    const checksum = hash.toString();
-    const commitInfo: CommitInfo = {
-      operation: 'OPTIMIZE',
-      operationParameters: {
-        predicate: JSON.stringify(plan.partitionFilter === undefined ? [] : [plan.partitionFilter]),
-        targetSize: String(plan.targetSize),
-        zOrderBy: '[]',
-      },
-      readVersion: snapshot.version,
-      isolationLevel: 'SnapshotIsolation',
-      isBlindAppend: false,
-      operationMetrics: {
-        numFilesAdded: String(added.length),
-        numFilesRemoved: String(removed.length),
-        filesAdded: JSON.stringify(filesAdded),
-        filesRemoved: JSON.stringify(filesRemoved),
-        partitionsOptimized: String(base.partitionsOptimized),
-        numBatches: String(plan.bins.length),
-        totalConsideredFiles: String(plan.totalConsideredFiles),
-        totalFilesSkipped: String(plan.totalFilesSkipped),
-        preserveInsertionOrder: 'true',
-        numOutputRows: String(rows),
-        contentChecksum: checksum,
-      },
-      engineInfo: engineInfo(),
+    const added = rewrite.written.map(writtenLiveFile);
+    const sizes = {
+      filesAdded: summarizeSizes(added.map((f) => f.add.size)),
+      filesRemoved: summarizeSizes(removed.map((f) => f.add.size)),
     };
+    const actions = swapActions(removed, added, now().getTime());
+    const commitInfo = optimizeCommitInfo(plan, base, sizes, rewrite);
     const committing = performance.now();
-    let outcome: Awaited<ReturnType<typeof commitTransaction>>;
-    try {
-      outcome = await commitTransaction(
-        root,
-        { readVersion: snapshot.version, actions, commitInfo },
-        { now, maxAttempts: OPTIMIZE_COMMIT_ATTEMPTS, ...options.commit },
-      );
-    } catch (error) {
-      if (error instanceof DeltaConflictError) {
-        await removeWritten(written);
-        throw new DeltaConflictError(
-          `OPTIMIZE of ${root} was not committed: ${error.message}`,
-          error.conflictingVersion,
-          {
-            cause: error,
-            hint: 'Another process rewrote or removed the same files; nothing was lost. Run compact again to optimize what is left.',
-          },
-        );
-      }
-      throw error;
-    }
+    const outcome = await commitSwap(
+      root,
+      plan,
+      { actions, commitInfo, written: rewrite.written },
+      { ...options, now },
+    );
     const committed = performance.now();
     await options.onStep?.('optimize:committed');
     const checkpointVersion =
@@ -505,14 +564,13 @@ export async function executeOptimize(
       attempts: outcome.attempts,
       numFilesAdded: added.length,
       numFilesRemoved: removed.length,
-      filesAdded,
-      filesRemoved,
-      rows,
-      checksum,
+      ...sizes,
+      rows: rewrite.rows,
+      checksum: rewrite.checksum,
       checkpointVersion,
       durations: {
-        rewriteMs,
-        verifyMs,
+        rewriteMs: rewrite.rewriteMs,
+        verifyMs: rewrite.verifyMs,
         commitMs: committed - committing,
         totalMs: performance.now() - started,
       },

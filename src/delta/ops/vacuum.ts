@@ -17,7 +17,7 @@
  *   each file is stat'ed again (an append that committed after planning only adds new files).
  * Like delta-rs, a run that deletes something records a commitInfo-only `VACUUM START` commit before
  * and a `VACUUM END` commit after the deletions (no add/remove actions, so they never conflict); they
- * make the deletion visible in `table history`. A crash in between leaves START without END, which
+ * make the deletion visible in the table's commit history. A crash in between leaves START without END, which
  * is harmless: the remaining candidates are still unreferenced and the next run deletes them.
  */
 import type { Dirent } from 'node:fs';
@@ -36,7 +36,7 @@ import { errorCode } from '../write/put-if-absent.js';
 import { assertWritable } from '../write/write-protocol.js';
 import { deletedFileRetention, type RetentionProperty, type StepHook } from './units.js';
 
-/** A retention shorter than the table's own needs forceRetention. Exit 2: the caller must decide. */
+/** A retention shorter than the table's own needs forceRetention: the caller must decide. */
 export class VacuumRetentionError extends UsageError {}
 
 export interface VacuumOptions {
@@ -172,7 +172,7 @@ export async function planVacuum(snapshot: Snapshot, options: VacuumOptions = {}
     throw new VacuumRetentionError(
       `Refusing to vacuum ${root} with a retention of ${formatDuration(retentionMs)}: the table keeps deleted files for ${formatDuration(tableRetention.ms)} (${tableRetention.key}${tableRetention.text === undefined ? ' default' : `=${tableRetention.text}`}).`,
       {
-        hint: `A shorter retention deletes files that time travel to versions inside the ${formatDuration(tableRetention.ms)} window still needs, and files that running readers or concurrent writers (not yet committed) still use, which breaks their queries and can corrupt their commits. Pass --force-retention only when no other process reads or writes the table and losing time travel is acceptable.`,
+        hint: `A shorter retention deletes files that time travel to versions inside the ${formatDuration(tableRetention.ms)} window still needs, and files that running readers or concurrent writers (not yet committed) still use, which breaks their queries and can corrupt their commits. Force the retention only when no other process reads or writes the table and losing time travel is acceptable.`,
       },
     );
   }
@@ -225,6 +225,42 @@ export async function planVacuum(snapshot: Snapshot, options: VacuumOptions = {}
     liveFiles,
     recentFiles,
   };
+}
+
+/**
+ * Deletes the candidates that are still regular files older than the cutoff (each stat'ed again right
+ * before); the others are kept.
+ */
+async function deleteCandidates(
+  candidates: readonly VacuumCandidate[],
+  cutoffMs: number,
+  onStep: StepHook | undefined,
+): Promise<{ deleted: string[]; bytesDeleted: number; kept: number }> {
+  const deleted: string[] = [];
+  let bytesDeleted = 0;
+  let kept = 0;
+  for (const file of candidates) {
+    let info: Awaited<ReturnType<typeof lstat>> | undefined;
+    try {
+      info = await lstat(file.absolutePath);
+    } catch (error) {
+      if (errorCode(error) !== 'ENOENT') throw error;
+    }
+    if (info === undefined) {
+      // Already gone (an earlier, interrupted vacuum): counts as deleted, like delta-rs's NotFound.
+      deleted.push(file.path);
+      continue;
+    }
+    if (!info.isFile() || info.mtimeMs >= cutoffMs) {
+      kept++;
+      continue;
+    }
+    await rm(file.absolutePath, { force: true });
+    deleted.push(file.path);
+    bytesDeleted += file.bytes;
+    await onStep?.('vacuum:deleted-file');
+  }
+  return { deleted, bytesDeleted, kept };
 }
 
 /** Deletes the planned files (after re-checking them), between VACUUM START and VACUUM END commits. */
@@ -295,29 +331,9 @@ export async function executeVacuum(
     await options.onStep?.('vacuum:started');
   }
 
-  const deleted: string[] = [];
-  let bytesDeleted = 0;
-  for (const file of candidates) {
-    let info: Awaited<ReturnType<typeof lstat>> | undefined;
-    try {
-      info = await lstat(file.absolutePath);
-    } catch (error) {
-      if (errorCode(error) !== 'ENOENT') throw error;
-    }
-    if (info === undefined) {
-      // Already gone (an earlier, interrupted vacuum): counts as deleted, like delta-rs's NotFound.
-      deleted.push(file.path);
-      continue;
-    }
-    if (!info.isFile() || info.mtimeMs >= plan.cutoffMs) {
-      kept++;
-      continue;
-    }
-    await rm(file.absolutePath, { force: true });
-    deleted.push(file.path);
-    bytesDeleted += file.bytes;
-    await options.onStep?.('vacuum:deleted-file');
-  }
+  const deletion = await deleteCandidates(candidates, plan.cutoffMs, options.onStep);
+  const { deleted, bytesDeleted } = deletion;
+  kept += deletion.kept;
 
   let endVersion: number | undefined;
   if (record && startVersion !== undefined) {

@@ -1,5 +1,5 @@
 /**
- * Canonical JSON text of rows (no DuckDB dependency, so CLI renderers can import it statically).
+ * Canonical JSON text of rows (no DuckDB dependency, so renderers can import it without loading DuckDB).
  * BIGINT beyond 2^53 is kept as bigint and written as exact digits.
  */
 

@@ -1,6 +1,6 @@
 /**
  * The canonical JSON form of a row (see ../shared/delta-golden/README.md): what
- * `futures table scan --format jsonl` prints and what golden tests compare.
+ * a scan's JSON lines output holds and what golden tests compare.
  *
  * BIGINT stays exact: values beyond 2^53 are kept as bigint and written as bare JSON digits by
  * canonicalJson (JSON.stringify would throw). Timestamps are formatted from their microseconds,

@@ -1,5 +1,5 @@
 /**
- * Row predicates for scans: the AST, a small parser for CLI text
+ * Row predicates for scans: the AST, a small parser for predicate text
  * (`ts >= '2026-01-02T00:00:00Z' AND symbol IN ('ES','NQ')`), binding to a table schema (literals
  * coerced to the column's type), and rendering as a DuckDB SQL filter.
  *
@@ -58,7 +58,7 @@ type Token =
   | { t: 'end'; pos: number };
 
 const PREDICATE_HINT =
-  "Example: --where \"ts >= '2026-01-02T00:00:00Z' AND symbol IN ('ES','NQ')\" (operators =, !=, <, <=, >, >=, BETWEEN … AND …, IN (…), IS [NOT] NULL, AND, OR, parentheses; quote strings, dates and timestamps with single quotes).";
+  "Example: ts >= '2026-01-02T00:00:00Z' AND symbol IN ('ES','NQ') (operators =, !=, <, <=, >, >=, BETWEEN … AND …, IN (…), IS [NOT] NULL, AND, OR, parentheses; quote strings, dates and timestamps with single quotes).";
 
 function predicateError(text: string, pos: number, why: string): UsageError {
   return new UsageError(
@@ -260,7 +260,7 @@ class PredicateParser {
   }
 }
 
-/** Parses CLI predicate text. Throws UsageError pointing at the offending position. */
+/** Parses predicate text. Throws UsageError pointing at the offending position. */
 export function parsePredicate(text: string): Predicate {
   if (text.trim() === '') throw new UsageError('The predicate is empty.', { hint: PREDICATE_HINT });
   return new PredicateParser(text, tokenize(text)).parse();

@@ -3,7 +3,7 @@
  * min/max statistics: parsing each source, ordering (for pruning) and rendering as DuckDB SQL.
  *
  * Timestamps are kept as microseconds since the epoch (bigint); a timestamp text without a zone is
- * read as UTC (the golden README's rule for partition values, and our rule for CLI literals).
+ * read as UTC (the golden README's rule for partition values, and our rule for predicate literals).
  */
 
 import type { DeltaType } from '../log/types.js';
@@ -146,7 +146,7 @@ function parseFloatText(text: string): number | undefined {
   return Number(t);
 }
 
-/** Parses text (a partition value, or a CLI literal) as a value of the Delta primitive type. */
+/** Parses text (a partition value, or a predicate literal) as a value of the Delta primitive type. */
 export function parseScalarText(text: string, deltaType: DeltaType): Scalar | undefined {
   const kind = scalarTypeOf(deltaType);
   switch (kind) {

@@ -29,7 +29,7 @@ import { deltaTypeToDuckDb, quoteIdentifier } from './schema.js';
 export interface ScanOptions extends ConnectionOption {
   /** Columns to return, in this order (default: all, in schema order). */
   columns?: readonly string[] | undefined;
-  /** Row filter: a Predicate, or CLI text parsed with parsePredicate. */
+  /** Row filter: a Predicate, or predicate text parsed with parsePredicate. */
   where?: Predicate | string | undefined;
   /** At most this many rows. */
   limit?: number | undefined;

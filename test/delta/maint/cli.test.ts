@@ -85,7 +85,7 @@ describe('futures compact', () => {
       [['compact', table, '--target-size', 'huge'], /cannot read size 'huge'/],
       [['compact', table, '--vacuum', '--retain', 'soon'], /--retain: cannot read duration 'soon'/],
       [['compact', table, '--retain', '7d'], /--retain only applies with --vacuum/],
-      [['compact', table, '--vacuum', '--retain', '1h'], /retention of 1h.*--force-retention/s],
+      [['compact', table, '--vacuum', '--retain', '1h'], /retention of 1h.*Force the retention only when/s],
       [['compact', table, '--partition', "symbol = 'ES'"], /partition columns/],
     ];
     for (const [args, message] of cases) {

@@ -118,7 +118,7 @@ describe('VACUUM', () => {
     await expect(planVacuum(snapshot, { retentionMs: DAY_MS })).rejects.toBeInstanceOf(VacuumRetentionError);
     await expect(planVacuum(snapshot, { retentionMs: DAY_MS })).rejects.toMatchObject({
       message: expect.stringMatching(/retention of 1d.*keeps deleted files for 2d/),
-      hint: expect.stringMatching(/time travel.*concurrent writers.*--force-retention/s),
+      hint: expect.stringMatching(/time travel.*concurrent writers.*Force the retention only when/s),
     });
     const forced = await planVacuum(snapshot, { retentionMs: 0, forceRetention: true });
     expect(forced.retentionMs).toBe(0);

@@ -6,7 +6,8 @@ import { loadSnapshot } from '../../../src/delta/log/open.js';
 import { resolveDataFile } from '../../../src/delta/log/paths.js';
 import type { LiveFile } from '../../../src/delta/log/types.js';
 import { checkpointOnDemand } from '../../../src/delta/ops/maintenance.js';
-import { type VerifyProblemKind, verifyTable } from '../../../src/delta/ops/verify.js';
+import { verifyTable } from '../../../src/delta/ops/verify.js';
+import type { VerifyProblemKind } from '../../../src/delta/ops/verify-problems.js';
 import { quoteLiteral } from '../../../src/delta/read/schema.js';
 import { buildTable, makeTempDir, removeTempDirs } from './helpers.js';
 
