@@ -1,23 +1,23 @@
 import path from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { type OwnedConnection, openMemoryConnection } from '../../../src/delta/duckdb.js';
 import { loadSnapshot } from '../../../src/delta/log/open.js';
 import { SnapshotCache } from '../../../src/delta/log/snapshot-cache.js';
 import { appendRows } from '../../../src/delta/write/append.js';
 import { createTable } from '../../../src/delta/write/create.js';
-import { makeTempDir, readBySecondPath, removeTempDirs } from '../write/helpers.js';
-import { assertDistBuilt, childSchema, startChild } from '../write/processes.js';
+import { useMemoryDuckDb } from '../shared-duckdb.js';
+import {
+  assertDistBuilt,
+  childSchema,
+  makeTempDir,
+  readBySecondPath,
+  removeTempDirs,
+  startAppendChild,
+} from '../write/helpers.js';
 import { batchRows, exactState, sameBaseReplay, tableState } from './helpers.js';
 
-let duck: OwnedConnection;
-beforeAll(async () => {
-  assertDistBuilt();
-  duck = await openMemoryConnection();
-});
-afterAll(() => {
-  duck.close();
-  removeTempDirs();
-});
+beforeAll(assertDistBuilt);
+const duck = useMemoryDuckDb();
+afterAll(removeTempDirs);
 
 test('follows appends by other processes: every load equals a full replay of its version', async () => {
   const table = path.join(makeTempDir('delta-cache-'), 'shared');
@@ -26,7 +26,7 @@ test('follows appends by other processes: every load equals a full replay of its
   expect((await cache.load(table)).version).toBe(0);
 
   const batches = 15;
-  const runs = ['p0', 'p1'].map((w) => startChild([table, w, 0, batches, 2]));
+  const runs = ['p0', 'p1'].map((w) => startAppendChild([table, w, 0, batches, 2]));
   await Promise.all(runs.map((r) => r.firstAck));
   // Load while the children write (new commits and checkpoints appear between and during loads).
   const seen: number[] = [];

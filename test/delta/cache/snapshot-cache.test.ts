@@ -1,7 +1,6 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { type OwnedConnection, openMemoryConnection } from '../../../src/delta/duckdb.js';
+import { afterAll, describe, expect, test } from 'vitest';
 import { DeltaLogCorruptError, DeltaVersionNotFoundError } from '../../../src/delta/errors.js';
 import { loadSnapshot } from '../../../src/delta/log/open.js';
 import { processSnapshotCache, SnapshotCache } from '../../../src/delta/log/snapshot-cache.js';
@@ -10,18 +9,12 @@ import { optimizeTable } from '../../../src/delta/ops/optimize.js';
 import { appendRows } from '../../../src/delta/write/append.js';
 import { writeCheckpoint } from '../../../src/delta/write/checkpoint-write.js';
 import { createTable } from '../../../src/delta/write/create.js';
-import { makeTempDir, removeTempDirs } from '../write/helpers.js';
-import { childSchema } from '../write/processes.js';
+import { useMemoryDuckDb } from '../shared-duckdb.js';
+import { childSchema, makeTempDir, removeTempDirs } from '../write/helpers.js';
 import { batchRows, exactState, sameBaseReplay, tableState } from './helpers.js';
 
-let duck: OwnedConnection;
-beforeAll(async () => {
-  duck = await openMemoryConnection();
-});
-afterAll(() => {
-  duck.close();
-  removeTempDirs();
-});
+const duck = useMemoryDuckDb();
+afterAll(removeTempDirs);
 
 async function newTable(name = 't'): Promise<string> {
   const table = path.join(makeTempDir('delta-cache-'), name);

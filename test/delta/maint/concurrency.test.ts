@@ -1,24 +1,25 @@
 import path from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { type OwnedConnection, openMemoryConnection } from '../../../src/delta/duckdb.js';
 import { latestVersion } from '../../../src/delta/log/log.js';
 import { loadSnapshot } from '../../../src/delta/log/open.js';
 import { checkpointOnDemand } from '../../../src/delta/ops/maintenance.js';
 import { optimizeTable } from '../../../src/delta/ops/optimize.js';
 import { verifyTable } from '../../../src/delta/ops/verify.js';
 import { createTable } from '../../../src/delta/write/create.js';
-import { assertDistBuilt, fullScan, makeTempDir, removeTempDirs, TICK_SCHEMA } from './helpers.js';
-import { APPEND_CHILD, startChild } from './processes.js';
+import { startChild } from '../../helpers/processes.js';
+import { useMemoryDuckDb } from '../shared-duckdb.js';
+import {
+  APPEND_CHILD,
+  assertDistBuilt,
+  fullScan,
+  makeTempDir,
+  removeTempDirs,
+  TICK_SCHEMA,
+} from './helpers.js';
 
-let duck: OwnedConnection;
-beforeAll(async () => {
-  assertDistBuilt();
-  duck = await openMemoryConnection();
-});
-afterAll(() => {
-  duck.close();
-  removeTempDirs();
-});
+beforeAll(assertDistBuilt);
+const duck = useMemoryDuckDb();
+afterAll(removeTempDirs);
 
 const WRITERS = 2;
 const COMMITS_PER_WRITER = 110;

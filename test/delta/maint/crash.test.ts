@@ -8,33 +8,27 @@ import { DAY_MS } from '../../../src/delta/ops/units.js';
 import { vacuumTable } from '../../../src/delta/ops/vacuum.js';
 import { verifyTable } from '../../../src/delta/ops/verify.js';
 import { appendRows } from '../../../src/delta/write/append.js';
+import { startChild } from '../../helpers/processes.js';
+import { seededRandom } from '../../helpers/random.js';
+import { useMemoryDuckDb } from '../shared-duckdb.js';
 import {
   assertDistBuilt,
   buildTable,
   DATES,
   fullScan,
+  MAINT_CHILD,
   makeTempDir,
   removeTempDirs,
   ticks,
 } from './helpers.js';
-import { MAINT_CHILD, startChild } from './processes.js';
 
-let duck: OwnedConnection;
-beforeAll(async () => {
-  assertDistBuilt();
-  duck = await openMemoryConnection();
-});
-afterAll(() => {
-  duck.close();
-  removeTempDirs();
-});
+beforeAll(assertDistBuilt);
+const duck = useMemoryDuckDb();
+afterAll(removeTempDirs);
+const random = seededRandom('maintenance crash trials');
 
 type Op = 'optimize' | 'checkpoint' | 'log-cleanup' | 'vacuum';
 const TRIALS: Record<Op, number> = { optimize: 16, checkpoint: 12, 'log-cleanup': 12, vacuum: 12 };
-
-function randomInt(lo: number, hi: number): number {
-  return lo + Math.floor(Math.random() * (hi - lo + 1));
-}
 
 /** All data files on disk (non-hidden, in partition directories). */
 function dataFiles(table: string): string[] {
@@ -60,15 +54,15 @@ async function killedRun(
   const byStep = op !== 'checkpoint' && trial % 2 === 0;
   const run = startChild(MAINT_CHILD, [op, table], {
     ...env,
-    KILL_AT_STEP: byStep ? String(randomInt(1, maxStep)) : '0',
+    KILL_AT_STEP: byStep ? String(random.int(1, maxStep)) : '0',
   });
   await run.ready;
   if (!byStep) {
-    await new Promise((resolve) => setTimeout(resolve, Math.random() * 400));
+    await new Promise((resolve) => setTimeout(resolve, random.next() * 400));
     run.child.kill('SIGKILL');
   }
   const exit = await run.exited;
-  if (exit.signal !== 'SIGKILL') expect(exit.code, run.stderr.join('')).toBe(0);
+  if (exit.signal !== 'SIGKILL') expect(exit.code, `${random.replay}\n${run.stderr.join('')}`).toBe(0);
   return exit.signal === 'SIGKILL';
 }
 
@@ -80,10 +74,11 @@ async function assertSound(
   checkpoints: 'latest' | 'all' = 'latest',
 ): Promise<void> {
   const report = await verifyTable(table, { connection: lane.connection, checkpoints });
-  expect(report.problems, where).toEqual([]);
+  const context = `${where}, ${random.replay}`;
+  expect(report.problems, context).toEqual([]);
   const rows = await fullScan(table, undefined, lane);
-  expect(rows.length, where).toBe(expectedRows);
-  expect(new Set(rows.map((r) => `${r.seq}/${r.symbol}`)).size, where).toBe(expectedRows);
+  expect(rows.length, context).toBe(expectedRows);
+  expect(new Set(rows.map((r) => `${r.seq}/${r.symbol}`)).size, context).toBe(expectedRows);
 }
 
 test(`SIGKILL during optimize, checkpoint, log cleanup and vacuum (${Object.values(TRIALS).reduce((a, b) => a + b, 0)} trials): the table always opens and verifies; orphans are vacuumed later`, async () => {
@@ -104,7 +99,7 @@ test(`SIGKILL during optimize, checkpoint, log cleanup and vacuum (${Object.valu
     const snapshot = await loadSnapshot(table);
     const live = [...snapshot.files.values()].map((f) => resolveDataFile(table, f.relativePath)).sort();
     await vacuumTable(table, { connection: lane.connection, now: () => new Date(Date.now() + 8 * DAY_MS) });
-    expect(dataFiles(table)).toEqual(live);
+    expect(dataFiles(table), random.replay).toEqual(live);
     await assertSound(lane, table, seq * 4, 'optimize table after vacuum', 'all');
   };
 
@@ -174,7 +169,7 @@ test(`SIGKILL during optimize, checkpoint, log cleanup and vacuum (${Object.valu
   console.info(`crash trials killed mid-operation: ${JSON.stringify(kills)}`);
   // Kills at a reported step are certain (the step is reached before the operation ends); kills from
   // outside after a random delay may come too late, which is fine but proves nothing, so only count them.
-  expect(kills.optimize).toBeGreaterThanOrEqual(TRIALS.optimize / 2);
-  expect(kills.vacuum).toBeGreaterThanOrEqual(TRIALS.vacuum / 2);
-  expect(kills['log-cleanup']).toBeGreaterThanOrEqual(1);
+  expect(kills.optimize, random.replay).toBeGreaterThanOrEqual(TRIALS.optimize / 2);
+  expect(kills.vacuum, random.replay).toBeGreaterThanOrEqual(TRIALS.vacuum / 2);
+  expect(kills['log-cleanup'], random.replay).toBeGreaterThanOrEqual(1);
 }, 600_000);

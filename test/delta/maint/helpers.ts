@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,6 +9,7 @@ import { type CanonicalRow, sortCanonicalRows } from '../../../src/delta/read/ca
 import { scanTable } from '../../../src/delta/read/scan.js';
 import { appendRows } from '../../../src/delta/write/append.js';
 import { createTable } from '../../../src/delta/write/create.js';
+import { assertBuilt } from '../../helpers/processes.js';
 
 const dirs: string[] = [];
 
@@ -102,9 +103,10 @@ export const DIST_INDEX = fileURLToPath(new URL('../../../dist/delta/index.js', 
 
 /** Child-process tests import the BUILT library; fail clearly when it is missing. */
 export function assertDistBuilt(): void {
-  if (!existsSync(DIST_INDEX)) {
-    throw new Error(
-      `${DIST_INDEX} is missing: these tests run child processes on the built library. Build it with \`npx tsc -p tsconfig.build.json --noEmitOnError false\` (npm test builds first).`,
-    );
-  }
+  assertBuilt(DIST_INDEX);
 }
+
+/** Appends `count` commits of 4 rows: argv tablePath writer count tradeDate. */
+export const APPEND_CHILD = fileURLToPath(new URL('./fixtures/append-child.mjs', import.meta.url));
+/** Runs one maintenance operation: argv op tablePath; env KILL_AT_STEP, NOW_OFFSET_MS. */
+export const MAINT_CHILD = fileURLToPath(new URL('./fixtures/maint-child.mjs', import.meta.url));

@@ -1,23 +1,17 @@
 import { readdirSync, utimesSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { type OwnedConnection, openMemoryConnection } from '../../../src/delta/duckdb.js';
+import { afterAll, describe, expect, test } from 'vitest';
 import { loadSnapshot } from '../../../src/delta/log/open.js';
 import { executeLogCleanup, planLogCleanup } from '../../../src/delta/ops/log-cleanup.js';
 import { checkpointOnDemand } from '../../../src/delta/ops/maintenance.js';
 import { DAY_MS } from '../../../src/delta/ops/units.js';
 import { verifyTable } from '../../../src/delta/ops/verify.js';
 import { appendRows } from '../../../src/delta/write/append.js';
+import { useMemoryDuckDb } from '../shared-duckdb.js';
 import { buildTable, DATES, fullScan, makeTempDir, removeTempDirs, ticks } from './helpers.js';
 
-let duck: OwnedConnection;
-beforeAll(async () => {
-  duck = await openMemoryConnection();
-});
-afterAll(() => {
-  duck.close();
-  removeTempDirs();
-});
+const duck = useMemoryDuckDb();
+afterAll(removeTempDirs);
 
 function logNames(table: string): string[] {
   return readdirSync(path.join(table, '_delta_log'))

@@ -1,23 +1,17 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { type OwnedConnection, openMemoryConnection } from '../../../src/delta/duckdb.js';
+import { afterAll, describe, expect, test } from 'vitest';
 import { DeltaConflictError, DeltaUnsupportedError } from '../../../src/delta/errors.js';
 import { loadSnapshot } from '../../../src/delta/log/open.js';
 import { executeOptimize, optimizeTable, planOptimize } from '../../../src/delta/ops/optimize.js';
 import { verifyTable } from '../../../src/delta/ops/verify.js';
 import { appendRows } from '../../../src/delta/write/append.js';
 import { createTable } from '../../../src/delta/write/create.js';
+import { useMemoryDuckDb } from '../shared-duckdb.js';
 import { buildTable, DATES, fullScan, makeTempDir, removeTempDirs, TICK_SCHEMA, ticks } from './helpers.js';
 
-let duck: OwnedConnection;
-beforeAll(async () => {
-  duck = await openMemoryConnection();
-});
-afterAll(() => {
-  duck.close();
-  removeTempDirs();
-});
+const duck = useMemoryDuckDb();
+afterAll(removeTempDirs);
 
 function commitActions(table: string, version: number): Record<string, unknown>[] {
   const file = path.join(table, '_delta_log', `${String(version).padStart(20, '0')}.json`);

@@ -1,7 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { type OwnedConnection, openMemoryConnection } from '../../../src/delta/duckdb.js';
+import { afterAll, describe, expect, test } from 'vitest';
 import { loadSnapshot } from '../../../src/delta/log/open.js';
 import { resolveDataFile } from '../../../src/delta/log/paths.js';
 import { optimizeTable } from '../../../src/delta/ops/optimize.js';
@@ -14,16 +13,11 @@ import {
 } from '../../../src/delta/ops/vacuum.js';
 import { verifyTable } from '../../../src/delta/ops/verify.js';
 import { appendRows } from '../../../src/delta/write/append.js';
+import { useMemoryDuckDb } from '../shared-duckdb.js';
 import { buildTable, DATES, fullScan, makeTempDir, removeTempDirs, ticks } from './helpers.js';
 
-let duck: OwnedConnection;
-beforeAll(async () => {
-  duck = await openMemoryConnection();
-});
-afterAll(() => {
-  duck.close();
-  removeTempDirs();
-});
+const duck = useMemoryDuckDb();
+afterAll(removeTempDirs);
 
 /** Sets a file's mtime `days` days into the past. */
 function age(file: string, days: number): void {

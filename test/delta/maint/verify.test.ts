@@ -1,7 +1,6 @@
 import { readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { type OwnedConnection, openMemoryConnection } from '../../../src/delta/duckdb.js';
+import { afterAll, describe, expect, test } from 'vitest';
 import { loadSnapshot } from '../../../src/delta/log/open.js';
 import { resolveDataFile } from '../../../src/delta/log/paths.js';
 import type { LiveFile } from '../../../src/delta/log/types.js';
@@ -9,16 +8,11 @@ import { checkpointOnDemand } from '../../../src/delta/ops/maintenance.js';
 import { verifyTable } from '../../../src/delta/ops/verify.js';
 import type { VerifyProblemKind } from '../../../src/delta/ops/verify-problems.js';
 import { quoteLiteral } from '../../../src/delta/read/schema.js';
+import { useMemoryDuckDb } from '../shared-duckdb.js';
 import { buildTable, makeTempDir, removeTempDirs } from './helpers.js';
 
-let duck: OwnedConnection;
-beforeAll(async () => {
-  duck = await openMemoryConnection();
-});
-afterAll(() => {
-  duck.close();
-  removeTempDirs();
-});
+const duck = useMemoryDuckDb();
+afterAll(removeTempDirs);
 
 async function freshTable(commits = 12): Promise<{ table: string; file: LiveFile; absolute: string }> {
   const table = await buildTable(makeTempDir(), commits);
