@@ -14,7 +14,7 @@ import { bindPredicate, type LiteralValue, type Predicate } from '../../../src/d
 import { pruneFile } from '../../../src/delta/read/prune.js';
 import { parsePartitionValue, planScan } from '../../../src/delta/read/scan.js';
 import { candidateFiles, snapshotIndex } from '../../../src/delta/read/scan-index.js';
-import { SHARED } from '../../helpers/bin.js';
+import { GOLDEN, haveGolden } from './golden-tables.js';
 
 /** The reference: pruneFile over every live file, in snapshot order. */
 function walkPlan(snapshot: Snapshot, where: Predicate) {
@@ -219,8 +219,6 @@ describe('planScan through the partition index', () => {
 // ---------------------------------------------------------------------------------------------
 // Golden tables
 
-const GOLDEN = path.join(SHARED, 'delta-golden');
-
 function goldenTables(): string[] {
   if (!existsSync(GOLDEN)) return [];
   const out: string[] = [];
@@ -260,7 +258,7 @@ function goldenPredicates(snapshot: Snapshot): Predicate[] {
 }
 
 describe('planScan through the partition index on the golden tables', () => {
-  const tables = goldenTables();
+  const tables = haveGolden() ? goldenTables() : [];
   if (tables.length === 0) {
     it.skip(`SKIPPED: golden tables not found at ${GOLDEN}`, () => {});
     return;
