@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { withWriteConnection } from '../../../src/delta/duckdb.js';
+import { withWriteConnection } from '../../src/delta/duckdb.js';
 
 describe('the shared write instance', () => {
   test('is replaced after many uses without closing it under an operation still running on it', async () => {

@@ -3,7 +3,7 @@ import { open } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { readTextFile, textPieces, writeText } from '../../../src/delta/log/text-io.js';
-import { makeTempDir, removeTempDirs } from './helpers.js';
+import { makeTempDir, removeTempDirs } from '../write/helpers.js';
 
 afterAll(removeTempDirs);
 

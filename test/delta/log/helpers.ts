@@ -6,7 +6,7 @@ import { loadSnapshot } from '../../../src/delta/log/open.js';
 import { checkpointFileName, type Snapshot } from '../../../src/delta/log/types.js';
 import type { DeltaRow } from '../../../src/delta/write/write-sql.js';
 
-/** Rows for the child-process table schema (test/delta/write/processes.ts childSchema). */
+/** Rows for the child-process table schema (test/delta/write/helpers.ts childSchema). */
 export function batchRows(writer: string, batch: number, count = 2, dayCount = 3): DeltaRow[] {
   return Array.from({ length: count }, (_, i) => ({
     day: `2024-01-0${(batch % dayCount) + 1}`,

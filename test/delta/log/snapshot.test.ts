@@ -26,7 +26,7 @@ import {
   txn,
   writeCheckpoint,
   writeCommit,
-} from './fixtures.js';
+} from '../read/fixtures.js';
 
 const FIELDS = [
   { name: 'id', type: 'long' },
