@@ -550,14 +550,11 @@ export async function executeOptimize(
     );
     const committed = performance.now();
     await options.onStep?.('optimize:committed');
-    const checkpointVersion =
-      options.checkpoint === false
-        ? undefined
-        : await checkpointIfDue(root, outcome.version, snapshot.metadata, {
-            connection,
-            now,
-            onWarning: options.onWarning,
-          });
+    const checkpointVersion = await checkpointIfDue(root, outcome.version, snapshot.metadata, {
+      ...options,
+      connection,
+      now,
+    });
     return {
       ...base,
       version: outcome.version,

@@ -295,14 +295,10 @@ export async function writeAppend(
       txnVersion: outcome.txnVersion,
     };
   }
-  const checkpointVersion =
-    options.checkpoint === false
-      ? undefined
-      : await checkpointIfDue(root, outcome.version, snapshot.metadata, {
-          connection,
-          now,
-          onWarning: options.onWarning,
-        });
+  const checkpointVersion = await checkpointIfDue(root, outcome.version, snapshot.metadata, {
+    ...options,
+    now,
+  });
   const finished = performance.now();
   return {
     skipped: false,

@@ -218,12 +218,14 @@ export async function checkpointIfDue(
   version: number,
   metadata: Metadata,
   options: {
+    /** false: never (the caller opted out of checkpoints). */
+    checkpoint?: boolean | undefined;
     connection?: DuckDBConnection | undefined;
     now?: (() => Date) | undefined;
     onWarning?: ((message: string) => void) | undefined;
   },
 ): Promise<number | undefined> {
-  if (version % checkpointIntervalOf(metadata) !== 0) return undefined;
+  if (options.checkpoint === false || version % checkpointIntervalOf(metadata) !== 0) return undefined;
   try {
     const written = await writeCheckpoint(tablePath, {
       version,

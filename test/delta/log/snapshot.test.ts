@@ -1,8 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { type OwnedConnection, openMemoryConnection } from '../../../src/delta/duckdb.js';
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   DeltaLogCorruptError,
   DeltaTableNotFoundError,
@@ -27,22 +26,21 @@ import {
   writeCheckpoint,
   writeCommit,
 } from '../read/fixtures.js';
+import { useMemoryDuckDb } from '../shared-duckdb.js';
 
 const FIELDS = [
   { name: 'id', type: 'long' },
   { name: 'day', type: 'date' },
 ];
 
-let owned: OwnedConnection;
+const duck = useMemoryDuckDb();
 let connection: DuckDBConnection;
 let dir: string;
 let cleanup: () => void;
 
-beforeAll(async () => {
-  owned = await openMemoryConnection();
-  connection = owned.connection;
+beforeAll(() => {
+  connection = duck.connection;
 });
-afterAll(() => owned.close());
 beforeEach(() => {
   ({ dir, cleanup } = makeTempDir('snapshot'));
 });
