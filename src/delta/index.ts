@@ -52,15 +52,17 @@ export {
 export {
   type ExecuteOptimizeOptions,
   executeOptimize,
-  type FileSizeSummary,
-  type OptimizeBin,
   type OptimizeMetrics,
-  type OptimizeOptions,
-  type OptimizePlan,
   OptimizeVerificationError,
   optimizeTable,
-  planOptimize,
 } from './ops/optimize.js';
+export {
+  type FileSizeSummary,
+  type OptimizeBin,
+  type OptimizeOptions,
+  type OptimizePlan,
+  planOptimize,
+} from './ops/optimize-plan.js';
 export {
   DEFAULT_DELETED_FILE_RETENTION_MS,
   DEFAULT_LOG_RETENTION_MS,

@@ -22,7 +22,8 @@ import {
   type LogCleanupMetrics,
   planLogCleanup,
 } from './log-cleanup.js';
-import { executeOptimize, type OptimizeMetrics, type OptimizePlan, planOptimize } from './optimize.js';
+import { executeOptimize, type OptimizeMetrics } from './optimize.js';
+import { type OptimizePlan, planOptimize } from './optimize-plan.js';
 import type { StepHook } from './units.js';
 import { executeVacuum, planVacuum, type VacuumMetrics } from './vacuum.js';
 

@@ -13,6 +13,7 @@ export interface WrittenFile {
   rows: number;
 }
 
+/** `delta.dataSkippingNumIndexedCols`: how many leading columns get min/max/nullCount stats (-1: all). */
 export function numIndexedCols(metadata: Metadata): number {
   const raw = metadata.configuration['delta.dataSkippingNumIndexedCols'];
   const n = raw === undefined || raw === null ? DEFAULT_NUM_INDEXED_COLS : Number(raw);

@@ -35,7 +35,7 @@ function errorMessage(error: unknown): string {
 
 /**
  * COPYs the source into a staging dir, then links each file into the table. Returns the add actions.
- * Also used by OPTIMIZE (src/delta/optimize.ts), which rewrites files through the same path.
+ * Also used by OPTIMIZE (ops/optimize.ts), which rewrites files through the same path.
  */
 export async function writeDataFiles(
   connection: DuckDBConnection,
