@@ -3,6 +3,7 @@
  * into bins of at most the target size; each bin of two or more files becomes one new file.
  */
 import { UsageError } from '../../core/errors.js';
+import { DeltaPredicateError } from '../errors.js';
 import type { LiveFile, Snapshot } from '../log/types.js';
 import {
   type BoundPredicate,
@@ -69,7 +70,7 @@ function partitionOnly(predicate: BoundPredicate, partitionColumns: readonly str
       return;
     }
     if (!p.column.isPartition) {
-      throw new UsageError(
+      throw new DeltaPredicateError(
         `The partition filter may only use partition columns (${partitionColumns.join(', ') || 'none'}); '${p.column.name}' is a data column.`,
         { hint: 'Filter on partition columns only, e.g. "day < \'2026-11-20\'".' },
       );

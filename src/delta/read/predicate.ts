@@ -5,7 +5,8 @@
  *
  * The full predicate is always applied as SQL; file pruning (prune.ts) is only an optimisation.
  */
-import { UsageError } from '../../core/errors.js';
+
+import { DeltaPredicateError } from '../errors.js';
 import type { DeltaStructType, DeltaType } from '../log/types.js';
 import {
   parseDate,
@@ -60,8 +61,8 @@ type Token =
 const PREDICATE_HINT =
   "Example: ts >= '2026-01-02T00:00:00Z' AND symbol IN ('ES','NQ') (operators =, !=, <, <=, >, >=, BETWEEN … AND …, IN (…), IS [NOT] NULL, AND, OR, parentheses; quote strings, dates and timestamps with single quotes).";
 
-function predicateError(text: string, pos: number, why: string): UsageError {
-  return new UsageError(
+function predicateError(text: string, pos: number, why: string): DeltaPredicateError {
+  return new DeltaPredicateError(
     `Invalid predicate at position ${pos + 1}: ${why}.\n  ${text}\n  ${' '.repeat(pos)}^`,
     {
       hint: PREDICATE_HINT,
@@ -159,7 +160,7 @@ class PredicateParser {
   private next(): Token {
     return this.tokens[this.i++] as Token;
   }
-  private error(t: Token, why: string): UsageError {
+  private error(t: Token, why: string): DeltaPredicateError {
     return predicateError(this.text, t.pos, why);
   }
   private isKeyword(t: Token, word: string): boolean {
@@ -260,9 +261,9 @@ class PredicateParser {
   }
 }
 
-/** Parses predicate text. Throws UsageError pointing at the offending position. */
+/** Parses predicate text. Throws DeltaPredicateError pointing at the offending position. */
 export function parsePredicate(text: string): Predicate {
-  if (text.trim() === '') throw new UsageError('The predicate is empty.', { hint: PREDICATE_HINT });
+  if (text.trim() === '') throw new DeltaPredicateError('The predicate is empty.', { hint: PREDICATE_HINT });
   return new PredicateParser(text, tokenize(text)).parse();
 }
 
@@ -286,7 +287,7 @@ export type BoundPredicate =
 function coerceLiteral(value: LiteralValue, column: BoundColumn): Scalar {
   const kind = scalarTypeOf(column.type);
   const fail = (why: string) =>
-    new UsageError(
+    new DeltaPredicateError(
       `Invalid predicate: ${why} (column '${column.name}' has type ${typeof column.type === 'string' ? column.type : column.type.type}).`,
       { hint: PREDICATE_HINT },
     );
@@ -352,7 +353,7 @@ export function bindPredicate(
       schema.fields.find((f) => f.name === name) ??
       schema.fields.find((f) => f.name.toLowerCase() === name.toLowerCase());
     if (!field) {
-      throw new UsageError(`Invalid predicate: no column '${name}'.`, {
+      throw new DeltaPredicateError(`Invalid predicate: no column '${name}'.`, {
         hint: `Columns: ${schema.fields.map((f) => f.name).join(', ')}.`,
       });
     }
