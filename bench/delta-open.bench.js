@@ -22,7 +22,7 @@ import {
   serializeCommit,
   writeCheckpoint,
 } from '../dist/delta/index.js';
-import { SnapshotCache } from '../dist/delta/snapshot-cache.js';
+import { SnapshotCache } from '../dist/delta/log/snapshot-cache.js';
 
 const SIZES = [10, 1_000, 10_000];
 const RUNS = Number(process.env.BENCH_RUNS ?? 21);

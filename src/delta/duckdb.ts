@@ -2,8 +2,15 @@
  * DuckDB connection handling for the Delta library. Callers either pass their own connection (and
  * keep owning it) or let the library open a private in-memory instance that is closed afterwards.
  * SQL generated here never depends on the session TimeZone, so a caller's connection can keep its own.
+ *
+ * The write path (and checkpoint reads) share one instance instead: opening an in-memory instance
+ * costs tens of milliseconds, far more than a small append's COPY, so operations without a caller
+ * connection take a fresh connection (sub-millisecond) to a lazily opened shared instance. A
+ * long-running writer (the collector: a checkpoint every few commits, for days) would see that
+ * instance's native memory creep up, so after USES_PER_INSTANCE operations new operations get a new
+ * instance, and the old one is closed once its last operation has finished.
  */
-import type { DuckDBConnection } from '@duckdb/node-api';
+import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 
 export interface ConnectionOption {
   /** A connection to run on; the library never closes it. Absent: an in-memory instance is opened and closed. */
@@ -18,7 +25,6 @@ export interface OwnedConnection {
 
 /** Opens a private in-memory DuckDB (UTC session). */
 export async function openMemoryConnection(): Promise<OwnedConnection> {
-  const { DuckDBInstance } = await import('@duckdb/node-api');
   const instance = await DuckDBInstance.create(':memory:');
   const connection = await instance.connect();
   await connection.run("SET TimeZone='UTC'");
@@ -48,4 +54,70 @@ export async function withConnection<T>(
 /** A SQL list literal of file paths for read_parquet([...]). */
 export function sqlPathList(paths: readonly string[]): string {
   return `[${paths.map((p) => `'${p.replaceAll("'", "''")}'`).join(', ')}]`;
+}
+
+const USES_PER_INSTANCE = 50;
+
+interface SharedInstance {
+  instance: Promise<DuckDBInstance>;
+  uses: number;
+  active: number;
+  retired: boolean;
+  closed: boolean;
+}
+
+let shared: SharedInstance | undefined;
+
+function openShared(): SharedInstance {
+  return {
+    instance: DuckDBInstance.create(':memory:'),
+    uses: 0,
+    active: 0,
+    retired: false,
+    closed: false,
+  };
+}
+
+async function closeIfIdle(entry: SharedInstance): Promise<void> {
+  if (!entry.retired || entry.active > 0 || entry.closed) return;
+  entry.closed = true;
+  const instance = await entry.instance.catch(() => undefined);
+  instance?.closeSync();
+}
+
+/** Runs fn on the caller's connection, or on a fresh connection to the shared write instance. */
+export async function withWriteConnection<T>(
+  connection: DuckDBConnection | undefined,
+  fn: (connection: DuckDBConnection) => Promise<T>,
+): Promise<T> {
+  if (connection) return fn(connection);
+  if (!shared || shared.uses >= USES_PER_INSTANCE) {
+    if (shared) {
+      shared.retired = true;
+      void closeIfIdle(shared);
+    }
+    shared = openShared();
+  }
+  const entry = shared;
+  entry.uses += 1;
+  entry.active += 1;
+  try {
+    let instance: DuckDBInstance;
+    try {
+      instance = await entry.instance;
+    } catch (error) {
+      if (shared === entry) shared = undefined;
+      throw error;
+    }
+    const own = await instance.connect();
+    try {
+      await own.run("SET TimeZone='UTC'");
+      return await fn(own);
+    } finally {
+      own.closeSync();
+    }
+  } finally {
+    entry.active -= 1;
+    await closeIfIdle(entry);
+  }
 }

@@ -31,3 +31,6 @@ export class DeltaSchemaViolationError extends DataError {}
 
 /** A data file listed in the log is missing or cannot be read as Parquet. */
 export class DeltaDataFileError extends DataError {}
+
+/** Predicate text that does not parse, or a predicate that does not fit the table or the operation. */
+export class DeltaPredicateError extends UsageError {}

@@ -1,23 +1,13 @@
 /** Public API of the Delta Lake library (generic; no futures knowledge). */
 
 export {
-  type CanonicalRow,
-  type CanonicalValue,
-  canonicalJson,
-  sortCanonicalRows,
-  toCanonical,
-} from './canonical.js';
-export { type CheckpointMetrics, type WriteCheckpointOptions, writeCheckpoint } from './checkpoint-write.js';
-// Write side: commits, table creation, appends, checkpoints.
-export { putIfAbsent } from './commit.js';
-export {
   type ConnectionOption,
   type OwnedConnection,
   openMemoryConnection,
   withConnection,
 } from './duckdb.js';
 export * from './errors.js';
-export { type HistoryEntry, readHistory } from './history.js';
+export { type HistoryEntry, readHistory } from './log/history.js';
 export {
   type CheckpointRef,
   type CommitRef,
@@ -29,7 +19,14 @@ export {
   parseCommit,
   readCommit,
   readLastCheckpointHint,
-} from './log.js';
+} from './log/log.js';
+export { type LoadSnapshotOptions, loadSnapshot } from './log/open.js';
+export { decodeAddPath, resolveDataFile } from './log/paths.js';
+export { assertReadable, SUPPORTED_READER_FEATURES } from './log/protocol.js';
+export { parseStats } from './log/replay.js';
+export { loadSnapshotFromListing, type ReplayOptions } from './log/snapshot.js';
+export { availableVersions, commitTimestamp } from './log/time-travel.js';
+export * from './log/types.js';
 // Maintenance: OPTIMIZE, checkpoint on demand, log cleanup, VACUUM, verify (plan → execute → metrics).
 export {
   cleanupLog,
@@ -40,7 +37,7 @@ export {
   type LogCleanupOptions,
   type LogCleanupPlan,
   planLogCleanup,
-} from './log-cleanup.js';
+} from './ops/log-cleanup.js';
 export {
   type CheckpointOnDemandOptions,
   type CheckpointOnDemandResult,
@@ -51,30 +48,49 @@ export {
   type PreparedMaintenance,
   prepareMaintenance,
   runMaintenance,
-} from './maintenance.js';
+} from './ops/maintenance.js';
+export {
+  type ExecuteOptimizeOptions,
+  executeOptimize,
+  type OptimizeMetrics,
+  OptimizeVerificationError,
+  optimizeTable,
+} from './ops/optimize.js';
+export {
+  type FileSizeSummary,
+  type OptimizeBin,
+  type OptimizeOptions,
+  type OptimizePlan,
+  planOptimize,
+} from './ops/optimize-plan.js';
 export {
   DEFAULT_DELETED_FILE_RETENTION_MS,
   DEFAULT_LOG_RETENTION_MS,
   DEFAULT_TARGET_FILE_SIZE,
   formatBytes,
-  formatDuration,
   parseByteSize,
-  parseDurationMs,
   type StepHook,
-} from './maintenance-units.js';
+} from './ops/units.js';
 export {
-  type ExecuteOptimizeOptions,
-  executeOptimize,
-  type FileSizeSummary,
-  type OptimizeBin,
-  type OptimizeMetrics,
-  type OptimizeOptions,
-  type OptimizePlan,
-  OptimizeVerificationError,
-  optimizeTable,
-  planOptimize,
-} from './optimize.js';
-export { decodeAddPath, resolveDataFile } from './paths.js';
+  type ExecuteVacuumOptions,
+  executeVacuum,
+  planVacuum,
+  type VacuumCandidate,
+  type VacuumMetrics,
+  type VacuumOptions,
+  type VacuumPlan,
+  VacuumRetentionError,
+  vacuumTable,
+} from './ops/vacuum.js';
+export { type VerifyOptions, type VerifyReport, verifyTable } from './ops/verify.js';
+export type { VerifyProblem, VerifyProblemKind } from './ops/verify-problems.js';
+export {
+  type CanonicalRow,
+  type CanonicalValue,
+  canonicalJson,
+  sortCanonicalRows,
+  toCanonical,
+} from './read/canonical.js';
 export {
   and,
   type BoundPredicate,
@@ -89,9 +105,8 @@ export {
   type Predicate,
   parsePredicate,
   predicateToSql,
-} from './predicate.js';
-export { assertReadable, SUPPORTED_READER_FEATURES } from './protocol.js';
-export { type PruneFacts, type PruneResult, pruneFile } from './prune.js';
+} from './read/predicate.js';
+export { type PruneFacts, type PruneResult, pruneFile } from './read/prune.js';
 export {
   compareScalars,
   parseDate,
@@ -99,7 +114,7 @@ export {
   parseTimestamp,
   type Scalar,
   scalarToSql,
-} from './scalar.js';
+} from './read/scalar.js';
 export {
   createScanView,
   type PlannedFile,
@@ -112,7 +127,7 @@ export {
   type ScanResult,
   scanSql,
   scanTable,
-} from './scan.js';
+} from './read/scan.js';
 export {
   decimalParams,
   deltaTypeToDuckDb,
@@ -120,44 +135,8 @@ export {
   parseSchemaString,
   quoteIdentifier,
   quoteLiteral,
-} from './schema.js';
-export {
-  availableVersions,
-  commitTimestamp,
-  type LoadSnapshotOptions,
-  loadSnapshot,
-  loadSnapshotFromListing,
-  parseStats,
-} from './snapshot.js';
-export { formatDays, formatMicros } from './time.js';
-export {
-  type CommitOptions,
-  type CommitOutcome,
-  type CommitPlan,
-  checkWinner,
-  commitTransaction,
-  DEFAULT_COMMIT_ATTEMPTS,
-  serializeCommit,
-} from './transaction.js';
-export * from './types.js';
-export {
-  type ExecuteVacuumOptions,
-  executeVacuum,
-  planVacuum,
-  type VacuumCandidate,
-  type VacuumMetrics,
-  type VacuumOptions,
-  type VacuumPlan,
-  VacuumRetentionError,
-  vacuumTable,
-} from './vacuum.js';
-export {
-  type VerifyOptions,
-  type VerifyProblem,
-  type VerifyProblemKind,
-  type VerifyReport,
-  verifyTable,
-} from './verify.js';
+} from './read/schema.js';
+export { formatDays, formatMicros } from './read/time.js';
 export {
   type AppendDurations,
   type AppendMetrics,
@@ -166,10 +145,24 @@ export {
   type AppendSkipped,
   type AppendSource,
   appendRows,
-  type CreateTableOptions,
-  type CreateTableResult,
-  createTable,
   writeAppend,
-} from './write.js';
-export { assertWritable, WRITER_PROTOCOL } from './write-protocol.js';
-export type { DeltaRow, DeltaRowValue } from './write-sql.js';
+} from './write/append.js';
+export {
+  type CheckpointMetrics,
+  type WriteCheckpointOptions,
+  writeCheckpoint,
+} from './write/checkpoint-write.js';
+export {
+  type CommitOptions,
+  type CommitOutcome,
+  type CommitPlan,
+  checkWinner,
+  commitTransaction,
+  DEFAULT_COMMIT_ATTEMPTS,
+  serializeCommit,
+} from './write/commit.js';
+export { type CreateTableOptions, type CreateTableResult, createTable } from './write/create.js';
+// Write side: commits, table creation, appends, checkpoints.
+export { putIfAbsent } from './write/put-if-absent.js';
+export { assertWritable, WRITER_PROTOCOL } from './write/write-protocol.js';
+export type { DeltaRow, DeltaRowValue } from './write/write-sql.js';

@@ -1,4 +1,4 @@
-import type { DeltaStructField, DeltaStructType, DeltaType } from '../delta/types.js';
+import type { DeltaStructField, DeltaStructType, DeltaType } from '../delta/index.js';
 
 /** Our Delta tables: names, schemas and partitioning (DESIGN.md "Data"). Instants are UTC `timestamp`. */
 

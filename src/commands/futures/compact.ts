@@ -5,13 +5,9 @@ import type { RunContext } from '../../app/context.js';
 import { defineCommand, globalOptionsShape } from '../../cli/command.js';
 import { ExitCode, exitCodeOf } from '../../cli/exit.js';
 import { formatTable, formatTsv } from '../../cli/output.js';
+import { formatDuration, parseDuration as parseDurationMs } from '../../core/duration.js';
 import { isUserError } from '../../core/errors.js';
-import {
-  formatBytes,
-  formatDuration,
-  parseByteSize,
-  parseDurationMs,
-} from '../../delta/maintenance-units.js';
+import { formatBytes, parseByteSize } from '../../delta/ops/units.js';
 import { resolveTableArg } from './table-common.js';
 
 export interface CompactTableReport {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineCommand, globalOptionsShape } from '../../cli/command.js';
 import { type Cell, formatTable, formatTsv } from '../../cli/output.js';
-import { type CanonicalRow, type CanonicalValue, canonicalJson } from '../../delta/canonical-json.js';
+import { type CanonicalRow, type CanonicalValue, canonicalJson } from '../../delta/read/canonical-json.js';
 import { resolveTableArg, TABLE_ARG } from './table-common.js';
 
 export const SCAN_FORMATS = ['jsonl', 'csv', 'table'] as const;

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { openQueue, queuePaths } from '../../../src/queue/index.js';
 import { loadScenario, startSimulator } from '../../../src/sim/index.js';
 import { onCleanup, tempDir, testConfig } from '../../collect/helpers.js';
+import { lcg } from '../../helpers/random.js';
 import { allRows, checkConsistency } from './expect.js';
 
 /**
@@ -22,15 +23,6 @@ const TRIALS_PER_CHAIN = 15;
 const ROUNDS = 2;
 const RANDOM_ROUNDS = 8;
 const STEP_MS = RANDOM_ROUNDS * 60_000 + 60_000;
-
-/** Deterministic pseudo-random delays (no timing luck in what is tested: any kill point must be safe). */
-function lcg(seed: number): () => number {
-  let s = seed;
-  return () => {
-    s = (s * 1103515245 + 12345) % 2 ** 31;
-    return s / 2 ** 31;
-  };
-}
 
 interface Trial {
   how: string;

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runFutures } from '../../../src/cli/main.js';
 import { type OwnedConnection, openMemoryConnection } from '../../../src/delta/duckdb.js';
-import { ROOT, runBin, SHARED } from '../../helpers/bin.js';
+import { ROOT, runBin } from '../../helpers/bin.js';
 import { testCtx } from '../../helpers/ctx.js';
 import {
   add,
@@ -15,9 +15,9 @@ import {
   writeCommit,
   writeParquet,
 } from './fixtures.js';
+import { GOLDEN, haveGolden } from './golden-tables.js';
 
-const GOLDEN = path.join(SHARED, 'delta-golden');
-const HAVE_GOLDEN = existsSync(GOLDEN);
+const HAVE_GOLDEN = haveGolden();
 const golden = (name: string) => path.join(GOLDEN, name);
 
 async function run(args: string[], options: { tty?: boolean } = {}) {

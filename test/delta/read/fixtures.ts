@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync, statSync, utimesSync, writeFileSync } f
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { checkpointFileName, commitFileName } from '../../../src/delta/types.js';
+import { checkpointFileName, commitFileName } from '../../../src/delta/log/types.js';
 
 export function makeTempDir(prefix: string): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(path.join(tmpdir(), `delta-read-${prefix}-`));

@@ -2,16 +2,15 @@
  * Every table in ../shared/delta-golden gives exactly its expected answer (rows, live files, txn,
  * time travel row counts, rejections). Tables are read in place; they are never copied into the repo.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type CanonicalValue, canonicalJson } from '../../../src/delta/canonical.js';
 import { openMemoryConnection } from '../../../src/delta/duckdb.js';
-import { scanTable } from '../../../src/delta/scan.js';
-import { loadSnapshot } from '../../../src/delta/snapshot.js';
-import { SHARED } from '../../helpers/bin.js';
+import { loadSnapshot } from '../../../src/delta/log/open.js';
+import { type CanonicalValue, canonicalJson } from '../../../src/delta/read/canonical.js';
+import { scanTable } from '../../../src/delta/read/scan.js';
+import { GOLDEN, haveGolden } from './golden-tables.js';
 
-const GOLDEN = path.join(SHARED, 'delta-golden');
 const EXPECTED = path.join(GOLDEN, 'expected');
 
 interface RowsExpectation {
@@ -52,7 +51,7 @@ function txnObject(txns: Map<string, { version: number }>): Record<string, numbe
   return Object.fromEntries([...txns].map(([appId, t]) => [appId, t.version]));
 }
 
-if (!existsSync(EXPECTED)) {
+if (!haveGolden(EXPECTED)) {
   describe('delta golden tables', () => {
     it.skip(`SKIPPED: golden tables not found at ${GOLDEN} (CI needs ../shared beside the checkout)`, () => {});
   });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../../src/core/errors.js';
+import type { DeltaStructType, FileStats } from '../../../src/delta/log/types.js';
 import {
   and,
   bindPredicate,
@@ -8,10 +9,9 @@ import {
   type Predicate,
   parsePredicate,
   predicateToSql,
-} from '../../../src/delta/predicate.js';
-import { pruneFile } from '../../../src/delta/prune.js';
-import { parseTimestamp, type Scalar } from '../../../src/delta/scalar.js';
-import type { DeltaStructType, FileStats } from '../../../src/delta/types.js';
+} from '../../../src/delta/read/predicate.js';
+import { pruneFile } from '../../../src/delta/read/prune.js';
+import { parseTimestamp, type Scalar } from '../../../src/delta/read/scalar.js';
 
 const schema: DeltaStructType = {
   type: 'struct',

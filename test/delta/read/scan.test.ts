@@ -1,24 +1,22 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { canonicalJson, sortCanonicalRows } from '../../../src/delta/canonical.js';
-import { type OwnedConnection, openMemoryConnection } from '../../../src/delta/duckdb.js';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DeltaDataFileError, DeltaLogCorruptError } from '../../../src/delta/errors.js';
-import { createScanView, planScan, scanTable } from '../../../src/delta/scan.js';
-import { loadSnapshot } from '../../../src/delta/snapshot.js';
+import { loadSnapshot } from '../../../src/delta/log/open.js';
+import { canonicalJson, sortCanonicalRows } from '../../../src/delta/read/canonical.js';
+import { createScanView, planScan, scanTable } from '../../../src/delta/read/scan.js';
+import { useMemoryDuckDb } from '../shared-duckdb.js';
 import { add, makeTempDir, metaData, protocol, writeCommit, writeParquet } from './fixtures.js';
 
-let owned: OwnedConnection;
+const duck = useMemoryDuckDb();
 let connection: DuckDBConnection;
 let dir: string;
 let cleanup: () => void;
 
-beforeAll(async () => {
-  owned = await openMemoryConnection();
-  connection = owned.connection;
+beforeAll(() => {
+  connection = duck.connection;
 });
-afterAll(() => owned.close());
 beforeEach(() => {
   ({ dir, cleanup } = makeTempDir('scan'));
 });

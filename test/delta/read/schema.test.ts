@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DeltaLogCorruptError, DeltaUnsupportedError } from '../../../src/delta/errors.js';
-import { deltaTypeToDuckDb, duckDbTypeToDelta, parseSchemaString } from '../../../src/delta/schema.js';
-import type { DeltaType } from '../../../src/delta/types.js';
+import type { DeltaType } from '../../../src/delta/log/types.js';
+import { deltaTypeToDuckDb, duckDbTypeToDelta, parseSchemaString } from '../../../src/delta/read/schema.js';
 
 const nested: DeltaType = {
   type: 'struct',

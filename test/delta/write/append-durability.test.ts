@@ -4,8 +4,9 @@ import { readdirSync, readlinkSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, test } from 'vitest';
-import { loadSnapshot } from '../../../src/delta/snapshot.js';
-import { appendRows, createTable } from '../../../src/delta/write.js';
+import { loadSnapshot } from '../../../src/delta/log/open.js';
+import { appendRows } from '../../../src/delta/write/append.js';
+import { createTable } from '../../../src/delta/write/create.js';
 import { field, makeTempDir, removeTempDirs, struct } from './helpers.js';
 
 afterAll(removeTempDirs);

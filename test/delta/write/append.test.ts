@@ -1,13 +1,15 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { sortCanonicalRows } from '../../../src/delta/canonical.js';
 import { DeltaSchemaViolationError } from '../../../src/delta/errors.js';
-import { decodeAddPath } from '../../../src/delta/paths.js';
-import { scanTable } from '../../../src/delta/scan.js';
-import { loadSnapshot } from '../../../src/delta/snapshot.js';
-import { appendRows, createTable, singlePartitionOf, writeAppend } from '../../../src/delta/write.js';
-import type { DeltaRow } from '../../../src/delta/write-sql.js';
+import { loadSnapshot } from '../../../src/delta/log/open.js';
+import { decodeAddPath } from '../../../src/delta/log/paths.js';
+import { sortCanonicalRows } from '../../../src/delta/read/canonical.js';
+import { scanTable } from '../../../src/delta/read/scan.js';
+import { appendRows, writeAppend } from '../../../src/delta/write/append.js';
+import { createTable } from '../../../src/delta/write/create.js';
+import { singlePartitionOf } from '../../../src/delta/write/data-file.js';
+import type { DeltaRow } from '../../../src/delta/write/write-sql.js';
 import { field, makeTempDir, readBySecondPath, readLog, removeTempDirs, struct } from './helpers.js';
 
 afterAll(removeTempDirs);

@@ -1,12 +1,13 @@
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { writeCheckpoint } from '../../../src/delta/checkpoint-write.js';
 import { openMemoryConnection } from '../../../src/delta/duckdb.js';
-import { loadSnapshot } from '../../../src/delta/snapshot.js';
-import { commitTransaction, serializeCommit } from '../../../src/delta/transaction.js';
-import type { Action, Snapshot } from '../../../src/delta/types.js';
-import { appendRows, createTable } from '../../../src/delta/write.js';
+import { loadSnapshot } from '../../../src/delta/log/open.js';
+import type { Action, Snapshot } from '../../../src/delta/log/types.js';
+import { appendRows } from '../../../src/delta/write/append.js';
+import { writeCheckpoint } from '../../../src/delta/write/checkpoint-write.js';
+import { commitTransaction, serializeCommit } from '../../../src/delta/write/commit.js';
+import { createTable } from '../../../src/delta/write/create.js';
 import { field, makeTempDir, readBySecondPath, removeTempDirs, struct } from './helpers.js';
 
 afterAll(removeTempDirs);

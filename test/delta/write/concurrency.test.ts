@@ -1,9 +1,16 @@
 import path from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { loadSnapshot } from '../../../src/delta/snapshot.js';
-import { createTable } from '../../../src/delta/write.js';
-import { makeTempDir, readBySecondPath, readLog, removeTempDirs } from './helpers.js';
-import { assertDistBuilt, childSchema, startChild } from './processes.js';
+import { loadSnapshot } from '../../../src/delta/log/open.js';
+import { createTable } from '../../../src/delta/write/create.js';
+import {
+  assertDistBuilt,
+  childSchema,
+  makeTempDir,
+  readBySecondPath,
+  readLog,
+  removeTempDirs,
+  startAppendChild,
+} from './helpers.js';
 
 beforeAll(assertDistBuilt);
 afterAll(removeTempDirs);
@@ -14,7 +21,7 @@ test('4 processes appending concurrently, 50 commits each: every row exactly onc
   const writers = ['w0', 'w1', 'w2', 'w3'];
   const commits = 50;
   const rowsPerBatch = 2;
-  const runs = writers.map((w) => startChild([table, w, 0, commits, rowsPerBatch]));
+  const runs = writers.map((w) => startAppendChild([table, w, 0, commits, rowsPerBatch]));
   const exits = await Promise.all(runs.map((r) => r.exited));
   for (const [i, exit] of exits.entries()) {
     expect(exit, `writer ${writers[i]} stderr: ${runs[i]?.stderr.join('')}`).toEqual({

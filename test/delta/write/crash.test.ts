@@ -2,21 +2,24 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { type OwnedConnection, openMemoryConnection } from '../../../src/delta/duckdb.js';
-import { loadSnapshot } from '../../../src/delta/snapshot.js';
-import { createTable } from '../../../src/delta/write.js';
-import { makeTempDir, readBySecondPath, readLog, removeTempDirs } from './helpers.js';
-import { assertDistBuilt, childSchema, startChild } from './processes.js';
+import { loadSnapshot } from '../../../src/delta/log/open.js';
+import { createTable } from '../../../src/delta/write/create.js';
+import { seededRandom } from '../../helpers/random.js';
+import { useMemoryDuckDb } from '../shared-duckdb.js';
+import {
+  assertDistBuilt,
+  childSchema,
+  makeTempDir,
+  readBySecondPath,
+  readLog,
+  removeTempDirs,
+  startAppendChild,
+} from './helpers.js';
 
-let duck: OwnedConnection;
-beforeAll(async () => {
-  assertDistBuilt();
-  duck = await openMemoryConnection();
-});
-afterAll(() => {
-  duck.close();
-  removeTempDirs();
-});
+beforeAll(assertDistBuilt);
+const duck = useMemoryDuckDb();
+afterAll(removeTempDirs);
+const random = seededRandom('writer crash trials');
 
 const TRIALS = 50;
 const ROWS_PER_BATCH = 3;
@@ -29,7 +32,7 @@ async function assertNothingHalfVisible(
 ): Promise<void> {
   const log = readLog(table); // JSON.parse of every line of every commit: throws on a partial commit
   for (const [version, actions] of log) {
-    expect(Object.keys(actions[0] ?? {}), `commit ${version}`).toEqual(['commitInfo']);
+    expect(Object.keys(actions[0] ?? {}), `commit ${version}, ${random.replay}`).toEqual(['commitInfo']);
   }
   const logDir = path.join(table, '_delta_log');
   const checkpoints = readdirSync(logDir)
@@ -39,13 +42,15 @@ async function assertNothingHalfVisible(
   for (const version of checkpoints) {
     if (verified.has(version)) continue;
     const snapshot = await loadSnapshot(table, { version, connection });
-    expect(snapshot.checkpointVersion, `checkpoint ${version} must be readable`).toBe(version);
+    expect(snapshot.checkpointVersion, `checkpoint ${version} must be readable, ${random.replay}`).toBe(
+      version,
+    );
     verified.add(version);
   }
   const hint = readdirSync(logDir).includes('_last_checkpoint')
     ? JSON.parse(readFileSync(path.join(logDir, '_last_checkpoint'), 'utf8'))
     : undefined;
-  if (hint) expect(checkpoints).toContain(hint.version);
+  if (hint) expect(checkpoints, random.replay).toContain(hint.version);
 }
 
 interface LaneResult {
@@ -73,17 +78,17 @@ async function runLane(lane: number, trials: number): Promise<LaneResult> {
   let leftovers = 0;
   const seenTemps = new Set<string>();
   for (let trial = 0; trial < trials; trial++) {
-    // Every third trial the child kills itself right after a commit is linked (before its ack);
-    // the others are killed from outside after a random delay.
+    // Every third trial the child kills itself right after one of its first commits is linked (before
+    // its ack); the others are killed from outside after a random delay.
     const selfKill = trial % 3 === 2;
-    const run = startChild([table, 'crash-writer', nextBatch, 10_000, ROWS_PER_BATCH], {
-      KILL_AFTER_LINK_PROBABILITY: selfKill ? '0.35' : '0',
+    const run = startAppendChild([table, 'crash-writer', nextBatch, 10_000, ROWS_PER_BATCH], {
+      KILL_AFTER_LINK: selfKill ? String(random.int(1, 5)) : '0',
     });
     if (!selfKill) {
       // Half the kills land anywhere after start-up, half inside the steady append loop (one append,
       // commit and every third checkpoint take tens of milliseconds).
       await Promise.race([trial % 2 === 0 ? run.ready : run.firstAck, run.exited]);
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * (trial % 2 === 0 ? 400 : 120)));
+      await new Promise((resolve) => setTimeout(resolve, random.next() * (trial % 2 === 0 ? 400 : 120)));
       run.child.kill('SIGKILL');
     }
     const exit = await run.exited;
@@ -91,7 +96,8 @@ async function runLane(lane: number, trials: number): Promise<LaneResult> {
       console.log(
         `lane ${lane} trial ${trial} selfKill=${selfKill} acks=${run.acks.length} ${Math.round(performance.now() - started)} ms`,
       );
-    expect(exit.signal, run.stderr.join('')).toBe('SIGKILL');
+    const context = `lane ${lane} trial ${trial}, ${random.replay}`;
+    expect(exit.signal, `${context}\n${run.stderr.join('')}`).toBe('SIGKILL');
     if (selfKill) killedAfterLink++;
     for (const ack of run.acks) acked.add(ack.batch);
     // Restart from the first unacknowledged batch: it may have committed (killed after the link)
@@ -110,11 +116,12 @@ async function runLane(lane: number, trials: number): Promise<LaneResult> {
     const perBatch = new Map<number, number>();
     for (const row of rows) perBatch.set(Number(row.batch), (perBatch.get(Number(row.batch)) ?? 0) + 1);
     for (const batch of acked)
-      expect(perBatch.get(batch), `acknowledged batch ${batch}`).toBe(ROWS_PER_BATCH);
-    for (const [batch, count] of perBatch) expect(count, `batch ${batch} exactly once`).toBe(ROWS_PER_BATCH);
+      expect(perBatch.get(batch), `acknowledged batch ${batch}, ${context}`).toBe(ROWS_PER_BATCH);
+    for (const [batch, count] of perBatch)
+      expect(count, `batch ${batch} exactly once, ${context}`).toBe(ROWS_PER_BATCH);
     const committed = [...perBatch.keys()].sort((a, b) => a - b);
-    expect(committed).toEqual(committed.map((_, i) => i)); // no gaps: batches run in order
-    expect(snapshot.txns.get('crash-writer')?.version ?? -1).toBe(committed.length - 1);
+    expect(committed, context).toEqual(committed.map((_, i) => i)); // no gaps: batches run in order
+    expect(snapshot.txns.get('crash-writer')?.version ?? -1, context).toBe(committed.length - 1);
   }
   const version = (await loadSnapshot(table, { connection: duck.connection })).version;
   console.log(

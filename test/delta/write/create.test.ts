@@ -6,9 +6,10 @@ import {
   DeltaTableExistsError,
   DeltaUnsupportedError,
 } from '../../../src/delta/errors.js';
-import { loadSnapshot } from '../../../src/delta/snapshot.js';
-import { appendRows, createTable } from '../../../src/delta/write.js';
-import { assertWritable } from '../../../src/delta/write-protocol.js';
+import { loadSnapshot } from '../../../src/delta/log/open.js';
+import { appendRows } from '../../../src/delta/write/append.js';
+import { createTable } from '../../../src/delta/write/create.js';
+import { assertWritable } from '../../../src/delta/write/write-protocol.js';
 import { field, makeTempDir, readLog, removeTempDirs, struct } from './helpers.js';
 
 afterAll(removeTempDirs);

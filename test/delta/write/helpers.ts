@@ -1,13 +1,15 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { type CanonicalRow, sortCanonicalRows, toCanonical } from '../../../src/delta/canonical.js';
 import { openMemoryConnection } from '../../../src/delta/duckdb.js';
-import { resolveDataFile } from '../../../src/delta/paths.js';
-import { deltaTypeToDuckDb, quoteIdentifier, quoteLiteral } from '../../../src/delta/schema.js';
-import { loadSnapshot } from '../../../src/delta/snapshot.js';
-import type { DeltaStructField, DeltaStructType } from '../../../src/delta/types.js';
+import { loadSnapshot } from '../../../src/delta/log/open.js';
+import { resolveDataFile } from '../../../src/delta/log/paths.js';
+import type { DeltaStructField, DeltaStructType } from '../../../src/delta/log/types.js';
+import { type CanonicalRow, sortCanonicalRows, toCanonical } from '../../../src/delta/read/canonical.js';
+import { deltaTypeToDuckDb, quoteIdentifier, quoteLiteral } from '../../../src/delta/read/schema.js';
+import { assertBuilt, type ChildRun, startChild } from '../../helpers/processes.js';
 
 const dirs: string[] = [];
 
@@ -100,3 +102,67 @@ export async function readBySecondPath(
 }
 
 export type { DeltaStructType };
+
+// ---------------------------------------------------------------------------------------------
+// The appending child process (fixtures/append-child.mjs) of the concurrency and crash tests
+
+const APPEND_CHILD = fileURLToPath(new URL('./fixtures/append-child.mjs', import.meta.url));
+const APPEND_DIST = fileURLToPath(new URL('../../../dist/delta/write/append.js', import.meta.url));
+
+/** The child script imports the built library; fail clearly when it is missing. */
+export function assertDistBuilt(): void {
+  assertBuilt(APPEND_DIST);
+}
+
+export interface Ack {
+  batch: number;
+  version: number;
+  skipped: boolean;
+  attempts: number;
+}
+
+export interface AppendRun extends ChildRun {
+  /** The batches acknowledged so far ("ack <batch> <version> <skipped> <attempts>"). */
+  readonly acks: Ack[];
+  /** Resolves at the child's first ack (it is then in its steady append loop), or when it exits. */
+  firstAck: Promise<void>;
+}
+
+function acksOf(lines: readonly string[]): Ack[] {
+  const acks: Ack[] = [];
+  for (const line of lines) {
+    const m = /^ack (\d+) (\d+) (true|false) (\d+)$/.exec(line);
+    if (m)
+      acks.push({
+        batch: Number(m[1]),
+        version: Number(m[2]),
+        skipped: m[3] === 'true',
+        attempts: Number(m[4]),
+      });
+  }
+  return acks;
+}
+
+/** argv: tablePath appId firstBatch batchCount rowsPerBatch; env: see the fixture. */
+export function startAppendChild(
+  args: readonly (string | number)[],
+  env: Record<string, string> = {},
+): AppendRun {
+  const run = startChild(APPEND_CHILD, args, env);
+  return {
+    ...run,
+    get acks() {
+      return acksOf(run.lines);
+    },
+    firstAck: run.firstLine(/^ack /),
+  };
+}
+
+/** The table the child script appends to. */
+export const childSchema = struct(
+  field('day', 'date', false),
+  field('writer', 'string', false),
+  field('batch', 'long', false),
+  field('i', 'integer', false),
+  field('ts', 'timestamp', false),
+);

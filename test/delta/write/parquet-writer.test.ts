@@ -7,22 +7,23 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { DeltaStructType } from '../../../src/delta/log/types.js';
+import { quoteLiteral } from '../../../src/delta/read/schema.js';
 import {
   type ParquetColumn,
   type ParquetPrimitiveType,
   supportsParquetType,
   writeParquet,
-} from '../../../src/delta/parquet-writer.js';
-import { quoteLiteral } from '../../../src/delta/schema.js';
+} from '../../../src/delta/write/parquet-writer.js';
 import {
   buildFileStats,
   type ColumnStatistics,
   parseColumnStatistics,
   parseTimestampMicros,
   statisticsKey,
-} from '../../../src/delta/stats.js';
-import type { DeltaStructType } from '../../../src/delta/types.js';
-import { type DeltaRow, rowsToValuesSql } from '../../../src/delta/write-sql.js';
+} from '../../../src/delta/write/stats.js';
+import { type DeltaRow, rowsToValuesSql } from '../../../src/delta/write/write-sql.js';
+import { lcg } from '../../helpers/random.js';
 import { makeTempDir, removeTempDirs } from './helpers.js';
 
 let instance: DuckDBInstance;
@@ -466,11 +467,7 @@ describe('writeParquet against DuckDB', () => {
       col('q', list('string', false)),
       col('n', list('integer')),
     ];
-    let seed = 7;
-    const next = () => {
-      seed = (seed * 1103515245 + 12345) % 2 ** 31;
-      return seed / 2 ** 31;
-    };
+    const next = lcg(7);
     const maybe = <T>(v: T) => (next() < 0.2 ? null : v);
     const rows = Array.from({ length: 300 }, (_, i) => ({
       s: maybe(`sym-${Math.floor(next() * 1000)}-${'ü'.repeat(i % 4)}`),

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { decodeAddPath } from '../../../src/delta/paths.js';
+import { decodeAddPath } from '../../../src/delta/log/paths.js';
+import type { DeltaStructType } from '../../../src/delta/log/types.js';
 import {
   buildFileStats,
   encodeAddPath,
@@ -8,8 +9,7 @@ import {
   serializePartitionValue,
   timestampPartitionText,
   timestampStatText,
-} from '../../../src/delta/stats.js';
-import type { DeltaStructType } from '../../../src/delta/types.js';
+} from '../../../src/delta/write/stats.js';
 
 const field = (name: string, type: DeltaStructType['fields'][number]['type']) => ({
   name,

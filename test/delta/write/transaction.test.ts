@@ -1,11 +1,11 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { putIfAbsent } from '../../../src/delta/commit.js';
 import { DeltaConflictError } from '../../../src/delta/errors.js';
-import { checkWinner, commitTransaction } from '../../../src/delta/transaction.js';
-import type { Action } from '../../../src/delta/types.js';
-import { createTable } from '../../../src/delta/write.js';
+import type { Action } from '../../../src/delta/log/types.js';
+import { checkWinner, commitTransaction } from '../../../src/delta/write/commit.js';
+import { createTable } from '../../../src/delta/write/create.js';
+import { putIfAbsent } from '../../../src/delta/write/put-if-absent.js';
 import { field, makeTempDir, readLog, removeTempDirs, struct } from './helpers.js';
 
 afterAll(removeTempDirs);

@@ -1,0 +1,264 @@
+/**
+ * Listing and parsing of a table's `_delta_log`.
+ *
+ * The directory is listed once per snapshot load; which files exist decides everything (the
+ * `_last_checkpoint` hint is read only for display and never trusted for correctness, because a
+ * crashed or foreign writer can leave it missing, empty, stale or in snake_case).
+ */
+import { readdir, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { DeltaLogCorruptError, DeltaTableNotFoundError } from '../errors.js';
+import { readTextFile } from './text-io.js';
+import { type Action, commitFileName, LOG_DIR } from './types.js';
+
+const COMMIT_RE = /^(\d{20})\.json$/;
+const SINGLE_CHECKPOINT_RE = /^(\d{20})\.checkpoint\.parquet$/;
+const MULTI_CHECKPOINT_RE = /^(\d{20})\.checkpoint\.(\d{10})\.(\d{10})\.parquet$/;
+const V2_CHECKPOINT_RE = /^(\d{20})\.checkpoint\.[0-9a-fA-F-]{36}\.(json|parquet)$/;
+
+/** A complete classic checkpoint: one file, or every part of a multi-part checkpoint. */
+export interface CheckpointRef {
+  version: number;
+  /** Absolute paths of the Parquet file(s), parts in order. */
+  files: string[];
+  kind: 'single' | 'multi-part';
+}
+
+export interface LogListing {
+  tablePath: string;
+  logDir: string;
+  /** Commit versions present as `<v>.json`, ascending. */
+  commitVersions: number[];
+  /** Complete classic checkpoints, ascending by version (for one version, a single file wins over parts). */
+  checkpoints: CheckpointRef[];
+  /** Versions of UUID-named (v2) checkpoints seen; we never read them. */
+  v2CheckpointVersions: number[];
+  /** The newest version for which a commit or a checkpoint exists. */
+  latestVersion: number;
+}
+
+/** What `_last_checkpoint` says, when it is readable. */
+export interface LastCheckpointHint {
+  version: number;
+  size: number | undefined;
+  parts: number | undefined;
+  sizeInBytes: number | undefined;
+  numOfAddFiles: number | undefined;
+}
+
+export function logDirOf(tablePath: string): string {
+  return path.join(tablePath, LOG_DIR);
+}
+
+function parseVersion(digits: string): number {
+  const v = Number(digits);
+  return v;
+}
+
+/**
+ * Lists `_delta_log` once. Throws DeltaTableNotFoundError when the path does not exist or holds no
+ * Delta log (no commit and no checkpoint).
+ */
+export async function listLog(tablePath: string): Promise<LogListing> {
+  const root = path.resolve(tablePath);
+  const logDir = logDirOf(root);
+  let names: string[];
+  try {
+    names = await readdir(logDir);
+  } catch (error) {
+    throw await notATableError(root, error);
+  }
+  const commitVersions: number[] = [];
+  const singles = new Map<number, string>();
+  const multis = new Map<number, Map<number, Map<number, string>>>(); // version → total → index → file
+  const v2 = new Set<number>();
+  for (const name of names) {
+    let m = COMMIT_RE.exec(name);
+    if (m) {
+      commitVersions.push(parseVersion(m[1] as string));
+      continue;
+    }
+    m = SINGLE_CHECKPOINT_RE.exec(name);
+    if (m) {
+      singles.set(parseVersion(m[1] as string), path.join(logDir, name));
+      continue;
+    }
+    m = MULTI_CHECKPOINT_RE.exec(name);
+    if (m) {
+      const version = parseVersion(m[1] as string);
+      const index = Number(m[2]);
+      const total = Number(m[3]);
+      let byTotal = multis.get(version);
+      if (!byTotal) {
+        byTotal = new Map();
+        multis.set(version, byTotal);
+      }
+      let parts = byTotal.get(total);
+      if (!parts) {
+        parts = new Map();
+        byTotal.set(total, parts);
+      }
+      parts.set(index, path.join(logDir, name));
+      continue;
+    }
+    m = V2_CHECKPOINT_RE.exec(name);
+    if (m) v2.add(parseVersion(m[1] as string));
+  }
+  commitVersions.sort((a, b) => a - b);
+
+  const checkpoints: CheckpointRef[] = [];
+  const checkpointVersions = new Set<number>([...singles.keys(), ...multis.keys()]);
+  for (const version of checkpointVersions) {
+    const single = singles.get(version);
+    if (single) {
+      checkpoints.push({ version, files: [single], kind: 'single' });
+      continue;
+    }
+    // Readers must ignore multi-part checkpoints with missing parts; take the complete set with most parts.
+    const complete = [...(multis.get(version) ?? new Map<number, Map<number, string>>()).entries()]
+      .filter(
+        ([total, parts]) =>
+          total >= 1 && Array.from({ length: total }, (_, i) => parts.has(i + 1)).every(Boolean),
+      )
+      .sort((a, b) => b[0] - a[0])[0];
+    if (complete) {
+      const [total, parts] = complete;
+      const files = Array.from({ length: total }, (_, i) => parts.get(i + 1) as string);
+      checkpoints.push({ version, files, kind: 'multi-part' });
+    }
+  }
+  checkpoints.sort((a, b) => a.version - b.version);
+
+  const latestCommit = commitVersions[commitVersions.length - 1];
+  const latestCheckpoint = checkpoints[checkpoints.length - 1]?.version;
+  if (latestCommit === undefined && latestCheckpoint === undefined) {
+    throw new DeltaTableNotFoundError(
+      `${root} is not a Delta table: ${LOG_DIR} holds no commit or checkpoint.`,
+      {
+        hint: 'Check the path; a Delta table has _delta_log/00000000000000000000.json (or a checkpoint).',
+      },
+    );
+  }
+  return {
+    tablePath: root,
+    logDir,
+    commitVersions,
+    checkpoints,
+    v2CheckpointVersions: [...v2].sort((a, b) => a - b),
+    latestVersion: Math.max(latestCommit ?? -1, latestCheckpoint ?? -1),
+  };
+}
+
+async function notATableError(root: string, cause: unknown): Promise<DeltaTableNotFoundError> {
+  const exists = await stat(root).then(
+    (s) => (s.isDirectory() ? 'dir' : 'file'),
+    () => 'missing',
+  );
+  if (exists === 'missing') {
+    return new DeltaTableNotFoundError(`No table at ${root}: the path does not exist.`, {
+      cause,
+      hint: 'Check the table name or path (a name is looked up under <dataDir>/lake).',
+    });
+  }
+  return new DeltaTableNotFoundError(`${root} is not a Delta table: it has no ${LOG_DIR} directory.`, {
+    cause,
+    hint: 'Point at the table root, the directory that contains _delta_log.',
+  });
+}
+
+/** The newest version of the table (one directory listing, no file reads). */
+export async function latestVersion(tablePath: string): Promise<number> {
+  return (await listLog(tablePath)).latestVersion;
+}
+
+export interface CommitRef {
+  version: number;
+  /** Absolute path of `<v>.json`. */
+  file: string;
+}
+
+/** Commit files present, ascending (optionally only versions in [from, to]). */
+export async function listCommits(
+  tablePath: string,
+  range: { from?: number; to?: number } = {},
+): Promise<CommitRef[]> {
+  const listing = await listLog(tablePath);
+  return listing.commitVersions
+    .filter((v) => (range.from === undefined || v >= range.from) && (range.to === undefined || v <= range.to))
+    .map((version) => ({ version, file: path.join(listing.logDir, commitFileName(version)) }));
+}
+
+/** Parses the text of one commit file: newline-delimited JSON, one action per line. */
+export function parseCommit(text: string, where: string): Action[] {
+  const actions: Action[] = [];
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = (lines[i] as string).trim();
+    if (line === '') continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch (error) {
+      throw new DeltaLogCorruptError(`Delta log is corrupt: ${where} line ${i + 1} is not valid JSON.`, {
+        cause: error,
+        hint: 'The commit file is damaged; restore it from a backup or copy of the table.',
+      });
+    }
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      throw new DeltaLogCorruptError(`Delta log is corrupt: ${where} line ${i + 1} is not a JSON object.`, {
+        hint: 'The commit file is damaged; restore it from a backup or copy of the table.',
+      });
+    }
+    actions.push(value as Action);
+  }
+  return actions;
+}
+
+/** Reads and parses `<v>.json`; a missing file is a corrupt log (the listing said it exists). */
+export async function readCommit(tablePath: string, version: number): Promise<Action[]> {
+  const file = path.join(logDirOf(path.resolve(tablePath)), commitFileName(version));
+  let text: string;
+  try {
+    text = await readTextFile(file);
+  } catch (error) {
+    throw new DeltaLogCorruptError(`Delta log is corrupt: cannot read commit ${version} (${file}).`, {
+      cause: error,
+      hint: 'A commit file vanished while reading; retry, and check that nothing deletes log files.',
+    });
+  }
+  return parseCommit(text, `${LOG_DIR}/${commitFileName(version)}`);
+}
+
+function optionalNumber(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+}
+
+/**
+ * Reads `_last_checkpoint` leniently: missing, empty or corrupt gives undefined; camelCase and
+ * snake_case field names are both accepted.
+ */
+export async function readLastCheckpointHint(tablePath: string): Promise<LastCheckpointHint | undefined> {
+  let text: string;
+  try {
+    text = await readFile(path.join(logDirOf(path.resolve(tablePath)), '_last_checkpoint'), 'utf8');
+  } catch {
+    return undefined;
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null) return undefined;
+  const record = value as Record<string, unknown>;
+  const version = optionalNumber(record.version);
+  if (version === undefined || !Number.isInteger(version) || version < 0) return undefined;
+  return {
+    version,
+    size: optionalNumber(record.size),
+    parts: optionalNumber(record.parts),
+    sizeInBytes: optionalNumber(record.sizeInBytes ?? record.size_in_bytes),
+    numOfAddFiles: optionalNumber(record.numOfAddFiles ?? record.num_of_add_files),
+  };
+}

@@ -1,0 +1,228 @@
+/**
+ * Log cleanup (the protocol's "Metadata Cleanup"): deletes JSON commits, checkpoints and their
+ * companion files older than `delta.logRetentionDuration` (default 30 days) once a newer checkpoint
+ * makes them unnecessary.
+ *
+ * HAZARD. A reader rebuilds the table from the newest checkpoint it can read plus the JSON commits
+ * after it, so deleting the wrong file makes the table unreadable (delta-rs#2174 deleted the newest
+ * checkpoint). The rules:
+ * - the cutoff is now − retention; the first version whose commit timestamp (commitInfo.timestamp,
+ *   else the file's mtime, as time travel uses) is at or after the cutoff is the oldest version time
+ *   travel inside the retention may ask for;
+ * - the kept base is the newest checkpoint at or below that version, and it must be readable
+ *   (protocol and metaData present) before anything older is deleted; if it is not, an older readable
+ *   checkpoint is used; with no usable checkpoint nothing is deleted;
+ * - only files of versions strictly below the base are deleted: the base checkpoint, its JSON commit,
+ *   the newest checkpoint and everything after them stay;
+ * - deletions go in ascending version order, so after a crash at any point the log is a contiguous
+ *   suffix of commits on top of a complete checkpoint, which readers open as before.
+ * A reader that listed the log just before the cleanup and then replays from an older checkpoint can
+ * find a commit gone; it fails with a clear corrupt-log error and succeeds on retry, never reading
+ * wrong data. This needs a reader that took longer than the retention window, so it is theoretical.
+ */
+import { readdir, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { withConnection } from '../duckdb.js';
+import { readCheckpointActions } from '../log/checkpoint-read.js';
+import { type CheckpointRef, listLog, logDirOf } from '../log/log.js';
+import { loadSnapshotFromListing } from '../log/snapshot.js';
+import { commitTimestamp } from '../log/time-travel.js';
+import { errorCode, fsyncDirectory } from '../write/put-if-absent.js';
+import { assertWritable } from '../write/write-protocol.js';
+import { logRetention, type RetentionProperty, type StepHook } from './units.js';
+
+export interface LogCleanupOptions {
+  /** Override the table's delta.logRetentionDuration (tests, tools). */
+  retentionMs?: number | undefined;
+  now?: (() => Date) | undefined;
+  connection?: DuckDBConnection | undefined;
+}
+
+export type LogFileKind = 'commit' | 'checkpoint' | 'checksum' | 'compaction';
+
+export interface LogCleanupFile {
+  name: string;
+  version: number;
+  kind: LogFileKind;
+  bytes: number;
+}
+
+export type LogCleanupSkip = 'disabled' | 'no-checkpoint' | 'nothing-expired';
+
+export interface LogCleanupPlan {
+  tablePath: string;
+  retention: RetentionProperty;
+  nowMs: number;
+  cutoffMs: number;
+  latestVersion: number;
+  newestCheckpoint: number | undefined;
+  /** The checkpoint kept as the oldest base; files of versions below it are deleted. */
+  keepVersion: number | undefined;
+  /** Files to delete, in deletion order. */
+  files: LogCleanupFile[];
+  bytes: number;
+  /** Why nothing is deleted, when nothing is. */
+  skipped: LogCleanupSkip | undefined;
+}
+
+export interface ExecuteLogCleanupOptions {
+  dryRun?: boolean | undefined;
+  onStep?: StepHook | undefined;
+}
+
+export interface LogCleanupMetrics {
+  dryRun: boolean;
+  keepVersion: number | undefined;
+  skipped: LogCleanupSkip | undefined;
+  filesDeleted: number;
+  bytesDeleted: number;
+  commitsDeleted: number;
+  checkpointsDeleted: number;
+  /** The oldest version still reconstructable afterwards. */
+  earliestVersion: number | undefined;
+  durationMs: number;
+}
+
+const FILE_PATTERNS: ReadonlyArray<[RegExp, LogFileKind]> = [
+  [/^(\d{20})\.json$/, 'commit'],
+  [/^(\d{20})\.checkpoint\.parquet$/, 'checkpoint'],
+  [/^(\d{20})\.checkpoint\.\d{10}\.\d{10}\.parquet$/, 'checkpoint'],
+  [/^(\d{20})\.crc$/, 'checksum'],
+  // x.y.compacted.json covers versions x..y: its age is that of y.
+  [/^\d{20}\.(\d{20})\.compacted\.json$/, 'compaction'],
+];
+
+const KIND_ORDER: Readonly<Record<LogFileKind, number>> = {
+  commit: 0,
+  checkpoint: 1,
+  checksum: 2,
+  compaction: 3,
+};
+
+function classify(name: string): { version: number; kind: LogFileKind } | undefined {
+  for (const [re, kind] of FILE_PATTERNS) {
+    const m = re.exec(name);
+    if (m) return { version: Number(m[1]), kind };
+  }
+  return undefined;
+}
+
+async function isUsableCheckpoint(connection: DuckDBConnection, checkpoint: CheckpointRef): Promise<boolean> {
+  try {
+    const actions = await readCheckpointActions(connection, checkpoint);
+    return actions.some((a) => 'protocol' in a) && actions.some((a) => 'metaData' in a);
+  } catch {
+    return false;
+  }
+}
+
+/** Decides which log files can go. Reads the log; deletes nothing. */
+export async function planLogCleanup(
+  tablePath: string,
+  options: LogCleanupOptions = {},
+): Promise<LogCleanupPlan> {
+  const listing = await listLog(path.resolve(tablePath));
+  const root = listing.tablePath;
+  return withConnection(options.connection, async (connection) => {
+    const snapshot = await loadSnapshotFromListing(listing, { connection, checkReaderProtocol: false });
+    assertWritable(root, snapshot.protocol, snapshot.metadata, snapshot.schema);
+    const tableRetention = logRetention(root, snapshot.metadata);
+    const retention: RetentionProperty =
+      options.retentionMs === undefined ? tableRetention : { ...tableRetention, ms: options.retentionMs };
+    const nowMs = (options.now ?? (() => new Date()))().getTime();
+    const cutoffMs = nowMs - retention.ms;
+    const newestCheckpoint = listing.checkpoints[listing.checkpoints.length - 1]?.version;
+    const plan: LogCleanupPlan = {
+      tablePath: root,
+      retention,
+      nowMs,
+      cutoffMs,
+      latestVersion: listing.latestVersion,
+      newestCheckpoint,
+      keepVersion: undefined,
+      files: [],
+      bytes: 0,
+      skipped: undefined,
+    };
+    if (snapshot.metadata.configuration['delta.enableExpiredLogCleanup'] === 'false') {
+      return { ...plan, skipped: 'disabled' };
+    }
+
+    let oldestRetained = listing.latestVersion;
+    for (const version of listing.commitVersions) {
+      if ((await commitTimestamp(root, version)) >= cutoffMs) {
+        oldestRetained = version;
+        break;
+      }
+    }
+    let keep: CheckpointRef | undefined;
+    for (const checkpoint of [...listing.checkpoints].reverse()) {
+      if (checkpoint.version > oldestRetained) continue;
+      if (await isUsableCheckpoint(connection, checkpoint)) {
+        keep = checkpoint;
+        break;
+      }
+    }
+    if (!keep) return { ...plan, skipped: 'no-checkpoint' };
+
+    const files: LogCleanupFile[] = [];
+    for (const name of await readdir(listing.logDir)) {
+      const kind = classify(name);
+      if (!kind || kind.version >= keep.version) continue;
+      const info = await stat(path.join(listing.logDir, name)).catch(() => undefined);
+      if (info) files.push({ name, ...kind, bytes: info.size });
+    }
+    files.sort((a, b) => a.version - b.version || KIND_ORDER[a.kind] - KIND_ORDER[b.kind]);
+    return {
+      ...plan,
+      keepVersion: keep.version,
+      files,
+      bytes: files.reduce((n, f) => n + f.bytes, 0),
+      skipped: files.length === 0 ? 'nothing-expired' : undefined,
+    };
+  });
+}
+
+/** Deletes the planned log files, oldest version first. */
+export async function executeLogCleanup(
+  plan: LogCleanupPlan,
+  options: ExecuteLogCleanupOptions = {},
+): Promise<LogCleanupMetrics> {
+  const started = performance.now();
+  const count = (kind: LogFileKind) => plan.files.filter((f) => f.kind === kind).length;
+  const earliest = plan.keepVersion === undefined ? undefined : plan.keepVersion;
+  const metrics: LogCleanupMetrics = {
+    dryRun: options.dryRun === true,
+    keepVersion: plan.keepVersion,
+    skipped: plan.skipped,
+    filesDeleted: plan.files.length,
+    bytesDeleted: plan.bytes,
+    commitsDeleted: count('commit'),
+    checkpointsDeleted: count('checkpoint'),
+    earliestVersion: earliest,
+    durationMs: 0,
+  };
+  if (options.dryRun || plan.files.length === 0) {
+    return { ...metrics, durationMs: performance.now() - started };
+  }
+  const logDir = logDirOf(plan.tablePath);
+  for (const file of plan.files) {
+    try {
+      await rm(path.join(logDir, file.name));
+    } catch (error) {
+      if (errorCode(error) !== 'ENOENT') throw error;
+    }
+    await options.onStep?.('log-cleanup:deleted-file');
+  }
+  await fsyncDirectory(logDir).catch(() => undefined);
+  return { ...metrics, durationMs: performance.now() - started };
+}
+
+/** Plans and executes log cleanup. */
+export async function cleanupLog(
+  tablePath: string,
+  options: LogCleanupOptions & ExecuteLogCleanupOptions = {},
+): Promise<LogCleanupMetrics> {
+  return executeLogCleanup(await planLogCleanup(tablePath, options), options);
+}

@@ -1,0 +1,295 @@
+/**
+ * Scanning a snapshot: file pruning from the log, then one DuckDB read_parquet over the files that
+ * remain, with partition values taken from the log (never from directory names: hive_partitioning
+ * is off) and every column cast to the type the Delta schema gives it.
+ *
+ * Hazards handled: add.path decoded exactly once; files lacking a column read it as NULL
+ * (union_by_name, or a typed NULL when no file has it); INT96 and naive timestamps become UTC
+ * TIMESTAMPTZ via epoch microseconds (independent of the session TimeZone); a data column named
+ * like DuckDB's filename column cannot collide (the source-file column has a reserved name).
+ */
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { UsageError } from '../../core/errors.js';
+import { type ConnectionOption, sqlPathList, withConnection } from '../duckdb.js';
+import { DeltaDataFileError } from '../errors.js';
+import type { DeltaType, LiveFile, Snapshot } from '../log/types.js';
+import { type CanonicalRow, toCanonical } from './canonical.js';
+import {
+  type BoundPredicate,
+  bindPredicate,
+  type Predicate,
+  parsePredicate,
+  predicateToSql,
+} from './predicate.js';
+import { pruneFile } from './prune.js';
+import { type Scalar, scalarToSql } from './scalar.js';
+import { candidateFiles, snapshotIndex } from './scan-index.js';
+import { deltaTypeToDuckDb, quoteIdentifier } from './schema.js';
+
+export interface ScanOptions extends ConnectionOption {
+  /** Columns to return, in this order (default: all, in schema order). */
+  columns?: readonly string[] | undefined;
+  /** Row filter: a Predicate, or predicate text parsed with parsePredicate. */
+  where?: Predicate | string | undefined;
+  /** At most this many rows. */
+  limit?: number | undefined;
+}
+
+export interface ScanColumn {
+  name: string;
+  type: DeltaType;
+  /** The DuckDB type of the column in scan results. */
+  duckDbType: string;
+  isPartition: boolean;
+}
+
+export interface ScanMetrics {
+  filesTotal: number;
+  filesPrunedByPartition: number;
+  filesPrunedByStats: number;
+  filesRead: number;
+  bytesRead: number;
+}
+
+/** The result of planning: which files to read and how; no I/O has happened yet. */
+export interface ScanPlan {
+  snapshot: Snapshot;
+  /** All schema columns (the relation exposes these; the projection picks `output`). */
+  columns: ScanColumn[];
+  /** The columns returned, in order. */
+  output: ScanColumn[];
+  files: PlannedFile[];
+  predicate: BoundPredicate | undefined;
+  limit: number | undefined;
+  metrics: ScanMetrics;
+}
+
+export interface PlannedFile {
+  file: LiveFile;
+  /** Absolute file-system path of the Parquet file. */
+  absolutePath: string;
+  partitionValues: Map<string, Scalar | null>;
+}
+
+export interface ScanResult {
+  version: number;
+  columns: ScanColumn[];
+  rows: CanonicalRow[];
+  metrics: ScanMetrics;
+}
+
+export { parsePartitionValue } from './scan-index.js';
+
+/** Reserved name for read_parquet's source-file column. */
+const SOURCE_FILE_COLUMN = '__delta_source_file';
+
+function resolveColumns(all: ScanColumn[], requested: readonly string[] | undefined): ScanColumn[] {
+  if (!requested || requested.length === 0) return all;
+  const out: ScanColumn[] = [];
+  for (const name of requested) {
+    const column =
+      all.find((c) => c.name === name) ?? all.find((c) => c.name.toLowerCase() === name.toLowerCase());
+    if (!column) {
+      throw new UsageError(`No column '${name}' in the table.`, {
+        hint: `Columns: ${all.map((c) => c.name).join(', ')}.`,
+      });
+    }
+    if (!out.includes(column)) out.push(column);
+  }
+  return out;
+}
+
+/** Decides the files to read (partition pruning and data skipping) and binds the predicate. No I/O. */
+export function planScan(snapshot: Snapshot, options: Omit<ScanOptions, 'connection'> = {}): ScanPlan {
+  const partitionSet = new Set(snapshot.partitionColumns);
+  const columns: ScanColumn[] = snapshot.schema.fields.map((f) => ({
+    name: f.name,
+    type: f.type,
+    duckDbType: deltaTypeToDuckDb(f.type),
+    isPartition: partitionSet.has(f.name),
+  }));
+  const output = resolveColumns(columns, options.columns);
+  if (options.limit !== undefined && (!Number.isInteger(options.limit) || options.limit < 0)) {
+    throw new UsageError(`Invalid limit ${options.limit}: give a whole number ≥ 0.`);
+  }
+  const where = typeof options.where === 'string' ? parsePredicate(options.where) : options.where;
+  const predicate = where ? bindPredicate(where, snapshot.schema, snapshot.partitionColumns) : undefined;
+  // Partition values are parsed once per snapshot, and a partition range is found by binary
+  // search (scan-index.ts): planning does not walk every live file of a long history.
+  const index = snapshotIndex(snapshot);
+  const candidates = candidateFiles(index, predicate);
+  const metrics: ScanMetrics = {
+    filesTotal: snapshot.files.size,
+    filesPrunedByPartition: index.files.length - candidates.length,
+    filesPrunedByStats: 0,
+    filesRead: 0,
+    bytesRead: 0,
+  };
+  const files: PlannedFile[] = [];
+  for (const { file, absolutePath, partitionValues } of candidates) {
+    if (predicate) {
+      const verdict = pruneFile(predicate, { partitionValues, stats: file.stats });
+      if (verdict === 'partition') {
+        metrics.filesPrunedByPartition++;
+        continue;
+      }
+      if (verdict === 'stats') {
+        metrics.filesPrunedByStats++;
+        continue;
+      }
+    }
+    files.push({ file, absolutePath, partitionValues });
+    metrics.filesRead++;
+    metrics.bytesRead += file.add.size;
+  }
+  return { snapshot, columns, output, files, predicate, limit: options.limit, metrics };
+}
+
+function isTimestampPhysical(physical: string): boolean {
+  return /^TIMESTAMP/i.test(physical);
+}
+
+/** How a data column is read from the files, given its physical type there (undefined = absent). */
+function dataColumnExpr(column: ScanColumn, physical: { name: string; type: string } | undefined): string {
+  if (!physical) return `CAST(NULL AS ${column.duckDbType})`;
+  const ref = `d.${quoteIdentifier(physical.name)}`;
+  if (column.type === 'timestamp') {
+    if (physical.type === 'TIMESTAMP WITH TIME ZONE') return ref;
+    if (isTimestampPhysical(physical.type)) return `make_timestamptz(epoch_us(${ref}))`;
+  }
+  if (column.type === 'timestamp_ntz') {
+    if (physical.type === 'TIMESTAMP') return ref;
+    if (isTimestampPhysical(physical.type)) return `make_timestamp(epoch_us(${ref}))`;
+  }
+  if (physical.type === column.duckDbType) return ref;
+  return `CAST(${ref} AS ${column.duckDbType})`;
+}
+
+function emptyRelationSql(plan: ScanPlan): string {
+  return `SELECT ${plan.columns.map((c) => `CAST(NULL AS ${c.duckDbType}) AS ${quoteIdentifier(c.name)}`).join(', ')} WHERE FALSE`;
+}
+
+/** The SQL of the relation of all columns of the planned files, before filter/projection/limit. */
+async function relationSql(connection: DuckDBConnection, plan: ScanPlan): Promise<string> {
+  if (plan.files.length === 0) return emptyRelationSql(plan);
+  const source = `read_parquet(${sqlPathList(plan.files.map((f) => f.absolutePath))}, hive_partitioning=false, union_by_name=true, filename=${quoteLiteralName(SOURCE_FILE_COLUMN)})`;
+  const described = await connection.runAndReadAll(`DESCRIBE SELECT * FROM ${source}`);
+  const physical = new Map<string, { name: string; type: string }>();
+  for (const row of described.getRowObjectsJson()) {
+    const name = String(row.column_name);
+    if (name === SOURCE_FILE_COLUMN) continue;
+    physical.set(name.toLowerCase(), { name, type: String(row.column_type) });
+  }
+  // Only the columns the projection and the filter use: binding every column of a wide table for
+  // each small read is most of DuckDB's planning time when a caller unions many narrow reads.
+  const used = new Set([...plan.output.map((c) => c.name), ...predicateColumns(plan.predicate)]);
+  const columns = plan.columns.filter((c) => used.has(c.name));
+  const partitionColumns = columns.filter((c) => c.isPartition);
+  const literal = (f: PlannedFile, c: ScanColumn): string => {
+    const value = f.partitionValues.get(c.name) ?? null;
+    return value === null
+      ? `CAST(NULL AS ${c.duckDbType})`
+      : `CAST(${scalarToSql(value, c.duckDbType)} AS ${c.duckDbType})`;
+  };
+  // Files of one partition (the usual read of one trade date) take their partition values as
+  // constants: no join, so DuckDB plans it faster and can fold filters on the partition column.
+  const first = plan.files[0] as PlannedFile;
+  const constants = new Map(partitionColumns.map((c) => [c.name, literal(first, c)]));
+  const onePartition = plan.files.every((f) =>
+    partitionColumns.every((c) => literal(f, c) === constants.get(c.name)),
+  );
+  const select = columns.map((c) =>
+    c.isPartition
+      ? `${onePartition ? constants.get(c.name) : `p.${quoteIdentifier(c.name)}`} AS ${quoteIdentifier(c.name)}`
+      : `${dataColumnExpr(c, physical.get(c.name.toLowerCase()))} AS ${quoteIdentifier(c.name)}`,
+  );
+  if (partitionColumns.length === 0 || onePartition) return `SELECT ${select.join(', ')} FROM ${source} AS d`;
+  const valuesRows = plan.files.map(
+    (f) =>
+      `(${[quoteLiteralName(f.absolutePath), ...partitionColumns.map((c) => literal(f, c))].join(', ')})`,
+  );
+  const valueNames = [SOURCE_FILE_COLUMN, ...partitionColumns.map((c) => c.name)]
+    .map(quoteIdentifier)
+    .join(', ');
+  return `SELECT ${select.join(', ')} FROM ${source} AS d JOIN (VALUES ${valuesRows.join(', ')}) AS p(${valueNames}) ON d.${quoteIdentifier(SOURCE_FILE_COLUMN)} = p.${quoteIdentifier(SOURCE_FILE_COLUMN)}`;
+}
+
+function predicateColumns(p: BoundPredicate | undefined): string[] {
+  if (!p) return [];
+  switch (p.kind) {
+    case 'and':
+    case 'or':
+      return p.args.flatMap(predicateColumns);
+    default:
+      return [p.column.name];
+  }
+}
+
+function quoteLiteralName(value: string): string {
+  return `'${value.replaceAll("'", "''")}'`;
+}
+
+/** Turns a DuckDB failure to read the data files into a DataError naming the table. */
+export function dataFileError(plan: ScanPlan, error: unknown): DeltaDataFileError {
+  const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+  return new DeltaDataFileError(
+    `Cannot read the data files of ${plan.snapshot.tablePath} (version ${plan.snapshot.version}): ${reason}`,
+    {
+      cause: error,
+      hint: 'A file the log lists is missing or damaged; restore it, or check that nothing deletes files the table still uses.',
+    },
+  );
+}
+
+/** Full SQL for a plan: the relation, the predicate as a filter, the projection and the limit. */
+export async function scanSql(connection: DuckDBConnection, plan: ScanPlan): Promise<string> {
+  let relation: string;
+  try {
+    relation = await relationSql(connection, plan);
+  } catch (error) {
+    throw dataFileError(plan, error);
+  }
+  const projection = plan.output.map((c) => quoteIdentifier(c.name)).join(', ');
+  const where = plan.predicate ? ` WHERE ${predicateToSql(plan.predicate)}` : '';
+  const limit = plan.limit !== undefined ? ` LIMIT ${plan.limit}` : '';
+  return `SELECT ${projection} FROM (${relation}) AS scan${where}${limit}`;
+}
+
+/**
+ * Creates (or replaces) a temporary view `name` on the caller's connection, so other layers can
+ * query the table with SQL: `SELECT … FROM name`. Returns the plan (with its metrics).
+ */
+export async function createScanView(
+  connection: DuckDBConnection,
+  snapshot: Snapshot,
+  name: string,
+  options: Omit<ScanOptions, 'connection'> = {},
+): Promise<ScanPlan> {
+  const plan = planScan(snapshot, options);
+  const sql = await scanSql(connection, plan);
+  await connection.run(`CREATE OR REPLACE TEMP VIEW ${quoteIdentifier(name)} AS ${sql}`);
+  return plan;
+}
+
+/** Reads the rows of a snapshot (pruned, filtered, projected) in canonical form. */
+export async function scanTable(snapshot: Snapshot, options: ScanOptions = {}): Promise<ScanResult> {
+  const plan = planScan(snapshot, options);
+  const rows = await withConnection(options.connection, async (connection) => {
+    const sql = await scanSql(connection, plan);
+    let reader: Awaited<ReturnType<DuckDBConnection['runAndReadAll']>>;
+    try {
+      reader = await connection.runAndReadAll(sql);
+    } catch (error) {
+      throw dataFileError(plan, error);
+    }
+    const names = plan.output.map((c) => c.name);
+    return reader.getRows().map((values) => {
+      const row: CanonicalRow = {};
+      names.forEach((name, i) => {
+        row[name] = toCanonical(values[i] ?? null);
+      });
+      return row;
+    });
+  });
+  return { version: snapshot.version, columns: plan.output, rows, metrics: plan.metrics };
+}
