@@ -20,5 +20,5 @@ export { computePremarket, fillProbabilityHint } from './premarket.js';
 export { computeRegime, levelReaches } from './regime.js';
 export { type RenderStyle, renderPremarketHuman, renderRegimeHuman, sparkline } from './render.js';
 export * from './schemas.js';
-export { NEW_YORK, nyParts, nyWallTime, referenceInstant, segmentAt } from './time.js';
+export { referenceInstant, type Segment, segmentAt } from './sessions.js';
 export * from './types.js';

@@ -1,3 +1,4 @@
+import { addDays, daysBetween, etParts, etWallTime, weekdayOf } from '../market/zoned.js';
 import {
   dailySigma,
   echoIndex,
@@ -30,14 +31,7 @@ import {
   type PremarketDocument,
   type PremarketTag,
 } from './schemas.js';
-import {
-  addCalendarDays,
-  calendarDaysBetween,
-  nyParts,
-  nyWallTime,
-  referenceInstant,
-  weekdayOf,
-} from './time.js';
+import { referenceInstant } from './sessions.js';
 import {
   ETF_BY_INDEX,
   INDEX_SYMBOLS,
@@ -103,10 +97,10 @@ function validate(inputs: PremarketInputs): void {
 
 /** Extra calendar days in the gap and whether any of them is a weekday (a holiday). */
 function gapDays(referenceDate: string, sessionDate: string): { extraDays: number; holiday: boolean } {
-  const extraDays = calendarDaysBetween(referenceDate, sessionDate) - 1;
+  const extraDays = daysBetween(referenceDate, sessionDate) - 1;
   let holiday = false;
   for (let k = 1; k <= extraDays; k++) {
-    const weekday = weekdayOf(addCalendarDays(referenceDate, k));
+    const weekday = weekdayOf(addDays(referenceDate, k));
     if (weekday !== 0 && weekday !== 6) holiday = true;
   }
   return { extraDays, holiday };
@@ -114,7 +108,7 @@ function gapDays(referenceDate: string, sessionDate: string): { extraDays: numbe
 
 /** Share of the night elapsed: 0 at or before 04:00 ET on D, 1 at 09:25 ET or later (research §3.7 Tm). */
 function nightProgress(asOf: Date, sessionDate: string): number {
-  const { date, minuteOfDay } = nyParts(asOf);
+  const { date, minuteOfDay } = etParts(asOf);
   if (date < sessionDate) return 0;
   if (date > sessionDate) return 1;
   return Math.min(1, Math.max(0, (minuteOfDay - 240) / (565 - 240)));
@@ -122,8 +116,8 @@ function nightProgress(asOf: Date, sessionDate: string): number {
 
 /** φ(t): share of the overnight variance normally realised by t; linear from the 18:00 ET reopen to 09:30. */
 function elapsedShare(asOf: Date, sessionDate: string): number {
-  const start = nyWallTime(addCalendarDays(sessionDate, -1), 18).getTime();
-  const open = nyWallTime(sessionDate, 9, 30).getTime();
+  const start = etWallTime(addDays(sessionDate, -1), 18).getTime();
+  const open = etWallTime(sessionDate, 9, 30).getTime();
   return Math.min(1, Math.max(PHI_FLOOR, (asOf.getTime() - start) / (open - start)));
 }
 
@@ -179,7 +173,7 @@ function measureIndex(
       : low < ref
         ? (price - low) / (ref - low)
         : null;
-  const t0825 = nyWallTime(ctx.sessionDate, 8, 25).getTime();
+  const t0825 = etWallTime(ctx.sessionDate, 8, 25).getTime();
   const p0825 =
     ctx.asOf.getTime() >= t0825 ? priceAt(series, t0825, ctx.config.maxInputAgeSeconds * 1000) : null;
   const late = p0825 === null ? null : Math.log(price / p0825);
@@ -435,7 +429,7 @@ export function computePremarket(
     if (ratios[s].source === 'default') flags.push(`volRatioDefault:${s}`);
     if (works.get(s)!.input.reference.kind === 'spliced') flags.push(`referenceSpliced:${s}`);
   }
-  const { date: asOfDate, minuteOfDay } = nyParts(asOf);
+  const { date: asOfDate, minuteOfDay } = etParts(asOf);
   if (asOfDate !== sessionDate || minuteOfDay < 240 || minuteOfDay >= 570) flags.push('outsideWindow');
 
   const reducedRisk = bucket === 'ge30' || termInverted || tags.includes('narrow') || limitNear;

@@ -29,7 +29,7 @@ import {
 import { defaultSignalsConfig, type SignalsConfig } from './params.js';
 import { resampleByOrder, seriesUntil } from './path.js';
 import { type DroppedIndex, REGIME_SCHEMA_ID, type RegimeDocument, type RegimeFlag } from './schemas.js';
-import { segmentAt } from './time.js';
+import { segmentAt } from './sessions.js';
 import { INDEX_SYMBOLS, type IndexSymbol, type RegimeInputs, type WarningLevel } from './types.js';
 import { requireInstant, requirePositive } from './validate.js';
 

@@ -2,6 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { jsonDocument } from '../../src/cli/output.js';
+import { etWallTime } from '../../src/market/zoned.js';
 import {
   computePremarket,
   computeRegime,
@@ -11,7 +12,7 @@ import {
   REPLAY_SKIP_SCHEMA_ID,
   replayLineSchema,
 } from '../../src/signals/index.js';
-import { nyWallTime, referenceInstant } from '../../src/signals/time.js';
+import { referenceInstant } from '../../src/signals/sessions.js';
 import { flat, premarketInputs, regimeInputs } from './fixtures.js';
 
 const SCHEMAS_DIR = fileURLToPath(new URL('../../schemas/', import.meta.url));
@@ -61,7 +62,7 @@ describe('document shapes', () => {
     const premarket = JSON.parse(
       JSON.stringify(computePremarket(premarketInputs({ z: { ES: 1, NQ: 1, RTY: 1 } }))),
     );
-    const at = nyWallTime('2025-06-11', 11, 0);
+    const at = etWallTime('2025-06-11', 11, 0);
     const regime = JSON.parse(
       JSON.stringify(
         computeRegime(
