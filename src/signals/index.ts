@@ -18,7 +18,6 @@ export { candidateLevel, ENTRY_THRESHOLDS, entryThresholds, exitThresholds } fro
 export { defaultSignalsConfig, type EarlyWarningConfig, type SignalsConfig } from './params.js';
 export { computePremarket, fillProbabilityHint } from './premarket.js';
 export { computeRegime, levelReaches } from './regime.js';
-export { type RenderStyle, renderPremarketHuman, renderRegimeHuman, sparkline } from './render.js';
 export * from './schemas.js';
 export { referenceInstant, type Segment, segmentAt } from './sessions.js';
 export * from './types.js';

@@ -2,8 +2,8 @@ import { z } from 'zod';
 import { defineCommand } from '../../cli/command.js';
 import { isUserError } from '../../core/errors.js';
 import { etInstant, nyseSessions } from '../../market/index.js';
-import { renderPremarketHuman } from '../../signals/render.js';
 import type { PremarketDocument, ReplaySkip } from '../../signals/schemas.js';
+import { renderPremarketHuman } from './render.js';
 import {
   dataDirOf,
   emptyLakeError,

@@ -4,9 +4,9 @@ import { defineCommand } from '../../cli/command.js';
 import { ExitCode } from '../../cli/exit.js';
 import { isUserError, UsageError } from '../../core/errors.js';
 import { addDays, etParts, type MarketCalendar } from '../../market/index.js';
-import { renderRegimeHuman } from '../../signals/render.js';
 import type { RegimeDocument, ReplaySkip } from '../../signals/schemas.js';
 import type { EarlyWarningState, WarningLevel } from '../../signals/types.js';
+import { renderRegimeHuman } from './render.js';
 import {
   dataDirOf,
   emptyLakeError,

@@ -1,10 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { etWallTime } from '../../src/market/zoned.js';
-import { computePremarket } from '../../src/signals/premarket.js';
-import { computeRegime } from '../../src/signals/regime.js';
-import { renderPremarketHuman, renderRegimeHuman, SPARK_CHARS, sparkline } from '../../src/signals/render.js';
-import { referenceInstant } from '../../src/signals/sessions.js';
-import { flat, premarketInputs, ramp, regimeInputs } from './fixtures.js';
+import {
+  renderPremarketHuman,
+  renderRegimeHuman,
+  SPARK_CHARS,
+  sparkline,
+} from '../../../src/commands/signals/render.js';
+import { etWallTime } from '../../../src/market/zoned.js';
+import { computePremarket } from '../../../src/signals/premarket.js';
+import { computeRegime } from '../../../src/signals/regime.js';
+import { referenceInstant } from '../../../src/signals/sessions.js';
+import { flat, premarketInputs, ramp, regimeInputs } from '../../signals/fixtures.js';
 
 describe('sparkline', () => {
   it('maps min..max onto the eight block characters', () => {
