@@ -70,7 +70,7 @@ export const signalsPremarketCommand = defineCommand({
     const dataDir = dataDirOf(ctx);
     const overrides = { vix: opts.vix, regime: opts.regime };
     const { openMemoryConnection } = await import('../../delta/index.js');
-    const { loadPremarketInputs, loadTableSnapshots } = await import('../../lake/inputs/index.js');
+    const { loadSignalInputs, loadTableSnapshots } = await import('../../app/evaluate/inputs.js');
     const { computePremarket } = await import('../../signals/index.js');
     const owned = await openMemoryConnection();
     try {
@@ -78,7 +78,8 @@ export const signalsPremarketCommand = defineCommand({
       if (!tables.snapshots && !tables.bars) throw emptyLakeError(dataDir);
       if (range === undefined) {
         const asOf = asOfFlag ?? now;
-        const inputs = await loadPremarketInputs(owned.connection, dataDir, asOf, options, overrides, tables);
+        const source = { connection: owned.connection, dataDir, tables };
+        const inputs = await loadSignalInputs('premarket', source, asOf, options, overrides);
         if (inputs === undefined) throw emptyLakeError(dataDir);
         const document = computePremarket(inputs, ctx.config.signals);
         const record = shouldRecord(opts, asOfFlag === undefined);
@@ -93,14 +94,8 @@ export const signalsPremarketCommand = defineCommand({
       const lines: Array<PremarketDocument | ReplaySkip> = [];
       for (const asOf of instants) {
         try {
-          const inputs = await loadPremarketInputs(
-            owned.connection,
-            dataDir,
-            asOf,
-            options,
-            overrides,
-            tables,
-          );
+          const source = { connection: owned.connection, dataDir, tables };
+          const inputs = await loadSignalInputs('premarket', source, asOf, options, overrides);
           if (inputs === undefined) throw emptyLakeError(dataDir);
           lines.push(computePremarket(inputs, ctx.config.signals));
         } catch (error) {

@@ -1,18 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadSignalInputs } from '../../../src/app/evaluate/inputs.js';
 import { type OwnedConnection, openMemoryConnection } from '../../../src/delta/index.js';
 import { appendBars, appendSnapshots } from '../../../src/lake/index.js';
-import {
-  backAdjustedCloses,
-  fetchSlice,
-  type LoaderOptions,
-  loadPremarketInputs,
-  loadRegimeInputs,
-  planPremarket,
-  regimeReference,
-} from '../../../src/lake/inputs/index.js';
 import { defaultCalendar } from '../../../src/market/index.js';
 import { computePremarket, computeRegime } from '../../../src/signals/index.js';
-import { dailyBar, minuteBars, snapshots, tempDir, vixSnapshot } from './fixtures.js';
+import { type LoaderOptions, planPremarket } from '../../../src/signals/inputs/index.js';
+import { dailyBar, minuteBars, snapshots, tempDir, vixSnapshot } from '../../lake/inputs/fixtures.js';
 
 const MIN = 60_000;
 const options = (symbols: LoaderOptions['symbols'] = ['ES', 'NQ', 'RTY']): LoaderOptions => ({
@@ -32,6 +25,10 @@ beforeAll(async () => {
   conn = await openMemoryConnection();
 });
 afterAll(() => conn.close());
+const premarketAt = (dir: string, asOf: Date, opts: LoaderOptions, overrides = {}) =>
+  loadSignalInputs('premarket', { connection: conn.connection, dataDir: dir }, asOf, opts, overrides);
+const regimeAt = (dir: string, asOf: Date, opts: LoaderOptions, overrides = {}) =>
+  loadSignalInputs('regime', { connection: conn.connection, dataDir: dir }, asOf, opts, overrides);
 
 describe('reference time', () => {
   it('is 16:00 ET of the previous session across the spring DST change (Fri EST → Mon EDT)', async () => {
@@ -58,7 +55,7 @@ describe('reference time', () => {
         earlyClose: false,
         at: new Date('2026-03-06T21:00:00Z'),
       });
-      const inputs = await loadPremarketInputs(conn.connection, dir, asOf, options(['ES']));
+      const inputs = await premarketAt(dir, asOf, options(['ES']));
       const es0 = inputs?.perIndex.ES;
       expect(es0?.reference).toEqual({
         price: es(new Date('2026-03-06T21:00:00Z')),
@@ -78,35 +75,6 @@ describe('reference time', () => {
     } finally {
       await cleanup();
     }
-  });
-
-  it('is 13:00 ET after a half-day (Black Friday 2025)', () => {
-    const plan = planPremarket(new Date('2025-12-01T14:25:00Z'), options());
-    expect(plan.reference).toEqual({
-      sessionDate: '2025-11-28',
-      earlyClose: true,
-      at: new Date('2025-11-28T18:00:00Z'),
-    });
-  });
-
-  it('skips a holiday Monday (MLK 2026): Tuesday refers to Friday', () => {
-    const plan = planPremarket(new Date('2026-01-20T14:25:00Z'), options());
-    expect(plan.sessionDate).toBe('2026-01-20');
-    expect(plan.reference.sessionDate).toBe('2026-01-16');
-    expect(plan.reference.at).toEqual(new Date('2026-01-16T21:00:00Z'));
-    // during the holiday's CME session the regime still measures against Friday's close
-    expect(regimeReference(new Date('2026-01-19T15:00:00Z'), defaultCalendar()).date).toBe('2026-01-16');
-    // after the 18:00 reopen on Monday evening too (no NYSE session on Monday)
-    expect(regimeReference(new Date('2026-01-20T00:30:00Z'), defaultCalendar()).date).toBe('2026-01-16');
-    // a premarket check on the evening before is for the next session
-    expect(planPremarket(new Date('2026-01-20T01:00:00Z'), options()).sessionDate).toBe('2026-01-20');
-  });
-
-  it('regime references move at the 18:00 ET reopen, not at 16:00', () => {
-    const cal = defaultCalendar();
-    expect(regimeReference(new Date('2026-03-10T20:30:00Z'), cal).date).toBe('2026-03-09'); // 16:30 EDT Tue
-    expect(regimeReference(new Date('2026-03-10T22:30:00Z'), cal).date).toBe('2026-03-10'); // 18:30 EDT Tue
-    expect(regimeReference(new Date('2026-03-10T14:00:00Z'), cal).date).toBe('2026-03-09'); // 10:00 EDT Tue
   });
 });
 
@@ -138,7 +106,7 @@ describe('contract roll (ESH6 → ESM6, roll date 2026-03-12)', () => {
         price: m6,
       });
       await appendSnapshots(dir, [...old, ...fresh]);
-      const inputs = await loadPremarketInputs(conn.connection, dir, asOf, options(['ES']), { vix: 18 });
+      const inputs = await premarketAt(dir, asOf, options(['ES']), { vix: 18 });
       const es = inputs!.perIndex.ES!;
       expect(es.conId).toBe(2);
       expect(es.localSymbol).toBe('ESM6');
@@ -167,7 +135,7 @@ describe('contract roll (ESH6 → ESM6, roll date 2026-03-12)', () => {
         price: m6,
       });
       await appendSnapshots(dir, [...old, ...fresh]);
-      const inputs = await loadPremarketInputs(conn.connection, dir, asOf, options(['ES']), { vix: 18 });
+      const inputs = await premarketAt(dir, asOf, options(['ES']), { vix: 18 });
       const es = inputs!.perIndex.ES!;
       expect(es.reference.kind).toBe('spliced');
       expect(es.reference.conId).toBe(2);
@@ -184,7 +152,7 @@ describe('contract roll (ESH6 → ESM6, roll date 2026-03-12)', () => {
     const { dir, cleanup } = await tempDir('sig-roll-c-');
     try {
       await appendSnapshots(dir, old);
-      const inputs = await loadPremarketInputs(conn.connection, dir, asOf, options(['ES']), { vix: 18 });
+      const inputs = await premarketAt(dir, asOf, options(['ES']), { vix: 18 });
       expect(inputs!.perIndex.ES).toMatchObject({ conId: 1, localSymbol: 'ESH6' });
       expect(inputs!.perIndex.ES!.reference).toMatchObject({ conId: 1, ts: tRef, kind: 'snapshot' });
     } finally {
@@ -211,7 +179,7 @@ describe('1-minute bars as the price series', () => {
         }).map((b) => ({ ...b, conId: null, localSymbol: null })),
       );
       const asOf = new Date('2026-03-09T13:25:30Z');
-      const inputs = await loadPremarketInputs(conn.connection, dir, asOf, options(['NQ']), { vix: 20 });
+      const inputs = await premarketAt(dir, asOf, options(['NQ']), { vix: 20 });
       const q = inputs!.perIndex.NQ!;
       expect(q.reference).toEqual({
         price: nq(new Date('2026-03-06T21:00:00Z')),
@@ -224,56 +192,6 @@ describe('1-minute bars as the price series', () => {
       expect(inputs!.lake).toEqual([{ table: 'futures_bars', version: 1 }]);
       const doc = computePremarket(inputs!);
       expect(doc.dataQuality.usable).toEqual(['NQ']);
-    } finally {
-      await cleanup();
-    }
-  });
-
-  it('prefers snapshots where both exist and falls back to bars where snapshots are missing', async () => {
-    const { dir, cleanup } = await tempDir('sig-mixed-');
-    try {
-      const es = ramp('2026-03-09T08:00:00Z', 6000);
-      await appendBars(
-        conn.connection,
-        dir,
-        minuteBars({
-          symbol: 'ES',
-          conId: 7,
-          localSymbol: 'ESH6',
-          from: '2026-03-09T08:00:00Z',
-          to: '2026-03-09T12:59:00Z',
-          price: (t) => es(t) + 1000, // recognisably different
-        }),
-      );
-      await appendSnapshots(
-        dir,
-        snapshots({
-          symbol: 'ES',
-          conId: 7,
-          localSymbol: 'ESH6',
-          from: '2026-03-09T12:00:00Z',
-          to: '2026-03-09T13:00:00Z',
-          stepMs: 15_000,
-          price: es,
-        }),
-      );
-      const slice = await fetchSlice(conn.connection, dir, {
-        symbols: ['ES'],
-        pointsFrom: new Date('2026-03-09T11:00:00Z'),
-        pointsTo: new Date('2026-03-09T13:00:00Z'),
-        fixingTargets: [],
-        fixingMaxAgeMs: 900_000,
-        dailyFrom: '2026-03-01',
-        dailyTo: '2026-03-09',
-      });
-      const points = slice!.points.get('ES')!;
-      const bars = points.filter((p) => p.kind === 'bar_close');
-      expect(bars.length).toBe(60); // 11:01 … 12:00 bar ends; later minutes are covered by snapshots
-      expect(bars.every((p) => p.ts.getTime() <= Date.parse('2026-03-09T12:00:00Z'))).toBe(true);
-      expect(points.filter((p) => p.kind === 'mid').length).toBe(241);
-      for (let i = 1; i < points.length; i++) {
-        expect(points[i]!.ts.getTime()).toBeGreaterThan(points[i - 1]!.ts.getTime());
-      }
     } finally {
       await cleanup();
     }
@@ -305,7 +223,7 @@ describe('history: daily closes, overnight returns, VIX', () => {
         ...['2026-03-02', '2026-03-03', '2026-03-04', '2026-03-05'].map((d, i) => dailyBar('NQ', d, 100 + i)),
       ]);
       const asOf = new Date('2026-03-06T14:25:00Z'); // Fri 09:25 EST
-      const inputs = await loadPremarketInputs(conn.connection, dir, asOf, options(['ES', 'NQ']));
+      const inputs = await premarketAt(dir, asOf, options(['ES', 'NQ']));
       const hist = inputs!.overnightHistory;
       expect(hist.map((h) => h.sessionDate)).toEqual(['2026-03-03', '2026-03-04', '2026-03-05']);
       const open = es(new Date('2026-03-03T14:30:00Z'));
@@ -326,36 +244,11 @@ describe('history: daily closes, overnight returns, VIX', () => {
         { date: '2026-03-05', close: 21 },
       ]);
       // a daily bar is not known before 17:00 ET of its date
-      const early = await loadPremarketInputs(
-        conn.connection,
-        dir,
-        new Date('2026-03-05T21:30:00Z'),
-        options(['ES']),
-      );
+      const early = await premarketAt(dir, new Date('2026-03-05T21:30:00Z'), options(['ES']));
       expect(early!.vix).toMatchObject({ level: 17, live: false });
     } finally {
       await cleanup();
     }
-  });
-
-  it('ratio back-adjusts daily closes at a contract change', () => {
-    const { closes, rolls } = backAdjustedCloses(
-      [
-        { date: '2026-03-09', conId: 1, close: 100 },
-        { date: '2026-03-10', conId: 1, close: 101 },
-        { date: '2026-03-11', conId: 1, close: 102 },
-        { date: '2026-03-11', conId: 2, close: 103.02 },
-        { date: '2026-03-12', conId: 2, close: 104 },
-      ],
-      2,
-    );
-    expect(rolls).toEqual([{ date: '2026-03-11', from: 1, to: 2, k: 1.01 }]);
-    expect(closes.map((c) => c.date)).toEqual(['2026-03-09', '2026-03-10', '2026-03-11', '2026-03-12']);
-    expect(closes[0]!.close).toBeCloseTo(101, 9);
-    expect(closes[1]!.close).toBeCloseTo(102.01, 9);
-    expect(closes[2]!.close).toBe(103.02);
-    // percentage returns survive the roll
-    expect(closes[1]!.close / closes[0]!.close).toBeCloseTo(1.01, 12);
   });
 });
 
@@ -377,7 +270,7 @@ describe('regime inputs', () => {
         }),
       );
       const asOf = new Date('2026-03-10T15:00:00Z'); // Tue 11:00 EDT
-      const inputs = await loadRegimeInputs(conn.connection, dir, asOf, options(['ES']), { vix: 16 });
+      const inputs = await regimeAt(dir, asOf, options(['ES']), { vix: 16 });
       const x = inputs!.perIndex.ES!;
       expect(x.reference.ts).toEqual(new Date('2026-03-09T20:00:00Z')); // Mon 16:00 EDT
       expect(x.current.ts).toEqual(asOf);
@@ -394,7 +287,7 @@ describe('regime inputs', () => {
   it('returns undefined for an empty lake', async () => {
     const { dir, cleanup } = await tempDir('sig-empty-');
     try {
-      expect(await loadRegimeInputs(conn.connection, dir, new Date(), options())).toBeUndefined();
+      expect(await regimeAt(dir, new Date(), options())).toBeUndefined();
     } finally {
       await cleanup();
     }
