@@ -6,8 +6,8 @@ import {
   sparkline,
 } from '../../../src/commands/signals/render.js';
 import { etWallTime } from '../../../src/market/zoned.js';
-import { computePremarket } from '../../../src/signals/premarket.js';
-import { computeRegime } from '../../../src/signals/regime.js';
+import { computePremarket } from '../../../src/signals/premarket/index.js';
+import { computeRegime } from '../../../src/signals/regime/index.js';
 import { referenceInstant } from '../../../src/signals/sessions.js';
 import { flat, premarketInputs, ramp, regimeInputs } from '../../signals/fixtures.js';
 
