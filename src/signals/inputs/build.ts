@@ -10,6 +10,7 @@ import {
   isExpiryDay,
   isRollWeek,
   localSymbol,
+  type NyseSession,
   rollStateAt,
 } from '../../market/index.js';
 import type { PriceSlice, SeriesPoint } from '../../market/price.js';
@@ -59,6 +60,44 @@ function toPath(points: readonly SeriesPoint[]): PricePoint[] {
   return points.map((p) => ({ ts: p.ts, price: p.price }));
 }
 
+/** Where one evaluation cuts each index: reference instant, path start, and the sessions of its closes. */
+interface IndexCut {
+  refAt: Date;
+  /** The path covers (pathFrom, asOf]; the signal contract must have a price after pathFrom − maxAge. */
+  pathFrom: number;
+  sessions: readonly NyseSession[];
+  /** Daily closes up to this date. */
+  lastDate: string;
+}
+
+/** One index's input at asOf, with the signal contract chosen (also when no input could be built). */
+function indexInputOf(
+  slice: PriceSlice,
+  symbol: IndexSymbol,
+  asOf: Date,
+  options: LoaderOptions,
+  cut: IndexCut,
+): { contract: SignalContract; input: RegimeIndexInput | undefined } | undefined {
+  const maxAge = options.maxInputAgeSeconds * 1000;
+  const points = slice.points.get(symbol) ?? [];
+  const contract = signalContract(symbol, points, cut.pathFrom - maxAge, asOf, options);
+  if (!contract) return undefined;
+  const latest = latestOf(points, contract.conId, asOf.getTime(), Number.POSITIVE_INFINITY);
+  const reference = referenceOf(contract, cut.refAt, points, slice.fixings.get(symbol), asOf, maxAge);
+  if (!latest || !reference) return { contract, input: undefined };
+  return {
+    contract,
+    input: {
+      conId: contract.conId,
+      localSymbol: contract.localSymbol,
+      reference,
+      current: quoteOf(latest),
+      path: toPath(contractPoints(points, contract.conId, cut.pathFrom, asOf.getTime())),
+      dailyCloses: dailyClosesOf(symbol, slice, cut.sessions, asOf, cut.lastDate, contract.conId),
+    },
+  };
+}
+
 export function buildPremarketInputs(
   slice: PriceSlice,
   asOf: Date,
@@ -68,31 +107,22 @@ export function buildPremarketInputs(
 ): PremarketInputs {
   const maxAge = options.maxInputAgeSeconds * 1000;
   const refAt = plan.reference.at;
+  const cut = {
+    refAt,
+    pathFrom: refAt.getTime(),
+    sessions: plan.sessions,
+    lastDate: plan.reference.sessionDate,
+  };
   const perIndex: Partial<Record<IndexSymbol, PremarketIndexInput>> = {};
   const prefer: Partial<Record<IndexSymbol, number>> = {};
   for (const symbol of options.symbols) {
-    const points = slice.points.get(symbol) ?? [];
-    const contract = signalContract(symbol, points, refAt.getTime() - maxAge, asOf, options);
-    if (!contract) continue;
-    prefer[symbol] = contract.conId;
-    const latest = latestOf(points, contract.conId, asOf.getTime(), Number.POSITIVE_INFINITY);
-    const reference = referenceOf(contract, refAt, points, slice.fixings.get(symbol), asOf, maxAge);
-    if (!latest || !reference) continue;
+    const cutOut = indexInputOf(slice, symbol, asOf, options, cut);
+    if (cutOut === undefined) continue;
+    prefer[symbol] = cutOut.contract.conId;
+    if (cutOut.input === undefined) continue;
     perIndex[symbol] = {
-      conId: contract.conId,
-      localSymbol: contract.localSymbol,
-      reference,
-      current: quoteOf(latest),
-      path: toPath(contractPoints(points, contract.conId, refAt.getTime(), asOf.getTime())),
-      daysToExpiry: daysToExpiry(contract, symbol, asOf, options),
-      dailyCloses: dailyClosesOf(
-        symbol,
-        slice,
-        plan.sessions,
-        asOf,
-        plan.reference.sessionDate,
-        contract.conId,
-      ),
+      ...cutOut.input,
+      daysToExpiry: daysToExpiry(cutOut.contract, symbol, asOf, options),
     };
   }
   return {
@@ -128,24 +158,16 @@ export function buildRegimeInputs(
   const { calendar } = options;
   const ref = regimeReference(asOf, calendar);
   const today = etParts(asOf).date;
-  const pathFrom = regimePathFrom(asOf, ref.close).getTime();
-  const sessions = sessionsBefore(addDays(today, 1), options.lookbackSessions + 1, calendar);
+  const cut = {
+    refAt: ref.close,
+    pathFrom: regimePathFrom(asOf, ref.close).getTime(),
+    sessions: sessionsBefore(addDays(today, 1), options.lookbackSessions + 1, calendar),
+    lastDate: today,
+  };
   const perIndex: Partial<Record<IndexSymbol, RegimeIndexInput>> = {};
   for (const symbol of options.symbols) {
-    const points = slice.points.get(symbol) ?? [];
-    const contract = signalContract(symbol, points, pathFrom - maxAge, asOf, options);
-    if (!contract) continue;
-    const latest = latestOf(points, contract.conId, asOf.getTime(), Number.POSITIVE_INFINITY);
-    const reference = referenceOf(contract, ref.close, points, slice.fixings.get(symbol), asOf, maxAge);
-    if (!latest || !reference) continue;
-    perIndex[symbol] = {
-      conId: contract.conId,
-      localSymbol: contract.localSymbol,
-      reference,
-      current: quoteOf(latest),
-      path: toPath(contractPoints(points, contract.conId, pathFrom, asOf.getTime())),
-      dailyCloses: dailyClosesOf(symbol, slice, sessions, asOf, today, contract.conId),
-    };
+    const input = indexInputOf(slice, symbol, asOf, options, cut)?.input;
+    if (input !== undefined) perIndex[symbol] = input;
   }
   return {
     asOf,
