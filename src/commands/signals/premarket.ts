@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { defineCommand } from '../../cli/command.js';
 import { isUserError } from '../../core/errors.js';
 import { etInstant, nyseSessions } from '../../market/index.js';
-import type { PremarketDocument, ReplaySkip } from '../../signals/schemas.js';
+import { PREMARKET_SCHEMA_ID, type PremarketDocument, type ReplaySkip } from '../../signals/schemas.js';
 import { renderPremarketHuman } from './render.js';
 import {
   dataDirOf,
@@ -60,7 +60,7 @@ export const signalsPremarketCommand = defineCommand({
   ],
   flags: SIGNAL_FLAGS,
   schema: premarketSchema,
-  jsonSchemaId: 'signals.premarket/v1',
+  jsonSchemaId: PREMARKET_SCHEMA_ID,
   async run(opts: PremarketOptions, ctx): Promise<PremarketResult> {
     const now = ctx.now();
     const symbols = parseSymbols(opts.symbols);
@@ -103,7 +103,7 @@ export const signalsPremarketCommand = defineCommand({
           lines.push(replaySkip('premarket', asOf, error));
         }
       }
-      const docs = lines.filter((l): l is PremarketDocument => l.schema === 'signals.premarket/v1');
+      const docs = lines.filter((l): l is PremarketDocument => l.schema === PREMARKET_SCHEMA_ID);
       const record = shouldRecord(opts, false);
       if (record) await recordRuns(dataDir, docs.map(recordOf), ctx.now);
       return { mode: 'replay', lines, recorded: record ? docs.length : 0 };

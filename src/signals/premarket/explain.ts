@@ -1,6 +1,6 @@
 import { etParts } from '../../market/zoned.js';
 import { fmtPct, fmtSigma } from '../context.js';
-import { biasSign, type Decision } from '../decision.js';
+import { biasSign, type Decision, type OverrideCode } from '../decision.js';
 import type { SignalsConfig } from '../params.js';
 import type { DroppedIndex, EtfGuidance } from '../schemas.js';
 import { ETF_BY_INDEX, type IndexSymbol, type PremarketInputs } from '../types.js';
@@ -92,7 +92,7 @@ export function guidanceFor(g: GuidanceInput): EtfGuidance {
   const entry: EtfGuidance['entry'] =
     decision.mode === 'no_signal' || (direction === 'neutral' && opposes)
       ? 'none'
-      : decision.mode === 'wait_for_confirmation' || direction === 'neutral'
+      : decision.mode === 'wait_for_confirmation' || decision.mode === 'limit_move' || direction === 'neutral'
         ? 'after_confirmation'
         : 'at_open';
   return {
@@ -114,14 +114,16 @@ const BAND_TEXT = {
   ge_t3: 'at or beyond T3',
 } as const;
 
-const OVERRIDE_TEXT = {
+const OVERRIDE_TEXT: Record<OverrideCode, string> = {
   narrowAgreement: 'at most one index confirms the move: one step toward neutral',
   highVixCap:
     'VIX ≥ 30: nothing stronger than lean_* unless |z| ≥ T3, all agree and the move goes with the regime',
   lateMove: 'most of the move came after 08:25 ET: wait for the first 15–30 minutes to settle the news',
   limitNear:
-    'an index is near its price limit: the early warning sets the bias (signals regime); no pre-market signal',
-} as const;
+    'an index is at or near its price limit: the bias keeps the move’s direction and strength, mode limit_move (not a plain go-with-gap: open fills are uncertain and a limit halt can follow; see signals regime)',
+  keepDirection:
+    '|z| is beyond T3: the call keeps the move’s direction (lean_* at least) and waits for confirmation',
+};
 
 /** How σ_ON came about, and the gap scaling. */
 function sigmaReasons(m: PremarketMeasures, vixText: string, config: SignalsConfig): string[] {
