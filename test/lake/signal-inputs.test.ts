@@ -3,12 +3,7 @@ import { type OwnedConnection, openMemoryConnection } from '../../src/delta/inde
 import { appendBars, appendSnapshots } from '../../src/lake/index.js';
 import { fetchSlice } from '../../src/lake/signal-inputs.js';
 import { type Quote, SNAPSHOT_KIND_SQL, SNAPSHOT_PRICE_SQL, snapshotPrice } from '../../src/market/price.js';
-import { minuteBars, snapshots, tempDir } from './inputs/fixtures.js';
-
-const MIN = 60_000;
-
-/** A price that rises 0.25 per minute from `base` at t0, so the instant a price came from is recoverable. */
-const ramp = (t0: string, base: number) => (t: Date) => base + ((t.getTime() - Date.parse(t0)) / MIN) * 0.25;
+import { inTempDir, minuteBars, priceRamp as ramp, snapshots } from './inputs/fixtures.js';
 
 let conn: OwnedConnection;
 beforeAll(async () => {
@@ -50,8 +45,7 @@ describe('the snapshot price in SQL is the TypeScript rule', () => {
 
 describe('fetchSlice', () => {
   it('prefers snapshots where both exist and falls back to bars where snapshots are missing', async () => {
-    const { dir, cleanup } = await tempDir('sig-mixed-');
-    try {
+    await inTempDir('sig-mixed-', async (dir) => {
       const es = ramp('2026-03-09T08:00:00Z', 6000);
       await appendBars(
         conn.connection,
@@ -94,8 +88,6 @@ describe('fetchSlice', () => {
       for (let i = 1; i < points.length; i++) {
         expect(points[i]!.ts.getTime()).toBeGreaterThan(points[i - 1]!.ts.getTime());
       }
-    } finally {
-      await cleanup();
-    }
+    });
   });
 });

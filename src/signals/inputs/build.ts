@@ -98,6 +98,23 @@ function indexInputOf(
   };
 }
 
+/** VIX, VIX3M, the regime override and the VIX closes up to `lastDate`: the context of both signals. */
+function contextInputsOf(
+  slice: PriceSlice,
+  asOf: Date,
+  options: LoaderOptions,
+  overrides: ContextOverrides,
+  lastDate: string,
+) {
+  const maxAge = options.maxInputAgeSeconds * 1000;
+  return {
+    vix: vixOf(slice, asOf, maxAge, overrides.vix),
+    vix3m: vix3mOf(slice, asOf, maxAge),
+    regimeOverride: overrides.regime,
+    vixCloses: vixClosesOf(slice, asOf, lastDate),
+  };
+}
+
 export function buildPremarketInputs(
   slice: PriceSlice,
   asOf: Date,
@@ -105,7 +122,6 @@ export function buildPremarketInputs(
   options: LoaderOptions,
   overrides: ContextOverrides = {},
 ): PremarketInputs {
-  const maxAge = options.maxInputAgeSeconds * 1000;
   const refAt = plan.reference.at;
   const cut = {
     refAt,
@@ -130,10 +146,7 @@ export function buildPremarketInputs(
     sessionDate: plan.sessionDate,
     reference: { sessionDate: plan.reference.sessionDate, earlyClose: plan.reference.earlyClose },
     perIndex,
-    vix: vixOf(slice, asOf, maxAge, overrides.vix),
-    vix3m: vix3mOf(slice, asOf, maxAge),
-    regimeOverride: overrides.regime,
-    vixCloses: vixClosesOf(slice, asOf, plan.reference.sessionDate),
+    ...contextInputsOf(slice, asOf, options, overrides, plan.reference.sessionDate),
     overnightHistory: overnightHistoryOf(
       slice,
       options.symbols,
@@ -154,7 +167,6 @@ export function buildRegimeInputs(
   options: LoaderOptions,
   overrides: ContextOverrides = {},
 ): RegimeInputs {
-  const maxAge = options.maxInputAgeSeconds * 1000;
   const { calendar } = options;
   const ref = regimeReference(asOf, calendar);
   const today = etParts(asOf).date;
@@ -172,10 +184,7 @@ export function buildRegimeInputs(
   return {
     asOf,
     perIndex,
-    vix: vixOf(slice, asOf, maxAge, overrides.vix),
-    vix3m: vix3mOf(slice, asOf, maxAge),
-    regimeOverride: overrides.regime,
-    vixCloses: vixClosesOf(slice, asOf, today),
+    ...contextInputsOf(slice, asOf, options, overrides, today),
     earlyClose: calendar.nyseSession(today)?.earlyClose === true,
     lake: slice.sources,
   };
