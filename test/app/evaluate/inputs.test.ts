@@ -85,19 +85,13 @@ describe('contract roll (ESH6 → ESM6, roll date 2026-03-12)', () => {
     stepMs: 5 * MIN,
     price: h6,
   });
+  /** ESM6 collected from `from` on. */
+  const newContractFrom = (from: string) =>
+    snapshots({ symbol: 'ES', conId: 2, localSymbol: 'ESM6', from, to: asOf, stepMs: 5 * MIN, price: m6 });
 
   it('uses the new contract’s own price at T_ref when it was collected', async () => {
     await inTempDir('sig-roll-a-', async (dir) => {
-      const fresh = snapshots({
-        symbol: 'ES',
-        conId: 2,
-        localSymbol: 'ESM6',
-        from: '2026-03-11T19:00:00Z',
-        to: asOf,
-        stepMs: 5 * MIN,
-        price: m6,
-      });
-      await appendSnapshots(dir, [...old, ...fresh]);
+      await appendSnapshots(dir, [...old, ...newContractFrom('2026-03-11T19:00:00Z')]);
       const inputs = await premarketAt(dir, asOf, loaderOptions(['ES']), { vix: 18 });
       const es = inputs!.perIndex.ES!;
       expect(es.conId).toBe(2);
@@ -114,16 +108,7 @@ describe('contract roll (ESH6 → ESM6, roll date 2026-03-12)', () => {
 
   it('splices the old reference when the new contract was first collected after T_ref', async () => {
     await inTempDir('sig-roll-b-', async (dir) => {
-      const fresh = snapshots({
-        symbol: 'ES',
-        conId: 2,
-        localSymbol: 'ESM6',
-        from: '2026-03-11T22:00:00Z',
-        to: asOf,
-        stepMs: 5 * MIN,
-        price: m6,
-      });
-      await appendSnapshots(dir, [...old, ...fresh]);
+      await appendSnapshots(dir, [...old, ...newContractFrom('2026-03-11T22:00:00Z')]);
       const inputs = await premarketAt(dir, asOf, loaderOptions(['ES']), { vix: 18 });
       const es = inputs!.perIndex.ES!;
       expect(es.reference.kind).toBe('spliced');
