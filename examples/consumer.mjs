@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 
 const schemasDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'schemas');
 const schemaFiles = {
-  'signals.premarket/v1': 'signals.premarket.v1.json',
+  'signals.premarket/v2': 'signals.premarket.v2.json',
   'signals.regime/v1': 'signals.regime.v1.json',
   'error/v1': 'error.v1.json',
 };
@@ -79,7 +79,7 @@ function validate(schema, value, root, path, errors) {
 }
 
 function summarise(doc) {
-  if (doc.schema === 'signals.premarket/v1') {
+  if (doc.schema === 'signals.premarket/v2') {
     const d = doc.decision ?? {};
     return `premarket ${doc.asOf}: ${d.bias} / ${d.mode} (strength ${d.strength}, confidence ${d.confidence})`;
   }

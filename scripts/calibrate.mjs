@@ -213,7 +213,7 @@ for (const w of WINDOWS) {
   for (const line of out.split('\n')) {
     if (line.trim() === '') continue;
     const doc = JSON.parse(line);
-    if (doc.schema !== 'signals.premarket/v1') continue;
+    if (doc.schema !== 'signals.premarket/v2') continue;
     premarket.set(doc.sessionDate, {
       pct: doc.measures.perIndex.NQ?.pct ?? null,
       z: doc.measures.composite.z,

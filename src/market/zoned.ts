@@ -189,6 +189,31 @@ export function etInstant(date: string, time: string, options: EtInstantOptions 
   return new Date(pick as number);
 }
 
+/** The instant of an ET wall-clock hour and minute on `date` (see etInstant for the DST gap and fold). */
+export function etWallTime(date: string, hour: number, minute = 0): Date {
+  return etInstant(date, `${pad2(hour)}:${pad2(minute)}`);
+}
+
+const MINUTE_MS = 60_000;
+
+/**
+ * ET minute-of-day for each whole minute in [end − minutes, end). The UTC offset is looked up per
+ * minute only when the window straddles a DST change.
+ */
+export function etMinutesOfWindow(end: Date, minutes: number): number[] {
+  const endMs = Math.floor(end.getTime() / MINUTE_MS) * MINUTE_MS;
+  const startMs = endMs - minutes * MINUTE_MS;
+  const offStart = etOffsetMinutes(startMs);
+  const offEnd = etOffsetMinutes(endMs);
+  const out: number[] = [];
+  for (let ms = startMs; ms < endMs; ms += MINUTE_MS) {
+    const offset = offStart === offEnd ? offStart : etOffsetMinutes(ms);
+    const local = ms / MINUTE_MS + offset;
+    out.push(((local % 1440) + 1440) % 1440);
+  }
+  return out;
+}
+
 /** ISO-8601 with the ET offset, e.g. '2026-03-09T18:00:00-04:00'. */
 export function formatEtIso(at: Date): string {
   const p = etParts(at);

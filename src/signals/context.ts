@@ -7,6 +7,7 @@ import {
   type DailyClose,
   ENGINE_REGIMES,
   type EngineRegime,
+  INDEX_SYMBOLS,
   type IndexSymbol,
   type PremarketIndexInput,
   type RegimeIndexInput,
@@ -244,4 +245,77 @@ export function fmtPct(value: number, digits = 2): string {
 
 export function fmtSigma(value: number, digits = 2): string {
   return `${value >= 0 ? '+' : ''}${value.toFixed(digits)}σ`;
+}
+
+interface ContextInputs {
+  vix?: VixInput | undefined;
+  vix3m?: Vix3mInput | undefined;
+  regimeOverride?: EngineRegime | undefined;
+  vixCloses?: readonly DailyClose[] | undefined;
+  perIndex: Partial<Record<IndexSymbol, AnyIndexInput>>;
+}
+
+export interface SignalContext {
+  vix: VixContext;
+  regime: RegimeContext;
+  /** ES daily σ (blend of VIX and realised). */
+  daily: DailySigma;
+  ratios: Record<IndexSymbol, VolRatio>;
+}
+
+/** The context both signals start from: VIX echo, regime, ES daily σ and per-index vol ratios. */
+export function signalContext(inputs: ContextInputs, config: SignalsConfig): SignalContext {
+  const vix = vixContext(inputs.vix, inputs.vix3m);
+  const esCloses = inputs.perIndex.ES?.dailyCloses ?? [];
+  return {
+    vix,
+    regime: regimeContext(inputs.regimeOverride, esCloses, inputs.vixCloses),
+    daily: dailySigma(vix.level, esCloses, config),
+    ratios: volRatios(
+      perIndexRecord((s) => inputs.perIndex[s]?.dailyCloses),
+      config,
+    ),
+  };
+}
+
+export interface ScreenOptions {
+  asOf: Date;
+  maxAgeSeconds: number;
+  /** T_ref the reference must sit at (premarket), or null (regime). */
+  referenceTime: Date | null;
+}
+
+/** An index that passed screening, with what the signal measured of it. */
+export type Measured<W> = W & { symbol: IndexSymbol; ageSeconds: number };
+
+/**
+ * Screens every index in INDEX_SYMBOLS order and measures the ones kept. `usable` keeps that order,
+ * so sums over it are taken in the same order every time.
+ */
+export function screenIndices<I extends AnyIndexInput, W>(
+  perIndex: Partial<Record<IndexSymbol, I>>,
+  options: ScreenOptions,
+  measure: (symbol: IndexSymbol, input: I, ageSeconds: number) => W,
+): { usable: Array<Measured<W>>; dropped: DroppedIndex[] } {
+  const usable: Array<Measured<W>> = [];
+  const dropped: DroppedIndex[] = [];
+  for (const symbol of INDEX_SYMBOLS) {
+    const input = perIndex[symbol];
+    const screen = screenIndex(symbol, input, options.asOf, options.maxAgeSeconds, options.referenceTime);
+    if (!screen.ok) {
+      dropped.push(screen.dropped);
+      continue;
+    }
+    if (input === undefined) continue;
+    usable.push({ ...measure(symbol, input, screen.ageSeconds), symbol, ageSeconds: screen.ageSeconds });
+  }
+  return { usable, dropped };
+}
+
+/** The measured index of `symbol`, or undefined when it was dropped. */
+export function measuredOf<W>(
+  usable: ReadonlyArray<Measured<W>>,
+  symbol: IndexSymbol,
+): Measured<W> | undefined {
+  return usable.find((w) => w.symbol === symbol);
 }

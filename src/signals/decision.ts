@@ -12,7 +12,11 @@ export const BIASES = [
   'strong_bear',
 ] as const;
 export type Bias = (typeof BIASES)[number];
-export const MODES = ['go_with_gap', 'fade_gap', 'wait_for_confirmation', 'no_signal'] as const;
+/**
+ * limit_move: an index is at or near its price limit. The call keeps the move's direction and strength,
+ * but it is not a plain go-with-gap: fills at the open are uncertain and a limit halt can follow.
+ */
+export const MODES = ['go_with_gap', 'fade_gap', 'wait_for_confirmation', 'limit_move', 'no_signal'] as const;
 export type Mode = (typeof MODES)[number];
 export const STRENGTHS = ['none', 'weak', 'moderate', 'strong'] as const;
 export type Strength = (typeof STRENGTHS)[number];
@@ -171,7 +175,20 @@ const CAP_AT_LEAN: Record<Bias, Bias> = {
   strong_bear: 'lean_bear',
 };
 
-export type OverrideCode = 'narrowAgreement' | 'highVixCap' | 'lateMove' | 'limitNear';
+export const OVERRIDE_CODES = [
+  'narrowAgreement',
+  'highVixCap',
+  'lateMove',
+  'limitNear',
+  'keepDirection',
+] as const;
+export type OverrideCode = (typeof OVERRIDE_CODES)[number];
+
+/** The bias of a move's direction at the strength of its band: lean_* (weak), bull/bear, strong_*. */
+const BIAS_BY_BAND: Record<Direction, Record<SignalBand, Bias>> = {
+  up: { t1_t2: 'lean_bull', t2_t3: 'bull', ge_t3: 'strong_bull' },
+  down: { t1_t2: 'lean_bear', t2_t3: 'bear', ge_t3: 'strong_bear' },
+};
 
 export interface DecisionInput {
   /** Composite z. */
@@ -248,6 +265,11 @@ export function decide(input: DecisionInput): Decision {
   if (input.agree <= 1) {
     overrides.push('narrowAgreement');
     bias = ONE_STEP_TOWARD_NEUTRAL[bias];
+    if (bias === 'neutral' && band === 'ge_t3') {
+      // Beyond the top band the move itself is the news: one step toward neutral never erases its direction.
+      overrides.push('keepDirection');
+      bias = BIAS_BY_BAND[direction].t1_t2;
+    }
     if (bias === 'neutral' && mode !== 'no_signal') mode = 'wait_for_confirmation';
   }
   if (input.bucket === 'ge30') {
@@ -263,8 +285,8 @@ export function decide(input: DecisionInput): Decision {
     mode = 'wait_for_confirmation';
   }
   if (input.limitNear) {
-    bias = 'neutral';
-    mode = 'no_signal';
+    bias = BIAS_BY_BAND[direction][band];
+    mode = 'limit_move';
   }
   return {
     bias,

@@ -2,7 +2,7 @@ import { InvalidSignalInputError } from './errors.js';
 import { levelRank } from './measures.js';
 import type { EarlyWarningConfig } from './params.js';
 import { earlyWarningStateSchema } from './schemas.js';
-import { nextReopen, type Segment } from './time.js';
+import { nextReopen, type Segment } from './sessions.js';
 import { type EarlyWarningState, WARNING_LEVELS, type WarningLevel } from './types.js';
 
 /**

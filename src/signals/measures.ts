@@ -1,7 +1,7 @@
+import { etParts } from '../market/zoned.js';
 import { OVERNIGHT_LIMIT, RTH_DOWN_LIMITS } from './params.js';
 import { maxInWindow, priceAt } from './path.js';
-import type { Segment } from './time.js';
-import { nyParts } from './time.js';
+import type { Segment } from './sessions.js';
 import type { PricePoint, WarningLevel } from './types.js';
 import { WARNING_LEVELS } from './types.js';
 import { windowVarianceShare } from './volatility.js';
@@ -208,7 +208,7 @@ export function rawIndexMeasures(input: RawIndexInput): RawIndexMeasures {
       : { value: Math.log(price / p15) / sigma15, pct: (price / p15 - 1) * 100 };
   const rv60 = realizedVol60(input);
   const w60 = windows.find((w) => w.minutes === 60)!;
-  const { minuteOfDay } = nyParts(input.asOf);
+  const { minuteOfDay } = etParts(input.asOf);
   const limit = nextDownLimit(refPrice, price, input.segment, minuteOfDay, input.limitDownPrice);
   return {
     sigmaDay,

@@ -1,7 +1,7 @@
 import type { PricePoint } from './types.js';
 
 /** Index of the last point with ts ≤ t (binary search over an ascending path), or −1. */
-export function lastIndexAtOrBefore(points: readonly PricePoint[], t: number): number {
+export function lastIndexAtOrBefore(points: readonly { ts: Date }[], t: number): number {
   let lo = 0;
   let hi = points.length - 1;
   let found = -1;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BANDS, BIASES, MODES, STRENGTHS, VIX_BUCKETS } from './decision.js';
+import { BANDS, BIASES, MODES, OVERRIDE_CODES, STRENGTHS, VIX_BUCKETS } from './decision.js';
 import { ENGINE_REGIMES, INDEX_SYMBOLS, WARNING_LEVELS } from './types.js';
 
 /**
@@ -7,7 +7,7 @@ import { ENGINE_REGIMES, INDEX_SYMBOLS, WARNING_LEVELS } from './types.js';
  * schemas/*.json are generated from these with z.toJSONSchema; test/signals/schemas.test.ts fails when stale.
  */
 
-export const PREMARKET_SCHEMA_ID = 'signals.premarket/v1';
+export const PREMARKET_SCHEMA_ID = 'signals.premarket/v2';
 export const REGIME_SCHEMA_ID = 'signals.regime/v1';
 export const REPLAY_SKIP_SCHEMA_ID = 'signals.replay-skip/v1';
 export const ERROR_SCHEMA_ID = 'error/v1';
@@ -236,6 +236,7 @@ export const premarketDocumentSchema = z
     }),
     decision: z.object({
       bias: z.enum(BIASES),
+      /** limit_move: at or near a price limit; the bias keeps the move's direction and strength. */
       mode: z.enum(MODES),
       strength: z.enum(STRENGTHS),
       confidence: fraction,
@@ -263,7 +264,7 @@ export const premarketDocumentSchema = z
           note: z.string(),
         })
         .nullable(),
-      overrides: z.array(z.enum(['narrowAgreement', 'highVixCap', 'lateMove', 'limitNear'])),
+      overrides: z.array(z.enum(OVERRIDE_CODES)),
       alignment: z.enum(['aligned', 'neutral_regime', 'counter']),
       /** watch when a very large drop in a bull regime should lift the early warning. */
       earlyWarningFloor: z.enum(['watch']).nullable(),
@@ -433,7 +434,7 @@ export type ReplayLine = z.infer<typeof replayLineSchema>;
 
 /** Files under schemas/ and the zod schema each is generated from. */
 export const JSON_SCHEMA_FILES: ReadonlyArray<{ file: string; schema: z.ZodType }> = [
-  { file: 'signals.premarket.v1.json', schema: premarketDocumentSchema },
+  { file: 'signals.premarket.v2.json', schema: premarketDocumentSchema },
   { file: 'signals.regime.v1.json', schema: regimeDocumentSchema },
   { file: 'signals.replay-line.v1.json', schema: replayLineSchema },
   { file: 'error.v1.json', schema: errorDocumentSchema },

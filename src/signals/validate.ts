@@ -1,7 +1,6 @@
+import { isIsoDate } from '../market/zoned.js';
 import { InvalidSignalInputError } from './errors.js';
 import type { DailyClose, PricePoint } from './types.js';
-
-const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
 
 export function describeValue(value: unknown): string {
   if (value instanceof Date) return Number.isNaN(value.getTime()) ? 'Invalid Date' : value.toISOString();
@@ -33,7 +32,7 @@ export function requireInstant(value: unknown, path: string): Date {
 }
 
 export function requireDate(value: unknown, path: string): string {
-  if (typeof value !== 'string' || !DATE_RE.test(value) || Number.isNaN(Date.parse(`${value}T00:00:00Z`))) {
+  if (typeof value !== 'string' || !isIsoDate(value)) {
     throw new InvalidSignalInputError(path, `must be a YYYY-MM-DD date, got ${describeValue(value)}`);
   }
   return value;

@@ -1,5 +1,6 @@
+import { etMinutesOfWindow } from '../market/zoned.js';
 import { NON_RTH_MINUTES, RTH_MINUTES, TRADING_DAYS_PER_YEAR } from './params.js';
-import { nyMinutesOfWindow, segmentAtMinute } from './time.js';
+import { segmentAtMinute } from './sessions.js';
 
 /** VIX-implied daily 1σ as a fraction ("rule of 16"). */
 export function sigmaDayFromVix(vix: number): number {
@@ -80,7 +81,7 @@ export function windowVarianceShare(
   overnightShare: number,
   earlyClose = false,
 ): number {
-  return nyMinutesOfWindow(end, minutes).reduce(
+  return etMinutesOfWindow(end, minutes).reduce(
     (sum, m) => sum + minuteVarianceShare(m, overnightShare, earlyClose),
     0,
   );

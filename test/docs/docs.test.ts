@@ -85,7 +85,7 @@ describe('newcomer path and docs', () => {
       expect(demo.collect.bySymbol[symbol]).toBeGreaterThan(800);
     expect(demo.compact.filesAfter).toBeGreaterThan(0);
     expect(demo.compact.filesAfter).toBeLessThan(demo.compact.filesBefore);
-    expect(demo.signals.premarket.schema).toBe('signals.premarket/v1');
+    expect(demo.signals.premarket.schema).toBe('signals.premarket/v2');
     expect(demo.signals.regime.schema).toBe('signals.regime/v1');
   });
 

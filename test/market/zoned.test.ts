@@ -3,7 +3,9 @@ import {
   addDays,
   daysBetween,
   etInstant,
+  etMinutesOfWindow,
   etParts,
+  etWallTime,
   formatEt,
   formatEtIso,
   isIsoDate,
@@ -76,6 +78,33 @@ describe('etInstant', () => {
       });
       expect(back.getTime()).toBe(at.getTime());
     }
+  });
+});
+
+describe('etWallTime and etMinutesOfWindow on DST-change days', () => {
+  it.each([
+    // spring forward 2026-03-08: EST before 02:00, EDT from 03:00
+    ['2026-03-08', 1, 30, '2026-03-08T06:30:00.000Z'],
+    ['2026-03-08', 3, 0, '2026-03-08T07:00:00.000Z'],
+    ['2026-03-08', 18, 0, '2026-03-08T22:00:00.000Z'],
+    ['2026-03-06', 16, 0, '2026-03-06T21:00:00.000Z'],
+    ['2026-03-09', 9, 30, '2026-03-09T13:30:00.000Z'],
+    // fall back 2026-11-01: the repeated 01:30 is the earlier (EDT) one; 18:00 is EST
+    ['2026-11-01', 1, 30, '2026-11-01T05:30:00.000Z'],
+    ['2026-11-01', 18, 0, '2026-11-01T23:00:00.000Z'],
+    ['2026-10-30', 16, 0, '2026-10-30T20:00:00.000Z'],
+  ])('%s %i:%i ET → %s', (date, hour, minute, iso) => {
+    expect(etWallTime(date, hour, minute).toISOString()).toBe(iso);
+  });
+
+  it('throws inside the spring-forward gap like etInstant', () => {
+    expect(() => etWallTime('2026-03-08', 2, 30)).toThrow(NonexistentTimeError);
+  });
+
+  it('numbers the minutes of a window across both changes', () => {
+    expect(etMinutesOfWindow(new Date('2026-03-08T07:02:00Z'), 4)).toEqual([118, 119, 180, 181]);
+    expect(etMinutesOfWindow(new Date('2026-11-01T06:02:00Z'), 4)).toEqual([118, 119, 60, 61]);
+    expect(etMinutesOfWindow(new Date('2026-07-01T04:01:30Z'), 2)).toEqual([1439, 0]);
   });
 });
 

@@ -153,9 +153,56 @@ describe('decision overrides', () => {
     expect(d).toMatchObject({ bias: 'bear', mode: 'wait_for_confirmation', overrides: ['lateMove'] });
   });
 
-  it('limitNear hands the bias to the early warning: no_signal', () => {
-    const d = decide({ ...base, z: -2.5, agree: 3, limitNear: true });
-    expect(d).toMatchObject({ bias: 'neutral', mode: 'no_signal', overrides: ['limitNear'] });
+  it('limitNear keeps the direction and strength of the move, in mode limit_move', () => {
+    expect(decide({ ...base, z: -2.5, agree: 3, limitNear: true })).toMatchObject({
+      bias: 'strong_bear',
+      mode: 'limit_move',
+      strength: 'strong',
+      direction: 'down',
+      overrides: ['limitNear'],
+    });
+    expect(decide({ ...base, z: -1.5, agree: 3, limitNear: true })).toMatchObject({
+      bias: 'bear',
+      mode: 'limit_move',
+      strength: 'moderate',
+    });
+    expect(decide({ ...base, z: 2.4, agree: 1, limitNear: true })).toMatchObject({
+      bias: 'strong_bull',
+      mode: 'limit_move',
+    });
+    // no override caps a limit move's strength: the risk posture says 'reduced' instead
+    const hi = decide({ ...base, regime: 'bearish', bucket: 'ge30', z: -3.5, agree: 2, limitNear: true });
+    expect(hi).toMatchObject({
+      bias: 'strong_bear',
+      mode: 'limit_move',
+      overrides: ['limitNear', 'highVixCap'],
+    });
+  });
+
+  it('limitNear below T1 is still no signal (the move is small against its volatility)', () => {
+    expect(decide({ ...base, bucket: 'ge30', z: -0.9, agree: 3, limitNear: true })).toMatchObject({
+      bias: 'neutral',
+      mode: 'no_signal',
+      overrides: ['limitNear'],
+    });
+  });
+
+  it('beyond T3 narrow agreement never erases the direction', () => {
+    expect(decide({ ...base, z: -2.5, agree: 1 })).toMatchObject({
+      bias: 'lean_bear',
+      mode: 'wait_for_confirmation',
+      overrides: ['narrowAgreement', 'keepDirection'],
+    });
+    expect(decide({ ...base, regime: 'bearish', z: 2.6, agree: 0 })).toMatchObject({
+      bias: 'lean_bull',
+      mode: 'wait_for_confirmation',
+      overrides: ['narrowAgreement', 'keepDirection'],
+    });
+    // below T3 the research table's step toward neutral stands
+    expect(decide({ ...base, z: -0.7, agree: 1 })).toMatchObject({
+      bias: 'neutral',
+      mode: 'wait_for_confirmation',
+    });
   });
 });
 

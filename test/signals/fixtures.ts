@@ -1,3 +1,4 @@
+import { addDays, etWallTime } from '../../src/market/zoned.js';
 import type {
   DailyClose,
   IndexSymbol,
@@ -7,8 +8,7 @@ import type {
   RegimeIndexInput,
   RegimeInputs,
 } from '../../src/signals/index.js';
-import { nyWallTime, referenceInstant } from '../../src/signals/index.js';
-import { addCalendarDays } from '../../src/signals/time.js';
+import { referenceInstant } from '../../src/signals/index.js';
 
 /** Deterministic builders of signal inputs on fixed New York clocks. */
 
@@ -25,7 +25,7 @@ export function weekdaysBefore(end: string, count: number): string[] {
   const out: string[] = [];
   let date = end;
   while (out.length < count) {
-    date = addCalendarDays(date, -1);
+    date = addDays(date, -1);
     const wd = new Date(`${date}T00:00:00Z`).getUTCDay();
     if (wd !== 0 && wd !== 6) out.unshift(date);
   }
@@ -79,7 +79,7 @@ export function premarketInputs(f: PremarketFixture = {}): PremarketInputs {
   const sessionDate = f.sessionDate ?? '2025-06-11';
   const refDate = f.refDate ?? '2025-06-10';
   const [hh, mm] = f.at ?? [9, 25];
-  const asOf = nyWallTime(sessionDate, hh, mm);
+  const asOf = etWallTime(sessionDate, hh, mm);
   const refTime = referenceInstant(refDate, f.earlyClose === true);
   const vix = f.vix === undefined ? 16 : f.vix;
   const extra = Math.round((Date.parse(sessionDate) - Date.parse(refDate)) / 86_400_000) - 1;
@@ -121,7 +121,7 @@ export function premarketInputs(f: PremarketFixture = {}): PremarketInputs {
     vix3m: f.vix3m === undefined ? undefined : { level: f.vix3m, ts: asOf },
     regimeOverride: f.regime ?? 'neutral',
     overnightHistory: (f.history ?? []).map((r, i) => ({
-      sessionDate: addCalendarDays(refDate, -(f.history ?? []).length + i),
+      sessionDate: addDays(refDate, -(f.history ?? []).length + i),
       returns: { ES: r },
     })),
     calendar: { rollWeek: false, expiryDay: false },

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { etWallTime } from '../../src/market/zoned.js';
 import { type Observation, stepEarlyWarning } from '../../src/signals/hysteresis.js';
 import { defaultSignalsConfig, InvalidSignalInputError } from '../../src/signals/index.js';
-import { nyWallTime } from '../../src/signals/time.js';
 import type { EarlyWarningState, WarningLevel } from '../../src/signals/types.js';
 
 const cfg = defaultSignalsConfig().earlyWarning;
-const T0 = nyWallTime('2025-03-10', 10, 0); // first RTH morning after the spring DST change
+const T0 = etWallTime('2025-03-10', 10, 0); // first RTH morning after the spring DST change
 const at = (minutes: number) => new Date(T0.getTime() + minutes * 60_000);
 
 interface Check {

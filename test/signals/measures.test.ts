@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { etWallTime } from '../../src/market/zoned.js';
 import {
   applyFloor,
   breadthThresholds,
@@ -17,12 +18,11 @@ import {
   type RawIndexInput,
   rawIndexMeasures,
 } from '../../src/signals/measures.js';
-import { nyWallTime } from '../../src/signals/time.js';
 import type { PricePoint, WarningLevel } from '../../src/signals/types.js';
 import { sigmaDayFromVix, windowVarianceShare } from '../../src/signals/volatility.js';
 
-const RTH_AT = nyWallTime('2025-06-11', 11, 0);
-const NIGHT_AT = nyWallTime('2025-06-11', 3, 0);
+const RTH_AT = etWallTime('2025-06-11', 11, 0);
+const NIGHT_AT = etWallTime('2025-06-11', 3, 0);
 
 function minutesPath(end: Date, prices: number[]): PricePoint[] {
   return prices.map((price, i) => ({

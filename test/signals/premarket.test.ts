@@ -166,10 +166,28 @@ describe('computePremarket', () => {
     expect(inverted.guidance.SPY.riskPosture).toBe('reduced');
   });
 
-  it('no signal near the price limit', () => {
+  it('near the price limit keeps the bearish call, in mode limit_move, and says why', () => {
     const doc = computePremarket(premarketInputs({ vix: 40, z: { ES: -3.6, NQ: -3.6, RTY: -3.6 } }));
     expect(doc.tags).toContain('limitNear');
-    expect(doc.decision).toMatchObject({ bias: 'neutral', mode: 'no_signal' });
+    expect(doc.decision).toMatchObject({ bias: 'strong_bear', mode: 'limit_move', strength: 'strong' });
+    expect(doc.decision.overrides).toContain('limitNear');
+    expect(doc.decision.confidence).toBeGreaterThan(0);
+    expect(doc.reasons.some((r) => r.includes('limit_move') && r.includes('direction'))).toBe(true);
+    expect(doc.guidance.SPY).toMatchObject({
+      direction: 'bearish',
+      entry: 'after_confirmation',
+      riskPosture: 'reduced',
+    });
+    expect(premarketDocumentSchema.parse(doc)).toEqual(doc);
+  });
+
+  it('a crash-sized move with one confirming index stays bearish', () => {
+    const doc = computePremarket(premarketInputs({ vix: 12, z: { ES: -6, NQ: 0.3, RTY: 0.3 } }));
+    expect(doc.decision.band).toBe('ge_t3');
+    expect(doc.decision.overrides).toEqual(['narrowAgreement', 'keepDirection']);
+    expect(doc.tags).not.toContain('limitNear');
+    expect(['lean_bear', 'bear', 'strong_bear']).toContain(doc.decision.bias);
+    expect(doc.decision.mode).not.toBe('no_signal');
   });
 
   it('asks to wait when a T3 move came mostly after 08:25 ET', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { StaleDataError } from '../../src/core/errors.js';
+import { etWallTime } from '../../src/market/zoned.js';
 import {
   computeRegime,
   defaultSignalsConfig,
@@ -9,12 +10,12 @@ import {
   regimeDocumentSchema,
   WARNING_LEVELS,
 } from '../../src/signals/index.js';
-import { nyWallTime, referenceInstant } from '../../src/signals/time.js';
+import { referenceInstant } from '../../src/signals/sessions.js';
 import type { RegimeInputs } from '../../src/signals/types.js';
 import { flat, ramp, regimeInputs } from './fixtures.js';
 
 const REF = referenceInstant('2025-06-10', false);
-const AT = nyWallTime('2025-06-11', 11, 0);
+const AT = etWallTime('2025-06-11', 11, 0);
 const plus = (minutes: number) => new Date(AT.getTime() + minutes * 60_000);
 
 const calm = () => flat(241, 1.001);
@@ -106,7 +107,7 @@ describe('computeRegime', () => {
   });
 
   it('overnight without a live VIX uses the VX proxy for M6', () => {
-    const night = nyWallTime('2025-06-11', 2, 0);
+    const night = etWallTime('2025-06-11', 2, 0);
     const doc = computeRegime(
       all(calm(), night, {
         vix: { level: 18, priorClose: 18, ts: REF, source: 'derived', live: false },

@@ -2,6 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { jsonDocument } from '../../src/cli/output.js';
+import { etWallTime } from '../../src/market/zoned.js';
 import {
   computePremarket,
   computeRegime,
@@ -11,7 +12,7 @@ import {
   REPLAY_SKIP_SCHEMA_ID,
   replayLineSchema,
 } from '../../src/signals/index.js';
-import { nyWallTime, referenceInstant } from '../../src/signals/time.js';
+import { referenceInstant } from '../../src/signals/sessions.js';
 import { flat, premarketInputs, regimeInputs } from './fixtures.js';
 
 const SCHEMAS_DIR = fileURLToPath(new URL('../../schemas/', import.meta.url));
@@ -37,8 +38,8 @@ describe('committed JSON Schema files', () => {
   );
 
   it('declare the schema ids as constants', () => {
-    const premarket = JSON.parse(readFileSync(`${SCHEMAS_DIR}signals.premarket.v1.json`, 'utf8'));
-    expect(premarket.properties.schema).toMatchObject({ const: 'signals.premarket/v1' });
+    const premarket = JSON.parse(readFileSync(`${SCHEMAS_DIR}signals.premarket.v2.json`, 'utf8'));
+    expect(premarket.properties.schema).toMatchObject({ const: 'signals.premarket/v2' });
     const regime = JSON.parse(readFileSync(`${SCHEMAS_DIR}signals.regime.v1.json`, 'utf8'));
     expect(regime.properties.schema).toMatchObject({ const: 'signals.regime/v1' });
   });
@@ -61,7 +62,7 @@ describe('document shapes', () => {
     const premarket = JSON.parse(
       JSON.stringify(computePremarket(premarketInputs({ z: { ES: 1, NQ: 1, RTY: 1 } }))),
     );
-    const at = nyWallTime('2025-06-11', 11, 0);
+    const at = etWallTime('2025-06-11', 11, 0);
     const regime = JSON.parse(
       JSON.stringify(
         computeRegime(

@@ -1,11 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  nextReopen,
-  nyMinutesOfWindow,
-  nyParts,
-  referenceInstant,
-  segmentAt,
-} from '../../src/signals/time.js';
+import { etMinutesOfWindow, etParts } from '../../src/market/zoned.js';
+import { nextReopen, referenceInstant, segmentAt } from '../../src/signals/sessions.js';
 import {
   blendSigma,
   ewmaVariance,
@@ -29,7 +24,7 @@ describe('New York time helpers', () => {
   });
 
   it('reads wall time and segment in New York', () => {
-    expect(nyParts(new Date('2025-03-10T13:25:00Z'))).toEqual({
+    expect(etParts(new Date('2025-03-10T13:25:00Z'))).toMatchObject({
       date: '2025-03-10',
       minuteOfDay: 565,
       weekday: 1,
@@ -41,6 +36,19 @@ describe('New York time helpers', () => {
     expect(segmentAt(new Date('2025-11-28T18:30:00Z'), true)).toBe('post');
   });
 
+  it('reads segments on the DST-change Sundays themselves (the 18:00 reopen, the overnight hours)', () => {
+    // 2025-03-09: 01:59 EST is followed by 03:00 EDT; 18:00 EDT = 22:00Z
+    expect(segmentAt(new Date('2025-03-09T06:59:00Z'))).toBe('overnight');
+    expect(segmentAt(new Date('2025-03-09T21:59:00Z'))).toBe('halt');
+    expect(segmentAt(new Date('2025-03-09T22:00:00Z'))).toBe('overnight');
+    // 2025-11-02: 01:00–01:59 happens twice; 17:00 EST = 22:00Z, 18:00 EST = 23:00Z
+    expect(segmentAt(new Date('2025-11-02T05:30:00Z'))).toBe('overnight');
+    expect(segmentAt(new Date('2025-11-02T06:30:00Z'))).toBe('overnight');
+    expect(segmentAt(new Date('2025-11-02T22:30:00Z'))).toBe('halt');
+    expect(segmentAt(new Date('2025-11-02T23:00:00Z'))).toBe('overnight');
+    expect(nextReopen(new Date('2025-03-09T12:00:00Z')).toISOString()).toBe('2025-03-09T22:00:00.000Z');
+  });
+
   it('finds the next 18:00 ET reopen across the fall-back night', () => {
     expect(nextReopen(new Date('2025-11-01T23:00:00Z')).toISOString()).toBe('2025-11-02T23:00:00.000Z');
     expect(nextReopen(new Date('2025-11-02T23:00:00Z')).toISOString()).toBe('2025-11-03T23:00:00.000Z');
@@ -48,7 +56,12 @@ describe('New York time helpers', () => {
 
   it('maps window minutes to New York minutes across the spring-forward jump', () => {
     // 2025-03-09 06:59Z = 01:59 EST, 07:00Z = 03:00 EDT
-    expect(nyMinutesOfWindow(new Date('2025-03-09T07:02:00Z'), 4)).toEqual([118, 119, 180, 181]);
+    expect(etMinutesOfWindow(new Date('2025-03-09T07:02:00Z'), 4)).toEqual([118, 119, 180, 181]);
+  });
+
+  it('maps window minutes across the fall-back repeat of 01:00–01:59', () => {
+    // 2025-11-02 05:59Z = 01:59 EDT, 06:00Z = 01:00 EST
+    expect(etMinutesOfWindow(new Date('2025-11-02T06:02:00Z'), 4)).toEqual([118, 119, 60, 61]);
   });
 });
 

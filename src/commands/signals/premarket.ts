@@ -2,8 +2,8 @@ import { z } from 'zod';
 import { defineCommand } from '../../cli/command.js';
 import { isUserError } from '../../core/errors.js';
 import { etInstant, nyseSessions } from '../../market/index.js';
-import { renderPremarketHuman } from '../../signals/render.js';
-import type { PremarketDocument, ReplaySkip } from '../../signals/schemas.js';
+import { PREMARKET_SCHEMA_ID, type PremarketDocument, type ReplaySkip } from '../../signals/schemas.js';
+import { renderPremarketHuman } from './render.js';
 import {
   dataDirOf,
   emptyLakeError,
@@ -60,7 +60,7 @@ export const signalsPremarketCommand = defineCommand({
   ],
   flags: SIGNAL_FLAGS,
   schema: premarketSchema,
-  jsonSchemaId: 'signals.premarket/v1',
+  jsonSchemaId: PREMARKET_SCHEMA_ID,
   async run(opts: PremarketOptions, ctx): Promise<PremarketResult> {
     const now = ctx.now();
     const symbols = parseSymbols(opts.symbols);
@@ -70,7 +70,7 @@ export const signalsPremarketCommand = defineCommand({
     const dataDir = dataDirOf(ctx);
     const overrides = { vix: opts.vix, regime: opts.regime };
     const { openMemoryConnection } = await import('../../delta/index.js');
-    const { loadPremarketInputs, loadTableSnapshots } = await import('../../lake/inputs/index.js');
+    const { loadSignalInputs, loadTableSnapshots } = await import('../../app/evaluate/inputs.js');
     const { computePremarket } = await import('../../signals/index.js');
     const owned = await openMemoryConnection();
     try {
@@ -78,7 +78,8 @@ export const signalsPremarketCommand = defineCommand({
       if (!tables.snapshots && !tables.bars) throw emptyLakeError(dataDir);
       if (range === undefined) {
         const asOf = asOfFlag ?? now;
-        const inputs = await loadPremarketInputs(owned.connection, dataDir, asOf, options, overrides, tables);
+        const source = { connection: owned.connection, dataDir, tables };
+        const inputs = await loadSignalInputs('premarket', source, asOf, options, overrides);
         if (inputs === undefined) throw emptyLakeError(dataDir);
         const document = computePremarket(inputs, ctx.config.signals);
         const record = shouldRecord(opts, asOfFlag === undefined);
@@ -93,14 +94,8 @@ export const signalsPremarketCommand = defineCommand({
       const lines: Array<PremarketDocument | ReplaySkip> = [];
       for (const asOf of instants) {
         try {
-          const inputs = await loadPremarketInputs(
-            owned.connection,
-            dataDir,
-            asOf,
-            options,
-            overrides,
-            tables,
-          );
+          const source = { connection: owned.connection, dataDir, tables };
+          const inputs = await loadSignalInputs('premarket', source, asOf, options, overrides);
           if (inputs === undefined) throw emptyLakeError(dataDir);
           lines.push(computePremarket(inputs, ctx.config.signals));
         } catch (error) {
@@ -108,7 +103,7 @@ export const signalsPremarketCommand = defineCommand({
           lines.push(replaySkip('premarket', asOf, error));
         }
       }
-      const docs = lines.filter((l): l is PremarketDocument => l.schema === 'signals.premarket/v1');
+      const docs = lines.filter((l): l is PremarketDocument => l.schema === PREMARKET_SCHEMA_ID);
       const record = shouldRecord(opts, false);
       if (record) await recordRuns(dataDir, docs.map(recordOf), ctx.now);
       return { mode: 'replay', lines, recorded: record ? docs.length : 0 };

@@ -4,9 +4,9 @@ import { defineCommand } from '../../cli/command.js';
 import { ExitCode } from '../../cli/exit.js';
 import { isUserError, UsageError } from '../../core/errors.js';
 import { addDays, etParts, type MarketCalendar } from '../../market/index.js';
-import { renderRegimeHuman } from '../../signals/render.js';
 import type { RegimeDocument, ReplaySkip } from '../../signals/schemas.js';
 import type { EarlyWarningState, WarningLevel } from '../../signals/types.js';
+import { renderRegimeHuman } from './render.js';
 import {
   dataDirOf,
   emptyLakeError,
@@ -147,7 +147,8 @@ export const signalsRegimeCommand = defineCommand({
     const dataDir = dataDirOf(ctx);
     const overrides = { vix: opts.vix, regime: opts.regime };
     const { openMemoryConnection } = await import('../../delta/index.js');
-    const inputsModule = await import('../../lake/inputs/index.js');
+    const inputsModule = await import('../../app/evaluate/inputs.js');
+    const { buildRegimeInputs } = await import('../../signals/inputs/index.js');
     const { computeRegime } = await import('../../signals/index.js');
     const owned = await openMemoryConnection();
     try {
@@ -155,14 +156,8 @@ export const signalsRegimeCommand = defineCommand({
       if (!tables.snapshots && !tables.bars) throw emptyLakeError(dataDir);
       if (range === undefined) {
         const asOf = asOfFlag ?? now;
-        const inputs = await inputsModule.loadRegimeInputs(
-          owned.connection,
-          dataDir,
-          asOf,
-          options,
-          overrides,
-          tables,
-        );
+        const source = { connection: owned.connection, dataDir, tables };
+        const inputs = await inputsModule.loadSignalInputs('regime', source, asOf, options, overrides);
         if (inputs === undefined) throw emptyLakeError(dataDir);
         const prior = await previousStateOf(ctx, owned.connection, dataDir, asOf);
         const document = computeRegime({ ...inputs, previousState: prior?.state }, ctx.config.signals);
@@ -177,17 +172,12 @@ export const signalsRegimeCommand = defineCommand({
       let state: EarlyWarningState | undefined;
       let maxLevel: WarningLevel = 'normal';
       for (const instants of days) {
-        const slice = await inputsModule.loadRegimeSlice(
-          owned.connection,
-          dataDir,
-          instants,
-          options,
-          tables,
-        );
+        const source = { connection: owned.connection, dataDir, tables };
+        const slice = await inputsModule.loadRegimeSlice(source, instants, options);
         for (const asOf of instants) {
           try {
             if (slice === undefined) throw emptyLakeError(dataDir);
-            const inputs = inputsModule.buildRegimeInputs(slice, asOf, options, overrides);
+            const inputs = buildRegimeInputs(slice, asOf, options, overrides);
             const doc = computeRegime({ ...inputs, previousState: state }, ctx.config.signals);
             state = doc.state;
             if (LEVEL_RANK[doc.level] > LEVEL_RANK[maxLevel]) maxLevel = doc.level;

@@ -30,7 +30,7 @@ describe('signals (built binary)', () => {
       '2026-03-10 09:25',
     ]);
     expect(ok.exitCode).toBe(0);
-    expect(JSON.parse(ok.stdout).schema).toBe('signals.premarket/v1');
+    expect(JSON.parse(ok.stdout).schema).toBe('signals.premarket/v2');
 
     const alert = await runBin('signals', [
       'regime',

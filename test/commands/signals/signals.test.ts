@@ -45,7 +45,7 @@ afterAll(async () => {
 });
 
 describe('signals premarket', () => {
-  it('prints the signals.premarket/v1 document for --as-of and does not record it', async () => {
+  it('prints the signals.premarket/v2 document for --as-of and does not record it', async () => {
     const r = await run(['premarket', '--json', '--data-dir', calm, '--as-of', '2026-03-10 09:25']);
     expect(r.code).toBe(0);
     const doc = premarketDocumentSchema.parse(JSON.parse(r.stdout));
@@ -125,7 +125,7 @@ describe('signals premarket', () => {
       .split('\n')
       .map((l) => replayLineSchema.parse(JSON.parse(l)));
     expect(lines.map((l) => l.asOf)).toEqual(['2026-03-09T13:25:00.000Z', '2026-03-10T13:25:00.000Z']);
-    expect(lines.every((l) => l.schema === 'signals.premarket/v1')).toBe(true);
+    expect(lines.every((l) => l.schema === 'signals.premarket/v2')).toBe(true);
   });
 });
 

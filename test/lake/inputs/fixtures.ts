@@ -159,3 +159,17 @@ export async function tempDir(prefix: string): Promise<{ dir: string; cleanup: (
 }
 
 export { join };
+
+/** Runs `fn` with a fresh temp directory, removed afterwards. */
+export async function inTempDir(prefix: string, fn: (dir: string) => Promise<void>): Promise<void> {
+  const { dir, cleanup } = await tempDir(prefix);
+  try {
+    await fn(dir);
+  } finally {
+    await cleanup();
+  }
+}
+
+/** A price that rises 0.25 per minute from `base` at t0, so the instant a price came from is recoverable. */
+export const priceRamp = (t0: string, base: number) => (t: Date) =>
+  base + ((t.getTime() - Date.parse(t0)) / 60_000) * 0.25;

@@ -1,38 +1,32 @@
 /**
- * The reads behind the signal loaders. Every read is pruned by trade_date partitions (and ts/symbol
- * stats), so its cost depends on the window asked for, not on how much history the lake holds.
+ * The lake reads behind the signal inputs: a SliceSpec → a PriceSlice (market/price.ts). Every read is
+ * pruned by trade_date partitions (and ts/symbol stats), so its cost depends on the window asked for,
+ * not on how much history the lake holds.
  * Hazard: a 1-minute bar is stamped at its END here (start + 60 s), so "at or before asOf" never
  * lets a bar that is still forming leak into an evaluation.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
-import type { Predicate, Snapshot } from '../../delta/index.js';
-import { etInstant, etParts, tradeDateOf } from '../../market/index.js';
-import type { LakeRead } from '../../signals/types.js';
-import { createLakeView, lakeScanSql, loadLakeSnapshot } from '../lake.js';
-import { FUTURES_BARS, FUTURES_SNAPSHOTS } from '../tables.js';
+import type { Predicate, Snapshot } from '../delta/index.js';
+import { etInstant, etParts, tradeDateOf } from '../market/index.js';
 import {
   CONTEXT_SYMBOLS,
   type ContextSymbol,
   type DailyBar,
   type Fixing,
   type IndexPrint,
-  type LakeSlice,
+  type PriceSlice,
   type SeriesPoint,
-} from './types.js';
+  type SliceSpec,
+  SNAPSHOT_KIND_SQL,
+  SNAPSHOT_PRICE_SQL,
+  type TableVersion,
+} from '../market/price.js';
+import { createLakeView, lakeScanSql, loadLakeSnapshot } from './lake.js';
+import { FUTURES_BARS, FUTURES_SNAPSHOTS } from './tables.js';
 
 const MINUTE_MS = 60_000;
-/** A quote's spread is sane (use the mid) up to this many ticks … */
-export const SANE_SPREAD_TICKS = 4;
-/** … or this fraction of the mid, whichever is wider. */
-export const SANE_SPREAD_FRACTION = 0.0002;
 /** A 1-day bar is used from 17:00 ET of its date (after the close it summarises). */
 export const DAILY_BAR_AVAILABLE_AT = '17:00';
-
-const TICK_SQL = `CASE symbol WHEN 'RTY' THEN 0.1 WHEN 'ES' THEN 0.25 WHEN 'NQ' THEN 0.25 ELSE 0.01 END`;
-const SANE_SQL = `(bid > 0 AND ask >= bid AND ask - bid <= greatest(${SANE_SPREAD_TICKS} * ${TICK_SQL}, ${SANE_SPREAD_FRACTION} * (bid + ask) / 2))`;
-/** Snapshot price: mid when the spread is sane, else last; NULL when neither exists. */
-export const SNAPSHOT_PRICE_SQL = `CASE WHEN ${SANE_SQL} THEN (bid + ask) / 2 WHEN last > 0 THEN last ELSE NULL END`;
-const SNAPSHOT_KIND_SQL = `CASE WHEN ${SANE_SQL} THEN 'mid' ELSE 'last' END`;
 
 function viewName(prefix: string): string {
   return `${prefix}_${Math.random().toString(36).slice(2, 10)}`;
@@ -43,21 +37,7 @@ export function firstTradeDate(at: Date): string {
   return etParts(at).date;
 }
 
-export interface FetchSpec {
-  /** Futures symbols (ES, NQ, RTY); VIX and VIX3M are always read for context. */
-  symbols: readonly string[];
-  pointsFrom: Date;
-  pointsTo: Date;
-  /** Instants at which to fix each contract's price (session opens/closes of the lookback). */
-  fixingTargets: readonly Date[];
-  /** A fixing uses the latest price at most this old. */
-  fixingMaxAgeMs: number;
-  /** 1-day bars with date in [dailyFrom, dailyTo]. */
-  dailyFrom: string;
-  dailyTo: string;
-}
-
-interface TableSnapshots {
+export interface TableSnapshots {
   snapshots: Snapshot | undefined;
   bars: Snapshot | undefined;
 }
@@ -70,8 +50,8 @@ export async function loadTableSnapshots(dataDir: string): Promise<TableSnapshot
   return { snapshots, bars };
 }
 
-export function lakeReads(tables: TableSnapshots): LakeRead[] {
-  const out: LakeRead[] = [];
+export function lakeReads(tables: TableSnapshots): TableVersion[] {
+  const out: TableVersion[] = [];
   if (tables.snapshots) out.push({ table: FUTURES_SNAPSHOTS, version: tables.snapshots.version });
   if (tables.bars) out.push({ table: FUTURES_BARS, version: tables.bars.version });
   return out;
@@ -115,7 +95,7 @@ async function fetchPoints(
   connection: DuckDBConnection,
   dataDir: string,
   tables: TableSnapshots,
-  spec: FetchSpec,
+  spec: SliceSpec,
 ): Promise<{ points: Map<string, SeriesPoint[]>; prints: Map<ContextSymbol, IndexPrint[]> }> {
   const from = spec.pointsFrom;
   const to = spec.pointsTo;
@@ -247,7 +227,7 @@ function dedupeByContract(list: SeriesPoint[]): SeriesPoint[] {
 async function fetchFixings(
   connection: DuckDBConnection,
   tables: TableSnapshots,
-  spec: FetchSpec,
+  spec: SliceSpec,
 ): Promise<Map<string, Fixing[]>> {
   const out = new Map<string, Fixing[]>();
   if (spec.fixingTargets.length === 0 || spec.symbols.length === 0) return out;
@@ -338,7 +318,7 @@ async function fetchDaily(
   connection: DuckDBConnection,
   dataDir: string,
   tables: TableSnapshots,
-  spec: FetchSpec,
+  spec: SliceSpec,
 ): Promise<Map<string, DailyBar[]>> {
   const out = new Map<string, DailyBar[]>();
   if (!tables.bars) return out;
@@ -387,13 +367,13 @@ async function fetchDaily(
 export async function fetchSlice(
   connection: DuckDBConnection,
   dataDir: string,
-  spec: FetchSpec,
+  spec: SliceSpec,
   tables?: TableSnapshots,
-): Promise<LakeSlice | undefined> {
+): Promise<PriceSlice | undefined> {
   const t = tables ?? (await loadTableSnapshots(dataDir));
   if (!t.snapshots && !t.bars) return undefined;
   const { points, prints } = await fetchPoints(connection, dataDir, t, spec);
   const fixings = await fetchFixings(connection, t, spec);
   const daily = await fetchDaily(connection, dataDir, t, spec);
-  return { from: spec.pointsFrom, to: spec.pointsTo, points, fixings, daily, prints, lake: lakeReads(t) };
+  return { from: spec.pointsFrom, to: spec.pointsTo, points, fixings, daily, prints, sources: lakeReads(t) };
 }

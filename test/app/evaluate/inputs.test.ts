@@ -1,42 +1,34 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadSignalInputs } from '../../../src/app/evaluate/inputs.js';
 import { type OwnedConnection, openMemoryConnection } from '../../../src/delta/index.js';
 import { appendBars, appendSnapshots } from '../../../src/lake/index.js';
-import {
-  backAdjustedCloses,
-  fetchSlice,
-  type LoaderOptions,
-  loadPremarketInputs,
-  loadRegimeInputs,
-  planPremarket,
-  regimeReference,
-} from '../../../src/lake/inputs/index.js';
-import { defaultCalendar } from '../../../src/market/index.js';
 import { computePremarket, computeRegime } from '../../../src/signals/index.js';
-import { dailyBar, minuteBars, snapshots, tempDir, vixSnapshot } from './fixtures.js';
+import { type LoaderOptions, planPremarket } from '../../../src/signals/inputs/index.js';
+import {
+  dailyBar,
+  inTempDir,
+  minuteBars,
+  priceRamp as ramp,
+  snapshots,
+  vixSnapshot,
+} from '../../lake/inputs/fixtures.js';
+import { loaderOptions } from '../../signals/inputs/options.js';
 
 const MIN = 60_000;
-const options = (symbols: LoaderOptions['symbols'] = ['ES', 'NQ', 'RTY']): LoaderOptions => ({
-  symbols,
-  calendar: defaultCalendar(),
-  maxInputAgeSeconds: 900,
-  rollDays: 8,
-  lookbackSessions: 26,
-  dailyLookbackDays: 400,
-});
-
-/** A price that rises 0.25 per minute from `base` at t0, so the instant a price came from is recoverable. */
-const ramp = (t0: string, base: number) => (t: Date) => base + ((t.getTime() - Date.parse(t0)) / MIN) * 0.25;
 
 let conn: OwnedConnection;
 beforeAll(async () => {
   conn = await openMemoryConnection();
 });
 afterAll(() => conn.close());
+const premarketAt = (dir: string, asOf: Date, opts: LoaderOptions, overrides = {}) =>
+  loadSignalInputs('premarket', { connection: conn.connection, dataDir: dir }, asOf, opts, overrides);
+const regimeAt = (dir: string, asOf: Date, opts: LoaderOptions, overrides = {}) =>
+  loadSignalInputs('regime', { connection: conn.connection, dataDir: dir }, asOf, opts, overrides);
 
 describe('reference time', () => {
   it('is 16:00 ET of the previous session across the spring DST change (Fri EST → Mon EDT)', async () => {
-    const { dir, cleanup } = await tempDir('sig-dst-');
-    try {
+    await inTempDir('sig-dst-', async (dir) => {
       const es = ramp('2026-03-06T14:00:00Z', 6000);
       await appendSnapshots(dir, [
         ...snapshots({
@@ -51,14 +43,14 @@ describe('reference time', () => {
         vixSnapshot('2026-03-09T13:20:00Z', 19.5, 18),
       ]);
       const asOf = new Date('2026-03-09T13:25:00Z'); // 09:25 EDT
-      const plan = planPremarket(asOf, options(['ES']));
+      const plan = planPremarket(asOf, loaderOptions(['ES']));
       expect(plan.sessionDate).toBe('2026-03-09');
       expect(plan.reference).toEqual({
         sessionDate: '2026-03-06',
         earlyClose: false,
         at: new Date('2026-03-06T21:00:00Z'),
       });
-      const inputs = await loadPremarketInputs(conn.connection, dir, asOf, options(['ES']));
+      const inputs = await premarketAt(dir, asOf, loaderOptions(['ES']));
       const es0 = inputs?.perIndex.ES;
       expect(es0?.reference).toEqual({
         price: es(new Date('2026-03-06T21:00:00Z')),
@@ -75,38 +67,7 @@ describe('reference time', () => {
       const doc = computePremarket(inputs!);
       expect(doc.dataQuality.usable).toEqual(['ES']);
       expect(doc.reference.time).toBe('2026-03-06T21:00:00.000Z');
-    } finally {
-      await cleanup();
-    }
-  });
-
-  it('is 13:00 ET after a half-day (Black Friday 2025)', () => {
-    const plan = planPremarket(new Date('2025-12-01T14:25:00Z'), options());
-    expect(plan.reference).toEqual({
-      sessionDate: '2025-11-28',
-      earlyClose: true,
-      at: new Date('2025-11-28T18:00:00Z'),
     });
-  });
-
-  it('skips a holiday Monday (MLK 2026): Tuesday refers to Friday', () => {
-    const plan = planPremarket(new Date('2026-01-20T14:25:00Z'), options());
-    expect(plan.sessionDate).toBe('2026-01-20');
-    expect(plan.reference.sessionDate).toBe('2026-01-16');
-    expect(plan.reference.at).toEqual(new Date('2026-01-16T21:00:00Z'));
-    // during the holiday's CME session the regime still measures against Friday's close
-    expect(regimeReference(new Date('2026-01-19T15:00:00Z'), defaultCalendar()).date).toBe('2026-01-16');
-    // after the 18:00 reopen on Monday evening too (no NYSE session on Monday)
-    expect(regimeReference(new Date('2026-01-20T00:30:00Z'), defaultCalendar()).date).toBe('2026-01-16');
-    // a premarket check on the evening before is for the next session
-    expect(planPremarket(new Date('2026-01-20T01:00:00Z'), options()).sessionDate).toBe('2026-01-20');
-  });
-
-  it('regime references move at the 18:00 ET reopen, not at 16:00', () => {
-    const cal = defaultCalendar();
-    expect(regimeReference(new Date('2026-03-10T20:30:00Z'), cal).date).toBe('2026-03-09'); // 16:30 EDT Tue
-    expect(regimeReference(new Date('2026-03-10T22:30:00Z'), cal).date).toBe('2026-03-10'); // 18:30 EDT Tue
-    expect(regimeReference(new Date('2026-03-10T14:00:00Z'), cal).date).toBe('2026-03-09'); // 10:00 EDT Tue
   });
 });
 
@@ -124,21 +85,14 @@ describe('contract roll (ESH6 → ESM6, roll date 2026-03-12)', () => {
     stepMs: 5 * MIN,
     price: h6,
   });
+  /** ESM6 collected from `from` on. */
+  const newContractFrom = (from: string) =>
+    snapshots({ symbol: 'ES', conId: 2, localSymbol: 'ESM6', from, to: asOf, stepMs: 5 * MIN, price: m6 });
 
   it('uses the new contract’s own price at T_ref when it was collected', async () => {
-    const { dir, cleanup } = await tempDir('sig-roll-a-');
-    try {
-      const fresh = snapshots({
-        symbol: 'ES',
-        conId: 2,
-        localSymbol: 'ESM6',
-        from: '2026-03-11T19:00:00Z',
-        to: asOf,
-        stepMs: 5 * MIN,
-        price: m6,
-      });
-      await appendSnapshots(dir, [...old, ...fresh]);
-      const inputs = await loadPremarketInputs(conn.connection, dir, asOf, options(['ES']), { vix: 18 });
+    await inTempDir('sig-roll-a-', async (dir) => {
+      await appendSnapshots(dir, [...old, ...newContractFrom('2026-03-11T19:00:00Z')]);
+      const inputs = await premarketAt(dir, asOf, loaderOptions(['ES']), { vix: 18 });
       const es = inputs!.perIndex.ES!;
       expect(es.conId).toBe(2);
       expect(es.localSymbol).toBe('ESM6');
@@ -149,25 +103,13 @@ describe('contract roll (ESH6 → ESM6, roll date 2026-03-12)', () => {
       const doc = computePremarket(inputs!);
       expect(doc.measures.perIndex.ES?.pct).toBeCloseTo((m6(asOf) / m6(tRef) - 1) * 100, 6);
       expect(doc.tags).toContain('rollWeek');
-    } finally {
-      await cleanup();
-    }
+    });
   });
 
   it('splices the old reference when the new contract was first collected after T_ref', async () => {
-    const { dir, cleanup } = await tempDir('sig-roll-b-');
-    try {
-      const fresh = snapshots({
-        symbol: 'ES',
-        conId: 2,
-        localSymbol: 'ESM6',
-        from: '2026-03-11T22:00:00Z',
-        to: asOf,
-        stepMs: 5 * MIN,
-        price: m6,
-      });
-      await appendSnapshots(dir, [...old, ...fresh]);
-      const inputs = await loadPremarketInputs(conn.connection, dir, asOf, options(['ES']), { vix: 18 });
+    await inTempDir('sig-roll-b-', async (dir) => {
+      await appendSnapshots(dir, [...old, ...newContractFrom('2026-03-11T22:00:00Z')]);
+      const inputs = await premarketAt(dir, asOf, loaderOptions(['ES']), { vix: 18 });
       const es = inputs!.perIndex.ES!;
       expect(es.reference.kind).toBe('spliced');
       expect(es.reference.conId).toBe(2);
@@ -175,28 +117,22 @@ describe('contract roll (ESH6 → ESM6, roll date 2026-03-12)', () => {
       expect(es.path.every((p) => p.ts.getTime() >= Date.parse('2026-03-11T22:00:00Z'))).toBe(true);
       const doc = computePremarket(inputs!);
       expect(doc.dataQuality.usable).toEqual(['ES']);
-    } finally {
-      await cleanup();
-    }
+    });
   });
 
   it('stays on the old contract when the new one was never collected', async () => {
-    const { dir, cleanup } = await tempDir('sig-roll-c-');
-    try {
+    await inTempDir('sig-roll-c-', async (dir) => {
       await appendSnapshots(dir, old);
-      const inputs = await loadPremarketInputs(conn.connection, dir, asOf, options(['ES']), { vix: 18 });
+      const inputs = await premarketAt(dir, asOf, loaderOptions(['ES']), { vix: 18 });
       expect(inputs!.perIndex.ES).toMatchObject({ conId: 1, localSymbol: 'ESH6' });
       expect(inputs!.perIndex.ES!.reference).toMatchObject({ conId: 1, ts: tRef, kind: 'snapshot' });
-    } finally {
-      await cleanup();
-    }
+    });
   });
 });
 
 describe('1-minute bars as the price series', () => {
   it('serves reference and current from bar closes stamped at the bar end, never a forming bar', async () => {
-    const { dir, cleanup } = await tempDir('sig-bars-');
-    try {
+    await inTempDir('sig-bars-', async (dir) => {
       const nq = ramp('2026-03-06T19:00:00Z', 20000);
       await appendBars(
         conn.connection,
@@ -211,7 +147,7 @@ describe('1-minute bars as the price series', () => {
         }).map((b) => ({ ...b, conId: null, localSymbol: null })),
       );
       const asOf = new Date('2026-03-09T13:25:30Z');
-      const inputs = await loadPremarketInputs(conn.connection, dir, asOf, options(['NQ']), { vix: 20 });
+      const inputs = await premarketAt(dir, asOf, loaderOptions(['NQ']), { vix: 20 });
       const q = inputs!.perIndex.NQ!;
       expect(q.reference).toEqual({
         price: nq(new Date('2026-03-06T21:00:00Z')),
@@ -224,66 +160,13 @@ describe('1-minute bars as the price series', () => {
       expect(inputs!.lake).toEqual([{ table: 'futures_bars', version: 1 }]);
       const doc = computePremarket(inputs!);
       expect(doc.dataQuality.usable).toEqual(['NQ']);
-    } finally {
-      await cleanup();
-    }
-  });
-
-  it('prefers snapshots where both exist and falls back to bars where snapshots are missing', async () => {
-    const { dir, cleanup } = await tempDir('sig-mixed-');
-    try {
-      const es = ramp('2026-03-09T08:00:00Z', 6000);
-      await appendBars(
-        conn.connection,
-        dir,
-        minuteBars({
-          symbol: 'ES',
-          conId: 7,
-          localSymbol: 'ESH6',
-          from: '2026-03-09T08:00:00Z',
-          to: '2026-03-09T12:59:00Z',
-          price: (t) => es(t) + 1000, // recognisably different
-        }),
-      );
-      await appendSnapshots(
-        dir,
-        snapshots({
-          symbol: 'ES',
-          conId: 7,
-          localSymbol: 'ESH6',
-          from: '2026-03-09T12:00:00Z',
-          to: '2026-03-09T13:00:00Z',
-          stepMs: 15_000,
-          price: es,
-        }),
-      );
-      const slice = await fetchSlice(conn.connection, dir, {
-        symbols: ['ES'],
-        pointsFrom: new Date('2026-03-09T11:00:00Z'),
-        pointsTo: new Date('2026-03-09T13:00:00Z'),
-        fixingTargets: [],
-        fixingMaxAgeMs: 900_000,
-        dailyFrom: '2026-03-01',
-        dailyTo: '2026-03-09',
-      });
-      const points = slice!.points.get('ES')!;
-      const bars = points.filter((p) => p.kind === 'bar_close');
-      expect(bars.length).toBe(60); // 11:01 … 12:00 bar ends; later minutes are covered by snapshots
-      expect(bars.every((p) => p.ts.getTime() <= Date.parse('2026-03-09T12:00:00Z'))).toBe(true);
-      expect(points.filter((p) => p.kind === 'mid').length).toBe(241);
-      for (let i = 1; i < points.length; i++) {
-        expect(points[i]!.ts.getTime()).toBeGreaterThan(points[i - 1]!.ts.getTime());
-      }
-    } finally {
-      await cleanup();
-    }
+    });
   });
 });
 
 describe('history: daily closes, overnight returns, VIX', () => {
   it('derives overnight returns and daily closes from intraday data, and reads VIX from daily bars', async () => {
-    const { dir, cleanup } = await tempDir('sig-hist-');
-    try {
+    await inTempDir('sig-hist-', async (dir) => {
       // ES ramps through four sessions (Mar 2–5, 2026); NQ only has 1-day bars
       const es = ramp('2026-03-01T23:00:00Z', 6000);
       await appendSnapshots(
@@ -305,7 +188,7 @@ describe('history: daily closes, overnight returns, VIX', () => {
         ...['2026-03-02', '2026-03-03', '2026-03-04', '2026-03-05'].map((d, i) => dailyBar('NQ', d, 100 + i)),
       ]);
       const asOf = new Date('2026-03-06T14:25:00Z'); // Fri 09:25 EST
-      const inputs = await loadPremarketInputs(conn.connection, dir, asOf, options(['ES', 'NQ']));
+      const inputs = await premarketAt(dir, asOf, loaderOptions(['ES', 'NQ']));
       const hist = inputs!.overnightHistory;
       expect(hist.map((h) => h.sessionDate)).toEqual(['2026-03-03', '2026-03-04', '2026-03-05']);
       const open = es(new Date('2026-03-03T14:30:00Z'));
@@ -326,43 +209,15 @@ describe('history: daily closes, overnight returns, VIX', () => {
         { date: '2026-03-05', close: 21 },
       ]);
       // a daily bar is not known before 17:00 ET of its date
-      const early = await loadPremarketInputs(
-        conn.connection,
-        dir,
-        new Date('2026-03-05T21:30:00Z'),
-        options(['ES']),
-      );
+      const early = await premarketAt(dir, new Date('2026-03-05T21:30:00Z'), loaderOptions(['ES']));
       expect(early!.vix).toMatchObject({ level: 17, live: false });
-    } finally {
-      await cleanup();
-    }
-  });
-
-  it('ratio back-adjusts daily closes at a contract change', () => {
-    const { closes, rolls } = backAdjustedCloses(
-      [
-        { date: '2026-03-09', conId: 1, close: 100 },
-        { date: '2026-03-10', conId: 1, close: 101 },
-        { date: '2026-03-11', conId: 1, close: 102 },
-        { date: '2026-03-11', conId: 2, close: 103.02 },
-        { date: '2026-03-12', conId: 2, close: 104 },
-      ],
-      2,
-    );
-    expect(rolls).toEqual([{ date: '2026-03-11', from: 1, to: 2, k: 1.01 }]);
-    expect(closes.map((c) => c.date)).toEqual(['2026-03-09', '2026-03-10', '2026-03-11', '2026-03-12']);
-    expect(closes[0]!.close).toBeCloseTo(101, 9);
-    expect(closes[1]!.close).toBeCloseTo(102.01, 9);
-    expect(closes[2]!.close).toBe(103.02);
-    // percentage returns survive the roll
-    expect(closes[1]!.close / closes[0]!.close).toBeCloseTo(1.01, 12);
+    });
   });
 });
 
 describe('regime inputs', () => {
   it('covers the last 240 minutes, measures against the last close before the session, and ignores later data', async () => {
-    const { dir, cleanup } = await tempDir('sig-regime-');
-    try {
+    await inTempDir('sig-regime-', async (dir) => {
       const es = ramp('2026-03-09T12:00:00Z', 6000);
       await appendSnapshots(
         dir,
@@ -377,7 +232,7 @@ describe('regime inputs', () => {
         }),
       );
       const asOf = new Date('2026-03-10T15:00:00Z'); // Tue 11:00 EDT
-      const inputs = await loadRegimeInputs(conn.connection, dir, asOf, options(['ES']), { vix: 16 });
+      const inputs = await regimeAt(dir, asOf, loaderOptions(['ES']), { vix: 16 });
       const x = inputs!.perIndex.ES!;
       expect(x.reference.ts).toEqual(new Date('2026-03-09T20:00:00Z')); // Mon 16:00 EDT
       expect(x.current.ts).toEqual(asOf);
@@ -386,17 +241,12 @@ describe('regime inputs', () => {
       const doc = computeRegime(inputs!);
       expect(doc.level).toBe('normal');
       expect(doc.dataQuality.usable).toEqual(['ES']);
-    } finally {
-      await cleanup();
-    }
+    });
   });
 
   it('returns undefined for an empty lake', async () => {
-    const { dir, cleanup } = await tempDir('sig-empty-');
-    try {
-      expect(await loadRegimeInputs(conn.connection, dir, new Date(), options())).toBeUndefined();
-    } finally {
-      await cleanup();
-    }
+    await inTempDir('sig-empty-', async (dir) => {
+      expect(await regimeAt(dir, new Date(), loaderOptions())).toBeUndefined();
+    });
   });
 });

@@ -1,4 +1,4 @@
-import type { DailyClose } from '../../signals/types.js';
+import type { DailyClose } from '../types.js';
 
 /** A daily close of one contract (from a 1-day bar, or the price at the NYSE close from intraday data). */
 export interface CloseObservation {

@@ -1,9 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { computePremarket } from '../../src/signals/premarket.js';
-import { computeRegime } from '../../src/signals/regime.js';
-import { renderPremarketHuman, renderRegimeHuman, SPARK_CHARS, sparkline } from '../../src/signals/render.js';
-import { nyWallTime, referenceInstant } from '../../src/signals/time.js';
-import { flat, premarketInputs, ramp, regimeInputs } from './fixtures.js';
+import {
+  renderPremarketHuman,
+  renderRegimeHuman,
+  SPARK_CHARS,
+  sparkline,
+} from '../../../src/commands/signals/render.js';
+import { etWallTime } from '../../../src/market/zoned.js';
+import { computePremarket } from '../../../src/signals/premarket/index.js';
+import { computeRegime } from '../../../src/signals/regime/index.js';
+import { referenceInstant } from '../../../src/signals/sessions.js';
+import { flat, premarketInputs, ramp, regimeInputs } from '../../signals/fixtures.js';
 
 describe('sparkline', () => {
   it('maps min..max onto the eight block characters', () => {
@@ -50,7 +56,7 @@ describe('human rendering', () => {
   });
 
   it('regime table: level, pending step, per-index measures', () => {
-    const at = nyWallTime('2025-06-11', 11, 0);
+    const at = etWallTime('2025-06-11', 11, 0);
     const path = [...flat(180, 1), ...ramp(61, 1, 0.978)];
     const doc = computeRegime(
       regimeInputs(at, referenceInstant('2025-06-10', false), {

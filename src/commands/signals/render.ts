@@ -1,6 +1,6 @@
-import { type Cell, formatPairs, formatTable, formatTsv, type Grid } from '../cli/output.js';
-import type { PremarketDocument, RegimeDocument } from './schemas.js';
-import { INDEX_SYMBOLS } from './types.js';
+import { type Cell, formatPairs, formatTable, formatTsv, type Grid } from '../../cli/output.js';
+import type { PremarketDocument, RegimeDocument } from '../../signals/schemas.js';
+import { INDEX_SYMBOLS } from '../../signals/types.js';
 
 /** Human output of both signals: pure string functions the commands call from render.human. */
 

@@ -1,0 +1,156 @@
+/**
+ * What a signal evaluation at `asOf` needs read: the NYSE sessions of the lookback, the reference
+ * fixing, and the SliceSpec of prices. Pure calendar logic; the lake read fills the spec.
+ */
+import {
+  addDays,
+  etParts,
+  type MarketCalendar,
+  type NyseSession,
+  previousNyseClose,
+} from '../../market/index.js';
+import type { SliceSpec } from '../../market/price.js';
+import type { EngineRegime, IndexSymbol } from '../types.js';
+
+const MINUTE_MS = 60_000;
+/** The regime's M2 needs 240 minutes of path; a little more covers the 15-min lookback of M3. */
+const REGIME_PATH_MINUTES = 250;
+
+export interface LoaderOptions {
+  symbols: readonly IndexSymbol[];
+  calendar: MarketCalendar;
+  /** config signals.maxInputAgeSeconds: the oldest price a reference or fixing may use. */
+  maxInputAgeSeconds: number;
+  /** config ib.rollDaysBeforeExpiry. */
+  rollDays: number;
+  /** Past NYSE sessions read for overnight returns and intraday-derived daily closes. */
+  lookbackSessions: number;
+  /** Calendar days of 1-day bars read (derived regime: SMA50/200, 252-session drawdown). */
+  dailyLookbackDays: number;
+}
+
+export interface ContextOverrides {
+  vix?: number | undefined;
+  regime?: EngineRegime | undefined;
+}
+
+/** The NYSE sessions strictly before `date`, `count` of them, ascending. */
+export function sessionsBefore(date: string, count: number, calendar: MarketCalendar): NyseSession[] {
+  const out: NyseSession[] = [];
+  for (let i = 1; out.length < count && i < count * 3 + 30; i++) {
+    const s = calendar.nyseSession(addDays(date, -i));
+    if (s) out.push(s);
+  }
+  return out.reverse();
+}
+
+/** The NYSE session a pre-market check at `asOf` is for: today's while it has not closed, else the next. */
+export function premarketSession(asOf: Date, calendar: MarketCalendar): NyseSession {
+  const today = etParts(asOf).date;
+  for (let i = 0; i < 30; i++) {
+    const s = calendar.nyseSession(addDays(today, i));
+    if (s && s.close.getTime() > asOf.getTime()) return s;
+  }
+  throw new RangeError(`no NYSE session within 30 days after ${asOf.toISOString()}`);
+}
+
+/** The last 16:00 ET (13:00 half-day) fixing before the CME session in progress at `asOf` (research §4.3). */
+export function regimeReference(asOf: Date, calendar: MarketCalendar): { date: string; close: Date } {
+  const tradeDate = tradeDateAt(asOf, calendar);
+  const session = calendar.cmeSession(tradeDate);
+  const cut = session && session.open.getTime() < asOf.getTime() ? session.open : asOf;
+  return previousNyseClose(cut, calendar);
+}
+
+function tradeDateAt(asOf: Date, calendar: MarketCalendar): string {
+  // Inline of src/market tradeDateOf with the caller's calendar (overrides from config).
+  const p = etParts(asOf);
+  const nominal = p.minuteOfDay >= 18 * 60 ? addDays(p.date, 1) : p.date;
+  for (let i = 0; i < 10; i++) {
+    const d = addDays(nominal, i);
+    const s = calendar.cmeSession(d);
+    if (s && s.close.getTime() > asOf.getTime()) return d;
+  }
+  return nominal;
+}
+
+function fixingTargets(sessions: readonly NyseSession[], asOf: Date): Date[] {
+  const out: Date[] = [];
+  for (const s of sessions) {
+    if (s.open.getTime() <= asOf.getTime()) out.push(s.open);
+    if (s.close.getTime() <= asOf.getTime()) out.push(s.close);
+  }
+  return out;
+}
+
+export interface PremarketPlan {
+  kind: 'premarket';
+  sessionDate: string;
+  reference: { sessionDate: string; earlyClose: boolean; at: Date };
+  /** The lookback sessions (ascending) ending with the reference session. */
+  sessions: NyseSession[];
+  spec: SliceSpec;
+}
+
+export interface RegimePlan {
+  kind: 'regime';
+  reference: { sessionDate: string; at: Date };
+  earlyClose: boolean;
+  pathFrom: Date;
+  sessions: NyseSession[];
+  spec: SliceSpec;
+}
+
+export function planPremarket(asOf: Date, options: LoaderOptions): PremarketPlan {
+  const { calendar } = options;
+  const session = premarketSession(asOf, calendar);
+  const sessions = sessionsBefore(session.date, options.lookbackSessions + 1, calendar);
+  const prev = sessions.at(-1);
+  if (prev === undefined) throw new RangeError(`no NYSE session before ${session.date}`);
+  const maxAge = options.maxInputAgeSeconds * 1000;
+  return {
+    kind: 'premarket',
+    sessionDate: session.date,
+    reference: { sessionDate: prev.date, earlyClose: prev.earlyClose, at: prev.close },
+    sessions,
+    spec: {
+      symbols: options.symbols,
+      pointsFrom: new Date(prev.close.getTime() - maxAge),
+      pointsTo: asOf,
+      fixingTargets: fixingTargets(sessions, asOf),
+      fixingMaxAgeMs: maxAge,
+      dailyFrom: addDays(session.date, -options.dailyLookbackDays),
+      dailyTo: session.date,
+    },
+  };
+}
+
+export function planRegime(asOf: Date, options: LoaderOptions, until: Date = asOf): RegimePlan {
+  const { calendar } = options;
+  const ref = regimeReference(asOf, calendar);
+  const today = etParts(asOf).date;
+  const sessions = sessionsBefore(addDays(etParts(until).date, 1), options.lookbackSessions + 1, calendar);
+  const maxAge = options.maxInputAgeSeconds * 1000;
+  const pathFrom = regimePathFrom(asOf, ref.close);
+  return {
+    kind: 'regime',
+    reference: { sessionDate: ref.date, at: ref.close },
+    earlyClose: calendar.nyseSession(today)?.earlyClose === true,
+    pathFrom,
+    sessions,
+    spec: {
+      symbols: options.symbols,
+      pointsFrom: new Date(pathFrom.getTime() - maxAge),
+      pointsTo: until,
+      fixingTargets: fixingTargets(sessions, until),
+      fixingMaxAgeMs: maxAge,
+      dailyFrom: addDays(today, -options.dailyLookbackDays),
+      dailyTo: etParts(until).date,
+    },
+  };
+}
+
+/** The regime path starts at the reference close or 250 minutes before asOf, whichever is earlier. */
+export function regimePathFrom(asOf: Date, referenceClose: Date): Date {
+  return new Date(Math.min(referenceClose.getTime(), asOf.getTime() - REGIME_PATH_MINUTES * MINUTE_MS));
+}
