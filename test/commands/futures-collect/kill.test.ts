@@ -5,7 +5,7 @@ import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { loadScenario, startSimulator } from '../../../src/ibkr/sim/index.js';
 import { openQueue, queuePaths } from '../../../src/queue/index.js';
-import { onCleanup, tempDir, testConfig } from '../../collect/helpers.js';
+import { onCleanup, tempDir, testConfig } from '../../app/collect/helpers.js';
 import { allRows, checkConsistency } from './expect.js';
 
 /**

@@ -1,44 +1,17 @@
 /**
- * One collection round (the queue's round protocol, see src/queue/queue.ts). Normally ONE queue session:
- *
- *   session: schedule due slots (closed → skipped with the reason, too late → missed) + claim the due ones
- *            and begin the round with them + finish the previous round once its Delta commit has landed
- *   → take one snapshot per instrument through src/ibkr (requested as soon as the claim is known, so they
- *     arrive while the session finishes and commits; used only once it has committed) → flag quality
- *   → ONE Delta commit with txn {appId 'futures-collect', version: round seq}
- *   → remember the round as committed-but-unfinished: the next round's session finishes it, and the
- *     collector finishes the last one before it exits (finishPendingRound).
- *
- * Rounds that run back to back (deps.overlapCommit: a manual clock, the demo) do not wait for their Delta
- * commit: it lands while the next round's session schedules and claims, and that session waits for it
- * before it finishes the round and commits. The order that makes a crash safe is unchanged — a round's
- * slots are durable in the queue before its Delta write, its finish is durable only after the commit
- * landed, and the next round's Delta write comes after that session — so at most one begun round can be
- * unresolved at any instant. A commit that fails makes the waiting session roll back (its claims too);
- * the round is then abandoned and the error thrown, as without the overlap.
- *
- * Every queue write session costs a checkpoint of the file (~20 ms, see src/queue/db.ts), so the round
- * begins in the session that claims its slots, and the finish rides on the next round's session.
- * Safety is the protocol's: the round is durable in the queue before the Delta write, and a round that
- * is begun but not finished — whether the process died or is only waiting for its next round — is
- * resolved from the Delta txn (collector.ts start-up: committed → finished, else abandoned).
- * Extra sessions happen only off the happy path: slots whose snapshot failed leave the round and fail
- * (before the Delta write); a lost gateway abandons the round without counting an attempt (slots
- * pending again) and rethrows, so one-shot runs exit 3 and the loop reconnects; a failed Delta commit
- * abandons it counting one.
- *
- * Between rounds the previous round's slots therefore show as running (in an open round) in the queue
- * for up to one interval; their rows are already in the lake.
- * Several due slots of one instrument (a collector that fell behind) share that instrument's one
- * snapshot; rows taken more than an interval after their slot carry the `late` flag.
+ * One collection round: ONE queue session (schedule due slots, claim and begin the round, finish the
+ * previous round once its Delta commit landed) → one snapshot per instrument → quality flags → ONE Delta
+ * commit with txn {appId 'futures-collect', version: round seq}. runRound returns once that commit has
+ * started; the round stays committed-but-unfinished (`deps.unfinished`) until the next round's session
+ * or finishPendingRound finishes it. The protocol, and why every crash point is safe: docs/round-protocol.md.
  */
 
-import type { Clock } from '../core/clock.js';
-import type { Logger } from '../core/log.js';
-import type { IbSession, IbSymbol, ResolvedContract } from '../ibkr/index.js';
-import { IbRequestError, IbTimeoutError } from '../ibkr/index.js';
-import type { SnapshotRecord } from '../lake/index.js';
-import type { MarketCalendar } from '../market/index.js';
+import type { Clock } from '../../core/clock.js';
+import type { Logger } from '../../core/log.js';
+import type { IbSession, IbSymbol, ResolvedContract } from '../../ibkr/index.js';
+import { IbRequestError, IbTimeoutError } from '../../ibkr/index.js';
+import type { SnapshotRecord } from '../../lake/index.js';
+import type { MarketCalendar } from '../../market/index.js';
 import {
   type ClaimedRound,
   type Job,
@@ -46,7 +19,7 @@ import {
   type QueueOps,
   type ScheduleResult,
   scheduleDueSlots,
-} from '../queue/index.js';
+} from '../../queue/index.js';
 import { DEFAULT_MINUTE_VOLATILITY, MINUTE_VOLATILITY, type PreviousQuote } from './quality.js';
 import { nextPrevious, type SnapshotSource, snapshotRecord, type TakenSnapshot } from './records.js';
 
@@ -56,7 +29,8 @@ export const COLLECT_APP_ID = 'futures-collect';
  * Named points of a round; tests SIGKILL a collector at one of them. 'round-finished' fires when a
  * round's finish has committed: inside the NEXT round's first session (before that round's
  * 'round:start'), or in finishPendingRound when the collector stops. 'round:start' fires once the
- * round's first session (claim + begin) has committed.
+ * round's first session (claim + begin) has committed. 'round:end' fires in the collector when runRound
+ * has returned (its Delta commit may still be landing), before the collector decides whether to wait.
  */
 export type RoundStep =
   | 'round:start'
@@ -64,7 +38,8 @@ export type RoundStep =
   | 'snapshots'
   | 'round-begun'
   | 'delta-committed'
-  | 'round-finished';
+  | 'round-finished'
+  | 'round:end';
 export type RoundStepHook = (step: RoundStep) => void | Promise<void>;
 
 export interface RoundSettings {
@@ -113,8 +88,6 @@ export interface RoundDeps {
    * clock is soon enough and saves a statement in most rounds.
    */
   reclaim: { dueAt: number };
-  /** True when rounds run back to back: the Delta commit overlaps the next round's session (see above). */
-  overlapCommit?: boolean;
   onStep?: RoundStepHook | undefined;
 }
 
@@ -196,84 +169,10 @@ interface Failure {
 export async function runRound(deps: RoundDeps): Promise<RoundResult> {
   const started = performance.now();
   const timings: RoundTimings = { queueMs: 0, ibMs: 0, deltaMs: 0, totalMs: 0 };
-  const timed = async <T>(key: 'queueMs' | 'ibMs' | 'deltaMs', fn: () => Promise<T>): Promise<T> => {
-    const t = performance.now();
-    try {
-      return await fn();
-    } finally {
-      timings[key] += performance.now() - t;
-    }
-  };
-  const { settings, queue, clock } = deps;
-  const at = clock.now();
-  const previousRound = deps.unfinished.round;
-  let pendingReclaimAt: number | null = null;
-
-  // Waiting for the previous round's commit (overlapped rounds) is not queue time.
-  let waitedMs = 0;
-  let session: {
-    scheduled: ScheduleResult;
-    claimed: Job[];
-    begun: { round: NonNullable<ClaimedRound['round']>; snapshots: Promise<TakenSnapshots> } | null;
-  };
-  try {
-    session = await timed('queueMs', () =>
-      queue.batch(async (ops) => {
-        const result = await scheduleDueSlots(ops, {
-          now: at,
-          symbols: settings.symbols,
-          intervalSeconds: settings.intervalSeconds,
-          marketStatus: deps.marketStatus,
-          firstRunLookbackSeconds: settings.firstRunLookbackSeconds,
-          catchUpSeconds: settings.catchUpSeconds,
-        });
-        if (deps.reclaim.dueAt <= at.getTime()) {
-          await ops.reclaimExpired(at);
-          pendingReclaimAt = at.getTime() + RECLAIM_EVERY_MS;
-        }
-        const { jobs, round: begun } = await ops.claimRound({
-          owner: deps.owner,
-          now: at,
-          // The slots stay running until the NEXT round's session finishes this round: cover that wait,
-          // so `futures status` does not call them overdue (lease expiry never moves slots of a begun round).
-          leaseSeconds: settings.leaseSeconds + settings.intervalSeconds,
-          limit: settings.symbols.length * CLAIM_SLOTS_PER_SYMBOL,
-          kind: 'snapshot',
-          minSeq: deps.minSeq(),
-        });
-        // The snapshots need only the claim: they are requested now and arrive while this session finishes
-        // the previous round and commits. Nothing is written before both are done (the slots are durable
-        // in the queue before the Delta write); should this session fail, the snapshots are dropped.
-        const requested = begun
-          ? { round: begun, snapshots: takeSnapshots(deps, at, jobs, begun.slotIds, timings) }
-          : null;
-        requested?.snapshots.catch(() => {});
-        if (previousRound) {
-          const waitStarted = performance.now();
-          const outcome = await previousRound.committed;
-          waitedMs = performance.now() - waitStarted;
-          if (!outcome.ok) throw new PreviousCommitFailed(previousRound.roundSeq, outcome.error);
-          // The run stops here; finishPendingRound finishes the round on the way out.
-          if (outcome.stepError !== undefined) throw outcome.stepError;
-          await ops.finishRound(previousRound.roundSeq, { now: at, deltaVersion: outcome.deltaVersion });
-        }
-        return {
-          scheduled: result,
-          claimed: jobs,
-          begun: requested,
-        };
-      }),
-    );
-  } catch (error) {
-    if (!(error instanceof PreviousCommitFailed)) throw error;
-    deps.unfinished.round = null;
-    await abandonUncommitted(deps, error.roundSeq, error.cause);
-    throw error.cause;
-  }
-  timings.queueMs -= waitedMs;
-  const { scheduled, claimed, begun } = session;
-  if (pendingReclaimAt !== null) deps.reclaim.dueAt = pendingReclaimAt;
-  if (previousRound) {
+  const at = deps.clock.now();
+  const hadPrevious = deps.unfinished.round !== null;
+  const { scheduled, claimed, begun } = await openRound(deps, at, timings);
+  if (hadPrevious) {
     deps.unfinished.round = null;
     await deps.onStep?.('round-finished');
   }
@@ -297,22 +196,143 @@ export async function runRound(deps: RoundDeps): Promise<RoundResult> {
     return result;
   };
   if (!begun) return finish();
-  const { round, snapshots } = begun;
+  const { round } = begun;
   result.roundSeq = round.roundSeq;
   result.lost = round.lost.length;
   await deps.onStep?.('claimed');
   await deps.onStep?.('round-begun');
-  let taken: Array<{ jobs: Job[]; snapshot: TakenSnapshot }>;
-  let failures: Failure[];
+  const { taken, failures } = await awaitSnapshots(deps, begun, timings);
+  await deps.onStep?.('snapshots');
+
+  const now = deps.clock.now();
+  const records = roundRecords(deps, taken);
+  // The round must hold exactly the slots whose rows the Delta commit carries.
+  const recorded = new Set(records.map((r) => r.jobId));
+  const unrecorded = round.slotIds.filter((id) => !recorded.has(id));
+  if (unrecorded.length > 0) {
+    await timed(timings, 'queueMs', () =>
+      deps.queue.batch((ops) =>
+        leaveRound(ops, deps, { roundSeq: round.roundSeq, unrecorded, empty: records.length === 0 }, now, {
+          failures,
+          result,
+        }),
+      ),
+    );
+    for (const failure of failures) deps.log.warn(`${failure.symbol}: ${failure.error.message}`);
+  }
+  if (records.length === 0) return finish();
+  startCommit(
+    deps,
+    round.roundSeq,
+    records.map((r) => r.record),
+    { result, finish },
+  );
+  return finish();
+}
+
+async function timed<T>(
+  timings: RoundTimings,
+  key: 'queueMs' | 'ibMs' | 'deltaMs',
+  fn: () => Promise<T>,
+): Promise<T> {
+  const t = performance.now();
   try {
-    ({ taken, failures } = await snapshots);
+    return await fn();
+  } finally {
+    timings[key] += performance.now() - t;
+  }
+}
+
+type BegunRound = NonNullable<ClaimedRound['round']>;
+
+interface OpenedRound {
+  scheduled: ScheduleResult;
+  claimed: Job[];
+  begun: { round: BegunRound; snapshots: Promise<TakenSnapshots> } | null;
+}
+
+/**
+ * The round's one session: schedule the due slots, reclaim expired leases when due, claim and begin the
+ * round, request its snapshots, and finish the previous round once its Delta commit has landed. When that
+ * commit failed, the session rolls back (its claims too) and the previous round is abandoned.
+ */
+async function openRound(deps: RoundDeps, at: Date, timings: RoundTimings): Promise<OpenedRound> {
+  const { settings } = deps;
+  const previousRound = deps.unfinished.round;
+  let pendingReclaimAt: number | null = null;
+  // Waiting for the previous round's commit is not queue time.
+  let waitedMs = 0;
+  let opened: OpenedRound;
+  try {
+    opened = await timed(timings, 'queueMs', () =>
+      deps.queue.batch(async (ops) => {
+        const scheduled = await scheduleDueSlots(ops, {
+          now: at,
+          symbols: settings.symbols,
+          intervalSeconds: settings.intervalSeconds,
+          marketStatus: deps.marketStatus,
+          firstRunLookbackSeconds: settings.firstRunLookbackSeconds,
+          catchUpSeconds: settings.catchUpSeconds,
+        });
+        if (deps.reclaim.dueAt <= at.getTime()) {
+          await ops.reclaimExpired(at);
+          pendingReclaimAt = at.getTime() + RECLAIM_EVERY_MS;
+        }
+        const { jobs, round: begun } = await ops.claimRound({
+          owner: deps.owner,
+          now: at,
+          // The slots stay running until the NEXT round's session finishes this round: cover that wait,
+          // so `futures status` does not call them overdue (lease expiry never moves slots of a begun round).
+          leaseSeconds: settings.leaseSeconds + settings.intervalSeconds,
+          limit: settings.symbols.length * CLAIM_SLOTS_PER_SYMBOL,
+          kind: 'snapshot',
+          minSeq: deps.minSeq(),
+        });
+        // The snapshots need only the claim: requested now, they arrive while this session finishes the
+        // previous round and commits; should the session fail, they are dropped.
+        const requested = begun
+          ? { round: begun, snapshots: takeSnapshots(deps, at, jobs, begun.slotIds, timings) }
+          : null;
+        requested?.snapshots.catch(() => {});
+        if (previousRound) {
+          const waitStarted = performance.now();
+          const outcome = await previousRound.committed;
+          waitedMs = performance.now() - waitStarted;
+          if (!outcome.ok) throw new PreviousCommitFailed(previousRound.roundSeq, outcome.error);
+          // The run stops here; finishPendingRound finishes the round on the way out.
+          if (outcome.stepError !== undefined) throw outcome.stepError;
+          await ops.finishRound(previousRound.roundSeq, { now: at, deltaVersion: outcome.deltaVersion });
+        }
+        return { scheduled, claimed: jobs, begun: requested };
+      }),
+    );
   } catch (error) {
-    // The gateway is down or went away (or a bug): nothing was written, so the round is abandoned and its
-    // slots are pending again for the next run or reconnect, without counting an attempt.
-    await timed('queueMs', () =>
-      queue.batch(async (ops) => {
-        const now = clock.now();
-        await ops.abandonRound(round.roundSeq, {
+    if (!(error instanceof PreviousCommitFailed)) throw error;
+    deps.unfinished.round = null;
+    await abandonUncommitted(deps, error.roundSeq, error.cause);
+    throw error.cause;
+  }
+  timings.queueMs -= waitedMs;
+  if (pendingReclaimAt !== null) deps.reclaim.dueAt = pendingReclaimAt;
+  return opened;
+}
+
+/**
+ * The round's snapshots. When the gateway is down or went away (or on a bug) nothing was written: the
+ * round is abandoned and its slots are pending again, without counting an attempt, and the error thrown.
+ */
+async function awaitSnapshots(
+  deps: RoundDeps,
+  begun: NonNullable<OpenedRound['begun']>,
+  timings: RoundTimings,
+): Promise<TakenSnapshots> {
+  try {
+    return await begun.snapshots;
+  } catch (error) {
+    await timed(timings, 'queueMs', () =>
+      deps.queue.batch(async (ops) => {
+        const now = deps.clock.now();
+        await ops.abandonRound(begun.round.roundSeq, {
           now,
           reason: `no snapshots: ${error instanceof Error ? error.message : String(error)}`,
           countAttempt: false,
@@ -322,9 +342,14 @@ export async function runRound(deps: RoundDeps): Promise<RoundResult> {
     );
     throw error;
   }
-  await deps.onStep?.('snapshots');
+}
 
-  const now = clock.now();
+/** One row per claimed slot; several slots of one instrument (a collector behind) share its snapshot. */
+function roundRecords(
+  deps: RoundDeps,
+  taken: TakenSnapshots['taken'],
+): Array<{ jobId: number; record: SnapshotRecord }> {
+  const { settings } = deps;
   const records: Array<{ jobId: number; record: SnapshotRecord }> = [];
   for (const { jobs, snapshot } of taken) {
     const symbol = snapshot.contract.symbol;
@@ -346,59 +371,67 @@ export async function runRound(deps: RoundDeps): Promise<RoundResult> {
       records.push({ jobId: job.id, record });
     }
   }
+  return records;
+}
 
-  // The round must hold exactly the slots whose rows the Delta commit carries.
-  const recorded = new Set(records.map((r) => r.jobId));
-  const unrecorded = round.slotIds.filter((id) => !recorded.has(id));
-  if (unrecorded.length > 0) {
-    await timed('queueMs', () =>
-      queue.batch(async (ops) => {
-        // Out of the round first: fail() and releaseOwned() leave slots of an open round alone, and
-        // finishing the round must not mark them done.
-        await ops.leaveRound(round.roundSeq, unrecorded, { now });
-        if (records.length === 0) {
-          await ops.abandonRound(round.roundSeq, { now, reason: 'no snapshot taken', countAttempt: false });
-        }
-        for (const failure of failures) {
-          const permanent = failure.error instanceof IbRequestError;
-          const code = failure.error instanceof IbRequestError ? failure.error.ibCode : null;
-          const outcome = await ops.fail(failure.ids, {
-            now,
-            error: failure.error.message,
-            code,
-            permanent,
-          });
-          result.failed += outcome.failed.length;
-          result.retried += outcome.retried.length;
-          failure.slots.forEach((slotTs) => {
-            result.failures.push({
-              symbol: failure.symbol,
-              slotTs,
-              ibCode: code,
-              message: failure.error.message,
-              permanent: permanent || outcome.failed.length > 0,
-            });
-          });
-        }
-        // Anything neither stored nor failed (none expected) goes back to pending.
-        await ops.releaseOwned(deps.owner, { now });
-      }),
-    );
-    for (const failure of failures) deps.log.warn(`${failure.symbol}: ${failure.error.message}`);
+/**
+ * Takes the slots without a row out of the round, before the Delta write: failed snapshots fail (for good,
+ * or to be retried after a back-off), anything else goes back to pending; a round left empty is abandoned.
+ */
+async function leaveRound(
+  ops: QueueOps,
+  deps: RoundDeps,
+  round: { roundSeq: number; unrecorded: number[]; empty: boolean },
+  now: Date,
+  out: { failures: Failure[]; result: RoundResult },
+): Promise<void> {
+  const { result } = out;
+  // Out of the round first: fail() and releaseOwned() leave slots of an open round alone, and finishing
+  // the round must not mark them done.
+  await ops.leaveRound(round.roundSeq, round.unrecorded, { now });
+  if (round.empty) {
+    await ops.abandonRound(round.roundSeq, { now, reason: 'no snapshot taken', countAttempt: false });
   }
-  if (records.length === 0) return finish();
-  const rows = records.map((r) => r.record);
+  for (const failure of out.failures) {
+    const permanent = failure.error instanceof IbRequestError;
+    const code = failure.error instanceof IbRequestError ? failure.error.ibCode : null;
+    const outcome = await ops.fail(failure.ids, { now, error: failure.error.message, code, permanent });
+    result.failed += outcome.failed.length;
+    result.retried += outcome.retried.length;
+    for (const slotTs of failure.slots) {
+      result.failures.push({
+        symbol: failure.symbol,
+        slotTs,
+        ibCode: code,
+        message: failure.error.message,
+        permanent: permanent || outcome.failed.length > 0,
+      });
+    }
+  }
+  await ops.releaseOwned(deps.owner, { now });
+}
 
+/**
+ * Starts the round's Delta commit and leaves the round committed-but-unfinished: the next round's session
+ * (or finishPendingRound) finishes it once the commit landed. The result is complete from then on.
+ */
+function startCommit(
+  deps: RoundDeps,
+  roundSeq: number,
+  rows: SnapshotRecord[],
+  round: { result: RoundResult; finish: () => RoundResult },
+): void {
+  const { result } = round;
   const commitStarted = performance.now();
   const committed = (async (): Promise<CommitOutcome> => {
     let deltaVersion: number | null;
     try {
-      const written = await deps.append(rows, { appId: COLLECT_APP_ID, version: round.roundSeq });
-      deltaVersion = written.skipped ? await deps.versionOfTxn(round.roundSeq) : written.version;
+      const written = await deps.append(rows, { appId: COLLECT_APP_ID, version: roundSeq });
+      deltaVersion = written.skipped ? await deps.versionOfTxn(roundSeq) : written.version;
     } catch (error) {
       return { ok: false, error };
     } finally {
-      timings.deltaMs += performance.now() - commitStarted;
+      result.timings.deltaMs += performance.now() - commitStarted;
     }
     result.rows = rows.length;
     result.done = rows.length;
@@ -406,7 +439,7 @@ export async function runRound(deps: RoundDeps): Promise<RoundResult> {
     for (const row of rows) {
       deps.previous.set(row.symbol, nextPrevious(row, deps.previous.get(row.symbol) ?? null));
     }
-    finish();
+    round.finish();
     try {
       await deps.onStep?.('delta-committed');
     } catch (stepError) {
@@ -414,17 +447,7 @@ export async function runRound(deps: RoundDeps): Promise<RoundResult> {
     }
     return { ok: true, deltaVersion };
   })();
-  // Finished by the next round's session, or by finishPendingRound when the collector stops.
-  deps.unfinished.round = { roundSeq: round.roundSeq, committed };
-  if (deps.overlapCommit) return finish();
-  const outcome = await committed;
-  if (!outcome.ok) {
-    deps.unfinished.round = null;
-    await abandonUncommitted(deps, round.roundSeq, outcome.error);
-    throw outcome.error;
-  }
-  if (outcome.stepError !== undefined) throw outcome.stepError;
-  return result;
+  deps.unfinished.round = { roundSeq, committed };
 }
 
 interface TakenSnapshots {
@@ -506,13 +529,13 @@ async function abandonUncommitted(
 }
 
 /**
- * Finishes the round the last runRound left committed-but-unfinished (one queue session), if any. The
- * collector calls it before it releases its lock; if it never runs (a crash), start-up recovery finishes
- * the round from the Delta txn instead.
+ * Waits until the Delta commit of the round runRound left unfinished has landed. A failed commit abandons
+ * the round (its slots pending again, one attempt counted) and is thrown; so is an error of the
+ * 'delta-committed' hook, the round then staying for finishPendingRound to finish.
  */
-export async function finishPendingRound(
-  deps: Pick<RoundDeps, 'queue' | 'clock' | 'unfinished' | 'onStep'>,
-): Promise<{ roundSeq: number; deltaVersion: number | null } | null> {
+export async function landCommit(
+  deps: Pick<RoundDeps, 'queue' | 'clock' | 'unfinished'>,
+): Promise<{ roundSeq: number; deltaVersion: number | null; stepError?: unknown } | null> {
   const round = deps.unfinished.round;
   if (!round) return null;
   const outcome = await round.committed;
@@ -521,9 +544,23 @@ export async function finishPendingRound(
     await abandonUncommitted(deps, round.roundSeq, outcome.error);
     throw outcome.error;
   }
-  await deps.queue.finishRound(round.roundSeq, { now: deps.clock.now(), deltaVersion: outcome.deltaVersion });
+  return { roundSeq: round.roundSeq, deltaVersion: outcome.deltaVersion, stepError: outcome.stepError };
+}
+
+/**
+ * Finishes the round the last runRound left committed-but-unfinished (one queue session), if any. The
+ * collector calls it before it releases its lock; if it never runs (a crash), start-up recovery finishes
+ * the round from the Delta txn instead.
+ */
+export async function finishPendingRound(
+  deps: Pick<RoundDeps, 'queue' | 'clock' | 'unfinished' | 'onStep'>,
+): Promise<{ roundSeq: number; deltaVersion: number | null } | null> {
+  const landed = await landCommit(deps);
+  if (!landed) return null;
+  const { roundSeq, deltaVersion } = landed;
+  await deps.queue.finishRound(roundSeq, { now: deps.clock.now(), deltaVersion });
   deps.unfinished.round = null;
   await deps.onStep?.('round-finished');
-  if (outcome.stepError !== undefined) throw outcome.stepError;
-  return { roundSeq: round.roundSeq, deltaVersion: outcome.deltaVersion };
+  if (landed.stepError !== undefined) throw landed.stepError;
+  return { roundSeq, deltaVersion };
 }
