@@ -17,10 +17,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import type { Config } from '../config/schema.js';
-import type { Clock } from '../core/clock.js';
 import { UpstreamUnavailableError } from '../core/errors.js';
-import type { Logger } from '../core/log.js';
 import { openMemoryConnection } from '../delta/index.js';
 import type { BarsRequest, IbBar, IbSession, IbSymbol, ResolvedContract } from '../ibkr/index.js';
 import { IbRequestError, isFutureSymbol } from '../ibkr/index.js';
@@ -38,14 +35,12 @@ import {
 } from '../queue/index.js';
 import { BACKFILL_LOCK } from './backfill-lock.js';
 import { sessionOfSlot } from './collect/records.js';
-import { type IbAccess, openIbSession } from './ib-session.js';
+import { type IbRunOptions, openIbSession } from './ib-session.js';
 
 export type BackfillBarSize = '1 min' | '1 day';
 export type BackfillWhat = 'TRADES' | 'MIDPOINT';
 
-export interface BackfillRunOptions {
-  dataDir: string;
-  config: Config;
+export interface BackfillRunOptions extends IbRunOptions {
   symbols: readonly IbSymbol[];
   /** Trade dates, inclusive (YYYY-MM-DD). */
   from: string;
@@ -53,13 +48,6 @@ export interface BackfillRunOptions {
   barSizes: readonly BackfillBarSize[];
   whatToShow: BackfillWhat;
   missed: boolean;
-  clock: Clock;
-  log: Logger;
-  signal: AbortSignal;
-  ib: IbAccess;
-  /** `source` of the bars: 'sim' against the simulator. */
-  source: 'ibkr' | 'sim';
-  command: string;
 }
 
 export interface BackfillFailure {

@@ -9,6 +9,20 @@ export interface IbAccess {
   simulated: boolean;
 }
 
+/** What a use case that writes IB data into the lake (collect, backfill) takes from its run. */
+export interface IbRunOptions {
+  dataDir: string;
+  config: Config;
+  clock: Clock;
+  log: Logger;
+  signal: AbortSignal;
+  ib: IbAccess;
+  /** `source` of the rows: 'sim' against the simulator. */
+  source: 'ibkr' | 'sim';
+  /** The command line recorded in the lock file. */
+  command: string;
+}
+
 /**
  * Opens the IB session of a collect or backfill run. Against the built-in simulator IB's message rates
  * are judged on the run's clock (the simulator's own), so a simulated night is paced in its own time.

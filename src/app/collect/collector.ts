@@ -11,7 +11,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { Config } from '../../config/schema.js';
 import type { Clock } from '../../core/clock.js';
 import { UpstreamUnavailableError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
@@ -28,7 +27,7 @@ import {
   queuePaths,
   queuePolicyFromConfig,
 } from '../../queue/index.js';
-import { type IbAccess, openIbSession } from '../ib-session.js';
+import { type IbRunOptions, openIbSession } from '../ib-session.js';
 import type { CollectHooks } from './hooks.js';
 import { findTxnCommit, latestSnapshots } from './lake-reads.js';
 import type { PreviousQuote } from './quality.js';
@@ -49,19 +48,10 @@ export type CollectMode =
   | { kind: 'until'; until: Date }
   | { kind: 'loop' };
 
-export interface CollectRunOptions {
-  dataDir: string;
-  config: Config;
+export interface CollectRunOptions extends IbRunOptions {
   mode: CollectMode;
   symbols: readonly IbSymbol[];
   intervalSeconds: number;
-  clock: Clock;
-  log: Logger;
-  signal: AbortSignal;
-  ib: IbAccess;
-  source: 'ibkr' | 'sim';
-  /** The command line recorded in the lock file. */
-  command: string;
   hooks?: CollectHooks | undefined;
 }
 

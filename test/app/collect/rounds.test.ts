@@ -1,6 +1,7 @@
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { RoundStep } from '../../../src/app/collect/round.js';
 import type { Queue } from '../../../src/queue/index.js';
 import { allRows, checkConsistency, snapshotJobs } from '../../commands/futures-collect/expect.js';
 import { COLLECT_PATHS, harness, TUESDAY_10_ET } from './helpers.js';
@@ -12,6 +13,22 @@ import { COLLECT_PATHS, harness, TUESDAY_10_ET } from './helpers.js';
  * round's session).
  */
 describe.each(COLLECT_PATHS)('collect rounds, %s path: the finish rides on the next round', (path) => {
+  /** `collect --rounds=3` whose hook throws at `step` of round 2. */
+  async function failingRun(step: RoundStep) {
+    const h = await harness(TUESDAY_10_ET, { path, config: { collect: { firstRunLookbackSeconds: 0 } } });
+    let round = 0;
+    const run = await h.run(['collect', '--rounds=3', '--json'], {
+      hooks: {
+        onStep(at) {
+          if (at === 'round:start') round += 1;
+          if (at === step && round === 2) throw new Error('injected failure');
+        },
+      },
+    });
+    expect(run.code).not.toBe(0);
+    return h;
+  }
+
   it('while round 2 takes its snapshots, round 1 is finished and round 2 is begun; after the run nothing is open', async () => {
     const h = await harness(TUESDAY_10_ET, { path, config: { collect: { firstRunLookbackSeconds: 0 } } });
     let queue: Queue | null = null;
@@ -58,17 +75,7 @@ describe.each(COLLECT_PATHS)('collect rounds, %s path: the finish rides on the n
   });
 
   it('a run that stops on an error after a Delta commit still finishes that round before it exits', async () => {
-    const h = await harness(TUESDAY_10_ET, { path, config: { collect: { firstRunLookbackSeconds: 0 } } });
-    let round = 0;
-    const run = await h.run(['collect', '--rounds=3', '--json'], {
-      hooks: {
-        onStep(step) {
-          if (step === 'round:start') round += 1;
-          if (step === 'delta-committed' && round === 2) throw new Error('injected failure');
-        },
-      },
-    });
-    expect(run.code).not.toBe(0);
+    const h = await failingRun('delta-committed');
     const queue = await h.queue();
     expect(await queue.pendingRounds()).toEqual([]);
     const jobs = await snapshotJobs(queue);
@@ -77,17 +84,7 @@ describe.each(COLLECT_PATHS)('collect rounds, %s path: the finish rides on the n
   });
 
   it('a run that stops on an error before its Delta commit leaves the round to start-up recovery', async () => {
-    const h = await harness(TUESDAY_10_ET, { path, config: { collect: { firstRunLookbackSeconds: 0 } } });
-    let round = 0;
-    const run = await h.run(['collect', '--rounds=3', '--json'], {
-      hooks: {
-        onStep(step) {
-          if (step === 'round:start') round += 1;
-          if (step === 'claimed' && round === 2) throw new Error('injected failure');
-        },
-      },
-    });
-    expect(run.code).not.toBe(0);
+    const h = await failingRun('claimed');
     const queue = await h.queue();
     const jobs = await snapshotJobs(queue);
     // Round 1 is stored and done (finished inside round 2's session); round 2 is begun, not written.
