@@ -286,6 +286,7 @@ async function collectRounds(run: {
       if (!keepsAlive(options.mode) || !(error instanceof UpstreamUnavailableError)) throw error;
       builder.transientError(clock.now(), error.message);
       log.warn(`${error.message} (retrying in ${Math.round(backoffMs / 1000)} s)`);
+      await queue.release();
       await clock.sleep(backoffMs, signal);
       backoffMs = Math.min(backoffMs * 2, config.ib.reconnectMaxMs);
       const { mode } = options;
