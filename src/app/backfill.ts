@@ -14,7 +14,6 @@
  * sizes null, ts = T, source 'backfill', quality ['backfill']. When that bar is absent (no trade in the
  * minute) the latest bar closing within 5 minutes before T is used and the row is also flagged 'stale'.
  */
-import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { UpstreamUnavailableError } from '../core/errors.js';
@@ -36,6 +35,7 @@ import {
 import { BACKFILL_LOCK } from './backfill-lock.js';
 import { sessionOfSlot } from './collect/records.js';
 import { type IbRunOptions, openIbSession } from './ib-session.js';
+import { newRunId } from './run-id.js';
 
 export type BackfillBarSize = '1 min' | '1 day';
 export type BackfillWhat = 'TRADES' | 'MIDPOINT';
@@ -151,11 +151,7 @@ function emptySummary(runId: string, options: BackfillRunOptions): BackfillSumma
 export async function runBackfill(options: BackfillRunOptions): Promise<BackfillSummary> {
   const { clock, config, signal } = options;
   const wallStart = performance.now();
-  const runId = `${clock
-    .now()
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`;
+  const runId = newRunId(clock.now());
   const calendar = createCalendar(config.calendar.overrides);
   const paths = queuePaths(options.dataDir);
   const summary = emptySummary(runId, options);

@@ -9,9 +9,7 @@
  * already due (the collector is catching up) does the next round start at once: the commit then lands
  * while that round's session schedules and claims, and the queue file stays attached (src/queue/db.ts).
  */
-import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { Clock } from '../../core/clock.js';
 import { UpstreamUnavailableError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
 import { openMemoryConnection } from '../../delta/index.js';
@@ -28,8 +26,10 @@ import {
   queuePolicyFromConfig,
 } from '../../queue/index.js';
 import { type IbRunOptions, openIbSession } from '../ib-session.js';
+import { newRunId } from '../run-id.js';
 import type { CollectHooks } from './hooks.js';
 import { findTxnCommit, latestSnapshots } from './lake-reads.js';
+import { type CollectMode, nextRound } from './next-round.js';
 import type { PreviousQuote } from './quality.js';
 import { recoverInterruptedRun } from './recovery.js';
 import {
@@ -42,26 +42,11 @@ import {
 } from './round.js';
 import { type CollectSummary, SummaryBuilder } from './summary.js';
 
-export type CollectMode =
-  | { kind: 'once' }
-  | { kind: 'rounds'; rounds: number }
-  | { kind: 'until'; until: Date }
-  | { kind: 'loop' };
-
 export interface CollectRunOptions extends IbRunOptions {
   mode: CollectMode;
   symbols: readonly IbSymbol[];
   intervalSeconds: number;
   hooks?: CollectHooks | undefined;
-}
-
-function newRunId(clock: Clock): string {
-  const stamp = clock
-    .now()
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace(/\.\d+Z$/, 'Z');
-  return `${stamp}-${randomBytes(3).toString('hex')}`;
 }
 
 /** CME Globex equity open/closed as the queue scheduler wants it (the VIX index is collected alongside). */
@@ -81,8 +66,8 @@ export function cmeMarketStatus(calendar: MarketCalendar): MarketStatusFn {
 export async function runCollect(options: CollectRunOptions): Promise<CollectSummary> {
   const { clock, config, log } = options;
   const wallStart = performance.now();
-  const runId = newRunId(clock);
   const startedAt = clock.now();
+  const runId = newRunId(startedAt);
   const paths = queuePaths(options.dataDir);
   const lock = await acquireLock(paths.stateDir, COLLECT_LOCK, {
     now: startedAt,
@@ -230,24 +215,6 @@ async function finishOnExit(deps: Pick<RoundDeps, 'queue' | 'clock' | 'unfinishe
   });
 }
 
-/** What the loop does after a round: stop, start the next round at once (catching up), or wait. */
-type NextRound = { stop: CollectSummary['stopReason'] } | { stop: null; wakeAt: number; due: boolean };
-
-function nextRound(options: CollectRunOptions, round: RoundResult, rounds: number, now: number): NextRound {
-  const { mode } = options;
-  if (mode.kind === 'once') return { stop: 'once' };
-  if (mode.kind === 'rounds' && rounds >= mode.rounds) return { stop: 'rounds' };
-  const step = options.intervalSeconds * 1000;
-  const nextSlot = Math.floor(round.at.getTime() / step) * step + step;
-  // --until includes the slot at that time, also when the collector reaches it late.
-  if (mode.kind === 'until' && now >= mode.until.getTime() && nextSlot > mode.until.getTime()) {
-    return { stop: 'until' };
-  }
-  let wakeAt = Math.max(now + options.config.collect.waitSeconds * 1000, nextSlot);
-  if (mode.kind === 'until') wakeAt = Math.min(wakeAt, mode.until.getTime());
-  return { stop: null, wakeAt, due: wakeAt <= now };
-}
-
 /** The rounds of a run, until its mode says stop or ctx.signal aborts (the current round always finishes). */
 async function collectRounds(run: {
   options: CollectRunOptions;
@@ -301,7 +268,14 @@ async function collectRounds(run: {
     summary.rounds += 1;
     await deps.onStep?.('round:end');
     const now = clock.now().getTime();
-    const next = nextRound(options, round, summary.rounds, now);
+    const next = nextRound(
+      {
+        mode: options.mode,
+        intervalSeconds: options.intervalSeconds,
+        waitSeconds: config.collect.waitSeconds,
+      },
+      { at: round.at, rounds: summary.rounds, now },
+    );
     const committing = deps.unfinished.round;
     if (next.stop === null && next.due && !signal.aborted) {
       queue.hold();

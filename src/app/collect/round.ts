@@ -8,8 +8,8 @@
 
 import type { Clock } from '../../core/clock.js';
 import type { Logger } from '../../core/log.js';
-import type { IbSession, IbSymbol, ResolvedContract } from '../../ibkr/index.js';
-import { IbRequestError, IbTimeoutError } from '../../ibkr/index.js';
+import type { IbSession, IbSymbol } from '../../ibkr/index.js';
+import { IbRequestError } from '../../ibkr/index.js';
 import type { SnapshotRecord } from '../../lake/index.js';
 import type { MarketCalendar } from '../../market/index.js';
 import {
@@ -21,7 +21,8 @@ import {
   scheduleDueSlots,
 } from '../../queue/index.js';
 import { DEFAULT_MINUTE_VOLATILITY, MINUTE_VOLATILITY, type PreviousQuote } from './quality.js';
-import { nextPrevious, type SnapshotSource, snapshotRecord, type TakenSnapshot } from './records.js';
+import { nextPrevious, type SnapshotSource, snapshotRecord } from './records.js';
+import { type SnapshotFailure, type TakenSnapshots, takeSnapshots } from './snapshots.js';
 
 export const COLLECT_APP_ID = 'futures-collect';
 
@@ -159,13 +160,6 @@ export interface RoundResult {
 const CLAIM_SLOTS_PER_SYMBOL = 16;
 const RECLAIM_EVERY_MS = 600_000;
 
-interface Failure {
-  ids: number[];
-  symbol: string;
-  slots: Date[];
-  error: IbRequestError | IbTimeoutError;
-}
-
 export async function runRound(deps: RoundDeps): Promise<RoundResult> {
   const started = performance.now();
   const timings: RoundTimings = { queueMs: 0, ibMs: 0, deltaMs: 0, totalMs: 0 };
@@ -291,7 +285,10 @@ async function openRound(deps: RoundDeps, at: Date, timings: RoundTimings): Prom
         // The snapshots need only the claim: requested now, they arrive while this session finishes the
         // previous round and commits; should the session fail, they are dropped.
         const requested = begun
-          ? { round: begun, snapshots: takeSnapshots(deps, at, jobs, begun.slotIds, timings) }
+          ? {
+              round: begun,
+              snapshots: timed(timings, 'ibMs', () => takeSnapshots(deps.session, at, jobs, begun.slotIds)),
+            }
           : null;
         requested?.snapshots.catch(() => {});
         if (previousRound) {
@@ -383,7 +380,7 @@ async function leaveRound(
   deps: RoundDeps,
   round: { roundSeq: number; unrecorded: number[]; empty: boolean },
   now: Date,
-  out: { failures: Failure[]; result: RoundResult },
+  out: { failures: SnapshotFailure[]; result: RoundResult },
 ): Promise<void> {
   const { result } = out;
   // Out of the round first: fail() and releaseOwned() leave slots of an open round alone, and finishing
@@ -448,72 +445,6 @@ function startCommit(
     return { ok: true, deltaVersion };
   })();
   deps.unfinished.round = { roundSeq, committed };
-}
-
-interface TakenSnapshots {
-  taken: Array<{ jobs: Job[]; snapshot: TakenSnapshot }>;
-  /** Symbols whose contract or snapshot request failed (the others were taken). */
-  failures: Failure[];
-}
-
-/**
- * One snapshot per instrument of the round's slots, through src/ibkr. Throws when the gateway is down or
- * goes away (or on a bug); request errors and timeouts of single symbols are returned as failures.
- */
-async function takeSnapshots(
-  deps: Pick<RoundDeps, 'session'>,
-  at: Date,
-  claimed: readonly Job[],
-  slotIds: readonly number[],
-  timings: RoundTimings,
-): Promise<TakenSnapshots> {
-  const started = performance.now();
-  try {
-    const inRound = new Set(slotIds);
-    // Slots of symbols this collector does not collect (config changed) are taken with the rest.
-    const bySymbol = new Map<IbSymbol, Job[]>();
-    for (const job of claimed) {
-      if (!inRound.has(job.id)) continue;
-      const symbol = job.symbol as IbSymbol;
-      bySymbol.set(symbol, [...(bySymbol.get(symbol) ?? []), job]);
-    }
-    const failures: Failure[] = [];
-    const session = await deps.session();
-    const symbols = [...bySymbol.keys()];
-    const resolved = await Promise.allSettled(symbols.map((s) => session.resolveFrontMonth(s, at)));
-    const contracts: ResolvedContract[] = [];
-    resolved.forEach((outcome, i) => {
-      const symbol = symbols[i] as IbSymbol;
-      const jobs = bySymbol.get(symbol) ?? [];
-      if (outcome.status === 'fulfilled') {
-        contracts.push(outcome.value);
-        return;
-      }
-      const error: unknown = outcome.reason;
-      if (error instanceof IbRequestError || error instanceof IbTimeoutError) {
-        failures.push({ ids: jobs.map((j) => j.id), symbol, slots: jobs.map((j) => j.slotTs), error });
-        return;
-      }
-      throw error;
-    });
-    const outcomes = contracts.length === 0 ? [] : await session.takeSnapshots(contracts);
-    const taken: TakenSnapshots['taken'] = [];
-    for (const outcome of outcomes) {
-      const jobs = bySymbol.get(outcome.contract.symbol) ?? [];
-      if (outcome.ok) taken.push({ jobs, snapshot: outcome.snapshot });
-      else {
-        failures.push({
-          ids: jobs.map((j) => j.id),
-          symbol: outcome.contract.symbol,
-          slots: jobs.map((j) => j.slotTs),
-          error: outcome.error,
-        });
-      }
-    }
-    return { taken, failures };
-  } finally {
-    timings.ibMs += performance.now() - started;
-  }
 }
 
 /** A round whose Delta commit failed: its slots go back to pending, counting an attempt. */
