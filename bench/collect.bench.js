@@ -4,15 +4,17 @@
 //    round), median and p95 per round split into IB time (contracts + snapshots over loopback), the Delta
 //    commit, and the queue session (schedule + claim + begin + finish the previous round, one session).
 //    Goal: overhead ≤ 50 ms median. "total" is a round's latency, from its start until its commit landed;
-//    back to back, that commit overlaps the next round's session (src/collect/round.ts), so "round to
-//    round" (the time between consecutive rounds) is what a run of rounds takes per round. Also the process CPU per round (it includes the simulator, which runs
-//    in this process), a figure the machine's load inflates far less than wall time. Two runs: rounds
-//    back to back (a manual clock: the collector keeps the queue file attached, as in the demo and when
-//    catching up), and with the file released after every round (what a real wait between rounds does).
+//    back to back, that commit overlaps the next round's session (src/app/collect/collector.ts), so
+//    "round to round" (the time between consecutive rounds) is what a run of rounds takes per round. Also
+//    the process CPU per round (it includes the simulator, which runs in this process), a figure the
+//    machine's load inflates far less than wall time. Two runs: rounds back to back (the clock kept one
+//    slot behind, so the collector catches up and keeps the queue file attached, as in the demo), and
+//    with the file released after every round (waiting for the next slot, as on the wall clock).
 // 2. Memory: LOOP_ROUNDS rounds (default 10,000; set BENCH_LOOP_ROUNDS to scale down) in ONE --loop run at
-//    accelerated simulated time (a manual clock: each wait jumps to the next slot), RSS after round 100 and
-//    at ten points, each taken in flight (in the round hook, with the next round's work still landing)
-//    and settled (in the following wait, once it has). Goal: growth ≤ 10 %. With BENCH_COMPACT_EVERY=N,
+//    accelerated simulated time (the manual clock kept one slot behind: rounds back to back), RSS after
+//    round 100 and at ten points, each taken in flight (in the round hook, with the next round's work
+//    still landing) and settled (when the next round ends, after a real-time pause in which that work
+//    finished). Goal: growth ≤ 10 %. With BENCH_COMPACT_EVERY=N,
 //    `futures compact futures_snapshots` runs every N rounds in a child process (bin/futures.js, as cron
 //    would), alongside the collector, so the table's state stays bounded; without it the table grows one
 //    file per round and nothing compacts it, which is not how it runs in production.
@@ -21,6 +23,7 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { oneSlotBehind } from '../dist/app/collect/hooks.js';
 import { runFutures } from '../dist/cli/main.js';
 import { manualClock } from '../dist/core/clock.js';
 import { startSimulator } from '../dist/sim/index.js';
@@ -61,15 +64,15 @@ async function futures(dir, clock, sim, args, hooks = () => ({})) {
   const stderr = silentStream();
   const controller = new AbortController();
   const ctx = {
-    now: () => clock.now(),
     env: { NO_COLOR: '1' },
     cwd: dir,
     stdout,
     stderr,
     signal: controller.signal,
-    ibFactory: { target: { host: sim.host, port: sim.port }, simulated: true },
+    ib: { target: { host: sim.host, port: sim.port } },
+    ibSimulated: true,
     clock,
-    collectHooks: hooks(controller),
+    hooks: hooks(controller),
   };
   const code = await runFutures([...args, '--data-dir', path.join(dir, 'data'), '--quiet'], ctx);
   if (code !== 0) throw new Error(`${args[0]} exited ${code}: ${stderr.text()}`);
@@ -104,10 +107,9 @@ try {
   for (const mode of ['back to back (file held)', 'file released every round']) {
     const { dir, clock: manual } = setup(start);
     simClock = manual;
-    // Without `instant`, the collector treats the clock as one that really waits, and lets go of the file.
-    const clock = mode.startsWith('back')
-      ? manual
-      : { now: () => manual.now(), sleep: (ms, s) => manual.sleep(ms, s) };
+    // One slot behind, the next slot is due when a round ends: the collector catches up and keeps the
+    // file; otherwise it waits for the next slot, letting go of the file.
+    const backToBack = mode.startsWith('back');
     const samples = { total: [], ib: [], delta: [], queue: [] };
     const cpu = [];
     const interval = [];
@@ -115,7 +117,7 @@ try {
     let cpuMark = process.cpuUsage();
     let last = performance.now();
     const t0 = performance.now();
-    await futures(dir, clock, sim, ['collect', `--rounds=${ROUNDS + WARMUP}`], () => ({
+    const hooks = {
       onRound(round) {
         n += 1;
         const used = process.cpuUsage(cpuMark);
@@ -131,7 +133,10 @@ try {
         samples.delta.push(round.timings.deltaMs);
         samples.queue.push(round.timings.queueMs);
       },
-    }));
+    };
+    await futures(dir, manual, sim, ['collect', `--rounds=${ROUNDS + WARMUP}`], () =>
+      backToBack ? oneSlotBehind(manual, 60, hooks) : hooks,
+    );
     const wall = performance.now() - t0;
     const overhead = samples.total.map((t, i) => t - samples.ib[i]);
     console.log(
@@ -184,26 +189,17 @@ try {
     ]);
     let compactions = 0;
     let controller;
-    const clock = {
-      instant: true,
-      now: () => manual.now(),
-      async sleep(ms, signal) {
-        if (settleDue) {
+    const t0 = performance.now();
+    await futures(dir, manual, sim, ['collect', '--loop'], (c) => {
+      controller = c;
+      return oneSlotBehind(manual, 60, {
+        async onStep(step) {
+          if (step !== 'round:end' || !settleDue) return;
           settleDue = false;
           await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
           measure(marks.settled);
-          if (rounds >= LOOP_ROUNDS) {
-            controller.abort();
-            return;
-          }
-        }
-        return manual.sleep(ms, signal);
-      },
-    };
-    const t0 = performance.now();
-    await futures(dir, clock, sim, ['collect', '--loop'], (c) => {
-      controller = c;
-      return {
+          if (rounds >= LOOP_ROUNDS) controller.abort();
+        },
         onRound(round) {
           rounds += 1;
           if (round.rows > 0) withRows += 1;
@@ -222,7 +218,7 @@ try {
           if (rounds % 1000 === 0)
             process.stderr.write(`  … ${rounds} rounds, ${((performance.now() - t0) / 1000).toFixed(0)} s\n`);
         },
-      };
+      });
     });
     await Promise.all(compactionRuns);
     const wall = performance.now() - t0;

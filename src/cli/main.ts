@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { wallClock } from '../core/clock.js';
 import type { Ctx } from '../core/context.js';
 import { runProgram } from './program.js';
 
@@ -14,7 +15,7 @@ export function processContext(): Ctx {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   return {
-    now: () => new Date(),
+    clock: wallClock(),
     env: process.env,
     cwd: resolve(process.cwd()),
     stdout: process.stdout,

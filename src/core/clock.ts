@@ -1,27 +1,14 @@
 /**
- * The collector's clock: `now` for slot times and row stamps, `sleep` for the waits between rounds,
+ * The clock of a run: `now` for slot times and row stamps, `sleep` for the waits between rounds,
  * reconnect back-off and historical pacing. Everything that waits goes through one Clock, so a simulated
- * night runs at accelerated time (the demo) or instantly (tests with a manual clock).
+ * night runs at accelerated time or instantly (a manual clock). Code never asks what kind of clock it
+ * has: a manual clock is treated exactly like the wall clock.
  */
 
 export interface Clock {
   now(): Date;
-  /**
-   * True when sleep() does not wait in real time (a manual clock): rounds then run back to back, and
-   * the collector keeps the queue file attached between them (src/queue/db.ts, hold).
-   */
-  readonly instant?: boolean;
   /** Resolves after `ms` on this clock, or early (without throwing) when `signal` aborts. */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
-}
-
-export function isClock(value: unknown): value is Clock {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof Reflect.get(value, 'now') === 'function' &&
-    typeof Reflect.get(value, 'sleep') === 'function'
-  );
 }
 
 /** Real-time wait that ends early on abort. */
@@ -72,6 +59,11 @@ export function clockFromNow(now: () => Date, wall: () => number = () => perform
   };
 }
 
+/** The real clock of a process. */
+export function wallClock(): Clock {
+  return clockFromNow(() => new Date());
+}
+
 /** A clock that only moves when slept on (tests, benchmarks): sleep() advances it at once. */
 export interface ManualClock extends Clock {
   set(at: Date): void;
@@ -81,7 +73,6 @@ export interface ManualClock extends Clock {
 export function manualClock(start: Date): ManualClock {
   let current = start.getTime();
   return {
-    instant: true,
     now: () => new Date(current),
     async sleep(ms, signal) {
       if (signal?.aborted) return;
@@ -96,14 +87,4 @@ export function manualClock(start: Date): ManualClock {
       current += ms;
     },
   };
-}
-
-/**
- * The clock of a command run: `ctx.clock` when the caller injected one (tests, the demo's accelerated
- * night), else a Clock following `ctx.now`.
- */
-export function clockFromContext(ctx: { now: () => Date }): Clock {
-  const injected: unknown = Reflect.get(ctx, 'clock');
-  if (isClock(injected)) return injected;
-  return clockFromNow(ctx.now);
 }

@@ -1,3 +1,4 @@
+import { clockFromNow } from '../../src/core/clock.js';
 import type { Ctx, OutputStream } from '../../src/core/context.js';
 
 export interface CapturedStream extends OutputStream {
@@ -21,13 +22,16 @@ export interface TestCtx extends Ctx {
   stderr: CapturedStream;
 }
 
-/** A Ctx with captured streams, a fixed clock and an isolated env. */
+/**
+ * A Ctx with captured streams, a fixed clock and an isolated env. `now` is a shorthand for a clock that
+ * follows it; `clock` sets the clock itself.
+ */
 export function testCtx(
-  overrides: Partial<Omit<Ctx, 'stdout' | 'stderr'>> & { tty?: boolean } = {},
+  overrides: Partial<Omit<Ctx, 'stdout' | 'stderr'>> & { tty?: boolean; now?: () => Date } = {},
 ): TestCtx {
-  const { tty, ...rest } = overrides;
+  const { tty, now, ...rest } = overrides;
   return {
-    now: () => new Date('2026-03-10T13:00:00Z'),
+    clock: clockFromNow(now ?? (() => new Date('2026-03-10T13:00:00Z'))),
     env: { NO_COLOR: '1' },
     cwd: process.cwd(),
     signal: new AbortController().signal,

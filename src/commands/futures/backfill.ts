@@ -1,8 +1,8 @@
 import { z } from 'zod';
+import type { BackfillSummary } from '../../app/backfill.js';
 import { defineCommand, globalOptionsShape } from '../../cli/command.js';
 import { ExitCode } from '../../cli/exit.js';
 import { type Cell, formatPairs, formatTable, formatTsv } from '../../cli/output.js';
-import type { BackfillSummary } from '../../collect/backfill.js';
 import { addDays, isIsoDate, tradeDateOf } from '../../market/index.js';
 import { symbolList } from './collect.js';
 
@@ -71,12 +71,9 @@ export const futuresBackfillCommand = defineCommand({
   jsonSchemaId: 'futures.backfill/v1',
 
   async run(opts, ctx): Promise<BackfillResult> {
-    const { collectContext } = await import('../../collect/context.js');
-    const { runBackfill } = await import('../../collect/backfill.js');
-    const { ibFactoryFrom } = await import('../../ibkr/index.js');
+    const { runBackfill } = await import('../../app/backfill.js');
     const { createCalendar } = await import('../../market/index.js');
-    const extras = collectContext(ctx);
-    const today = tradeDateOf(extras.clock.now(), createCalendar(ctx.config.calendar.overrides));
+    const today = tradeDateOf(ctx.clock.now(), createCalendar(ctx.config.calendar.overrides));
     const to = opts.to ?? today;
     const from = opts.from ?? addDays(to, -((opts.days ?? 5) - 1));
     return runBackfill({
@@ -88,12 +85,11 @@ export const futuresBackfillCommand = defineCommand({
       barSizes: opts.bar === '1min' ? ['1 min'] : opts.bar === '1day' ? ['1 day'] : ['1 day', '1 min'],
       whatToShow: opts.what,
       missed: opts.missed,
-      clock: extras.clock,
-      clockInjected: extras.clockInjected,
+      clock: ctx.clock,
       log: ctx.log,
       signal: ctx.signal,
-      ibFactory: ibFactoryFrom(ctx.ibFactory),
-      source: extras.simulated ? 'sim' : ctx.config.collect.source,
+      ib: { factory: ctx.ib, simulated: ctx.ibSimulated === true },
+      source: ctx.ibSimulated ? 'sim' : ctx.config.collect.source,
       command: 'futures backfill',
     });
   },

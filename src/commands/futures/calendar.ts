@@ -206,7 +206,7 @@ export const futuresCalendarCommand = defineCommand({
   jsonSchemaId: 'futures.calendar/v1',
   async run(opts, ctx): Promise<CalendarResult> {
     const calendar = calendarFromConfig(ctx);
-    const today = etParts(ctx.now()).date;
+    const today = etParts(ctx.clock.now()).date;
     const from = opts.date ?? opts.from ?? today;
     const to = opts.date ?? opts.to ?? addDays(from, 6);
     const span = daysBetween(from, to);
@@ -304,7 +304,7 @@ export const futuresCalendarIsOpenCommand = defineCommand({
   jsonSchemaId: 'futures.calendar.is-open/v1',
   async run(opts, ctx): Promise<IsOpenResult> {
     const calendar = calendarFromConfig(ctx);
-    const s = cmeStatusAt(opts.at ?? ctx.now(), calendar);
+    const s = cmeStatusAt(opts.at ?? ctx.clock.now(), calendar);
     return {
       at: formatEtIso(s.at),
       open: s.open,

@@ -1,9 +1,9 @@
 import { z } from 'zod';
+import type { CollectSummary, PhaseStats } from '../../app/collect/summary.js';
 import { defineCommand, globalOptionsShape } from '../../cli/command.js';
 import { ExitCode } from '../../cli/exit.js';
 import { type Cell, formatPairs, formatTable, formatTsv } from '../../cli/output.js';
-import type { CollectSummary, PhaseStats } from '../../collect/collector.js';
-import { parseDurationSeconds } from '../../collect/duration.js';
+import { parseDuration } from '../../core/duration.js';
 import { formatEtIso, parseInstant } from '../../market/index.js';
 
 const SYMBOLS = ['ES', 'NQ', 'RTY', 'VIX'] as const;
@@ -24,8 +24,9 @@ export const symbolList = z
   .transform((symbols) => [...new Set(symbols)]);
 
 const interval = z.union([z.string(), z.number()]).transform((value, ctx) => {
-  const seconds = typeof value === 'number' ? value : parseDurationSeconds(value);
-  if (seconds === null || !Number.isInteger(seconds) || seconds < 1 || seconds > 3600) {
+  const ms = typeof value === 'number' ? value * 1000 : parseDuration(value, { bare: 'seconds' });
+  const seconds = ms === undefined ? undefined : ms / 1000;
+  if (seconds === undefined || !Number.isInteger(seconds) || seconds < 1 || seconds > 3600) {
     ctx.addIssue({ code: 'custom', message: 'expected whole seconds from 1 to 3600, e.g. 60, 60s, 5m, 15m' });
     return z.NEVER;
   }
@@ -142,25 +143,20 @@ export const futuresCollectCommand = defineCommand({
   jsonSchemaId: 'futures.collect/v1',
 
   async run(opts, ctx): Promise<CollectResult> {
-    const { collectContext } = await import('../../collect/context.js');
-    const { runCollect } = await import('../../collect/collector.js');
-    const { ibFactoryFrom } = await import('../../ibkr/index.js');
-    const extras = collectContext(ctx);
+    const { runCollect } = await import('../../app/collect/collector.js');
     return runCollect({
       dataDir: ctx.config.dataDir,
       config: ctx.config,
       mode: modeOf(opts),
       symbols: ctx.config.collect.symbols,
       intervalSeconds: ctx.config.collect.intervalSeconds,
-      clock: extras.clock,
-      clockInjected: extras.clockInjected,
+      clock: ctx.clock,
       log: ctx.log,
       signal: ctx.signal,
-      ibFactory: ibFactoryFrom(ctx.ibFactory),
-      source: extras.simulated ? 'sim' : ctx.config.collect.source,
+      ib: { factory: ctx.ib, simulated: ctx.ibSimulated === true },
+      source: ctx.ibSimulated ? 'sim' : ctx.config.collect.source,
       command: 'futures collect',
-      onStep: extras.hooks.onStep,
-      onRound: extras.hooks.onRound,
+      hooks: ctx.hooks,
     });
   },
 

@@ -252,7 +252,7 @@ export const futuresCompactCommand = defineCommand({
       forceRetention: opts.forceRetention,
       logCleanup: ctx.config.compact.logCleanup,
       dryRun: opts.dryRun,
-      now: ctx.now,
+      now: () => ctx.clock.now(),
       onWarning: (message: string) => ctx.log.warn(message),
     };
     let lock: { release(): Promise<void> } | undefined;
@@ -262,7 +262,7 @@ export const futuresCompactCommand = defineCommand({
         import('../../queue/paths.js'),
       ]);
       lock = await acquireLock(queuePaths(ctx.config.dataDir).stateDir, COMPACT_LOCK, {
-        now: ctx.now(),
+        now: ctx.clock.now(),
         command: ['futures compact', ...opts.tables].join(' '),
       });
     }

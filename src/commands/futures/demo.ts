@@ -1,7 +1,7 @@
 import { z } from 'zod';
+import type { DemoResult } from '../../app/demo.js';
 import { defineCommand, globalOptionsShape } from '../../cli/command.js';
 import { formatPairs, formatTable } from '../../cli/output.js';
-import type { DemoResult } from '../../demo/demo.js';
 
 const SCENARIOS = ['calm', 'selloff', 'gap-up'] as const;
 
@@ -45,7 +45,7 @@ export const futuresDemoCommand = defineCommand({
   schema,
   jsonSchemaId: 'futures.demo/v1',
   async run(opts, ctx) {
-    const { runDemo } = await import('../../demo/demo.js');
+    const { runDemo } = await import('../../app/demo.js');
     return runDemo(
       { dir: opts.dir, scenario: opts.scenario, keep: opts.keep, date: opts.date, seed: opts.seed },
       ctx,

@@ -103,8 +103,9 @@ export const futuresGatewayCommand = defineCommand({
       }
       scenarioName = scenario.name;
     }
-    const start = opts.start ? new Date(opts.start) : ctx.now();
-    const clock = opts.speed === 1 && !opts.start ? ctx.now : sim.acceleratedClock(start, opts.speed);
+    const start = opts.start ? new Date(opts.start) : ctx.clock.now();
+    const clock =
+      opts.speed === 1 && !opts.start ? () => ctx.clock.now() : sim.acceleratedClock(start, opts.speed);
     const port = opts.port ?? ctx.config.ib.port;
     if (opts.host !== '127.0.0.1' && opts.host !== 'localhost' && opts.host !== '::1') {
       ctx.log.warn(`binding to ${opts.host}: the simulator is reachable from other machines`);

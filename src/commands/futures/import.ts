@@ -91,7 +91,7 @@ export const futuresImportCommand = defineCommand({
         skipBad: opts.skipBad,
         dryRun: opts.dryRun,
         calendar,
-        now: ctx.now,
+        now: () => ctx.clock.now(),
       });
     } finally {
       owned.close();

@@ -1,9 +1,9 @@
 import { z } from 'zod';
+import type { StatusReport } from '../../app/status.js';
 import { defineCommand, globalOptionsShape } from '../../cli/command.js';
 import { ExitCode } from '../../cli/exit.js';
 import { type Cell, formatPairs, formatTable, formatTsv, type Grid } from '../../cli/output.js';
-import { formatSeconds, parseDurationSeconds } from '../../collect/duration.js';
-import type { StatusReport } from '../../collect/status.js';
+import { formatAge, parseDuration } from '../../core/duration.js';
 import { formatEtIso } from '../../market/index.js';
 
 const schema = z.object({
@@ -11,8 +11,9 @@ const schema = z.object({
   maxAge: z
     .string()
     .transform((text, ctx) => {
-      const seconds = parseDurationSeconds(text);
-      if (seconds === null || seconds <= 0) {
+      const ms = parseDuration(text, { bare: 'seconds' });
+      const seconds = ms === undefined ? undefined : ms / 1000;
+      if (seconds === undefined || seconds <= 0) {
         ctx.addIssue({ code: 'custom', message: 'expected a duration such as 90s, 5m, 1h' });
         return z.NEVER;
       }
@@ -45,12 +46,11 @@ export const futuresStatusCommand = defineCommand({
   jsonSchemaId: 'futures.status/v1',
 
   async run(opts, ctx): Promise<StatusResult> {
-    const { readStatus } = await import('../../collect/status.js');
-    const { collectContext } = await import('../../collect/context.js');
+    const { readStatus } = await import('../../app/status.js');
     return readStatus({
       dataDir: ctx.config.dataDir,
       config: ctx.config,
-      now: collectContext(ctx).clock.now(),
+      now: ctx.clock.now(),
       maxAgeSeconds: opts.maxAge ?? null,
     });
   },
@@ -106,7 +106,7 @@ export const futuresStatusCommand = defineCommand({
         rows: r.instruments.map((i) => [
           i.symbol,
           i.lastTs ? formatEtIso(i.lastTs) : '-',
-          i.ageSeconds === null ? '-' : formatSeconds(i.ageSeconds),
+          i.ageSeconds === null ? '-' : formatAge(i.ageSeconds * 1000),
           i.localSymbol ?? '-',
           i.source ?? '-',
           i.quality.join(',') || '-',

@@ -62,7 +62,7 @@ export const signalsPremarketCommand = defineCommand({
   schema: premarketSchema,
   jsonSchemaId: PREMARKET_SCHEMA_ID,
   async run(opts: PremarketOptions, ctx): Promise<PremarketResult> {
-    const now = ctx.now();
+    const now = ctx.clock.now();
     const symbols = parseSymbols(opts.symbols);
     const asOfFlag = parseAsOf(opts.asOf, now);
     const range = replayRange(opts, now, opts.json);
@@ -83,7 +83,7 @@ export const signalsPremarketCommand = defineCommand({
         if (inputs === undefined) throw emptyLakeError(dataDir);
         const document = computePremarket(inputs, ctx.config.signals);
         const record = shouldRecord(opts, asOfFlag === undefined);
-        if (record) await recordRuns(dataDir, [recordOf(document)], ctx.now);
+        if (record) await recordRuns(dataDir, [recordOf(document)], () => ctx.clock.now());
         return { mode: 'single', document, recorded: record };
       }
       const instants = nyseSessions(range.from, range.to, options.calendar)
@@ -105,7 +105,7 @@ export const signalsPremarketCommand = defineCommand({
       }
       const docs = lines.filter((l): l is PremarketDocument => l.schema === PREMARKET_SCHEMA_ID);
       const record = shouldRecord(opts, false);
-      if (record) await recordRuns(dataDir, docs.map(recordOf), ctx.now);
+      if (record) await recordRuns(dataDir, docs.map(recordOf), () => ctx.clock.now());
       return { mode: 'replay', lines, recorded: record ? docs.length : 0 };
     } finally {
       owned.close();

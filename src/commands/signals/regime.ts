@@ -138,7 +138,7 @@ export const signalsRegimeCommand = defineCommand({
   schema: regimeSchema,
   jsonSchemaId: 'signals.regime/v1',
   async run(opts: RegimeOptions, ctx): Promise<RegimeResult> {
-    const now = ctx.now();
+    const now = ctx.clock.now();
     const symbols = parseSymbols(opts.symbols);
     const asOfFlag = parseAsOf(opts.asOf, now);
     const everyMs = parseEvery(opts.every);
@@ -162,7 +162,7 @@ export const signalsRegimeCommand = defineCommand({
         const prior = await previousStateOf(ctx, owned.connection, dataDir, asOf);
         const document = computeRegime({ ...inputs, previousState: prior?.state }, ctx.config.signals);
         const record = shouldRecord(opts, asOfFlag === undefined);
-        if (record) await recordRuns(dataDir, [recordOf(document)], ctx.now);
+        if (record) await recordRuns(dataDir, [recordOf(document)], () => ctx.clock.now());
         return { mode: 'single', document, recorded: record, priorStateFrom: prior?.from ?? null };
       }
       const days = replayInstants(range.from, range.to, everyMs, now, options.calendar);
@@ -190,7 +190,7 @@ export const signalsRegimeCommand = defineCommand({
       }
       const docs = lines.filter((l): l is RegimeDocument => l.schema === 'signals.regime/v1');
       const record = shouldRecord(opts, false);
-      if (record) await recordRuns(dataDir, docs.map(recordOf), ctx.now);
+      if (record) await recordRuns(dataDir, docs.map(recordOf), () => ctx.clock.now());
       return { mode: 'replay', lines, recorded: record ? docs.length : 0, maxLevel };
     } finally {
       owned.close();

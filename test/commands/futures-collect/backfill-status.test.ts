@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { openMemoryConnection } from '../../../src/delta/index.js';
 import { readBars } from '../../../src/lake/index.js';
-import { harness, TUESDAY_10_ET } from '../../collect/helpers.js';
+import { harness, TUESDAY_10_ET } from '../../app/collect/helpers.js';
 import { allRows, checkConsistency, snapshotJobs } from './expect.js';
 
 async function bars(dataDir: string, barSize: string) {

@@ -5,19 +5,33 @@ import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { openQueue, queuePaths } from '../../../src/queue/index.js';
 import { loadScenario, startSimulator } from '../../../src/sim/index.js';
-import { onCleanup, tempDir, testConfig } from '../../collect/helpers.js';
+import {
+  COLLECT_PATHS,
+  type CollectPath,
+  onCleanup,
+  tempDir,
+  testConfig,
+} from '../../app/collect/helpers.js';
 import { lcg } from '../../helpers/random.js';
 import { allRows, checkConsistency } from './expect.js';
 
 /**
  * SIGKILL at random points of a round, then a rerun. Children run the BUILT CLI (dist/, build it first:
- * `npx tsc -p tsconfig.build.json --noEmitOnError false`) with a manual clock; half of the trials kill at an
- * injected step, half at a random delay after a random round started (of RANDOM_ROUNDS, never one of the
- * last two, so the kill lands however fast rounds run). Two chains run side by side, each on its own data
- * dir, against one simulator.
+ * `npx tsc -p tsconfig.build.json --noEmitOnError false`) with a manual clock, on each path of the
+ * collector's loop (waiting for the next slot, or catching up with the commit overlapping the next round);
+ * half of the trials kill at an injected step, half at a random delay after a random round started (of
+ * RANDOM_ROUNDS, never one of the last two, so the kill lands however fast rounds run). Two chains run
+ * side by side, each on its own data dir, against one simulator.
  */
 const CHILD = fileURLToPath(new URL('./fixtures/collect-child.mjs', import.meta.url));
-const STEPS = ['claimed', 'snapshots', 'round-begun', 'delta-committed', 'round-finished'] as const;
+const STEPS = [
+  'claimed',
+  'snapshots',
+  'round-begun',
+  'round:end',
+  'delta-committed',
+  'round-finished',
+] as const;
 const T0 = Date.parse('2026-09-01T14:00:00Z');
 const TRIALS_PER_CHAIN = 15;
 const ROUNDS = 2;
@@ -34,7 +48,9 @@ async function chain(
   host: string,
   port: number,
   seed: number,
+  path: CollectPath,
 ): Promise<{ dataDir: string; trials: Trial[] }> {
+  const env = { COLLECT_PATH: path };
   const dir = tempDir('fs-kill-');
   writeFileSync(
     join(dir, 'futures.config.json'),
@@ -50,7 +66,7 @@ async function chain(
     const round = String(1 + (i % ROUNDS));
     const args = [CHILD, dataDir, dir, host, String(port), start, String(injected ? ROUNDS : RANDOM_ROUNDS)];
     if (injected) args.push(step, round);
-    const child = execa(process.execPath, args, { reject: false, timeout: 60_000 });
+    const child = execa(process.execPath, args, { reject: false, timeout: 60_000, env });
     let how = injected ? `step ${step} of round ${round}` : '';
     if (!injected) {
       const delay = Math.floor(random() * 40);
@@ -74,13 +90,13 @@ async function chain(
   const final = await execa(
     process.execPath,
     [CHILD, dataDir, dir, host, String(port), new Date(T0 + TRIALS_PER_CHAIN * STEP_MS).toISOString(), '1'],
-    { reject: false, timeout: 60_000 },
+    { reject: false, timeout: 60_000, env },
   );
   if (final.exitCode !== 0) throw new Error(`final run exited ${final.exitCode}: ${String(final.stderr)}`);
   return { dataDir, trials };
 }
 
-describe('collect survives SIGKILL anywhere in a round', () => {
+describe.each(COLLECT_PATHS)('collect, %s path, survives SIGKILL anywhere in a round', (path) => {
   it(`${2 * TRIALS_PER_CHAIN} kills, then a rerun: no slot lost, no duplicate row, queue consistent with the lake`, async () => {
     const sim = await startSimulator({
       port: 0,
@@ -91,7 +107,10 @@ describe('collect survives SIGKILL anywhere in a round', () => {
       streamIntervalMs: 0,
     });
     onCleanup(() => sim.close());
-    const chains = await Promise.all([chain(sim.host, sim.port, 11), chain(sim.host, sim.port, 29)]);
+    const chains = await Promise.all([
+      chain(sim.host, sim.port, 11, path),
+      chain(sim.host, sim.port, 29, path),
+    ]);
     for (const { dataDir, trials } of chains) {
       expect(trials.filter((t) => t.killed).length).toBeGreaterThanOrEqual(TRIALS_PER_CHAIN - 3);
       const queue = await openQueue({
@@ -141,7 +160,7 @@ describe('collect survives SIGKILL anywhere in a round', () => {
     const child = execa(
       process.execPath,
       [CHILD, dataDir, dir, sim.host, String(sim.port), new Date(T0).toISOString(), 'loop'],
-      { reject: false, timeout: 60_000, env: { PAUSE_AT: 'claimed:3' } },
+      { reject: false, timeout: 60_000, env: { PAUSE_AT: 'claimed:3', COLLECT_PATH: path } },
     );
     let sent = false;
     child.stderr?.on('data', (chunk: Buffer) => {

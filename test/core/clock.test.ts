@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { clockFromContext, clockFromNow, manualClock } from '../../src/core/clock.js';
+import { clockFromNow, manualClock, wallClock } from '../../src/core/clock.js';
+import { testCtx } from '../helpers/ctx.js';
 
 describe('Clock', () => {
   it('manualClock: sleep advances it at once; an aborted signal does not advance it', async () => {
@@ -34,13 +35,19 @@ describe('Clock', () => {
     await pending;
   });
 
-  it('clockFromContext prefers an injected ctx.clock', () => {
+  it('wallClock follows the real time', () => {
+    const before = Date.now();
+    const at = wallClock().now().getTime();
+    expect(at).toBeGreaterThanOrEqual(before);
+    expect(at).toBeLessThanOrEqual(Date.now());
+  });
+
+  it('a test Ctx carries the clock it was given, or one following a fixed now', () => {
     const injected = manualClock(new Date('2026-01-01T00:00:00Z'));
-    const ctx = Object.assign({ now: () => new Date('2030-01-01T00:00:00Z') }, { clock: injected });
-    expect(clockFromContext(ctx)).toBe(injected);
+    expect(testCtx({ clock: injected }).clock).toBe(injected);
     expect(
-      clockFromContext({ now: () => new Date('2030-01-01T00:00:00Z') })
-        .now()
+      testCtx({ now: () => new Date('2030-01-01T00:00:00Z') })
+        .clock.now()
         .getUTCFullYear(),
     ).toBe(2030);
   });

@@ -1,6 +1,12 @@
-import type { IbSnapshot, IbSnapshotField } from '../ibkr/index.js';
-import type { SnapshotRecord } from '../lake/index.js';
-import { cmeStatusAt, etParts, type MarketCalendar, type Segment, segmentOfTime } from '../market/index.js';
+import type { IbSnapshot, IbSnapshotField } from '../../ibkr/index.js';
+import type { SnapshotRecord } from '../../lake/index.js';
+import {
+  cmeStatusAt,
+  etParts,
+  type MarketCalendar,
+  type Segment,
+  segmentOfTime,
+} from '../../market/index.js';
 import { flagQuality, midOf, type PreviousQuote, type QualityOptions } from './quality.js';
 
 /** What the round knows about a delivered snapshot: src/ibkr's IbSnapshot, loosened so tests can build one. */

@@ -3,6 +3,7 @@
  * collector's short sessions, the lock files), so it works while a collector runs.
  */
 import type { Config } from '../config/schema.js';
+import { openMemoryConnection } from '../delta/index.js';
 import { LAKE_TABLES, type LakeTableName, loadLakeSnapshot } from '../lake/index.js';
 import { cmeStatusAt, createCalendar } from '../market/index.js';
 import {
@@ -16,7 +17,7 @@ import {
   readLock,
   readQueueStatus,
 } from '../queue/index.js';
-import { LATEST_LOOKBACK_DAYS, latestSnapshots } from './lake-reads.js';
+import { LATEST_LOOKBACK_DAYS, latestSnapshots } from './collect/lake-reads.js';
 
 export interface InstrumentFreshness {
   symbol: string;
@@ -88,7 +89,6 @@ export async function readStatus(options: StatusOptions): Promise<StatusReport> 
   const calendar = createCalendar(config.calendar.overrides);
   const market = cmeStatusAt(now, calendar);
   const symbols = config.collect.symbols;
-  const { openMemoryConnection } = await import('../delta/index.js');
   const duck = await openMemoryConnection();
   let latest: Awaited<ReturnType<typeof latestSnapshots>>;
   try {

@@ -2,12 +2,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach } from 'vitest';
-import { runFutures } from '../../src/cli/main.js';
-import type { CollectHooks } from '../../src/collect/context.js';
-import { type ManualClock, manualClock } from '../../src/core/clock.js';
-import { openQueue, type Queue, queuePaths } from '../../src/queue/index.js';
-import { loadScenario, type Simulator, startSimulator } from '../../src/sim/index.js';
-import { type TestCtx, testCtx } from '../helpers/ctx.js';
+import { type CollectHooks, oneSlotBehind } from '../../../src/app/collect/hooks.js';
+import { runFutures } from '../../../src/cli/main.js';
+import { type ManualClock, manualClock } from '../../../src/core/clock.js';
+import { parseDuration } from '../../../src/core/duration.js';
+import type { IbFactory } from '../../../src/ibkr/index.js';
+import { loadScenario, type Simulator, startSimulator } from '../../../src/sim/index.js';
+import { openQueue, type Queue, queuePaths } from '../../../src/queue/index.js';
+import { type TestCtx, testCtx } from '../../helpers/ctx.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -47,18 +49,37 @@ export function testConfig(overrides: { ib?: object; collect?: object; lake?: ob
   };
 }
 
+/**
+ * The two paths of the collector's loop, run with the same manual clock. 'wall': the collector sleeps
+ * until the next slot between rounds, exactly as on the wall clock (the manual clock's sleep only costs
+ * no time). 'catching-up': the clock is kept one slot behind (oneSlotBehind), so the next slot is due
+ * when a round ends and the next round starts at once, overlapping the Delta commit.
+ */
+export type CollectPath = 'wall' | 'catching-up';
+export const COLLECT_PATHS: readonly CollectPath[] = ['wall', 'catching-up'];
+
 export interface Harness {
   dir: string;
   dataDir: string;
   clock: ManualClock;
   sim: Simulator;
-  factory: { target: { host: string; port: number }; simulated: true };
+  factory: IbFactory;
   /** Runs `futures <args> --data-dir <dataDir>` in-process with the manual clock and the simulator. */
   run(
     args: readonly string[],
-    options?: { hooks?: CollectHooks; signal?: AbortSignal; factory?: object },
+    options?: { hooks?: CollectHooks; signal?: AbortSignal; factory?: IbFactory },
   ): Promise<{ code: number; stdout: string; stderr: string; ctx: TestCtx }>;
   queue(): Promise<Queue>;
+}
+
+/** The slot interval of a `futures collect` command line (its --interval, else the config's). */
+function intervalSecondsOf(args: readonly string[], config: Parameters<typeof testConfig>[0]): number {
+  const flag = args.indexOf('--interval');
+  const text = flag >= 0 ? args[flag + 1] : undefined;
+  const ms = text === undefined ? undefined : parseDuration(text, { bare: 'seconds' });
+  if (ms !== undefined) return ms / 1000;
+  const configured: unknown = (config?.collect as { intervalSeconds?: unknown } | undefined)?.intervalSeconds;
+  return typeof configured === 'number' ? configured : 60;
 }
 
 /** A simulator and a collector sharing one manual clock that starts at `start`. */
@@ -68,6 +89,8 @@ export async function harness(
     faults?: unknown[];
     config?: Parameters<typeof testConfig>[0];
     snapshotEndDelayMs?: number;
+    /** The collector loop's path (default 'wall'). */
+    path?: CollectPath;
   } = {},
 ): Promise<Harness> {
   const dir = tempDir();
@@ -83,7 +106,7 @@ export async function harness(
     streamIntervalMs: 0,
   });
   cleanups.push(() => sim.close());
-  const factory = { target: { host: sim.host, port: sim.port }, simulated: true as const };
+  const factory: IbFactory = { target: { host: sim.host, port: sim.port } };
   return {
     dir,
     dataDir,
@@ -91,14 +114,19 @@ export async function harness(
     sim,
     factory,
     async run(args, runOptions = {}) {
+      const hooks =
+        options.path === 'catching-up'
+          ? oneSlotBehind(clock, intervalSecondsOf(args, options.config), runOptions.hooks)
+          : (runOptions.hooks ?? {});
       const ctx = testCtx({
-        now: () => clock.now(),
+        clock,
         cwd: dir,
-        ibFactory: runOptions.factory ?? factory,
+        ib: runOptions.factory ?? factory,
+        ibSimulated: true,
+        hooks,
         ...(runOptions.signal ? { signal: runOptions.signal } : {}),
       });
-      const full = Object.assign(ctx, { clock, collectHooks: runOptions.hooks ?? {} });
-      const code = await runFutures([...args, '--data-dir', dataDir], full);
+      const code = await runFutures([...args, '--data-dir', dataDir], ctx);
       return { code, stdout: ctx.stdout.text(), stderr: ctx.stderr.text(), ctx };
     },
     async queue() {

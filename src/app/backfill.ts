@@ -14,13 +14,11 @@
  * sizes null, ts = T, source 'backfill', quality ['backfill']. When that bar is absent (no trade in the
  * minute) the latest bar closing within 5 minutes before T is used and the row is also flagged 'stale'.
  */
-import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { Config } from '../config/schema.js';
-import type { Clock } from '../core/clock.js';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import { UpstreamUnavailableError } from '../core/errors.js';
-import type { Logger } from '../core/log.js';
-import type { BarsRequest, IbBar, IbFactory, IbSession, IbSymbol, ResolvedContract } from '../ibkr/index.js';
+import { openMemoryConnection } from '../delta/index.js';
+import type { BarsRequest, IbBar, IbSession, IbSymbol, ResolvedContract } from '../ibkr/index.js';
 import { IbRequestError, isFutureSymbol } from '../ibkr/index.js';
 import type { BarRecord, SnapshotRecord } from '../lake/index.js';
 import { appendBars, appendSnapshots, createLakeView, FUTURES_SNAPSHOTS } from '../lake/index.js';
@@ -30,18 +28,19 @@ import {
   BACKFILL_LOCK,
   type Job,
   openQueue,
+  type Queue,
   queuePaths,
   queuePolicyFromConfig,
   readBarsParams,
 } from '../queue/index.js';
-import { sessionOfSlot } from './records.js';
+import { sessionOfSlot } from './collect/records.js';
+import { type IbRunOptions, openIbSession } from './ib-session.js';
+import { newRunId } from './run-id.js';
 
 export type BackfillBarSize = '1 min' | '1 day';
 export type BackfillWhat = 'TRADES' | 'MIDPOINT';
 
-export interface BackfillRunOptions {
-  dataDir: string;
-  config: Config;
+export interface BackfillRunOptions extends IbRunOptions {
   symbols: readonly IbSymbol[];
   /** Trade dates, inclusive (YYYY-MM-DD). */
   from: string;
@@ -49,14 +48,6 @@ export interface BackfillRunOptions {
   barSizes: readonly BackfillBarSize[];
   whatToShow: BackfillWhat;
   missed: boolean;
-  clock: Clock;
-  clockInjected?: boolean;
-  log: Logger;
-  signal: AbortSignal;
-  ibFactory: IbFactory | undefined;
-  /** `source` of the bars: 'sim' against the simulator. */
-  source: 'ibkr' | 'sim';
-  command: string;
 }
 
 export interface BackfillFailure {
@@ -139,17 +130,8 @@ function describeJob(job: Job): string {
     : `${job.symbol} job ${job.id}`;
 }
 
-export async function runBackfill(options: BackfillRunOptions): Promise<BackfillSummary> {
-  const { clock, config, log, signal } = options;
-  const wallStart = performance.now();
-  const runId = `${clock
-    .now()
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`;
-  const calendar = createCalendar(config.calendar.overrides);
-  const paths = queuePaths(options.dataDir);
-  const summary: BackfillSummary = {
+function emptySummary(runId: string, options: BackfillRunOptions): BackfillSummary {
+  return {
     runId,
     range: { from: options.from, to: options.to },
     symbols: [...options.symbols],
@@ -164,14 +146,21 @@ export async function runBackfill(options: BackfillRunOptions): Promise<Backfill
     stopped: false,
     timings: { wallMs: 0 },
   };
+}
+
+export async function runBackfill(options: BackfillRunOptions): Promise<BackfillSummary> {
+  const { clock, config, signal } = options;
+  const wallStart = performance.now();
+  const runId = newRunId(clock.now());
+  const calendar = createCalendar(config.calendar.overrides);
+  const paths = queuePaths(options.dataDir);
+  const summary = emptySummary(runId, options);
   const lock = await acquireLock(paths.stateDir, BACKFILL_LOCK, {
     now: clock.now(),
     owner: `backfill:${runId}`,
     command: options.command,
   });
   const owner = `backfill@${hostname()}`;
-  const { openMemoryConnection } = await import('../delta/index.js');
-  const { IbSession: Session } = await import('../ibkr/index.js');
   const queue = await openQueue({
     path: paths.queueDb,
     policy: queuePolicyFromConfig(config.collect),
@@ -183,17 +172,18 @@ export async function runBackfill(options: BackfillRunOptions): Promise<Backfill
   const duck = await openMemoryConnection();
   const ib: { session: IbSession | null } = { session: null };
   const session = async (): Promise<IbSession> => {
-    ib.session ??= await Session.open(config.ib, {
-      factory: options.ibFactory,
-      now: () => clock.now(),
-      log,
-      ...(options.clockInjected ? { pacerClock: clock } : {}),
-    });
+    ib.session ??= await openIbSession(config.ib, { access: options.ib, clock, log: options.log });
     return ib.session;
   };
-  const contractFor = async (symbol: IbSymbol, at: Date): Promise<ResolvedContract> =>
-    (await session()).resolveFrontMonth(symbol, at);
-
+  const deps: BackfillDeps = {
+    queue,
+    duck: duck.connection,
+    calendar,
+    session,
+    sessionReady: () => ib.session?.state === 'ready',
+    contractFor: async (symbol, at) => (await session()).resolveFrontMonth(symbol, at),
+    summary,
+  };
   try {
     // Leases of a killed backfill on this host: back to pending.
     await queue.releaseOwned(owner, { now: clock.now() });
@@ -203,7 +193,6 @@ export async function runBackfill(options: BackfillRunOptions): Promise<Backfill
       summary.jobs.queued = inserted.inserted.length;
       summary.jobs.alreadyQueued = inserted.existing;
     }
-
     const jobs = await queue.claimDue({
       owner,
       now: clock.now(),
@@ -216,73 +205,9 @@ export async function runBackfill(options: BackfillRunOptions): Promise<Backfill
         summary.stopped = true;
         break;
       }
-      const params = readBarsParams(job);
-      const symbol = job.symbol as IbSymbol;
-      if (!params) {
-        await queue.fail([job.id], { now: clock.now(), error: 'not a bars job', permanent: true });
-        continue;
-      }
-      summary.jobs.run += 1;
-      try {
-        const start = new Date(params.start);
-        const end = new Date(params.end);
-        const barSize = params.barSize === '1 day' ? '1 day' : '1 min';
-        const whatToShow = params.whatToShow === 'MIDPOINT' ? 'MIDPOINT' : 'TRADES';
-        let contract: ResolvedContract | null = null;
-        let request: BarsRequest;
-        if (barSize === '1 day' && isFutureSymbol(symbol)) {
-          request = { continuous: symbol, barSize: '1 day', whatToShow, start, end };
-        } else {
-          contract = await contractFor(symbol, start);
-          request = { contract, barSize, whatToShow, start, end };
-        }
-        const bars = await (await session()).fetchBars(request);
-        summary.bars.fetched += bars.length;
-        const records = bars.map((bar) =>
-          barRecord(bar, symbol, contract, barSize, whatToShow, options.source, calendar),
-        );
-        const written = await appendBars(duck.connection, options.dataDir, records, {
-          now: () => clock.now(),
-          checkpointInterval: config.lake.checkpointInterval,
-          onWarning: (m) => log.warn(m),
-        });
-        summary.bars.written += written.written;
-        summary.bars.duplicates += written.duplicates;
-        if (written.written > 0) summary.deltaVersion.bars = written.version;
-        await queue.complete([job.id], { now: clock.now(), deltaVersion: written.version });
-        summary.jobs.done += 1;
-        log.debug(`${describeJob(job)}: ${bars.length} bars, ${written.written} new`);
-      } catch (error) {
-        if (
-          error instanceof IbRequestError ||
-          (error instanceof UpstreamUnavailableError && ib.session?.state === 'ready')
-        ) {
-          const permanent = error instanceof IbRequestError;
-          const outcome = await queue.fail([job.id], {
-            now: clock.now(),
-            error: error.message,
-            code: error instanceof IbRequestError ? error.ibCode : null,
-            permanent,
-          });
-          summary.jobs.failed += outcome.failed.length;
-          summary.jobs.retried += outcome.retried.length;
-          summary.failures.push({
-            symbol,
-            job: describeJob(job),
-            ibCode: error instanceof IbRequestError ? error.ibCode : null,
-            message: error.message,
-            permanent: outcome.failed.length > 0,
-          });
-          log.warn(`${describeJob(job)}: ${error.message}`);
-          continue;
-        }
-        throw error;
-      }
+      await runBarsJob(options, deps, job);
     }
-
-    if (options.missed && !signal.aborted) {
-      await fillMissed(options, { queue, duck: duck.connection, calendar, contractFor, session, summary });
-    }
+    if (options.missed && !signal.aborted) await fillMissed(options, deps);
   } finally {
     // Jobs not reached (signal, or the gateway went away): pending again, no attempt counted.
     await queue.releaseOwned(owner, { now: clock.now() }).catch(() => []);
@@ -301,6 +226,87 @@ export async function runBackfill(options: BackfillRunOptions): Promise<Backfill
   }
   summary.timings.wallMs = Math.round(performance.now() - wallStart);
   return summary;
+}
+
+interface BackfillDeps {
+  queue: Queue;
+  duck: DuckDBConnection;
+  calendar: MarketCalendar;
+  contractFor(symbol: IbSymbol, at: Date): Promise<ResolvedContract>;
+  session(): Promise<IbSession>;
+  /** True while the IB session is up (a request that failed then failed on its own). */
+  sessionReady(): boolean;
+  summary: BackfillSummary;
+}
+
+/**
+ * One historical-bar job: fetch, append to futures_bars, complete. A request error (or one that failed on
+ * a session that is up) fails the job, for good or to retry; anything else stops the run.
+ */
+async function runBarsJob(options: BackfillRunOptions, deps: BackfillDeps, job: Job): Promise<void> {
+  const { clock, log } = options;
+  const { queue, summary } = deps;
+  const params = readBarsParams(job);
+  const symbol = job.symbol as IbSymbol;
+  if (!params) {
+    await queue.fail([job.id], { now: clock.now(), error: 'not a bars job', permanent: true });
+    return;
+  }
+  summary.jobs.run += 1;
+  try {
+    const start = new Date(params.start);
+    const end = new Date(params.end);
+    const barSize = params.barSize === '1 day' ? '1 day' : '1 min';
+    const whatToShow = params.whatToShow === 'MIDPOINT' ? 'MIDPOINT' : 'TRADES';
+    let contract: ResolvedContract | null = null;
+    let request: BarsRequest;
+    if (barSize === '1 day' && isFutureSymbol(symbol)) {
+      request = { continuous: symbol, barSize: '1 day', whatToShow, start, end };
+    } else {
+      contract = await deps.contractFor(symbol, start);
+      request = { contract, barSize, whatToShow, start, end };
+    }
+    const bars = await (await deps.session()).fetchBars(request);
+    summary.bars.fetched += bars.length;
+    const records = bars.map((bar) =>
+      barRecord(bar, symbol, contract, barSize, whatToShow, options.source, deps.calendar),
+    );
+    const written = await appendBars(deps.duck, options.dataDir, records, {
+      now: () => clock.now(),
+      checkpointInterval: options.config.lake.checkpointInterval,
+      onWarning: (m) => log.warn(m),
+    });
+    summary.bars.written += written.written;
+    summary.bars.duplicates += written.duplicates;
+    if (written.written > 0) summary.deltaVersion.bars = written.version;
+    await queue.complete([job.id], { now: clock.now(), deltaVersion: written.version });
+    summary.jobs.done += 1;
+    log.debug(`${describeJob(job)}: ${bars.length} bars, ${written.written} new`);
+  } catch (error) {
+    if (
+      !(error instanceof IbRequestError) &&
+      !(error instanceof UpstreamUnavailableError && deps.sessionReady())
+    ) {
+      throw error;
+    }
+    const code = error instanceof IbRequestError ? error.ibCode : null;
+    const outcome = await queue.fail([job.id], {
+      now: clock.now(),
+      error: error.message,
+      code,
+      permanent: error instanceof IbRequestError,
+    });
+    summary.jobs.failed += outcome.failed.length;
+    summary.jobs.retried += outcome.retried.length;
+    summary.failures.push({
+      symbol,
+      job: describeJob(job),
+      ibCode: code,
+      message: error.message,
+      permanent: outcome.failed.length > 0,
+    });
+    log.warn(`${describeJob(job)}: ${error.message}`);
+  }
 }
 
 function barRecord(
@@ -333,17 +339,8 @@ function barRecord(
   };
 }
 
-interface MissedDeps {
-  queue: Awaited<ReturnType<typeof openQueue>>;
-  duck: import('@duckdb/node-api').DuckDBConnection;
-  calendar: MarketCalendar;
-  contractFor(symbol: IbSymbol, at: Date): Promise<ResolvedContract>;
-  session(): Promise<IbSession>;
-  summary: BackfillSummary;
-}
-
 /** Fills the missed snapshot slots of the range from 1-minute bars (see the module header). */
-async function fillMissed(options: BackfillRunOptions, deps: MissedDeps): Promise<void> {
+async function fillMissed(options: BackfillRunOptions, deps: BackfillDeps): Promise<void> {
   const { clock, log } = options;
   const { summary, calendar } = deps;
   const from = utcMidnight(addDays(options.from, -1));
@@ -465,7 +462,7 @@ async function fillMissed(options: BackfillRunOptions, deps: MissedDeps): Promis
 
 /** `${symbol}@${slotMs}` of the rows already in futures_snapshots for these slots (their trade dates only). */
 async function storedSlots(
-  connection: import('@duckdb/node-api').DuckDBConnection,
+  connection: DuckDBConnection,
   dataDir: string,
   slots: readonly Job[],
   calendar: MarketCalendar,

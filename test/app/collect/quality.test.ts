@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { flagQuality, type PreviousQuote, type QuoteFacts } from '../../src/collect/quality.js';
+import { flagQuality, type PreviousQuote, type QuoteFacts } from '../../../src/app/collect/quality.js';
 
 const T = new Date('2026-09-01T14:00:00Z');
 const plus = (s: number) => new Date(T.getTime() + s * 1000);

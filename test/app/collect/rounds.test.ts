@@ -1,18 +1,36 @@
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Queue } from '../../src/queue/index.js';
-import { allRows, checkConsistency, snapshotJobs } from '../commands/futures-collect/expect.js';
-import { harness, TUESDAY_10_ET } from './helpers.js';
+import type { RoundStep } from '../../../src/app/collect/round.js';
+import type { Queue } from '../../../src/queue/index.js';
+import { allRows, checkConsistency, snapshotJobs } from '../../commands/futures-collect/expect.js';
+import { COLLECT_PATHS, harness, TUESDAY_10_ET } from './helpers.js';
 
 /**
- * The one-session round (src/collect/round.ts): each round's session claims and begins, then finishes the
- * previous round; the last round is finished before the collector exits. The harness's manual clock runs
- * rounds back to back, so each Delta commit overlaps the next round's session.
+ * The one-session round (src/app/collect/round.ts): each round's session claims and begins, then finishes
+ * the previous round; the last round is finished before the collector exits. On both paths of the loop:
+ * waiting for the next slot (the commit landed first), and catching up (the commit overlaps the next
+ * round's session).
  */
-describe('collect rounds: the finish rides on the next round', () => {
+describe.each(COLLECT_PATHS)('collect rounds, %s path: the finish rides on the next round', (path) => {
+  /** `collect --rounds=3` whose hook throws at `step` of round 2. */
+  async function failingRun(step: RoundStep) {
+    const h = await harness(TUESDAY_10_ET, { path, config: { collect: { firstRunLookbackSeconds: 0 } } });
+    let round = 0;
+    const run = await h.run(['collect', '--rounds=3', '--json'], {
+      hooks: {
+        onStep(at) {
+          if (at === 'round:start') round += 1;
+          if (at === step && round === 2) throw new Error('injected failure');
+        },
+      },
+    });
+    expect(run.code).not.toBe(0);
+    return h;
+  }
+
   it('while round 2 takes its snapshots, round 1 is finished and round 2 is begun; after the run nothing is open', async () => {
-    const h = await harness(TUESDAY_10_ET, { config: { collect: { firstRunLookbackSeconds: 0 } } });
+    const h = await harness(TUESDAY_10_ET, { path, config: { collect: { firstRunLookbackSeconds: 0 } } });
     let queue: Queue | null = null;
     let round = 0;
     const seen: Array<{ round: number; open: number[]; done: number; running: number }> = [];
@@ -57,17 +75,7 @@ describe('collect rounds: the finish rides on the next round', () => {
   });
 
   it('a run that stops on an error after a Delta commit still finishes that round before it exits', async () => {
-    const h = await harness(TUESDAY_10_ET, { config: { collect: { firstRunLookbackSeconds: 0 } } });
-    let round = 0;
-    const run = await h.run(['collect', '--rounds=3', '--json'], {
-      hooks: {
-        onStep(step) {
-          if (step === 'round:start') round += 1;
-          if (step === 'delta-committed' && round === 2) throw new Error('injected failure');
-        },
-      },
-    });
-    expect(run.code).not.toBe(0);
+    const h = await failingRun('delta-committed');
     const queue = await h.queue();
     expect(await queue.pendingRounds()).toEqual([]);
     const jobs = await snapshotJobs(queue);
@@ -76,17 +84,7 @@ describe('collect rounds: the finish rides on the next round', () => {
   });
 
   it('a run that stops on an error before its Delta commit leaves the round to start-up recovery', async () => {
-    const h = await harness(TUESDAY_10_ET, { config: { collect: { firstRunLookbackSeconds: 0 } } });
-    let round = 0;
-    const run = await h.run(['collect', '--rounds=3', '--json'], {
-      hooks: {
-        onStep(step) {
-          if (step === 'round:start') round += 1;
-          if (step === 'claimed' && round === 2) throw new Error('injected failure');
-        },
-      },
-    });
-    expect(run.code).not.toBe(0);
+    const h = await failingRun('claimed');
     const queue = await h.queue();
     const jobs = await snapshotJobs(queue);
     // Round 1 is stored and done (finished inside round 2's session); round 2 is begun, not written.
@@ -103,7 +101,7 @@ describe('collect rounds: the finish rides on the next round', () => {
   });
 
   it('a Delta commit that fails while the next round claims: that session rolls back, the round is abandoned, nothing is lost', async () => {
-    const h = await harness(TUESDAY_10_ET, { config: { collect: { firstRunLookbackSeconds: 0 } } });
+    const h = await harness(TUESDAY_10_ET, { path, config: { collect: { firstRunLookbackSeconds: 0 } } });
     const log = join(h.dataDir, 'lake', 'futures_snapshots', '_delta_log');
     let round = 0;
     const steps: string[] = [];
@@ -121,7 +119,7 @@ describe('collect rounds: the finish rides on the next round', () => {
       },
     });
     expect(run.code).not.toBe(0);
-    // Round 3 never began: its session waited for round 2's commit and rolled back with its claims.
+    // Round 3 never began (catching up, its session waited for round 2's commit and rolled back its claims).
     expect(steps).not.toContain('round:start 3');
     expect(steps).not.toContain('delta-committed 2');
     rmSync(log);
@@ -142,6 +140,8 @@ describe('collect rounds: the finish rides on the next round', () => {
     expect(pending.every((j) => j.attempts === 1)).toBe(true);
     queue.close();
 
+    // The rerun starts at 10:02 on both paths (waiting for its commit, the wall path stopped at 10:01).
+    h.clock.set(new Date(TUESDAY_10_ET.getTime() + 2 * 60_000));
     const again = await h.run(['collect', '--rounds=2', '--json']);
     expect(again.code).toBe(0);
     const final = await snapshotJobs(await h.queue());

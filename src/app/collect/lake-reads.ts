@@ -1,7 +1,8 @@
 /** Small reads of the lake the collector and `futures status` need: latest row per symbol, txn lookups. */
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { createLakeView, FUTURES_SNAPSHOTS, tablePath } from '../lake/index.js';
-import { addDays, type MarketCalendar, tradeDateOf } from '../market/index.js';
+import { latestVersion, readCommit } from '../../delta/index.js';
+import { createLakeView, FUTURES_SNAPSHOTS, tablePath } from '../../lake/index.js';
+import { addDays, type MarketCalendar, tradeDateOf } from '../../market/index.js';
 
 export interface LatestSnapshot {
   symbol: string;
@@ -92,7 +93,6 @@ export async function findTxnCommit(
   txnVersion: number,
   maxCommits = 200,
 ): Promise<number | null> {
-  const { latestVersion, readCommit } = await import('../delta/index.js');
   const path = tablePath(dataDir, FUTURES_SNAPSHOTS);
   const latest = await latestVersion(path).catch(() => undefined);
   if (latest === undefined) return null;

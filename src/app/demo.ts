@@ -1,0 +1,276 @@
+/**
+ * The embedded default: the whole system on the built-in IB Gateway simulator, in one process. It runs
+ * the use cases (backfill, collect, compact, signals) against a temporary lake, with one manual clock
+ * shared by the simulator and the collector. The collector is kept one slot behind that clock
+ * (oneSlotBehind), so a night of 1-minute slots runs back to back, as fast as the rounds execute.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Config } from '../config/schema.js';
+import { type ManualClock, manualClock } from '../core/clock.js';
+import { openMemoryConnection } from '../delta/index.js';
+import { builtinScenario, type Simulator, startSimulator } from '../sim/index.js';
+import { createLakeView, FUTURES_SNAPSHOTS, loadLakeSnapshot } from '../lake/index.js';
+import { addDays, createCalendar, previousNyseClose, tradeDateOf } from '../market/index.js';
+import { type BackfillBarSize, type BackfillSummary, runBackfill } from './backfill.js';
+import { runCollect } from './collect/collector.js';
+import { oneSlotBehind } from './collect/hooks.js';
+import type { CollectSummary } from './collect/summary.js';
+import type { RunContext } from './context.js';
+import { compactLake, evaluateSignal } from './demo/commands.js';
+import { demoNight, demoSessionDate } from './demo/night.js';
+import { type DemoStep, step } from './demo/progress.js';
+
+export const DEMO_SCENARIOS = ['calm', 'selloff', 'gap-up'] as const;
+export type DemoScenario = (typeof DEMO_SCENARIOS)[number];
+
+export interface DemoOptions {
+  dir: string | undefined;
+  scenario: DemoScenario;
+  keep: boolean;
+  /** NYSE session date the night leads into (default: the latest one on or before today, ET). */
+  date: string | undefined;
+  seed: number;
+}
+
+export interface DemoResult {
+  dataDir: string;
+  kept: boolean;
+  temporary: boolean;
+  scenario: DemoScenario;
+  night: { sessionDate: string; from: string; to: string };
+  simulator: { host: string; port: number; seed: number };
+  steps: DemoStep[];
+  collect: {
+    rounds: number;
+    rowsWritten: number;
+    bySymbol: Record<string, number>;
+    deltaVersion: number | null;
+  };
+  compact: { filesBefore: number; filesAfter: number };
+  signals: { premarket: unknown; regime: unknown };
+  nextCommands: string[];
+  wallMs: number;
+}
+
+/** The demo's world: its lake, the simulator, the night's clock and the run context they share. */
+interface DemoWorld {
+  dataDir: string;
+  night: { from: Date; to: Date };
+  clock: ManualClock;
+  simulator: Simulator;
+  ctx: RunContext;
+}
+
+export async function runDemo(options: DemoOptions, ctx: RunContext): Promise<DemoResult> {
+  const wallStarted = performance.now();
+  const sessionDate = demoSessionDate(ctx.clock.now(), options.date);
+  const night = demoNight(sessionDate);
+  const temporary = options.dir === undefined;
+  const dataDir = options.dir
+    ? resolve(ctx.cwd, options.dir)
+    : await mkdtemp(join(tmpdir(), 'futures-demo-'));
+  const kept = !temporary || options.keep;
+  const clock = manualClock(night.from);
+  const simulator = await startSimulator({
+    port: 0,
+    seed: options.seed,
+    now: clock.now,
+    // Message rates are judged on the night's clock, like the collector's pacing (src/ibkr/pacing.ts).
+    wall: () => clock.now().getTime(),
+    scenario: builtinScenario(options.scenario),
+    snapshotEndDelayMs: 0,
+  });
+  const world: DemoWorld = {
+    dataDir,
+    night,
+    clock,
+    simulator,
+    ctx: {
+      ...ctx,
+      config: demoConfig(ctx.config, dataDir),
+      clock,
+      ib: { target: { host: simulator.host, port: simulator.port } },
+      ibSimulated: true,
+    },
+  };
+  const steps: DemoStep[] = [];
+  try {
+    await backfillHistory(world, steps);
+    const collected = await collectNight(world, steps, sessionDate);
+    const compacted = await compactStep(world, steps);
+    const asOf = night.to.toISOString();
+    const premarket = await step(
+      steps,
+      world.ctx,
+      { name: 'pre-market signal', command: `signals premarket --as-of "${sessionDate} 09:25"` },
+      () => evaluateSignal(world.ctx, 'premarket', asOf),
+      describeSignal,
+    );
+    const regime = await step(
+      steps,
+      world.ctx,
+      { name: 'regime early warning', command: `signals regime --as-of "${sessionDate} 09:25"` },
+      () => evaluateSignal(world.ctx, 'regime', asOf),
+      describeSignal,
+    );
+    return {
+      dataDir,
+      kept,
+      temporary,
+      scenario: options.scenario,
+      night: { sessionDate, from: night.from.toISOString(), to: night.to.toISOString() },
+      simulator: { host: simulator.host, port: simulator.port, seed: options.seed },
+      steps,
+      collect: {
+        rounds: collected.rounds,
+        rowsWritten: collected.rowsWritten,
+        bySymbol: await rowsBySymbol(dataDir),
+        deltaVersion: collected.deltaVersion.last,
+      },
+      compact: compacted,
+      signals: { premarket, regime },
+      nextCommands: nextCommands(kept ? dataDir : null, sessionDate),
+      wallMs: Math.round(performance.now() - wallStarted),
+    };
+  } finally {
+    await simulator.close();
+    if (!kept) await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+function demoConfig(base: Config, dataDir: string): Config {
+  const config = structuredClone(base);
+  config.dataDir = dataDir;
+  // A fresh demo lake has no history to catch up: collect from the first slot of the night.
+  config.collect.firstRunLookbackSeconds = 0;
+  // Rounds follow each other at once: the collector is kept one slot behind the night's clock.
+  config.collect.waitSeconds = 0;
+  return config;
+}
+
+/**
+ * History first, as a trader would bootstrap: daily bars, and the previous session's 1-minute bars (the
+ * pre-market reference is that session's 16:00 ET close).
+ */
+async function backfillHistory(world: DemoWorld, steps: DemoStep[]): Promise<void> {
+  const { ctx, clock, night } = world;
+  clock.set(night.from);
+  const today = tradeDateOf(clock.now(), createCalendar(ctx.config.calendar.overrides));
+  const previousSession = previousNyseClose(night.to).date;
+  const backfill = (from: string, to: string, barSize: BackfillBarSize) =>
+    runBackfill({
+      dataDir: ctx.config.dataDir,
+      config: ctx.config,
+      symbols: ctx.config.collect.symbols,
+      from,
+      to,
+      barSizes: [barSize],
+      whatToShow: 'TRADES',
+      missed: false,
+      clock,
+      log: ctx.log,
+      signal: ctx.signal,
+      ib: { factory: ctx.ib, simulated: true },
+      source: 'sim',
+      command: 'futures backfill',
+    });
+  await step(
+    steps,
+    ctx,
+    { name: 'backfill daily history', command: 'futures backfill --bar 1day --days 100' },
+    () => backfill(addDays(today, -99), today, '1 day'),
+    (r: BackfillSummary) => `${r.bars.written} daily bars`,
+  );
+  await step(
+    steps,
+    ctx,
+    {
+      name: 'backfill the previous session',
+      command: `futures backfill --bar 1min --from ${previousSession} --to ${previousSession}`,
+    },
+    () => backfill(previousSession, previousSession, '1 min'),
+    (r: BackfillSummary) => `${r.bars.written} one-minute bars`,
+  );
+}
+
+async function collectNight(
+  world: DemoWorld,
+  steps: DemoStep[],
+  sessionDate: string,
+): Promise<CollectSummary> {
+  const { ctx, clock } = world;
+  const { config } = ctx;
+  return step(
+    steps,
+    ctx,
+    { name: 'collect the night', command: `futures collect --until "${sessionDate} 09:25"` },
+    () =>
+      runCollect({
+        dataDir: config.dataDir,
+        config,
+        mode: { kind: 'until', until: world.night.to },
+        symbols: config.collect.symbols,
+        intervalSeconds: config.collect.intervalSeconds,
+        clock,
+        log: ctx.log,
+        signal: ctx.signal,
+        ib: { factory: ctx.ib, simulated: true },
+        source: 'sim',
+        command: 'futures collect',
+        hooks: oneSlotBehind(clock, config.collect.intervalSeconds),
+      }),
+    (r) => `${r.rounds} rounds, ${r.rowsWritten} rows, ${r.slots.skipped} slots skipped`,
+  );
+}
+
+async function compactStep(world: DemoWorld, steps: DemoStep[]): Promise<DemoResult['compact']> {
+  const before = await loadLakeSnapshot(world.dataDir, FUTURES_SNAPSHOTS);
+  await step(
+    steps,
+    world.ctx,
+    { name: 'compact the lake', command: 'futures compact' },
+    () => compactLake(world.ctx),
+    () => 'optimized, checkpointed',
+  );
+  const after = await loadLakeSnapshot(world.dataDir, FUTURES_SNAPSHOTS);
+  return { filesBefore: before?.files.size ?? 0, filesAfter: after?.files.size ?? 0 };
+}
+
+function nextCommands(keptDir: string | null, sessionDate: string): string[] {
+  if (keptDir === null)
+    return ['futures demo --keep          # keep the demo lake and try the commands it prints'];
+  const dirArg = ` --data-dir ${keptDir}`;
+  return [
+    `futures status${dirArg}`,
+    `futures table scan futures_snapshots${dirArg} --where "symbol = 'ES'" --columns ts,local_symbol,bid,ask,mid --limit 10`,
+    `futures table history futures_snapshots${dirArg} --limit 5`,
+    `signals premarket${dirArg} --as-of "${sessionDate} 09:25" --no-record`,
+    `signals regime${dirArg} --as-of "${sessionDate} 09:25" --no-record --json`,
+  ];
+}
+
+function describeSignal(doc: unknown): string {
+  if (typeof doc !== 'object' || doc === null) return 'done';
+  const record = doc as Record<string, unknown>;
+  if (typeof record.level === 'string') return `level ${record.level}`;
+  const decision = record.decision as Record<string, unknown> | undefined;
+  if (decision) return `bias ${String(decision.bias)}, mode ${String(decision.mode)}`;
+  return 'done';
+}
+
+async function rowsBySymbol(dataDir: string): Promise<Record<string, number>> {
+  const db = await openMemoryConnection();
+  try {
+    await createLakeView(db.connection, dataDir, FUTURES_SNAPSHOTS, 'demo_rows');
+    const reader = await db.connection.runAndReadAll(
+      'SELECT symbol, count(*)::INTEGER AS n FROM demo_rows GROUP BY symbol ORDER BY symbol',
+    );
+    const out: Record<string, number> = {};
+    for (const row of reader.getRowObjectsJS()) out[String(row.symbol)] = Number(row.n);
+    return out;
+  } finally {
+    db.close();
+  }
+}
