@@ -21,9 +21,9 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { runFutures } from '../dist/cli/main.js';
 import { manualClock } from '../dist/core/clock.js';
 import { startSimulator } from '../dist/ibkr/sim/index.js';
+import { runFutures } from '../dist/main.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 100);
 const COMPACT_EVERY = Number(process.env.BENCH_COMPACT_EVERY ?? 0);

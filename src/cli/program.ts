@@ -7,7 +7,7 @@ import type { Ctx } from '../core/context.js';
 import { describeError, isUserError, UsageError } from '../core/errors.js';
 import { createLogger } from '../core/log.js';
 import type { AnyCommand, GlobalOptions } from './command.js';
-import { EXIT_CODE_TABLE, ExitCode, exitCodeOf } from './exit.js';
+import { ExitCode, exitCodeOf, exitCodesHelp } from './exit.js';
 import { jsonDocument, jsonReplacer, outputMode, useColour } from './output.js';
 
 export interface ProgramSpec {
@@ -15,8 +15,6 @@ export interface ProgramSpec {
   description: string;
   commands: readonly AnyCommand[];
 }
-
-const EXIT_CODES_HELP = `\nExit codes:\n${EXIT_CODE_TABLE.map(({ code, meaning }) => `  ${String(code).padStart(2)}  ${meaning}`).join('\n')}\n`;
 
 /** Builds the commander tree; each leaf validates with zod, runs, renders and reports its exit code. */
 export function createProgram(spec: ProgramSpec, ctx: Ctx, report: (code: number) => void): Command {
@@ -27,7 +25,7 @@ export function createProgram(spec: ProgramSpec, ctx: Ctx, report: (code: number
     .description(spec.description)
     .version(PACKAGE_VERSION)
     .showHelpAfterError('(run with --help for usage)')
-    .addHelpText('afterAll', EXIT_CODES_HELP)
+    .addHelpText('after', exitCodesHelp())
     .configureOutput({
       writeOut: (s) => ctx.stdout.write(s),
       writeErr: (s) => ctx.stderr.write(s),
@@ -43,6 +41,7 @@ export function createProgram(spec: ProgramSpec, ctx: Ctx, report: (code: number
         parent
           .command(word)
           .description(`${word} commands`)
+          .addHelpText('after', exitCodesHelp())
           .configureOutput({ writeOut: (s) => ctx.stdout.write(s), writeErr: (s) => ctx.stderr.write(s) })
           .exitOverride();
     }
@@ -69,6 +68,7 @@ export function createProgram(spec: ProgramSpec, ctx: Ctx, report: (code: number
       .option('-q, --quiet', 'only errors on stderr')
       .option('-v, --verbose', 'debug messages on stderr')
       .addHelpText('after', `\nExamples:\n${def.examples.map((e) => `  $ ${e}`).join('\n')}\n`)
+      .addHelpText('after', exitCodesHelp(def.exitCodes))
       .action(async (...actionArgs: unknown[]) => {
         const command = actionArgs[actionArgs.length - 1] as Command;
         const bag: Record<string, unknown> = { ...command.opts() };

@@ -2,10 +2,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach } from 'vitest';
-import { runFutures } from '../../src/cli/main.js';
 import type { CollectHooks } from '../../src/collect/context.js';
 import { type ManualClock, manualClock } from '../../src/core/clock.js';
 import { loadScenario, type Simulator, startSimulator } from '../../src/ibkr/sim/index.js';
+import { runFutures } from '../../src/main.js';
 import { openQueue, type Queue, queuePaths } from '../../src/queue/index.js';
 import { type TestCtx, testCtx } from '../helpers/ctx.js';
 

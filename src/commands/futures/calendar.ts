@@ -204,6 +204,7 @@ export const futuresCalendarCommand = defineCommand({
   ],
   schema: calendarSchema,
   jsonSchemaId: 'futures.calendar/v1',
+  exitCodes: [],
   async run(opts, ctx): Promise<CalendarResult> {
     const calendar = calendarFromConfig(ctx);
     const today = etParts(ctx.now()).date;
@@ -302,6 +303,7 @@ export const futuresCalendarIsOpenCommand = defineCommand({
   ],
   schema: z.object({ ...globalOptionsShape, at: instant.optional() }),
   jsonSchemaId: 'futures.calendar.is-open/v1',
+  exitCodes: [],
   async run(opts, ctx): Promise<IsOpenResult> {
     const calendar = calendarFromConfig(ctx);
     const s = cmeStatusAt(opts.at ?? ctx.now(), calendar);

@@ -230,6 +230,7 @@ export const futuresCompactCommand = defineCommand({
   schema,
   configFlags: { targetSize: 'compact.targetSizeBytes' },
   jsonSchemaId: 'futures.compact/v1',
+  exitCodes: [ExitCode.data, ExitCode.busy],
   async run(opts, ctx): Promise<CompactResult> {
     const list = await targets(opts, ctx);
     const targetSize = ctx.config.compact.targetSizeBytes;

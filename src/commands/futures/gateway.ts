@@ -82,6 +82,7 @@ export const futuresGatewayCommand = defineCommand({
   ],
   schema,
   jsonSchemaId: 'futures.gateway/v1',
+  exitCodes: [],
   async run(opts, ctx): Promise<GatewayResult> {
     const sim = await import('../../ibkr/sim/index.js');
     let scenario: import('../../ibkr/sim/index.js').Scenario | undefined;

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { defineCommand, globalOptionsShape } from '../../cli/command.js';
+import { ExitCode } from '../../cli/exit.js';
 import { type Cell, formatPairs, formatTable, formatTsv } from '../../cli/output.js';
 import { ConfigError } from '../../core/errors.js';
 import { createCalendar } from '../../market/index.js';
@@ -67,6 +68,7 @@ export const futuresImportCommand = defineCommand({
   ],
   schema: importSchema,
   jsonSchemaId: 'futures.import/v1',
+  exitCodes: [ExitCode.data],
   async run(opts: ImportOptions, ctx): Promise<ImportReport> {
     const { parseColumnMap, importFile } = await import('../../lake/import/index.js');
     const { openMemoryConnection } = await import('../../delta/index.js');

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineCommand } from '../../cli/command.js';
+import { ExitCode } from '../../cli/exit.js';
 import { isUserError } from '../../core/errors.js';
 import { etInstant, nyseSessions } from '../../market/index.js';
 import { renderPremarketHuman } from '../../signals/render.js';
@@ -61,6 +62,7 @@ export const signalsPremarketCommand = defineCommand({
   flags: SIGNAL_FLAGS,
   schema: premarketSchema,
   jsonSchemaId: 'signals.premarket/v1',
+  exitCodes: [ExitCode.data, ExitCode.stale],
   async run(opts: PremarketOptions, ctx): Promise<PremarketResult> {
     const now = ctx.now();
     const symbols = parseSymbols(opts.symbols);

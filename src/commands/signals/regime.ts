@@ -137,6 +137,7 @@ export const signalsRegimeCommand = defineCommand({
   ],
   schema: regimeSchema,
   jsonSchemaId: 'signals.regime/v1',
+  exitCodes: [ExitCode.data, ExitCode.stale, ExitCode.threshold],
   async run(opts: RegimeOptions, ctx): Promise<RegimeResult> {
     const now = ctx.now();
     const symbols = parseSymbols(opts.symbols);

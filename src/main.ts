@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
-import type { Ctx } from '../core/context.js';
-import { runProgram } from './program.js';
+import { runProgram } from './cli/program.js';
+import type { Ctx } from './core/context.js';
 
 /** The real process as a Ctx; SIGINT/SIGTERM abort ctx.signal so long runs finish their round. */
 export function processContext(): Ctx {
@@ -24,7 +24,7 @@ export function processContext(): Ctx {
 }
 
 export async function runFutures(argv: readonly string[], ctx: Ctx = processContext()): Promise<number> {
-  const { futuresCommands } = await import('../commands/futures/index.js');
+  const { futuresCommands } = await import('./commands/futures/index.js');
   return runProgram(
     {
       name: 'futures',
@@ -38,7 +38,7 @@ export async function runFutures(argv: readonly string[], ctx: Ctx = processCont
 }
 
 export async function runSignals(argv: readonly string[], ctx: Ctx = processContext()): Promise<number> {
-  const { signalsCommands } = await import('../commands/signals/index.js');
+  const { signalsCommands } = await import('./commands/signals/index.js');
   return runProgram(
     {
       name: 'signals',
