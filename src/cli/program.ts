@@ -106,12 +106,18 @@ async function runCommand(def: AnyCommand, bag: Record<string, unknown>, ctx: Ct
     const opts = parsed.data as GlobalOptions & Record<string, unknown>;
     const flags: Record<string, unknown> = { dataDir: opts.dataDir };
     for (const [option, key] of Object.entries(def.configFlags ?? {})) flags[key] = opts[option];
-    const { config, file } = loadConfig({ cwd: ctx.cwd, env: ctx.env, configPath: opts.config, flags });
+    const { config, file, calendar } = loadConfig({
+      cwd: ctx.cwd,
+      env: ctx.env,
+      configPath: opts.config,
+      flags,
+    });
     const interactive = ctx.stderr.isTTY === true && !json && !ctx.env.CI;
     const runCtx: RunContext = {
       ...ctx,
       config,
       configFile: file,
+      calendar,
       log: createLogger(ctx.stderr, opts.quiet ? 'quiet' : opts.verbose ? 'debug' : 'info'),
       isInteractive: interactive,
     };

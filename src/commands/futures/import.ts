@@ -3,8 +3,6 @@ import { z } from 'zod';
 import { defineCommand, globalOptionsShape } from '../../cli/command.js';
 import { ExitCode } from '../../cli/exit.js';
 import { type Cell, formatPairs, formatTable, formatTsv } from '../../cli/output.js';
-import { ConfigError } from '../../core/errors.js';
-import { createCalendar } from '../../market/index.js';
 
 const TABLES = ['futures_bars', 'futures_snapshots'] as const;
 const BAR_SIZES = ['1 min', '1 day'] as const;
@@ -72,14 +70,6 @@ export const futuresImportCommand = defineCommand({
   async run(opts: ImportOptions, ctx): Promise<ImportReport> {
     const { parseColumnMap, importFile } = await import('../../lake/import/index.js');
     const { openMemoryConnection } = await import('../../delta/index.js');
-    let calendar: ReturnType<typeof createCalendar>;
-    try {
-      calendar = createCalendar(ctx.config.calendar.overrides);
-    } catch (error) {
-      throw new ConfigError(
-        `Invalid config key calendar.overrides: ${error instanceof Error ? error.message : String(error)}`,
-      );
-    }
     const map = parseColumnMap(opts.map, opts.table);
     const dataDir = path.resolve(ctx.cwd, ctx.config.dataDir);
     const owned = await openMemoryConnection();
@@ -92,7 +82,7 @@ export const futuresImportCommand = defineCommand({
         barSize: opts.barSize,
         skipBad: opts.skipBad,
         dryRun: opts.dryRun,
-        calendar,
+        calendar: ctx.calendar,
         now: ctx.now,
       });
     } finally {

@@ -7,8 +7,8 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { RunContext } from '../../app/context.js';
 import { globalOptionsShape } from '../../cli/command.js';
-import { ConfigError, StaleDataError, UsageError } from '../../core/errors.js';
-import { createCalendar, etParts, isIsoDate, type MarketCalendar, parseInstant } from '../../market/index.js';
+import { StaleDataError, UsageError } from '../../core/errors.js';
+import { etParts, isIsoDate, parseInstant } from '../../market/index.js';
 import { ENGINE_REGIMES, INDEX_SYMBOLS, type IndexSymbol } from '../../signals/types.js';
 
 /** Replays evaluate at most this many instants per run (every document is held until printed). */
@@ -109,17 +109,6 @@ export function replayRange(opts: SignalOptions, now: Date, json: boolean): Repl
   return { from: opts.from, to: opts.to };
 }
 
-export function calendarOf(ctx: RunContext): MarketCalendar {
-  try {
-    return createCalendar(ctx.config.calendar.overrides);
-  } catch (error) {
-    throw new ConfigError(
-      `Invalid config key calendar.overrides: ${error instanceof Error ? error.message : String(error)}`,
-      { cause: error },
-    );
-  }
-}
-
 export function dataDirOf(ctx: RunContext): string {
   return path.resolve(ctx.cwd, ctx.config.dataDir);
 }
@@ -127,7 +116,7 @@ export function dataDirOf(ctx: RunContext): string {
 export function loaderOptions(ctx: RunContext, symbols: readonly IndexSymbol[]) {
   return {
     symbols,
-    calendar: calendarOf(ctx),
+    calendar: ctx.calendar,
     maxInputAgeSeconds: ctx.config.signals.maxInputAgeSeconds,
     rollDays: ctx.config.ib.rollDaysBeforeExpiry,
     lookbackSessions: ctx.config.signals.minRealizedSessions + 6,
