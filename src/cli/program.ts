@@ -16,8 +16,11 @@ export interface ProgramSpec {
   commands: readonly AnyCommand[];
 }
 
-/** Builds the commander tree; each leaf validates with zod, runs, renders and reports its exit code. */
-export function createProgram(spec: ProgramSpec, ctx: Ctx, report: (code: number) => void): Command {
+/** What a leaf does with its command and the bag of its flags and arguments (camelCase, by name). */
+export type CommandAction = (def: AnyCommand, bag: Record<string, unknown>) => Promise<void>;
+
+/** Builds the commander tree; each leaf hands its command and flag bag to `action`. */
+export function createProgram(spec: ProgramSpec, ctx: Ctx, action: CommandAction): Command {
   const program = new Command(spec.name)
     // A command can also be the parent of sub-commands (`calendar` and `calendar is-open`):
     // options after a sub-command's name belong to it, not to the parent.
@@ -75,7 +78,7 @@ export function createProgram(spec: ProgramSpec, ctx: Ctx, report: (code: number
         (def.args ?? []).forEach((arg, i) => {
           bag[arg.name] = actionArgs[i];
         });
-        report(await runCommand(def, bag, ctx));
+        await action(def, bag);
       });
   }
   return program;
@@ -98,12 +101,17 @@ export function usageErrorFromZod(def: AnyCommand, error: z.ZodError): UsageErro
   });
 }
 
+/** The options of a command as its schema parses the bag; a usage error naming each bad flag. */
+function parseOptions(def: AnyCommand, bag: Record<string, unknown>): GlobalOptions & Record<string, unknown> {
+  const parsed = def.schema.safeParse(bag);
+  if (!parsed.success) throw usageErrorFromZod(def, parsed.error);
+  return parsed.data as GlobalOptions & Record<string, unknown>;
+}
+
 async function runCommand(def: AnyCommand, bag: Record<string, unknown>, ctx: Ctx): Promise<number> {
   const json = bag.json === true;
   try {
-    const parsed = def.schema.safeParse(bag);
-    if (!parsed.success) throw usageErrorFromZod(def, parsed.error);
-    const opts = parsed.data as GlobalOptions & Record<string, unknown>;
+    const opts = parseOptions(def, bag);
     const flags: Record<string, unknown> = { dataDir: opts.dataDir };
     for (const [option, key] of Object.entries(def.configFlags ?? {})) flags[key] = opts[option];
     const { config, file, calendar } = loadConfig({
@@ -175,8 +183,8 @@ export function reportError(error: unknown, json: boolean, ctx: Pick<Ctx, 'stdou
 /** Parses argv and runs the selected command; resolves to the exit code (never exits). */
 export async function runProgram(spec: ProgramSpec, argv: readonly string[], ctx: Ctx): Promise<number> {
   let code: number = ExitCode.ok;
-  const program = createProgram(spec, ctx, (c) => {
-    code = c;
+  const program = createProgram(spec, ctx, async (def, bag) => {
+    code = await runCommand(def, bag, ctx);
   });
   try {
     await program.parseAsync([...argv], { from: 'user' });
@@ -195,6 +203,29 @@ export async function runProgram(spec: ProgramSpec, argv: readonly string[], ctx
     return reportError(error, argv.includes('--json'), ctx);
   }
   return code;
+}
+
+export interface ParsedCommandLine {
+  path: readonly string[];
+  options: Record<string, unknown>;
+}
+
+/**
+ * argv → the command and its options as commander and the command's schema read them; nothing runs
+ * (gh's runF seam, for argv tables). Throws the usage error a run would report.
+ */
+export async function parseCommandLine(
+  spec: ProgramSpec,
+  argv: readonly string[],
+  ctx: Ctx,
+): Promise<ParsedCommandLine> {
+  let parsed: ParsedCommandLine | undefined;
+  const program = createProgram(spec, ctx, async (def, bag) => {
+    parsed = { path: def.path, options: parseOptions(def, bag) };
+  });
+  await program.parseAsync([...argv], { from: 'user' });
+  if (parsed === undefined) throw new UsageError(`No command in '${argv.join(' ')}'.`);
+  return parsed;
 }
 
 const PACKAGE_VERSION = (
