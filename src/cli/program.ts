@@ -102,7 +102,10 @@ export function usageErrorFromZod(def: AnyCommand, error: z.ZodError): UsageErro
 }
 
 /** The options of a command as its schema parses the bag; a usage error naming each bad flag. */
-function parseOptions(def: AnyCommand, bag: Record<string, unknown>): GlobalOptions & Record<string, unknown> {
+function parseOptions(
+  def: AnyCommand,
+  bag: Record<string, unknown>,
+): GlobalOptions & Record<string, unknown> {
   const parsed = def.schema.safeParse(bag);
   if (!parsed.success) throw usageErrorFromZod(def, parsed.error);
   return parsed.data as GlobalOptions & Record<string, unknown>;
