@@ -177,8 +177,9 @@ describe('signals regime', () => {
     expect(await loadLakeSnapshot(calm, 'signal_runs')).toBeUndefined();
   });
 
-  it('replays every --every through the CME session as JSON Lines, carrying the state', async () => {
-    const r = await run([
+  /** A regime replay of Tue 2026-03-10 on the crash lake. */
+  const replayTuesday = (every: string, ...flags: string[]) =>
+    run([
       'regime',
       '--data-dir',
       crash,
@@ -187,10 +188,12 @@ describe('signals regime', () => {
       '--to',
       '2026-03-10',
       '--every',
-      '30m',
-      '--fail-on',
-      'critical',
+      every,
+      ...flags,
     ]);
+
+  it('replays every --every through the CME session as JSON Lines, carrying the state', async () => {
+    const r = await replayTuesday('30m', '--fail-on', 'critical');
     expect(r.code).toBe(10);
     const lines = r.stdout
       .trim()
@@ -216,17 +219,7 @@ describe('signals regime', () => {
   });
 
   it('reads a bare --every as seconds and refuses a replay too long for one run, naming --every', async () => {
-    const bare = await run([
-      'regime',
-      '--data-dir',
-      crash,
-      '--from',
-      '2026-03-10',
-      '--to',
-      '2026-03-10',
-      '--every',
-      '1800',
-    ]);
+    const bare = await replayTuesday('1800');
     expect(bare.code).toBe(0);
     expect(bare.stdout.trim().split('\n').length).toBe(36);
     expect((await run(['regime', '--data-dir', crash, '--every', '30'])).stderr).toContain(
