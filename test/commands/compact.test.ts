@@ -59,6 +59,13 @@ describe('futures compact', () => {
     expect(unknown.stderr).toContain("error: --partition: Invalid predicate: no column 'nope'.");
   });
 
+  it('names --retain (and --force-retention) when the retention is below the table setting', async () => {
+    const r = await run(['--vacuum', '--retain', '1h']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('error: --retain: Refusing to vacuum');
+    expect(r.stderr).toContain('--force-retention');
+  });
+
   it('finds every table of the lake and compacts it', async () => {
     const r = await run(['--json', '--dry-run']);
     expect(r.code, r.stderr).toBe(0);

@@ -68,25 +68,39 @@ const schema = z
 
 type CompactOptions = z.infer<typeof schema>;
 
-/** The flag that gave an option a maintenance run refused, by the kind of refusal, and what to try. */
-const FLAG_OF_REFUSAL: ReadonlyArray<{ flag: string; matches: RegExp; hint: string }> = [
+/**
+ * The flag behind an option the Delta library refused (its messages name no flags), and the hint to
+ * show instead of the library's, if any.
+ */
+const FLAG_OF_REFUSAL: ReadonlyArray<{ flag: string; matches: RegExp; hint?: string }> = [
   {
     flag: '--partition',
-    matches: /partition filter|predicate/i,
+    matches: /^The partition filter may only use partition columns/,
     hint: 'Filter on partition columns, e.g. --partition "trade_date < \'2026-11-20\'".',
   },
-  { flag: '--target-size', matches: /target size/i, hint: 'For example --target-size 128MiB.' },
+  { flag: '--partition', matches: /predicate/i },
+  { flag: '--target-size', matches: /^Invalid target size/, hint: 'For example --target-size 128MiB.' },
 ];
 
-/** A usage error of the Delta library about an option gets the flag that gave it. */
-function withFlag(error: unknown, opts: CompactOptions): unknown {
+/** A usage error of the Delta library about an option, with the flag that gave it. */
+function withFlag(
+  error: unknown,
+  opts: CompactOptions,
+  retentionError: new (...args: never[]) => UserError,
+): unknown {
+  if (error instanceof retentionError && opts.retain !== undefined) {
+    const hint = error.hint ?? '';
+    return new UsageError(`--retain: ${error.message}`, {
+      cause: error,
+      hint: hint.includes('--force-retention') ? hint : `${hint.replace(/\.$/, '')} (--force-retention).`,
+    });
+  }
   if (!isUserError(error) || error.kind !== 'usage') return error;
   const refusal = FLAG_OF_REFUSAL.find((r) => r.matches.test(error.message));
   if (!refusal || (refusal.flag === '--partition' && opts.partition === undefined)) return error;
-  if (error.message.startsWith(`${refusal.flag}:`)) return error;
   return new UsageError(`${refusal.flag}: ${error.message}`, {
     cause: error,
-    hint: error.hint ?? refusal.hint,
+    hint: refusal.hint ?? error.hint,
   });
 }
 
@@ -98,13 +112,14 @@ async function targetsOf(opts: CompactOptions, ctx: RunContext): Promise<Compact
   return targets;
 }
 
-function errorBody(failure: UserError, verifyHint: boolean): CompactTableReport['error'] {
+/** A table's failure as the report shows it; a failed OPTIMIZE check points at `futures table verify`. */
+function errorBody(failure: UserError, failedVerification: boolean): CompactTableReport['error'] {
   return {
     code: failure.code,
     message: failure.message,
-    hint:
-      failure.hint ??
-      (verifyHint ? "Run 'futures table verify' on the table; the original files are untouched." : null),
+    hint: failedVerification
+      ? "Run 'futures table verify' on the table; the original files are untouched."
+      : (failure.hint ?? null),
     exitCode: exitCodeOf(failure),
   };
 }
@@ -161,7 +176,7 @@ export const futuresCompactCommand = defineCommand({
   async run(opts, ctx): Promise<CompactResult> {
     const targets = await targetsOf(opts, ctx);
     const { compactLake } = await import('../../app/maintain.js');
-    const { OptimizeVerificationError } = await import('../../delta/index.js');
+    const { OptimizeVerificationError, VacuumRetentionError } = await import('../../delta/index.js');
     let report: CompactReport;
     try {
       report = await compactLake(
@@ -178,7 +193,7 @@ export const futuresCompactCommand = defineCommand({
         ctx,
       );
     } catch (error) {
-      throw withFlag(error, opts);
+      throw withFlag(error, opts, VacuumRetentionError);
     }
     return {
       ...report,
