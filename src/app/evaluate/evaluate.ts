@@ -33,7 +33,7 @@ export interface EvaluationSession {
   ctx: RunContext;
 }
 
-export interface SignalStrategy<D extends SignalDocumentBase, Day> {
+export interface SignalStrategy<D extends SignalDocumentBase, Group> {
   kind: 'premarket' | 'regime';
   /** One evaluation at asOf, with where its carried state came from (regime), if anywhere. */
   evaluateOnce(
@@ -43,9 +43,9 @@ export interface SignalStrategy<D extends SignalDocumentBase, Day> {
   /** The instants of a replay, grouped so each group is read from the lake once. */
   replayInstants(range: ReplayRange, now: Date, session: EvaluationSession): Date[][];
   /** Reads what the evaluations of one group need (outside the per-instant skip: a failure stops the run). */
-  loadGroup(session: EvaluationSession, instants: readonly Date[]): Promise<Day>;
+  loadGroup(session: EvaluationSession, instants: readonly Date[]): Promise<Group>;
   /** One replayed evaluation; `previous` is the last document of the replay so far. */
-  evaluateInReplay(session: EvaluationSession, day: Day, asOf: Date, previous: D | undefined): Promise<D>;
+  evaluateInReplay(session: EvaluationSession, group: Group, asOf: Date, previous: D | undefined): Promise<D>;
   recordOf(document: D): RecordRow;
 }
 
@@ -69,18 +69,18 @@ export function loaderOptionsOf(ctx: RunContext, symbols: readonly IndexSymbol[]
   };
 }
 
-async function replay<D extends SignalDocumentBase, Day>(
-  strategy: SignalStrategy<D, Day>,
+async function replay<D extends SignalDocumentBase, Group>(
+  strategy: SignalStrategy<D, Group>,
   session: EvaluationSession,
   groups: readonly Date[][],
 ): Promise<ReplayEntry<D>[]> {
   const entries: ReplayEntry<D>[] = [];
   let previous: D | undefined;
   for (const instants of groups) {
-    const day = await strategy.loadGroup(session, instants);
+    const group = await strategy.loadGroup(session, instants);
     for (const asOf of instants) {
       try {
-        const document = await strategy.evaluateInReplay(session, day, asOf, previous);
+        const document = await strategy.evaluateInReplay(session, group, asOf, previous);
         previous = document;
         entries.push({ asOf, document });
       } catch (error) {
@@ -93,8 +93,8 @@ async function replay<D extends SignalDocumentBase, Day>(
 }
 
 /** Evaluates a signal once or over a replay, and records the documents when asked (or live). */
-export async function evaluateSignal<D extends SignalDocumentBase, Day>(
-  strategy: SignalStrategy<D, Day>,
+export async function evaluateSignal<D extends SignalDocumentBase, Group>(
+  strategy: SignalStrategy<D, Group>,
   request: EvaluateRequest,
   ctx: RunContext,
 ): Promise<Evaluation<D>> {

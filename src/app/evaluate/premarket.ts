@@ -40,6 +40,6 @@ export const premarketStrategy: SignalStrategy<PremarketDocument, undefined> = {
     return [instants];
   },
   loadGroup: async () => undefined,
-  evaluateInReplay: (session, _day, asOf) => premarketAt(session, asOf),
+  evaluateInReplay: (session, _group, asOf) => premarketAt(session, asOf),
   recordOf,
 };
