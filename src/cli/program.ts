@@ -102,51 +102,59 @@ export function usageErrorFromZod(def: AnyCommand, error: z.ZodError): UsageErro
 }
 
 /** The options of a command as its schema parses the bag; a usage error naming each bad flag. */
-function parseOptions(
-  def: AnyCommand,
-  bag: Record<string, unknown>,
-): GlobalOptions & Record<string, unknown> {
+function parseOptions(def: AnyCommand, bag: Record<string, unknown>): ParsedOptions {
   const parsed = def.schema.safeParse(bag);
   if (!parsed.success) throw usageErrorFromZod(def, parsed.error);
-  return parsed.data as GlobalOptions & Record<string, unknown>;
+  return parsed.data as ParsedOptions;
+}
+
+type ParsedOptions = GlobalOptions & Record<string, unknown>;
+
+/** The RunContext of a command: config from flags > env > file > defaults, its calendar, a logger. */
+function runContextOf(def: AnyCommand, opts: ParsedOptions, ctx: Ctx): RunContext {
+  const flags: Record<string, unknown> = { dataDir: opts.dataDir };
+  for (const [option, key] of Object.entries(def.configFlags ?? {})) flags[key] = opts[option];
+  const { config, file, calendar } = loadConfig({
+    cwd: ctx.cwd,
+    env: ctx.env,
+    configPath: opts.config,
+    flags,
+  });
+  return {
+    ...ctx,
+    config,
+    configFile: file,
+    calendar,
+    log: createLogger(ctx.stderr, opts.quiet ? 'quiet' : opts.verbose ? 'debug' : 'info'),
+    isInteractive: ctx.stderr.isTTY === true && !opts.json && !ctx.env.CI,
+  };
+}
+
+/** Prints a result: JSON Lines when it streams, one JSON document under --json, else a table or TSV. */
+function writeResult(def: AnyCommand, result: unknown, opts: ParsedOptions, ctx: Ctx): void {
+  const lines = def.render.jsonLines?.(result, opts);
+  if (lines !== undefined) {
+    for (const line of lines) ctx.stdout.write(`${JSON.stringify(line, jsonReplacer)}\n`);
+    return;
+  }
+  const mode = outputMode(opts.json, ctx.stdout);
+  if (mode === 'json') {
+    ctx.stdout.write(jsonDocument(def.jsonSchemaId, def.render.json(result, opts)));
+    return;
+  }
+  const out = def.render.human(result, opts, { mode, colour: useColour(ctx.stdout, ctx.env) });
+  if (typeof out === 'string') ctx.stdout.write(out);
+  else for (const chunk of out) ctx.stdout.write(chunk);
 }
 
 async function runCommand(def: AnyCommand, bag: Record<string, unknown>, ctx: Ctx): Promise<number> {
-  const json = bag.json === true;
   try {
     const opts = parseOptions(def, bag);
-    const flags: Record<string, unknown> = { dataDir: opts.dataDir };
-    for (const [option, key] of Object.entries(def.configFlags ?? {})) flags[key] = opts[option];
-    const { config, file, calendar } = loadConfig({
-      cwd: ctx.cwd,
-      env: ctx.env,
-      configPath: opts.config,
-      flags,
-    });
-    const interactive = ctx.stderr.isTTY === true && !json && !ctx.env.CI;
-    const runCtx: RunContext = {
-      ...ctx,
-      config,
-      configFile: file,
-      calendar,
-      log: createLogger(ctx.stderr, opts.quiet ? 'quiet' : opts.verbose ? 'debug' : 'info'),
-      isInteractive: interactive,
-    };
-    const result = await def.run(opts, runCtx);
-    const mode = outputMode(json, ctx.stdout);
-    const lines = def.render.jsonLines?.(result, opts);
-    if (lines !== undefined) {
-      for (const line of lines) ctx.stdout.write(`${JSON.stringify(line, jsonReplacer)}\n`);
-    } else if (mode === 'json') {
-      ctx.stdout.write(jsonDocument(def.jsonSchemaId, def.render.json(result, opts)));
-    } else {
-      const out = def.render.human(result, opts, { mode, colour: useColour(ctx.stdout, ctx.env) });
-      if (typeof out === 'string') ctx.stdout.write(out);
-      else for (const chunk of out) ctx.stdout.write(chunk);
-    }
+    const result = await def.run(opts, runContextOf(def, opts, ctx));
+    writeResult(def, result, opts, ctx);
     return def.exitCode ? def.exitCode(result, opts) : ExitCode.ok;
   } catch (error) {
-    return reportError(error, json, ctx);
+    return reportError(error, bag.json === true, ctx);
   }
 }
 
