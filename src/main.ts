@@ -23,30 +23,28 @@ export function processContext(): Ctx {
   };
 }
 
-export async function runFutures(argv: readonly string[], ctx: Ctx = processContext()): Promise<number> {
-  const { futuresCommands } = await import('./commands/futures/index.js');
-  return runProgram(
-    {
-      name: 'futures',
-      description:
-        'Collect CME equity-index futures (ES, NQ, RTY, VIX) from Interactive Brokers into Delta Lake, and maintain the lake.',
-      commands: futuresCommands,
-    },
-    argv,
-    ctx,
-  );
+const PROGRAMS = {
+  futures: {
+    description:
+      'Collect CME equity-index futures (ES, NQ, RTY, VIX) from Interactive Brokers into Delta Lake, and maintain the lake.',
+    commands: async () => (await import('./commands/futures/index.js')).futuresCommands,
+  },
+  signals: {
+    description:
+      'Pre-market surge and regime early-warning signals from the futures lake (reads Delta only).',
+    commands: async () => (await import('./commands/signals/index.js')).signalsCommands,
+  },
+} as const;
+
+async function run(name: keyof typeof PROGRAMS, argv: readonly string[], ctx: Ctx): Promise<number> {
+  const { description, commands } = PROGRAMS[name];
+  return runProgram({ name, description, commands: await commands() }, argv, ctx);
 }
 
-export async function runSignals(argv: readonly string[], ctx: Ctx = processContext()): Promise<number> {
-  const { signalsCommands } = await import('./commands/signals/index.js');
-  return runProgram(
-    {
-      name: 'signals',
-      description:
-        'Pre-market surge and regime early-warning signals from the futures lake (reads Delta only).',
-      commands: signalsCommands,
-    },
-    argv,
-    ctx,
-  );
+export function runFutures(argv: readonly string[], ctx: Ctx = processContext()): Promise<number> {
+  return run('futures', argv, ctx);
+}
+
+export function runSignals(argv: readonly string[], ctx: Ctx = processContext()): Promise<number> {
+  return run('signals', argv, ctx);
 }
