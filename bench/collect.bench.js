@@ -24,8 +24,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { oneSlotBehind } from '../dist/app/collect/hooks.js';
-import { runFutures } from '../dist/cli/main.js';
 import { manualClock } from '../dist/core/clock.js';
+import { runFutures } from '../dist/main.js';
 import { startSimulator } from '../dist/sim/index.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 100);

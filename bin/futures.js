@@ -4,7 +4,7 @@ import { configureAllocator } from '../dist/cli/allocator.js';
 const args = process.argv.slice(2);
 // Before anything loads DuckDB: a long-running collector returns freed memory at once (src/cli/allocator.ts).
 configureAllocator(args, process.env);
-const { runFutures } = await import('../dist/cli/main.js');
+const { runFutures } = await import('../dist/main.js');
 
 // A reader that stops early (`| head`) is not an error: stop writing and exit quietly.
 process.stdout.on('error', (error) => {

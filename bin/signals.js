@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { runSignals } from '../dist/cli/main.js';
+import { runSignals } from '../dist/main.js';
 
 // A reader that stops early (`| head`) is not an error: stop writing and exit quietly.
 process.stdout.on('error', (error) => {

@@ -64,6 +64,11 @@ export interface CommandDefinition<S extends z.ZodType<GlobalOptions>, R> {
   render: Renderer<R, z.infer<S>>;
   /** Exit code for a successful run whose result still means something to the caller (default 0). */
   exitCode?(result: R, opts: z.infer<S>): ExitCode;
+  /**
+   * The exit codes this command can return besides 0, 1 and 2 (which every command can), listed in its
+   * help. Absent: every code of EXIT_CODE_TABLE.
+   */
+  exitCodes?: readonly ExitCode[];
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: the registry holds definitions of every option and result type

@@ -24,6 +24,19 @@ export const EXIT_CODE_TABLE: ReadonlyArray<{ code: ExitCode; meaning: string }>
   { code: 10, meaning: 'threshold reached when asked (signals regime --fail-on)' },
 ];
 
+/** Codes any command can return: success, a bug, a bad flag or config. */
+export const UNIVERSAL_EXIT_CODES: readonly ExitCode[] = [ExitCode.ok, ExitCode.internal, ExitCode.usage];
+
+/** The help block of exit codes: the universal ones plus `codes` (every code when absent). */
+export function exitCodesHelp(codes?: readonly ExitCode[]): string {
+  const listed = new Set<ExitCode>([
+    ...UNIVERSAL_EXIT_CODES,
+    ...(codes ?? EXIT_CODE_TABLE.map((e) => e.code)),
+  ]);
+  const rows = EXIT_CODE_TABLE.filter(({ code }) => listed.has(code));
+  return `\nExit codes:\n${rows.map(({ code, meaning }) => `  ${String(code).padStart(2)}  ${meaning}`).join('\n')}\n`;
+}
+
 const EXIT_CODE_OF_KIND: Readonly<Record<ErrorKind, ExitCode>> = {
   usage: ExitCode.usage,
   config: ExitCode.usage,

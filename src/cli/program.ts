@@ -7,7 +7,7 @@ import type { Ctx } from '../core/context.js';
 import { describeError, isUserError, UsageError } from '../core/errors.js';
 import { createLogger } from '../core/log.js';
 import type { AnyCommand, GlobalOptions } from './command.js';
-import { EXIT_CODE_TABLE, ExitCode, exitCodeOf } from './exit.js';
+import { ExitCode, exitCodeOf, exitCodesHelp } from './exit.js';
 import { jsonDocument, jsonReplacer, outputMode, useColour } from './output.js';
 
 export interface ProgramSpec {
@@ -16,10 +16,11 @@ export interface ProgramSpec {
   commands: readonly AnyCommand[];
 }
 
-const EXIT_CODES_HELP = `\nExit codes:\n${EXIT_CODE_TABLE.map(({ code, meaning }) => `  ${String(code).padStart(2)}  ${meaning}`).join('\n')}\n`;
+/** What a leaf does with its command and the bag of its flags and arguments (camelCase, by name). */
+export type CommandAction = (def: AnyCommand, bag: Record<string, unknown>) => Promise<void>;
 
-/** Builds the commander tree; each leaf validates with zod, runs, renders and reports its exit code. */
-export function createProgram(spec: ProgramSpec, ctx: Ctx, report: (code: number) => void): Command {
+/** Builds the commander tree; each leaf hands its command and flag bag to `action`. */
+export function createProgram(spec: ProgramSpec, ctx: Ctx, action: CommandAction): Command {
   const program = new Command(spec.name)
     // A command can also be the parent of sub-commands (`calendar` and `calendar is-open`):
     // options after a sub-command's name belong to it, not to the parent.
@@ -27,7 +28,7 @@ export function createProgram(spec: ProgramSpec, ctx: Ctx, report: (code: number
     .description(spec.description)
     .version(PACKAGE_VERSION)
     .showHelpAfterError('(run with --help for usage)')
-    .addHelpText('afterAll', EXIT_CODES_HELP)
+    .addHelpText('after', exitCodesHelp())
     .configureOutput({
       writeOut: (s) => ctx.stdout.write(s),
       writeErr: (s) => ctx.stderr.write(s),
@@ -43,6 +44,7 @@ export function createProgram(spec: ProgramSpec, ctx: Ctx, report: (code: number
         parent
           .command(word)
           .description(`${word} commands`)
+          .addHelpText('after', exitCodesHelp())
           .configureOutput({ writeOut: (s) => ctx.stdout.write(s), writeErr: (s) => ctx.stderr.write(s) })
           .exitOverride();
     }
@@ -69,13 +71,14 @@ export function createProgram(spec: ProgramSpec, ctx: Ctx, report: (code: number
       .option('-q, --quiet', 'only errors on stderr')
       .option('-v, --verbose', 'debug messages on stderr')
       .addHelpText('after', `\nExamples:\n${def.examples.map((e) => `  $ ${e}`).join('\n')}\n`)
+      .addHelpText('after', exitCodesHelp(def.exitCodes))
       .action(async (...actionArgs: unknown[]) => {
         const command = actionArgs[actionArgs.length - 1] as Command;
         const bag: Record<string, unknown> = { ...command.opts() };
         (def.args ?? []).forEach((arg, i) => {
           bag[arg.name] = actionArgs[i];
         });
-        report(await runCommand(def, bag, ctx));
+        await action(def, bag);
       });
   }
   return program;
@@ -98,38 +101,60 @@ export function usageErrorFromZod(def: AnyCommand, error: z.ZodError): UsageErro
   });
 }
 
+/** The options of a command as its schema parses the bag; a usage error naming each bad flag. */
+function parseOptions(def: AnyCommand, bag: Record<string, unknown>): ParsedOptions {
+  const parsed = def.schema.safeParse(bag);
+  if (!parsed.success) throw usageErrorFromZod(def, parsed.error);
+  return parsed.data as ParsedOptions;
+}
+
+type ParsedOptions = GlobalOptions & Record<string, unknown>;
+
+/** The RunContext of a command: config from flags > env > file > defaults, its calendar, a logger. */
+function runContextOf(def: AnyCommand, opts: ParsedOptions, ctx: Ctx): RunContext {
+  const flags: Record<string, unknown> = { dataDir: opts.dataDir };
+  for (const [option, key] of Object.entries(def.configFlags ?? {})) flags[key] = opts[option];
+  const { config, file, calendar } = loadConfig({
+    cwd: ctx.cwd,
+    env: ctx.env,
+    configPath: opts.config,
+    flags,
+  });
+  return {
+    ...ctx,
+    config,
+    configFile: file,
+    calendar,
+    log: createLogger(ctx.stderr, opts.quiet ? 'quiet' : opts.verbose ? 'debug' : 'info'),
+    isInteractive: ctx.stderr.isTTY === true && !opts.json && !ctx.env.CI,
+  };
+}
+
+/** Prints a result: JSON Lines when it streams, one JSON document under --json, else a table or TSV. */
+function writeResult(def: AnyCommand, result: unknown, opts: ParsedOptions, ctx: Ctx): void {
+  const lines = def.render.jsonLines?.(result, opts);
+  if (lines !== undefined) {
+    for (const line of lines) ctx.stdout.write(`${JSON.stringify(line, jsonReplacer)}\n`);
+    return;
+  }
+  const mode = outputMode(opts.json, ctx.stdout);
+  if (mode === 'json') {
+    ctx.stdout.write(jsonDocument(def.jsonSchemaId, def.render.json(result, opts)));
+    return;
+  }
+  const out = def.render.human(result, opts, { mode, colour: useColour(ctx.stdout, ctx.env) });
+  if (typeof out === 'string') ctx.stdout.write(out);
+  else for (const chunk of out) ctx.stdout.write(chunk);
+}
+
 async function runCommand(def: AnyCommand, bag: Record<string, unknown>, ctx: Ctx): Promise<number> {
-  const json = bag.json === true;
   try {
-    const parsed = def.schema.safeParse(bag);
-    if (!parsed.success) throw usageErrorFromZod(def, parsed.error);
-    const opts = parsed.data as GlobalOptions & Record<string, unknown>;
-    const flags: Record<string, unknown> = { dataDir: opts.dataDir };
-    for (const [option, key] of Object.entries(def.configFlags ?? {})) flags[key] = opts[option];
-    const { config, file } = loadConfig({ cwd: ctx.cwd, env: ctx.env, configPath: opts.config, flags });
-    const interactive = ctx.stderr.isTTY === true && !json && !ctx.env.CI;
-    const runCtx: RunContext = {
-      ...ctx,
-      config,
-      configFile: file,
-      log: createLogger(ctx.stderr, opts.quiet ? 'quiet' : opts.verbose ? 'debug' : 'info'),
-      isInteractive: interactive,
-    };
-    const result = await def.run(opts, runCtx);
-    const mode = outputMode(json, ctx.stdout);
-    const lines = def.render.jsonLines?.(result, opts);
-    if (lines !== undefined) {
-      for (const line of lines) ctx.stdout.write(`${JSON.stringify(line, jsonReplacer)}\n`);
-    } else if (mode === 'json') {
-      ctx.stdout.write(jsonDocument(def.jsonSchemaId, def.render.json(result, opts)));
-    } else {
-      const out = def.render.human(result, opts, { mode, colour: useColour(ctx.stdout, ctx.env) });
-      if (typeof out === 'string') ctx.stdout.write(out);
-      else for (const chunk of out) ctx.stdout.write(chunk);
-    }
+    const opts = parseOptions(def, bag);
+    const result = await def.run(opts, runContextOf(def, opts, ctx));
+    writeResult(def, result, opts, ctx);
     return def.exitCode ? def.exitCode(result, opts) : ExitCode.ok;
   } catch (error) {
-    return reportError(error, json, ctx);
+    return reportError(error, bag.json === true, ctx);
   }
 }
 
@@ -169,8 +194,8 @@ export function reportError(error: unknown, json: boolean, ctx: Pick<Ctx, 'stdou
 /** Parses argv and runs the selected command; resolves to the exit code (never exits). */
 export async function runProgram(spec: ProgramSpec, argv: readonly string[], ctx: Ctx): Promise<number> {
   let code: number = ExitCode.ok;
-  const program = createProgram(spec, ctx, (c) => {
-    code = c;
+  const program = createProgram(spec, ctx, async (def, bag) => {
+    code = await runCommand(def, bag, ctx);
   });
   try {
     await program.parseAsync([...argv], { from: 'user' });
@@ -189,6 +214,29 @@ export async function runProgram(spec: ProgramSpec, argv: readonly string[], ctx
     return reportError(error, argv.includes('--json'), ctx);
   }
   return code;
+}
+
+export interface ParsedCommandLine {
+  path: readonly string[];
+  options: Record<string, unknown>;
+}
+
+/**
+ * argv → the command and its options as commander and the command's schema read them; nothing runs
+ * (gh's runF seam, for argv tables). Throws the usage error a run would report.
+ */
+export async function parseCommandLine(
+  spec: ProgramSpec,
+  argv: readonly string[],
+  ctx: Ctx,
+): Promise<ParsedCommandLine> {
+  let parsed: ParsedCommandLine | undefined;
+  const program = createProgram(spec, ctx, async (def, bag) => {
+    parsed = { path: def.path, options: parseOptions(def, bag) };
+  });
+  await program.parseAsync([...argv], { from: 'user' });
+  if (parsed === undefined) throw new UsageError(`No command in '${argv.join(' ')}'.`);
+  return parsed;
 }
 
 const PACKAGE_VERSION = (

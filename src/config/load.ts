@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { z } from 'zod';
 import { ConfigError } from '../core/errors.js';
+import { createCalendar, type MarketCalendar } from '../market/calendar.js';
+import type { CalendarOverride } from '../market/overrides.js';
 import { type Config, configSchema } from './schema.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -30,6 +32,8 @@ export interface LoadedConfig {
   config: Config;
   /** The file that was read, if any. */
   file: string | undefined;
+  /** The market calendar: the built-in days plus config calendar.overrides, validated. */
+  calendar: MarketCalendar;
 }
 
 /** Resolves flags > env > file > defaults into one validated Config. */
@@ -70,7 +74,24 @@ export function loadConfig(input: LoadConfigInput): LoadedConfig {
   }
   const config = result.data;
   config.dataDir = resolve(input.cwd, config.dataDir);
-  return { config, file: used };
+  return { config, file: used, calendar: calendarFromOverrides(config.calendar.overrides) };
+}
+
+/** A bad override (a weekend day, a close time on a closed day) is a config error naming the key. */
+function calendarFromOverrides(overrides: readonly CalendarOverride[]): MarketCalendar {
+  try {
+    return createCalendar(overrides);
+  } catch (error) {
+    throw new ConfigError(
+      `Invalid config key calendar.overrides: ${error instanceof Error ? error.message : String(error)}`,
+      {
+        cause: error,
+        hint:
+          "Each entry: { date: 'YYYY-MM-DD' (a weekday), kind: 'closed' | 'holiday' | 'early_close' | 'open', " +
+          "cmeClose?: 'HH:MM' (holiday, early_close), nyseClose?: 'HH:MM' (early_close), note }.",
+      },
+    );
+  }
 }
 
 function readConfigText(file: string, required: boolean): string | undefined {

@@ -5,7 +5,7 @@
  *   await withIb(config.ib, async (ib) => {
  *     const es = await ib.resolveFrontMonth('ES');
  *     const [outcome] = await ib.takeSnapshots([es]);
- *   }, { factory: ctx.ib, now: ctx.now, log: ctx.log });
+ *   }, { factory: ctx.ib, now: () => ctx.clock.now(), log: ctx.log });
  */
 
 export { IbConnection } from './connection/connection.js';

@@ -1,5 +1,13 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import type { DeltaRowValue, DeltaStructType, DeltaType } from '../delta/index.js';
+import {
+  type DeltaRowValue,
+  DeltaSchemaViolationError,
+  type DeltaStructType,
+  type DeltaType,
+  deltaTypeToDuckDb,
+  loadSnapshot,
+  writeAppend,
+} from '../delta/index.js';
 import { createLakeView, ensureTable, type LakeWriteOptions } from './lake.js';
 import { type BarRecord, fromDbRow, selectList, toDeltaRow } from './records.js';
 import { type ReadRange, rangePredicate } from './snapshots.js';
@@ -26,9 +34,6 @@ export async function appendBars(
   bars: readonly BarRecord[],
   options: LakeWriteOptions & { operation?: string } = {},
 ): Promise<AppendBarsResult> {
-  const { loadSnapshot, writeAppend, DeltaSchemaViolationError, deltaTypeToDuckDb } = await import(
-    '../delta/index.js'
-  );
   const path = await ensureTable(dataDir, barsTable, options);
   const snapshot = await loadSnapshot(path);
   if (bars.length === 0) return { written: 0, duplicates: 0, version: snapshot.version };
@@ -71,8 +76,8 @@ export async function appendBars(
         connection,
         snapshot,
         operation: options.operation ?? 'WRITE',
-        ...(options.now ? { now: options.now } : {}),
-        ...(options.onWarning ? { onWarning: options.onWarning } : {}),
+        now: options.now,
+        onWarning: options.onWarning,
       },
     );
     return { written: freshCount, duplicates: bars.length - freshCount, version: result.version };

@@ -5,9 +5,11 @@ export {
   appendToLake,
   createLakeView,
   ensureTable,
+  type LakeTableEntry,
   type LakeWriteOptions,
   lakeDir,
   lakeScanSql,
+  listTables,
   loadLakeSnapshot,
   tablePath,
 } from './lake.js';

@@ -1,7 +1,23 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import type { AppendResult, Predicate, Snapshot } from '../delta/index.js';
+import {
+  type AppendResult,
+  type AppendSource,
+  createScanView,
+  createTable,
+  DeltaTableNotFoundError,
+  deltaTypeToDuckDb,
+  latestVersion,
+  listLog,
+  loadSnapshot,
+  type Predicate,
+  planScan,
+  quoteIdentifier,
+  type Snapshot,
+  scanSql,
+  writeAppend,
+} from '../delta/index.js';
 import { LAKE_TABLES, type LakeTableName, type LakeTableSpec } from './tables.js';
 
 /** Paths of the lake under a data directory (DESIGN.md "Data"). */
@@ -11,6 +27,31 @@ export function lakeDir(dataDir: string): string {
 
 export function tablePath(dataDir: string, name: LakeTableName): string {
   return join(lakeDir(dataDir), name);
+}
+
+export interface LakeTableEntry {
+  name: string;
+  path: string;
+}
+
+/** Whether a directory holds a Delta table: its log lists (a broken log still counts, to be reported). */
+async function isDeltaTable(path: string): Promise<boolean> {
+  return listLog(path).then(
+    () => true,
+    (error: unknown) => !(error instanceof DeltaTableNotFoundError),
+  );
+}
+
+/** Every Delta table under <dataDir>/lake, ours or not, by name. */
+export async function listTables(dataDir: string): Promise<LakeTableEntry[]> {
+  const names = await readdir(lakeDir(dataDir)).catch(() => [] as string[]);
+  const tables: LakeTableEntry[] = [];
+  for (const name of names.sort()) {
+    if (name.startsWith('.') || name.startsWith('_')) continue;
+    const path = join(lakeDir(dataDir), name);
+    if (await isDeltaTable(path)) tables.push({ name, path });
+  }
+  return tables;
 }
 
 export interface LakeWriteOptions {
@@ -34,7 +75,6 @@ export async function ensureTable(
 ): Promise<string> {
   const path = tablePath(dataDir, spec.name);
   if (knownTables.has(path)) return path;
-  const { createTable, latestVersion } = await import('../delta/index.js');
   if ((await latestVersion(path).catch(() => undefined)) !== undefined) {
     knownTables.add(path);
     return path;
@@ -47,7 +87,7 @@ export async function ensureTable(
     name: spec.name,
     description: spec.description,
     ifNotExists: true,
-    ...(options.now ? { now: options.now } : {}),
+    now: options.now,
   });
   knownTables.add(path);
   return path;
@@ -59,7 +99,6 @@ export async function loadLakeSnapshot(
   name: LakeTableName,
   options: { version?: number } = {},
 ): Promise<Snapshot | undefined> {
-  const { loadSnapshot, latestVersion } = await import('../delta/index.js');
   const path = tablePath(dataDir, name);
   if ((await latestVersion(path).catch(() => undefined)) === undefined) return undefined;
   return loadSnapshot(path, options.version === undefined ? {} : { version: options.version });
@@ -75,17 +114,16 @@ export interface AppendToLakeOptions extends LakeWriteOptions {
 export async function appendToLake(
   dataDir: string,
   name: LakeTableName,
-  source: Parameters<typeof import('../delta/index.js').writeAppend>[1],
+  source: AppendSource,
   options: AppendToLakeOptions = {},
 ): Promise<AppendResult> {
-  const { writeAppend } = await import('../delta/index.js');
   const path = await ensureTable(dataDir, LAKE_TABLES[name], options);
   return writeAppend(path, source, {
-    ...(options.txn ? { txn: options.txn } : {}),
-    ...(options.operation ? { operation: options.operation } : {}),
-    ...(options.connection ? { connection: options.connection } : {}),
-    ...(options.now ? { now: options.now } : {}),
-    ...(options.onWarning ? { onWarning: options.onWarning } : {}),
+    txn: options.txn,
+    operation: options.operation,
+    connection: options.connection,
+    now: options.now,
+    onWarning: options.onWarning,
   });
 }
 
@@ -102,7 +140,6 @@ export async function createLakeView(
   where?: Predicate,
   snapshot?: Snapshot,
 ): Promise<Snapshot | undefined> {
-  const { createScanView, deltaTypeToDuckDb, quoteIdentifier } = await import('../delta/index.js');
   const snap = snapshot ?? (await loadLakeSnapshot(dataDir, table));
   if (!snap) {
     const spec = LAKE_TABLES[table];
@@ -130,7 +167,6 @@ export async function lakeScanSql(
   columns: readonly string[],
 ): Promise<string | undefined> {
   if (!snapshot) return undefined;
-  const { planScan, scanSql } = await import('../delta/index.js');
   const plan = planScan(snapshot, { where, columns });
   if (plan.files.length === 0) return undefined;
   return scanSql(connection, plan);

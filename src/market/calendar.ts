@@ -98,6 +98,171 @@ function checkOverride(o: CalendarOverride, index: number): void {
   }
 }
 
+function makeCmeSession(d: string, kind: CmeSessionKind, closeTime: string, note: string | null): CmeSession {
+  const halts: Interval[] = [];
+  if (kind === 'regular' && d < PAUSE_ABOLISHED) {
+    halts.push({ start: etInstant(d, '16:15'), end: etInstant(d, '16:30') });
+  }
+  return {
+    tradeDate: d,
+    open: etInstant(addDays(d, -1), '18:00'),
+    close: etInstant(d, closeTime),
+    kind,
+    halts,
+    note,
+  };
+}
+
+type CmeDayBase = Pick<CmeDay, 'tradeDate' | 'weekday'>;
+
+/** The CME day an override sets. */
+function cmeDayFromOverride(base: CmeDayBase, o: CalendarOverride): CmeDay {
+  const d = base.tradeDate;
+  const note = o.note || null;
+  switch (o.kind) {
+    case 'closed':
+      return { ...base, status: 'closed', session: null, note, source: 'override' };
+    case 'holiday':
+      return {
+        ...base,
+        status: 'holiday_halt',
+        session: makeCmeSession(d, 'holiday', o.cmeClose ?? '13:00', note),
+        note,
+        source: 'override',
+      };
+    case 'early_close':
+      return {
+        ...base,
+        status: 'early_close',
+        session: makeCmeSession(d, 'early_close', o.cmeClose ?? '13:15', note),
+        note,
+        source: 'override',
+      };
+    case 'open':
+      return {
+        ...base,
+        status: 'open',
+        session: makeCmeSession(d, 'regular', '17:00', null),
+        note,
+        source: 'override',
+      };
+  }
+}
+
+/** The CME day of a weekday without an override: the NYSE holiday and early-close rules. */
+function cmeDayFromRules(base: CmeDayBase): CmeDay {
+  const d = base.tradeDate;
+  const holiday = nyseHolidayOn(d);
+  if (holiday?.cme === 'closed') {
+    return { ...base, status: 'closed', session: null, note: holiday.name, source: 'rule' };
+  }
+  if (holiday) {
+    return {
+      ...base,
+      status: 'holiday_halt',
+      session: makeCmeSession(d, 'holiday', '13:00', holiday.name),
+      note: holiday.name,
+      source: 'rule',
+    };
+  }
+  const early = nyseEarlyCloseOn(d);
+  if (early) {
+    return {
+      ...base,
+      status: 'early_close',
+      session: makeCmeSession(d, 'early_close', '13:15', early.name),
+      note: early.name,
+      source: 'rule',
+    };
+  }
+  return {
+    ...base,
+    status: 'open',
+    session: makeCmeSession(d, 'regular', '17:00', null),
+    note: null,
+    source: null,
+  };
+}
+
+function computeCmeDay(d: string, byDate: ReadonlyMap<string, CalendarOverride>): CmeDay {
+  const base = { tradeDate: d, weekday: weekdayOf(d) };
+  if (base.weekday === 0 || base.weekday === 6)
+    return { ...base, status: 'weekend', session: null, note: null, source: null };
+  const o = byDate.get(d);
+  return o ? cmeDayFromOverride(base, o) : cmeDayFromRules(base);
+}
+
+function makeNyseSession(d: string, closeTime: string, earlyClose: boolean): NyseSession {
+  return { date: d, open: etInstant(d, '09:30'), close: etInstant(d, closeTime), earlyClose };
+}
+
+/** The NYSE day an override sets; the rule's holiday or early-close name is kept when there is one. */
+function nyseDayFromOverride(base: Pick<NyseDay, 'date' | 'weekday'>, o: CalendarOverride): NyseDay {
+  const d = base.date;
+  switch (o.kind) {
+    case 'closed':
+    case 'holiday':
+      return {
+        ...base,
+        status: 'closed',
+        session: null,
+        note: nyseHolidayOn(d)?.name ?? (o.note || null),
+        source: 'override',
+      };
+    case 'early_close':
+      return {
+        ...base,
+        status: 'early_close',
+        session: makeNyseSession(d, o.nyseClose ?? '13:00', true),
+        note: nyseEarlyCloseOn(d)?.name ?? (o.note || null),
+        source: 'override',
+      };
+    case 'open':
+      return {
+        ...base,
+        status: 'open',
+        session: makeNyseSession(d, '16:00', false),
+        note: o.note || null,
+        source: 'override',
+      };
+  }
+}
+
+function computeNyseDay(d: string, byDate: ReadonlyMap<string, CalendarOverride>): NyseDay {
+  const base = { date: d, weekday: weekdayOf(d) };
+  if (base.weekday === 0 || base.weekday === 6)
+    return { ...base, status: 'weekend', session: null, note: null, source: null };
+  const o = byDate.get(d);
+  if (o) return nyseDayFromOverride(base, o);
+  const holiday = nyseHolidayOn(d);
+  if (holiday) return { ...base, status: 'closed', session: null, note: holiday.name, source: 'rule' };
+  const early = nyseEarlyCloseOn(d);
+  if (early) {
+    return {
+      ...base,
+      status: 'early_close',
+      session: makeNyseSession(d, '13:00', true),
+      note: early.name,
+      source: 'rule',
+    };
+  }
+  return { ...base, status: 'open', session: makeNyseSession(d, '16:00', false), note: null, source: null };
+}
+
+/** A per-date memo of `compute`, bounded so a long-running process does not grow it without end. */
+function memoByDate<T>(compute: (d: string) => T): (d: string) => T {
+  const cache = new Map<string, T>();
+  return (d) => {
+    const hit = cache.get(d);
+    if (hit) return hit;
+    if (!isIsoDate(d)) throw new RangeError(`not a date (YYYY-MM-DD): '${d}'`);
+    const value = compute(d);
+    if (cache.size > 20_000) cache.clear();
+    cache.set(d, value);
+    return value;
+  };
+}
+
 /**
  * A calendar with the built-in overrides plus `extra` (config); an extra entry replaces a built-in
  * one for the same date. Throws RangeError naming the bad entry.
@@ -108,168 +273,14 @@ export function createCalendar(extra: readonly CalendarOverride[] = []): MarketC
   for (const o of BUILTIN_OVERRIDES) byDate.set(o.date, o);
   for (const o of extra) byDate.set(o.date, o);
   const overrides = [...byDate.values()].sort((a, b) => (a.date < b.date ? -1 : 1));
-  const cmeCache = new Map<string, CmeDay>();
-  const nyseCache = new Map<string, NyseDay>();
-
-  function makeCmeSession(
-    d: string,
-    kind: CmeSessionKind,
-    closeTime: string,
-    note: string | null,
-  ): CmeSession {
-    const halts: Interval[] = [];
-    if (kind === 'regular' && d < PAUSE_ABOLISHED) {
-      halts.push({ start: etInstant(d, '16:15'), end: etInstant(d, '16:30') });
-    }
-    return {
-      tradeDate: d,
-      open: etInstant(addDays(d, -1), '18:00'),
-      close: etInstant(d, closeTime),
-      kind,
-      halts,
-      note,
-    };
-  }
-
-  function computeCmeDay(d: string): CmeDay {
-    const weekday = weekdayOf(d);
-    const base = { tradeDate: d, weekday };
-    if (weekday === 0 || weekday === 6)
-      return { ...base, status: 'weekend', session: null, note: null, source: null };
-    const o = byDate.get(d);
-    if (o) {
-      const note = o.note || null;
-      switch (o.kind) {
-        case 'closed':
-          return { ...base, status: 'closed', session: null, note, source: 'override' };
-        case 'holiday':
-          return {
-            ...base,
-            status: 'holiday_halt',
-            session: makeCmeSession(d, 'holiday', o.cmeClose ?? '13:00', note),
-            note,
-            source: 'override',
-          };
-        case 'early_close':
-          return {
-            ...base,
-            status: 'early_close',
-            session: makeCmeSession(d, 'early_close', o.cmeClose ?? '13:15', note),
-            note,
-            source: 'override',
-          };
-        case 'open':
-          return {
-            ...base,
-            status: 'open',
-            session: makeCmeSession(d, 'regular', '17:00', null),
-            note,
-            source: 'override',
-          };
-      }
-    }
-    const holiday = nyseHolidayOn(d);
-    if (holiday?.cme === 'closed') {
-      return { ...base, status: 'closed', session: null, note: holiday.name, source: 'rule' };
-    }
-    if (holiday) {
-      return {
-        ...base,
-        status: 'holiday_halt',
-        session: makeCmeSession(d, 'holiday', '13:00', holiday.name),
-        note: holiday.name,
-        source: 'rule',
-      };
-    }
-    const early = nyseEarlyCloseOn(d);
-    if (early) {
-      return {
-        ...base,
-        status: 'early_close',
-        session: makeCmeSession(d, 'early_close', '13:15', early.name),
-        note: early.name,
-        source: 'rule',
-      };
-    }
-    return {
-      ...base,
-      status: 'open',
-      session: makeCmeSession(d, 'regular', '17:00', null),
-      note: null,
-      source: null,
-    };
-  }
-
-  function makeNyseSession(d: string, closeTime: string, earlyClose: boolean): NyseSession {
-    return { date: d, open: etInstant(d, '09:30'), close: etInstant(d, closeTime), earlyClose };
-  }
-
-  function computeNyseDay(d: string): NyseDay {
-    const weekday = weekdayOf(d);
-    const base = { date: d, weekday };
-    if (weekday === 0 || weekday === 6)
-      return { ...base, status: 'weekend', session: null, note: null, source: null };
-    const o = byDate.get(d);
-    const holiday = nyseHolidayOn(d);
-    const early = nyseEarlyCloseOn(d);
-    if (o) {
-      switch (o.kind) {
-        case 'closed':
-        case 'holiday':
-          return {
-            ...base,
-            status: 'closed',
-            session: null,
-            note: holiday?.name ?? (o.note || null),
-            source: 'override',
-          };
-        case 'early_close':
-          return {
-            ...base,
-            status: 'early_close',
-            session: makeNyseSession(d, o.nyseClose ?? '13:00', true),
-            note: early?.name ?? (o.note || null),
-            source: 'override',
-          };
-        case 'open':
-          return {
-            ...base,
-            status: 'open',
-            session: makeNyseSession(d, '16:00', false),
-            note: o.note || null,
-            source: 'override',
-          };
-      }
-    }
-    if (holiday) return { ...base, status: 'closed', session: null, note: holiday.name, source: 'rule' };
-    if (early) {
-      return {
-        ...base,
-        status: 'early_close',
-        session: makeNyseSession(d, '13:00', true),
-        note: early.name,
-        source: 'rule',
-      };
-    }
-    return { ...base, status: 'open', session: makeNyseSession(d, '16:00', false), note: null, source: null };
-  }
-
-  function cached<T>(cache: Map<string, T>, d: string, compute: (d: string) => T): T {
-    const hit = cache.get(d);
-    if (hit) return hit;
-    if (!isIsoDate(d)) throw new RangeError(`not a date (YYYY-MM-DD): '${d}'`);
-    const value = compute(d);
-    if (cache.size > 20_000) cache.clear();
-    cache.set(d, value);
-    return value;
-  }
-
+  const cmeDay = memoByDate((d) => computeCmeDay(d, byDate));
+  const nyseDay = memoByDate((d) => computeNyseDay(d, byDate));
   return {
     overrides,
-    cmeDay: (d) => cached(cmeCache, d, computeCmeDay),
-    cmeSession: (d) => cached(cmeCache, d, computeCmeDay).session,
-    nyseDay: (d) => cached(nyseCache, d, computeNyseDay),
-    nyseSession: (d) => cached(nyseCache, d, computeNyseDay).session,
+    cmeDay,
+    cmeSession: (d) => cmeDay(d).session,
+    nyseDay,
+    nyseSession: (d) => nyseDay(d).session,
   };
 }
 

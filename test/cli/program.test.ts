@@ -28,6 +28,7 @@ const echo = defineCommand({
     human: (r, _o, style) => (style.mode === 'tsv' ? r.words.join('\t') : r.words.join(' ')) + '\n',
   },
   exitCode: (r) => (r.words.length > 3 ? ExitCode.threshold : ExitCode.ok),
+  exitCodes: [ExitCode.data, ExitCode.threshold],
 });
 
 const spec = { name: 'futures' as const, description: 'test', commands: [echo] };
@@ -88,6 +89,17 @@ describe('program', () => {
     const bad = testCtx();
     expect(await runProgram(spec, ['nope'], bad)).toBe(2);
     expect(bad.stderr.text()).toContain("unknown command 'nope'");
+  });
+
+  it("a command's help lists only the exit codes it declares, the program's help all of them", async () => {
+    const leaf = testCtx();
+    expect(await runProgram(spec, ['thing', 'echo', '--help'], leaf)).toBe(0);
+    const codes = (text: string) =>
+      [...text.slice(text.indexOf('Exit codes:')).matchAll(/^ +(\d+) {2}/gm)].map((m) => Number(m[1]));
+    expect(codes(leaf.stdout.text())).toEqual([0, 1, 2, 4, 10]);
+    const root = testCtx();
+    expect(await runProgram(spec, ['--help'], root)).toBe(0);
+    expect(codes(root.stdout.text())).toEqual([0, 1, 2, 3, 4, 5, 6, 10]);
   });
 
   it('rejects a bad config key with exit 2 naming the key', async () => {

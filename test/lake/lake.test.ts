@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,7 +8,9 @@ import {
   appendSignalRun,
   appendSnapshots,
   type BarRecord,
+  lakeDir,
   latestSignalRun,
+  listTables,
   loadLakeSnapshot,
   readBars,
   readSnapshots,
@@ -181,5 +183,27 @@ describe('lake tables', () => {
     expect(
       await latestSignalRun(db.connection, dir, 'premarket', new Date('2026-03-10T13:07:00Z')),
     ).toBeUndefined();
+  });
+});
+
+describe('listTables', () => {
+  it('lists the Delta tables of the lake by name, skipping directories without a Delta log', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'lake-list-'));
+    const db = await openMemoryConnection();
+    try {
+      expect(await listTables(dir)).toEqual([]);
+      await appendBars(db.connection, dir, [bar('ES', '2026-03-10T13:00:00Z', 5000)]);
+      await appendSnapshots(dir, [snap('ES', '2026-03-10T13:00:00Z', 6000)]);
+      await mkdir(join(lakeDir(dir), 'not_a_table', '_delta_log'), { recursive: true });
+      await mkdir(join(lakeDir(dir), '_staging'), { recursive: true });
+      await writeFile(join(lakeDir(dir), 'notes.txt'), 'x');
+      expect(await listTables(dir)).toEqual([
+        { name: 'futures_bars', path: join(lakeDir(dir), 'futures_bars') },
+        { name: 'futures_snapshots', path: join(lakeDir(dir), 'futures_snapshots') },
+      ]);
+    } finally {
+      db.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,9 +1,8 @@
 import { z } from 'zod';
-import type { RunContext } from '../../app/context.js';
 import { defineCommand, globalOptionsShape } from '../../cli/command.js';
 import { ExitCode } from '../../cli/exit.js';
 import { type Cell, formatTable, formatTsv, type Grid } from '../../cli/output.js';
-import { ConfigError, UsageError } from '../../core/errors.js';
+import { UsageError } from '../../core/errors.js';
 import {
   addDays,
   type CmeClosedReason,
@@ -11,7 +10,6 @@ import {
   type CmeDayStatus,
   cmeSessions,
   cmeStatusAt,
-  createCalendar,
   daysBetween,
   etParts,
   formatEt,
@@ -30,22 +28,6 @@ import {
 export const MAX_CALENDAR_DAYS = 1100;
 const VERIFIED_FROM = 2015;
 const VERIFIED_TO = 2030;
-
-function calendarFromConfig(ctx: RunContext): MarketCalendar {
-  try {
-    return createCalendar(ctx.config.calendar.overrides);
-  } catch (error) {
-    throw new ConfigError(
-      `Invalid config key calendar.overrides: ${error instanceof Error ? error.message : error}`,
-      {
-        cause: error,
-        hint:
-          "Each entry: { date: 'YYYY-MM-DD' (a weekday), kind: 'closed' | 'holiday' | 'early_close' | 'open', " +
-          "cmeClose?: 'HH:MM' (holiday, early_close), nyseClose?: 'HH:MM' (early_close), note }.",
-      },
-    );
-  }
-}
 
 const isoDate = z.string().refine(isIsoDate, 'expected a date YYYY-MM-DD');
 
@@ -204,8 +186,9 @@ export const futuresCalendarCommand = defineCommand({
   ],
   schema: calendarSchema,
   jsonSchemaId: 'futures.calendar/v1',
+  exitCodes: [],
   async run(opts, ctx): Promise<CalendarResult> {
-    const calendar = calendarFromConfig(ctx);
+    const calendar = ctx.calendar;
     const today = etParts(ctx.clock.now()).date;
     const from = opts.date ?? opts.from ?? today;
     const to = opts.date ?? opts.to ?? addDays(from, 6);
@@ -302,8 +285,9 @@ export const futuresCalendarIsOpenCommand = defineCommand({
   ],
   schema: z.object({ ...globalOptionsShape, at: instant.optional() }),
   jsonSchemaId: 'futures.calendar.is-open/v1',
+  exitCodes: [],
   async run(opts, ctx): Promise<IsOpenResult> {
-    const calendar = calendarFromConfig(ctx);
+    const calendar = ctx.calendar;
     const s = cmeStatusAt(opts.at ?? ctx.clock.now(), calendar);
     return {
       at: formatEtIso(s.at),

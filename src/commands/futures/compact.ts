@@ -1,71 +1,19 @@
-import { readdir, stat } from 'node:fs/promises';
-import path from 'node:path';
 import { z } from 'zod';
 import type { RunContext } from '../../app/context.js';
+import type { CompactReport, CompactTarget, TableCompaction } from '../../app/maintain.js';
 import { defineCommand, globalOptionsShape } from '../../cli/command.js';
 import { ExitCode, exitCodeOf } from '../../cli/exit.js';
 import { formatTable, formatTsv } from '../../cli/output.js';
-import { formatDuration, parseDuration as parseDurationMs } from '../../core/duration.js';
-import { isUserError } from '../../core/errors.js';
+import { parseDuration } from '../../core/duration.js';
+import { isUserError, UsageError, type UserError } from '../../core/errors.js';
 import { formatBytes, parseByteSize } from '../../delta/ops/units.js';
 import { resolveTableArg } from './table-common.js';
 
-export interface CompactTableReport {
-  /** The name (under <dataDir>/lake) or the argument as given. */
-  table: string;
-  path: string;
-  status: 'ok' | 'dry-run' | 'failed';
-  versionBefore: number | null;
-  versionAfter: number | null;
-  /** Commits this run added (OPTIMIZE, VACUUM START/END). */
-  versionsWritten: number;
-  filesBefore: number | null;
-  filesAfter: number | null;
-  bytesBefore: number | null;
-  bytesAfter: number | null;
-  /** Rows of the table (from file stats) after the run. */
-  rows: number | null;
-  durationMs: number;
-  optimize: {
-    bins: number;
-    filesRemoved: number;
-    filesAdded: number;
-    rowsRewritten: number | null;
-    bytesRemoved: number;
-    bytesAdded: number | null;
-    version: number | null;
-    attempts: number;
-    checksum: string | null;
-  } | null;
-  checkpoint: { version: number; written: boolean } | null;
-  logCleanup: {
-    filesDeleted: number;
-    bytesDeleted: number;
-    commitsDeleted: number;
-    checkpointsDeleted: number;
-    keepVersion: number | null;
-    skipped: string | null;
-  } | null;
-  vacuum: {
-    filesDeleted: number;
-    bytesDeleted: number;
-    /** Relative paths deleted (or, in a dry run, that would be deleted). */
-    files: string[];
-    retention: string;
-    cutoff: string;
-    startVersion: number | null;
-    endVersion: number | null;
-  } | null;
+export type CompactTableReport = Omit<TableCompaction, 'failure'> & {
   error: { code: string; message: string; hint: string | null; exitCode: ExitCode } | null;
-}
+};
 
-export interface CompactResult {
-  dryRun: boolean;
-  targetSize: number;
-  partition: string | null;
-  vacuum: boolean;
-  /** The --retain override, if any (else each table's delta.deletedFileRetentionDuration). */
-  retain: string | null;
+export interface CompactResult extends Omit<CompactReport, 'tables'> {
   tables: CompactTableReport[];
 }
 
@@ -86,7 +34,7 @@ const sizeOption = z.string().transform((text, ctx) => {
 });
 
 const durationOption = z.string().transform((text, ctx) => {
-  const ms = parseDurationMs(text);
+  const ms = parseDuration(text);
   if (ms === undefined) {
     ctx.addIssue({ code: 'custom', message: `cannot read duration '${text}'; use e.g. 7d, 168h, 30m` });
     return z.NEVER;
@@ -120,61 +68,59 @@ const schema = z
 
 type CompactOptions = z.infer<typeof schema>;
 
-interface TableTarget {
-  table: string;
-  path: string;
-}
+/**
+ * The flag behind an option the Delta library refused (its messages name no flags), and the hint to
+ * show instead of the library's, if any.
+ */
+const FLAG_OF_REFUSAL: ReadonlyArray<{ flag: string; matches: RegExp; hint?: string }> = [
+  {
+    flag: '--partition',
+    matches: /^The partition filter may only use partition columns/,
+    hint: 'Filter on partition columns, e.g. --partition "trade_date < \'2026-11-20\'".',
+  },
+  { flag: '--partition', matches: /predicate/i },
+  { flag: '--target-size', matches: /^Invalid target size/, hint: 'For example --target-size 128MiB.' },
+];
 
-async function isDeltaTable(dir: string): Promise<boolean> {
-  return stat(path.join(dir, '_delta_log')).then(
-    (s) => s.isDirectory(),
-    () => false,
-  );
-}
-
-/** The named tables, or every Delta table under <dataDir>/lake. */
-async function targets(opts: CompactOptions, ctx: RunContext): Promise<TableTarget[]> {
-  if (opts.tables.length > 0) {
-    const out: TableTarget[] = [];
-    for (const table of opts.tables) out.push({ table, path: await resolveTableArg(table, ctx) });
-    return out;
+/** A usage error of the Delta library about an option, with the flag that gave it. */
+function withFlag(
+  error: unknown,
+  opts: CompactOptions,
+  retentionError: new (...args: never[]) => UserError,
+): unknown {
+  if (error instanceof retentionError && opts.retain !== undefined) {
+    const hint = error.hint ?? '';
+    return new UsageError(`--retain: ${error.message}`, {
+      cause: error,
+      hint: hint.includes('--force-retention') ? hint : `${hint.replace(/\.$/, '')} (--force-retention).`,
+    });
   }
-  const lake = path.resolve(ctx.cwd, ctx.config.dataDir, 'lake');
-  const names = await readdir(lake).catch(() => [] as string[]);
-  const out: TableTarget[] = [];
-  for (const name of names.sort()) {
-    if (name.startsWith('.') || name.startsWith('_')) continue;
-    const dir = path.join(lake, name);
-    if (await isDeltaTable(dir)) out.push({ table: name, path: dir });
-  }
-  return out;
+  if (!isUserError(error) || error.kind !== 'usage') return error;
+  const refusal = FLAG_OF_REFUSAL.find((r) => r.matches.test(error.message));
+  if (!refusal || (refusal.flag === '--partition' && opts.partition === undefined)) return error;
+  return new UsageError(`${refusal.flag}: ${error.message}`, {
+    cause: error,
+    hint: refusal.hint ?? error.hint,
+  });
 }
 
-function failedReport(target: TableTarget, error: unknown, durationMs: number): CompactTableReport {
-  const user = isUserError(error) ? error : undefined;
+/** The named tables as targets; none named: every table of the lake (the use case finds them). */
+async function targetsOf(opts: CompactOptions, ctx: RunContext): Promise<CompactTarget[] | undefined> {
+  if (opts.tables.length === 0) return undefined;
+  const targets: CompactTarget[] = [];
+  for (const table of opts.tables) targets.push({ table, path: await resolveTableArg(table, ctx) });
+  return targets;
+}
+
+/** A table's failure as the report shows it; a failed OPTIMIZE check points at `futures table verify`. */
+function errorBody(failure: UserError, failedVerification: boolean): CompactTableReport['error'] {
   return {
-    table: target.table,
-    path: target.path,
-    status: 'failed',
-    versionBefore: null,
-    versionAfter: null,
-    versionsWritten: 0,
-    filesBefore: null,
-    filesAfter: null,
-    bytesBefore: null,
-    bytesAfter: null,
-    rows: null,
-    durationMs,
-    optimize: null,
-    checkpoint: null,
-    logCleanup: null,
-    vacuum: null,
-    error: {
-      code: user?.code ?? 'internal',
-      message: error instanceof Error ? error.message : String(error),
-      hint: user?.hint ?? null,
-      exitCode: user ? exitCodeOf(user) : ExitCode.internal,
-    },
+    code: failure.code,
+    message: failure.message,
+    hint: failedVerification
+      ? "Run 'futures table verify' on the table; the original files are untouched."
+      : (failure.hint ?? null),
+    exitCode: exitCodeOf(failure),
   };
 }
 
@@ -226,114 +172,36 @@ export const futuresCompactCommand = defineCommand({
   schema,
   configFlags: { targetSize: 'compact.targetSizeBytes' },
   jsonSchemaId: 'futures.compact/v1',
+  exitCodes: [ExitCode.data, ExitCode.busy],
   async run(opts, ctx): Promise<CompactResult> {
-    const list = await targets(opts, ctx);
-    const targetSize = ctx.config.compact.targetSizeBytes;
-    const result: CompactResult = {
-      dryRun: opts.dryRun,
-      targetSize,
-      partition: opts.partition ?? null,
-      vacuum: opts.vacuum,
-      retain: opts.retain === undefined ? null : formatDuration(opts.retain),
-      tables: [],
-    };
-    if (list.length === 0) {
-      ctx.log.info(
-        `No Delta tables under ${path.resolve(ctx.cwd, ctx.config.dataDir, 'lake')}: nothing to compact.`,
-      );
-      return result;
-    }
-    const delta = await import('../../delta/index.js');
-    const options = {
-      targetSize,
-      partitionFilter: opts.partition,
-      vacuum: opts.vacuum,
-      retentionMs: opts.retain,
-      forceRetention: opts.forceRetention,
-      logCleanup: ctx.config.compact.logCleanup,
-      dryRun: opts.dryRun,
-      now: () => ctx.clock.now(),
-      onWarning: (message: string) => ctx.log.warn(message),
-    };
-    let lock: { release(): Promise<void> } | undefined;
-    if (!opts.dryRun) {
-      const [{ acquireLock }, { COMPACT_LOCK, queuePaths }] = await Promise.all([
-        import('../../queue/lock.js'),
-        import('../../queue/paths.js'),
-      ]);
-      lock = await acquireLock(queuePaths(ctx.config.dataDir).stateDir, COMPACT_LOCK, {
-        now: ctx.clock.now(),
-        command: ['futures compact', ...opts.tables].join(' '),
-      });
-    }
+    const targets = await targetsOf(opts, ctx);
+    const { compactLake } = await import('../../app/maintain.js');
+    const { OptimizeVerificationError, VacuumRetentionError } = await import('../../delta/index.js');
+    let report: CompactReport;
     try {
-      // Every table is checked before any is changed: a bad table or retention writes nothing.
-      const prepared = [];
-      for (const target of list)
-        prepared.push({ target, plan: await delta.prepareMaintenance(target.path, options) });
-      for (const { target, plan } of prepared) {
-        const started = performance.now();
-        ctx.log.debug(`compacting ${target.path}`);
-        try {
-          const m = await delta.runMaintenance(plan);
-          result.tables.push({
-            table: target.table,
-            path: target.path,
-            status: m.dryRun ? 'dry-run' : 'ok',
-            versionBefore: m.versionBefore,
-            versionAfter: m.versionAfter,
-            versionsWritten: m.versionsWritten,
-            filesBefore: m.filesBefore,
-            filesAfter: m.filesAfter,
-            bytesBefore: m.bytesBefore,
-            bytesAfter: m.bytesAfter,
-            rows: m.rows,
-            durationMs: Math.round(m.durationMs),
-            optimize: {
-              bins: m.optimizePlan.bins,
-              filesRemoved: m.optimize?.numFilesRemoved ?? m.optimizePlan.filesToRemove,
-              filesAdded: m.optimize?.numFilesAdded ?? m.optimizePlan.bins,
-              rowsRewritten: m.optimize?.rows ?? m.optimizePlan.rowsToRewrite ?? null,
-              bytesRemoved: m.optimizePlan.bytesToRemove,
-              bytesAdded: m.optimize ? m.optimize.filesAdded.totalSize : null,
-              version: m.optimize?.version ?? null,
-              attempts: m.optimize?.attempts ?? 0,
-              checksum: m.optimize && m.optimize.version !== undefined ? m.optimize.checksum : null,
-            },
-            checkpoint: { version: m.checkpoint.version, written: m.checkpoint.written },
-            logCleanup: m.logCleanup
-              ? {
-                  filesDeleted: m.logCleanup.filesDeleted,
-                  bytesDeleted: m.logCleanup.bytesDeleted,
-                  commitsDeleted: m.logCleanup.commitsDeleted,
-                  checkpointsDeleted: m.logCleanup.checkpointsDeleted,
-                  keepVersion: m.logCleanup.keepVersion ?? null,
-                  skipped: m.logCleanup.skipped ?? null,
-                }
-              : null,
-            vacuum: m.vacuum
-              ? {
-                  filesDeleted: m.vacuum.filesDeleted,
-                  bytesDeleted: m.vacuum.bytesDeleted,
-                  files: m.vacuum.files,
-                  retention: formatDuration(m.vacuum.retentionMs),
-                  cutoff: m.vacuum.cutoff,
-                  startVersion: m.vacuum.startVersion ?? null,
-                  endVersion: m.vacuum.endVersion ?? null,
-                }
-              : null,
-            error: null,
-          });
-        } catch (error) {
-          if (!isUserError(error)) throw error;
-          ctx.log.warn(`compacting ${target.table} failed: ${error.message}`);
-          result.tables.push(failedReport(target, error, Math.round(performance.now() - started)));
-        }
-      }
-    } finally {
-      await lock?.release();
+      report = await compactLake(
+        {
+          targets,
+          targetSize: ctx.config.compact.targetSizeBytes,
+          partition: opts.partition,
+          vacuum: opts.vacuum,
+          retentionMs: opts.retain,
+          forceRetention: opts.forceRetention,
+          dryRun: opts.dryRun,
+          lockHolder: ['futures compact', ...opts.tables].join(' '),
+        },
+        ctx,
+      );
+    } catch (error) {
+      throw withFlag(error, opts, VacuumRetentionError);
     }
-    return result;
+    return {
+      ...report,
+      tables: report.tables.map(({ failure, ...table }) => ({
+        ...table,
+        error: failure ? errorBody(failure, failure instanceof OptimizeVerificationError) : null,
+      })),
+    };
   },
   render: {
     json: (r) => ({ ...r }),

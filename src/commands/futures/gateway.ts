@@ -82,6 +82,7 @@ export const futuresGatewayCommand = defineCommand({
   ],
   schema,
   jsonSchemaId: 'futures.gateway/v1',
+  exitCodes: [],
   async run(opts, ctx): Promise<GatewayResult> {
     const sim = await import('../../sim/index.js');
     let scenario: import('../../sim/index.js').Scenario | undefined;

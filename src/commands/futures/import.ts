@@ -1,9 +1,10 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { defineCommand, globalOptionsShape } from '../../cli/command.js';
+import { ExitCode } from '../../cli/exit.js';
 import { type Cell, formatPairs, formatTable, formatTsv } from '../../cli/output.js';
-import { ConfigError } from '../../core/errors.js';
-import { createCalendar } from '../../market/index.js';
+import { UsageError } from '../../core/errors.js';
+import type { ImportReport } from '../../lake/import/index.js';
 
 const TABLES = ['futures_bars', 'futures_snapshots'] as const;
 const BAR_SIZES = ['1 min', '1 day'] as const;
@@ -23,7 +24,7 @@ const importSchema = z.object({
   dryRun: z.boolean().default(false),
 });
 type ImportOptions = z.infer<typeof importSchema>;
-type ImportReport = import('../../lake/import/index.js').ImportReport;
+const FLAG_OF_OPTION = { symbol: '--symbol', timeZone: '--tz', map: '--map' } as const;
 
 export const futuresImportCommand = defineCommand({
   path: ['import'],
@@ -67,34 +68,35 @@ export const futuresImportCommand = defineCommand({
   ],
   schema: importSchema,
   jsonSchemaId: 'futures.import/v1',
+  exitCodes: [ExitCode.data],
   async run(opts: ImportOptions, ctx): Promise<ImportReport> {
-    const { parseColumnMap, importFile } = await import('../../lake/import/index.js');
+    const { parseColumnMap, importFile, ImportOptionError } = await import('../../lake/import/index.js');
     const { openMemoryConnection } = await import('../../delta/index.js');
-    let calendar: ReturnType<typeof createCalendar>;
     try {
-      calendar = createCalendar(ctx.config.calendar.overrides);
+      const map = parseColumnMap(opts.map, opts.table);
+      const owned = await openMemoryConnection();
+      try {
+        return await importFile(owned.connection, ctx.config.dataDir, path.resolve(ctx.cwd, opts.file), {
+          table: opts.table,
+          symbol: opts.symbol,
+          timeZone: opts.tz,
+          map,
+          barSize: opts.barSize,
+          skipBad: opts.skipBad,
+          dryRun: opts.dryRun,
+          calendar: ctx.calendar,
+          now: () => ctx.clock.now(),
+        });
+      } finally {
+        owned.close();
+      }
     } catch (error) {
-      throw new ConfigError(
-        `Invalid config key calendar.overrides: ${error instanceof Error ? error.message : String(error)}`,
-      );
-    }
-    const map = parseColumnMap(opts.map, opts.table);
-    const dataDir = path.resolve(ctx.cwd, ctx.config.dataDir);
-    const owned = await openMemoryConnection();
-    try {
-      return await importFile(owned.connection, dataDir, path.resolve(ctx.cwd, opts.file), {
-        table: opts.table,
-        symbol: opts.symbol,
-        timeZone: opts.tz,
-        map,
-        barSize: opts.barSize,
-        skipBad: opts.skipBad,
-        dryRun: opts.dryRun,
-        calendar,
-        now: () => ctx.clock.now(),
+      // The lake says what is wrong with an option; the flag that gave it is ours to name.
+      if (!(error instanceof ImportOptionError)) throw error;
+      throw new UsageError(`${FLAG_OF_OPTION[error.option]}: ${error.message}`, {
+        cause: error,
+        hint: error.hint,
       });
-    } finally {
-      owned.close();
     }
   },
   render: {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineCommand, globalOptionsShape } from '../../cli/command.js';
+import { ExitCode } from '../../cli/exit.js';
 import { formatTable, formatTsv, type Grid } from '../../cli/output.js';
 import { resolveTableArg, TABLE_ARG } from './table-common.js';
 
@@ -43,6 +44,7 @@ export const futuresTableHistoryCommand = defineCommand({
   flags: [{ flags: '--limit <n>', description: 'show only the newest N commits', defaultDescription: 'all' }],
   schema,
   jsonSchemaId: 'futures.table.history/v1',
+  exitCodes: [ExitCode.data],
   async run(opts, ctx): Promise<TableHistoryResult> {
     const tablePath = await resolveTableArg(opts.table, ctx);
     const { listLog, readHistory } = await import('../../delta/index.js');

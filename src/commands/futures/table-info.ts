@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineCommand, globalOptionsShape } from '../../cli/command.js';
+import { ExitCode } from '../../cli/exit.js';
 import { type Cell, formatPairs, formatTable, formatTsv } from '../../cli/output.js';
 import { resolveTableArg, TABLE_ARG } from './table-common.js';
 
@@ -71,6 +72,7 @@ export const futuresTableInfoCommand = defineCommand({
   args: [TABLE_ARG],
   schema,
   jsonSchemaId: 'futures.table.info/v1',
+  exitCodes: [ExitCode.data],
   async run(opts, ctx): Promise<TableInfoResult> {
     const tablePath = await resolveTableArg(opts.table, ctx);
     const { listLog, loadSnapshotFromListing, readLastCheckpointHint } = await import('../../delta/index.js');

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineCommand, globalOptionsShape } from '../../cli/command.js';
+import { ExitCode } from '../../cli/exit.js';
 import { type Cell, formatTable, formatTsv } from '../../cli/output.js';
 import { type CanonicalRow, type CanonicalValue, canonicalJson } from '../../delta/read/canonical-json.js';
 import { resolveTableArg, TABLE_ARG } from './table-common.js';
@@ -105,6 +106,7 @@ export const futuresTableScanCommand = defineCommand({
   ],
   schema,
   jsonSchemaId: 'futures.table.scan/v1',
+  exitCodes: [ExitCode.data],
   async run(opts, ctx): Promise<TableScanResult> {
     const tablePath = await resolveTableArg(opts.table, ctx);
     const { loadSnapshot, openMemoryConnection, scanTable } = await import('../../delta/index.js');

@@ -53,6 +53,7 @@ export const futuresTableVerifyCommand = defineCommand({
   ],
   schema,
   jsonSchemaId: 'futures.table.verify/v1',
+  exitCodes: [ExitCode.data],
   async run(opts, ctx): Promise<TableVerifyResult> {
     const tablePath = await resolveTableArg(opts.table, ctx);
     const { verifyTable } = await import('../../delta/index.js');

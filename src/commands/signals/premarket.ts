@@ -1,48 +1,21 @@
 import { z } from 'zod';
 import { defineCommand } from '../../cli/command.js';
-import { isUserError } from '../../core/errors.js';
-import { etInstant, nyseSessions } from '../../market/index.js';
-import { PREMARKET_SCHEMA_ID, type PremarketDocument, type ReplaySkip } from '../../signals/schemas.js';
+import { ExitCode } from '../../cli/exit.js';
+import { PREMARKET_SCHEMA_ID, type PremarketDocument } from '../../signals/schemas.js';
 import { renderPremarketHuman } from './render.js';
 import {
-  dataDirOf,
-  emptyLakeError,
-  loaderOptions,
-  MAX_REPLAY_EVALUATIONS,
-  parseAsOf,
-  parseSymbols,
-  type RecordRow,
-  recordRuns,
-  replayRange,
-  replaySkip,
+  evaluateRequestOf,
   SIGNAL_FLAGS,
-  shouldRecord,
+  type SignalResult,
   signalOptionsShape,
-  tableVersionOf,
-  tooManyEvaluations,
+  signalResultOf,
+  withReplayHint,
 } from './signal-common.js';
-
-/** Replays evaluate each NYSE session at this ET time (research §3: the decision before the open). */
-export const PREMARKET_REPLAY_TIME = '09:25';
 
 const premarketSchema = z.object(signalOptionsShape);
 type PremarketOptions = z.infer<typeof premarketSchema>;
 
-export type PremarketResult =
-  | { mode: 'single'; document: PremarketDocument; recorded: boolean }
-  | { mode: 'replay'; lines: Array<PremarketDocument | ReplaySkip>; recorded: number };
-
-function recordOf(doc: PremarketDocument): RecordRow {
-  return {
-    date: doc.sessionDate,
-    kind: 'premarket',
-    asOf: new Date(doc.asOf),
-    level: null,
-    bias: doc.decision.bias,
-    tableVersion: tableVersionOf(doc.lake),
-    payload: JSON.stringify(doc),
-  };
-}
+export type PremarketResult = SignalResult<PremarketDocument>;
 
 export const signalsPremarketCommand = defineCommand({
   path: ['premarket'],
@@ -61,55 +34,16 @@ export const signalsPremarketCommand = defineCommand({
   flags: SIGNAL_FLAGS,
   schema: premarketSchema,
   jsonSchemaId: PREMARKET_SCHEMA_ID,
+  exitCodes: [ExitCode.data, ExitCode.stale],
   async run(opts: PremarketOptions, ctx): Promise<PremarketResult> {
-    const now = ctx.clock.now();
-    const symbols = parseSymbols(opts.symbols);
-    const asOfFlag = parseAsOf(opts.asOf, now);
-    const range = replayRange(opts, now, opts.json);
-    const options = loaderOptions(ctx, symbols);
-    const dataDir = dataDirOf(ctx);
-    const overrides = { vix: opts.vix, regime: opts.regime };
-    const { openMemoryConnection } = await import('../../delta/index.js');
-    const { loadSignalInputs, loadTableSnapshots } = await import('../../app/evaluate/inputs.js');
-    const { computePremarket } = await import('../../signals/index.js');
-    const owned = await openMemoryConnection();
-    try {
-      const tables = await loadTableSnapshots(dataDir);
-      if (!tables.snapshots && !tables.bars) throw emptyLakeError(dataDir);
-      if (range === undefined) {
-        const asOf = asOfFlag ?? now;
-        const source = { connection: owned.connection, dataDir, tables };
-        const inputs = await loadSignalInputs('premarket', source, asOf, options, overrides);
-        if (inputs === undefined) throw emptyLakeError(dataDir);
-        const document = computePremarket(inputs, ctx.config.signals);
-        const record = shouldRecord(opts, asOfFlag === undefined);
-        if (record) await recordRuns(dataDir, [recordOf(document)], () => ctx.clock.now());
-        return { mode: 'single', document, recorded: record };
-      }
-      const instants = nyseSessions(range.from, range.to, options.calendar)
-        .filter((d) => d.session !== null)
-        .map((d) => etInstant(d.date, PREMARKET_REPLAY_TIME))
-        .filter((t) => t.getTime() <= now.getTime());
-      if (instants.length > MAX_REPLAY_EVALUATIONS) throw tooManyEvaluations(instants.length);
-      const lines: Array<PremarketDocument | ReplaySkip> = [];
-      for (const asOf of instants) {
-        try {
-          const source = { connection: owned.connection, dataDir, tables };
-          const inputs = await loadSignalInputs('premarket', source, asOf, options, overrides);
-          if (inputs === undefined) throw emptyLakeError(dataDir);
-          lines.push(computePremarket(inputs, ctx.config.signals));
-        } catch (error) {
-          if (!isUserError(error)) throw error;
-          lines.push(replaySkip('premarket', asOf, error));
-        }
-      }
-      const docs = lines.filter((l): l is PremarketDocument => l.schema === PREMARKET_SCHEMA_ID);
-      const record = shouldRecord(opts, false);
-      if (record) await recordRuns(dataDir, docs.map(recordOf), () => ctx.clock.now());
-      return { mode: 'replay', lines, recorded: record ? docs.length : 0 };
-    } finally {
-      owned.close();
-    }
+    const request = evaluateRequestOf(opts, ctx.clock.now());
+    const { evaluateSignal } = await import('../../app/evaluate/evaluate.js');
+    const { premarketStrategy } = await import('../../app/evaluate/premarket.js');
+    const evaluation = await withReplayHint(
+      evaluateSignal(premarketStrategy, request, ctx),
+      'Split the range into shorter --from/--to runs.',
+    );
+    return signalResultOf('premarket', evaluation);
   },
   render: {
     json: (result) => (result.mode === 'single' ? result.document : { lines: result.lines }),

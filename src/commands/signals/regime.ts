@@ -1,38 +1,27 @@
 import { z } from 'zod';
-import type { RunContext } from '../../app/context.js';
 import { defineCommand } from '../../cli/command.js';
 import { ExitCode } from '../../cli/exit.js';
-import { isUserError, UsageError } from '../../core/errors.js';
-import { addDays, etParts, type MarketCalendar } from '../../market/index.js';
+import { parseDuration } from '../../core/duration.js';
+import { UsageError } from '../../core/errors.js';
 import type { RegimeDocument, ReplaySkip } from '../../signals/schemas.js';
-import type { EarlyWarningState, WarningLevel } from '../../signals/types.js';
+import type { WarningLevel } from '../../signals/types.js';
 import { renderRegimeHuman } from './render.js';
 import {
-  dataDirOf,
-  emptyLakeError,
-  loaderOptions,
-  MAX_REPLAY_EVALUATIONS,
-  parseAsOf,
-  parseSymbols,
-  type RecordRow,
-  recordRuns,
-  replayRange,
-  replaySkip,
+  evaluateRequestOf,
+  replayLines,
   SIGNAL_FLAGS,
-  shouldRecord,
   signalOptionsShape,
-  tableVersionOf,
-  tooManyEvaluations,
+  withReplayHint,
 } from './signal-common.js';
 
 const FAIL_ON = ['watch', 'warning', 'critical'] as const;
 const LEVEL_RANK: Record<WarningLevel, number> = { normal: 0, watch: 1, warning: 2, critical: 3 };
 
-/** '5m', '90s', '1h' → milliseconds (at least one minute, at most one day). */
+/** --every: '5m', '90s', '1h', or bare seconds like --interval → milliseconds, from one minute to one day. */
 export function parseEvery(value: string): number {
-  const m = /^(\d+)\s*(s|m|h)$/.exec(value.trim());
-  if (!m) throw new UsageError(`--every: '${value}' is not a duration; use e.g. 5m, 90s or 1h.`);
-  const ms = Number(m[1]) * (m[2] === 's' ? 1000 : m[2] === 'm' ? 60_000 : 3_600_000);
+  const ms = parseDuration(value, { bare: 'seconds' });
+  if (ms === undefined)
+    throw new UsageError(`--every: '${value}' is not a duration; use e.g. 5m, 90s or 1h.`);
   if (ms < 60_000 || ms > 86_400_000) throw new UsageError('--every must be between 1m and 24h.');
   return ms;
 }
@@ -54,62 +43,12 @@ export type RegimeResult =
       maxLevel: WarningLevel;
     };
 
-function recordOf(doc: RegimeDocument): RecordRow {
-  const asOf = new Date(doc.asOf);
-  return {
-    date: etParts(asOf).date,
-    kind: 'regime',
-    asOf,
-    level: doc.level,
-    bias: null,
-    tableVersion: tableVersionOf(doc.lake),
-    payload: JSON.stringify(doc),
-  };
-}
-
-/** Instants `every` apart (aligned to the clock) while CME equity trades on the trade dates in range. */
-export function replayInstants(
-  from: string,
-  to: string,
-  everyMs: number,
-  now: Date,
-  calendar: MarketCalendar,
-): Date[][] {
-  const days: Date[][] = [];
-  for (let d = from; d <= to; d = addDays(d, 1)) {
-    const session = calendar.cmeSession(d);
-    if (!session) continue;
-    const out: Date[] = [];
-    const start = Math.ceil(session.open.getTime() / everyMs) * everyMs;
-    for (let t = start; t <= session.close.getTime() && t <= now.getTime(); t += everyMs) {
-      if (t === session.open.getTime()) continue;
-      if (session.halts.some((h) => t > h.start.getTime() && t <= h.end.getTime())) continue;
-      out.push(new Date(t));
-    }
-    if (out.length > 0) days.push(out);
+function maxLevelOf(lines: ReadonlyArray<RegimeDocument | ReplaySkip>): WarningLevel {
+  let max: WarningLevel = 'normal';
+  for (const line of lines) {
+    if (line.schema === 'signals.regime/v1' && LEVEL_RANK[line.level] > LEVEL_RANK[max]) max = line.level;
   }
-  return days;
-}
-
-async function previousStateOf(
-  ctx: RunContext,
-  connection: import('@duckdb/node-api').DuckDBConnection,
-  dataDir: string,
-  asOf: Date,
-): Promise<{ state: EarlyWarningState; from: string } | undefined> {
-  const { latestSignalRun } = await import('../../lake/index.js');
-  const { parseEarlyWarningState } = await import('../../signals/index.js');
-  const run = await latestSignalRun(connection, dataDir, 'regime', asOf);
-  if (!run) return undefined;
-  try {
-    const payload = JSON.parse(run.payload) as { state?: unknown };
-    return { state: parseEarlyWarningState(payload.state), from: run.asOf.toISOString() };
-  } catch (error) {
-    ctx.log.warn(
-      `ignoring the recorded regime run of ${run.asOf.toISOString()}: its state is unreadable (${error instanceof Error ? error.message : String(error)}); starting from normal`,
-    );
-    return undefined;
-  }
+  return max;
 }
 
 export const signalsRegimeCommand = defineCommand({
@@ -137,64 +76,23 @@ export const signalsRegimeCommand = defineCommand({
   ],
   schema: regimeSchema,
   jsonSchemaId: 'signals.regime/v1',
+  exitCodes: [ExitCode.data, ExitCode.stale, ExitCode.threshold],
   async run(opts: RegimeOptions, ctx): Promise<RegimeResult> {
     const now = ctx.clock.now();
-    const symbols = parseSymbols(opts.symbols);
-    const asOfFlag = parseAsOf(opts.asOf, now);
     const everyMs = parseEvery(opts.every);
-    const range = replayRange(opts, now, opts.json);
-    const options = loaderOptions(ctx, symbols);
-    const dataDir = dataDirOf(ctx);
-    const overrides = { vix: opts.vix, regime: opts.regime };
-    const { openMemoryConnection } = await import('../../delta/index.js');
-    const inputsModule = await import('../../app/evaluate/inputs.js');
-    const { buildRegimeInputs } = await import('../../signals/inputs/index.js');
-    const { computeRegime } = await import('../../signals/index.js');
-    const owned = await openMemoryConnection();
-    try {
-      const tables = await inputsModule.loadTableSnapshots(dataDir);
-      if (!tables.snapshots && !tables.bars) throw emptyLakeError(dataDir);
-      if (range === undefined) {
-        const asOf = asOfFlag ?? now;
-        const source = { connection: owned.connection, dataDir, tables };
-        const inputs = await inputsModule.loadSignalInputs('regime', source, asOf, options, overrides);
-        if (inputs === undefined) throw emptyLakeError(dataDir);
-        const prior = await previousStateOf(ctx, owned.connection, dataDir, asOf);
-        const document = computeRegime({ ...inputs, previousState: prior?.state }, ctx.config.signals);
-        const record = shouldRecord(opts, asOfFlag === undefined);
-        if (record) await recordRuns(dataDir, [recordOf(document)], () => ctx.clock.now());
-        return { mode: 'single', document, recorded: record, priorStateFrom: prior?.from ?? null };
-      }
-      const days = replayInstants(range.from, range.to, everyMs, now, options.calendar);
-      const count = days.reduce((n, d) => n + d.length, 0);
-      if (count > MAX_REPLAY_EVALUATIONS) throw tooManyEvaluations(count);
-      const lines: Array<RegimeDocument | ReplaySkip> = [];
-      let state: EarlyWarningState | undefined;
-      let maxLevel: WarningLevel = 'normal';
-      for (const instants of days) {
-        const source = { connection: owned.connection, dataDir, tables };
-        const slice = await inputsModule.loadRegimeSlice(source, instants, options);
-        for (const asOf of instants) {
-          try {
-            if (slice === undefined) throw emptyLakeError(dataDir);
-            const inputs = buildRegimeInputs(slice, asOf, options, overrides);
-            const doc = computeRegime({ ...inputs, previousState: state }, ctx.config.signals);
-            state = doc.state;
-            if (LEVEL_RANK[doc.level] > LEVEL_RANK[maxLevel]) maxLevel = doc.level;
-            lines.push(doc);
-          } catch (error) {
-            if (!isUserError(error)) throw error;
-            lines.push(replaySkip('regime', asOf, error));
-          }
-        }
-      }
-      const docs = lines.filter((l): l is RegimeDocument => l.schema === 'signals.regime/v1');
-      const record = shouldRecord(opts, false);
-      if (record) await recordRuns(dataDir, docs.map(recordOf), () => ctx.clock.now());
-      return { mode: 'replay', lines, recorded: record ? docs.length : 0, maxLevel };
-    } finally {
-      owned.close();
+    const request = evaluateRequestOf(opts, now);
+    const { evaluateSignal } = await import('../../app/evaluate/evaluate.js');
+    const { regimeStrategy } = await import('../../app/evaluate/regime.js');
+    const evaluation = await withReplayHint(
+      evaluateSignal(regimeStrategy(everyMs), request, ctx),
+      'Split the range into shorter --from/--to runs, or use a longer --every.',
+    );
+    if (evaluation.mode === 'single') {
+      const { document, recorded, priorStateFrom } = evaluation;
+      return { mode: 'single', document, recorded, priorStateFrom };
     }
+    const lines = replayLines('regime', evaluation.entries);
+    return { mode: 'replay', lines, recorded: evaluation.recorded, maxLevel: maxLevelOf(lines) };
   },
   render: {
     json: (result) => (result.mode === 'single' ? result.document : { lines: result.lines }),

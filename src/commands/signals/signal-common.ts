@@ -1,20 +1,22 @@
 /**
- * Shared by `signals premarket` and `signals regime`: flag parsing, the loader options from config,
- * the lake connection, recording to signal_runs, and replay plumbing. Light at top level: DuckDB,
- * src/delta and src/lake are imported inside the functions that need them.
+ * Shared by `signals premarket` and `signals regime`: the flags and their parsing into an evaluate
+ * request, and the replay lines of the result. Light at top level: the use case (src/app/evaluate,
+ * DuckDB) is imported by each command's run.
  */
-import path from 'node:path';
 import { z } from 'zod';
-import type { RunContext } from '../../app/context.js';
+import {
+  type EvaluateRequest,
+  type Evaluation,
+  type ReplayEntry,
+  type ReplayRange,
+  ReplayTooLongError,
+} from '../../app/evaluate/types.js';
 import { globalOptionsShape } from '../../cli/command.js';
-import { ConfigError, StaleDataError, UsageError } from '../../core/errors.js';
-import { createCalendar, etParts, isIsoDate, type MarketCalendar, parseInstant } from '../../market/index.js';
+import { exitCodeOf } from '../../cli/exit.js';
+import { UsageError, type UserError } from '../../core/errors.js';
+import { etParts, isIsoDate, parseInstant } from '../../market/index.js';
+import type { ReplaySkip } from '../../signals/schemas.js';
 import { ENGINE_REGIMES, INDEX_SYMBOLS, type IndexSymbol } from '../../signals/types.js';
-
-/** Replays evaluate at most this many instants per run (every document is held until printed). */
-export const MAX_REPLAY_EVALUATIONS = 30_000;
-/** Calendar days of 1-day bars the loaders read (SMA200, 252-session drawdown of the derived regime). */
-export const DAILY_LOOKBACK_DAYS = 400;
 
 const isoDate = z.string().refine(isIsoDate, 'expected a date YYYY-MM-DD');
 
@@ -88,11 +90,6 @@ export function parseAsOf(value: string | undefined, now: Date): Date | undefine
   return at;
 }
 
-export interface ReplayRange {
-  from: string;
-  to: string;
-}
-
 export function replayRange(opts: SignalOptions, now: Date, json: boolean): ReplayRange | undefined {
   if (opts.from === undefined && opts.to === undefined) return undefined;
   if (opts.from === undefined || opts.to === undefined) {
@@ -109,98 +106,59 @@ export function replayRange(opts: SignalOptions, now: Date, json: boolean): Repl
   return { from: opts.from, to: opts.to };
 }
 
-export function calendarOf(ctx: RunContext): MarketCalendar {
-  try {
-    return createCalendar(ctx.config.calendar.overrides);
-  } catch (error) {
-    throw new ConfigError(
-      `Invalid config key calendar.overrides: ${error instanceof Error ? error.message : String(error)}`,
-      { cause: error },
-    );
-  }
+/** The evaluate request of the flags; `now` judges --as-of and --from. */
+export function evaluateRequestOf(opts: SignalOptions, now: Date): EvaluateRequest {
+  const symbols = parseSymbols(opts.symbols);
+  const asOf = parseAsOf(opts.asOf, now);
+  const range = replayRange(opts, now, opts.json);
+  return { symbols, asOf, range, overrides: { vix: opts.vix, regime: opts.regime }, record: opts.record };
 }
 
-export function dataDirOf(ctx: RunContext): string {
-  return path.resolve(ctx.cwd, ctx.config.dataDir);
-}
-
-export function loaderOptions(ctx: RunContext, symbols: readonly IndexSymbol[]) {
-  return {
-    symbols,
-    calendar: calendarOf(ctx),
-    maxInputAgeSeconds: ctx.config.signals.maxInputAgeSeconds,
-    rollDays: ctx.config.ib.rollDaysBeforeExpiry,
-    lookbackSessions: ctx.config.signals.minRealizedSessions + 6,
-    dailyLookbackDays: DAILY_LOOKBACK_DAYS,
-  };
-}
-
-export function emptyLakeError(dataDir: string): StaleDataError {
-  return new StaleDataError(
-    `The lake under ${dataDir} holds no futures data (neither futures_snapshots nor futures_bars exists).`,
-    {
-      hint: 'Collect with `futures collect`, or bring history in with `futures backfill` or `futures import`; or pass --data-dir.',
-    },
-  );
-}
-
-/** Whether to record: --record/--no-record win; by default only live runs (no --as-of, no replay). */
-export function shouldRecord(opts: SignalOptions, live: boolean): boolean {
-  return opts.record ?? live;
-}
-
-export interface RecordRow {
-  date: string;
-  kind: 'premarket' | 'regime';
-  asOf: Date;
-  level: string | null;
-  bias: string | null;
-  tableVersion: number | null;
-  payload: string;
-}
-
-/** Appends runs to signal_runs in ONE commit. */
-export async function recordRuns(
-  dataDir: string,
-  rows: readonly RecordRow[],
-  now: () => Date,
-): Promise<void> {
-  if (rows.length === 0) return;
-  const { appendToLake, SIGNAL_RUNS } = await import('../../lake/index.js');
-  const { toDeltaRow } = await import('../../lake/records.js');
-  const recordedAt = now();
-  const runId = `signals-${recordedAt.getTime().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
-  await appendToLake(
-    dataDir,
-    SIGNAL_RUNS,
-    rows.map((r) => toDeltaRow({ ...r, recordedAt, runId })),
-    { operation: 'WRITE', now },
-  );
-}
-
-export function tableVersionOf(lake: readonly { table: string; version: number }[]): number | null {
-  return lake.find((l) => l.table === 'futures_snapshots')?.version ?? lake[0]?.version ?? null;
-}
+export type SignalResult<D> =
+  | { mode: 'single'; document: D; recorded: boolean }
+  | { mode: 'replay'; lines: Array<D | ReplaySkip>; recorded: number };
 
 /** One `signals.replay-skip/v1` line body for an evaluation that failed with a user error. */
-export function replaySkip(kind: 'premarket' | 'regime', asOf: Date, error: unknown) {
-  const e = error as { code?: string; message?: string; hint?: string; exitCode?: number };
+function replaySkip(kind: 'premarket' | 'regime', asOf: Date, error: UserError): ReplaySkip {
   return {
-    schema: 'signals.replay-skip/v1' as const,
+    schema: 'signals.replay-skip/v1',
     kind,
     asOf: asOf.toISOString(),
     error: {
-      code: e.code ?? 'error',
-      message: e.message ?? String(error),
-      hint: e.hint ?? null,
-      exitCode: e.exitCode ?? 1,
+      code: error.code,
+      message: error.message,
+      hint: error.hint ?? null,
+      exitCode: exitCodeOf(error),
     },
   };
 }
 
-export function tooManyEvaluations(count: number): UsageError {
-  return new UsageError(
-    `The replay would evaluate ${count} instants (at most ${MAX_REPLAY_EVALUATIONS} per run).`,
-    { hint: 'Split the range into shorter --from/--to runs, or use a longer --every.' },
+/** The replay lines of an evaluation: each document, or the skip record of an instant that had none. */
+export function replayLines<D>(
+  kind: 'premarket' | 'regime',
+  entries: readonly ReplayEntry<D>[],
+): Array<D | ReplaySkip> {
+  return entries.map((entry) =>
+    'document' in entry ? entry.document : replaySkip(kind, entry.asOf, entry.skipped),
   );
+}
+
+/** The command's result of an evaluation. */
+export function signalResultOf<D>(kind: 'premarket' | 'regime', evaluation: Evaluation<D>): SignalResult<D> {
+  if (evaluation.mode === 'single') {
+    return { mode: 'single', document: evaluation.document, recorded: evaluation.recorded };
+  }
+  return { mode: 'replay', lines: replayLines(kind, evaluation.entries), recorded: evaluation.recorded };
+}
+
+/** A replay too long for one run gets the hint of the flags that shorten it. */
+export async function withReplayHint<T>(evaluation: Promise<T>, hint: string): Promise<T> {
+  try {
+    return await evaluation;
+  } catch (error) {
+    if (error instanceof ReplayTooLongError) {
+      throw new UsageError(error.message, { cause: error, hint });
+    }
+    throw error;
+  }
 }

@@ -1,4 +1,5 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { loadSnapshot, writeAppend } from '../../delta/index.js';
 import { createLakeView, ensureTable, type LakeWriteOptions, loadLakeSnapshot } from '../lake.js';
 import { LAKE_TABLES, type LakeTableName } from '../tables.js';
 
@@ -23,7 +24,6 @@ export async function appendNewRows(
   key: readonly string[],
   options: LakeWriteOptions & { dryRun?: boolean; operation?: string } = {},
 ): Promise<AppendNewResult> {
-  const { loadSnapshot, writeAppend } = await import('../../delta/index.js');
   const spec = LAKE_TABLES[table];
   const total = await count(connection, `SELECT * FROM "${sourceTable}"`);
   const keyList = key.map((k) => `"${k}"`).join(', ');
@@ -68,8 +68,8 @@ export async function appendNewRows(
         connection,
         snapshot,
         operation: options.operation ?? 'WRITE',
-        ...(options.now ? { now: options.now } : {}),
-        ...(options.onWarning ? { onWarning: options.onWarning } : {}),
+        now: options.now,
+        onWarning: options.onWarning,
       },
     );
     return { written: freshCount, duplicates: total - freshCount, version: result.version };

@@ -3,12 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach } from 'vitest';
 import { type CollectHooks, oneSlotBehind } from '../../../src/app/collect/hooks.js';
-import { runFutures } from '../../../src/cli/main.js';
 import { type ManualClock, manualClock } from '../../../src/core/clock.js';
 import { parseDuration } from '../../../src/core/duration.js';
 import type { IbFactory } from '../../../src/ibkr/index.js';
-import { loadScenario, type Simulator, startSimulator } from '../../../src/sim/index.js';
+import { runFutures } from '../../../src/main.js';
 import { openQueue, type Queue, queuePaths } from '../../../src/queue/index.js';
+import { loadScenario, type Simulator, startSimulator } from '../../../src/sim/index.js';
 import { type TestCtx, testCtx } from '../../helpers/ctx.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];

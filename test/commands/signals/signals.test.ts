@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { replayInstants } from '../../../src/app/evaluate/regime.js';
 import { runProgram } from '../../../src/cli/program.js';
 import { signalsCommands } from '../../../src/commands/signals/index.js';
-import { replayInstants } from '../../../src/commands/signals/regime.js';
 import { openMemoryConnection } from '../../../src/delta/index.js';
 import { latestSignalRun, loadLakeSnapshot } from '../../../src/lake/index.js';
 import { defaultCalendar } from '../../../src/market/index.js';
@@ -177,8 +177,9 @@ describe('signals regime', () => {
     expect(await loadLakeSnapshot(calm, 'signal_runs')).toBeUndefined();
   });
 
-  it('replays every --every through the CME session as JSON Lines, carrying the state', async () => {
-    const r = await run([
+  /** A regime replay of Tue 2026-03-10 on the crash lake. */
+  const replayTuesday = (every: string, ...flags: string[]) =>
+    run([
       'regime',
       '--data-dir',
       crash,
@@ -187,10 +188,12 @@ describe('signals regime', () => {
       '--to',
       '2026-03-10',
       '--every',
-      '30m',
-      '--fail-on',
-      'critical',
+      every,
+      ...flags,
     ]);
+
+  it('replays every --every through the CME session as JSON Lines, carrying the state', async () => {
+    const r = await replayTuesday('30m', '--fail-on', 'critical');
     expect(r.code).toBe(10);
     const lines = r.stdout
       .trim()
@@ -213,6 +216,40 @@ describe('signals regime', () => {
     } finally {
       owned.close();
     }
+  });
+
+  it('reads a bare --every as seconds and refuses a replay too long for one run, naming --every', async () => {
+    const bare = await replayTuesday('1800');
+    expect(bare.code).toBe(0);
+    expect(bare.stdout.trim().split('\n').length).toBe(36);
+    expect((await run(['regime', '--data-dir', crash, '--every', '30'])).stderr).toContain(
+      '--every must be between 1m and 24h.',
+    );
+    const long = await run([
+      'regime',
+      '--data-dir',
+      crash,
+      '--from',
+      '2026-01-02',
+      '--to',
+      '2026-03-09',
+      '--every',
+      '1m',
+    ]);
+    expect(long.code).toBe(2);
+    expect(long.stderr).toMatch(/The replay would evaluate \d+ instants \(at most 30000 per run\)/);
+    expect(long.stderr).toContain('or use a longer --every');
+  });
+
+  it('writes a replay-skip line with the exit code of the skipped evaluation', async () => {
+    const r = await run(['premarket', '--data-dir', calm, '--from', '2026-03-02', '--to', '2026-03-10']);
+    expect(r.code).toBe(0);
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => replayLineSchema.parse(JSON.parse(l)));
+    const skip = lines.find((l) => l.schema === 'signals.replay-skip/v1');
+    expect(skip).toMatchObject({ kind: 'premarket', error: { code: 'stale', exitCode: 6 } });
   });
 
   it('plans replay instants aligned to the clock, skipping the halt', () => {

@@ -1,10 +1,10 @@
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { runFutures } from '../../../src/cli/main.js';
 import { latestVersion } from '../../../src/delta/log/log.js';
 import { loadSnapshot } from '../../../src/delta/log/open.js';
 import { resolveDataFile } from '../../../src/delta/log/paths.js';
+import { runFutures } from '../../../src/main.js';
 import { acquireLock } from '../../../src/queue/lock.js';
 import { COMPACT_LOCK } from '../../../src/queue/paths.js';
 import { runBin } from '../../helpers/bin.js';

@@ -1,8 +1,8 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runFutures } from '../../../src/cli/main.js';
 import { type OwnedConnection, openMemoryConnection } from '../../../src/delta/duckdb.js';
+import { runFutures } from '../../../src/main.js';
 import { ROOT, runBin } from '../../helpers/bin.js';
 import { testCtx } from '../../helpers/ctx.js';
 import {

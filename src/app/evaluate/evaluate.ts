@@ -1,0 +1,133 @@
+/**
+ * The signals use case: evaluate one signal now, at a past instant, or over a replay of trade dates,
+ * and record the documents to signal_runs. The per-signal parts (what one evaluation reads and how a
+ * replay is stepped) are a SignalStrategy; this module owns the lake connection and the loop.
+ */
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { isUserError, StaleDataError } from '../../core/errors.js';
+import { openMemoryConnection } from '../../delta/index.js';
+import type { ContextOverrides, LoaderOptions } from '../../signals/inputs/index.js';
+import type { IndexSymbol } from '../../signals/types.js';
+import type { RunContext } from '../context.js';
+import { loadTableSnapshots } from './inputs.js';
+import { type RecordRow, recordRuns } from './record.js';
+import {
+  type EvaluateRequest,
+  type Evaluation,
+  MAX_REPLAY_EVALUATIONS,
+  type ReplayEntry,
+  type ReplayRange,
+  ReplayTooLongError,
+  type SignalDocumentBase,
+} from './types.js';
+
+/** Calendar days of 1-day bars the loaders read (SMA200, 252-session drawdown of the derived regime). */
+export const DAILY_LOOKBACK_DAYS = 400;
+
+/** What one evaluation reads with: the open connection, the lake's table snapshots and the options. */
+export interface EvaluationSession {
+  connection: DuckDBConnection;
+  dataDir: string;
+  tables: Awaited<ReturnType<typeof loadTableSnapshots>>;
+  options: LoaderOptions;
+  overrides: ContextOverrides;
+  ctx: RunContext;
+}
+
+export interface SignalStrategy<D extends SignalDocumentBase, Group> {
+  kind: 'premarket' | 'regime';
+  /** One evaluation at asOf, with where its carried state came from (regime), if anywhere. */
+  evaluateOnce(
+    session: EvaluationSession,
+    asOf: Date,
+  ): Promise<{ document: D; priorStateFrom: string | null }>;
+  /** The instants of a replay, grouped so each group is read from the lake once. */
+  replayInstants(range: ReplayRange, now: Date, session: EvaluationSession): Date[][];
+  /** Reads what the evaluations of one group need (outside the per-instant skip: a failure stops the run). */
+  loadGroup(session: EvaluationSession, instants: readonly Date[]): Promise<Group>;
+  /** One replayed evaluation; `previous` is the last document of the replay so far. */
+  evaluateInReplay(session: EvaluationSession, group: Group, asOf: Date, previous: D | undefined): Promise<D>;
+  recordOf(document: D): RecordRow;
+}
+
+export function emptyLakeError(dataDir: string): StaleDataError {
+  return new StaleDataError(
+    `The lake under ${dataDir} holds no futures data (neither futures_snapshots nor futures_bars exists).`,
+    {
+      hint: 'Collect with `futures collect`, or bring history in with `futures backfill` or `futures import`; or pass --data-dir.',
+    },
+  );
+}
+
+export function loaderOptionsOf(ctx: RunContext, symbols: readonly IndexSymbol[]): LoaderOptions {
+  return {
+    symbols,
+    calendar: ctx.calendar,
+    maxInputAgeSeconds: ctx.config.signals.maxInputAgeSeconds,
+    rollDays: ctx.config.ib.rollDaysBeforeExpiry,
+    lookbackSessions: ctx.config.signals.minRealizedSessions + 6,
+    dailyLookbackDays: DAILY_LOOKBACK_DAYS,
+  };
+}
+
+async function replay<D extends SignalDocumentBase, Group>(
+  strategy: SignalStrategy<D, Group>,
+  session: EvaluationSession,
+  groups: readonly Date[][],
+): Promise<ReplayEntry<D>[]> {
+  const entries: ReplayEntry<D>[] = [];
+  let previous: D | undefined;
+  for (const instants of groups) {
+    const group = await strategy.loadGroup(session, instants);
+    for (const asOf of instants) {
+      try {
+        const document = await strategy.evaluateInReplay(session, group, asOf, previous);
+        previous = document;
+        entries.push({ asOf, document });
+      } catch (error) {
+        if (!isUserError(error)) throw error;
+        entries.push({ asOf, skipped: error });
+      }
+    }
+  }
+  return entries;
+}
+
+/** Evaluates a signal once or over a replay, and records the documents when asked (or live). */
+export async function evaluateSignal<D extends SignalDocumentBase, Group>(
+  strategy: SignalStrategy<D, Group>,
+  request: EvaluateRequest,
+  ctx: RunContext,
+): Promise<Evaluation<D>> {
+  const now = ctx.clock.now();
+  const dataDir = ctx.config.dataDir;
+  const owned = await openMemoryConnection();
+  try {
+    const tables = await loadTableSnapshots(dataDir);
+    if (!tables.snapshots && !tables.bars) throw emptyLakeError(dataDir);
+    const session: EvaluationSession = {
+      connection: owned.connection,
+      dataDir,
+      tables,
+      options: loaderOptionsOf(ctx, request.symbols),
+      overrides: request.overrides,
+      ctx,
+    };
+    if (request.range === undefined) {
+      const { document, priorStateFrom } = await strategy.evaluateOnce(session, request.asOf ?? now);
+      const record = request.record ?? request.asOf === undefined;
+      if (record) await recordRuns(dataDir, [strategy.recordOf(document)], () => ctx.clock.now());
+      return { mode: 'single', document, recorded: record, priorStateFrom };
+    }
+    const groups = strategy.replayInstants(request.range, now, session);
+    const count = groups.reduce((n, g) => n + g.length, 0);
+    if (count > MAX_REPLAY_EVALUATIONS) throw new ReplayTooLongError(count);
+    const entries = await replay(strategy, session, groups);
+    const documents = entries.flatMap((e) => ('document' in e ? [e.document] : []));
+    const record = request.record ?? false;
+    if (record) await recordRuns(dataDir, documents.map(strategy.recordOf), () => ctx.clock.now());
+    return { mode: 'replay', entries, recorded: record ? documents.length : 0 };
+  } finally {
+    owned.close();
+  }
+}

@@ -1,0 +1,55 @@
+/** argv → options for every `signals` command (see futures.args.test.ts). */
+import { describe, expect, it } from 'vitest';
+import { signalsCommands } from '../../src/commands/signals/index.js';
+import { parseEvery } from '../../src/commands/signals/regime.js';
+import { type ArgvRow, argvTable } from './args-table.js';
+
+const table = (command: string, rows: readonly ArgvRow[]) =>
+  argvTable({ name: 'signals', commands: signalsCommands }, command, rows);
+
+table('premarket', [
+  ['premarket', {}],
+  [
+    'premarket --json --vix 18.5 --regime bullish --symbols ES,NQ',
+    { json: true, vix: 18.5, regime: 'bullish', symbols: 'ES,NQ' },
+  ],
+  ["premarket --as-of '2026-03-10 09:25' --record", { asOf: '2026-03-10 09:25', record: true }],
+  ['premarket --no-record', { record: false }],
+  ['premarket --from 2026-01-05 --to 2026-03-06', { from: '2026-01-05', to: '2026-03-06' }],
+  ['premarket --vix -3', /--vix: must be a positive VIX level/],
+  ['premarket --vix high', /--vix: /],
+  ['premarket --from 2026-1-5', /--from: expected a date YYYY-MM-DD/],
+  ['premarket --regime sideways', /argument 'sideways' is invalid/],
+  ['premarket --every 5m', /unknown option '--every'/],
+]);
+
+table('regime', [
+  ['regime', { every: '5m' }],
+  ['regime --json --fail-on warning', { every: '5m', json: true, failOn: 'warning' }],
+  [
+    'regime --from 2026-03-02 --to 2026-03-06 --every 90',
+    { every: '90', from: '2026-03-02', to: '2026-03-06' },
+  ],
+  ["regime --as-of '2026-03-10 03:00' --vix 24", { every: '5m', asOf: '2026-03-10 03:00', vix: 24 }],
+  ['regime --fail-on normal', /argument 'normal' is invalid/],
+]);
+
+it('has a table for every signals command', () => {
+  expect(signalsCommands.map((c) => c.path.join(' ')).sort()).toEqual(['premarket', 'regime']);
+});
+
+describe('regime --every', () => {
+  it.each([
+    ['5m', 300_000],
+    ['120', 120_000],
+    ['90s', 90_000],
+    ['30', /--every must be between 1m and 24h/],
+    ['1h30m', 5_400_000],
+    ['24h', 86_400_000],
+    ['25h', /--every must be between 1m and 24h/],
+    ['soon', /--every: 'soon' is not a duration; use e.g. 5m, 90s or 1h./],
+  ] as const)('%s', (every, expected) => {
+    if (expected instanceof RegExp) expect(() => parseEvery(every)).toThrow(expected);
+    else expect(parseEvery(every)).toBe(expected);
+  });
+});
