@@ -29,6 +29,13 @@ module.exports = {
       to: { path: OURS, pathNot: '^src/(core|market)/' },
     },
     {
+      name: 'config-is-ground-floor',
+      severity: 'error',
+      comment: 'src/config (the schema and its loading) stands on the kernel and the market calendar only.',
+      from: { path: '^src/config/' },
+      to: { path: OURS, pathNot: '^src/(core|market|config)/' },
+    },
+    {
       name: 'delta-is-generic',
       severity: 'error',
       comment: 'src/delta is a generic Delta Lake library: it knows nothing of futures, the CLI or IB.',
@@ -38,9 +45,10 @@ module.exports = {
     {
       name: 'signals-are-pure',
       severity: 'error',
-      comment: 'src/signals are pure functions of their inputs: no lake, no DuckDB, no IB, no CLI.',
+      comment:
+        'src/signals are pure functions of their inputs and their config section: no lake, no DuckDB, no IB, no CLI.',
       from: { path: '^src/signals/' },
-      to: { path: OURS, pathNot: '^src/(core|market|signals)/' },
+      to: { path: OURS, pathNot: '^src/(core|market|config|signals)/' },
     },
     {
       name: 'signals-load-no-engine',
@@ -77,6 +85,21 @@ module.exports = {
       comment: 'src/ibkr is the one place that speaks to IB through @stoqey/ib.',
       from: { path: OURS, pathNot: '^src/ibkr/' },
       to: { path: '^node_modules/@stoqey/ib/' },
+    },
+    {
+      name: 'only-the-wire-adapter-imports-stoqey',
+      severity: 'error',
+      comment:
+        'Inside src/ibkr, stoqey-wire.ts adapts @stoqey/ib to our wire interface; nothing else sees the client.',
+      from: { path: '^src/ibkr/', pathNot: '^src/ibkr/stoqey-wire\\.ts$' },
+      to: { path: '^node_modules/@stoqey/ib/' },
+    },
+    {
+      name: 'signals-do-no-io',
+      severity: 'error',
+      comment: 'The signal functions read no files, sockets or processes: they get everything as arguments.',
+      from: { path: '^src/signals/' },
+      to: { dependencyTypes: ['core'] },
     },
     {
       name: 'lazy-imports-at-the-command-boundary',

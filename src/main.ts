@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import type { AppCtx } from './app/context.js';
 import { runProgram } from './cli/program.js';
 import { wallClock } from './core/clock.js';
 import type { Ctx } from './core/context.js';
@@ -37,15 +38,15 @@ const PROGRAMS = {
   },
 } as const;
 
-async function run(name: keyof typeof PROGRAMS, argv: readonly string[], ctx: Ctx): Promise<number> {
+async function run(name: keyof typeof PROGRAMS, argv: readonly string[], ctx: AppCtx): Promise<number> {
   const { description, commands } = PROGRAMS[name];
   return runProgram({ name, description, commands: await commands() }, argv, ctx);
 }
 
-export function runFutures(argv: readonly string[], ctx: Ctx = processContext()): Promise<number> {
+export function runFutures(argv: readonly string[], ctx: AppCtx = processContext()): Promise<number> {
   return run('futures', argv, ctx);
 }
 
-export function runSignals(argv: readonly string[], ctx: Ctx = processContext()): Promise<number> {
+export function runSignals(argv: readonly string[], ctx: AppCtx = processContext()): Promise<number> {
   return run('signals', argv, ctx);
 }

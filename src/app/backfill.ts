@@ -22,7 +22,7 @@ import type { BarsRequest, IbBar, IbSession, IbSymbol, ResolvedContract } from '
 import { IbRequestError, isFutureSymbol } from '../ibkr/index.js';
 import type { BarRecord, SnapshotRecord } from '../lake/index.js';
 import { appendBars, appendSnapshots, createLakeView, FUTURES_SNAPSHOTS } from '../lake/index.js';
-import { addDays, cmeSessions, createCalendar, type MarketCalendar, tradeDateOf } from '../market/index.js';
+import { addDays, cmeSessions, type MarketCalendar, tradeDateOf } from '../market/index.js';
 import {
   acquireLock,
   BACKFILL_LOCK,
@@ -152,7 +152,7 @@ export async function runBackfill(options: BackfillRunOptions): Promise<Backfill
   const { clock, config, signal } = options;
   const wallStart = performance.now();
   const runId = newRunId(clock.now());
-  const calendar = createCalendar(config.calendar.overrides);
+  const { calendar } = options;
   const paths = queuePaths(options.dataDir);
   const summary = emptySummary(runId, options);
   const lock = await acquireLock(paths.stateDir, BACKFILL_LOCK, {

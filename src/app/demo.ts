@@ -11,16 +11,16 @@ import type { Config } from '../config/schema.js';
 import { type ManualClock, manualClock } from '../core/clock.js';
 import { openMemoryConnection } from '../delta/index.js';
 import { createLakeView, FUTURES_SNAPSHOTS, loadLakeSnapshot } from '../lake/index.js';
-import { addDays, createCalendar, previousNyseClose, tradeDateOf } from '../market/index.js';
+import { addDays, previousNyseClose, tradeDateOf } from '../market/index.js';
 import { builtinScenario, type Simulator, startSimulator } from '../sim/index.js';
 import { type BackfillBarSize, type BackfillSummary, runBackfill } from './backfill.js';
 import { runCollect } from './collect/collector.js';
 import { oneSlotBehind } from './collect/hooks.js';
 import type { CollectSummary } from './collect/summary.js';
 import type { RunContext } from './context.js';
-import { compactLake, evaluateSignal } from './demo/commands.js';
 import { demoNight, demoSessionDate } from './demo/night.js';
 import { type DemoStep, step } from './demo/progress.js';
+import { compactDemoLake, evaluateDemoSignal } from './demo/signals.js';
 
 export const DEMO_SCENARIOS = ['calm', 'selloff', 'gap-up'] as const;
 export type DemoScenario = (typeof DEMO_SCENARIOS)[number];
@@ -100,19 +100,19 @@ export async function runDemo(options: DemoOptions, ctx: RunContext): Promise<De
     await backfillHistory(world, steps);
     const collected = await collectNight(world, steps, sessionDate);
     const compacted = await compactStep(world, steps);
-    const asOf = night.to.toISOString();
+    const asOf = night.to;
     const premarket = await step(
       steps,
       world.ctx,
       { name: 'pre-market signal', command: `signals premarket --as-of "${sessionDate} 09:25"` },
-      () => evaluateSignal(world.ctx, 'premarket', asOf),
+      () => evaluateDemoSignal(world.ctx, 'premarket', asOf),
       describeSignal,
     );
     const regime = await step(
       steps,
       world.ctx,
       { name: 'regime early warning', command: `signals regime --as-of "${sessionDate} 09:25"` },
-      () => evaluateSignal(world.ctx, 'regime', asOf),
+      () => evaluateDemoSignal(world.ctx, 'regime', asOf),
       describeSignal,
     );
     return {
@@ -157,12 +157,13 @@ function demoConfig(base: Config, dataDir: string): Config {
 async function backfillHistory(world: DemoWorld, steps: DemoStep[]): Promise<void> {
   const { ctx, clock, night } = world;
   clock.set(night.from);
-  const today = tradeDateOf(clock.now(), createCalendar(ctx.config.calendar.overrides));
+  const today = tradeDateOf(clock.now(), ctx.calendar);
   const previousSession = previousNyseClose(night.to).date;
   const backfill = (from: string, to: string, barSize: BackfillBarSize) =>
     runBackfill({
       dataDir: ctx.config.dataDir,
       config: ctx.config,
+      calendar: ctx.calendar,
       symbols: ctx.config.collect.symbols,
       from,
       to,
@@ -210,6 +211,7 @@ async function collectNight(
       runCollect({
         dataDir: config.dataDir,
         config,
+        calendar: world.ctx.calendar,
         mode: { kind: 'until', until: world.night.to },
         symbols: config.collect.symbols,
         intervalSeconds: config.collect.intervalSeconds,
@@ -231,7 +233,7 @@ async function compactStep(world: DemoWorld, steps: DemoStep[]): Promise<DemoRes
     steps,
     world.ctx,
     { name: 'compact the lake', command: 'futures compact' },
-    () => compactLake(world.ctx),
+    () => compactDemoLake(world.ctx),
     () => 'optimized, checkpointed',
   );
   const after = await loadLakeSnapshot(world.dataDir, FUTURES_SNAPSHOTS);

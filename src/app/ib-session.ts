@@ -2,6 +2,7 @@ import type { Config } from '../config/schema.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/log.js';
 import { type IbFactory, IbSession } from '../ibkr/index.js';
+import type { MarketCalendar } from '../market/index.js';
 
 /** How a use case reaches IB (from the run context): the factory, and whether it is the built-in simulator. */
 export interface IbAccess {
@@ -13,6 +14,8 @@ export interface IbAccess {
 export interface IbRunOptions {
   dataDir: string;
   config: Config;
+  /** The market calendar of the run (built and validated with the config). */
+  calendar: MarketCalendar;
   clock: Clock;
   log: Logger;
   signal: AbortSignal;

@@ -5,7 +5,7 @@
 import type { Config } from '../config/schema.js';
 import { openMemoryConnection } from '../delta/index.js';
 import { LAKE_TABLES, type LakeTableName, loadLakeSnapshot } from '../lake/index.js';
-import { cmeStatusAt, createCalendar } from '../market/index.js';
+import { cmeStatusAt, type MarketCalendar } from '../market/index.js';
 import {
   BACKFILL_LOCK,
   COLLECT_LOCK,
@@ -63,6 +63,7 @@ export interface StatusReport {
 export interface StatusOptions {
   dataDir: string;
   config: Config;
+  calendar: MarketCalendar;
   now: Date;
   maxAgeSeconds: number | null;
 }
@@ -86,7 +87,7 @@ async function tableStatus(dataDir: string, name: LakeTableName): Promise<TableS
 
 export async function readStatus(options: StatusOptions): Promise<StatusReport> {
   const { config, now } = options;
-  const calendar = createCalendar(config.calendar.overrides);
+  const { calendar } = options;
   const market = cmeStatusAt(now, calendar);
   const symbols = config.collect.symbols;
   const duck = await openMemoryConnection();

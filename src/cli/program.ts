@@ -1,9 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import type { z } from 'zod';
-import type { RunContext } from '../app/context.js';
+import type { AppCtx, RunContext } from '../app/context.js';
 import { loadConfig } from '../config/load.js';
-import type { Ctx } from '../core/context.js';
 import { describeError, isUserError, UsageError } from '../core/errors.js';
 import { createLogger } from '../core/log.js';
 import type { AnyCommand, GlobalOptions } from './command.js';
@@ -20,7 +19,7 @@ export interface ProgramSpec {
 export type CommandAction = (def: AnyCommand, bag: Record<string, unknown>) => Promise<void>;
 
 /** Builds the commander tree; each leaf hands its command and flag bag to `action`. */
-export function createProgram(spec: ProgramSpec, ctx: Ctx, action: CommandAction): Command {
+export function createProgram(spec: ProgramSpec, ctx: AppCtx, action: CommandAction): Command {
   const program = new Command(spec.name)
     // A command can also be the parent of sub-commands (`calendar` and `calendar is-open`):
     // options after a sub-command's name belong to it, not to the parent.
@@ -111,7 +110,7 @@ function parseOptions(def: AnyCommand, bag: Record<string, unknown>): ParsedOpti
 type ParsedOptions = GlobalOptions & Record<string, unknown>;
 
 /** The RunContext of a command: config from flags > env > file > defaults, its calendar, a logger. */
-function runContextOf(def: AnyCommand, opts: ParsedOptions, ctx: Ctx): RunContext {
+function runContextOf(def: AnyCommand, opts: ParsedOptions, ctx: AppCtx): RunContext {
   const flags: Record<string, unknown> = { dataDir: opts.dataDir };
   for (const [option, key] of Object.entries(def.configFlags ?? {})) flags[key] = opts[option];
   const { config, file, calendar } = loadConfig({
@@ -131,7 +130,7 @@ function runContextOf(def: AnyCommand, opts: ParsedOptions, ctx: Ctx): RunContex
 }
 
 /** Prints a result: JSON Lines when it streams, one JSON document under --json, else a table or TSV. */
-function writeResult(def: AnyCommand, result: unknown, opts: ParsedOptions, ctx: Ctx): void {
+function writeResult(def: AnyCommand, result: unknown, opts: ParsedOptions, ctx: AppCtx): void {
   const lines = def.render.jsonLines?.(result, opts);
   if (lines !== undefined) {
     for (const line of lines) ctx.stdout.write(`${JSON.stringify(line, jsonReplacer)}\n`);
@@ -147,7 +146,7 @@ function writeResult(def: AnyCommand, result: unknown, opts: ParsedOptions, ctx:
   else for (const chunk of out) ctx.stdout.write(chunk);
 }
 
-async function runCommand(def: AnyCommand, bag: Record<string, unknown>, ctx: Ctx): Promise<number> {
+async function runCommand(def: AnyCommand, bag: Record<string, unknown>, ctx: AppCtx): Promise<number> {
   try {
     const opts = parseOptions(def, bag);
     const result = await def.run(opts, runContextOf(def, opts, ctx));
@@ -158,7 +157,7 @@ async function runCommand(def: AnyCommand, bag: Record<string, unknown>, ctx: Ct
   }
 }
 
-export function reportError(error: unknown, json: boolean, ctx: Pick<Ctx, 'stdout' | 'stderr'>): number {
+export function reportError(error: unknown, json: boolean, ctx: Pick<AppCtx, 'stdout' | 'stderr'>): number {
   if (isUserError(error)) {
     ctx.stderr.write(`error: ${describeError(error)}\n`);
     if (json) {
@@ -192,7 +191,7 @@ export function reportError(error: unknown, json: boolean, ctx: Pick<Ctx, 'stdou
 }
 
 /** Parses argv and runs the selected command; resolves to the exit code (never exits). */
-export async function runProgram(spec: ProgramSpec, argv: readonly string[], ctx: Ctx): Promise<number> {
+export async function runProgram(spec: ProgramSpec, argv: readonly string[], ctx: AppCtx): Promise<number> {
   let code: number = ExitCode.ok;
   const program = createProgram(spec, ctx, async (def, bag) => {
     code = await runCommand(def, bag, ctx);
@@ -228,7 +227,7 @@ export interface ParsedCommandLine {
 export async function parseCommandLine(
   spec: ProgramSpec,
   argv: readonly string[],
-  ctx: Ctx,
+  ctx: AppCtx,
 ): Promise<ParsedCommandLine> {
   let parsed: ParsedCommandLine | undefined;
   const program = createProgram(spec, ctx, async (def, bag) => {

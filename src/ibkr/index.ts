@@ -45,7 +45,7 @@ export {
   IbUnavailableError,
   isTransientIbError,
 } from './errors.js';
-export { type IbFactory, ibFactoryFrom, isIbFactory } from './factory.js';
+export type { IbFactory } from './factory.js';
 export { type BarChunk, type BarsRequest, type IbBar, MAX_CHUNK_MS, planBarRequests } from './history.js';
 export {
   type HistoricalPacingRules,

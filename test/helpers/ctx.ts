@@ -1,5 +1,6 @@
+import type { AppCtx } from '../../src/app/context.js';
 import { clockFromNow } from '../../src/core/clock.js';
-import type { Ctx, OutputStream } from '../../src/core/context.js';
+import type { OutputStream } from '../../src/core/context.js';
 
 export interface CapturedStream extends OutputStream {
   text(): string;
@@ -17,17 +18,17 @@ export function captureStream(isTTY = false): CapturedStream {
   };
 }
 
-export interface TestCtx extends Ctx {
+export interface TestCtx extends AppCtx {
   stdout: CapturedStream;
   stderr: CapturedStream;
 }
 
 /**
- * A Ctx with captured streams, a fixed clock and an isolated env. `now` is a shorthand for a clock that
+ * A AppCtx with captured streams, a fixed clock and an isolated env. `now` is a shorthand for a clock that
  * follows it; `clock` sets the clock itself.
  */
 export function testCtx(
-  overrides: Partial<Omit<Ctx, 'stdout' | 'stderr'>> & { tty?: boolean; now?: () => Date } = {},
+  overrides: Partial<Omit<AppCtx, 'stdout' | 'stderr'>> & { tty?: boolean; now?: () => Date } = {},
 ): TestCtx {
   const { tty, now, ...rest } = overrides;
   return {

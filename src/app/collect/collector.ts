@@ -15,7 +15,7 @@ import type { Logger } from '../../core/log.js';
 import { openMemoryConnection } from '../../delta/index.js';
 import type { IbSession, IbSymbol } from '../../ibkr/index.js';
 import { appendSnapshots } from '../../lake/index.js';
-import { cmeStatusAt, createCalendar, type MarketCalendar } from '../../market/index.js';
+import { cmeStatusAt, type MarketCalendar } from '../../market/index.js';
 import {
   acquireLock,
   COLLECT_LOCK,
@@ -75,7 +75,7 @@ export async function runCollect(options: CollectRunOptions): Promise<CollectSum
     command: options.command,
   });
   const owner = `collect@${hostname()}`;
-  const calendar = createCalendar(config.calendar.overrides);
+  const { calendar } = options;
   const builder = new SummaryBuilder({
     runId,
     mode: options.mode.kind,

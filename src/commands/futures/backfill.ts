@@ -69,16 +69,17 @@ export const futuresBackfillCommand = defineCommand({
   ],
   schema,
   jsonSchemaId: 'futures.backfill/v1',
+  exitCodes: [ExitCode.upstream, ExitCode.data, ExitCode.busy],
 
   async run(opts, ctx): Promise<BackfillResult> {
     const { runBackfill } = await import('../../app/backfill.js');
-    const { createCalendar } = await import('../../market/index.js');
-    const today = tradeDateOf(ctx.clock.now(), createCalendar(ctx.config.calendar.overrides));
+    const today = tradeDateOf(ctx.clock.now(), ctx.calendar);
     const to = opts.to ?? today;
     const from = opts.from ?? addDays(to, -((opts.days ?? 5) - 1));
     return runBackfill({
       dataDir: ctx.config.dataDir,
       config: ctx.config,
+      calendar: ctx.calendar,
       symbols: opts.symbols ?? ctx.config.collect.symbols,
       from,
       to,

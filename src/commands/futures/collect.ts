@@ -141,12 +141,14 @@ export const futuresCollectCommand = defineCommand({
     clientId: 'ib.clientId',
   },
   jsonSchemaId: 'futures.collect/v1',
+  exitCodes: [ExitCode.upstream, ExitCode.data, ExitCode.busy],
 
   async run(opts, ctx): Promise<CollectResult> {
     const { runCollect } = await import('../../app/collect/collector.js');
     return runCollect({
       dataDir: ctx.config.dataDir,
       config: ctx.config,
+      calendar: ctx.calendar,
       mode: modeOf(opts),
       symbols: ctx.config.collect.symbols,
       intervalSeconds: ctx.config.collect.intervalSeconds,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { DemoResult } from '../../app/demo.js';
 import { defineCommand, globalOptionsShape } from '../../cli/command.js';
+import { ExitCode } from '../../cli/exit.js';
 import { formatPairs, formatTable } from '../../cli/output.js';
 
 const SCENARIOS = ['calm', 'selloff', 'gap-up'] as const;
@@ -44,6 +45,7 @@ export const futuresDemoCommand = defineCommand({
   ],
   schema,
   jsonSchemaId: 'futures.demo/v1',
+  exitCodes: [ExitCode.data, ExitCode.busy],
   async run(opts, ctx) {
     const { runDemo } = await import('../../app/demo.js');
     return runDemo(

@@ -44,12 +44,14 @@ export const futuresStatusCommand = defineCommand({
   ],
   schema,
   jsonSchemaId: 'futures.status/v1',
+  exitCodes: [ExitCode.data, ExitCode.stale],
 
   async run(opts, ctx): Promise<StatusResult> {
     const { readStatus } = await import('../../app/status.js');
     return readStatus({
       dataDir: ctx.config.dataDir,
       config: ctx.config,
+      calendar: ctx.calendar,
       now: ctx.clock.now(),
       maxAgeSeconds: opts.maxAge ?? null,
     });

@@ -10,8 +10,6 @@ import {
   IbSession,
   IbTimeoutError,
   IbUnavailableError,
-  ibFactoryFrom,
-  isIbFactory,
   type ResolvedContract,
   withIb,
 } from '../../../src/ibkr/index.js';
@@ -46,19 +44,6 @@ const esu5: ResolvedContract = {
   multiplier: 50,
   etf: 'SPY',
 };
-
-describe('IbFactory', () => {
-  it('narrows ctx.ibFactory with a type guard', () => {
-    expect(isIbFactory({})).toBe(true);
-    expect(isIbFactory({ target: { host: '127.0.0.1', port: 4002 } })).toBe(true);
-    expect(isIbFactory({ createWire: () => null })).toBe(true);
-    expect(isIbFactory({ target: { host: 1, port: 2 } })).toBe(false);
-    expect(isIbFactory({ createWire: 'no' })).toBe(false);
-    expect(isIbFactory(null)).toBe(false);
-    expect(ibFactoryFrom(undefined)).toBeUndefined();
-    expect(() => ibFactoryFrom(42)).toThrow(TypeError);
-  });
-});
 
 describe('withIb', () => {
   it('connects with the first free id, waits for nextValidId and disconnects in finally', async () => {
