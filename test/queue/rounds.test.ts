@@ -247,7 +247,7 @@ describe('round protocol', () => {
 });
 
 /**
- * The collector's one-session round (src/collect/round.ts): the previous round's finish, scheduling, the
+ * The collector's one-session round (src/app/collect/round.ts): the previous round's finish, scheduling, the
  * claim and beginRound share ONE session; a failed IB request leaves the round before the Delta write; the
  * round is finished by the NEXT run's session (or by start-up recovery after a crash).
  */
