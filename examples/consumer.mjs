@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 const schemasDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'schemas');
 const schemaFiles = {
   'signals.premarket/v2': 'signals.premarket.v2.json',
-  'signals.regime/v1': 'signals.regime.v1.json',
+  'signals.regime/v2': 'signals.regime.v2.json',
   'error/v1': 'error.v1.json',
 };
 
@@ -83,7 +83,7 @@ function summarise(doc) {
     const d = doc.decision ?? {};
     return `premarket ${doc.asOf}: ${d.bias} / ${d.mode} (strength ${d.strength}, confidence ${d.confidence})`;
   }
-  if (doc.schema === 'signals.regime/v1') return `regime ${doc.asOf}: ${doc.level}`;
+  if (doc.schema === 'signals.regime/v2') return `regime ${doc.asOf}: ${doc.level}`;
   return `error: ${doc.error?.message}`;
 }
 

@@ -149,7 +149,7 @@ for (const w of WINDOWS) {
         skips: 0,
       };
       sessions.set(day, s);
-      if (doc.schema !== 'signals.regime/v1') {
+      if (doc.schema !== 'signals.regime/v2') {
         skips++;
         s.skips++;
         const reason = doc.error.message.replace(/[-\d.:TZ]{10,}/g, '…').slice(0, 90);

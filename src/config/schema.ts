@@ -150,6 +150,15 @@ export const earlyWarningConfigSchema = z
      * With one usable index M4 gates but never counts as one of the §4.2 measures.
      */
     breadthBasis: z.enum(['absolute', 'available']).default('absolute'),
+    /**
+     * A one-shot check trusts a recorded state at most this old; older or missing, it derives the state
+     * by replaying the lake (the steps a cron at checkEveryMinutes would have taken).
+     */
+    stateValidityMinutes: z.number().positive().default(15),
+    /** How far back a derived state replays. */
+    deriveWindowMinutes: z.number().positive().max(2880).default(360),
+    /** The cadence of the checks a derived state replays (the cron's). */
+    checkEveryMinutes: z.number().min(1).max(60).default(5),
   })
   .strict();
 
@@ -172,7 +181,10 @@ export const signalsConfigSchema = z
     compositeWeights: z
       .object({ ES: weight.default(0.5), NQ: weight.default(0.3), RTY: weight.default(0.2) })
       .strict()
-      .default({ ES: 0.5, NQ: 0.3, RTY: 0.2 }),
+      .default({ ES: 0.5, NQ: 0.3, RTY: 0.2 })
+      .refine((w) => w.ES + w.NQ + w.RTY > 0, {
+        message: 'all three weights are zero; give at least one index a positive weight',
+      }),
     /** σ ratio to ES used when fewer than 21 daily closes exist for the 20-day ratio [heuristic]. */
     defaultVolRatio: z
       .object({ NQ: z.number().positive().default(1.25), RTY: z.number().positive().default(1.35) })

@@ -8,7 +8,7 @@ import { ENGINE_REGIMES, INDEX_SYMBOLS, WARNING_LEVELS } from './types.js';
  */
 
 export const PREMARKET_SCHEMA_ID = 'signals.premarket/v2';
-export const REGIME_SCHEMA_ID = 'signals.regime/v1';
+export const REGIME_SCHEMA_ID = 'signals.regime/v2';
 export const REPLAY_SKIP_SCHEMA_ID = 'signals.replay-skip/v1';
 export const ERROR_SCHEMA_ID = 'error/v1';
 
@@ -193,6 +193,26 @@ export const etfGuidanceSchema = z
   })
   .meta({ id: 'EtfGuidance' });
 
+const pendingSchema = z.object({
+  direction: z.enum(['up', 'down']),
+  target: warningLevel,
+  checks: z.number().int(),
+  checksNeeded: z.number().int(),
+  firstAt: instant,
+});
+
+/** The regime early warning at the pre-market instant, as `signals regime --as-of` says it. */
+export const premarketEarlyWarningSchema = z
+  .object({
+    level: warningLevel,
+    candidate: warningLevel,
+    pending: pendingSchema.nullable(),
+    stateSource: z.enum(['recorded', 'derived', 'carried', 'none']),
+    /** The first line of `signals regime`. */
+    headline: z.string(),
+  })
+  .meta({ id: 'PremarketEarlyWarning' });
+
 export const premarketDocumentSchema = z
   .object({
     schema: z.literal(PREMARKET_SCHEMA_ID),
@@ -270,6 +290,8 @@ export const premarketDocumentSchema = z
       earlyWarningFloor: z.enum(['watch']).nullable(),
     }),
     guidance: z.object({ SPY: etfGuidanceSchema, QQQ: etfGuidanceSchema, IWM: etfGuidanceSchema }),
+    /** null when not evaluated (the pure function alone) or when the regime check had no usable data. */
+    earlyWarning: premarketEarlyWarningSchema.nullable(),
     tags: z.array(z.enum(PREMARKET_TAGS)),
     dataQuality: z.object({ ...dataQualityShape, sessionsForRV: z.number().int().min(0) }),
     reasons: z.array(z.string()),
@@ -291,6 +313,34 @@ export const earlyWarningStateSchema = z
     bearRiskUntil: instant.nullable(),
   })
   .meta({ id: 'EarlyWarningState' });
+
+/** Where the hysteresis of a regime check started from. */
+export const priorStateInfoSchema = z
+  .object({
+    /**
+     * recorded: the last run in signal_runs, at most stateValidityMinutes old; derived: replayed from the
+     * lake over the window before this check; carried: the previous check of a replay (or the caller's
+     * previousState); none: no state (no check could be replayed), the level starts at normal.
+     */
+    source: z.enum(['recorded', 'derived', 'carried', 'none']),
+    /** lastCheckAt of the recorded state used. */
+    recordedAt: instant.nullable(),
+    /** A recorded state set aside as older than the validity. */
+    staleRecordedAt: instant.nullable(),
+    /** The replay that derived the state (derived or none after an attempt). */
+    derivation: z
+      .object({
+        from: instant,
+        everyMinutes: z.number().positive(),
+        checks: z.number().int().min(0),
+        skipped: z.number().int().min(0),
+        firstCheckAt: instant.nullable(),
+      })
+      .nullable(),
+  })
+  .meta({ id: 'PriorStateInfo' });
+
+export type PriorStateInfo = z.infer<typeof priorStateInfoSchema>;
 
 const levelledValue = z.object({ value: z.number().nullable(), level: warningLevel });
 
@@ -351,15 +401,7 @@ export const regimeDocumentSchema = z
     exitCandidate: warningLevel,
     transition: z.enum(['escalated', 'deescalated', 'held']),
     since: instant,
-    pending: z
-      .object({
-        direction: z.enum(['up', 'down']),
-        target: warningLevel,
-        checks: z.number().int(),
-        checksNeeded: z.number().int(),
-        firstAt: instant,
-      })
-      .nullable(),
+    pending: pendingSchema.nullable(),
     inputs: z.object({
       vix: vixContextSchema,
       vxProxy: z.object({ price: z.number(), priorClose: z.number(), ts: instant }).nullable(),
@@ -367,6 +409,7 @@ export const regimeDocumentSchema = z
       perIndex: perIndex(indexInputEchoSchema),
       hadPriorState: z.boolean(),
     }),
+    priorState: priorStateInfoSchema,
     measures: z.object({
       perIndex: perIndex(regimeIndexMeasuresSchema),
       m4: z.object({
@@ -435,7 +478,7 @@ export type ReplayLine = z.infer<typeof replayLineSchema>;
 /** Files under schemas/ and the zod schema each is generated from. */
 export const JSON_SCHEMA_FILES: ReadonlyArray<{ file: string; schema: z.ZodType }> = [
   { file: 'signals.premarket.v2.json', schema: premarketDocumentSchema },
-  { file: 'signals.regime.v1.json', schema: regimeDocumentSchema },
+  { file: 'signals.regime.v2.json', schema: regimeDocumentSchema },
   { file: 'signals.replay-line.v1.json', schema: replayLineSchema },
   { file: 'error.v1.json', schema: errorDocumentSchema },
 ];

@@ -86,7 +86,7 @@ describe('newcomer path and docs', () => {
     expect(demo.compact.filesAfter).toBeGreaterThan(0);
     expect(demo.compact.filesAfter).toBeLessThan(demo.compact.filesBefore);
     expect(demo.signals.premarket.schema).toBe('signals.premarket/v2');
-    expect(demo.signals.regime.schema).toBe('signals.regime/v1');
+    expect(demo.signals.regime.schema).toBe('signals.regime/v2');
   });
 
   async function shell(command: string, env: Record<string, string>) {

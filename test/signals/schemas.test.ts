@@ -40,8 +40,8 @@ describe('committed JSON Schema files', () => {
   it('declare the schema ids as constants', () => {
     const premarket = JSON.parse(readFileSync(`${SCHEMAS_DIR}signals.premarket.v2.json`, 'utf8'));
     expect(premarket.properties.schema).toMatchObject({ const: 'signals.premarket/v2' });
-    const regime = JSON.parse(readFileSync(`${SCHEMAS_DIR}signals.regime.v1.json`, 'utf8'));
-    expect(regime.properties.schema).toMatchObject({ const: 'signals.regime/v1' });
+    const regime = JSON.parse(readFileSync(`${SCHEMAS_DIR}signals.regime.v2.json`, 'utf8'));
+    expect(regime.properties.schema).toMatchObject({ const: 'signals.regime/v2' });
   });
 });
 

@@ -6,6 +6,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { isUserError, StaleDataError } from '../../core/errors.js';
 import { openMemoryConnection } from '../../delta/index.js';
+import { SIGNAL_RUNS, tablePath } from '../../lake/index.js';
 import type { ContextOverrides, LoaderOptions } from '../../signals/inputs/index.js';
 import type { IndexSymbol } from '../../signals/types.js';
 import type { RunContext } from '../context.js';
@@ -93,6 +94,24 @@ async function replay<D extends SignalDocumentBase, Group>(
   return entries;
 }
 
+/**
+ * Records the runs; a failure (read-only lake, full disk) is a warning, not a lost signal: the caller
+ * prints the documents anyway.
+ */
+async function tryRecord(ctx: RunContext, dataDir: string, rows: readonly RecordRow[]): Promise<boolean> {
+  try {
+    await recordRuns(dataDir, rows, () => ctx.clock.now());
+    return true;
+  } catch (error) {
+    const where = tablePath(dataDir, SIGNAL_RUNS);
+    const why = error instanceof Error ? error.message : String(error);
+    ctx.log.warn(
+      `could not record this run to ${where} (${why}); the signal is printed but not recorded: give this user write access to ${where} and free disk space, or pass --no-record.`,
+    );
+    return false;
+  }
+}
+
 /** Evaluates a signal once or over a replay, and records the documents when asked (or live). */
 export async function evaluateSignal<D extends SignalDocumentBase, Group>(
   strategy: SignalStrategy<D, Group>,
@@ -116,8 +135,8 @@ export async function evaluateSignal<D extends SignalDocumentBase, Group>(
     if (request.range === undefined) {
       const { document, priorStateFrom } = await strategy.evaluateOnce(session, request.asOf ?? now);
       const record = request.record ?? request.asOf === undefined;
-      if (record) await recordRuns(dataDir, [strategy.recordOf(document)], () => ctx.clock.now());
-      return { mode: 'single', document, recorded: record, priorStateFrom };
+      const recorded = record && (await tryRecord(ctx, dataDir, [strategy.recordOf(document)]));
+      return { mode: 'single', document, recorded, priorStateFrom };
     }
     const groups = strategy.replayInstants(request.range, now, session);
     const count = groups.reduce((n, g) => n + g.length, 0);
@@ -125,8 +144,8 @@ export async function evaluateSignal<D extends SignalDocumentBase, Group>(
     const entries = await replay(strategy, session, groups);
     const documents = entries.flatMap((e) => ('document' in e ? [e.document] : []));
     const record = request.record ?? false;
-    if (record) await recordRuns(dataDir, documents.map(strategy.recordOf), () => ctx.clock.now());
-    return { mode: 'replay', entries, recorded: record ? documents.length : 0 };
+    const recorded = record && (await tryRecord(ctx, dataDir, documents.map(strategy.recordOf)));
+    return { mode: 'replay', entries, recorded: recorded ? documents.length : 0 };
   } finally {
     owned.close();
   }

@@ -1,6 +1,7 @@
 /** The pre-market strategy of the evaluate use case: one lake read per evaluation. */
 import { etInstant, nyseSessions } from '../../market/index.js';
 import { computePremarket, type PremarketDocument } from '../../signals/index.js';
+import { withEarlyWarning } from './early-warning.js';
 import { type EvaluationSession, emptyLakeError, type SignalStrategy } from './evaluate.js';
 import { loadSignalInputs } from './inputs.js';
 import { type RecordRow, tableVersionOf } from './record.js';
@@ -18,7 +19,7 @@ async function premarketAt(session: EvaluationSession, asOf: Date): Promise<Prem
     overrides,
   );
   if (inputs === undefined) throw emptyLakeError(dataDir);
-  return computePremarket(inputs, ctx.config.signals);
+  return withEarlyWarning(session, computePremarket(inputs, ctx.config.signals));
 }
 
 function recordOf(doc: PremarketDocument): RecordRow {

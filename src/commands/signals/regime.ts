@@ -3,7 +3,7 @@ import { defineCommand } from '../../cli/command.js';
 import { ExitCode } from '../../cli/exit.js';
 import { parseDuration } from '../../core/duration.js';
 import { UsageError } from '../../core/errors.js';
-import type { RegimeDocument, ReplaySkip } from '../../signals/schemas.js';
+import { REGIME_SCHEMA_ID, type RegimeDocument, type ReplaySkip } from '../../signals/schemas.js';
 import type { WarningLevel } from '../../signals/types.js';
 import { renderRegimeHuman } from './render.js';
 import {
@@ -46,7 +46,7 @@ export type RegimeResult =
 function maxLevelOf(lines: ReadonlyArray<RegimeDocument | ReplaySkip>): WarningLevel {
   let max: WarningLevel = 'normal';
   for (const line of lines) {
-    if (line.schema === 'signals.regime/v1' && LEVEL_RANK[line.level] > LEVEL_RANK[max]) max = line.level;
+    if (line.schema === REGIME_SCHEMA_ID && LEVEL_RANK[line.level] > LEVEL_RANK[max]) max = line.level;
   }
   return max;
 }
@@ -57,7 +57,9 @@ export const signalsRegimeCommand = defineCommand({
   description:
     'Computes the early-warning measures M1–M9 per index (σ-normalised day move and drawdowns, speed, breadth, ' +
     'RV/IV, VIX jump, term structure, limit proximity) and steps the level with hysteresis from the last ' +
-    'recorded run, so spot checks every few minutes do not flap. Reads the lake only. Recorded to signal_runs ' +
+    'recorded run, so spot checks every few minutes do not flap; without a recent recorded run (or with --as-of) ' +
+    'the state is derived by replaying the preceding window of the lake at the check cadence ' +
+    '(signals.earlyWarning.deriveWindowMinutes, checkEveryMinutes). Reads the lake only. Recorded to signal_runs ' +
     'unless --no-record (--as-of and replays are not recorded unless --record).',
   examples: [
     'signals regime',
@@ -75,7 +77,7 @@ export const signalsRegimeCommand = defineCommand({
     },
   ],
   schema: regimeSchema,
-  jsonSchemaId: 'signals.regime/v1',
+  jsonSchemaId: REGIME_SCHEMA_ID,
   exitCodes: [ExitCode.data, ExitCode.stale, ExitCode.threshold],
   async run(opts: RegimeOptions, ctx): Promise<RegimeResult> {
     const now = ctx.clock.now();

@@ -1,4 +1,5 @@
 import { type Cell, formatPairs, formatTable, formatTsv, type Grid } from '../../cli/output.js';
+import { regimeHeadline } from '../../signals/regime/headline.js';
 import type { PremarketDocument, RegimeDocument } from '../../signals/schemas.js';
 import { INDEX_SYMBOLS } from '../../signals/types.js';
 
@@ -85,6 +86,7 @@ export function renderPremarketHuman(doc: PremarketDocument, style: RenderStyle)
         : `${vix.level.toFixed(1)} (${vix.source})`,
     ],
     ['tags', doc.tags.join(' ') || '–'],
+    ['early warning', doc.earlyWarning?.headline ?? '–'],
   ];
   const guidance: Grid = {
     head: ['etf', 'direction', 'conviction', 'entry', 'risk'],
@@ -151,12 +153,14 @@ export function renderRegimeHuman(doc: RegimeDocument, style: RenderStyle): stri
     ],
     ['flags', doc.flags.join(' ') || '–'],
   ];
+  const headline = regimeHeadline(doc);
   if (style.mode === 'tsv') {
     return block([
+      formatTsv({ head: [], rows: [['headline', headline]] }),
       formatTsv({ head: [], rows: rows.map((r) => ['index', ...r]) }),
       formatTsv({ head: [], rows: [['level', doc.level, doc.candidate, doc.transition, doc.since]] }),
       reasonsText(doc.reasons, style),
     ]).replace(/\n\n/g, '\n');
   }
-  return block([formatTable(grid), formatPairs(pairs, 'table'), reasonsText(doc.reasons, style)]);
+  return block([headline, formatTable(grid), formatPairs(pairs, 'table'), reasonsText(doc.reasons, style)]);
 }

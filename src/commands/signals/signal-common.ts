@@ -23,7 +23,11 @@ const isoDate = z.string().refine(isIsoDate, 'expected a date YYYY-MM-DD');
 export const signalOptionsShape = {
   ...globalOptionsShape,
   asOf: z.string().optional(),
-  vix: z.coerce.number().positive('must be a positive VIX level').optional(),
+  vix: z.coerce
+    .number()
+    .gt(0, 'must be a VIX level above 0')
+    .max(200, 'must be a VIX level of at most 200 (VIX has never closed above 90)')
+    .optional(),
   regime: z.enum(ENGINE_REGIMES).optional(),
   symbols: z.string().optional(),
   record: z.boolean().optional(),
@@ -100,7 +104,7 @@ export function replayRange(opts: SignalOptions, now: Date, json: boolean): Repl
   if (opts.from > etParts(now).date) throw new UsageError(`--from ${opts.from} is in the future.`);
   if (json) {
     throw new UsageError('A replay prints JSON Lines (one document per evaluation); drop --json.', {
-      hint: 'Each line is a signals.premarket/v2, signals.regime/v1 or signals.replay-skip/v1 document.',
+      hint: 'Each line is a signals.premarket/v2, signals.regime/v2 or signals.replay-skip/v1 document.',
     });
   }
   return { from: opts.from, to: opts.to };

@@ -118,6 +118,7 @@ function premarketDocument(parts: DocumentParts): PremarketDocument {
     },
     guidance: { SPY: guidanceOf(parts, 'ES'), QQQ: guidanceOf(parts, 'NQ'), IWM: guidanceOf(parts, 'RTY') },
     tags: call.tags,
+    earlyWarning: null,
     dataQuality: {
       usable: m.usable.map((w) => w.symbol),
       dropped: m.dropped,

@@ -96,6 +96,12 @@ function regimeDocument(parts: DocumentParts): RegimeDocument {
       perIndex: perIndexRecord((s) => echoIndex(inputs.perIndex[s], asOf)),
       hadPriorState: inputs.previousState !== undefined,
     },
+    priorState: {
+      source: inputs.previousState === undefined ? 'none' : 'carried',
+      recordedAt: null,
+      staleRecordedAt: null,
+      derivation: null,
+    },
     measures: {
       perIndex: perIndexRecord((s) => {
         const w = measured(s);

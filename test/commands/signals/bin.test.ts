@@ -43,7 +43,7 @@ describe('signals (built binary)', () => {
       'warning',
     ]);
     expect(alert.exitCode).toBe(10);
-    expect(JSON.parse(alert.stdout)).toMatchObject({ schema: 'signals.regime/v1', level: 'critical' });
+    expect(JSON.parse(alert.stdout)).toMatchObject({ schema: 'signals.regime/v2', level: 'critical' });
 
     const usage = await runBin('signals', ['regime', '--symbols', 'ES,SPX', '--data-dir', crash]);
     expect(usage.exitCode).toBe(2);

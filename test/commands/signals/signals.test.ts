@@ -135,12 +135,14 @@ describe('signals regime', () => {
     const first = await run(['regime', '--json', '--data-dir', crash], at('2026-03-10T11:00:00Z'));
     expect(first.code).toBe(0);
     const d1 = regimeDocumentSchema.parse(JSON.parse(first.stdout));
-    expect(d1.inputs.hadPriorState).toBe(false);
+    // no recorded run: the state is derived from the 72 checks of the 6 hours before (05:00–10:55 EDT)
+    expect(d1.priorState).toMatchObject({ source: 'derived', derivation: { checks: 72, everyMinutes: 5 } });
     expect(d1.level).toBe('critical'); // M8: −3 % in 60 minutes is a hard critical
     expect(d1.flags).toContain('hardCritical');
 
     const levels: string[] = [];
     const candidates: string[] = [];
+    const sources: string[] = [];
     for (const t of [
       '2026-03-10T11:10:00Z',
       '2026-03-10T11:30:00Z',
@@ -152,12 +154,15 @@ describe('signals regime', () => {
       expect(r.code).toBe(10);
       const d = regimeDocumentSchema.parse(JSON.parse(r.stdout));
       expect(d.inputs.hadPriorState).toBe(true);
+      sources.push(d.priorState.source);
       levels.push(d.level);
       candidates.push(d.candidate);
     }
     // once the selloff's realised vol leaves the hour window the candidate falls, but the level does not
     // flap: a step down needs 3 checks inside the exit thresholds spanning 60 minutes overnight
     expect(levels).toEqual(['critical', 'critical', 'critical', 'critical', 'critical']);
+    // a recorded state 10 minutes old is used; one 20 minutes old is past the 15-minute validity
+    expect(sources).toEqual(['recorded', 'derived', 'derived', 'derived', 'derived']);
     expect(candidates.at(-1)).not.toBe('critical');
 
     const owned = await openMemoryConnection();
@@ -202,7 +207,7 @@ describe('signals regime', () => {
     // Mon 18:00 EDT → Tue 12:00 EDT (NOW), every 30 minutes after the open
     expect(lines.length).toBe(36);
     expect(lines[0]!.asOf).toBe('2026-03-09T22:30:00.000Z');
-    const docs = lines.filter((l) => l.schema === 'signals.regime/v1');
+    const docs = lines.filter((l) => l.schema === 'signals.regime/v2');
     expect(docs.length).toBe(36);
     expect(docs.slice(1).every((d) => d.inputs.hadPriorState)).toBe(true);
     const firstCritical = docs.find((d) => d.level === 'critical');

@@ -1,0 +1,195 @@
+/**
+ * The early warning at one instant as a spot check would see it: the hysteresis starts from the last
+ * recorded run when it is recent, else from a state derived by replaying the preceding window of the lake
+ * at the cron's cadence (one slice read, evaluated in memory), so a one-shot answer equals what checks
+ * every few minutes would have said. Also echoes that warning into a pre-market document.
+ */
+import { isUserError } from '../../core/errors.js';
+import { latestSignalRun } from '../../lake/index.js';
+import { addDays, etParts, type MarketCalendar } from '../../market/index.js';
+import type { PriceSlice } from '../../market/price.js';
+import {
+  computeRegime,
+  type EarlyWarningState,
+  type PremarketDocument,
+  parseEarlyWarningState,
+  type RegimeDocument,
+} from '../../signals/index.js';
+import { buildRegimeInputs } from '../../signals/inputs/index.js';
+import { priorStateText, regimeHeadline } from '../../signals/regime/headline.js';
+import type { PriorStateInfo } from '../../signals/schemas.js';
+import { type EvaluationSession, emptyLakeError } from './evaluate.js';
+import { loadRegimeSlice, loadSignalInputs } from './inputs.js';
+
+const MINUTE_MS = 60_000;
+
+/**
+ * Check instants in [fromMs, toMs) aligned to the clock every `everyMs`, while CME equity trades: not at a
+ * session's open, not inside a halt.
+ */
+export function checkInstants(
+  fromMs: number,
+  toMs: number,
+  everyMs: number,
+  calendar: MarketCalendar,
+): Date[] {
+  const out: Date[] = [];
+  const firstDate = etParts(new Date(fromMs)).date;
+  const lastDate = etParts(new Date(toMs + 86_400_000)).date;
+  let date = firstDate;
+  for (let guard = 0; date <= lastDate && guard < 400; guard++) {
+    const session = calendar.cmeSession(date);
+    if (session) {
+      const open = session.open.getTime();
+      const lo = Math.max(open, fromMs);
+      const hi = Math.min(session.close.getTime(), toMs - 1);
+      for (let t = Math.ceil(lo / everyMs) * everyMs; t <= hi; t += everyMs) {
+        if (t === open) continue;
+        if (session.halts.some((h) => t > h.start.getTime() && t <= h.end.getTime())) continue;
+        out.push(new Date(t));
+      }
+    }
+    date = addDays(date, 1);
+  }
+  return out;
+}
+
+/** The state of the last recorded regime run before asOf; an unreadable one is skipped with a warning. */
+async function recordedStateOf(
+  session: EvaluationSession,
+  asOf: Date,
+): Promise<EarlyWarningState | undefined> {
+  const run = await latestSignalRun(session.connection, session.dataDir, 'regime', asOf);
+  if (!run) return undefined;
+  try {
+    const payload = JSON.parse(run.payload) as { state?: unknown };
+    return parseEarlyWarningState(payload.state);
+  } catch (error) {
+    session.ctx.log.warn(
+      `ignoring the recorded regime run of ${run.asOf.toISOString()}: its state is unreadable (${error instanceof Error ? error.message : String(error)}); deriving the state from the lake`,
+    );
+    return undefined;
+  }
+}
+
+interface Derived {
+  state: EarlyWarningState | undefined;
+  slice: PriceSlice;
+  info: PriorStateInfo['derivation'];
+}
+
+/** Replays the checks of the window before asOf from one slice of the lake, starting from no state. */
+async function deriveState(session: EvaluationSession, asOf: Date): Promise<Derived> {
+  const { options, overrides, ctx } = session;
+  const cfg = ctx.config.signals.earlyWarning;
+  const everyMs = cfg.checkEveryMinutes * MINUTE_MS;
+  const fromMs = asOf.getTime() - cfg.deriveWindowMinutes * MINUTE_MS;
+  const instants = checkInstants(fromMs, asOf.getTime(), everyMs, options.calendar);
+  const source = { connection: session.connection, dataDir: session.dataDir, tables: session.tables };
+  const slice = await loadRegimeSlice(source, [...instants, asOf], options);
+  if (slice === undefined) throw emptyLakeError(session.dataDir);
+  let state: EarlyWarningState | undefined;
+  let checks = 0;
+  for (const t of instants) {
+    try {
+      const inputs = buildRegimeInputs(slice, t, options, overrides);
+      state = computeRegime({ ...inputs, previousState: state }, ctx.config.signals).state;
+      checks += 1;
+    } catch (error) {
+      if (!isUserError(error)) throw error;
+    }
+  }
+  return {
+    state,
+    slice,
+    info: {
+      from: new Date(fromMs).toISOString(),
+      everyMinutes: cfg.checkEveryMinutes,
+      checks,
+      skipped: instants.length - checks,
+      firstCheckAt: instants[0]?.toISOString() ?? null,
+    },
+  };
+}
+
+/**
+ * The regime document of a spot check at asOf: from the recorded state when it is at most
+ * `stateValidityMinutes` old, else from the state derived over the preceding window.
+ */
+export async function regimeAt(session: EvaluationSession, asOf: Date): Promise<RegimeDocument> {
+  const { connection, dataDir, options, overrides, tables, ctx } = session;
+  const config = ctx.config.signals;
+  const recorded = await recordedStateOf(session, asOf);
+  const validMs = config.earlyWarning.stateValidityMinutes * MINUTE_MS;
+  const fresh =
+    recorded !== undefined && asOf.getTime() - Date.parse(recorded.lastCheckAt) <= validMs
+      ? recorded
+      : undefined;
+  const staleRecordedAt = recorded !== undefined && fresh === undefined ? recorded.lastCheckAt : null;
+  if (fresh !== undefined) {
+    const inputs = await loadSignalInputs(
+      'regime',
+      { connection, dataDir, tables },
+      asOf,
+      options,
+      overrides,
+    );
+    if (inputs === undefined) throw emptyLakeError(dataDir);
+    const document = computeRegime({ ...inputs, previousState: fresh }, config);
+    return withPriorState(document, {
+      source: 'recorded',
+      recordedAt: fresh.lastCheckAt,
+      staleRecordedAt: null,
+      derivation: null,
+    });
+  }
+  const derived = await deriveState(session, asOf);
+  const inputs = buildRegimeInputs(derived.slice, asOf, options, overrides);
+  const document = computeRegime({ ...inputs, previousState: derived.state }, config);
+  return withPriorState(document, {
+    source: derived.state === undefined ? 'none' : 'derived',
+    recordedAt: null,
+    staleRecordedAt,
+    derivation: derived.info,
+  });
+}
+
+function withPriorState(document: RegimeDocument, priorState: PriorStateInfo): RegimeDocument {
+  const reasons = [...document.reasons];
+  const line = priorStateText(priorState);
+  if (line !== null) reasons.splice(1, 0, line);
+  return { ...document, priorState, reasons };
+}
+
+/**
+ * A pre-market document with the early warning at its instant (as `signals regime --as-of` would say it),
+ * and a reason when that warning is watch or worse.
+ */
+export async function withEarlyWarning(
+  session: EvaluationSession,
+  document: PremarketDocument,
+): Promise<PremarketDocument> {
+  let regime: RegimeDocument;
+  try {
+    regime = await regimeAt(session, new Date(document.asOf));
+  } catch (error) {
+    if (!isUserError(error)) throw error;
+    return {
+      ...document,
+      earlyWarning: null,
+      reasons: [...document.reasons, `early warning unavailable: ${error.message}`],
+    };
+  }
+  const earlyWarning = {
+    level: regime.level,
+    candidate: regime.candidate,
+    pending: regime.pending,
+    stateSource: regime.priorState.source,
+    headline: regimeHeadline(regime),
+  };
+  const reasons =
+    regime.level === 'normal' && regime.candidate === 'normal'
+      ? document.reasons
+      : [...document.reasons, `early warning: ${earlyWarning.headline}`];
+  return { ...document, earlyWarning, reasons };
+}
