@@ -21,6 +21,9 @@ describe('signals config section', () => {
         exitFactor: 0.7,
         minDwellMinutes: { watch: 0, warning: 30, critical: 60 },
         breadthBasis: 'absolute',
+        stateValidityMinutes: 15,
+        deriveWindowMinutes: 360,
+        checkEveryMinutes: 5,
       },
     });
   });
@@ -37,5 +40,14 @@ describe('signals config section', () => {
       false,
     );
     expect(configSchema.safeParse({ signals: { typo: 1 } }).success).toBe(false);
+  });
+
+  it('rejects all-zero composite weights when the config is loaded', () => {
+    const parsed = configSchema.safeParse({ signals: { compositeWeights: { ES: 0, NQ: 0, RTY: 0 } } });
+    expect(parsed.success).toBe(false);
+    expect(parsed.error?.issues[0]?.message).toMatch(/all three weights are zero/);
+    expect(
+      configSchema.safeParse({ signals: { compositeWeights: { ES: 0, NQ: 0, RTY: 0.1 } } }).success,
+    ).toBe(true);
   });
 });
