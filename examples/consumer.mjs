@@ -81,9 +81,13 @@ function validate(schema, value, root, path, errors) {
 function summarise(doc) {
   if (doc.schema === 'signals.premarket/v2') {
     const d = doc.decision ?? {};
-    return `premarket ${doc.asOf}: ${d.bias} / ${d.mode} (strength ${d.strength}, confidence ${d.confidence})`;
+    const ew = doc.earlyWarning === null ? '' : `; early warning ${doc.earlyWarning.level}`;
+    return `premarket ${doc.asOf}: ${d.bias} / ${d.mode} (strength ${d.strength}, confidence ${d.confidence})${ew}`;
   }
-  if (doc.schema === 'signals.regime/v2') return `regime ${doc.asOf}: ${doc.level}`;
+  if (doc.schema === 'signals.regime/v2') {
+    const from = doc.priorState?.source ?? 'none';
+    return `regime ${doc.asOf}: ${doc.level} (candidate ${doc.candidate}, state ${from})`;
+  }
   return `error: ${doc.error?.message}`;
 }
 

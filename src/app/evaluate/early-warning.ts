@@ -86,8 +86,10 @@ async function deriveState(session: EvaluationSession, asOf: Date): Promise<Deri
   const fromMs = asOf.getTime() - cfg.deriveWindowMinutes * MINUTE_MS;
   const instants = checkInstants(fromMs, asOf.getTime(), everyMs, options.calendar);
   const source = { connection: session.connection, dataDir: session.dataDir, tables: session.tables };
+  const started = performance.now();
   const slice = await loadRegimeSlice(source, [...instants, asOf], options);
   if (slice === undefined) throw emptyLakeError(session.dataDir);
+  const loaded = performance.now();
   let state: EarlyWarningState | undefined;
   let checks = 0;
   for (const t of instants) {
@@ -99,6 +101,9 @@ async function deriveState(session: EvaluationSession, asOf: Date): Promise<Deri
       if (!isUserError(error)) throw error;
     }
   }
+  ctx.log.debug(
+    `derived the early-warning state from ${checks} checks since ${instants[0]?.toISOString() ?? '–'}: slice read in ${Math.round(loaded - started)} ms, checks evaluated in ${Math.round(performance.now() - loaded)} ms`,
+  );
   return {
     state,
     slice,
