@@ -78,16 +78,22 @@ interface Derived {
   info: PriorStateInfo['derivation'];
 }
 
+/** The checks a derived state at asOf replays (the window before it, at the configured cadence). */
+export function derivationInstants(session: EvaluationSession, asOf: Date): Date[] {
+  const cfg = session.ctx.config.signals.earlyWarning;
+  const fromMs = asOf.getTime() - cfg.deriveWindowMinutes * MINUTE_MS;
+  return checkInstants(fromMs, asOf.getTime(), cfg.checkEveryMinutes * MINUTE_MS, session.options.calendar);
+}
+
 /** Replays the checks of the window before asOf from one slice of the lake, starting from no state. */
-async function deriveState(session: EvaluationSession, asOf: Date): Promise<Derived> {
+async function deriveState(session: EvaluationSession, asOf: Date, given?: PriceSlice): Promise<Derived> {
   const { options, overrides, ctx } = session;
   const cfg = ctx.config.signals.earlyWarning;
-  const everyMs = cfg.checkEveryMinutes * MINUTE_MS;
   const fromMs = asOf.getTime() - cfg.deriveWindowMinutes * MINUTE_MS;
-  const instants = checkInstants(fromMs, asOf.getTime(), everyMs, options.calendar);
+  const instants = derivationInstants(session, asOf);
   const source = { connection: session.connection, dataDir: session.dataDir, tables: session.tables };
   const started = performance.now();
-  const slice = await loadRegimeSlice(source, [...instants, asOf], options);
+  const slice = given ?? (await loadRegimeSlice(source, [...instants, asOf], options));
   if (slice === undefined) throw emptyLakeError(session.dataDir);
   const loaded = performance.now();
   let state: EarlyWarningState | undefined;
@@ -119,9 +125,15 @@ async function deriveState(session: EvaluationSession, asOf: Date): Promise<Deri
 
 /**
  * The regime document of a spot check at asOf: from the recorded state when it is at most
- * `stateValidityMinutes` old, else from the state derived over the preceding window.
+ * `stateValidityMinutes` old, else from the state derived over the preceding window. A replay that
+ * already holds a regime slice (loadRegimeSlice) covering derivationInstants(asOf) through asOf passes
+ * it, so nothing more is read from the lake but the recorded run.
  */
-export async function regimeAt(session: EvaluationSession, asOf: Date): Promise<RegimeDocument> {
+export async function regimeAt(
+  session: EvaluationSession,
+  asOf: Date,
+  slice?: PriceSlice,
+): Promise<RegimeDocument> {
   const { connection, dataDir, options, overrides, tables, ctx } = session;
   const config = ctx.config.signals;
   const recorded = await recordedStateOf(session, asOf);
@@ -132,13 +144,10 @@ export async function regimeAt(session: EvaluationSession, asOf: Date): Promise<
       : undefined;
   const staleRecordedAt = recorded !== undefined && fresh === undefined ? recorded.lastCheckAt : null;
   if (fresh !== undefined) {
-    const inputs = await loadSignalInputs(
-      'regime',
-      { connection, dataDir, tables },
-      asOf,
-      options,
-      overrides,
-    );
+    const inputs =
+      slice === undefined
+        ? await loadSignalInputs('regime', { connection, dataDir, tables }, asOf, options, overrides)
+        : buildRegimeInputs(slice, asOf, options, overrides);
     if (inputs === undefined) throw emptyLakeError(dataDir);
     const document = computeRegime({ ...inputs, previousState: fresh }, config);
     return withPriorState(document, {
@@ -148,7 +157,7 @@ export async function regimeAt(session: EvaluationSession, asOf: Date): Promise<
       derivation: null,
     });
   }
-  const derived = await deriveState(session, asOf);
+  const derived = await deriveState(session, asOf, slice);
   const inputs = buildRegimeInputs(derived.slice, asOf, options, overrides);
   const document = computeRegime({ ...inputs, previousState: derived.state }, config);
   return withPriorState(document, {
@@ -168,15 +177,16 @@ function withPriorState(document: RegimeDocument, priorState: PriorStateInfo): R
 
 /**
  * A pre-market document with the early warning at its instant (as `signals regime --as-of` would say it),
- * and a reason when that warning is watch or worse.
+ * and a reason when that warning is watch or worse. `slice`: as for regimeAt.
  */
 export async function withEarlyWarning(
   session: EvaluationSession,
   document: PremarketDocument,
+  slice?: PriceSlice,
 ): Promise<PremarketDocument> {
   let regime: RegimeDocument;
   try {
-    regime = await regimeAt(session, new Date(document.asOf));
+    regime = await regimeAt(session, new Date(document.asOf), slice);
   } catch (error) {
     if (!isUserError(error)) throw error;
     return {
