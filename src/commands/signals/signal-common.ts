@@ -25,7 +25,7 @@ export const signalOptionsShape = {
   asOf: z.string().optional(),
   vix: z.coerce
     .number()
-    .gt(0, 'must be a VIX level above 0')
+    .gt(0, 'must be a positive VIX level')
     .max(200, 'must be a VIX level of at most 200 (VIX has never closed above 90)')
     .optional(),
   regime: z.enum(ENGINE_REGIMES).optional(),
