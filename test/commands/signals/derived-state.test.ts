@@ -2,8 +2,6 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkInstants } from '../../../src/app/evaluate/early-warning.js';
-import { runProgram } from '../../../src/cli/program.js';
-import { signalsCommands } from '../../../src/commands/signals/index.js';
 import { defaultCalendar } from '../../../src/market/index.js';
 import {
   premarketDocumentSchema,
@@ -11,23 +9,15 @@ import {
   regimeDocumentSchema,
 } from '../../../src/signals/index.js';
 import { regimeHeadline } from '../../../src/signals/regime/headline.js';
-import { testCtx } from '../../helpers/ctx.js';
 import { tempDir } from '../../lake/inputs/fixtures.js';
-import { buildSignalLake } from './lake-fixture.js';
+import { buildSignalLake, NOW, runSignals } from './lake-fixture.js';
 
 /**
  * A one-shot `signals regime` without a recent recorded run derives its state by replaying the window
  * before it; it must say what a cron checking every 5 minutes would have said.
  */
 
-const spec = { name: 'signals' as const, description: 'signals', commands: signalsCommands };
-const NOW = () => new Date('2026-03-10T16:00:00Z');
-
-async function run(args: string[], now: () => Date = NOW) {
-  const ctx = testCtx({ now, env: { NO_COLOR: '1' } });
-  const code = await runProgram(spec, args, ctx);
-  return { code, stdout: ctx.stdout.text(), stderr: ctx.stderr.text() };
-}
+const run = runSignals;
 
 let crash: string;
 let dir: string;

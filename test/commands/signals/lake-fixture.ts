@@ -1,4 +1,7 @@
+import { runProgram } from '../../../src/cli/program.js';
+import { signalsCommands } from '../../../src/commands/signals/index.js';
 import { appendSnapshots, type SnapshotRecord } from '../../../src/lake/index.js';
+import { testCtx } from '../../helpers/ctx.js';
 import { snapshots, vixSnapshot } from '../../lake/inputs/fixtures.js';
 
 const MIN = 60_000;
@@ -59,4 +62,15 @@ export async function buildSignalLake(dir: string, options: { crash?: boolean } 
     rows.push(vixSnapshot(new Date(t), level, 17));
   }
   await appendSnapshots(dir, rows);
+}
+
+const spec = { name: 'signals' as const, description: 'signals', commands: signalsCommands };
+/** The end of the fixture lake, the default clock of the in-process runs. */
+export const NOW = () => new Date('2026-03-10T16:00:00Z');
+
+/** One in-process `signals` run on a fixed clock; its exit code and captured output. */
+export async function runSignals(args: string[], now: () => Date = NOW) {
+  const ctx = testCtx({ now, env: { NO_COLOR: '1' } });
+  const code = await runProgram(spec, args, ctx);
+  return { code, stdout: ctx.stdout.text(), stderr: ctx.stderr.text() };
 }

@@ -1,7 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { replayInstants } from '../../../src/app/evaluate/regime.js';
-import { runProgram } from '../../../src/cli/program.js';
-import { signalsCommands } from '../../../src/commands/signals/index.js';
 import { openMemoryConnection } from '../../../src/delta/index.js';
 import { latestSignalRun, loadLakeSnapshot } from '../../../src/lake/index.js';
 import { defaultCalendar } from '../../../src/market/index.js';
@@ -10,18 +8,10 @@ import {
   regimeDocumentSchema,
   replayLineSchema,
 } from '../../../src/signals/index.js';
-import { testCtx } from '../../helpers/ctx.js';
 import { tempDir } from '../../lake/inputs/fixtures.js';
-import { buildSignalLake } from './lake-fixture.js';
+import { buildSignalLake, runSignals } from './lake-fixture.js';
 
-const spec = { name: 'signals' as const, description: 'signals', commands: signalsCommands };
-const NOW = () => new Date('2026-03-10T16:00:00Z');
-
-async function run(args: string[], now: () => Date = NOW) {
-  const ctx = testCtx({ now, env: { NO_COLOR: '1' } });
-  const code = await runProgram(spec, args, ctx);
-  return { code, stdout: ctx.stdout.text(), stderr: ctx.stderr.text() };
-}
+const run = runSignals;
 
 let calm: string;
 let crash: string;
