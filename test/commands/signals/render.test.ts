@@ -66,6 +66,8 @@ describe('human rendering', () => {
       }),
     );
     const text = renderRegimeHuman(doc, { mode: 'table' });
+    // no prior state passed to the pure function: the headline leads with level, candidate and progress
+    expect(text.split('\n')[0]).toBe('REGIME NORMAL (candidate CRITICAL, 1/2 checks) · no prior state');
     expect(text).toMatch(/level\s+normal \(held/);
     expect(text).toMatch(/pending\s+up to critical: 1\/2 checks/);
     expect(text).toMatch(/ES\s.*-2\.20%.*critical/);
