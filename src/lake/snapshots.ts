@@ -1,15 +1,15 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import {
   type AppendResult,
-  DeltaTableNotFoundError,
   loadSnapshot,
   type Predicate,
   planScan,
   type Snapshot,
   scanSql,
   withConnection,
+  writeAppend,
 } from '../delta/index.js';
-import { appendToLake, createLakeView, type LakeWriteOptions, tablePath } from './lake.js';
+import { appendToLake, createLakeView, ensureTable, type LakeWriteOptions } from './lake.js';
 import { fromDbRow, type SnapshotRecord, selectList, toDeltaRow } from './records.js';
 import { FUTURES_SNAPSHOTS, snapshotsTable } from './tables.js';
 
@@ -93,13 +93,9 @@ export async function appendNewSnapshots(
     connection?: DuckDBConnection;
   } = {},
 ): Promise<{ written: AppendResult; alreadyStored: SnapshotRecord[] }> {
-  // The process's snapshot cache: the append itself loads the same state from it.
-  const snapshot = await loadSnapshot(tablePath(dataDir, FUTURES_SNAPSHOTS), { cache: true }).catch(
-    (error: unknown) => {
-      if (error instanceof DeltaTableNotFoundError) return undefined;
-      throw error;
-    },
-  );
+  const path = await ensureTable(dataDir, snapshotsTable, options);
+  // From the process's snapshot cache, and handed to the append, which would load it again otherwise.
+  const snapshot = await loadSnapshot(path, { cache: true });
   const keys: SlotKey[] = [];
   for (const r of records)
     if (r.slotTs) keys.push({ symbol: r.symbol, slotTs: r.slotTs, tradeDate: r.tradeDate });
@@ -110,7 +106,14 @@ export async function appendNewSnapshots(
     if (r.slotTs && stored.has(slotKeyOf(r.symbol, r.slotTs))) alreadyStored.push(r);
     else fresh.push(r);
   }
-  const written = await appendSnapshots(dataDir, fresh, options);
+  const written = await writeAppend(path, fresh.map(toDeltaRow), {
+    txn: options.txn,
+    operation: 'WRITE',
+    connection: options.connection,
+    now: options.now,
+    onWarning: options.onWarning,
+    snapshot,
+  });
   return { written, alreadyStored };
 }
 
