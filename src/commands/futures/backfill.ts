@@ -4,7 +4,7 @@ import { defineCommand, globalOptionsShape } from '../../cli/command.js';
 import { ExitCode } from '../../cli/exit.js';
 import { type Cell, formatPairs, formatTable, formatTsv } from '../../cli/output.js';
 import { addDays, isIsoDate, tradeDateOf } from '../../market/index.js';
-import { symbolList } from './collect.js';
+import { ibRunExitCode, symbolList } from './collect.js';
 
 const isoDate = z.string().refine(isIsoDate, 'expected a date YYYY-MM-DD');
 
@@ -134,10 +134,5 @@ export const futuresBackfillCommand = defineCommand({
     },
   },
 
-  exitCode: (r) =>
-    r.failures.some((f) => f.permanent && f.ibCode !== null)
-      ? ExitCode.usage
-      : r.upstreamSilent
-        ? ExitCode.upstream
-        : ExitCode.ok,
+  exitCode: (r) => ibRunExitCode(r),
 });

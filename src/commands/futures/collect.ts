@@ -89,6 +89,18 @@ function modeOf(opts: Opts) {
   return { kind: 'once' as const };
 }
 
+/**
+ * Exit of a run against IB (collect, backfill): 2 when IB refused a request for good (e.g. 200, no such
+ * contract: a configuration problem), 3 when IB answered nothing (every request timed out), else 0.
+ */
+export function ibRunExitCode(r: {
+  failures: ReadonlyArray<{ permanent: boolean; ibCode: number | null }>;
+  upstreamSilent?: boolean;
+}): ExitCode {
+  if (r.failures.some((f) => f.permanent && f.ibCode !== null)) return ExitCode.usage;
+  return r.upstreamSilent ? ExitCode.upstream : ExitCode.ok;
+}
+
 const ms = (stats: PhaseStats) =>
   stats.medianMs === null ? '-' : `${stats.medianMs} ms median, ${stats.p95Ms} ms p95`;
 
@@ -250,10 +262,5 @@ export const futuresCollectCommand = defineCommand({
     },
   },
 
-  exitCode: (r) =>
-    r.failures.some((f) => f.permanent && f.ibCode !== null)
-      ? ExitCode.usage
-      : r.upstreamSilent
-        ? ExitCode.upstream
-        : ExitCode.ok,
+  exitCode: (r) => ibRunExitCode(r),
 });
