@@ -160,6 +160,7 @@ export async function runBackfill(options: BackfillRunOptions): Promise<Backfill
     owner: `backfill:${runId}`,
     command: options.command,
   });
+  if (lock.replacedGarbage) options.log.warn(lock.replacedGarbage);
   const owner = `backfill@${hostname()}`;
   const queue = await openQueue({
     path: paths.queueDb,
@@ -483,4 +484,12 @@ async function storedSlots(
   } finally {
     await connection.run(`DROP VIEW IF EXISTS "${view}"`);
   }
+}
+
+/** Like the collector's: a backfill that stored nothing because IB never answered (timeouts) exits 3. */
+export function silentUpstreamBackfill(summary: BackfillSummary): string | null {
+  const { failures } = summary;
+  if (summary.jobs.done > 0 || summary.bars.fetched > 0 || summary.missed.filled > 0) return null;
+  if (failures.length === 0 || failures.some((f) => f.ibCode !== null)) return null;
+  return `no historical request was answered: ${failures.length} request(s) timed out or got no answer (last: ${failures.at(-1)?.message ?? '-'}); check the gateway and its HMDS farm`;
 }

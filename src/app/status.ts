@@ -18,6 +18,7 @@ import {
   readQueueStatus,
 } from '../queue/index.js';
 import { LATEST_LOOKBACK_DAYS, latestSnapshots } from './collect/lake-reads.js';
+import { describeLoss, lakeCommitState, lakeLossOf } from './collect/reconcile.js';
 
 export interface InstrumentFreshness {
   symbol: string;
@@ -58,6 +59,17 @@ export interface StatusReport {
   tables: TableStatus[];
   gaps: QueueGap[];
   gapWindowHours: number;
+  /**
+   * What the lake lost that the queue says was collected (docs/round-protocol.md, "The lake is the
+   * authority"): `problem` is null when nothing; the command exits 4 otherwise.
+   */
+  lake: {
+    committedRound: number | null;
+    lostSlots: number;
+    lostRounds: number[];
+    checkpointAhead: { hint: number; latest: number } | null;
+    problem: string | null;
+  };
 }
 
 export interface StatusOptions {
@@ -137,7 +149,9 @@ export async function readStatus(options: StatusOptions): Promise<StatusReport> 
   }
 
   const paths = queuePaths(options.dataDir);
+  const lakeState = await lakeCommitState(options.dataDir);
   const queue = await readQueueStatus({
+    committedThrough: lakeState.committedThrough,
     dataDir: options.dataDir,
     now,
     symbols,
@@ -150,6 +164,8 @@ export async function readStatus(options: StatusOptions): Promise<StatusReport> 
     readLock(paths.stateDir, COMPACT_LOCK),
     readLock(paths.stateDir, BACKFILL_LOCK),
   ]);
+  const loss = await lakeLossOf(options.dataDir, queue.doneAboveLake, calendar);
+  const lostLine = describeLoss(loss);
   const tables = await Promise.all(
     (Object.keys(LAKE_TABLES) as LakeTableName[]).map((name) => tableStatus(options.dataDir, name)),
   );
@@ -180,5 +196,15 @@ export async function readStatus(options: StatusOptions): Promise<StatusReport> 
     tables,
     gaps: queue.gaps,
     gapWindowHours: GAP_WINDOW_SECONDS / 3600,
+    lake: {
+      committedRound: loss.committedThrough,
+      lostSlots: loss.lostSlots.length,
+      lostRounds: loss.lostRounds,
+      checkpointAhead: loss.checkpointAhead,
+      problem:
+        lostLine === null
+          ? null
+          : `${lostLine}. ${loss.lostSlots.length > 0 ? 'The next `futures collect` marks those slots missed; then run `futures backfill --missed`.' : 'Restore the lost commit files if a copy exists; check the slots with `futures table verify futures_snapshots`.'}`,
+    },
   };
 }

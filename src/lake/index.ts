@@ -15,5 +15,14 @@ export {
 } from './lake.js';
 export type { BarRecord, SignalRunRecord, SnapshotRecord } from './records.js';
 export { appendSignalRun, latestSignalRun } from './signal-runs.js';
-export { appendSnapshots, type ReadRange, rangePredicate, readSnapshots } from './snapshots.js';
+export {
+  appendNewSnapshots,
+  appendSnapshots,
+  type ReadRange,
+  rangePredicate,
+  readSnapshots,
+  type SlotKey,
+  slotKeyOf,
+  storedSlotKeys,
+} from './snapshots.js';
 export * from './tables.js';

@@ -1,6 +1,15 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import type { AppendResult, Predicate } from '../delta/index.js';
-import { appendToLake, createLakeView, type LakeWriteOptions } from './lake.js';
+import {
+  type AppendResult,
+  loadSnapshot,
+  type Predicate,
+  planScan,
+  type Snapshot,
+  scanSql,
+  withConnection,
+  writeAppend,
+} from '../delta/index.js';
+import { appendToLake, createLakeView, ensureTable, type LakeWriteOptions } from './lake.js';
 import { fromDbRow, type SnapshotRecord, selectList, toDeltaRow } from './records.js';
 import { FUTURES_SNAPSHOTS, snapshotsTable } from './tables.js';
 
@@ -17,6 +26,95 @@ export async function appendSnapshots(
     ...options,
     operation: 'WRITE',
   });
+}
+
+/** A snapshot slot: one row per (symbol, slot_ts) in futures_snapshots. */
+export interface SlotKey {
+  symbol: string;
+  slotTs: Date;
+  /** The slot's trade date (the partition its row is in). */
+  tradeDate: string;
+}
+
+export const slotKeyOf = (symbol: string, slotTs: Date): string => `${symbol}@${slotTs.getTime()}`;
+
+/**
+ * Which of `keys` futures_snapshots holds at `snapshot` (as slotKeyOf strings). Reads only the keys'
+ * trade-date partitions, and of those only the files whose slot_ts statistics overlap the keys' range:
+ * for a collector's newest slots that is usually no file at all, so nothing is read.
+ */
+export async function storedSlotKeys(
+  snapshot: Snapshot | undefined,
+  keys: readonly SlotKey[],
+  connection?: DuckDBConnection,
+): Promise<Set<string>> {
+  const stored = new Set<string>();
+  if (!snapshot || keys.length === 0) return stored;
+  const times = keys.map((k) => k.slotTs.getTime());
+  const where: Predicate = {
+    kind: 'and',
+    args: [
+      { kind: 'in', column: 'trade_date', values: [...new Set(keys.map((k) => k.tradeDate))] },
+      { kind: 'in', column: 'symbol', values: [...new Set(keys.map((k) => k.symbol))] },
+      {
+        kind: 'between',
+        column: 'slot_ts',
+        low: new Date(Math.min(...times)),
+        high: new Date(Math.max(...times)),
+      },
+    ],
+  };
+  const plan = planScan(snapshot, { where, columns: ['symbol', 'slot_ts'] });
+  if (plan.files.length === 0) return stored;
+  await withConnection(connection, async (db) => {
+    const reader = await db.runAndReadAll(
+      `SELECT DISTINCT symbol, epoch_ms(slot_ts) AS slot FROM (${await scanSql(db, plan)})`,
+    );
+    for (const row of reader.getRowObjectsJS()) stored.add(`${String(row.symbol)}@${Number(row.slot)}`);
+  });
+  const wanted = new Set(keys.map((k) => slotKeyOf(k.symbol, k.slotTs)));
+  for (const key of stored) if (!wanted.has(key)) stored.delete(key);
+  return stored;
+}
+
+/**
+ * appendSnapshots for rows of slots (slotTs set): rows whose (symbol, slot_ts) the table already holds are
+ * dropped first, so a slot's row is written once whatever the queue remembers (a queue file reset or
+ * restored from a backup re-collects slots the lake has). The check and the commit are not one atomic
+ * step: the collect lock keeps a second collector out, and a backfill writes only slots the queue calls
+ * missed, which no collector claims. `alreadyStored` are the dropped rows; when every row was dropped,
+ * nothing is committed (the result is skipped 'no-rows').
+ */
+export async function appendNewSnapshots(
+  dataDir: string,
+  records: readonly SnapshotRecord[],
+  options: LakeWriteOptions & {
+    txn?: { appId: string; version: number };
+    connection?: DuckDBConnection;
+  } = {},
+): Promise<{ written: AppendResult; alreadyStored: SnapshotRecord[] }> {
+  const path = await ensureTable(dataDir, snapshotsTable, options);
+  // From the process's snapshot cache, and handed to the append, which would load it again otherwise.
+  const snapshot = await loadSnapshot(path, { cache: true });
+  const keys: SlotKey[] = [];
+  for (const r of records)
+    if (r.slotTs) keys.push({ symbol: r.symbol, slotTs: r.slotTs, tradeDate: r.tradeDate });
+  const stored = await storedSlotKeys(snapshot, keys, options.connection);
+  const fresh: SnapshotRecord[] = [];
+  const alreadyStored: SnapshotRecord[] = [];
+  for (const r of records) {
+    if (r.slotTs && stored.has(slotKeyOf(r.symbol, r.slotTs))) alreadyStored.push(r);
+    else fresh.push(r);
+  }
+  const written = await writeAppend(path, fresh.map(toDeltaRow), {
+    txn: options.txn,
+    operation: 'WRITE',
+    connection: options.connection,
+    now: options.now,
+    onWarning: options.onWarning,
+    snapshot,
+  });
+  return { written, alreadyStored };
 }
 
 export interface ReadRange {

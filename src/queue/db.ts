@@ -36,7 +36,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance, listValue } from '@duckdb/node-api';
-import { QueueBusyError } from './errors.js';
+import { corruptQueueError, QueueBusyError } from './errors.js';
 import { readLock } from './lock.js';
 import { ensureSchema, verifySchemaReadOnly } from './schema.js';
 import type { Tx } from './sql.js';
@@ -255,7 +255,7 @@ export class QueueDatabase {
           result = await fn(tx);
         } catch (error) {
           if (begun) await connection.run('ROLLBACK').catch(() => {});
-          throw error;
+          throw corruptQueueError(this.path, error) ?? error;
         }
         if (begun) await connection.run('COMMIT');
         keep = !readOnly && this.holding;
@@ -286,7 +286,7 @@ export class QueueDatabase {
         await connection.run(sql);
         return;
       } catch (error) {
-        if (!isLockConflict(error)) throw error;
+        if (!isLockConflict(error)) throw corruptQueueError(this.path, error) ?? error;
         if (performance.now() - started >= this.busyTimeoutMs) throw await this.busyError(error);
         // Jitter keeps two waiting processes from retrying in lockstep.
         await new Promise((r) => setTimeout(r, pause + Math.random() * pause));

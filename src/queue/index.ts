@@ -5,7 +5,14 @@
  * (process locks; their names in paths.ts), and docs/round-protocol.md (exactly-once rounds with Delta).
  */
 export { isLockConflict, QueueDatabase } from './db.js';
-export { QueueBusyError, QueueSchemaError, QueueUsageError } from './errors.js';
+export {
+  corruptQueueError,
+  QueueBusyError,
+  QueueCorruptError,
+  QueueSchemaError,
+  QueueUsageError,
+  REBUILD_HINT,
+} from './errors.js';
 export {
   type AcquireLockOptions,
   acquireLock,

@@ -18,7 +18,7 @@
  * - A holder on another host cannot be probed: treated as alive (the message says how to clear it).
  * - release() only deletes the file when it still carries this holder's token.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync, unlinkSync } from 'node:fs';
 import { link, mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { hostname as osHostname } from 'node:os';
@@ -82,6 +82,11 @@ export interface LockHandle {
   readonly info: LockInfo;
   /** The stale holder this acquisition replaced, if any. */
   readonly tookOverFrom: LockInfo | null;
+  /**
+   * What the lock file held when it was not a lock (garbage, empty: e.g. a disk that filled while a
+   * foreign tool wrote it): replaced like a stale lock; the caller warns. Null otherwise.
+   */
+  readonly replacedGarbage: string | null;
   release(): Promise<void>;
   releaseSync(): void;
 }
@@ -113,7 +118,12 @@ export async function acquireLock(
     procStart: readProcStart(pid),
   };
   const path = lockPath(stateDir, name);
-  const tookOverFrom = await acquireExclusive(path, info, host, options.takeoverWaitMs ?? 5000, 0);
+  const replaced = await acquireExclusive(path, info, host, options.takeoverWaitMs ?? 5000, 0);
+  const tookOverFrom = replaced && 'garbage' in replaced ? null : replaced;
+  const replacedGarbage =
+    replaced && 'garbage' in replaced
+      ? `${path} held ${replaced.garbage} bytes that are not a lock; replaced it`
+      : null;
 
   let released = false;
   const onExit = () => releaseSync();
@@ -133,6 +143,7 @@ export async function acquireLock(
     path,
     info,
     tookOverFrom,
+    replacedGarbage,
     release: async () => releaseSync(),
     releaseSync,
   };
@@ -147,7 +158,8 @@ export async function readLock(
   const path = lockPath(stateDir, name);
   const info = await readLockFile(path);
   if (info === 'missing') return null;
-  if (info === 'unreadable') {
+  if ('garbage' in info) {
+    // Not a lock (locks are linked into place whole): the next acquirer replaces it.
     return {
       name,
       pid: 0,
@@ -155,9 +167,9 @@ export async function readLock(
       startedAt: '',
       command: '',
       owner: '',
-      token: '',
+      token: info.token,
       procStart: null,
-      state: 'unknown',
+      state: 'stale',
       path,
     };
   }
@@ -186,20 +198,16 @@ async function acquireExclusive(
   localHostname: string,
   waitMs: number,
   depth: number,
-): Promise<LockInfo | null> {
+): Promise<LockInfo | Garbage | null> {
   const deadline = Date.now() + waitMs;
   let pause = 2;
   for (;;) {
     if (await tryCreate(path, info)) return null;
     const current = await readLockFile(path);
     if (current === 'missing') continue;
-    if (current === 'unreadable') {
-      throw new LockHeldError(`lock file ${path} exists but cannot be read`, info.name, null, {
-        hint: `If no futures process is running, delete ${path} and retry.`,
-      });
-    }
-    const state = holderState(current, localHostname);
-    if (state !== 'stale') throw heldError(path, current, state);
+    // A lock is linked into place whole, so content that is not one is no holder: stale.
+    const state = 'garbage' in current ? 'stale' : holderState(current, localHostname);
+    if (state !== 'stale' && !('garbage' in current)) throw heldError(path, current, state);
 
     // Stale: only the process that creates the guard for this exact stale token may delete it.
     const guardPath = `${path}.takeover-${current.token}`;
@@ -221,7 +229,7 @@ async function acquireExclusive(
     if (guarded) {
       try {
         const again = await readLockFile(path);
-        if (again !== 'missing' && again !== 'unreadable' && again.token === current.token) {
+        if (again !== 'missing' && again.token === current.token) {
           // Nobody else can change a lock carrying this stale token while we hold its guard (creators need
           // the name to be free, takers need the guard), so replacing it in one rename leaves no gap.
           await replaceWith(path, info);
@@ -235,9 +243,9 @@ async function acquireExclusive(
     // Someone else is taking over this stale lock: wait for its outcome.
     if (Date.now() >= deadline) {
       throw new LockHeldError(
-        `lock "${info.name}" is being taken over from dead pid ${current.pid} by another process`,
+        `lock "${info.name}" is being taken over from ${'garbage' in current ? 'a damaged lock file' : `dead pid ${current.pid}`} by another process`,
         info.name,
-        current,
+        'garbage' in current ? null : current,
         { hint: 'Retry in a moment.' },
       );
     }
@@ -283,15 +291,26 @@ function heldError(path: string, holder: LockInfo, state: HolderState): LockHeld
   return new LockHeldError(message, holder.name, holder, { hint });
 }
 
-async function readLockFile(path: string): Promise<LockInfo | 'missing' | 'unreadable'> {
-  let text: string;
+/** A lock file whose content is not a lock; `token` (a hash of the content) guards its takeover. */
+interface Garbage {
+  garbage: number;
+  token: string;
+}
+
+async function readLockFile(path: string): Promise<LockInfo | Garbage | 'missing'> {
+  let bytes: Buffer;
   try {
-    text = await readFile(path, 'utf8');
+    bytes = await readFile(path);
   } catch (error) {
     if (errnoOf(error) === 'ENOENT') return 'missing';
     throw error;
   }
-  return parseLock(text) ?? 'unreadable';
+  const lock = parseLock(bytes.toString('utf8'));
+  if (lock) return lock;
+  return {
+    garbage: bytes.length,
+    token: `garbage-${createHash('sha256').update(bytes).digest('hex').slice(0, 24)}`,
+  };
 }
 
 const lockFileSchema = z.object({

@@ -151,4 +151,18 @@ export class QueueReads {
       };
     });
   }
+
+  /**
+   * Done snapshot slots of the collector's rounds above `roundSeq` (null: of every round). The lake's
+   * txn for futures-collect names the newest round that landed, so these slots have rows only if the
+   * lake holds them some other way (a round whose rows were all already stored commits nothing).
+   */
+  async doneSlotsOfRoundsAbove(roundSeq: number | null): Promise<Job[]> {
+    const rows = await this.tx.all(
+      `SELECT * FROM all_jobs WHERE kind = 'snapshot' AND status = 'done' AND round_seq IS NOT NULL
+         AND round_seq > $1::BIGINT ORDER BY slot_ts, symbol, id`,
+      [BigInt(roundSeq ?? 0)],
+    );
+    return rows.map(rowToJob);
+  }
 }

@@ -4,7 +4,7 @@
  * step by step inside the opening transaction.
  */
 
-import { QueueSchemaError } from './errors.js';
+import { QueueSchemaError, REBUILD_HINT } from './errors.js';
 import type { Tx } from './sql.js';
 
 export const QUEUE_SCHEMA_VERSION = 2;
@@ -103,7 +103,7 @@ async function readVersion(tx: Tx, path: string): Promise<number | null> {
     );
     if (Number(other[0]?.n ?? 0) > 0) {
       throw new QueueSchemaError(`${path} is not a futures-signals queue database (no meta table)`, {
-        hint: 'Move the file aside; the collector creates a fresh queue on its next run.',
+        hint: REBUILD_HINT,
       });
     }
     return null;
@@ -112,13 +112,13 @@ async function readVersion(tx: Tx, path: string): Promise<number | null> {
   const version = Number(rows[0]?.value);
   if (!Number.isInteger(version) || version < 1) {
     throw new QueueSchemaError(`${path} has no valid schema_version in its meta table`, {
-      hint: 'Move the file aside; the collector creates a fresh queue on its next run.',
+      hint: REBUILD_HINT,
     });
   }
   if (version > QUEUE_SCHEMA_VERSION) {
     throw new QueueSchemaError(
       `${path} has queue schema version ${version}, newer than this build supports (${QUEUE_SCHEMA_VERSION})`,
-      { hint: 'Upgrade futures-signals, or move the file aside to start a fresh queue.' },
+      { hint: `Upgrade futures-signals, or start a fresh queue: ${REBUILD_HINT}` },
     );
   }
   return version;
@@ -139,7 +139,7 @@ export async function ensureSchema(tx: Tx, path: string): Promise<void> {
     const steps = MIGRATIONS[version];
     if (!steps) {
       throw new QueueSchemaError(`no migration from queue schema version ${version}`, {
-        hint: 'Move the file aside; the collector creates a fresh queue on its next run.',
+        hint: REBUILD_HINT,
       });
     }
     for (const sql of steps) await tx.run(sql);

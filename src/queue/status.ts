@@ -9,7 +9,7 @@ import { type LockStatus, readLock } from './lock.js';
 import { COLLECT_LOCK, queuePaths } from './paths.js';
 import { QueueReads } from './reads.js';
 import { alignDown, alignUp } from './scheduler.js';
-import type { JobCounts, JobStatus, Round } from './types.js';
+import type { Job, JobCounts, JobStatus, Round } from './types.js';
 
 export interface QueueStatusOptions {
   dataDir: string;
@@ -22,6 +22,11 @@ export interface QueueStatusOptions {
   windowSeconds?: number;
   /** Retry budget while a writer holds the file (default 3000 ms). */
   busyTimeoutMs?: number;
+  /**
+   * The lake's txn version for futures-collect (null: none), when the caller wants the done slots of
+   * rounds above it (`doneAboveLake`); undefined skips that read.
+   */
+  committedThrough?: number | null;
 }
 
 /**
@@ -58,6 +63,8 @@ export interface QueueStatus {
   openRounds: Round[];
   /** The collector process lock, or null when no collector runs. */
   collectorLock: LockStatus | null;
+  /** Done snapshot slots of rounds above options.committedThrough (empty when not asked). */
+  doneAboveLake: Job[];
   window: { from: Date; to: Date };
 }
 
@@ -93,6 +100,10 @@ export async function readQueueStatus(options: QueueStatusOptions): Promise<Queu
         bounds: await reads.slotBounds('snapshot'),
         rows: await reads.snapshotRowsBetween(windowFrom, windowTo),
         openRounds: await reads.pendingRounds(),
+        doneAboveLake:
+          options.committedThrough === undefined
+            ? []
+            : await reads.doneSlotsOfRoundsAbove(options.committedThrough),
       };
     });
     const base = { path: paths.queueDb, collectorLock, window: { from: windowFrom, to: windowTo } };
@@ -105,6 +116,7 @@ export async function readQueueStatus(options: QueueStatusOptions): Promise<Queu
         neverScheduled: [...options.symbols],
         gaps: [],
         openRounds: [],
+        doneAboveLake: [],
       };
     }
     const firstBySymbol = new Map(data.bounds.map((b) => [b.symbol, b.first]));
@@ -125,6 +137,7 @@ export async function readQueueStatus(options: QueueStatusOptions): Promise<Queu
       neverScheduled: options.symbols.filter((s) => !firstBySymbol.has(s)),
       gaps,
       openRounds: data.openRounds,
+      doneAboveLake: data.doneAboveLake,
     };
   } finally {
     db.close();

@@ -261,6 +261,12 @@ export interface QueueOps {
     ids: readonly number[],
     options: { now: Date; deltaVersion: number | null },
   ): Promise<number>;
+  doneSlotsOfRoundsAbove(roundSeq: number | null): Promise<Job[]>;
+  markLost(ids: readonly number[], options: { now: Date; reason: string }): Promise<number[]>;
+  restoreDone(
+    slots: ReadonlyArray<{ symbol: string; slotTs: Date }>,
+    options: { now: Date; reason: string },
+  ): Promise<number>;
 
   listJobs(filter?: JobFilter): Promise<Job[]>;
   counts(): Promise<JobCounts>;

@@ -14,7 +14,7 @@ import { UpstreamUnavailableError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
 import { openMemoryConnection } from '../../delta/index.js';
 import type { IbSession, IbSymbol } from '../../ibkr/index.js';
-import { appendSnapshots } from '../../lake/index.js';
+import { appendNewSnapshots } from '../../lake/index.js';
 import { cmeStatusAt, type MarketCalendar } from '../../market/index.js';
 import {
   acquireLock,
@@ -74,6 +74,7 @@ export async function runCollect(options: CollectRunOptions): Promise<CollectSum
     owner: `collect:${runId}`,
     command: options.command,
   });
+  if (lock.replacedGarbage) log.warn(lock.replacedGarbage);
   const owner = `collect@${hostname()}`;
   const { calendar } = options;
   const builder = new SummaryBuilder({
@@ -103,6 +104,7 @@ export async function runCollect(options: CollectRunOptions): Promise<CollectSum
       owner,
       now: () => clock.now(),
       log,
+      calendar,
     });
     builder.summary.recovery = recovered.recovery;
     // The last stored quote per symbol (outlier and stale checks across runs).
@@ -140,13 +142,22 @@ export async function runCollect(options: CollectRunOptions): Promise<CollectSum
       minSeq: () => recovered.minSeq,
       versionOfTxn: (seq: number) => findTxnCommit(options.dataDir, COLLECT_APP_ID, seq),
       append: async (records, txn) => {
-        const written = await appendSnapshots(options.dataDir, records, {
+        const { written, alreadyStored } = await appendNewSnapshots(options.dataDir, records, {
           txn,
           now: () => clock.now(),
           checkpointInterval: config.lake.checkpointInterval,
           onWarning: (m) => log.warn(m),
+          connection: duck.connection,
         });
-        return { version: written.version, skipped: written.skipped };
+        if (alreadyStored.length > 0) {
+          log.info(
+            `round ${txn.version}: ${alreadyStored.length} slot(s) already in the lake, not written again`,
+          );
+        }
+        if (written.skipped && written.reason === 'no-rows') {
+          return { version: null, skipped: false, alreadyStored: alreadyStored.length };
+        }
+        return { version: written.version, skipped: written.skipped, alreadyStored: alreadyStored.length };
       },
       session: () => ib.session(),
     };

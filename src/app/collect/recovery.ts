@@ -6,8 +6,10 @@
  */
 import type { Logger } from '../../core/log.js';
 import { FUTURES_SNAPSHOTS, loadLakeSnapshot } from '../../lake/index.js';
+import type { MarketCalendar } from '../../market/index.js';
 import { type Queue, resolvePendingRounds } from '../../queue/index.js';
 import { findTxnCommit } from './lake-reads.js';
+import { describeLoss, LOST_COMMIT_REASON, reconcileWithLake } from './reconcile.js';
 import { COLLECT_APP_ID } from './round.js';
 import type { CollectSummary } from './summary.js';
 
@@ -19,7 +21,7 @@ export interface Recovered {
 
 export async function recoverInterruptedRun(
   queue: Queue,
-  options: { dataDir: string; owner: string; now: () => Date; log: Logger },
+  options: { dataDir: string; owner: string; now: () => Date; log: Logger; calendar: MarketCalendar },
 ): Promise<Recovered> {
   const lake = await loadLakeSnapshot(options.dataDir, FUTURES_SNAPSHOTS);
   const committedThrough = lake?.txns.get(COLLECT_APP_ID)?.version ?? null;
@@ -42,8 +44,26 @@ export async function recoverInterruptedRun(
         `abandoned ${resolved.abandoned.join(',') || '-'}, ${releasedSlots} slot(s) released`,
     );
   }
+  // Only now: a begun round the lake's txn covers was just finished, and must be checked like the rest.
+  const loss = await reconcileWithLake(queue, {
+    dataDir: options.dataDir,
+    calendar: options.calendar,
+    now: options.now(),
+  });
+  const lostLine = describeLoss(loss);
+  if (lostLine) {
+    options.log.warn(
+      `${lostLine}${loss.lostSlots.length > 0 ? `: ${loss.lostSlots.length} slot(s) are missed again (reason ${LOST_COMMIT_REASON}); run \`futures backfill --missed\` to fill them` : ''}`,
+    );
+  }
   return {
-    recovery: { finishedRounds: resolved.finished, abandonedRounds: resolved.abandoned, releasedSlots },
+    recovery: {
+      finishedRounds: resolved.finished,
+      abandonedRounds: resolved.abandoned,
+      releasedSlots,
+      lostSlots: loss.lostSlots.length,
+      lostRounds: loss.lostRounds,
+    },
     minSeq: (committedThrough ?? 0) + 1,
   };
 }

@@ -54,11 +54,14 @@ export interface RoundSettings {
   checkpointInterval: number;
 }
 
-/** Writes one round's rows; the real one is src/lake's appendSnapshots (tests may wrap it). */
+/**
+ * Writes one round's rows; the real one is src/lake's appendNewSnapshots (tests may wrap it), which drops
+ * rows of slots the lake already holds (`alreadyStored`; `version` null when nothing was left to write).
+ */
 export type AppendRound = (
   records: readonly SnapshotRecord[],
   txn: { appId: string; version: number },
-) => Promise<{ version: number; skipped: boolean }>;
+) => Promise<{ version: number | null; skipped: boolean; alreadyStored?: number }>;
 
 export interface RoundDeps {
   queue: QueueOps;
@@ -144,6 +147,8 @@ export interface RoundResult {
   claimed: number;
   /** Slots stored and marked done. */
   done: number;
+  /** Of those, slots whose row the lake already held (not written again; e.g. after a queue reset). */
+  alreadyStored: number;
   /** Slots that failed for good (e.g. IB 200) … */
   failed: number;
   /** … or will be retried after a back-off (timeouts). */
@@ -176,6 +181,7 @@ export async function runRound(deps: RoundDeps): Promise<RoundResult> {
     scheduled,
     claimed: claimed.length,
     done: 0,
+    alreadyStored: 0,
     failed: 0,
     retried: 0,
     lost: 0,
@@ -422,16 +428,19 @@ function startCommit(
   const commitStarted = performance.now();
   const committed = (async (): Promise<CommitOutcome> => {
     let deltaVersion: number | null;
+    let alreadyStored = 0;
     try {
       const written = await deps.append(rows, { appId: COLLECT_APP_ID, version: roundSeq });
+      alreadyStored = written.alreadyStored ?? 0;
       deltaVersion = written.skipped ? await deps.versionOfTxn(roundSeq) : written.version;
     } catch (error) {
       return { ok: false, error };
     } finally {
       result.timings.deltaMs += performance.now() - commitStarted;
     }
-    result.rows = rows.length;
+    result.rows = rows.length - alreadyStored;
     result.done = rows.length;
+    result.alreadyStored = alreadyStored;
     result.deltaVersion = deltaVersion;
     for (const row of rows) {
       deps.previous.set(row.symbol, nextPrevious(row, deps.previous.get(row.symbol) ?? null));

@@ -31,9 +31,18 @@ export interface CollectSummary {
     /** Newly recorded as missed (too late to collect; eligible for backfill). */
     missed: number;
     lost: number;
+    /** Done slots whose row the lake already held: not written again (a reset or restored queue). */
+    alreadyStored: number;
   };
   deltaVersion: { first: number | null; last: number | null };
-  recovery: { finishedRounds: number[]; abandonedRounds: number[]; releasedSlots: number };
+  recovery: {
+    finishedRounds: number[];
+    abandonedRounds: number[];
+    releasedSlots: number;
+    /** Done slots without a row in the lake (its newest commit lost), moved back to missed at start. */
+    lostSlots: number;
+    lostRounds: number[];
+  };
   /** Failures of this run, newest last (at most 100). */
   failures: SlotFailure[];
   /** IB unavailable episodes survived in --loop/--until (at most the last 20 messages). */
@@ -88,9 +97,9 @@ export class SummaryBuilder {
       rounds: 0,
       commits: 0,
       rowsWritten: 0,
-      slots: { done: 0, skipped: 0, failed: 0, retried: 0, missed: 0, lost: 0 },
+      slots: { done: 0, skipped: 0, failed: 0, retried: 0, missed: 0, lost: 0, alreadyStored: 0 },
       deltaVersion: { first: null, last: null },
-      recovery: { finishedRounds: [], abandonedRounds: [], releasedSlots: 0 },
+      recovery: { finishedRounds: [], abandonedRounds: [], releasedSlots: 0, lostSlots: 0, lostRounds: [] },
       failures: [],
       transientErrors: [],
       sessionsOpened: 0,
@@ -108,6 +117,7 @@ export class SummaryBuilder {
     s.failed += round.failed;
     s.retried += round.retried;
     s.lost += round.lost;
+    s.alreadyStored += round.alreadyStored;
     summary.rowsWritten += round.rows;
     if (round.deltaVersion !== null) {
       summary.commits += 1;
@@ -151,4 +161,17 @@ export class SummaryBuilder {
 function keepLast<T>(list: T[], item: T, keep: number): void {
   list.push(item);
   if (list.length > keep) list.shift();
+}
+
+/**
+ * Why a run that collected nothing should exit 3: every failure was IB not answering (a timeout, no
+ * error code), so the gateway is there but useless. Null when anything was stored or a failure had an IB
+ * error code (those decide their own exit).
+ */
+export function silentUpstream(summary: CollectSummary): string | null {
+  const { failures } = summary;
+  if (summary.rowsWritten > 0 || summary.slots.done > 0 || failures.length === 0) return null;
+  if (failures.some((f) => f.ibCode !== null)) return null;
+  const symbols = [...new Set(failures.map((f) => f.symbol))].join(', ');
+  return `no snapshot was answered: ${summary.slots.retried + summary.slots.failed} slot(s) of ${symbols} timed out or got no answer (last: ${failures.at(-1)?.message ?? '-'}); check the gateway and its market data farms`;
 }

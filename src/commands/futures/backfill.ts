@@ -4,7 +4,7 @@ import { defineCommand, globalOptionsShape } from '../../cli/command.js';
 import { ExitCode } from '../../cli/exit.js';
 import { type Cell, formatPairs, formatTable, formatTsv } from '../../cli/output.js';
 import { addDays, isIsoDate, tradeDateOf } from '../../market/index.js';
-import { symbolList } from './collect.js';
+import { ibRunExitCode, symbolList } from './collect.js';
 
 const isoDate = z.string().refine(isIsoDate, 'expected a date YYYY-MM-DD');
 
@@ -32,7 +32,8 @@ const schema = z
     }
   });
 
-export type BackfillResult = BackfillSummary;
+/** `upstreamSilent`: nothing stored because IB answered no request (exit 3). */
+export type BackfillResult = BackfillSummary & { upstreamSilent?: boolean };
 
 export const futuresBackfillCommand = defineCommand({
   path: ['backfill'],
@@ -72,11 +73,11 @@ export const futuresBackfillCommand = defineCommand({
   exitCodes: [ExitCode.upstream, ExitCode.data, ExitCode.busy],
 
   async run(opts, ctx): Promise<BackfillResult> {
-    const { runBackfill } = await import('../../app/backfill.js');
+    const { runBackfill, silentUpstreamBackfill } = await import('../../app/backfill.js');
     const today = tradeDateOf(ctx.clock.now(), ctx.calendar);
     const to = opts.to ?? today;
     const from = opts.from ?? addDays(to, -((opts.days ?? 5) - 1));
-    return runBackfill({
+    const summary = await runBackfill({
       dataDir: ctx.config.dataDir,
       config: ctx.config,
       calendar: ctx.calendar,
@@ -93,6 +94,9 @@ export const futuresBackfillCommand = defineCommand({
       source: ctx.ibSimulated ? 'sim' : ctx.config.collect.source,
       command: 'futures backfill',
     });
+    const silent = silentUpstreamBackfill(summary);
+    if (silent) ctx.stderr.write(`error: ${silent}\n`);
+    return { ...summary, upstreamSilent: silent !== null };
   },
 
   render: {
@@ -130,5 +134,5 @@ export const futuresBackfillCommand = defineCommand({
     },
   },
 
-  exitCode: (r) => (r.failures.some((f) => f.permanent && f.ibCode !== null) ? ExitCode.usage : ExitCode.ok),
+  exitCode: (r) => ibRunExitCode(r),
 });

@@ -4,6 +4,7 @@ import { defineCommand, globalOptionsShape } from '../../cli/command.js';
 import { ExitCode } from '../../cli/exit.js';
 import { type Cell, formatPairs, formatTable, formatTsv } from '../../cli/output.js';
 import { parseDuration } from '../../core/duration.js';
+import { UsageError } from '../../core/errors.js';
 import { formatEtIso, parseInstant } from '../../market/index.js';
 
 const SYMBOLS = ['ES', 'NQ', 'RTY', 'VIX'] as const;
@@ -78,13 +79,26 @@ const schema = z
 
 type Opts = z.infer<typeof schema>;
 
-export type CollectResult = CollectSummary;
+/** `upstreamSilent`: nothing stored because IB answered no request (exit 3; app/collect/summary.ts). */
+export type CollectResult = CollectSummary & { upstreamSilent?: boolean };
 
 function modeOf(opts: Opts) {
   if (opts.rounds !== undefined) return { kind: 'rounds' as const, rounds: opts.rounds };
   if (opts.until !== undefined) return { kind: 'until' as const, until: opts.until };
   if (opts.loop) return { kind: 'loop' as const };
   return { kind: 'once' as const };
+}
+
+/**
+ * Exit of a run against IB (collect, backfill): 2 when IB refused a request for good (e.g. 200, no such
+ * contract: a configuration problem), 3 when IB answered nothing (every request timed out), else 0.
+ */
+export function ibRunExitCode(r: {
+  failures: ReadonlyArray<{ permanent: boolean; ibCode: number | null }>;
+  upstreamSilent?: boolean;
+}): ExitCode {
+  if (r.failures.some((f) => f.permanent && f.ibCode !== null)) return ExitCode.usage;
+  return r.upstreamSilent ? ExitCode.upstream : ExitCode.ok;
 }
 
 const ms = (stats: PhaseStats) =>
@@ -144,8 +158,16 @@ export const futuresCollectCommand = defineCommand({
   exitCodes: [ExitCode.upstream, ExitCode.data, ExitCode.busy],
 
   async run(opts, ctx): Promise<CollectResult> {
+    const now = ctx.clock.now();
+    if (opts.until !== undefined && opts.until.getTime() <= now.getTime()) {
+      throw new UsageError(
+        `--until ${formatEtIso(opts.until)} is not in the future (now ${formatEtIso(now)}): nothing would be collected`,
+        { hint: "Give a later time, e.g. --until '2026-09-02 16:00' (ET), or use --once / --loop." },
+      );
+    }
     const { runCollect } = await import('../../app/collect/collector.js');
-    return runCollect({
+    const { silentUpstream } = await import('../../app/collect/summary.js');
+    const summary = await runCollect({
       dataDir: ctx.config.dataDir,
       config: ctx.config,
       calendar: ctx.calendar,
@@ -160,6 +182,9 @@ export const futuresCollectCommand = defineCommand({
       command: 'futures collect',
       hooks: ctx.hooks,
     });
+    const silent = silentUpstream(summary);
+    if (silent) ctx.stderr.write(`error: ${silent}\n`);
+    return { ...summary, upstreamSilent: silent !== null };
   },
 
   render: {
@@ -181,6 +206,7 @@ export const futuresCollectCommand = defineCommand({
       failures: r.failures.map((f) => ({ ...f, slotTs: f.slotTs.toISOString() })),
       transientErrors: r.transientErrors,
       sessionsOpened: r.sessionsOpened,
+      upstreamSilent: r.upstreamSilent === true,
       timings: r.timings,
     }),
     human: (r, _opts, style) => {
@@ -195,6 +221,7 @@ export const futuresCollectCommand = defineCommand({
         ['slots failed', r.slots.failed],
         ['slots retried', r.slots.retried],
         ['slots missed', r.slots.missed],
+        ['slots already in the lake', r.slots.alreadyStored],
         [
           'delta version',
           r.deltaVersion.last === null
@@ -208,6 +235,12 @@ export const futuresCollectCommand = defineCommand({
         ['  delta commit', ms(r.timings.delta)],
         ['  queue', ms(r.timings.queue)],
       ];
+      if (r.recovery.lostSlots > 0) {
+        pairs.push([
+          'lake lost',
+          `${r.recovery.lostSlots} done slot(s) of round(s) ${r.recovery.lostRounds.join(',')} had no row: missed again (futures backfill --missed)`,
+        ]);
+      }
       if (
         r.recovery.finishedRounds.length + r.recovery.abandonedRounds.length + r.recovery.releasedSlots >
         0
@@ -229,5 +262,5 @@ export const futuresCollectCommand = defineCommand({
     },
   },
 
-  exitCode: (r) => (r.failures.some((f) => f.permanent && f.ibCode !== null) ? ExitCode.usage : ExitCode.ok),
+  exitCode: (r) => ibRunExitCode(r),
 });

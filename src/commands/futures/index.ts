@@ -6,6 +6,7 @@ import { futuresCompactCommand } from './compact.js';
 import { futuresDemoCommand } from './demo.js';
 import { futuresGatewayCommand } from './gateway.js';
 import { futuresImportCommand } from './import.js';
+import { futuresQueueRebuildCommand } from './queue-rebuild.js';
 import { futuresStatusCommand } from './status.js';
 import { futuresTableHistoryCommand } from './table-history.js';
 import { futuresTableInfoCommand } from './table-info.js';
@@ -27,4 +28,5 @@ export const futuresCommands: readonly AnyCommand[] = [
   futuresTableScanCommand,
   futuresTableVerifyCommand,
   futuresCompactCommand,
+  futuresQueueRebuildCommand,
 ];

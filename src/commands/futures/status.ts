@@ -33,7 +33,9 @@ export const futuresStatusCommand = defineCommand({
     'Reads the lake (recent partitions only), the queue and the lock files; safe while a collector runs. ' +
     "With --max-age it exits 6 when CME equity is open and any configured instrument's newest snapshot is older " +
     '(or missing); while the market is closed it exits 0 and says why. Gaps are slots in the last 24 h with no ' +
-    'explanation (never queued, or overdue); skipped and missed slots are explained.',
+    'explanation (never queued, or overdue); skipped and missed slots are explained. It exits 4 when the lake ' +
+    'lost acknowledged data: slots done in the queue whose rows futures_snapshots does not hold (its newest ' +
+    'commit lost), or _last_checkpoint naming a version the log no longer has.',
   examples: [
     'futures status',
     'futures status --max-age 5m && signals premarket --json',
@@ -69,6 +71,7 @@ export const futuresStatusCommand = defineCommand({
       tables: r.tables.map((t) => ({ ...t, lastCommitAt: iso(t.lastCommitAt) })),
       gapWindowHours: r.gapWindowHours,
       gaps: r.gaps.map((g) => ({ ...g, from: g.from.toISOString(), to: g.to.toISOString() })),
+      lake: r.lake,
     }),
     human: (r, _opts, style) => {
       const table = (grid: Grid) => (style.mode === 'table' ? formatTable(grid) : formatTsv(grid));
@@ -84,6 +87,7 @@ export const futuresStatusCommand = defineCommand({
             : `closed: ${r.market.reason}${r.market.nextOpen ? `, reopens ${formatEtIso(r.market.nextOpen)}` : ''}`,
         ],
         ['freshness', `${r.freshness.ok ? 'ok' : 'STALE'}: ${r.freshness.reason}`],
+        ...(r.lake.problem === null ? [] : [['PROBLEM', r.lake.problem] as [string, Cell]]),
         [
           'queue',
           counts === null
@@ -137,5 +141,6 @@ export const futuresStatusCommand = defineCommand({
     },
   },
 
-  exitCode: (r) => (r.freshness.ok ? ExitCode.ok : ExitCode.stale),
+  // Lost acknowledged data outranks staleness: a lake that lost what the queue says it holds is data (4).
+  exitCode: (r) => (r.lake.problem !== null ? ExitCode.data : r.freshness.ok ? ExitCode.ok : ExitCode.stale),
 });

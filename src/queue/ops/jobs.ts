@@ -413,4 +413,49 @@ export class JobOps extends QueueReads {
     }
     return changed;
   }
+
+  /**
+   * Done slots whose rows the lake does not hold (its newest commit was lost): back to `missed`, with
+   * the reason, so `backfill --missed` fills them. Returns the ids changed.
+   */
+  async markLost(ids: readonly number[], options: { now: Date; reason: string }): Promise<number[]> {
+    if (ids.length === 0) return [];
+    const changed: number[] = [];
+    for (const table of ['jobs', 'jobs_archive']) {
+      const rows = await this.tx.all(
+        `UPDATE ${table} SET status = 'missed', reason = $2, delta_version = NULL, updated_at = $3::TIMESTAMPTZ
+         WHERE ${IN_IDS('$1')} AND status = 'done'
+         RETURNING id`,
+        [this.ids(ids), options.reason, iso(options.now)],
+      );
+      for (const row of rows) changed.push(toNumber(row.id, 'id'));
+    }
+    return changed.sort((a, b) => a - b);
+  }
+
+  /**
+   * Records snapshot slots the lake holds as done (a queue rebuilt from the lake): the scheduler then
+   * neither re-collects them nor reports them as gaps. Slots already queued are left alone.
+   */
+  async restoreDone(
+    slots: ReadonlyArray<{ symbol: string; slotTs: Date }>,
+    options: { now: Date; reason: string },
+  ): Promise<number> {
+    const inserted = await this.insertJobs(
+      slots.map((slot) => ({
+        kind: 'snapshot' as const,
+        symbol: slot.symbol,
+        slotTs: slot.slotTs,
+        status: 'skipped' as const,
+        reason: options.reason,
+      })),
+      options,
+    );
+    if (inserted.inserted.length > 0) {
+      await this.tx.run(`UPDATE jobs SET status = 'done' WHERE ${IN_IDS('$1')}`, [
+        this.ids(inserted.inserted),
+      ]);
+    }
+    return inserted.inserted.length;
+  }
 }
