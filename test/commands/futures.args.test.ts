@@ -197,6 +197,12 @@ table('compact', [
   ['compact --target-size huge', /--target-size: cannot read size 'huge'/],
 ]);
 
+table('queue rebuild', [
+  ['queue rebuild', { force: false }],
+  ['queue rebuild --force --json', { force: true, json: true }],
+  ['queue rebuild --bogus', /unknown option '--bogus'/],
+]);
+
 it('has a table for every futures command', () => {
   const covered = [
     'calendar',
@@ -212,6 +218,7 @@ it('has a table for every futures command', () => {
     'table scan',
     'table verify',
     'compact',
+    'queue rebuild',
   ];
   expect(futuresCommands.map((c) => c.path.join(' ')).sort()).toEqual(covered.sort());
 });
