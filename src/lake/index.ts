@@ -13,6 +13,7 @@ export {
   loadLakeSnapshot,
   tablePath,
 } from './lake.js';
+export { DEMO_MARKER, isDemoLake, markDemoLake } from './demo-marker.js';
 export type { BarRecord, SignalRunRecord, SnapshotRecord } from './records.js';
 export { appendSignalRun, latestSignalRun } from './signal-runs.js';
 export {
