@@ -1,5 +1,6 @@
 /** Our tables on src/delta: schemas and typed reads/writes. Never imports src/ibkr. */
 export { type AppendBarsResult, appendBars, readBars } from './bars.js';
+export { DEMO_MARKER, isDemoLake, markDemoLake } from './demo-marker.js';
 export {
   type AppendToLakeOptions,
   appendToLake,
@@ -13,7 +14,6 @@ export {
   loadLakeSnapshot,
   tablePath,
 } from './lake.js';
-export { DEMO_MARKER, isDemoLake, markDemoLake } from './demo-marker.js';
 export type { BarRecord, SignalRunRecord, SnapshotRecord } from './records.js';
 export { appendSignalRun, latestSignalRun } from './signal-runs.js';
 export {
