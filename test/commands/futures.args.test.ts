@@ -203,6 +203,19 @@ table('queue rebuild', [
   ['queue rebuild --bogus', /unknown option '--bogus'/],
 ]);
 
+table('table files', [
+  ['table files t', { table: 't', format: 'list' }],
+  ['table files t --version 3 --format duckdb', { table: 't', version: 3, format: 'duckdb' }],
+  [
+    'table files t --timestamp 2026-01-02T15:00:00Z',
+    { table: 't', timestamp: '2026-01-02T15:00:00Z', format: 'list' },
+  ],
+  ['table files t --version 3 --timestamp 2026-01-02', /give either --version or --timestamp/],
+  ['table files t --version ""', /expected a version number/],
+  ['table files t --format spark', /Allowed choices are list, json, duckdb, polars, pyarrow/],
+  ['table files', /missing required argument 'table'/],
+]);
+
 it('has a table for every futures command', () => {
   const covered = [
     'calendar',
@@ -217,6 +230,7 @@ it('has a table for every futures command', () => {
     'table history',
     'table scan',
     'table verify',
+    'table files',
     'compact',
     'queue rebuild',
   ];

@@ -8,6 +8,7 @@ import { futuresGatewayCommand } from './gateway.js';
 import { futuresImportCommand } from './import.js';
 import { futuresQueueRebuildCommand } from './queue-rebuild.js';
 import { futuresStatusCommand } from './status.js';
+import { futuresTableFilesCommand } from './table-files.js';
 import { futuresTableHistoryCommand } from './table-history.js';
 import { futuresTableInfoCommand } from './table-info.js';
 import { futuresTableScanCommand } from './table-scan.js';
@@ -27,6 +28,7 @@ export const futuresCommands: readonly AnyCommand[] = [
   futuresTableHistoryCommand,
   futuresTableScanCommand,
   futuresTableVerifyCommand,
+  futuresTableFilesCommand,
   futuresCompactCommand,
   futuresQueueRebuildCommand,
 ];
