@@ -216,6 +216,12 @@ table('table files', [
   ['table files', /missing required argument 'table'/],
 ]);
 
+table('table manifest', [
+  ['table manifest t', { table: 't', enable: false }],
+  ['table manifest t --enable --json', { table: 't', enable: true, json: true }],
+  ['table manifest', /missing required argument 'table'/],
+]);
+
 it('has a table for every futures command', () => {
   const covered = [
     'calendar',
@@ -231,6 +237,7 @@ it('has a table for every futures command', () => {
     'table scan',
     'table verify',
     'table files',
+    'table manifest',
     'compact',
     'queue rebuild',
   ];

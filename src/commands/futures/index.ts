@@ -11,6 +11,7 @@ import { futuresStatusCommand } from './status.js';
 import { futuresTableFilesCommand } from './table-files.js';
 import { futuresTableHistoryCommand } from './table-history.js';
 import { futuresTableInfoCommand } from './table-info.js';
+import { futuresTableManifestCommand } from './table-manifest.js';
 import { futuresTableScanCommand } from './table-scan.js';
 import { futuresTableVerifyCommand } from './table-verify.js';
 
@@ -29,6 +30,7 @@ export const futuresCommands: readonly AnyCommand[] = [
   futuresTableScanCommand,
   futuresTableVerifyCommand,
   futuresTableFilesCommand,
+  futuresTableManifestCommand,
   futuresCompactCommand,
   futuresQueueRebuildCommand,
 ];
