@@ -66,7 +66,10 @@ async function manifests(): Promise<Record<string, string[]>> {
 async function liveFiles(): Promise<Record<string, string[]>> {
   const doc = JSON.parse((await run(['table', 'files', 'futures_bars', '--json'])).stdout);
   const out: Record<string, string[]> = {};
-  for (const f of doc.files) (out[`trade_date=${f.partitionValues.trade_date}`] ??= []).push(f.path);
+  for (const f of doc.files) {
+    const key = `trade_date=${f.partitionValues.trade_date}`;
+    out[key] = [...(out[key] ?? []), f.path];
+  }
   for (const list of Object.values(out)) list.sort();
   return out;
 }

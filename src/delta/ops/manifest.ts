@@ -39,7 +39,6 @@ export function manifestEnabled(snapshot: Snapshot): boolean {
 /** Hive's escaping of a partition path segment (the characters Spark's escapePathName escapes). */
 function escapeSegment(value: string): string {
   return value.replace(
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: Hive escapes control characters
     /[\u0000-\u001f"#%'*/:=?\\\u007f{[\]^]/g,
     (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`,
   );
