@@ -55,6 +55,18 @@ export {
   regimeDocumentSchema,
   replayLineSchema,
 } from '../signals/schemas.js';
+export {
+  etInstant,
+  formatEt,
+  formatEtIso,
+  type MarketCalendar,
+  type NyseDay,
+  type NyseSession,
+  nyseSession,
+  nyseSessions,
+  previousNyseClose,
+  tradeDateOf,
+} from '../market/index.js';
 export { ENGINE_REGIMES, INDEX_SYMBOLS, type IndexSymbol } from '../signals/types.js';
 
 export interface OpenLakeOptions {
@@ -94,6 +106,8 @@ export interface SignalQuery {
 export interface Lake {
   readonly dataDir: string;
   readonly config: Config;
+  /** The market calendar of this config (built-in days plus calendar.overrides), for the market helpers. */
+  readonly calendar: MarketCalendar;
   /** The lake's tables with their current versions (absent tables are not listed). */
   tables(): Promise<Awaited<ReturnType<typeof listTables>>>;
   /** futures_snapshots rows in ts order. */
@@ -196,6 +210,7 @@ export function openLake(options: OpenLakeOptions = {}): Lake {
   return {
     dataDir,
     config: ctx.config,
+    calendar: ctx.calendar,
     tables: () => listTables(dataDir),
     snapshots: (query) =>
       withConnection(async (connection) => {

@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openMemoryConnection } from '../../src/delta/index.js';
+import { appendBars, type BarRecord } from '../../src/lake/index.js';
 import { buildSignalLake } from '../commands/signals/lake-fixture.js';
 import { ROOT, runBin } from '../helpers/bin.js';
 
@@ -15,6 +17,48 @@ const AS_OF = '2026-03-10T13:25:00Z';
 let work: string;
 let project: string;
 let lake: string;
+
+async function memory() {
+  const db = await openMemoryConnection();
+  connections.push(db);
+  return db.connection;
+}
+const connections: Array<{ close(): void }> = [];
+
+/** ES daily bars for the trade dates of February and early March 2026 (weekdays). */
+function dailyBars(): BarRecord[] {
+  const bars: BarRecord[] = [];
+  for (
+    let day = Date.parse('2026-02-02T00:00:00Z');
+    day <= Date.parse('2026-03-09T00:00:00Z');
+    day += 86_400_000
+  ) {
+    const ts = new Date(day);
+    if (ts.getUTCDay() === 0 || ts.getUTCDay() === 6) continue;
+    const close = 6000 + ((day / 86_400_000) % 7);
+    const base = {
+      ts,
+      tradeDate: ts.toISOString().slice(0, 10),
+      symbol: 'ES',
+      conId: 1,
+      localSymbol: 'ESH6',
+    };
+    bars.push({
+      ...base,
+      barSize: '1 day',
+      whatToShow: 'TRADES',
+      open: close,
+      high: close + 5,
+      low: close - 5,
+      close,
+      volume: 1000,
+      wap: close,
+      count: 100,
+      source: 'backfill',
+    });
+  }
+  return bars;
+}
 
 async function linkDependencies(nodeModules: string): Promise<void> {
   const manifest = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as {
@@ -44,6 +88,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
+  for (const db of connections) db.close();
   await rm(work, { recursive: true, force: true });
 });
 
@@ -94,6 +139,48 @@ describe('futures-signals as a library', () => {
     const run = await execa(process.execPath, ['empty.mjs'], { cwd: project, reject: false });
     expect(JSON.parse(run.stdout)).toEqual({ user: true, kind: 'stale' });
   }, 60_000);
+
+  it('runs every Node recipe of docs/strategy-builder.md', async () => {
+    const recipes = join(work, 'recipes-lake');
+    await buildSignalLake(recipes, { crash: true });
+    await appendBars(await memory(), recipes, dailyBars());
+    for (const asOf of ['2026-03-09 09:25', '2026-03-10 09:25']) {
+      const recorded = await runBin('signals', [
+        'premarket',
+        '--as-of',
+        asOf,
+        '--record',
+        '--data-dir',
+        recipes,
+      ]);
+      expect(recorded.exitCode).toBe(0);
+    }
+    const guide = await readFile(join(ROOT, 'docs', 'strategy-builder.md'), 'utf8');
+    const blocks = [...guide.matchAll(/```js recipe\n([\s\S]*?)```/g)].map((m) => m[1] as string);
+    expect(blocks).toHaveLength(4);
+    const outputs: string[][] = [];
+    for (const [i, block] of blocks.entries()) {
+      await writeFile(join(project, `recipe-${i}.mjs`), block);
+      const run = await execa(process.execPath, [`recipe-${i}.mjs`, '2026-03-10'], {
+        cwd: project,
+        reject: false,
+        env: { FUTURES_DATA_DIR: recipes },
+      });
+      expect(run.stderr, `recipe ${i}`).toBe('');
+      expect(run.exitCode, `recipe ${i}`).toBe(0);
+      outputs.push(run.stdout.trim().split('\n'));
+    }
+    const [overnight, daily, runs, joined] = outputs as [string[], string[], string[], string[]];
+    expect(overnight).toHaveLength(6); // 03-09 and 03-10 × ES, NQ, RTY (03-06 has no prior close in the lake)
+    const esCrash = overnight.find((l) => l.startsWith('2026-03-10\tES')) ?? '';
+    expect(esCrash).toMatch(/2026-03-09 16:00 → 2026-03-10 09:25 ET\t-1\.\d\d%/);
+    expect(daily).toHaveLength(5);
+    expect(daily.at(-1)).toMatch(/^2026-03-09\tESH6\t/);
+    expect(runs).toHaveLength(2);
+    expect(runs[1]).toMatch(/^2026-03-10 09:25 ET\t(bear|lean_bear|strong_bear)\t/);
+    expect(joined.length).toBeGreaterThanOrEqual(4);
+    for (const line of joined) expect(line).toMatch(/\tH6 bid|RTYH6 bid|ESH6 bid|NQH6 bid/);
+  }, 120_000);
 
   it('type-checks a TypeScript consumer against the shipped declarations', async () => {
     await writeFile(
