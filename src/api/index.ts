@@ -43,6 +43,18 @@ export {
 } from '../core/errors.js';
 export type { BarRecord, LakeTableEntry, SignalRunRecord, SnapshotRecord } from '../lake/index.js';
 export {
+  etInstant,
+  formatEt,
+  formatEtIso,
+  type MarketCalendar,
+  type NyseDay,
+  type NyseSession,
+  nyseSession,
+  nyseSessions,
+  previousNyseClose,
+  tradeDateOf,
+} from '../market/index.js';
+export {
   ERROR_SCHEMA_ID,
   errorDocumentSchema,
   PREMARKET_SCHEMA_ID,
@@ -55,18 +67,6 @@ export {
   regimeDocumentSchema,
   replayLineSchema,
 } from '../signals/schemas.js';
-export {
-  etInstant,
-  formatEt,
-  formatEtIso,
-  type MarketCalendar,
-  type NyseDay,
-  type NyseSession,
-  nyseSession,
-  nyseSessions,
-  previousNyseClose,
-  tradeDateOf,
-} from '../market/index.js';
 export { ENGINE_REGIMES, INDEX_SYMBOLS, type IndexSymbol } from '../signals/types.js';
 
 export interface OpenLakeOptions {
