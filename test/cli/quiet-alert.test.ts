@@ -14,12 +14,12 @@ function probe(withAlert: boolean) {
     flags: [{ flags: '--code <n>', description: 'exit code' }],
     schema: z.object({ ...globalOptionsShape, code: z.coerce.number().default(0) }),
     jsonSchemaId: 'probe/v1',
-    async run(opts) {
-      return { code: opts.code as ExitCode } as { code: ExitCode };
+    async run(opts): Promise<{ code: ExitCode }> {
+      return { code: opts.code as ExitCode };
     },
     render: { json: (r) => r, human: () => 'a summary line\nand another\n' },
     exitCode: (r) => r.code,
-    ...(withAlert ? { alert: (r: { code: number }) => `crossed with ${r.code}\nsecond line` } : {}),
+    ...(withAlert ? { alert: (r: { code: ExitCode }) => `crossed with ${r.code}\nsecond line` } : {}),
   });
 }
 
