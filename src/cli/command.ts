@@ -65,6 +65,11 @@ export interface CommandDefinition<S extends z.ZodType<GlobalOptions>, R> {
   /** Exit code for a successful run whose result still means something to the caller (default 0). */
   exitCode?(result: R, opts: z.infer<S>): ExitCode;
   /**
+   * The one stderr line of a run whose exitCode is not 0 (stale, threshold, IB silent), written whatever
+   * --quiet says: cron mails stderr, not exit codes. Absent: the exit code's meaning.
+   */
+  alert?(result: R, opts: z.infer<S>): string;
+  /**
    * The exit codes this command can return besides 0, 1 and 2 (which every command can), listed in its
    * help. Absent: every code of EXIT_CODE_TABLE.
    */

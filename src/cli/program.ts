@@ -6,7 +6,7 @@ import { loadConfig } from '../config/load.js';
 import { describeError, isUserError, UsageError } from '../core/errors.js';
 import { createLogger } from '../core/log.js';
 import type { AnyCommand, GlobalOptions } from './command.js';
-import { ExitCode, exitCodeOf, exitCodesHelp } from './exit.js';
+import { EXIT_CODE_TABLE, ExitCode, exitCodeOf, exitCodesHelp } from './exit.js';
 import { jsonDocument, jsonReplacer, outputMode, useColour } from './output.js';
 
 export interface ProgramSpec {
@@ -67,7 +67,10 @@ export function createProgram(spec: ProgramSpec, ctx: AppCtx, action: CommandAct
       .option('--json', 'print exactly one JSON document on stdout')
       .option('--config <file>', 'config file (JSON); default ./futures.config.json, or $FUTURES_CONFIG')
       .option('--data-dir <dir>', 'data directory (default ./data, or $FUTURES_DATA_DIR)')
-      .option('-q, --quiet', 'only errors on stderr')
+      .option(
+        '-q, --quiet',
+        'print nothing unless something is wrong (then one line on stderr); --json still prints',
+      )
       .option('-v, --verbose', 'debug messages on stderr')
       .addHelpText('after', `\nExamples:\n${def.examples.map((e) => `  $ ${e}`).join('\n')}\n`)
       .addHelpText('after', exitCodesHelp(def.exitCodes))
@@ -146,15 +149,30 @@ function writeResult(def: AnyCommand, result: unknown, opts: ParsedOptions, ctx:
   else for (const chunk of out) ctx.stdout.write(chunk);
 }
 
-async function runCommand(def: AnyCommand, bag: Record<string, unknown>, ctx: AppCtx): Promise<number> {
+async function runCommand(
+  program: string,
+  def: AnyCommand,
+  bag: Record<string, unknown>,
+  ctx: AppCtx,
+): Promise<number> {
   try {
     const opts = parseOptions(def, bag);
     const result = await def.run(opts, runContextOf(def, opts, ctx));
-    writeResult(def, result, opts, ctx);
-    return def.exitCode ? def.exitCode(result, opts) : ExitCode.ok;
+    const code: ExitCode = def.exitCode ? def.exitCode(result, opts) : ExitCode.ok;
+    // --quiet: a cron line stays silent on success; a document asked for with --json is still printed.
+    if (!opts.quiet || opts.json) writeResult(def, result, opts, ctx);
+    if (code !== ExitCode.ok) ctx.stderr.write(`${program} ${alertLine(def, result, opts, code)}\n`);
+    return code;
   } catch (error) {
     return reportError(error, bag.json === true, ctx);
   }
+}
+
+/** One line naming the command and what crossed the line; cron mails it. */
+function alertLine(def: AnyCommand, result: unknown, opts: ParsedOptions, code: ExitCode): string {
+  const what =
+    def.alert?.(result, opts) ?? EXIT_CODE_TABLE.find((e) => e.code === code)?.meaning ?? `exit ${code}`;
+  return `${def.path.join(' ')}: ${what.replace(/\s*\n\s*/g, ' ')}`;
 }
 
 export function reportError(error: unknown, json: boolean, ctx: Pick<AppCtx, 'stdout' | 'stderr'>): number {
@@ -194,7 +212,7 @@ export function reportError(error: unknown, json: boolean, ctx: Pick<AppCtx, 'st
 export async function runProgram(spec: ProgramSpec, argv: readonly string[], ctx: AppCtx): Promise<number> {
   let code: number = ExitCode.ok;
   const program = createProgram(spec, ctx, async (def, bag) => {
-    code = await runCommand(def, bag, ctx);
+    code = await runCommand(spec.name, def, bag, ctx);
   });
   try {
     await program.parseAsync([...argv], { from: 'user' });
