@@ -154,7 +154,8 @@ async function runCommand(def: AnyCommand, bag: Record<string, unknown>, ctx: Ap
     writeResult(def, result, opts, ctx);
     return def.exitCode ? def.exitCode(result, opts) : ExitCode.ok;
   } catch (error) {
-    return reportError(error, bag.json === true, ctx);
+    const code = reportError(error, bag.json === true, ctx);
+    return code === ExitCode.internal ? (def.internalExitCode ?? code) : code;
   }
 }
 
