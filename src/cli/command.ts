@@ -70,6 +70,11 @@ export interface CommandDefinition<S extends z.ZodType<GlobalOptions>, R> {
    */
   alert?(result: R, opts: z.infer<S>): string;
   /**
+   * Exit code of an unexpected (internal) error when this command uses 1 as an answer (`calendar is-open`:
+   * 1 is "closed"), so a crash is never read as that answer.
+   */
+  internalExitCode?: number;
+  /**
    * The exit codes this command can return besides 0, 1 and 2 (which every command can), listed in its
    * help. Absent: every code of EXIT_CODE_TABLE.
    */

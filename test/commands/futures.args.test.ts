@@ -70,7 +70,8 @@ table('demo', [
     'demo --dir ./demo --scenario selloff --seed 3 --keep',
     { dir: './demo', scenario: 'selloff', seed: 3, keep: true },
   ],
-  ['demo --date 2026-3-10', /--date: expected YYYY-MM-DD/],
+  ['demo --date 2026-3-10', /--date: expected a date YYYY-MM-DD/],
+  ['demo --date 2026-02-30', /--date: expected a date YYYY-MM-DD in 1970–2199/],
 ]);
 
 table('gateway', [

@@ -3,10 +3,10 @@ import type { BackfillSummary } from '../../app/backfill.js';
 import { defineCommand, globalOptionsShape } from '../../cli/command.js';
 import { ExitCode } from '../../cli/exit.js';
 import { type Cell, formatPairs, formatTable, formatTsv } from '../../cli/output.js';
-import { addDays, isIsoDate, tradeDateOf } from '../../market/index.js';
+import { addDays, INPUT_DATE_MESSAGE, isInputDate, tradeDateOf } from '../../market/index.js';
 import { ibRunAlert, ibRunExitCode, symbolList } from './collect.js';
 
-const isoDate = z.string().refine(isIsoDate, 'expected a date YYYY-MM-DD');
+const isoDate = z.string().refine(isInputDate, INPUT_DATE_MESSAGE);
 
 const schema = z
   .object({
