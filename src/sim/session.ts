@@ -2,11 +2,9 @@ import type { Socket } from 'node:net';
 import { CodecError, encodeFrame, type Field, FrameDecoder, type Handshake } from './codec.js';
 import type { SimHandlers } from './handlers/index.js';
 import { formatIbEt } from './ib-time.js';
+import { currentTime, errorMessage, managedAccounts, nextValidId } from './messages.js';
 import {
-  currentTime,
-  errorMessage,
-  managedAccounts,
-  nextValidId,
+  MIN_CLIENT_VERSION,
   parseRequest,
   RequestParseError,
   requestIdOf,
@@ -94,7 +92,7 @@ export class Session implements SessionPort {
   }
 
   error(id: number, code: number, message: string): void {
-    this.send(errorMessage(id, code, message));
+    this.send(errorMessage(this.serverVersion, id, code, message));
   }
 
   faultFired(description: string): void {
@@ -149,10 +147,10 @@ export class Session implements SessionPort {
   private onHandshake(handshake: Handshake): void {
     this.host.recordHandshake(this.id, handshake.raw);
     const negotiated = Math.min(handshake.maxVersion, SERVER_VERSION);
-    if (negotiated < handshake.minVersion || negotiated < 100) {
+    if (negotiated < handshake.minVersion || negotiated < MIN_CLIENT_VERSION) {
       // A gateway closes the socket when it cannot serve the client's version range.
       this.host.log(
-        `conn ${this.id}: refusing client range v${handshake.minVersion}..${handshake.maxVersion}`,
+        `conn ${this.id}: refusing client range v${handshake.minVersion}..${handshake.maxVersion}: the simulator speaks server versions ${MIN_CLIENT_VERSION}..${SERVER_VERSION} (text protocol; ≥194 and protobuf are not modelled)`,
       );
       this.close(`unsupported client version range ${handshake.raw}`);
       return;
@@ -228,7 +226,7 @@ export class Session implements SessionPort {
   private dispatch(fields: string[]): void {
     let request: SimRequest;
     try {
-      request = parseRequest(fields);
+      request = parseRequest(fields, this.serverVersion);
     } catch (error) {
       const detail = error instanceof RequestParseError ? error.message : String(error);
       this.error(-1, 320, `Server error when reading an API client request. ${detail}`);

@@ -23,6 +23,8 @@ export interface MarketLine {
 export interface SessionPort {
   /** The scenario faults that apply to this session. */
   readonly faults: readonly Fault[];
+  /** The version negotiated at the handshake; message layouts follow it. */
+  readonly serverVersion: number;
   /** The market data type the client asked for (1–4). */
   readonly marketDataType: number;
   /** Open market-data lines by reqId. */

@@ -2,7 +2,7 @@ import { formatYmd, sessionStartMs } from '../calendar.js';
 import type { SimContract } from '../contracts.js';
 import { formatIbEt, formatUtcDash, parseEndDateTime } from '../ib-time.js';
 import { MODEL_START_MS, type WhatToShow } from '../market/model.js';
-import { type HistoricalBarFields, headTimestamp, historicalData } from '../protocol.js';
+import { type HistoricalBarFields, headTimestamp, historicalData } from '../messages.js';
 import type { HandlerConfig, Req, SessionPort } from '../types.js';
 import { buildBars, UNIT_SECONDS, windowStart } from './bars.js';
 import type { ContractRequests, SecType } from './contracts.js';
@@ -236,7 +236,9 @@ export class HistoricalRequests {
       wap: b.wap,
       count: b.count,
     }));
-    session.send(historicalData(req.reqId, formatIbEt(startMs), formatIbEt(endMs), rows));
+    session.send(
+      historicalData(session.serverVersion, req.reqId, formatIbEt(startMs), formatIbEt(endMs), rows),
+    );
   }
 
   /** IB's historical pacing: identical within 15 s, 6 per contract in 2 s, 60 per 10 min. */

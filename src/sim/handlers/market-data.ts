@@ -1,15 +1,14 @@
 import { MINUTE_MS } from '../calendar.js';
 import type { SimContract } from '../contracts.js';
 import {
-  DELAYED_TICK,
   marketDataType,
-  TickType,
   tickGeneric,
   tickPrice,
   tickSize,
   tickSnapshotEnd,
   tickString,
-} from '../protocol.js';
+} from '../messages.js';
+import { DELAYED_TICK, TickType } from '../protocol.js';
 import type { Fault } from '../scenario.js';
 import type { HandlerConfig, MarketLine, Req, SessionPort } from '../types.js';
 import type { ContractRequests } from './contracts.js';
