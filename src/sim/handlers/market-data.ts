@@ -137,7 +137,15 @@ export class MarketDataRequests {
     contract: SimContract,
   ): { type: number; notice?: Notice } | undefined {
     const requested = session.marketDataType;
-    if (!faultFor(session.faults, 'delayedOnly', contract.symbol)) {
+    const noLive =
+      faultFor(session.faults, 'delayedOnly', contract.symbol) ||
+      session.faults.some(
+        (f) =>
+          f.type === 'marketDataError' &&
+          REFUSING.has(f.code) &&
+          (!f.symbols || f.symbols.some((s) => s === contract.symbol)),
+      );
+    if (!noLive) {
       return { type: requested === 2 || requested === 4 ? (this.isOpenNow(contract, 0) ? 1 : 2) : 1 };
     }
     if (requested === 1 || requested === 2) {
