@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { BANDS, BIASES, MODES, OVERRIDE_CODES, STRENGTHS, VIX_BUCKETS } from './decision.js';
+import { evaluateDocumentSchema } from './scorecard-schema.js';
 import { CLOSE_SOURCES, ENGINE_REGIMES, INDEX_SYMBOLS, WARNING_LEVELS } from './types.js';
 
 /**
@@ -492,6 +493,7 @@ export const JSON_SCHEMA_FILES: ReadonlyArray<{ file: string; schema: z.ZodType 
   { file: 'signals.regime.v3.json', schema: regimeDocumentSchema },
   { file: 'signals.replay-line.v1.json', schema: replayLineSchema },
   { file: 'error.v1.json', schema: errorDocumentSchema },
+  { file: 'signals.evaluate.v1.json', schema: evaluateDocumentSchema },
 ];
 
 /** The committed text of one schema file (stable key order, trailing newline). */
