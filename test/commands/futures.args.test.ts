@@ -160,6 +160,13 @@ table('table verify', [
   ['table verify t --all-checkpoints', { table: 't', allCheckpoints: true }],
 ]);
 
+table('table repair', [
+  ['table repair t', { table: 't', apply: false }],
+  ['table repair t --apply --json', { table: 't', apply: true, json: true }],
+  ['table repair', /missing required argument 'table'/],
+  ['table repair t --fix', /unknown option '--fix'/],
+]);
+
 table('compact', [
   ['compact', { tables: [], vacuum: false, forceRetention: false, dryRun: false }],
   [
@@ -217,6 +224,7 @@ it('has a table for every futures command', () => {
     'table history',
     'table scan',
     'table verify',
+    'table repair',
     'compact',
     'queue rebuild',
   ];

@@ -10,6 +10,7 @@ import { futuresQueueRebuildCommand } from './queue-rebuild.js';
 import { futuresStatusCommand } from './status.js';
 import { futuresTableHistoryCommand } from './table-history.js';
 import { futuresTableInfoCommand } from './table-info.js';
+import { futuresTableRepairCommand } from './table-repair.js';
 import { futuresTableScanCommand } from './table-scan.js';
 import { futuresTableVerifyCommand } from './table-verify.js';
 
@@ -27,6 +28,7 @@ export const futuresCommands: readonly AnyCommand[] = [
   futuresTableHistoryCommand,
   futuresTableScanCommand,
   futuresTableVerifyCommand,
+  futuresTableRepairCommand,
   futuresCompactCommand,
   futuresQueueRebuildCommand,
 ];

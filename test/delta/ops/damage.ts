@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import {
+  cpSync,
   readdirSync,
   readFileSync,
   rmSync,
@@ -14,6 +15,38 @@ import {
   writeFileSync,
 } from 'node:fs';
 import path from 'node:path';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { loadSnapshot } from '../../../src/delta/log/open.js';
+import { resolveDataFile } from '../../../src/delta/log/paths.js';
+import { optimizeTable } from '../../../src/delta/ops/optimize.js';
+import { DAY_MS } from '../../../src/delta/ops/units.js';
+import { buildTable } from './helpers.js';
+
+export const COLUMNS = { double: 'price', partition: 'trade_date' };
+
+function age(file: string, days: number): void {
+  const t = new Date(Date.now() - days * DAY_MS);
+  utimesSync(file, t, t);
+}
+
+/** Six appends OPTIMIZEd ten days ago: the six small files are tombstoned and old enough to vacuum. */
+export async function buildOptimizedTable(dir: string, connection: DuckDBConnection): Promise<string> {
+  const table = await buildTable(dir, 6);
+  const small = [...(await loadSnapshot(table)).files.values()].map((f) =>
+    resolveDataFile(table, f.relativePath),
+  );
+  const tenDaysAgo = new Date(Date.now() - 10 * DAY_MS);
+  await optimizeTable(table, { connection, now: () => tenDaysAgo });
+  for (const file of small) age(file, 10);
+  return table;
+}
+
+/** A copy of a table (timestamps kept) under `dir`. */
+export function copyTable(table: string, dir: string): string {
+  const copy = path.join(dir, path.basename(table));
+  cpSync(table, copy, { recursive: true, preserveTimestamps: true });
+  return copy;
+}
 
 /** relative path → sha256 of the content (directories as 'dir'), sorted. */
 export function treeDigest(root: string): Record<string, string> {

@@ -1,47 +1,23 @@
-import { cpSync, utimesSync } from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { DeltaTableDamagedError } from '../../../src/delta/errors.js';
-import { loadSnapshot } from '../../../src/delta/log/open.js';
-import { resolveDataFile } from '../../../src/delta/log/paths.js';
 import { cleanupLog } from '../../../src/delta/ops/log-cleanup.js';
 import { prepareMaintenance, runMaintenance } from '../../../src/delta/ops/maintenance.js';
 import { optimizeTable } from '../../../src/delta/ops/optimize.js';
-import { DAY_MS } from '../../../src/delta/ops/units.js';
 import { vacuumTable } from '../../../src/delta/ops/vacuum.js';
 import { verifyTable } from '../../../src/delta/ops/verify.js';
 import { useMemoryDuckDb } from '../shared-duckdb.js';
-import { DAMAGES, treeDigest } from './damage.js';
-import { buildTable, makeTempDir, removeTempDirs } from './helpers.js';
+import { buildOptimizedTable, COLUMNS, copyTable, DAMAGES, treeDigest } from './damage.js';
+import { makeTempDir, removeTempDirs } from './helpers.js';
 
 const duck = useMemoryDuckDb();
 afterAll(removeTempDirs);
 
-function age(file: string, days: number): void {
-  const t = new Date(Date.now() - days * DAY_MS);
-  utimesSync(file, t, t);
-}
-
-/** Six appends OPTIMIZEd ten days ago: the six small files are tombstoned and old enough to vacuum. */
 let pristine: string;
 beforeAll(async () => {
-  const table = await buildTable(makeTempDir(), 6);
-  const small = [...(await loadSnapshot(table)).files.values()].map((f) =>
-    resolveDataFile(table, f.relativePath),
-  );
-  const tenDaysAgo = new Date(Date.now() - 10 * DAY_MS);
-  await optimizeTable(table, { connection: duck.connection, now: () => tenDaysAgo });
-  for (const file of small) age(file, 10);
-  pristine = table;
+  pristine = await buildOptimizedTable(makeTempDir(), duck.connection);
 });
 
-function copy(): string {
-  const table = path.join(makeTempDir(), 'ticks');
-  cpSync(pristine, table, { recursive: true, preserveTimestamps: true });
-  return table;
-}
-
-const COLUMNS = { double: 'price', partition: 'trade_date' };
+const copy = () => copyTable(pristine, makeTempDir());
 
 describe('maintenance on a damaged table (review finding 1)', () => {
   test('control: on the sound table, VACUUM deletes the six tombstoned files', async () => {
