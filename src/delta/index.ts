@@ -71,6 +71,17 @@ export {
   type OptimizePlan,
   planOptimize,
 } from './ops/optimize-plan.js';
+export { damagedError, loadSoundSnapshot } from './ops/preflight.js';
+export {
+  applyRepair,
+  planRepair,
+  REPAIR_DIR,
+  type RepairOptions,
+  type RepairPlan,
+  type RepairResult,
+  type RepairStep,
+  type RepairStepKind,
+} from './ops/repair.js';
 export {
   DEFAULT_DELETED_FILE_RETENTION_MS,
   DEFAULT_LOG_RETENTION_MS,

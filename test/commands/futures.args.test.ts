@@ -161,6 +161,13 @@ table('table verify', [
   ['table verify t --all-checkpoints', { table: 't', allCheckpoints: true }],
 ]);
 
+table('table repair', [
+  ['table repair t', { table: 't', apply: false }],
+  ['table repair t --apply --json', { table: 't', apply: true, json: true }],
+  ['table repair', /missing required argument 'table'/],
+  ['table repair t --fix', /unknown option '--fix'/],
+]);
+
 table('compact', [
   ['compact', { tables: [], vacuum: false, forceRetention: false, dryRun: false }],
   [
@@ -239,6 +246,7 @@ it('has a table for every futures command', () => {
     'table verify',
     'table files',
     'table manifest',
+    'table repair',
     'compact',
     'queue rebuild',
   ];

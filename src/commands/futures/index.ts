@@ -12,6 +12,7 @@ import { futuresTableFilesCommand } from './table-files.js';
 import { futuresTableHistoryCommand } from './table-history.js';
 import { futuresTableInfoCommand } from './table-info.js';
 import { futuresTableManifestCommand } from './table-manifest.js';
+import { futuresTableRepairCommand } from './table-repair.js';
 import { futuresTableScanCommand } from './table-scan.js';
 import { futuresTableVerifyCommand } from './table-verify.js';
 
@@ -31,6 +32,7 @@ export const futuresCommands: readonly AnyCommand[] = [
   futuresTableVerifyCommand,
   futuresTableFilesCommand,
   futuresTableManifestCommand,
+  futuresTableRepairCommand,
   futuresCompactCommand,
   futuresQueueRebuildCommand,
 ];
