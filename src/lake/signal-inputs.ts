@@ -15,7 +15,9 @@ import {
   type DailyBar,
   type Fixing,
   type IndexPrint,
+  onHalfTick,
   type PriceSlice,
+  pointsOnTick,
   type SeriesPoint,
   type SliceSpec,
   SNAPSHOT_KIND_SQL,
@@ -177,13 +179,15 @@ async function fetchPoints(
       }
       const price = numOrNull(row.price);
       if (price === null || price <= 0) continue;
+      const kind = row.kind === 'mid' ? 'mid' : row.kind === 'last' ? 'last' : 'bar_close';
+      const spread = numOrNull(row.spread);
       const point: SeriesPoint = {
         ts,
-        price,
+        price: kind === 'mid' ? onHalfTick(symbol, price) : price,
         conId: num(row.con_id),
         localSymbol: String(row.local_symbol),
-        kind: row.kind === 'mid' ? 'mid' : row.kind === 'last' ? 'last' : 'bar_close',
-        spread: numOrNull(row.spread),
+        kind,
+        spread: spread === null ? null : pointsOnTick(symbol, spread),
       };
       if (num(row.is_bar) === 1) {
         bars.push({ symbol, point });
