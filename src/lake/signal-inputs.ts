@@ -15,14 +15,14 @@ import {
   type DailyBar,
   type Fixing,
   type IndexPrint,
-  onHalfTick,
   type PriceSlice,
-  pointsOnTick,
   type SeriesPoint,
   type SliceSpec,
   SNAPSHOT_KIND_SQL,
   SNAPSHOT_PRICE_SQL,
   type TableVersion,
+  tidyPoints,
+  tidyPrice,
 } from '../market/price.js';
 import { isDemoLake } from './demo-marker.js';
 import { createLakeView, lakeScanSql, loadLakeSnapshot } from './lake.js';
@@ -183,11 +183,11 @@ async function fetchPoints(
       const spread = numOrNull(row.spread);
       const point: SeriesPoint = {
         ts,
-        price: kind === 'mid' ? onHalfTick(symbol, price) : price,
+        price: tidyPrice(symbol, price),
         conId: num(row.con_id),
         localSymbol: String(row.local_symbol),
         kind,
-        spread: spread === null ? null : pointsOnTick(symbol, spread),
+        spread: spread === null ? null : tidyPoints(symbol, spread),
       };
       if (num(row.is_bar) === 1) {
         bars.push({ symbol, point });

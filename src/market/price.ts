@@ -187,3 +187,24 @@ export function pointsOnTick(symbol: string, points: number): number {
 export function onHalfTick(symbol: string, price: number): number {
   return Number.isFinite(price) ? onGrid(price, tickSizeOf(symbol) / 2) : price;
 }
+
+/**
+ * A value read back from storage or computed from two tick prices, with binary noise removed: snapped to
+ * the grid of `step` only when it is within a millionth of a step of a grid point (an off-grid value, such
+ * as an imported series' price, is kept as it is).
+ */
+function tidy(value: number, step: number): number {
+  if (!Number.isFinite(value)) return value;
+  const snapped = onGrid(value, step);
+  return Math.abs(snapped - value) <= step * 1e-6 ? snapped : value;
+}
+
+/** A price (a mid included) without binary noise: 2564.1499999999996 → 2564.15 on RTY's half-tick grid. */
+export function tidyPrice(symbol: string, price: number): number {
+  return tidy(price, tickSizeOf(symbol) / 2);
+}
+
+/** A price difference (a spread, points) without binary noise: 0.09999999999990905 → 0.1 on RTY. */
+export function tidyPoints(symbol: string, points: number): number {
+  return tidy(points, tickSizeOf(symbol) / 2);
+}

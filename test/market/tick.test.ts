@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { midOnTick, onHalfTick, onTick, pointsOnTick } from '../../src/market/price.js';
+import {
+  midOnTick,
+  onHalfTick,
+  onTick,
+  pointsOnTick,
+  tidyPoints,
+  tidyPrice,
+} from '../../src/market/price.js';
 
 describe('prices on the tick grid', () => {
   it('rounds to the instrument tick without binary noise', () => {
@@ -25,5 +32,12 @@ describe('prices on the tick grid', () => {
     expect(2564.2 - 2564.1).not.toBe(0.1);
     expect(pointsOnTick('RTY', 2564.2 - 2564.1)).toBe(0.1);
     expect(pointsOnTick('ES', 6010.5 - 6000.25)).toBe(10.25);
+  });
+
+  it('removes binary noise from stored values but keeps an off-grid value as it is', () => {
+    expect(tidyPrice('RTY', 2564.1499999999996)).toBe(2564.15);
+    expect(tidyPoints('RTY', 0.09999999999990905)).toBe(0.1);
+    expect(tidyPrice('ES', 6162.790243902439)).toBe(6162.790243902439);
+    expect(tidyPrice('ES', 6000.125000000001)).toBe(6000.125);
   });
 });
