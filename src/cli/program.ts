@@ -144,7 +144,11 @@ function writeResult(def: AnyCommand, result: unknown, opts: ParsedOptions, ctx:
     ctx.stdout.write(jsonDocument(def.jsonSchemaId, def.render.json(result, opts)));
     return;
   }
-  const out = def.render.human(result, opts, { mode, colour: useColour(ctx.stdout, ctx.env) });
+  const out = def.render.human(result, opts, {
+    mode,
+    colour: useColour(ctx.stdout, ctx.env),
+    width: mode === 'table' ? ctx.stdout.columns : undefined,
+  });
   if (typeof out === 'string') ctx.stdout.write(out);
   else for (const chunk of out) ctx.stdout.write(chunk);
 }

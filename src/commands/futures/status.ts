@@ -76,7 +76,8 @@ export const futuresStatusCommand = defineCommand({
       lake: r.lake,
     }),
     human: (r, _opts, style) => {
-      const table = (grid: Grid) => (style.mode === 'table' ? formatTable(grid) : formatTsv(grid));
+      const table = (grid: Grid) =>
+        style.mode === 'table' ? formatTable(grid, { width: style.width }) : formatTsv(grid);
       const lock = (l: StatusReport['locks']['collect']) =>
         l === null ? 'free' : `pid ${l.pid} on ${l.hostname} since ${l.startedAt} (${l.state})`;
       const counts = r.queue.counts;
