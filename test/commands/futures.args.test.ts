@@ -218,6 +218,13 @@ table('queue rebuild', [
   ['queue rebuild --bogus', /unknown option '--bogus'/],
 ]);
 
+table('completion', [
+  ['completion bash', { shell: 'bash' }],
+  ['completion zsh --json', { shell: 'zsh', json: true }],
+  ['completion fish', /<shell>: /],
+  ['completion', /missing required argument 'shell'/],
+]);
+
 it('has a table for every futures command', () => {
   const covered = [
     'calendar',
@@ -234,6 +241,7 @@ it('has a table for every futures command', () => {
     'table verify',
     'compact',
     'queue rebuild',
+    'completion',
   ];
   expect(futuresCommands.map((c) => c.path.join(' ')).sort()).toEqual(covered.sort());
 });
