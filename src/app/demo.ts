@@ -10,7 +10,7 @@ import type { Config } from '../config/schema.js';
 import { type ManualClock, manualClock } from '../core/clock.js';
 import { openMemoryConnection } from '../delta/index.js';
 import { createLakeView, FUTURES_SNAPSHOTS, loadLakeSnapshot } from '../lake/index.js';
-import { addDays, previousNyseClose, tradeDateOf } from '../market/index.js';
+import { addDays, etParts, previousNyseClose, tradeDateOf } from '../market/index.js';
 import { builtinScenario, type Simulator, startSimulator } from '../sim/index.js';
 import { type BackfillBarSize, type BackfillSummary, runBackfill } from './backfill.js';
 import { runCollect } from './collect/collector.js';
@@ -211,11 +211,16 @@ async function collectNight(
 ): Promise<CollectSummary> {
   const { ctx, clock } = world;
   const { config } = ctx;
+  const total =
+    Math.floor(
+      (world.night.to.getTime() - world.night.from.getTime()) / 1000 / config.collect.intervalSeconds,
+    ) + 1;
+  let rounds = 0;
   return step(
     steps,
     ctx,
     { name: 'collect the night', command: `futures collect --until "${sessionDate} 09:25"` },
-    () =>
+    (progress) =>
       runCollect({
         dataDir: config.dataDir,
         config,
@@ -229,7 +234,12 @@ async function collectNight(
         ib: { factory: ctx.ib, simulated: true },
         source: 'sim',
         command: 'futures collect',
-        hooks: oneSlotBehind(clock, config.collect.intervalSeconds),
+        hooks: oneSlotBehind(clock, config.collect.intervalSeconds, {
+          onRound: () => {
+            rounds += 1;
+            progress(`${etParts(clock.now()).time} ET · ${rounds}/${total} rounds`);
+          },
+        }),
       }),
     (r) => `${r.rounds} rounds, ${r.rowsWritten} rows, ${r.slots.skipped} slots skipped`,
   );

@@ -3,6 +3,7 @@ import type { DemoResult } from '../../app/demo.js';
 import { defineCommand, globalOptionsShape } from '../../cli/command.js';
 import { ExitCode } from '../../cli/exit.js';
 import { formatPairs, formatTable } from '../../cli/output.js';
+import { etParts } from '../../market/index.js';
 
 const SCENARIOS = ['calm', 'selloff', 'gap-up'] as const;
 
@@ -33,6 +34,41 @@ const schema = z
         message: '--temp makes its own directory; leave out --dir/--data-dir',
       });
   });
+
+/** "Thu 2026-12-03 18:00 ET" */
+function etLabel(iso: string): string {
+  const p = etParts(new Date(iso));
+  return `${WEEKDAYS[p.weekday]} ${p.date} ${p.time} ET`;
+}
+const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+
+/** What the demo did, where the lake is and what to run next. */
+export function demoSummary(r: DemoResult, width: number | undefined): string {
+  const steps = {
+    head: ['step', 'command', 'seconds', 'result'],
+    rows: r.steps.map((s) => [s.name, s.command, (s.ms / 1000).toFixed(1), s.summary]),
+  };
+  const where = !r.kept
+    ? `The demo used a temporary directory (${r.dataDir}), now removed.`
+    : r.temporary
+      ? `The demo lake is in ${r.dataDir} (a temporary directory, kept).`
+      : `The demo lake is in ${r.dataDir}${r.rebuilt ? ' (rebuilt: the earlier demo lake there was replaced)' : ''}; running the demo again rebuilds it.`;
+  return [
+    `futures demo: scenario ${r.scenario}, night ${etLabel(r.night.from)} → ${etLabel(r.night.to)} (session ${r.night.sessionDate})`,
+    `simulator on ${r.simulator.host}:${r.simulator.port} (seed ${r.simulator.seed})`,
+    '',
+    formatTable(steps, { width }),
+    `rows per instrument: ${Object.entries(r.collect.bySymbol)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`,
+    `futures_snapshots files: ${r.compact.filesBefore} before compaction, ${r.compact.filesAfter} after`,
+    '',
+    where,
+    'Next:',
+    ...r.nextCommands.map((c) => `  ${c}`),
+    '',
+  ].join('\n');
+}
 
 export const futuresDemoCommand = defineCommand({
   path: ['demo'],
@@ -81,7 +117,7 @@ export const futuresDemoCommand = defineCommand({
   async run(opts, ctx) {
     const { runDemo } = await import('../../app/demo.js');
     const { invocations } = await import('../../cli/invocation.js');
-    return runDemo(
+    const result = await runDemo(
       {
         dir: opts.dir ?? opts.dataDir,
         temporary: opts.temp,
@@ -93,14 +129,14 @@ export const futuresDemoCommand = defineCommand({
       },
       ctx,
     );
+    // Piped stdout gets the data dir as TSV; the person at the terminal still sees what happened.
+    if (!opts.json && !opts.quiet && ctx.stdout.isTTY !== true)
+      ctx.stderr.write(demoSummary(result, undefined));
+    return result;
   },
   render: {
     json: (r: DemoResult) => r,
     human(r: DemoResult, _opts, style) {
-      const steps = {
-        head: ['step', 'command', 'seconds', 'result'],
-        rows: r.steps.map((s) => [s.name, s.command, (s.ms / 1000).toFixed(1), s.summary]),
-      };
       if (style.mode === 'tsv')
         return formatPairs(
           [
@@ -109,26 +145,7 @@ export const futuresDemoCommand = defineCommand({
           ],
           'tsv',
         );
-      const where = !r.kept
-        ? `The demo used a temporary directory (${r.dataDir}), now removed.`
-        : r.temporary
-          ? `The demo lake is in ${r.dataDir} (a temporary directory, kept).`
-          : `The demo lake is in ${r.dataDir}${r.rebuilt ? ' (rebuilt: the earlier demo lake there was replaced)' : ''}; running the demo again rebuilds it.`;
-      return [
-        `futures demo: scenario ${r.scenario}, night ${r.night.from} → ${r.night.to} (session ${r.night.sessionDate})`,
-        `simulator on ${r.simulator.host}:${r.simulator.port} (seed ${r.simulator.seed})`,
-        '',
-        formatTable(steps),
-        `rows per instrument: ${Object.entries(r.collect.bySymbol)
-          .map(([k, v]) => `${k} ${v}`)
-          .join(', ')}`,
-        `futures_snapshots files: ${r.compact.filesBefore} before compaction, ${r.compact.filesAfter} after`,
-        '',
-        where,
-        'Next:',
-        ...r.nextCommands.map((c) => `  ${c}`),
-        '',
-      ].join('\n');
+      return demoSummary(r, style.width);
     },
   },
 });
