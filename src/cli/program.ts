@@ -128,7 +128,7 @@ function runContextOf(def: AnyCommand, opts: ParsedOptions, ctx: AppCtx): RunCon
     configFile: file,
     calendar,
     log: createLogger(ctx.stderr, opts.quiet ? 'quiet' : opts.verbose ? 'debug' : 'info'),
-    isInteractive: ctx.stderr.isTTY === true && !opts.json && !ctx.env.CI,
+    isInteractive: ctx.stderr.isTTY === true && !opts.json && !opts.quiet && !ctx.env.CI,
   };
 }
 
