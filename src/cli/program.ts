@@ -58,9 +58,12 @@ export function createProgram(spec: ProgramSpec, ctx: AppCtx, action: CommandAct
       leaf.argument(arg.required ? `<${name}>` : `[${name}]`, arg.description);
     }
     for (const flag of def.flags ?? []) {
-      const option = new Option(flag.flags, flag.description);
+      // Commander prints a default only when it holds the value; the zod schema holds ours, so say it here.
+      const described = flag.defaultDescription
+        ? `${flag.description} (default: ${flag.defaultDescription})`
+        : flag.description;
+      const option = new Option(flag.flags, described);
       if (flag.choices) option.choices(flag.choices);
-      if (flag.defaultDescription) option.default(undefined, flag.defaultDescription);
       leaf.addOption(option);
     }
     leaf
