@@ -3,7 +3,7 @@ import type { BackfillSummary } from '../../app/backfill.js';
 import { defineCommand, globalOptionsShape } from '../../cli/command.js';
 import { ExitCode } from '../../cli/exit.js';
 import { type Cell, formatPairs, formatTable, formatTsv } from '../../cli/output.js';
-import { addDays, INPUT_DATE_MESSAGE, isInputDate, isIsoDate, tradeDateOf } from '../../market/index.js';
+import { addDays, INPUT_DATE_MESSAGE, isInputDate, tradeDateOf } from '../../market/index.js';
 import { ibRunExitCode, symbolList } from './collect.js';
 
 const isoDate = z.string().refine(isInputDate, INPUT_DATE_MESSAGE);
