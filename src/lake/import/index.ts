@@ -544,5 +544,8 @@ async function boundMemory(connection: DuckDBConnection, options: ImportOptions)
   await connection.run(`SET temp_directory = ${quoteText(spill)}`);
   await connection.run(`SET memory_limit = ${quoteText(options.memoryLimit ?? IMPORT_MEMORY_LIMIT)}`);
   await connection.run('SET threads = 1');
+  // A partitioned COPY keeps a writer per open partition; few writers, flushed often, bound the write.
+  await connection.run('SET partitioned_write_max_open_files = 4');
+  await connection.run('SET partitioned_write_flush_threshold = 16384');
   return spill;
 }
