@@ -368,6 +368,9 @@ function simulatorHandle(parts: HandleParts): Simulator {
   const streamMs = parts.streamIntervalMs ?? 250;
   const interval = streamMs > 0 ? setInterval(pump, streamMs) : undefined;
   interval?.unref();
+  // The schedule follows the clock even while no client sends anything (a client paused by 1100 waits).
+  const scheduleTicker = state.schedulePhase() ? setInterval(() => state.evaluateSchedule(), 50) : undefined;
+  scheduleTicker?.unref();
   let closed = false;
   return {
     host: parts.host,
@@ -396,6 +399,7 @@ function simulatorHandle(parts: HandleParts): Simulator {
       if (closed) return;
       closed = true;
       if (interval) clearInterval(interval);
+      if (scheduleTicker) clearInterval(scheduleTicker);
       for (const s of [...sessions]) s.close('simulator closed');
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
