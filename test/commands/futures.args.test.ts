@@ -90,7 +90,7 @@ table('demo', [
 ]);
 
 table('gateway', [
-  ['gateway', { host: '127.0.0.1', speed: 1 }],
+  ['gateway', { host: '127.0.0.1', speed: 1, schedule: 'realistic' }],
   [
     'gateway --port 0 --scenario selloff --seed 7 --speed 60 --start 2026-10-14T19:00:00-04:00',
     {
@@ -100,8 +100,11 @@ table('gateway', [
       seed: 7,
       speed: 60,
       start: '2026-10-14T19:00:00-04:00',
+      schedule: 'realistic',
     },
   ],
+  ['gateway --schedule none', { host: '127.0.0.1', speed: 1, schedule: 'none' }],
+  ['gateway --schedule weekly', /--schedule: /],
   ['gateway --port 70000', /--port: /],
   ['gateway --start tomorrow', /--start: expected an ISO date-time/],
 ]);

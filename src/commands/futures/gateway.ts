@@ -42,6 +42,7 @@ const schema = z.object({
     }, `expected an ISO date-time in ${INPUT_YEARS.first}–${INPUT_YEARS.last}, e.g. 2026-10-14T19:00:00-04:00`)
     .optional(),
   record: z.string().min(1).optional(),
+  schedule: z.enum(['realistic', 'none']).default('realistic'),
 });
 
 /** The --record file, opened for append once before listening: a bad path is a usage error, not a crash later. */
@@ -102,6 +103,12 @@ export const futuresGatewayCommand = defineCommand({
       defaultDescription: 'now',
     },
     { flags: '--record <file>', description: 'write every frame in and out as JSON Lines' },
+    {
+      flags: '--schedule <realistic|none>',
+      description:
+        "IB's own outages at their ET times: nightly reset 23:45–00:45 (farm flaps, 1100→1101/1102), Friday 23:00 → Sunday 02:00 outage, daily restart at 23:40 with client ids held (326), slow weekends; none turns them off",
+      defaultDescription: 'realistic',
+    },
   ],
   schema,
   jsonSchemaId: 'futures.gateway/v1',
@@ -145,6 +152,7 @@ export const futuresGatewayCommand = defineCommand({
         now: clock,
         ...(scenario ? { scenario } : {}),
         ...(record ? { record } : {}),
+        schedule: opts.schedule,
         log: (line) => ctx.log.debug(line),
       });
     } catch (error) {
@@ -159,7 +167,7 @@ export const futuresGatewayCommand = defineCommand({
     const simStart = server.now().toISOString();
     ctx.log.info(
       `IB Gateway simulator listening on ${server.host}:${server.port} (server version ${sim.SERVER_VERSION}, ` +
-        `scenario ${scenarioName}, seed ${server.seed}, speed ${opts.speed}x); Ctrl-C stops it`,
+        `scenario ${scenarioName}, seed ${server.seed}, speed ${opts.speed}x, schedule ${opts.schedule}); Ctrl-C stops it`,
     );
     await new Promise<void>((resolve) => {
       if (ctx.signal.aborted) resolve();
