@@ -409,10 +409,11 @@ async function fetchCloses(
     for (const t of spec.closeTargets ?? []) if (!covered.has(t.date)) wanted.push({ symbol, target: t });
   }
   if (wanted.length === 0) return out;
-  const dates = wanted.map((w) => w.target.date).sort();
+  const dates = [...new Set(wanted.map((w) => w.target.date))].sort();
   const symbols = [...new Set(wanted.map((w) => w.symbol))];
+  // Only the trade dates that lack a 1-day bar are read (a lake with daily bars reads next to nothing).
   const range: Predicate[] = [
-    { kind: 'between', column: 'trade_date', low: dates[0] as string, high: dates.at(-1) as string },
+    { kind: 'in', column: 'trade_date', values: dates },
     { kind: 'in', column: 'symbol', values: symbols },
   ];
   const hours = `hour(timezone('UTC', ts)) BETWEEN ${CLOSE_HOURS_UTC.low} AND ${CLOSE_HOURS_UTC.high}`;
