@@ -114,6 +114,16 @@ export interface SliceSpec {
   /** 1-day bars with date in [dailyFrom, dailyTo]. */
   dailyFrom: string;
   dailyTo: string;
+  /**
+   * NYSE closes (16:00 ET, 13:00 on half-days) at which to take each contract's intraday price as that
+   * date's daily close, for the dates a symbol has no 1-day bar.
+   */
+  closeTargets?: readonly CloseTarget[];
+}
+
+export interface CloseTarget {
+  date: string;
+  at: Date;
 }
 
 /** A table and the version of it that was read. */
@@ -136,6 +146,8 @@ export interface PriceSlice {
   fixings: Map<string, Fixing[]>;
   /** Per symbol (futures and VIX/VIX3M), ascending by date. */
   daily: Map<string, DailyBar[]>;
+  /** Per futures symbol, intraday prices at the spec's closeTargets (ascending by target), if asked. */
+  closes?: Map<string, Fixing[]>;
   /** VIX/VIX3M intraday prints, ascending by ts. */
   prints: Map<ContextSymbol, IndexPrint[]>;
   /** Tables and versions read (echoed into the signal documents). */

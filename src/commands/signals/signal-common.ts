@@ -104,7 +104,7 @@ export function replayRange(opts: SignalOptions, now: Date, json: boolean): Repl
   if (opts.from > etParts(now).date) throw new UsageError(`--from ${opts.from} is in the future.`);
   if (json) {
     throw new UsageError('A replay prints JSON Lines (one document per evaluation); drop --json.', {
-      hint: 'Each line is a signals.premarket/v2, signals.regime/v2 or signals.replay-skip/v1 document.',
+      hint: 'Each line is a signals.premarket/v3, signals.regime/v3 or signals.replay-skip/v1 document.',
     });
   }
   return { from: opts.from, to: opts.to };

@@ -9,7 +9,7 @@ import {
   type NyseSession,
   previousNyseClose,
 } from '../../market/index.js';
-import type { SliceSpec } from '../../market/price.js';
+import type { CloseTarget, SliceSpec } from '../../market/price.js';
 import type { EngineRegime, IndexSymbol } from '../types.js';
 
 const MINUTE_MS = 60_000;
@@ -74,6 +74,21 @@ function tradeDateAt(asOf: Date, calendar: MarketCalendar): string {
   return nominal;
 }
 
+/** The NYSE closes of the sessions with date in [from, to] that are at or before `until`. */
+export function closeTargets(from: string, to: string, until: Date, calendar: MarketCalendar): CloseTarget[] {
+  const out: CloseTarget[] = [];
+  for (let d = from; d <= to; d = addDays(d, 1)) {
+    const s = calendar.nyseSession(d);
+    if (s && s.close.getTime() <= until.getTime()) out.push({ date: d, at: s.close });
+  }
+  return out;
+}
+
+/** The first date of the daily closes an evaluation on `date` uses. */
+export function dailyFromOf(date: string, options: LoaderOptions): string {
+  return addDays(date, -options.dailyLookbackDays);
+}
+
 function fixingTargets(sessions: readonly NyseSession[], asOf: Date): Date[] {
   const out: Date[] = [];
   for (const s of sessions) {
@@ -119,8 +134,9 @@ export function planPremarket(asOf: Date, options: LoaderOptions): PremarketPlan
       pointsTo: asOf,
       fixingTargets: fixingTargets(sessions, asOf),
       fixingMaxAgeMs: maxAge,
-      dailyFrom: addDays(session.date, -options.dailyLookbackDays),
+      dailyFrom: dailyFromOf(session.date, options),
       dailyTo: session.date,
+      closeTargets: closeTargets(dailyFromOf(session.date, options), prev.date, asOf, calendar),
     },
   };
 }
@@ -144,8 +160,9 @@ export function planRegime(asOf: Date, options: LoaderOptions, until: Date = asO
       pointsTo: until,
       fixingTargets: fixingTargets(sessions, until),
       fixingMaxAgeMs: maxAge,
-      dailyFrom: addDays(today, -options.dailyLookbackDays),
+      dailyFrom: dailyFromOf(today, options),
       dailyTo: etParts(until).date,
+      closeTargets: closeTargets(dailyFromOf(today, options), etParts(until).date, until, calendar),
     },
   };
 }

@@ -1,4 +1,4 @@
-import { fmtPct, fmtSigma } from '../context.js';
+import { closesText, fmtPct, fmtSigma } from '../context.js';
 import type { SignalsConfig } from '../params.js';
 import type { RegimeFlag } from '../schemas.js';
 import type { IndexSymbol } from '../types.js';
@@ -72,6 +72,10 @@ export function reasonsOf(m: RegimeMeasures, call: RegimeCall): string[] {
   if (m.m6.value !== null) reasons.push(`VIX jump ${fmtPct(m.m6.value * 100, 1)} (${m.m6.source})`);
   if (m.m7 !== null)
     reasons.push(`VIX/VIX3M ${m.m7.toFixed(2)}${m.m7 >= 1 ? ' (inverted: stress, not direction)' : ''}`);
+  const { regime } = m.context;
+  reasons.push(
+    `regime ${regime.value} (${regime.source}${regime.source === 'default' ? `: ${regime.derived.reason}` : ''}${closesText(regime.closes)})`,
+  );
   if (m.sigmaShift !== 0) {
     reasons.push(
       m.sigmaShift > 0
