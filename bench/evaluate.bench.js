@@ -8,7 +8,7 @@
 // Prints: the built binary end to end (wall, as a user runs it); in process, the same scorecard with its
 // parts (window read, checks, calls) and CPU time; and, in the same process, the replays the project had
 // before for the same sessions: `signals premarket --from/--to` (the calls alone) and `signals regime
-// --from/--to --every 5m` over BENCH_REGIME_SESSIONS sessions (per-check cost), as ratios.
+// --from/--to --every 5m` over BENCH_BASELINE_SESSIONS sessions (per-check cost), as ratios.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -29,7 +29,7 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const FROM = process.env.BENCH_FROM ?? '2025-01-02';
 const TO = process.env.BENCH_TO ?? '2025-12-31';
 const SYMBOLS = (process.env.BENCH_SYMBOLS ?? 'NQ').split(',');
-const REGIME_SESSIONS = Number(process.env.BENCH_REGIME_SESSIONS ?? 10);
+const BASELINE_SESSIONS = Number(process.env.BENCH_BASELINE_SESSIONS ?? 10);
 const calendar = defaultCalendar();
 
 const IDS = { ES: [1, 'ES', 6000], NQ: [2, 'NQ', 21000], RTY: [3, 'RTY', 2100] };
@@ -154,15 +154,15 @@ try {
     overrides: {},
     record: false,
   });
-  const pm = await timed(() => evaluateSignal(premarketStrategy, replayRequest(FROM, TO), ctx));
-  const pmCalls = pm.value.entries.length;
-  console.log(
-    `  baseline, same process: signals premarket --from/--to: ${pmCalls} calls in ${(pm.ms / 1000).toFixed(1)} s (${(pm.ms / pmCalls).toFixed(1)} ms each, with the early warning derived per call); ours/baseline per call ${(tm.callsMs / tm.sessions / (pm.ms / pmCalls)).toFixed(2)}`,
-  );
   const days = nyseSessions(FROM, TO, calendar)
     .filter((d) => d.session !== null)
     .map((d) => d.date);
-  const last = days[Math.min(REGIME_SESSIONS, days.length) - 1];
+  const last = days[Math.min(BASELINE_SESSIONS, days.length) - 1];
+  const pm = await timed(() => evaluateSignal(premarketStrategy, replayRequest(FROM, last), ctx));
+  const pmCalls = pm.value.entries.length;
+  console.log(
+    `  baseline, same process: signals premarket --from ${FROM} --to ${last}: ${pmCalls} calls in ${(pm.ms / 1000).toFixed(1)} s (${(pm.ms / pmCalls).toFixed(1)} ms each, with the early warning derived per call); ours/baseline per call ${(tm.callsMs / tm.sessions / (pm.ms / pmCalls)).toFixed(2)}`,
+  );
   const rg = await timed(() => evaluateSignal(regimeStrategy(300_000), replayRequest(FROM, last), ctx));
   const rgChecks = rg.value.entries.length;
   const perCheck = rg.ms / rgChecks;
