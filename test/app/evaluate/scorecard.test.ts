@@ -4,6 +4,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunContext } from '../../../src/app/context.js';
+import { evaluateSignal } from '../../../src/app/evaluate/evaluate.js';
+import { premarketStrategy } from '../../../src/app/evaluate/premarket.js';
 import { evaluateScorecard, type ScorecardRequest } from '../../../src/app/evaluate/scorecard/index.js';
 import { configSchema } from '../../../src/config/schema.js';
 import { createLogger } from '../../../src/core/log.js';
@@ -96,6 +98,29 @@ describe('evaluateScorecard', () => {
     expect(Date.parse(event?.breachAt ?? '')).toBeGreaterThan(etInstant(CRASH_DAY, '06:00').getTime());
     expect(Date.parse(event?.breachAt ?? '')).toBeLessThan(etInstant(CRASH_DAY, '09:30').getTime());
     expect(document.momentum.n).toBeGreaterThan(20);
+  }, 120_000);
+
+  it('makes the call `signals premarket --as-of` makes at the same instant', async () => {
+    const ctx = runContext(clean.dir);
+    const { document } = await evaluateScorecard(request('2026-11-02', '2026-11-12'), ctx);
+    for (const session of [CRASH_DAY, RALLY_DAY, '2026-11-02']) {
+      const call = document.premarket.calls.find((c) => c.session === session);
+      const single = await evaluateSignal(
+        premarketStrategy,
+        { symbols: ['ES'], asOf: new Date(call?.asOf ?? ''), range: undefined, overrides: {}, record: false },
+        ctx,
+      );
+      if (single.mode !== 'single') throw new Error('expected one evaluation');
+      const d = single.document;
+      expect(call).toMatchObject({
+        bias: d.decision.bias,
+        mode: d.decision.mode,
+        strength: d.decision.strength,
+        band: d.decision.band,
+        z: d.measures.composite.z,
+        overnightPct: d.measures.perIndex.ES?.pct,
+      });
+    }
   }, 120_000);
 
   it('scores the early warning against the drawdown: detected with its lead at alert level watch', async () => {
