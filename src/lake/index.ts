@@ -15,7 +15,7 @@ export {
   tablePath,
 } from './lake.js';
 export type { BarRecord, SignalRunRecord, SnapshotRecord } from './records.js';
-export { appendSignalRun, latestSignalRun } from './signal-runs.js';
+export { appendSignalRun, latestSignalRun, readSignalRuns } from './signal-runs.js';
 export {
   appendNewSnapshots,
   appendSnapshots,

@@ -35,6 +35,10 @@ export interface SimulatorOptions {
   maxMarketDataLines?: number;
   /** Wall clock for pacing/rate limits and recording stamps. Default Date.now. */
   wall?: () => number;
+  /** Close a session this many ms after its error 100 (real TWS "will likely disconnect"). Default: never. */
+  rateLimitDisconnectMs?: number;
+  /** Farm notices after startApi: 'ok' (2104/2106/2158) or 'inactive' (2104/2107/2158, as real logs show). */
+  startupFarms?: 'ok' | 'inactive';
 }
 
 export interface SimulatorStats {
@@ -84,6 +88,8 @@ interface SimulatorStateOptions {
   handlers: SimHandlers;
   accounts: readonly string[];
   maxMessagesPerSecond: number;
+  rateLimitDisconnectMs: number | undefined;
+  startupFarms: 'ok' | 'inactive';
   now: () => Date;
   wall: () => number;
   log: (line: string) => void;
@@ -96,6 +102,8 @@ class SimulatorState implements SessionHost {
   readonly handlers: SimHandlers;
   readonly accounts: readonly string[];
   readonly maxMessagesPerSecond: number;
+  readonly rateLimitDisconnectMs: number | undefined;
+  readonly startupFarms: 'ok' | 'inactive';
   readonly now: () => Date;
   readonly wall: () => number;
   readonly log: (line: string) => void;
@@ -113,6 +121,8 @@ class SimulatorState implements SessionHost {
     this.handlers = options.handlers;
     this.accounts = options.accounts;
     this.maxMessagesPerSecond = options.maxMessagesPerSecond;
+    this.rateLimitDisconnectMs = options.rateLimitDisconnectMs;
+    this.startupFarms = options.startupFarms;
     this.now = options.now;
     this.wall = options.wall;
     this.log = options.log;
@@ -263,6 +273,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     }),
     accounts: options.accounts ?? ['DU1234567'],
     maxMessagesPerSecond: options.maxMessagesPerSecond ?? 50,
+    rateLimitDisconnectMs: options.rateLimitDisconnectMs,
+    startupFarms: options.startupFarms ?? 'ok',
     now,
     wall,
     log,
@@ -300,7 +312,11 @@ function simulatorHandle(parts: HandleParts): Simulator {
   const { state, server } = parts;
   const { sessions, sockets, stats } = state;
   const pump = () => {
-    for (const s of sessions) if (s.phase === 'ready') state.handlers.marketData.pump(s);
+    for (const s of sessions) {
+      if (s.phase !== 'ready') continue;
+      state.handlers.marketData.pump(s);
+      state.handlers.historical.pump(s);
+    }
   };
   const streamMs = parts.streamIntervalMs ?? 250;
   const interval = streamMs > 0 ? setInterval(pump, streamMs) : undefined;

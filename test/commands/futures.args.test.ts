@@ -70,7 +70,8 @@ table('demo', [
     'demo --dir ./demo --scenario selloff --seed 3 --keep',
     { dir: './demo', scenario: 'selloff', seed: 3, keep: true },
   ],
-  ['demo --date 2026-3-10', /--date: expected YYYY-MM-DD/],
+  ['demo --date 2026-3-10', /--date: expected a date YYYY-MM-DD/],
+  ['demo --date 2026-02-30', /--date: expected a date YYYY-MM-DD in 1970–2199/],
 ]);
 
 table('gateway', [
@@ -160,6 +161,13 @@ table('table verify', [
   ['table verify t --all-checkpoints', { table: 't', allCheckpoints: true }],
 ]);
 
+table('table repair', [
+  ['table repair t', { table: 't', apply: false }],
+  ['table repair t --apply --json', { table: 't', apply: true, json: true }],
+  ['table repair', /missing required argument 'table'/],
+  ['table repair t --fix', /unknown option '--fix'/],
+]);
+
 table('compact', [
   ['compact', { tables: [], vacuum: false, forceRetention: false, dryRun: false }],
   [
@@ -203,6 +211,25 @@ table('queue rebuild', [
   ['queue rebuild --bogus', /unknown option '--bogus'/],
 ]);
 
+table('table files', [
+  ['table files t', { table: 't', format: 'list' }],
+  ['table files t --version 3 --format duckdb', { table: 't', version: 3, format: 'duckdb' }],
+  [
+    'table files t --timestamp 2026-01-02T15:00:00Z',
+    { table: 't', timestamp: '2026-01-02T15:00:00Z', format: 'list' },
+  ],
+  ['table files t --version 3 --timestamp 2026-01-02', /give either --version or --timestamp/],
+  ['table files t --version ""', /expected a version number/],
+  ['table files t --format spark', /Allowed choices are list, json, duckdb, polars, pyarrow/],
+  ['table files', /missing required argument 'table'/],
+]);
+
+table('table manifest', [
+  ['table manifest t', { table: 't', enable: false }],
+  ['table manifest t --enable --json', { table: 't', enable: true, json: true }],
+  ['table manifest', /missing required argument 'table'/],
+]);
+
 it('has a table for every futures command', () => {
   const covered = [
     'calendar',
@@ -217,6 +244,9 @@ it('has a table for every futures command', () => {
     'table history',
     'table scan',
     'table verify',
+    'table files',
+    'table manifest',
+    'table repair',
     'compact',
     'queue rebuild',
   ];

@@ -145,6 +145,25 @@ describe('newcomer path and docs', () => {
         exitCode: 2,
       });
       expect(r.stderr, command).not.toMatch(/unknown option|internal error/);
+      // cron mails what a line prints: nothing when all is well, and never nothing when it is not.
+      if (r.exitCode === 0)
+        expect({ command, stdout: r.stdout, stderr: r.stderr }).toEqual({ command, stdout: '', stderr: '' });
+      else expect(r.stderr.trim(), command).not.toBe('');
+      // A crossed threshold (stale, regime warning) is exactly one line.
+      if (r.exitCode === 6 || r.exitCode === 10)
+        expect(r.stderr.trimEnd().split('\n'), command).toHaveLength(1);
+    }
+  }, 600_000);
+
+  it('every cron.example line that fails says so on stderr (a broken setting makes every line fail)', async () => {
+    const crontab = await readFile(join(ROOT, 'cron.example'), 'utf8');
+    for (const raw of cronCommands(crontab)) {
+      const command = raw
+        .replaceAll('/srv/futures/examples', `${ROOT}examples`)
+        .replaceAll('/srv/futures/log', join(work, 'log'));
+      const r = await shell(command, { FUTURES_DATA_DIR: demoDir, FUTURES_IB_PORT: 'not-a-port' });
+      expect(r.exitCode, command).not.toBe(0);
+      expect(r.stderr, command).toMatch(/error: FUTURES_IB_PORT="not-a-port" is not valid/);
     }
   }, 600_000);
 });

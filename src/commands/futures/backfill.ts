@@ -3,10 +3,10 @@ import type { BackfillSummary } from '../../app/backfill.js';
 import { defineCommand, globalOptionsShape } from '../../cli/command.js';
 import { ExitCode } from '../../cli/exit.js';
 import { type Cell, formatPairs, formatTable, formatTsv } from '../../cli/output.js';
-import { addDays, isIsoDate, tradeDateOf } from '../../market/index.js';
-import { ibRunExitCode, symbolList } from './collect.js';
+import { addDays, INPUT_DATE_MESSAGE, isInputDate, tradeDateOf } from '../../market/index.js';
+import { ibRunAlert, ibRunExitCode, symbolList } from './collect.js';
 
-const isoDate = z.string().refine(isIsoDate, 'expected a date YYYY-MM-DD');
+const isoDate = z.string().refine(isInputDate, INPUT_DATE_MESSAGE);
 
 const schema = z
   .object({
@@ -33,7 +33,7 @@ const schema = z
   });
 
 /** `upstreamSilent`: nothing stored because IB answered no request (exit 3). */
-export type BackfillResult = BackfillSummary & { upstreamSilent?: boolean };
+export type BackfillResult = BackfillSummary & { upstreamSilent?: boolean; upstreamMessage?: string };
 
 export const futuresBackfillCommand = defineCommand({
   path: ['backfill'],
@@ -95,12 +95,11 @@ export const futuresBackfillCommand = defineCommand({
       command: 'futures backfill',
     });
     const silent = silentUpstreamBackfill(summary);
-    if (silent) ctx.stderr.write(`error: ${silent}\n`);
-    return { ...summary, upstreamSilent: silent !== null };
+    return { ...summary, upstreamSilent: silent !== null, ...(silent ? { upstreamMessage: silent } : {}) };
   },
 
   render: {
-    json: (r) => ({ ...r }),
+    json: ({ upstreamMessage: _m, ...r }) => r,
     human: (r, _opts, style) => {
       const pairs: Array<[string, Cell]> = [
         ['run', r.runId],
@@ -135,4 +134,5 @@ export const futuresBackfillCommand = defineCommand({
   },
 
   exitCode: (r) => ibRunExitCode(r),
+  alert: (r) => ibRunAlert(r),
 });

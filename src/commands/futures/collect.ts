@@ -80,7 +80,7 @@ const schema = z
 type Opts = z.infer<typeof schema>;
 
 /** `upstreamSilent`: nothing stored because IB answered no request (exit 3; app/collect/summary.ts). */
-export type CollectResult = CollectSummary & { upstreamSilent?: boolean };
+export type CollectResult = CollectSummary & { upstreamSilent?: boolean; upstreamMessage?: string };
 
 function modeOf(opts: Opts) {
   if (opts.rounds !== undefined) return { kind: 'rounds' as const, rounds: opts.rounds };
@@ -99,6 +99,18 @@ export function ibRunExitCode(r: {
 }): ExitCode {
   if (r.failures.some((f) => f.permanent && f.ibCode !== null)) return ExitCode.usage;
   return r.upstreamSilent ? ExitCode.upstream : ExitCode.ok;
+}
+
+/** The stderr line of a collect/backfill run that exits non-zero (see ibRunExitCode). */
+export function ibRunAlert(r: {
+  failures: ReadonlyArray<{ permanent: boolean; ibCode: number | null; message: string }>;
+  upstreamMessage?: string;
+}): string {
+  const refused = r.failures.filter((f) => f.permanent && f.ibCode !== null);
+  const first = refused[0];
+  if (first !== undefined)
+    return `IB refused ${refused.length} request(s) for good (IB ${first.ibCode}: ${first.message}); check the symbols and the market-data subscriptions`;
+  return r.upstreamMessage ?? 'IB answered no request';
 }
 
 const ms = (stats: PhaseStats) =>
@@ -183,8 +195,7 @@ export const futuresCollectCommand = defineCommand({
       hooks: ctx.hooks,
     });
     const silent = silentUpstream(summary);
-    if (silent) ctx.stderr.write(`error: ${silent}\n`);
-    return { ...summary, upstreamSilent: silent !== null };
+    return { ...summary, upstreamSilent: silent !== null, ...(silent ? { upstreamMessage: silent } : {}) };
   },
 
   render: {
@@ -263,4 +274,5 @@ export const futuresCollectCommand = defineCommand({
   },
 
   exitCode: (r) => ibRunExitCode(r),
+  alert: (r) => ibRunAlert(r),
 });

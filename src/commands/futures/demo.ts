@@ -3,6 +3,7 @@ import type { DemoResult } from '../../app/demo.js';
 import { defineCommand, globalOptionsShape } from '../../cli/command.js';
 import { ExitCode } from '../../cli/exit.js';
 import { formatPairs, formatTable } from '../../cli/output.js';
+import { INPUT_DATE_MESSAGE, isInputDate } from '../../market/index.js';
 
 const SCENARIOS = ['calm', 'selloff', 'gap-up'] as const;
 
@@ -11,10 +12,7 @@ const schema = z.object({
   dir: z.string().min(1).optional(),
   scenario: z.enum(SCENARIOS).default('calm'),
   keep: z.boolean().default(false),
-  date: z
-    .string()
-    .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD')
-    .optional(),
+  date: z.string().refine(isInputDate, INPUT_DATE_MESSAGE).optional(),
   seed: z.coerce.number().int().min(0).default(7),
 });
 

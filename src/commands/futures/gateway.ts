@@ -1,8 +1,11 @@
 import { existsSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import path from 'node:path';
 import { z } from 'zod';
 import { defineCommand, globalOptionsShape } from '../../cli/command.js';
 import { formatPairs } from '../../cli/output.js';
 import { UsageError } from '../../core/errors.js';
+import { INPUT_YEARS } from '../../market/index.js';
 
 export interface GatewayResult {
   host: string;
@@ -31,10 +34,30 @@ const schema = z.object({
   speed: z.coerce.number().positive().max(100_000).default(1),
   start: z
     .string()
-    .refine((s) => !Number.isNaN(Date.parse(s)), 'expected an ISO date-time, e.g. 2026-10-14T19:00:00-04:00')
+    .refine((s) => {
+      const at = Date.parse(s);
+      if (Number.isNaN(at)) return false;
+      const year = new Date(at).getUTCFullYear();
+      return year >= INPUT_YEARS.first && year <= INPUT_YEARS.last;
+    }, `expected an ISO date-time in ${INPUT_YEARS.first}–${INPUT_YEARS.last}, e.g. 2026-10-14T19:00:00-04:00`)
     .optional(),
   record: z.string().min(1).optional(),
 });
+
+/** The --record file, opened for append once before listening: a bad path is a usage error, not a crash later. */
+async function writableRecording(cwd: string, file: string): Promise<string> {
+  const target = path.resolve(cwd, file);
+  try {
+    const handle = await open(target, 'a');
+    await handle.close();
+  } catch (error) {
+    throw new UsageError(`--record: cannot write ${target}: ${(error as Error).message}`, {
+      cause: error,
+      hint: 'Create the directory first, or choose a path this user can write.',
+    });
+  }
+  return target;
+}
 
 export const futuresGatewayCommand = defineCommand({
   path: ['gateway'],
@@ -111,6 +134,7 @@ export const futuresGatewayCommand = defineCommand({
     if (opts.host !== '127.0.0.1' && opts.host !== 'localhost' && opts.host !== '::1') {
       ctx.log.warn(`binding to ${opts.host}: the simulator is reachable from other machines`);
     }
+    const record = opts.record === undefined ? undefined : await writableRecording(ctx.cwd, opts.record);
     let server: import('../../sim/index.js').Simulator;
     const wallStart = performance.now();
     try {
@@ -120,7 +144,7 @@ export const futuresGatewayCommand = defineCommand({
         ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
         now: clock,
         ...(scenario ? { scenario } : {}),
-        ...(opts.record ? { record: opts.record } : {}),
+        ...(record ? { record } : {}),
         log: (line) => ctx.log.debug(line),
       });
     } catch (error) {

@@ -32,8 +32,10 @@ export const futuresStatusCommand = defineCommand({
   description:
     'Reads the lake (recent partitions only), the queue and the lock files; safe while a collector runs. ' +
     "With --max-age it exits 6 when CME equity is open and any configured instrument's newest snapshot is older " +
-    '(or missing); while the market is closed it exits 0 and says why. Gaps are slots in the last 24 h with no ' +
-    'explanation (never queued, or overdue); skipped and missed slots are explained. It exits 4 when the lake ' +
+    '(or missing), with one STALE line on stderr even under --quiet; while the market is closed it exits 0 and ' +
+    'says why; without --max-age freshness is not checked. Gaps are slots in the last 24 h while CME equity ' +
+    'trades with no explanation (never queued, or overdue); skipped and missed slots are explained. A data ' +
+    'directory that does not exist is a configuration error (exit 2). It exits 4 when the lake ' +
     'lost acknowledged data: slots done in the queue whose rows futures_snapshots does not hold (its newest ' +
     'commit lost), or _last_checkpoint naming a version the log no longer has.',
   examples: [
@@ -45,7 +47,7 @@ export const futuresStatusCommand = defineCommand({
     { flags: '--max-age <duration>', description: 'exit 6 if the market is open and data is older, e.g. 5m' },
   ],
   schema,
-  jsonSchemaId: 'futures.status/v1',
+  jsonSchemaId: 'futures.status/v2',
   exitCodes: [ExitCode.data, ExitCode.stale],
 
   async run(opts, ctx): Promise<StatusResult> {
@@ -86,7 +88,12 @@ export const futuresStatusCommand = defineCommand({
             ? `open (${r.market.segment}, trade date ${r.market.tradeDate})`
             : `closed: ${r.market.reason}${r.market.nextOpen ? `, reopens ${formatEtIso(r.market.nextOpen)}` : ''}`,
         ],
-        ['freshness', `${r.freshness.ok ? 'ok' : 'STALE'}: ${r.freshness.reason}`],
+        [
+          'freshness',
+          r.freshness.ok === null
+            ? r.freshness.reason
+            : `${r.freshness.ok ? 'ok' : 'STALE'}: ${r.freshness.reason}`,
+        ],
         ...(r.lake.problem === null ? [] : [['PROBLEM', r.lake.problem] as [string, Cell]]),
         [
           'queue',
@@ -142,5 +149,7 @@ export const futuresStatusCommand = defineCommand({
   },
 
   // Lost acknowledged data outranks staleness: a lake that lost what the queue says it holds is data (4).
-  exitCode: (r) => (r.lake.problem !== null ? ExitCode.data : r.freshness.ok ? ExitCode.ok : ExitCode.stale),
+  exitCode: (r) =>
+    r.lake.problem !== null ? ExitCode.data : r.freshness.ok === false ? ExitCode.stale : ExitCode.ok,
+  alert: (r) => (r.lake.problem !== null ? `PROBLEM: ${r.lake.problem}` : `STALE: ${r.freshness.reason}`),
 });

@@ -14,11 +14,11 @@ import {
 import { globalOptionsShape } from '../../cli/command.js';
 import { exitCodeOf } from '../../cli/exit.js';
 import { UsageError, type UserError } from '../../core/errors.js';
-import { etParts, isIsoDate, parseInstant } from '../../market/index.js';
+import { etParts, INPUT_DATE_MESSAGE, isInputDate, parseInstant } from '../../market/index.js';
 import type { ReplaySkip } from '../../signals/schemas.js';
 import { ENGINE_REGIMES, INDEX_SYMBOLS, type IndexSymbol } from '../../signals/types.js';
 
-const isoDate = z.string().refine(isIsoDate, 'expected a date YYYY-MM-DD');
+const isoDate = z.string().refine(isInputDate, INPUT_DATE_MESSAGE);
 
 export const signalOptionsShape = {
   ...globalOptionsShape,

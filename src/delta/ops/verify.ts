@@ -71,7 +71,7 @@ function normalizeType(type: string): string {
 // ---------------------------------------------------------------------------------------------
 // Versions
 
-function checkVersions(listing: LogListing, problems: VerifyProblem[]): number {
+export function checkVersions(listing: LogListing, problems: VerifyProblem[]): number {
   const commits = listing.commitVersions;
   const first = commits[0];
   if (first === undefined) return 0;
@@ -314,7 +314,20 @@ async function checkStatsChunk(
   return rows;
 }
 
-async function checkDataFiles(
+/** The partition values of an add name exactly the table's partition columns. */
+function checkPartitionValues(snapshot: Snapshot, file: LiveFile, problems: VerifyProblem[]): void {
+  const logged = Object.keys(file.add.partitionValues ?? {}).sort();
+  const expected = [...snapshot.partitionColumns].sort();
+  if (logged.join('\u0000') === expected.join('\u0000')) return;
+  problems.push({
+    kind: 'partition-mismatch',
+    file: file.relativePath,
+    message: `${file.relativePath}: its partition values name [${logged.join(', ')}] but the table is partitioned by [${expected.join(', ')}].`,
+  });
+}
+
+/** Every live file: present with the logged size, readable, of the table schema, stats holding. */
+export async function checkDataFiles(
   connection: DuckDBConnection,
   snapshot: Snapshot,
   problems: VerifyProblem[],
@@ -325,6 +338,7 @@ async function checkDataFiles(
     const relative = file.relativePath;
     const absolute = resolveDataFile(snapshot.tablePath, relative);
     bytes += file.add.size;
+    checkPartitionValues(snapshot, file, problems);
     const info = await stat(absolute).catch(() => undefined);
     if (!info) {
       problems.push({

@@ -159,8 +159,8 @@ describe('the lake is the authority for what was collected', () => {
     });
     const run = await h.run(['collect', '--once', '--json']);
     expect(run.code).toBe(3);
-    expect(run.stderr.split('\n').filter((l) => l.startsWith('error:'))).toHaveLength(1);
-    expect(run.stderr).toMatch(/error: no snapshot was answered/);
+    expect(run.stderr.split('\n').filter((l) => /^(error|futures collect):/.test(l))).toHaveLength(1);
+    expect(run.stderr).toMatch(/futures collect: no snapshot was answered/);
     const summary = JSON.parse(run.stdout);
     expect(summary).toMatchObject({ rowsWritten: 0, upstreamSilent: true });
   }, 60_000);
@@ -172,7 +172,7 @@ describe('the lake is the authority for what was collected', () => {
     });
     const run = await h.run(['backfill', '--symbols', 'ES', '--days', '2', '--bar', '1day', '--json']);
     expect(run.code, run.stderr).toBe(3);
-    expect(run.stderr).toMatch(/error: no historical request was answered/);
+    expect(run.stderr).toMatch(/futures backfill: no historical request was answered/);
     expect(JSON.parse(run.stdout)).toMatchObject({ upstreamSilent: true, bars: { written: 0 } });
   }, 60_000);
 
