@@ -1,5 +1,7 @@
 /** `signals evaluate` through the built binary (dist/): the JSON document, the piped table, exit codes. */
 import { readFileSync } from 'node:fs';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evaluateDocumentSchema } from '../../../src/signals/scorecard-schema.js';
 import { buildScorecardLake, CRASH_DAY } from '../../app/evaluate/scorecard-fixture.js';
@@ -32,7 +34,11 @@ describe('signals evaluate (built binary)', () => {
     expect(evaluateDocumentSchema.parse(doc)).toEqual(doc);
     const jsonSchema = JSON.parse(readFileSync(`${ROOT}schemas/signals.evaluate.v1.json`, 'utf8'));
     expect(jsonSchema.properties.schema).toMatchObject({ const: 'signals.evaluate/v1' });
-    expect(Object.keys(doc).sort()).toEqual([...jsonSchema.required].sort());
+    const ajv = new Ajv2020({ allErrors: true, strict: false });
+    addFormats.default(ajv);
+    const validate = ajv.compile(jsonSchema);
+    expect(validate(doc), JSON.stringify(validate.errors)).toBe(true);
+    expect(validate({ ...doc, window: { ...doc.window, sessions: -1 } })).toBe(false);
     expect(doc.window).toMatchObject({ from: '2026-10-26', to: '2026-11-27', sessions: 24, reference: 'ES' });
     expect(doc.earlyWarning.drawdowns.map((d: { session: string }) => d.session)).toEqual([CRASH_DAY]);
   }, 120_000);
