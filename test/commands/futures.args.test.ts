@@ -156,8 +156,9 @@ table('table scan', [
 ]);
 
 table('table verify', [
-  ['table verify t', { table: 't', allCheckpoints: false }],
-  ['table verify t --all-checkpoints', { table: 't', allCheckpoints: true }],
+  ['table verify t', { table: 't', allCheckpoints: false, deep: false }],
+  ['table verify t --all-checkpoints', { table: 't', allCheckpoints: true, deep: false }],
+  ['table verify t --deep', { table: 't', allCheckpoints: false, deep: true }],
 ]);
 
 table('table repair', [
