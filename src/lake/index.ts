@@ -4,9 +4,11 @@ export { DEMO_MARKER, isDemoLake, markDemoLake } from './demo-marker.js';
 export {
   type AppendToLakeOptions,
   appendToLake,
+  checkLakeSchema,
   createLakeView,
   ensureTable,
   type LakeTableEntry,
+  LakeTableError,
   type LakeWriteOptions,
   lakeDir,
   lakeScanSql,

@@ -4,7 +4,7 @@ import { afterAll, describe, expect, test } from 'vitest';
 import { loadSnapshot } from '../../../src/delta/log/open.js';
 import { resolveDataFile } from '../../../src/delta/log/paths.js';
 import { verifyTable } from '../../../src/delta/ops/verify.js';
-import { appendRows } from '../../../src/delta/write/append.js';
+import { appendRows, writeAppend } from '../../../src/delta/write/append.js';
 import { createTable } from '../../../src/delta/write/create.js';
 import { useMemoryDuckDb } from '../shared-duckdb.js';
 import { commitFiles } from './damage.js';
@@ -94,7 +94,7 @@ describe('verify --deep: content integrity (review finding 3)', () => {
 
   test('files DuckDB writes (an SQL append) carry the content hash too', async () => {
     const table = await newTable();
-    await appendRows(table, {
+    await writeAppend(table, {
       sql: `SELECT DATE '2026-03-02' + (i % 2)::INTEGER AS trade_date, TIMESTAMPTZ '2026-03-02 00:00:00+00' + to_seconds(i) AS ts, 'ES' AS symbol, 4000.25 + i AS price, i::BIGINT AS size, 'w' AS writer, i::BIGINT AS seq FROM range(100) t(i)`,
     });
     const files = [...(await loadSnapshot(table)).files.values()];
