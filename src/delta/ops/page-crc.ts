@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { crc32 } from 'node:zlib';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { quoteLiteral } from '../read/schema.js';
+import { sqlPath } from '../duckdb.js';
 
 class CompactReader {
   at: number;
@@ -107,7 +107,7 @@ interface ChunkRange {
 
 async function chunkRanges(connection: DuckDBConnection, file: string): Promise<ChunkRange[]> {
   const reader = await connection.runAndReadAll(
-    `SELECT path_in_schema AS c, data_page_offset AS d, dictionary_page_offset AS dict, total_compressed_size AS n FROM parquet_metadata(${quoteLiteral(file)})`,
+    `SELECT path_in_schema AS c, data_page_offset AS d, dictionary_page_offset AS dict, total_compressed_size AS n FROM parquet_metadata(${sqlPath(file)})`,
   );
   return reader.getRowObjectsJson().map((r) => {
     const data = Number(r.d);

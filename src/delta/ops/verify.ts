@@ -14,7 +14,7 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { sqlPathList, withConnection } from '../duckdb.js';
+import { sqlPath, sqlPathList, withConnection } from '../duckdb.js';
 import { DeltaLogCorruptError } from '../errors.js';
 import { type LogListing, listLog } from '../log/log.js';
 import { resolveDataFile } from '../log/paths.js';
@@ -105,7 +105,7 @@ interface PhysicalColumn {
 
 async function describeFile(connection: DuckDBConnection, file: string): Promise<PhysicalColumn[]> {
   const reader = await connection.runAndReadAll(
-    `DESCRIBE SELECT * FROM read_parquet(${quoteLiteral(file)}, hive_partitioning=false)`,
+    `DESCRIBE SELECT * FROM read_parquet(${sqlPath(file)}, hive_partitioning=false)`,
   );
   return reader
     .getRowObjectsJson()
@@ -115,7 +115,7 @@ async function describeFile(connection: DuckDBConnection, file: string): Promise
 /** How the column is physically stored when DuckDB shows a naive TIMESTAMP: INT96 is Delta-legal for timestamp. */
 async function isInt96(connection: DuckDBConnection, file: string, column: string): Promise<boolean> {
   const reader = await connection.runAndReadAll(
-    `SELECT type FROM parquet_schema(${quoteLiteral(file)}) WHERE name = ${quoteLiteral(column)}`,
+    `SELECT type FROM parquet_schema(${sqlPath(file)}) WHERE name = ${quoteLiteral(column)}`,
   );
   return reader.getRowObjectsJson().some((r) => r.type === 'INT96');
 }
