@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { DemoResult } from '../../app/demo.js';
 import { defineCommand, globalOptionsShape } from '../../cli/command.js';
 import { ExitCode } from '../../cli/exit.js';
+import { integerFlag } from '../../cli/numbers.js';
 import { formatPairs, formatTable } from '../../cli/output.js';
 
 const SCENARIOS = ['calm', 'selloff', 'gap-up'] as const;
@@ -15,7 +16,7 @@ const schema = z.object({
     .string()
     .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD')
     .optional(),
-  seed: z.coerce.number().int().min(0).default(7),
+  seed: integerFlag().pipe(z.number().min(0)).default(7),
 });
 
 export const futuresDemoCommand = defineCommand({

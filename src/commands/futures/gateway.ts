@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { defineCommand, globalOptionsShape } from '../../cli/command.js';
+import { decimalFlag, integerFlag } from '../../cli/numbers.js';
 import { formatPairs } from '../../cli/output.js';
 import { UsageError } from '../../core/errors.js';
 
@@ -24,11 +25,11 @@ export interface GatewayResult {
 
 const schema = z.object({
   ...globalOptionsShape,
-  port: z.coerce.number().int().min(0).max(65535).optional(),
+  port: integerFlag().pipe(z.number().min(0).max(65535)).optional(),
   host: z.string().min(1).default('127.0.0.1'),
   scenario: z.string().min(1).optional(),
-  seed: z.coerce.number().int().optional(),
-  speed: z.coerce.number().positive().max(100_000).default(1),
+  seed: integerFlag().optional(),
+  speed: decimalFlag().pipe(z.number().positive().max(100_000)).default(1),
   start: z
     .string()
     .refine((s) => !Number.isNaN(Date.parse(s)), 'expected an ISO date-time, e.g. 2026-10-14T19:00:00-04:00')
