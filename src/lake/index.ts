@@ -15,6 +15,7 @@ export {
   listTables,
   loadLakeSnapshot,
   tablePath,
+  withLakeReadErrors,
 } from './lake.js';
 export type { BarRecord, SignalRunRecord, SnapshotRecord } from './records.js';
 export { appendSignalRun, latestSignalRun } from './signal-runs.js';

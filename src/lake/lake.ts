@@ -1,7 +1,7 @@
 import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { DataError } from '../core/errors.js';
+import { DataError, UserError } from '../core/errors.js';
 import {
   type AppendResult,
   type AppendSource,
@@ -115,6 +115,34 @@ export function checkLakeSchema(spec: LakeTableSpec, snapshot: Snapshot): void {
     `The lake table ${spec.name} (version ${snapshot.version}) does not have the schema this program reads: ${problems.join('; ')}. Reading it would convert values silently, so nothing was read.`,
     { hint: verifyHint(spec.name) },
   );
+}
+
+/** A DuckDB failure that is about the bytes of a data file (damaged page, footer, compression), not our SQL. */
+const DATA_FILE_FAILURE =
+  /^(IO Error|Invalid Input Error|Invalid Error|Serialization Error)|parquet|snappy|zstd|gzip|lz4|brotli|decompress|corrupt|thrift/i;
+
+/**
+ * Runs a read of lake tables; a failure to read their data files becomes a LakeTableError (exit 4)
+ * naming the tables and versions read, the way `futures table scan` reports it, instead of an
+ * internal error.
+ */
+export async function withLakeReadErrors<T>(
+  reads: ReadonlyArray<{ table: string; version: number }>,
+  fn: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    if (error instanceof UserError || !(error instanceof Error) || !DATA_FILE_FAILURE.test(error.message)) {
+      throw error;
+    }
+    const tables = reads.map((r) => `${r.table} (version ${r.version})`).join(', ') || 'the lake';
+    const first = reads[0]?.table ?? 'futures_snapshots';
+    throw new LakeTableError(`Cannot read the data files of ${tables}: ${error.message.split('\n')[0]}`, {
+      cause: error,
+      hint: `A data file is damaged. Run 'futures table verify ${first}' to find it and 'futures table repair ${first}' to see what can be restored; or restore the file from a backup.`,
+    });
+  }
 }
 
 export interface LakeWriteOptions {

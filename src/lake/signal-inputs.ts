@@ -21,7 +21,7 @@ import {
   SNAPSHOT_PRICE_SQL,
   type TableVersion,
 } from '../market/price.js';
-import { createLakeView, lakeScanSql, loadLakeSnapshot } from './lake.js';
+import { createLakeView, lakeScanSql, loadLakeSnapshot, withLakeReadErrors } from './lake.js';
 import { FUTURES_BARS, FUTURES_SNAPSHOTS } from './tables.js';
 
 const MINUTE_MS = 60_000;
@@ -372,8 +372,18 @@ export async function fetchSlice(
 ): Promise<PriceSlice | undefined> {
   const t = tables ?? (await loadTableSnapshots(dataDir));
   if (!t.snapshots && !t.bars) return undefined;
-  const { points, prints } = await fetchPoints(connection, dataDir, t, spec);
-  const fixings = await fetchFixings(connection, t, spec);
-  const daily = await fetchDaily(connection, dataDir, t, spec);
-  return { from: spec.pointsFrom, to: spec.pointsTo, points, fixings, daily, prints, sources: lakeReads(t) };
+  return withLakeReadErrors(lakeReads(t), async () => {
+    const { points, prints } = await fetchPoints(connection, dataDir, t, spec);
+    const fixings = await fetchFixings(connection, t, spec);
+    const daily = await fetchDaily(connection, dataDir, t, spec);
+    return {
+      from: spec.pointsFrom,
+      to: spec.pointsTo,
+      points,
+      fixings,
+      daily,
+      prints,
+      sources: lakeReads(t),
+    };
+  });
 }

@@ -1,6 +1,8 @@
-import { cpSync, rmSync } from 'node:fs';
+import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadSnapshot } from '../../src/delta/log/open.js';
+import { optimizeTable } from '../../src/delta/ops/optimize.js';
 import {
   appendSnapshots,
   FUTURES_SNAPSHOTS,
@@ -104,5 +106,35 @@ describe('a table whose _delta_log is gone is not "absent" (review finding 11)',
     const { mkdirSync } = await import('node:fs');
     mkdirSync(tablePath(t.dir, FUTURES_SNAPSHOTS), { recursive: true });
     expect(await loadLakeSnapshot(t.dir, FUTURES_SNAPSHOTS)).toBeUndefined();
+  });
+});
+
+describe('a damaged data page under signals (review finding 14)', () => {
+  it('premarket and regime exit 4 naming the table, not 1', async () => {
+    const dir = await copyLake();
+    const table = tablePath(dir, FUTURES_SNAPSHOTS);
+    // Compacted files are snappy-compressed (as the review's lake was): garbled pages fail to decode.
+    await optimizeTable(table);
+    for (const file of (await loadSnapshot(table)).files.values()) {
+      const absolute = path.join(table, file.relativePath);
+      const bytes = readFileSync(absolute);
+      for (let i = Math.floor(bytes.length * 0.2); i < Math.floor(bytes.length * 0.8); i++) {
+        bytes[i] = (bytes[i] as number) ^ 0x5a;
+      }
+      writeFileSync(absolute, bytes);
+    }
+    for (const command of ['premarket', 'regime']) {
+      const r = await runSignals([
+        command,
+        '--json',
+        '--no-record',
+        '--as-of',
+        '2026-03-10 09:25',
+        '--data-dir',
+        dir,
+      ]);
+      expect(r.code, r.stderr).toBe(4);
+      expect(r.stderr).toMatch(/Cannot read the data files of futures_snapshots \(version \d+\)/);
+    }
   });
 });
