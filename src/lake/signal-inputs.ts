@@ -25,7 +25,7 @@ import {
   tidyPrice,
 } from '../market/price.js';
 import { isDemoLake } from './demo-marker.js';
-import { createLakeView, lakeScanSql, loadLakeSnapshot } from './lake.js';
+import { createLakeView, lakeScanSql, loadLakeSnapshot, withLakeReadErrors } from './lake.js';
 import { FUTURES_BARS, FUTURES_SNAPSHOTS, SIGNAL_RUNS } from './tables.js';
 
 const MINUTE_MS = 60_000;
@@ -485,20 +485,22 @@ export async function fetchSlice(
 ): Promise<PriceSlice | undefined> {
   const t = tables ?? (await loadTableSnapshots(dataDir));
   if (!t.snapshots && !t.bars) return undefined;
-  const { points, prints } = await fetchPoints(connection, dataDir, t, spec);
-  const fixings = await fetchFixings(connection, t, spec);
-  const daily = await fetchDaily(connection, dataDir, t, spec);
-  const closes = await fetchCloses(connection, t, spec, daily);
-  return {
-    from: spec.pointsFrom,
-    to: spec.pointsTo,
-    points,
-    fixings,
-    daily,
-    closes,
-    prints,
-    sources: lakeReads(t),
-  };
+  return withLakeReadErrors(lakeReads(t), async () => {
+    const { points, prints } = await fetchPoints(connection, dataDir, t, spec);
+    const fixings = await fetchFixings(connection, t, spec);
+    const daily = await fetchDaily(connection, dataDir, t, spec);
+    const closes = await fetchCloses(connection, t, spec, daily);
+    return {
+      from: spec.pointsFrom,
+      to: spec.pointsTo,
+      points,
+      fixings,
+      daily,
+      closes,
+      prints,
+      sources: lakeReads(t),
+    };
+  });
 }
 
 /** The as_of instants (epoch ms, ascending) of the recorded runs of `kind` in [from, to]. */

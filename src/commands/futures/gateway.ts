@@ -3,6 +3,7 @@ import { open } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { defineCommand, globalOptionsShape } from '../../cli/command.js';
+import { decimalFlag, integerFlag } from '../../cli/numbers.js';
 import { formatPairs } from '../../cli/output.js';
 import { UsageError } from '../../core/errors.js';
 import { INPUT_YEARS } from '../../market/index.js';
@@ -27,11 +28,11 @@ export interface GatewayResult {
 
 const schema = z.object({
   ...globalOptionsShape,
-  port: z.coerce.number().int().min(0).max(65535).optional(),
+  port: integerFlag().pipe(z.number().min(0).max(65535)).optional(),
   host: z.string().min(1).default('127.0.0.1'),
   scenario: z.string().min(1).optional(),
-  seed: z.coerce.number().int().optional(),
-  speed: z.coerce.number().positive().max(100_000).default(1),
+  seed: integerFlag().optional(),
+  speed: decimalFlag().pipe(z.number().positive().max(100_000)).default(1),
   start: z
     .string()
     .refine((s) => {

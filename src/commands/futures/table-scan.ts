@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineCommand, globalOptionsShape } from '../../cli/command.js';
 import { ExitCode } from '../../cli/exit.js';
+import { integerFlag } from '../../cli/numbers.js';
 import { type Cell, formatTable, formatTsv } from '../../cli/output.js';
 import { type CanonicalRow, type CanonicalValue, canonicalJson } from '../../delta/read/canonical-json.js';
 import { resolveTableArg, TABLE_ARG } from './table-common.js';
@@ -28,7 +29,7 @@ const schema = z
   .object({
     ...globalOptionsShape,
     table: z.string().min(1),
-    version: z.coerce.number().int().min(0).optional(),
+    version: integerFlag().pipe(z.number().min(0)).optional(),
     timestamp: z.string().min(1).optional(),
     where: z.string().optional(),
     columns: z
@@ -43,7 +44,7 @@ const schema = z
               .filter((c) => c !== ''),
       )
       .refine((c) => c === undefined || c.length > 0, 'expected column names separated by commas'),
-    limit: z.coerce.number().int().min(0).optional(),
+    limit: integerFlag().pipe(z.number().min(0)).optional(),
     format: z.enum(SCAN_FORMATS).default('jsonl'),
   })
   .superRefine((opts, issue) => {
