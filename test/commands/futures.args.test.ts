@@ -256,7 +256,7 @@ table('table files', [
     { table: 't', timestamp: '2026-01-02T15:00:00Z', format: 'list' },
   ],
   ['table files t --version 3 --timestamp 2026-01-02', /give either --version or --timestamp/],
-  ['table files t --version ""', /expected a version number/],
+  ['table files t --version ""', /--version: expected a whole number/],
   ['table files t --format spark', /Allowed choices are list, json, duckdb, polars, pyarrow/],
   ['table files', /missing required argument 'table'/],
 ]);
