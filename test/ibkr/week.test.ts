@@ -1,5 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { clockFromNow, manualClock } from '../../src/core/clock.js';
 import { runFutures } from '../../src/main.js';
@@ -161,4 +163,91 @@ describe('a simulated trading week in production mode', () => {
     };
     console.log(`simulated trading week: ${JSON.stringify(figures, null, 1)}`);
   }, 400_000);
+});
+
+const CHILD = fileURLToPath(new URL('./fixtures/loop-child.mjs', import.meta.url));
+const KILLS = 50;
+
+/**
+ * SIGKILL trials of the same production loop (the built CLI, `collect --loop`, accelerated clock) under the
+ * realistic schedule: each trial starts the loop where simulated time is, kills it a random delay after a
+ * random round started, and the next trial recovers. Zero acknowledged rounds (onRound reported) may be
+ * lost: every slot of an acknowledged round is done with its row after the final clean run.
+ */
+describe('the production loop under SIGKILL', () => {
+  it(`${KILLS} kills during a simulated Monday: no acknowledged round lost, no duplicate row`, async () => {
+    const random = lcg(SEED + 1);
+    const dir = tempDir('fs-weekkill-');
+    const dataDir = join(dir, 'data');
+    writeFileSync(
+      join(dir, 'futures.config.json'),
+      JSON.stringify(
+        testConfig({
+          collect: { symbols: ['ES', 'NQ'], firstRunLookbackSeconds: 0, intervalSeconds: 60 },
+          ib: { requestTimeoutMs: 3_000, snapshotTimeoutMs: 3_000 },
+        }),
+      ),
+    );
+    // Monday 23 Nov 2026 22:00 ET at 60x: the restart (23:40) and the night's reset fall inside the trials.
+    const now = acceleratedClock(new Date('2026-11-24T03:00:00Z'), 60);
+    const sim = await startSimulator({
+      port: 0,
+      seed: 7,
+      now,
+      snapshotEndDelayMs: 5,
+      streamIntervalMs: 0,
+      schedule: 'realistic',
+      scheduleOptions: { weekendDelayMs: 0 },
+    });
+    onCleanup(() => sim.close());
+    const acked = new Map<number, number>();
+    let killed = 0;
+    const run = (killAfterRound: number | null, delayMs: number) => {
+      const child = execa(
+        process.execPath,
+        [CHILD, dataDir, dir, sim.host, String(sim.port), now().toISOString(), '60'],
+        { reject: false, timeout: 90_000 },
+      );
+      let armed = false;
+      child.stderr?.on('data', (chunk: Buffer) => {
+        const text = chunk.toString();
+        for (const m of text.matchAll(/^ack (\d+) (\d+)$/gm)) acked.set(Number(m[1]), Number(m[2]));
+        if (killAfterRound !== null && !armed && text.includes(`step round:start ${killAfterRound}\n`)) {
+          armed = true;
+          setTimeout(() => child.kill('SIGKILL'), delayMs);
+        }
+        if (killAfterRound === null && !armed && text.includes('step round-finished 2\n')) {
+          armed = true;
+          child.kill('SIGTERM');
+        }
+      });
+      return child;
+    };
+    for (let i = 0; i < KILLS; i++) {
+      const result = await run(1 + Math.floor(random() * 3), Math.floor(random() * 1_500));
+      if (result.signal === 'SIGKILL') killed += 1;
+      else if (result.exitCode !== 0)
+        throw new Error(`trial ${i} exited ${result.exitCode}: ${result.stderr}`);
+    }
+    const final = await run(null, 0);
+    expect(final.exitCode).toBe(0);
+    expect(killed).toBeGreaterThanOrEqual(KILLS - 5);
+    const queue = await openQueue({
+      path: queuePaths(dataDir).queueDb,
+      policy: { maxLatenessSeconds: 300, maxAttempts: 5, retryBaseSeconds: 5, retryMaxSeconds: 300 },
+    });
+    onCleanup(() => queue.close());
+    const jobs = await snapshotJobs(queue);
+    const rows = await allRows(dataDir);
+    expect(checkConsistency(jobs, rows)).toEqual([]);
+    expect(await queue.pendingRounds()).toEqual([]);
+    const lost = [...acked].filter(
+      ([seq, done]) => jobs.filter((j) => j.roundSeq === seq && j.status === 'done').length < done,
+    );
+    expect(lost).toEqual([]);
+    console.log(
+      `week kill trials: ${killed} SIGKILLs, ${acked.size} acknowledged rounds, ${rows.length} rows, ` +
+        `simulated ${now().toISOString()}, schedule events ${sim.stats().faultsFired.length}`,
+    );
+  }, 600_000);
 });
