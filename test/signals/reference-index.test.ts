@@ -84,6 +84,7 @@ describe('M1: the σ expected since the reference', () => {
       etWallTime('2025-06-11', 16, 0),
       referenceInstant('2025-06-10', false),
       F,
+      false,
     );
     expect(full).toBeLessThanOrEqual(1);
     expect(full).toBeGreaterThan(0.99);
