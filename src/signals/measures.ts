@@ -1,5 +1,5 @@
 import { etParts } from '../market/zoned.js';
-import { OVERNIGHT_LIMIT, RTH_DOWN_LIMITS } from './params.js';
+import { NON_RTH_MINUTES, OVERNIGHT_LIMIT, RTH_DOWN_LIMITS } from './params.js';
 import { maxInWindow, priceAt } from './path.js';
 import type { Segment } from './sessions.js';
 import type { PricePoint, WarningLevel } from './types.js';
@@ -193,12 +193,10 @@ export function elapsedVarianceShare(
   } else {
     const { minuteOfDay } = etParts(asOf);
     const sinceReopen = (minuteOfDay - 18 * 60 + DAY_MINUTES) % DAY_MINUTES;
+    // The post-close hour is never RTH, also after a 13:00 half-day close (which always precedes a closed day).
     share =
-      windowVarianceShare(
-        new Date(refTime.getTime() + POST_CLOSE_MINUTES * MINUTE_MS),
-        POST_CLOSE_MINUTES,
-        overnightShare,
-      ) + windowVarianceShare(asOf, sinceReopen, overnightShare, earlyClose);
+      (overnightShare * POST_CLOSE_MINUTES) / NON_RTH_MINUTES +
+      windowVarianceShare(asOf, sinceReopen, overnightShare, earlyClose);
   }
   return Math.min(1, Math.max(share, 1e-4));
 }
