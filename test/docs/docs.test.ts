@@ -12,6 +12,7 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Simulator, startSimulator } from '../../src/sim/index.js';
 import { ROOT, runBin } from '../helpers/bin.js';
+import { schemaErrors } from '../helpers/schemas.js';
 
 interface DemoSummary {
   schema: string;
@@ -81,6 +82,7 @@ describe('newcomer path and docs', () => {
 
   it('futures demo --json shows rows for every instrument, a compacted table and both signals', () => {
     expect(demo.schema).toBe('futures.demo/v1');
+    expect(schemaErrors(demo)).toEqual([]);
     for (const symbol of ['ES', 'NQ', 'RTY', 'VIX'])
       expect(demo.collect.bySymbol[symbol]).toBeGreaterThan(800);
     expect(demo.compact.filesAfter).toBeGreaterThan(0);
