@@ -21,6 +21,8 @@ import {
   SNAPSHOT_KIND_SQL,
   SNAPSHOT_PRICE_SQL,
   type TableVersion,
+  tidyPoints,
+  tidyPrice,
 } from '../market/price.js';
 import { isDemoLake } from './demo-marker.js';
 import { createLakeView, lakeScanSql, loadLakeSnapshot } from './lake.js';
@@ -177,13 +179,15 @@ async function fetchPoints(
       }
       const price = numOrNull(row.price);
       if (price === null || price <= 0) continue;
+      const kind = row.kind === 'mid' ? 'mid' : row.kind === 'last' ? 'last' : 'bar_close';
+      const spread = numOrNull(row.spread);
       const point: SeriesPoint = {
         ts,
-        price,
+        price: tidyPrice(symbol, price),
         conId: num(row.con_id),
         localSymbol: String(row.local_symbol),
-        kind: row.kind === 'mid' ? 'mid' : row.kind === 'last' ? 'last' : 'bar_close',
-        spread: numOrNull(row.spread),
+        kind,
+        spread: spread === null ? null : tidyPoints(symbol, spread),
       };
       if (num(row.is_bar) === 1) {
         bars.push({ symbol, point });
