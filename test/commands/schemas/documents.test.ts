@@ -1,7 +1,8 @@
 /**
  * Runtime honesty: every futures command run for real (in-process, on a small lake the simulator fills,
  * with a manual clock) prints --json documents that the committed schema files accept, checked with ajv
- * as a consumer would. The demo's document is checked in test/docs (it takes most of a minute).
+ * as a consumer would. `futures demo` takes minutes: its document is checked here from a captured run (signals
+ * computed in memory) and in test/docs from a real one.
  */
 import { readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -10,9 +11,14 @@ import type { z } from 'zod';
 import { runProgram } from '../../../src/cli/program.js';
 import { futuresGatewayCommand } from '../../../src/commands/futures/gateway.js';
 import { FUTURES_DOCUMENT_SCHEMAS } from '../../../src/commands/schemas/index.js';
+import { etWallTime } from '../../../src/market/zoned.js';
+import { computePremarket, computeRegime } from '../../../src/signals/index.js';
+import { referenceInstant } from '../../../src/signals/sessions.js';
 import { harness, TUESDAY_10_ET } from '../../app/collect/helpers.js';
 import { testCtx } from '../../helpers/ctx.js';
 import { compileAll, schemaErrors } from '../../helpers/schemas.js';
+import { flat, premarketInputs, regimeInputs } from '../../signals/fixtures.js';
+import capturedDemo from './fixtures/demo-captured.json' with { type: 'json' };
 
 type Schemas = typeof FUTURES_DOCUMENT_SCHEMAS;
 
@@ -40,6 +46,22 @@ async function gatewayDocument(): Promise<Printed> {
 describe('the --json documents of a real run match the committed schemas', () => {
   it('every schema file compiles under ajv strict mode', () => {
     expect(compileAll().length).toBeGreaterThan(Object.keys(FUTURES_DOCUMENT_SCHEMAS).length);
+  });
+
+  it('the demo document: captured from a run, with signal documents computed as the demo does', () => {
+    const at = etWallTime('2025-06-11', 11, 0);
+    const signals = JSON.parse(
+      JSON.stringify({
+        premarket: computePremarket(premarketInputs({ z: { ES: 1, NQ: 1, RTY: 1 } })),
+        regime: computeRegime(
+          regimeInputs(at, referenceInstant('2025-06-10', false), { ES: { minutes: flat(241) } }),
+        ),
+      }),
+    );
+    const demo = { ...capturedDemo, signals };
+    expect(schemaErrors(demo)).toEqual([]);
+    expect(schemaErrors({ ...demo, signals: { ...signals, regime: null } })).not.toEqual([]);
+    expect(schemaErrors({ ...demo, scenario: 'storm' })).not.toEqual([]);
   });
 
   it('every futures command but demo, and the error document', async () => {
