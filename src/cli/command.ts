@@ -32,6 +32,8 @@ export interface CommandArg {
 export interface HumanStyle {
   mode: 'table' | 'tsv';
   colour: boolean;
+  /** The terminal's width in columns, when known (tables fit it: formatTable's `width`). */
+  width?: number | undefined;
 }
 
 export interface Renderer<R, O, J extends object = object> {

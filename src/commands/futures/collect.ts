@@ -43,7 +43,7 @@ const instant = z.string().transform((text, ctx) => {
   }
 });
 
-const clientId = z.string().transform((text, ctx) => {
+export const clientId = z.string().transform((text, ctx) => {
   if (text === 'auto') return 'auto' as const;
   const n = Number(text);
   if (!Number.isInteger(n) || n < 0) {

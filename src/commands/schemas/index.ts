@@ -1,6 +1,11 @@
 import type { z } from 'zod';
 import { calendarDocumentSchema, isOpenDocumentSchema } from './calendar.js';
-import { compactDocumentSchema, importDocumentSchema, queueRebuildDocumentSchema } from './maintain.js';
+import {
+  compactDocumentSchema,
+  completionDocumentSchema,
+  importDocumentSchema,
+  queueRebuildDocumentSchema,
+} from './maintain.js';
 import {
   backfillDocumentSchema,
   collectDocumentSchema,
@@ -36,6 +41,7 @@ export const FUTURES_DOCUMENT_SCHEMAS = {
   'futures.calendar.is-open/v1': isOpenDocumentSchema,
   'futures.collect/v1': collectDocumentSchema,
   'futures.compact/v1': compactDocumentSchema,
+  'futures.completion/v1': completionDocumentSchema,
   'futures.demo/v1': demoDocumentSchema,
   'futures.gateway/v1': gatewayDocumentSchema,
   'futures.import/v1': importDocumentSchema,

@@ -131,3 +131,14 @@ export const queueRebuildDocumentSchema = documentSchema('futures.queue.rebuild/
   title: 'futures queue rebuild --json',
   description: 'The queue database rebuilt from the lake',
 });
+
+export const completionBodySchema = z.object({
+  shell: z.enum(['bash', 'zsh']),
+  /** The completion script, as `futures completion <shell>` prints it without --json. */
+  script: z.string(),
+});
+
+export const completionDocumentSchema = documentSchema('futures.completion/v1', completionBodySchema, {
+  title: 'futures completion --json',
+  description: 'A shell completion script for futures and signals',
+});

@@ -132,6 +132,8 @@ export const demoBodySchema = z.object({
   dataDir: z.string(),
   kept: z.boolean(),
   temporary: z.boolean(),
+  /** An earlier demo's lake in the same directory was cleared first. */
+  rebuilt: z.boolean(),
   scenario: z.enum(['calm', 'selloff', 'gap-up']),
   night: z.object({ sessionDate: calendarDate, from: instant, to: instant }),
   simulator: z.object({ host: z.string(), port: z.number().int().min(0).max(65535), seed: z.number().int() }),

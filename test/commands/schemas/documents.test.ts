@@ -97,6 +97,7 @@ describe('the --json documents of a real run match the committed schemas', () =>
     await run(['table', 'verify', 'futures_bars']);
     await run(['table', 'repair', 'futures_bars', '--apply']);
     await run(['table', 'info', 'no_such_table']);
+    await run(['completion', 'bash']);
     printed.push(await gatewayDocument());
 
     const expected = [
@@ -116,6 +117,7 @@ describe('the --json documents of a real run match the committed schemas', () =>
       ['queue rebuild --force', 'futures.queue.rebuild/v1'],
       ['table repair futures_bars --apply', 'futures.table.repair/v1'],
       ['table info no_such_table', 'error/v1'],
+      ['completion bash', 'futures.completion/v1'],
       ['gateway', 'futures.gateway/v1'],
     ] as const;
     for (const [prefix, id] of expected) {

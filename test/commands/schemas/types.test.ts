@@ -13,6 +13,7 @@ import type {
 } from '../../../src/commands/futures/calendar.js';
 import type { futuresCollectCommand } from '../../../src/commands/futures/collect.js';
 import type { futuresCompactCommand } from '../../../src/commands/futures/compact.js';
+import type { completionCommand } from '../../../src/commands/futures/completion.js';
 import type { futuresDemoCommand } from '../../../src/commands/futures/demo.js';
 import type { futuresGatewayCommand } from '../../../src/commands/futures/gateway.js';
 import type { futuresImportCommand } from '../../../src/commands/futures/import.js';
@@ -60,6 +61,9 @@ describe('render.json bodies match the document schemas (checked by tsc)', () =>
     expectTypeOf<DocumentBody<'futures.collect/v1'>>().toExtend<BodyOf<typeof futuresCollectCommand>>();
     expectTypeOf<BodyOf<typeof futuresCompactCommand>>().toExtend<DocumentBody<'futures.compact/v1'>>();
     expectTypeOf<DocumentBody<'futures.compact/v1'>>().toExtend<BodyOf<typeof futuresCompactCommand>>();
+    type Completion = ReturnType<typeof completionCommand>;
+    expectTypeOf<BodyOf<Completion>>().toExtend<DocumentBody<'futures.completion/v1'>>();
+    expectTypeOf<DocumentBody<'futures.completion/v1'>>().toExtend<BodyOf<Completion>>();
     // The demo's signals are typed `unknown` in DemoResult; the schema holds them to the signal documents.
     expectTypeOf<Omit<BodyOf<typeof futuresDemoCommand>, 'signals'>>().toExtend<
       Omit<DocumentBody<'futures.demo/v1'>, 'signals'>
