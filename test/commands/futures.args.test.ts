@@ -90,7 +90,7 @@ table('demo', [
 ]);
 
 table('gateway', [
-  ['gateway', { host: '127.0.0.1', speed: 1 }],
+  ['gateway', { host: '127.0.0.1', speed: 1, schedule: 'realistic' }],
   [
     'gateway --port 0 --scenario selloff --seed 7 --speed 60 --start 2026-10-14T19:00:00-04:00',
     {
@@ -100,8 +100,11 @@ table('gateway', [
       seed: 7,
       speed: 60,
       start: '2026-10-14T19:00:00-04:00',
+      schedule: 'realistic',
     },
   ],
+  ['gateway --schedule none', { host: '127.0.0.1', speed: 1, schedule: 'none' }],
+  ['gateway --schedule weekly', /--schedule: /],
   ['gateway --port 70000', /--port: /],
   ['gateway --start tomorrow', /--start: expected an ISO date-time/],
 ]);
@@ -172,8 +175,27 @@ table('table scan', [
 ]);
 
 table('table verify', [
-  ['table verify t', { table: 't', allCheckpoints: false }],
-  ['table verify t --all-checkpoints', { table: 't', allCheckpoints: true }],
+  ['table verify t', { table: 't', allCheckpoints: false, deep: false }],
+  ['table verify t --all-checkpoints', { table: 't', allCheckpoints: true, deep: false }],
+  ['table verify t --deep', { table: 't', allCheckpoints: false, deep: true }],
+]);
+
+// Review finding 10: an empty or non-decimal numeric flag is a usage error, never 0 (or 16, or 1000).
+table('numeric flags', [
+  [['table', 'scan', 't', '--version', ''], /--version: expected a whole number, got an empty value/],
+  [['table', 'scan', 't', '--version', ' '], /--version: expected a whole number, got an empty value/],
+  [['table', 'scan', 't', '--limit', ''], /--limit: expected a whole number/],
+  [['table', 'scan', 't', '--limit', '0x10'], /--limit: expected a whole number, got '0x10'/],
+  [['table', 'scan', 't', '--version', '1.5'], /--version: expected a whole number/],
+  [['table', 'history', 't', '--limit', '1e3'], /--limit: expected a whole number/],
+  [['gateway', '--port', ''], /--port: expected a whole number/],
+  [['gateway', '--seed', ''], /--seed: expected a whole number/],
+  [['gateway', '--speed', ''], /--speed: expected a decimal number/],
+  [['demo', '--seed', ''], /--seed: expected a whole number/],
+  [['collect', '--client-id', '1e3'], /--client-id: expected a whole number/],
+  [['collect', '--rounds', ''], /--rounds: expected a whole number/],
+  [['collect', '--port', '0x10'], /--port: expected a whole number/],
+  [['backfill', '--days', ''], /--days: expected a whole number/],
 ]);
 
 table('table repair', [
@@ -234,7 +256,7 @@ table('table files', [
     { table: 't', timestamp: '2026-01-02T15:00:00Z', format: 'list' },
   ],
   ['table files t --version 3 --timestamp 2026-01-02', /give either --version or --timestamp/],
-  ['table files t --version ""', /expected a version number/],
+  ['table files t --version ""', /--version: expected a whole number/],
   ['table files t --format spark', /Allowed choices are list, json, duckdb, polars, pyarrow/],
   ['table files', /missing required argument 'table'/],
 ]);

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { BackfillSummary } from '../../app/backfill.js';
 import { defineCommand, globalOptionsShape } from '../../cli/command.js';
 import { ExitCode } from '../../cli/exit.js';
+import { integerFlag } from '../../cli/numbers.js';
 import { type Cell, formatPairs, formatTable, formatTsv } from '../../cli/output.js';
 import { INPUT_DATE_MESSAGE, isInputDate, tradeDateOf } from '../../market/index.js';
 import { clientId, ibRunAlert, ibRunExitCode, symbolList } from './collect.js';
@@ -12,7 +13,7 @@ const schema = z
   .object({
     ...globalOptionsShape,
     symbols: symbolList.optional(),
-    days: z.coerce.number().int().min(1).max(3650).optional(),
+    days: integerFlag().pipe(z.number().min(1).max(3650)).optional(),
     from: isoDate.optional(),
     to: isoDate.optional(),
     bar: z.enum(['1min', '1day']).optional(),

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { DemoResult } from '../../app/demo.js';
 import { defineCommand, globalOptionsShape } from '../../cli/command.js';
 import { ExitCode } from '../../cli/exit.js';
+import { integerFlag } from '../../cli/numbers.js';
 import { formatPairs, formatTable } from '../../cli/output.js';
 import { etParts, INPUT_DATE_MESSAGE, isInputDate } from '../../market/index.js';
 
@@ -15,7 +16,7 @@ const schema = z
     scenario: z.enum(SCENARIOS).default('calm'),
     keep: z.boolean().default(false),
     date: z.string().refine(isInputDate, INPUT_DATE_MESSAGE).optional(),
-    seed: z.coerce.number().int().min(0).default(7),
+    seed: integerFlag().pipe(z.number().min(0)).default(7),
   })
   .superRefine((opts, ctx) => {
     if (opts.dir !== undefined && opts.dataDir !== undefined && opts.dir !== opts.dataDir)
