@@ -100,6 +100,9 @@ export const tableVerifyBodySchema = z.object({
     rows: count,
     checkpoints: count,
     checkpointsNotComparable: count,
+    /** --deep: files whose content hash was compared, pages whose CRC was (0 without --deep). */
+    contentHashes: count,
+    pageCrcs: count,
   }),
   durationMs: z.number().min(0),
 });

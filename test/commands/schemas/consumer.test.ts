@@ -97,11 +97,17 @@ describe('examples/consumer.mjs', () => {
     expect(invalid.code).toBe(4);
     expect(invalid.stderr).toContain('/decision/bias must be equal to one of the allowed values');
 
-    const replay = await signals(['premarket', '--from', '2026-03-09', '--to', '2026-03-10']);
-    const broken = `${replay}${JSON.stringify({ schema: 'signals.replay-skip/v1', kind: 'premarket' })}\n`;
-    const r = await consume(broken);
+    const skip = {
+      schema: 'signals.replay-skip/v1',
+      kind: 'premarket',
+      asOf: '2026-03-09T13:25:00.000Z',
+      error: { code: 'stale', message: 'no usable index', hint: null, exitCode: 6 },
+    };
+    const lines = [premarket, skip, { schema: skip.schema, kind: 'premarket' }].map((d) => JSON.stringify(d));
+    const r = await consume(`${lines.join('\n')}\n`);
     expect(r.code).toBe(4);
-    expect(r.stderr).toMatch(/line \d+: signals\.replay-skip\/v1 document is invalid/);
+    expect(r.stdout.split('\n').length).toBe(2);
+    expect(r.stderr).toMatch(/^consumer: line 3: signals\.replay-skip\/v1 document is invalid/);
 
     expect((await consume('{"schema":"futures.nope/v1"}')).code).toBe(4);
     expect((await consume('')).code).toBe(2);

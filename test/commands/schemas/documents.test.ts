@@ -86,6 +86,7 @@ describe('the --json documents of a real run match the committed schemas', () =>
     await run(['import', csv, '--symbol', 'ES', '--tz', 'America/New_York', '--skip-bad']);
     for (const sub of ['info', 'history', 'verify', 'files']) await run(['table', sub, 'futures_snapshots']);
     await run(['table', 'scan', 'futures_snapshots', '--limit', '3']);
+    await run(['table', 'verify', 'futures_snapshots', '--deep']);
     await run(['table', 'files', 'futures_snapshots', '--format', 'duckdb']);
     await run(['table', 'manifest', 'futures_snapshots', '--enable']);
     await run(['compact']);
