@@ -154,6 +154,30 @@ describe('realistic schedule on the wire, driven by the simulator clock', () => 
     expect(s.stats().faultsFired).toContainEqual('gateway restart (1 connection(s))');
   });
 
+  it('weekend answers come late; weekday answers do not', async () => {
+    clock = et('2026-10-18T10:00:00-04:00');
+    sim = await startSimulator({
+      now: () => new Date(clock),
+      streamIntervalMs: 0,
+      schedule: 'realistic',
+      scheduleOptions: { weekendDelayMs: 300 },
+    });
+    const raw = await RawClient.open(sim);
+    await raw.start(5);
+    const sent = Date.now();
+    raw.send([49, 1]);
+    await raw.frame((f) => f[0] === '49');
+    expect(Date.now() - sent).toBeGreaterThanOrEqual(290);
+    clock = et('2026-10-19T10:00:00-04:00');
+    await raw.waitClosed(); // the restart at 23:40 Sunday passed meanwhile
+    const monday = await RawClient.open(sim);
+    await monday.start(6);
+    const again = Date.now();
+    monday.send([49, 1]);
+    await monday.frame((f) => f[0] === '49');
+    expect(Date.now() - again).toBeLessThan(290);
+  });
+
   it('a client connecting during the weekend outage is told the farms are broken and IB is unreachable', async () => {
     const s = await startAt('2026-10-17T12:00:00-04:00');
     const raw = await RawClient.open(s);

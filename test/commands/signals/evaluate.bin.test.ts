@@ -55,12 +55,23 @@ describe('signals evaluate (built binary)', () => {
     expect(rows.filter((row) => row[0] === 'reason').length).toBeGreaterThanOrEqual(3);
   }, 120_000);
 
-  it('exits 2 on a call after the open or a range in the future, 6 on an empty lake', async () => {
+  it('exits 2 on a call after the open, a range in the future or too long, 6 on an empty lake', async () => {
     const late = await runBin('signals', ['evaluate', ...RANGE, '--at', '09:45', '--data-dir', lake]);
     expect(late.exitCode).toBe(2);
     expect(late.stderr).toContain('--at 09:45');
     const future = await runBin('signals', ['evaluate', '--from', '2099-01-05', '--to', '2099-01-09']);
     expect(future.exitCode).toBe(2);
+    const long = await runBin('signals', [
+      'evaluate',
+      '--from',
+      '2015-01-02',
+      '--to',
+      '2025-12-31',
+      '--data-dir',
+      lake,
+    ]);
+    expect(long.exitCode).toBe(2);
+    expect(long.stderr).toContain('at most 520');
     const none = await runBin('signals', ['evaluate', ...RANGE, '--json', '--data-dir', empty]);
     expect(none.exitCode).toBe(6);
     expect(JSON.parse(none.stdout)).toMatchObject({ schema: 'error/v1', error: { code: 'stale' } });

@@ -16,10 +16,12 @@ import { gradedCall } from './calls.js';
 import { type ReplayedCheck, replayChecks, sessionCheckInstants } from './checks.js';
 import { scoreDocument } from './score.js';
 import type { ScorecardRequest } from './types.js';
+import { loadWindow, planWindow, sessionSlice } from './window.js';
 
 export type { ScorecardRequest };
 
-import { loadWindow, planWindow, sessionSlice } from './window.js';
+/** Sessions per run: a window is held in memory whole (a year of 1-min bars of three indices ≈ 1 M points). */
+export const MAX_SCORECARD_SESSIONS = 520;
 
 export interface ScorecardTimings {
   loadMs: number;
@@ -46,6 +48,12 @@ export function gradableSessions(request: ScorecardRequest, ctx: RunContext): Ny
     throw new UsageError(`No NYSE session between ${request.from} and ${request.to} has closed yet.`, {
       hint: 'Give a --from/--to range of past sessions.',
     });
+  }
+  if (sessions.length > MAX_SCORECARD_SESSIONS) {
+    throw new UsageError(
+      `${request.from}..${request.to} holds ${sessions.length} NYSE sessions; one run grades at most ${MAX_SCORECARD_SESSIONS}.`,
+      { hint: 'Split the range into runs of about two years at most.' },
+    );
   }
   return sessions;
 }
