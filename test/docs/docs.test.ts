@@ -13,6 +13,7 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Simulator, startSimulator } from '../../src/sim/index.js';
 import { ROOT, runBin } from '../helpers/bin.js';
+import { schemaErrors } from '../helpers/schemas.js';
 
 interface DemoSummary {
   schema: string;
@@ -82,6 +83,7 @@ describe('newcomer path and docs', () => {
 
   it('futures demo --json shows rows for every instrument, a compacted table and both signals', () => {
     expect(demo.schema).toBe('futures.demo/v1');
+    expect(schemaErrors(demo)).toEqual([]);
     expect(demo.dataDir).toBe(demoDir);
     expect(existsSync(join(demoDir, '.futures-demo'))).toBe(true);
     for (const symbol of ['ES', 'NQ', 'RTY', 'VIX'])
