@@ -168,7 +168,8 @@ async function runCommand(
     const code: ExitCode = def.exitCode ? def.exitCode(result, opts) : ExitCode.ok;
     // --quiet: a cron line stays silent on success; a document asked for with --json is still printed.
     if (!opts.quiet || opts.json) writeResult(def, result, opts, ctx);
-    if (code !== ExitCode.ok) ctx.stderr.write(`${program} ${alertLine(def, result, opts, code)}\n`);
+    const alert = code === ExitCode.ok ? null : alertLine(def, result, opts, code);
+    if (alert !== null) ctx.stderr.write(`${program} ${alert}\n`);
     return code;
   } catch (error) {
     return reportError(error, bag.json === true, ctx);
@@ -176,9 +177,10 @@ async function runCommand(
 }
 
 /** One line naming the command and what crossed the line; cron mails it. */
-function alertLine(def: AnyCommand, result: unknown, opts: ParsedOptions, code: ExitCode): string {
-  const what =
-    def.alert?.(result, opts) ?? EXIT_CODE_TABLE.find((e) => e.code === code)?.meaning ?? `exit ${code}`;
+function alertLine(def: AnyCommand, result: unknown, opts: ParsedOptions, code: ExitCode): string | null {
+  const own: string | null | undefined = def.alert?.(result, opts);
+  if (own === null) return null;
+  const what = own ?? EXIT_CODE_TABLE.find((e) => e.code === code)?.meaning ?? `exit ${code}`;
   return `${def.path.join(' ')}: ${what.replace(/\s*\n\s*/g, ' ')}`;
 }
 
