@@ -11,8 +11,8 @@ import { fileURLToPath } from 'node:url';
 
 const schemasDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'schemas');
 const schemaFiles = {
-  'signals.premarket/v2': 'signals.premarket.v2.json',
-  'signals.regime/v2': 'signals.regime.v2.json',
+  'signals.premarket/v3': 'signals.premarket.v3.json',
+  'signals.regime/v3': 'signals.regime.v3.json',
   'error/v1': 'error.v1.json',
 };
 
@@ -79,12 +79,12 @@ function validate(schema, value, root, path, errors) {
 }
 
 function summarise(doc) {
-  if (doc.schema === 'signals.premarket/v2') {
+  if (doc.schema === 'signals.premarket/v3') {
     const d = doc.decision ?? {};
     const ew = doc.earlyWarning === null ? '' : `; early warning ${doc.earlyWarning.level}`;
     return `premarket ${doc.asOf}: ${d.bias} / ${d.mode} (strength ${d.strength}, confidence ${d.confidence})${ew}`;
   }
-  if (doc.schema === 'signals.regime/v2') {
+  if (doc.schema === 'signals.regime/v3') {
     const from = doc.priorState?.source ?? 'none';
     return `regime ${doc.asOf}: ${doc.level} (candidate ${doc.candidate}, state ${from})`;
   }

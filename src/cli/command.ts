@@ -68,10 +68,15 @@ export interface CommandDefinition<S extends z.ZodType<GlobalOptions>, R> {
   exitCode?(result: R, opts: z.infer<S>): ExitCode;
   /**
    * The one stderr line of a run whose exitCode is not 0 (stale, threshold, IB silent), written whatever
-   * --quiet says: cron mails stderr, not exit codes. Absent: the exit code's meaning. null: the exit code
-   * is an answer, not an alarm (`calendar is-open` exits 1 for "closed").
+   * --quiet says: cron mails stderr, not exit codes. Absent: the exit code's meaning. Null: the exit code
+   * is an answer, not an alarm (`calendar is-open`'s 1 "closed").
    */
   alert?(result: R, opts: z.infer<S>): string | null;
+  /**
+   * Exit code of an unexpected (internal) error when this command uses 1 as an answer (`calendar is-open`:
+   * 1 is "closed"), so a crash is never read as that answer.
+   */
+  internalExitCode?: number;
   /**
    * The exit codes this command can return besides 0, 1 and 2 (which every command can), listed in its
    * help. Absent: every code of EXIT_CODE_TABLE.

@@ -8,6 +8,7 @@ import { createLogger } from '../core/log.js';
 import type { AnyCommand, GlobalOptions } from './command.js';
 import { EXIT_CODE_TABLE, ExitCode, exitCodeOf, exitCodesHelp } from './exit.js';
 import { jsonDocument, jsonReplacer, outputMode, useColour } from './output.js';
+import { classifySystemError } from './system-errors.js';
 
 export interface ProgramSpec {
   name: 'futures' | 'signals';
@@ -172,19 +173,21 @@ async function runCommand(
     if (alert !== null) ctx.stderr.write(`${program} ${alert}\n`);
     return code;
   } catch (error) {
-    return reportError(error, bag.json === true, ctx);
+    const code = reportError(error, bag.json === true, ctx);
+    return code === ExitCode.internal ? (def.internalExitCode ?? code) : code;
   }
 }
 
 /** One line naming the command and what crossed the line; cron mails it. */
 function alertLine(def: AnyCommand, result: unknown, opts: ParsedOptions, code: ExitCode): string | null {
-  const own: string | null | undefined = def.alert?.(result, opts);
+  const own = def.alert ? def.alert(result, opts) : undefined;
   if (own === null) return null;
   const what = own ?? EXIT_CODE_TABLE.find((e) => e.code === code)?.meaning ?? `exit ${code}`;
   return `${def.path.join(' ')}: ${what.replace(/\s*\n\s*/g, ' ')}`;
 }
 
-export function reportError(error: unknown, json: boolean, ctx: Pick<AppCtx, 'stdout' | 'stderr'>): number {
+export function reportError(thrown: unknown, json: boolean, ctx: Pick<AppCtx, 'stdout' | 'stderr'>): number {
+  const error = isUserError(thrown) ? thrown : (classifySystemError(thrown) ?? thrown);
   if (isUserError(error)) {
     ctx.stderr.write(`error: ${describeError(error)}\n`);
     if (json) {
@@ -217,6 +220,17 @@ export function reportError(error: unknown, json: boolean, ctx: Pick<AppCtx, 'st
   return ExitCode.internal;
 }
 
+/** The error/v1 document of a commander-level usage error (unknown option, missing argument, bad choice). */
+function writeParserError(error: CommanderError, ctx: Pick<AppCtx, 'stdout'>): void {
+  const message =
+    error.code === 'commander.help' ? 'a sub-command is required' : error.message.replace(/^error: /, '');
+  ctx.stdout.write(
+    jsonDocument('error/v1', {
+      error: { code: 'usage', message, hint: 'Run with --help for usage.', exitCode: ExitCode.usage },
+    }),
+  );
+}
+
 /** Parses argv and runs the selected command; resolves to the exit code (never exits). */
 export async function runProgram(spec: ProgramSpec, argv: readonly string[], ctx: AppCtx): Promise<number> {
   let code: number = ExitCode.ok;
@@ -230,11 +244,12 @@ export async function runProgram(spec: ProgramSpec, argv: readonly string[], ctx
       if (
         error.code === 'commander.helpDisplayed' ||
         error.code === 'commander.version' ||
-        error.code === 'commander.help'
+        (error.code === 'commander.help' && error.exitCode === 0)
       ) {
         return ExitCode.ok;
       }
-      // An unknown or missing sub-command prints help and is a usage error.
+      // Commander printed its message (and help for a missing sub-command) on stderr already.
+      if (argv.includes('--json')) writeParserError(error, ctx);
       return ExitCode.usage;
     }
     return reportError(error, argv.includes('--json'), ctx);

@@ -38,7 +38,11 @@ export interface LoadedConfig {
 
 /** Resolves flags > env > file > defaults into one validated Config. */
 export function loadConfig(input: LoadConfigInput): LoadedConfig {
-  const explicit = input.configPath ?? input.env.FUTURES_CONFIG;
+  if (input.configPath !== undefined && input.configPath.trim() === '') {
+    throw new ConfigError('--config is empty.', { hint: 'Name a JSON config file, or leave the flag out.' });
+  }
+  // An empty FUTURES_CONFIG is unset, like every FUTURES_* variable.
+  const explicit = input.configPath ?? (input.env.FUTURES_CONFIG || undefined);
   const file = explicit ? resolve(input.cwd, explicit) : resolve(input.cwd, DEFAULT_CONFIG_FILE);
   const raw: Record<string, unknown> = {};
   let used: string | undefined;
@@ -47,7 +51,8 @@ export function loadConfig(input: LoadConfigInput): LoadedConfig {
     used = file;
     let parsed: unknown;
     try {
-      parsed = JSON.parse(text);
+      // A UTF-8 byte-order mark (Windows editors) is not part of the JSON.
+      parsed = JSON.parse(text.replace(/^\uFEFF/, ''));
     } catch (error) {
       throw new ConfigError(`Config file ${file} is not valid JSON: ${(error as Error).message}`, {
         hint: 'Fix the file or point --config at another one.',
@@ -56,6 +61,7 @@ export function loadConfig(input: LoadConfigInput): LoadedConfig {
     if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
       throw new ConfigError(`Config file ${file} must hold a JSON object.`);
     }
+    refuseProtoKeys(parsed, file);
     Object.assign(raw, parsed);
   }
   for (const { env, key, parse } of ENV_KEYS) {
@@ -94,6 +100,23 @@ function calendarFromOverrides(overrides: readonly CalendarOverride[]): MarketCa
   }
 }
 
+/**
+ * JSON.parse keeps `__proto__` as an own key; Object.assign would then set it as a prototype and its keys
+ * would be honoured without being checked. No config key has that name.
+ */
+function refuseProtoKeys(value: unknown, file: string, path: readonly string[] = []): void {
+  if (value === null || typeof value !== 'object') return;
+  for (const [key, child] of Object.entries(value)) {
+    const at = [...path, key];
+    if (key === '__proto__' || key === 'constructor' || key === 'prototype') {
+      throw new ConfigError(`Invalid configuration in ${file}:\n  ${at.join('.')}: unknown key`, {
+        hint: `Remove the key from ${file}.`,
+      });
+    }
+    refuseProtoKeys(child, file, at);
+  }
+}
+
 function readConfigText(file: string, required: boolean): string | undefined {
   try {
     return readFileSync(file, 'utf8');
@@ -108,8 +131,9 @@ function readConfigText(file: string, required: boolean): string | undefined {
 function parseEnvValue(env: string, key: string, value: string, parse: string): unknown {
   if (parse === 'string') return value;
   if (parse === 'clientId' && value === 'auto') return value;
-  const n = Number(value);
-  if (!Number.isInteger(n)) {
+  // Plain decimal digits only: Number() would also take '', '0x10' and '1e3'.
+  const n = /^\s*[+-]?\d+\s*$/.test(value) ? Number(value) : undefined;
+  if (n === undefined) {
     throw new ConfigError(
       `${env}=${JSON.stringify(value)} is not valid for ${key}: expected an integer${parse === 'clientId' ? ' or "auto"' : ''}.`,
     );

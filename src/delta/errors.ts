@@ -34,3 +34,26 @@ export class DeltaDataFileError extends DataError {}
 
 /** Predicate text that does not parse, or a predicate that does not fit the table or the operation. */
 export class DeltaPredicateError extends UsageError {}
+
+/** A problem found in a table's log or live files, as verify reports it. */
+export interface DamageProblem {
+  kind: string;
+  message: string;
+  file?: string;
+  version?: number;
+}
+
+/**
+ * The table a maintenance operation would act on is damaged (a live file missing, of the wrong size,
+ * unreadable or of another type; the log not replaying): the operation refused and changed nothing.
+ */
+export class DeltaTableDamagedError extends DataError {
+  override readonly code: string = 'table-damaged';
+  constructor(
+    message: string,
+    readonly problems: readonly DamageProblem[],
+    options: UserErrorOptions = {},
+  ) {
+    super(message, options);
+  }
+}

@@ -50,6 +50,14 @@ export {
   runMaintenance,
 } from './ops/maintenance.js';
 export {
+  enableSymlinkManifest,
+  MANIFEST_DIR,
+  MANIFEST_PROPERTY,
+  type ManifestResult,
+  manifestEnabled,
+  writeSymlinkManifest,
+} from './ops/manifest.js';
+export {
   type ExecuteOptimizeOptions,
   executeOptimize,
   type OptimizeMetrics,
@@ -63,6 +71,17 @@ export {
   type OptimizePlan,
   planOptimize,
 } from './ops/optimize-plan.js';
+export { damagedError, loadSoundSnapshot } from './ops/preflight.js';
+export {
+  applyRepair,
+  planRepair,
+  REPAIR_DIR,
+  type RepairOptions,
+  type RepairPlan,
+  type RepairResult,
+  type RepairStep,
+  type RepairStepKind,
+} from './ops/repair.js';
 export {
   DEFAULT_DELETED_FILE_RETENTION_MS,
   DEFAULT_LOG_RETENTION_MS,

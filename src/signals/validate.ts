@@ -50,7 +50,11 @@ export function requirePath(points: readonly PricePoint[], path: string): void {
   });
 }
 
+/** Series already checked: a replay hands the same (memoised, never mutated) closes to every check. */
+const checkedCloses = new WeakSet<readonly DailyClose[]>();
+
 export function requireDailyCloses(closes: readonly DailyClose[], path: string): void {
+  if (checkedCloses.has(closes)) return;
   let previous = '';
   closes.forEach((row, i) => {
     const date = requireDate(row.date, `${path}[${i}].date`);
@@ -59,4 +63,5 @@ export function requireDailyCloses(closes: readonly DailyClose[], path: string):
       throw new InvalidSignalInputError(`${path}[${i}].date`, 'must be later than the row before it');
     previous = date;
   });
+  checkedCloses.add(closes);
 }

@@ -24,8 +24,16 @@ printf '%s\\n' "\${COMPREPLY[@]}"`;
 describe('shell completion', () => {
   it('completes sub-commands at each level', () => {
     expect(complete('futures ta')).toEqual(['table']);
-    expect(complete('futures table ')).toEqual(['history', 'info', 'scan', 'verify']);
-    expect(complete('signals ')).toEqual(['--help', '--version', 'premarket', 'regime']);
+    expect(complete('futures table ')).toEqual([
+      'files',
+      'history',
+      'info',
+      'manifest',
+      'repair',
+      'scan',
+      'verify',
+    ]);
+    expect(complete('signals ')).toEqual(['--help', '--version', 'evaluate', 'premarket', 'regime']);
     expect(complete('futures calendar i')).toEqual(['is-open']);
   });
 

@@ -77,7 +77,8 @@ table('demo', [
     'demo --dir ./demo --scenario selloff --seed 3 --keep',
     { dir: './demo', scenario: 'selloff', seed: 3, keep: true, temp: false },
   ],
-  ['demo --date 2026-3-10', /--date: expected YYYY-MM-DD/],
+  ['demo --date 2026-3-10', /--date: expected a date YYYY-MM-DD/],
+  ['demo --date 2026-02-30', /--date: expected a date YYYY-MM-DD in 1970–2199/],
   ['demo --data-dir ./d', { dataDir: './d', scenario: 'calm', keep: false, temp: false, seed: 7 }],
   [
     'demo --dir ./d --data-dir ./d',
@@ -89,7 +90,7 @@ table('demo', [
 ]);
 
 table('gateway', [
-  ['gateway', { host: '127.0.0.1', speed: 1 }],
+  ['gateway', { host: '127.0.0.1', speed: 1, schedule: 'realistic' }],
   [
     'gateway --port 0 --scenario selloff --seed 7 --speed 60 --start 2026-10-14T19:00:00-04:00',
     {
@@ -99,8 +100,11 @@ table('gateway', [
       seed: 7,
       speed: 60,
       start: '2026-10-14T19:00:00-04:00',
+      schedule: 'realistic',
     },
   ],
+  ['gateway --schedule none', { host: '127.0.0.1', speed: 1, schedule: 'none' }],
+  ['gateway --schedule weekly', /--schedule: /],
   ['gateway --port 70000', /--port: /],
   ['gateway --start tomorrow', /--start: expected an ISO date-time/],
 ]);
@@ -171,8 +175,34 @@ table('table scan', [
 ]);
 
 table('table verify', [
-  ['table verify t', { table: 't', allCheckpoints: false }],
-  ['table verify t --all-checkpoints', { table: 't', allCheckpoints: true }],
+  ['table verify t', { table: 't', allCheckpoints: false, deep: false }],
+  ['table verify t --all-checkpoints', { table: 't', allCheckpoints: true, deep: false }],
+  ['table verify t --deep', { table: 't', allCheckpoints: false, deep: true }],
+]);
+
+// Review finding 10: an empty or non-decimal numeric flag is a usage error, never 0 (or 16, or 1000).
+table('numeric flags', [
+  [['table', 'scan', 't', '--version', ''], /--version: expected a whole number, got an empty value/],
+  [['table', 'scan', 't', '--version', ' '], /--version: expected a whole number, got an empty value/],
+  [['table', 'scan', 't', '--limit', ''], /--limit: expected a whole number/],
+  [['table', 'scan', 't', '--limit', '0x10'], /--limit: expected a whole number, got '0x10'/],
+  [['table', 'scan', 't', '--version', '1.5'], /--version: expected a whole number/],
+  [['table', 'history', 't', '--limit', '1e3'], /--limit: expected a whole number/],
+  [['gateway', '--port', ''], /--port: expected a whole number/],
+  [['gateway', '--seed', ''], /--seed: expected a whole number/],
+  [['gateway', '--speed', ''], /--speed: expected a decimal number/],
+  [['demo', '--seed', ''], /--seed: expected a whole number/],
+  [['collect', '--client-id', '1e3'], /--client-id: expected a whole number/],
+  [['collect', '--rounds', ''], /--rounds: expected a whole number/],
+  [['collect', '--port', '0x10'], /--port: expected a whole number/],
+  [['backfill', '--days', ''], /--days: expected a whole number/],
+]);
+
+table('table repair', [
+  ['table repair t', { table: 't', apply: false }],
+  ['table repair t --apply --json', { table: 't', apply: true, json: true }],
+  ['table repair', /missing required argument 'table'/],
+  ['table repair t --fix', /unknown option '--fix'/],
 ]);
 
 table('compact', [
@@ -218,6 +248,25 @@ table('queue rebuild', [
   ['queue rebuild --bogus', /unknown option '--bogus'/],
 ]);
 
+table('table files', [
+  ['table files t', { table: 't', format: 'list' }],
+  ['table files t --version 3 --format duckdb', { table: 't', version: 3, format: 'duckdb' }],
+  [
+    'table files t --timestamp 2026-01-02T15:00:00Z',
+    { table: 't', timestamp: '2026-01-02T15:00:00Z', format: 'list' },
+  ],
+  ['table files t --version 3 --timestamp 2026-01-02', /give either --version or --timestamp/],
+  ['table files t --version ""', /--version: expected a whole number/],
+  ['table files t --format spark', /Allowed choices are list, json, duckdb, polars, pyarrow/],
+  ['table files', /missing required argument 'table'/],
+]);
+
+table('table manifest', [
+  ['table manifest t', { table: 't', enable: false }],
+  ['table manifest t --enable --json', { table: 't', enable: true, json: true }],
+  ['table manifest', /missing required argument 'table'/],
+]);
+
 table('completion', [
   ['completion bash', { shell: 'bash' }],
   ['completion zsh --json', { shell: 'zsh', json: true }],
@@ -239,6 +288,9 @@ it('has a table for every futures command', () => {
     'table history',
     'table scan',
     'table verify',
+    'table files',
+    'table manifest',
+    'table repair',
     'compact',
     'queue rebuild',
     'completion',

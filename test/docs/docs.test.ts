@@ -88,8 +88,8 @@ describe('newcomer path and docs', () => {
       expect(demo.collect.bySymbol[symbol]).toBeGreaterThan(800);
     expect(demo.compact.filesAfter).toBeGreaterThan(0);
     expect(demo.compact.filesAfter).toBeLessThan(demo.compact.filesBefore);
-    expect(demo.signals.premarket.schema).toBe('signals.premarket/v2');
-    expect(demo.signals.regime.schema).toBe('signals.regime/v2');
+    expect(demo.signals.premarket.schema).toBe('signals.premarket/v3');
+    expect(demo.signals.regime.schema).toBe('signals.regime/v3');
   });
 
   async function shell(command: string, env: Record<string, string>) {

@@ -2,17 +2,18 @@ import { z } from 'zod';
 import type { BackfillSummary } from '../../app/backfill.js';
 import { defineCommand, globalOptionsShape } from '../../cli/command.js';
 import { ExitCode } from '../../cli/exit.js';
+import { integerFlag } from '../../cli/numbers.js';
 import { type Cell, formatPairs, formatTable, formatTsv } from '../../cli/output.js';
-import { isIsoDate, tradeDateOf } from '../../market/index.js';
+import { INPUT_DATE_MESSAGE, isInputDate, tradeDateOf } from '../../market/index.js';
 import { clientId, ibRunAlert, ibRunExitCode, symbolList } from './collect.js';
 
-const isoDate = z.string().refine(isIsoDate, 'expected a date YYYY-MM-DD');
+const isoDate = z.string().refine(isInputDate, INPUT_DATE_MESSAGE);
 
 const schema = z
   .object({
     ...globalOptionsShape,
     symbols: symbolList.optional(),
-    days: z.coerce.number().int().min(1).max(3650).optional(),
+    days: integerFlag().pipe(z.number().min(1).max(3650)).optional(),
     from: isoDate.optional(),
     to: isoDate.optional(),
     bar: z.enum(['1min', '1day']).optional(),

@@ -3,6 +3,7 @@ import type { RoundResult } from '../../app/collect/round.js';
 import type { CollectSummary, PhaseStats } from '../../app/collect/summary.js';
 import { defineCommand, globalOptionsShape } from '../../cli/command.js';
 import { ExitCode } from '../../cli/exit.js';
+import { integerFlag, strictInteger } from '../../cli/numbers.js';
 import { type Cell, formatPairs, formatTable, formatTsv } from '../../cli/output.js';
 import { parseDuration } from '../../core/duration.js';
 import { UsageError } from '../../core/errors.js';
@@ -46,8 +47,8 @@ const instant = z.string().transform((text, ctx) => {
 
 export const clientId = z.string().transform((text, ctx) => {
   if (text === 'auto') return 'auto' as const;
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 0) {
+  const n = strictInteger(text);
+  if (n === undefined || n < 0) {
     ctx.addIssue({ code: 'custom', message: "expected a whole number ≥ 0 or 'auto'" });
     return z.NEVER;
   }
@@ -58,13 +59,13 @@ const schema = z
   .object({
     ...globalOptionsShape,
     once: z.boolean().default(false),
-    rounds: z.coerce.number().int().min(1).optional(),
+    rounds: integerFlag().pipe(z.number().min(1)).optional(),
     until: instant.optional(),
     loop: z.boolean().default(false),
     symbols: symbolList.optional(),
     interval: interval.optional(),
     host: z.string().min(1).optional(),
-    port: z.coerce.number().int().min(1).max(65535).optional(),
+    port: integerFlag().pipe(z.number().min(1).max(65535)).optional(),
     clientId: clientId.optional(),
   })
   .superRefine((opts, ctx) => {

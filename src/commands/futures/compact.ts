@@ -5,7 +5,8 @@ import { defineCommand, globalOptionsShape } from '../../cli/command.js';
 import { ExitCode, exitCodeOf } from '../../cli/exit.js';
 import { formatTable, formatTsv } from '../../cli/output.js';
 import { parseDuration } from '../../core/duration.js';
-import { isUserError, UsageError, type UserError } from '../../core/errors.js';
+import { isUserError, UsageError, type UserError, type UserErrorOptions } from '../../core/errors.js';
+import type { DamageProblem } from '../../delta/errors.js';
 import { formatBytes, parseByteSize } from '../../delta/ops/units.js';
 import { resolveTableArg } from './table-common.js';
 
@@ -104,6 +105,24 @@ function withFlag(
   });
 }
 
+/** What to do about a damaged table: the library's message names no commands. */
+export const DAMAGED_TABLE_HINT =
+  "Nothing was changed. Run 'futures table verify <table>' to list the problems and 'futures table repair <table>' to see what can be restored (it deletes nothing); restore a missing or damaged file from a backup if you have one.";
+
+function withDamageHint(
+  error: unknown,
+  damaged: new (
+    message: string,
+    problems: readonly DamageProblem[],
+    options?: UserErrorOptions,
+  ) => UserError & {
+    problems: readonly DamageProblem[];
+  },
+): unknown {
+  if (!(error instanceof damaged)) return error;
+  return new damaged(error.message, error.problems, { cause: error.cause, hint: DAMAGED_TABLE_HINT });
+}
+
 /** The named tables as targets; none named: every table of the lake (the use case finds them). */
 async function targetsOf(opts: CompactOptions, ctx: RunContext): Promise<CompactTarget[] | undefined> {
   if (opts.tables.length === 0) return undefined;
@@ -176,7 +195,9 @@ export const futuresCompactCommand = defineCommand({
   async run(opts, ctx): Promise<CompactResult> {
     const targets = await targetsOf(opts, ctx);
     const { compactLake } = await import('../../app/maintain.js');
-    const { OptimizeVerificationError, VacuumRetentionError } = await import('../../delta/index.js');
+    const { DeltaTableDamagedError, OptimizeVerificationError, VacuumRetentionError } = await import(
+      '../../delta/index.js'
+    );
     let report: CompactReport;
     try {
       report = await compactLake(
@@ -193,13 +214,18 @@ export const futuresCompactCommand = defineCommand({
         ctx,
       );
     } catch (error) {
-      throw withFlag(error, opts, VacuumRetentionError);
+      throw withDamageHint(withFlag(error, opts, VacuumRetentionError), DeltaTableDamagedError);
     }
     return {
       ...report,
       tables: report.tables.map(({ failure, ...table }) => ({
         ...table,
-        error: failure ? errorBody(failure, failure instanceof OptimizeVerificationError) : null,
+        error: failure
+          ? errorBody(
+              withDamageHint(failure, DeltaTableDamagedError) as UserError,
+              failure instanceof OptimizeVerificationError,
+            )
+          : null,
       })),
     };
   },

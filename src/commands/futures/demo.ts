@@ -2,8 +2,9 @@ import { z } from 'zod';
 import type { DemoResult } from '../../app/demo.js';
 import { defineCommand, globalOptionsShape } from '../../cli/command.js';
 import { ExitCode } from '../../cli/exit.js';
+import { integerFlag } from '../../cli/numbers.js';
 import { formatPairs, formatTable } from '../../cli/output.js';
-import { etParts } from '../../market/index.js';
+import { etParts, INPUT_DATE_MESSAGE, isInputDate } from '../../market/index.js';
 
 const SCENARIOS = ['calm', 'selloff', 'gap-up'] as const;
 
@@ -14,11 +15,8 @@ const schema = z
     temp: z.boolean().default(false),
     scenario: z.enum(SCENARIOS).default('calm'),
     keep: z.boolean().default(false),
-    date: z
-      .string()
-      .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD')
-      .optional(),
-    seed: z.coerce.number().int().min(0).default(7),
+    date: z.string().refine(isInputDate, INPUT_DATE_MESSAGE).optional(),
+    seed: integerFlag().pipe(z.number().min(0)).default(7),
   })
   .superRefine((opts, ctx) => {
     if (opts.dir !== undefined && opts.dataDir !== undefined && opts.dir !== opts.dataDir)

@@ -9,8 +9,11 @@ import { futuresGatewayCommand } from './gateway.js';
 import { futuresImportCommand } from './import.js';
 import { futuresQueueRebuildCommand } from './queue-rebuild.js';
 import { futuresStatusCommand } from './status.js';
+import { futuresTableFilesCommand } from './table-files.js';
 import { futuresTableHistoryCommand } from './table-history.js';
 import { futuresTableInfoCommand } from './table-info.js';
+import { futuresTableManifestCommand } from './table-manifest.js';
+import { futuresTableRepairCommand } from './table-repair.js';
 import { futuresTableScanCommand } from './table-scan.js';
 import { futuresTableVerifyCommand } from './table-verify.js';
 
@@ -29,6 +32,9 @@ export const futuresCommands: readonly AnyCommand[] = [
   futuresTableHistoryCommand,
   futuresTableScanCommand,
   futuresTableVerifyCommand,
+  futuresTableFilesCommand,
+  futuresTableManifestCommand,
+  futuresTableRepairCommand,
   futuresCompactCommand,
   futuresQueueRebuildCommand,
   completionCommand(async () => [

@@ -3,6 +3,7 @@
  * request, and the replay lines of the result. Light at top level: the use case (src/app/evaluate,
  * DuckDB) is imported by each command's run.
  */
+
 import { z } from 'zod';
 import {
   type EvaluateRequest,
@@ -13,20 +14,25 @@ import {
 } from '../../app/evaluate/types.js';
 import { globalOptionsShape } from '../../cli/command.js';
 import { exitCodeOf } from '../../cli/exit.js';
+import { decimalFlag } from '../../cli/numbers.js';
 import { UsageError, type UserError } from '../../core/errors.js';
-import { etParts, isIsoDate, parseInstant } from '../../market/index.js';
+import { etParts, INPUT_DATE_MESSAGE, isInputDate, parseInstant } from '../../market/index.js';
 import type { ReplaySkip } from '../../signals/schemas.js';
 import { ENGINE_REGIMES, INDEX_SYMBOLS, type IndexSymbol } from '../../signals/types.js';
 
-const isoDate = z.string().refine(isIsoDate, 'expected a date YYYY-MM-DD');
+const isoDate = z.string().refine(isInputDate, INPUT_DATE_MESSAGE);
 
 export const signalOptionsShape = {
   ...globalOptionsShape,
   asOf: z.string().optional(),
-  vix: z.coerce
-    .number()
-    .gt(0, 'must be a positive VIX level')
-    .max(200, 'must be a VIX level of at most 200 (VIX has never closed above 90)')
+  vix: decimalFlag()
+    .pipe(z.number())
+    .pipe(
+      z
+        .number()
+        .gt(0, 'must be a positive VIX level')
+        .max(200, 'must be a VIX level of at most 200 (VIX has never closed above 90)'),
+    )
     .optional(),
   regime: z.enum(ENGINE_REGIMES).optional(),
   symbols: z.string().optional(),
@@ -104,7 +110,7 @@ export function replayRange(opts: SignalOptions, now: Date, json: boolean): Repl
   if (opts.from > etParts(now).date) throw new UsageError(`--from ${opts.from} is in the future.`);
   if (json) {
     throw new UsageError('A replay prints JSON Lines (one document per evaluation); drop --json.', {
-      hint: 'Each line is a signals.premarket/v2, signals.regime/v2 or signals.replay-skip/v1 document.',
+      hint: 'Each line is a signals.premarket/v3, signals.regime/v3 or signals.replay-skip/v1 document.',
     });
   }
   return { from: opts.from, to: opts.to };

@@ -30,6 +30,7 @@ import { loadSnapshotFromListing } from '../log/snapshot.js';
 import { commitTimestamp } from '../log/time-travel.js';
 import { errorCode, fsyncDirectory } from '../write/put-if-absent.js';
 import { assertWritable } from '../write/write-protocol.js';
+import { loadSoundSnapshot } from './preflight.js';
 import { logRetention, type RetentionProperty, type StepHook } from './units.js';
 
 export interface LogCleanupOptions {
@@ -224,5 +225,6 @@ export async function cleanupLog(
   tablePath: string,
   options: LogCleanupOptions & ExecuteLogCleanupOptions = {},
 ): Promise<LogCleanupMetrics> {
+  await loadSoundSnapshot(await listLog(path.resolve(tablePath)), options.connection);
   return executeLogCleanup(await planLogCleanup(tablePath, options), options);
 }

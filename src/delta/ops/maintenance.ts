@@ -24,6 +24,7 @@ import {
 } from './log-cleanup.js';
 import { executeOptimize, type OptimizeMetrics } from './optimize.js';
 import { type OptimizePlan, planOptimize } from './optimize-plan.js';
+import { loadSoundSnapshot } from './preflight.js';
 import type { StepHook } from './units.js';
 import { executeVacuum, planVacuum, type VacuumMetrics } from './vacuum.js';
 
@@ -147,7 +148,8 @@ export async function prepareMaintenance(
   options: MaintenanceOptions = {},
 ): Promise<PreparedMaintenance> {
   const root = path.resolve(tablePath);
-  const snapshot = await loadSnapshot(root, { connection: options.connection, checkReaderProtocol: false });
+  // Refuses a damaged table before anything runs (preflight.ts).
+  const snapshot = await loadSoundSnapshot(await listLog(root), options.connection);
   assertWritable(root, snapshot.protocol, snapshot.metadata, snapshot.schema);
   const optimize = planOptimize(snapshot, options);
   if (options.vacuum) {
@@ -202,9 +204,8 @@ export async function runMaintenance(prepared: PreparedMaintenance): Promise<Mai
 
   let vacuum: VacuumMetrics | undefined;
   if (options.vacuum) {
-    const current = dryRun
-      ? snapshot
-      : await loadSnapshot(tablePath, { connection: options.connection, checkReaderProtocol: false });
+    // Checked again: the snapshot VACUUM acts on is the one after OPTIMIZE and any concurrent append.
+    const current = dryRun ? snapshot : await loadSoundSnapshot(await listLog(tablePath), options.connection);
     const vacuumPlan = await planVacuum(current, {
       retentionMs: options.retentionMs,
       forceRetention: options.forceRetention,

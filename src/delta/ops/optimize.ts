@@ -21,7 +21,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { DataError } from '../../core/errors.js';
 import { withWriteConnection } from '../duckdb.js';
 import { DeltaConflictError } from '../errors.js';
-import { loadSnapshot } from '../log/open.js';
+import { listLog } from '../log/log.js';
 import { liveFileOf } from '../log/replay.js';
 import type { Action, CommitInfo, LiveFile, RemoveAction, Snapshot } from '../log/types.js';
 import { planScan, scanSql } from '../read/scan.js';
@@ -40,6 +40,7 @@ import {
   planOptimize,
   summarizeSizes,
 } from './optimize-plan.js';
+import { loadSoundSnapshot } from './preflight.js';
 import type { StepHook } from './units.js';
 
 /** Optimize retries past concurrent appends far longer than an append would: its work is expensive to redo. */
@@ -260,6 +261,7 @@ function swapActions(
         size: file.add.size,
       };
       if (file.add.stats) remove.stats = file.add.stats;
+      if (file.add.tags) remove.tags = file.add.tags;
       return { remove };
     }),
     ...added.map((file): Action => ({ add: file.add })),
@@ -397,9 +399,6 @@ export async function optimizeTable(
   tablePath: string,
   options: OptimizeOptions & ExecuteOptimizeOptions = {},
 ): Promise<OptimizeMetrics> {
-  const snapshot = await loadSnapshot(path.resolve(tablePath), {
-    connection: options.connection,
-    checkReaderProtocol: false,
-  });
+  const snapshot = await loadSoundSnapshot(await listLog(path.resolve(tablePath)), options.connection);
   return executeOptimize(planOptimize(snapshot, options), options);
 }

@@ -26,6 +26,7 @@ import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { formatDuration } from '../../core/duration.js';
 import { UsageError } from '../../core/errors.js';
+import { listLog } from '../log/log.js';
 import { loadSnapshot } from '../log/open.js';
 import { decodeAddPath, resolveDataFile } from '../log/paths.js';
 import { LOG_DIR, type Snapshot } from '../log/types.js';
@@ -34,6 +35,7 @@ import { type CommitOptions, commitTransaction } from '../write/commit.js';
 import { engineInfo } from '../write/engine.js';
 import { errorCode } from '../write/put-if-absent.js';
 import { assertWritable } from '../write/write-protocol.js';
+import { loadSoundSnapshot } from './preflight.js';
 import { deletedFileRetention, type RetentionProperty, type StepHook } from './units.js';
 
 /** A retention shorter than the table's own needs forceRetention: the caller must decide. */
@@ -377,9 +379,6 @@ export async function vacuumTable(
   tablePath: string,
   options: VacuumOptions & ExecuteVacuumOptions = {},
 ): Promise<VacuumMetrics> {
-  const snapshot = await loadSnapshot(path.resolve(tablePath), {
-    connection: options.connection,
-    checkReaderProtocol: false,
-  });
+  const snapshot = await loadSoundSnapshot(await listLog(path.resolve(tablePath)), options.connection);
   return executeVacuum(await planVacuum(snapshot, options), options);
 }

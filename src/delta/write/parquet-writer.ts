@@ -16,6 +16,7 @@
  * The footer carries the same bounds, except that a float column holding NaN gets none: DuckDB sorts NaN
  * above every number, so a max without it would let DuckDB's reader skip rows that `x > 1` must return.
  */
+import { crc32 } from 'node:zlib';
 import { ByteWriter, T, ThriftWriter } from './parquet-thrift.js';
 import { type ColumnStatistics, statisticsKey } from './stats.js';
 
@@ -216,8 +217,10 @@ function shred(column: ParquetColumn, rows: readonly Record<string, unknown>[]):
   const { name, type, nullable } = column;
   const list = typeof type === 'object' ? type : undefined;
   const spec = SPECS[list ? list.elementType : (type as ParquetPrimitiveType)];
-  const outerDef = nullable ? 1 : 0;
-  const maxDef = list ? outerDef + 1 + (list.containsNull ? 1 : 0) : outerDef;
+  // Every column and list element is OPTIONAL in the file whatever the table schema says (as Spark and
+  // DuckDB write them), so files of all writers concatenate; `nullable` is enforced on the values instead.
+  const outerDef = 1;
+  const maxDef = list ? outerDef + 2 : outerDef;
   const leaf: Leaf = { column, spec, list: !!list, maxDef, defs: [], reps: [], values: [], nullCount: 0 };
   const slot = (def: number, rep: number) => {
     leaf.defs.push(def);
@@ -367,7 +370,7 @@ function writeLevels(out: ByteWriter, levels: readonly number[]): void {
 }
 
 function writeSchemaElements(t: ThriftWriter, column: ParquetColumn): void {
-  const repetition = column.nullable ? REPETITION.OPTIONAL : REPETITION.REQUIRED;
+  const repetition = REPETITION.OPTIONAL;
   const primitive = (name: string, repetition: number, spec: PrimitiveSpec) =>
     t.struct(undefined, () => {
       t.i32(1, spec.physical);
@@ -390,8 +393,7 @@ function writeSchemaElements(t: ThriftWriter, column: ParquetColumn): void {
     });
   group(column.name, repetition, true);
   group('list', REPETITION.REPEATED, false);
-  const { elementType, containsNull } = column.type;
-  primitive('element', containsNull ? REPETITION.OPTIONAL : REPETITION.REQUIRED, SPECS[elementType]);
+  primitive('element', REPETITION.OPTIONAL, SPECS[column.type.elementType]);
 }
 
 interface Chunk {
@@ -473,6 +475,8 @@ export function writeParquet(
       out.i32(1, 0); // DATA_PAGE
       out.i32(2, page.length);
       out.i32(3, page.length);
+      // PageHeader.crc: CRC32 of the page bytes after the header, as a signed i32 (deep verify checks it).
+      out.signedI32(4, crc32(page.bytes.subarray(0, page.length)) | 0);
       out.struct(5, () => {
         out.i32(1, leaf.defs.length);
         out.i32(2, ENCODING.PLAIN);
