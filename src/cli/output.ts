@@ -1,3 +1,4 @@
+import { stripVTControlCharacters } from 'node:util';
 import Table from 'cli-table3';
 import type { OutputStream } from '../core/context.js';
 
@@ -50,9 +51,14 @@ export function fitColumns(natural: readonly number[], width: number): number[] 
   return fitted;
 }
 
+/** Printed width of a cell line: colour codes take no columns. */
+const visible = (text: string) => stripVTControlCharacters(text).length;
+
 function truncate(text: string, width: number): string {
   const line = text.replace(/\s*\n\s*/g, ' ');
-  return line.length <= width ? line : `${line.slice(0, Math.max(0, width - 1))}…`;
+  // A coloured cell is short (a flag, an age): cutting it could split an escape sequence.
+  if (visible(line) <= width || line !== stripVTControlCharacters(line)) return line;
+  return `${line.slice(0, Math.max(0, width - 1))}…`;
 }
 
 /** A human table (terminal); with `width` (the terminal's columns) long cells are cut to fit it. */
@@ -61,7 +67,7 @@ export function formatTable(grid: Grid, options: { width?: number | undefined } 
   let head = grid.head;
   if (options.width !== undefined && options.width > 0) {
     const natural = grid.head.map((h, i) =>
-      Math.max(h.length, ...rows.map((r) => Math.max(...(r[i] ?? '').split('\n').map((l) => l.length)))),
+      Math.max(h.length, ...rows.map((r) => Math.max(...(r[i] ?? '').split('\n').map(visible)))),
     );
     const fitted = fitColumns(natural, options.width);
     if (fitted.some((w, i) => w < (natural[i] ?? 0))) {

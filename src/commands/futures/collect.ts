@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { RoundResult } from '../../app/collect/round.js';
 import type { CollectSummary, PhaseStats } from '../../app/collect/summary.js';
 import { defineCommand, globalOptionsShape } from '../../cli/command.js';
 import { ExitCode } from '../../cli/exit.js';
@@ -6,7 +7,7 @@ import { integerFlag, strictInteger } from '../../cli/numbers.js';
 import { type Cell, formatPairs, formatTable, formatTsv } from '../../cli/output.js';
 import { parseDuration } from '../../core/duration.js';
 import { UsageError } from '../../core/errors.js';
-import { formatEtIso, parseInstant } from '../../market/index.js';
+import { etParts, formatEtIso, parseInstant } from '../../market/index.js';
 
 const SYMBOLS = ['ES', 'NQ', 'RTY', 'VIX'] as const;
 
@@ -117,6 +118,21 @@ export function ibRunAlert(r: {
 const ms = (stats: PhaseStats) =>
   stats.medianMs === null ? '-' : `${stats.medianMs} ms median, ${stats.p95Ms} ms p95`;
 
+/** "09:12 ET  round 412: 4 rows, v926, 312 ms (ib 250, delta 40)" plus what went wrong. */
+export function roundLine(r: RoundResult): string {
+  const t = r.timings;
+  const trouble = [
+    r.failed > 0 ? `${r.failed} failed` : '',
+    r.retried > 0 ? `${r.retried} to retry` : '',
+    r.failures[0] ? `last: ${r.failures[0].symbol} ${r.failures[0].message}` : '',
+  ].filter(Boolean);
+  return (
+    `${etParts(r.at).time} ET  round ${r.roundSeq ?? '-'}: ${r.rows} rows` +
+    `${r.deltaVersion === null ? '' : `, v${r.deltaVersion}`}, ${Math.round(t.totalMs)} ms ` +
+    `(ib ${Math.round(t.ibMs)}, delta ${Math.round(t.deltaMs)})${trouble.length ? `; ${trouble.join(', ')}` : ''}`
+  );
+}
+
 export const futuresCollectCommand = defineCommand({
   path: ['collect'],
   summary: 'collect futures snapshots off the queue into futures_snapshots (one Delta commit per round)',
@@ -180,11 +196,23 @@ export const futuresCollectCommand = defineCommand({
     }
     const { runCollect } = await import('../../app/collect/collector.js');
     const { silentUpstream } = await import('../../app/collect/summary.js');
+    const mode = modeOf(opts);
+    // A long run tells what it does, one line per round: on a terminal, or under -v.
+    const say = (line: string) => (ctx.stderr.isTTY ? ctx.log.info(line) : ctx.log.debug(line));
+    if (mode.kind !== 'once') {
+      const { collect, dataDir } = ctx.config;
+      const ib = ctx.ib?.target ?? ctx.config.ib;
+      say(
+        `collect: ${collect.symbols.join(',')} every ${collect.intervalSeconds}s from ${ib.host}:${ib.port} into ${dataDir}` +
+          (mode.kind === 'loop' ? '; Ctrl-C finishes the round and stops' : ''),
+      );
+    }
+    const onRound = ctx.hooks?.onRound;
     const summary = await runCollect({
       dataDir: ctx.config.dataDir,
       config: ctx.config,
       calendar: ctx.calendar,
-      mode: modeOf(opts),
+      mode,
       symbols: ctx.config.collect.symbols,
       intervalSeconds: ctx.config.collect.intervalSeconds,
       clock: ctx.clock,
@@ -193,7 +221,13 @@ export const futuresCollectCommand = defineCommand({
       ib: { factory: ctx.ib, simulated: ctx.ibSimulated === true },
       source: ctx.ibSimulated ? 'sim' : ctx.config.collect.source,
       command: 'futures collect',
-      hooks: ctx.hooks,
+      hooks: {
+        ...ctx.hooks,
+        onRound: (round) => {
+          onRound?.(round);
+          if (mode.kind !== 'once') say(roundLine(round));
+        },
+      },
     });
     const silent = silentUpstream(summary);
     return { ...summary, upstreamSilent: silent !== null, ...(silent ? { upstreamMessage: silent } : {}) };

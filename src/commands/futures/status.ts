@@ -1,3 +1,4 @@
+import { Chalk } from 'chalk';
 import { z } from 'zod';
 import type { StatusReport } from '../../app/status.js';
 import { defineCommand, globalOptionsShape } from '../../cli/command.js';
@@ -123,6 +124,7 @@ export const futuresStatusCommand = defineCommand({
     human: (r, _opts, style) => {
       if (style.mode === 'tsv') return statusTsv(r);
       const table = (grid: Grid) => formatTable(grid, { width: style.width });
+      const paint = new Chalk({ level: style.colour ? 1 : 0 });
       const lock = (l: StatusReport['locks']['collect']) =>
         l === null ? 'free' : `pid ${l.pid} on ${l.hostname} since ${l.startedAt} (${l.state})`;
       const counts = r.queue.counts;
@@ -137,10 +139,12 @@ export const futuresStatusCommand = defineCommand({
         [
           'freshness',
           r.freshness.ok === null
-            ? r.freshness.reason
-            : `${r.freshness.ok ? 'ok' : 'STALE'}: ${r.freshness.reason}`,
+            ? paint.yellow(r.freshness.reason)
+            : r.freshness.ok
+              ? `${paint.green('ok')}: ${r.freshness.reason}`
+              : paint.red.bold(`STALE: ${r.freshness.reason}`),
         ],
-        ...(r.lake.problem === null ? [] : [['PROBLEM', r.lake.problem] as [string, Cell]]),
+        ...(r.lake.problem === null ? [] : [['PROBLEM', paint.red.bold(r.lake.problem)] as [string, Cell]]),
         [
           'queue',
           counts === null
@@ -165,11 +169,15 @@ export const futuresStatusCommand = defineCommand({
         rows: r.instruments.map((i) => [
           i.symbol,
           i.lastTs ? formatEtIso(i.lastTs) : '-',
-          i.ageSeconds === null ? '-' : formatAge(i.ageSeconds * 1000),
+          i.ageSeconds === null
+            ? '-'
+            : i.stale
+              ? paint.red(formatAge(i.ageSeconds * 1000))
+              : formatAge(i.ageSeconds * 1000),
           i.localSymbol ?? '-',
           i.source ?? '-',
           i.quality.join(',') || '-',
-          i.stale ? 'STALE' : '',
+          i.stale ? paint.red.bold('STALE') : '',
         ]),
       });
       out += sep;

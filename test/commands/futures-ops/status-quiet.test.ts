@@ -79,6 +79,19 @@ describe('futures status tells the truth', () => {
       { mode: 'table', colour: false, width: 80 },
     );
     expect(table).toMatch(/^freshness +not checked \(no --max-age given\)$/m);
+    const coloured = futuresStatusCommand.render.human(
+      {
+        ...report,
+        now: new Date(report.now),
+        market: { ...report.market, nextOpen: null },
+        instruments: [],
+        tables: [],
+        gaps: [],
+      },
+      { json: false, quiet: false, verbose: false },
+      { mode: 'table', colour: true, width: 80 },
+    );
+    expect(coloured).toContain('\u001b[33mnot checked (no --max-age given)\u001b[39m');
   }, 60_000);
 
   it('a missing or misspelt data directory is a configuration error (exit 2), not stale', async () => {
