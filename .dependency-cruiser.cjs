@@ -1,6 +1,6 @@
 /**
  * The layering of src/ (README, "Development"): core ← market ← engines (ibkr, sim, queue, delta, lake,
- * signals) ← app ← commands ← cli ← main. `npm run lint` fails on any violation.
+ * signals) ← app ← commands ← cli ← main, and app ← api (the library entry). `npm run lint` fails on any violation.
  */
 const OURS = '^src/';
 
@@ -63,7 +63,7 @@ module.exports = {
       comment:
         'Engines (ibkr, sim, queue, delta, lake, signals, config) never import use cases, commands or the CLI.',
       from: { path: '^src/(ibkr|sim|queue|delta|lake|signals|config|market|core)/' },
-      to: { path: '^src/(app|commands|cli|main\\.ts)' },
+      to: { path: '^src/(app|commands|cli|api|main\\.ts)' },
     },
     {
       name: 'engines-do-not-import-each-other',
@@ -116,6 +116,22 @@ module.exports = {
         "Use cases return typed results; parsing, rendering and exit codes are the commands' and the CLI's.",
       from: { path: '^src/app/' },
       to: { path: '^src/(commands|cli)/' },
+    },
+    {
+      name: 'the-library-entry-is-a-top',
+      severity: 'error',
+      comment:
+        'src/api is the library entry point (package.json exports) beside the CLI: it uses the use cases, and nothing of ours imports it.',
+      from: { path: OURS, pathNot: '^src/api/' },
+      to: { path: '^src/api/' },
+    },
+    {
+      name: 'the-library-does-not-use-the-cli',
+      severity: 'error',
+      comment:
+        'A program using the library gets results and errors, never exit codes, rendering or argv parsing.',
+      from: { path: '^src/api/' },
+      to: { path: '^src/(commands|cli|main\\.ts)' },
     },
     {
       name: 'no-unresolvable',

@@ -12,7 +12,9 @@ const SLOW = [
   'test/**/concurrency.test.ts',
   'test/**/processes.test.ts',
   'test/queue/rounds.test.ts',
+  'test/ibkr/week.test.ts',
   'test/docs/**/*.test.ts',
+  'test/api/package.test.ts',
   'test/**/*corpus.test.ts',
 ];
 

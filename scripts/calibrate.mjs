@@ -149,7 +149,7 @@ for (const w of WINDOWS) {
         skips: 0,
       };
       sessions.set(day, s);
-      if (doc.schema !== 'signals.regime/v2') {
+      if (doc.schema !== 'signals.regime/v3') {
         skips++;
         s.skips++;
         const reason = doc.error.message.replace(/[-\d.:TZ]{10,}/g, '…').slice(0, 90);
@@ -213,7 +213,7 @@ for (const w of WINDOWS) {
   for (const line of out.split('\n')) {
     if (line.trim() === '') continue;
     const doc = JSON.parse(line);
-    if (doc.schema !== 'signals.premarket/v2') continue;
+    if (doc.schema !== 'signals.premarket/v3') continue;
     premarket.set(doc.sessionDate, {
       pct: doc.measures.perIndex.NQ?.pct ?? null,
       z: doc.measures.composite.z,

@@ -7,10 +7,13 @@
 import { formatDuration } from '../core/duration.js';
 import { isUserError, type UserError } from '../core/errors.js';
 import {
+  loadSnapshot,
   type MaintenanceMetrics,
   type MaintenanceOptions,
+  manifestEnabled,
   prepareMaintenance,
   runMaintenance,
+  writeSymlinkManifest,
 } from '../delta/index.js';
 import { lakeDir, listTables } from '../lake/lake.js';
 import { acquireLock } from '../queue/lock.js';
@@ -184,6 +187,16 @@ async function targetsOf(request: CompactRequest, dataDir: string): Promise<Comp
   return (await listTables(dataDir)).map(({ name, path }) => ({ table: name, path }));
 }
 
+/** A table whose properties ask for symlink manifests gets them rewritten for the version compaction left. */
+async function refreshManifest(target: CompactTarget, ctx: RunContext): Promise<void> {
+  const snapshot = await loadSnapshot(target.path);
+  if (!manifestEnabled(snapshot)) return;
+  const written = await writeSymlinkManifest(snapshot);
+  ctx.log.info(
+    `${target.table}: symlink manifests rewritten for version ${written.version} (${written.manifests} partitions, ${written.files} files)`,
+  );
+}
+
 /** Prepares every table, then runs each; the compact lock is held throughout (not in a dry run). */
 async function compactTargets(
   targets: readonly CompactTarget[],
@@ -198,7 +211,9 @@ async function compactTargets(
     const started = performance.now();
     ctx.log.debug(`compacting ${target.path}`);
     try {
-      tables.push(compactedTable(target, await runMaintenance(plan)));
+      const metrics = await runMaintenance(plan);
+      if (!options.dryRun) await refreshManifest(target, ctx);
+      tables.push(compactedTable(target, metrics));
     } catch (error) {
       if (!isUserError(error)) throw error;
       ctx.log.warn(`compacting ${target.table} failed: ${error.message}`);

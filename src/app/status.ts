@@ -2,7 +2,10 @@
  * `futures status` as a function: reads only (the lake's recent partitions, the queue file between the
  * collector's short sessions, the lock files), so it works while a collector runs.
  */
+import { stat } from 'node:fs/promises';
 import type { Config } from '../config/schema.js';
+import { formatAge } from '../core/duration.js';
+import { ConfigError } from '../core/errors.js';
 import { openMemoryConnection } from '../delta/index.js';
 import { LAKE_TABLES, type LakeTableName, loadLakeSnapshot } from '../lake/index.js';
 import { cmeStatusAt, type MarketCalendar } from '../market/index.js';
@@ -17,7 +20,7 @@ import {
   readLock,
   readQueueStatus,
 } from '../queue/index.js';
-import { LATEST_LOOKBACK_DAYS, latestSnapshots } from './collect/lake-reads.js';
+import { latestSnapshots } from './collect/lake-reads.js';
 import { describeLoss, lakeCommitState, lakeLossOf } from './collect/reconcile.js';
 
 export interface InstrumentFreshness {
@@ -46,8 +49,8 @@ export interface StatusReport {
   market: { open: boolean; reason: string; tradeDate: string; segment: string | null; nextOpen: Date | null };
   maxAgeSeconds: number | null;
   instruments: InstrumentFreshness[];
-  /** Why --max-age passes or fails, in words. */
-  freshness: { ok: boolean; reason: string };
+  /** Why --max-age passes or fails, in words; `ok` is null when nothing was checked (no --max-age). */
+  freshness: { checked: boolean; ok: boolean | null; reason: string };
   queue: {
     path: string;
     exists: boolean;
@@ -97,18 +100,116 @@ async function tableStatus(dataDir: string, name: LakeTableName): Promise<TableS
   };
 }
 
-export async function readStatus(options: StatusOptions): Promise<StatusReport> {
-  const { config, now } = options;
-  const { calendar } = options;
-  const market = cmeStatusAt(now, calendar);
-  const symbols = config.collect.symbols;
+/** How far back status looks for a symbol with no row in the last LATEST_LOOKBACK_DAYS trade dates. */
+const FAR_LOOKBACK_DAYS = 3660;
+
+/** A misspelt --data-dir or $FUTURES_DATA_DIR is a configuration error, not "stale data". */
+async function requireDataDir(dataDir: string): Promise<void> {
+  const info = await stat(dataDir).catch(() => null);
+  if (info?.isDirectory()) return;
+  throw new ConfigError(
+    info === null
+      ? `data directory ${dataDir} does not exist`
+      : `data directory ${dataDir} is not a directory`,
+    {
+      hint: 'Check --data-dir, $FUTURES_DATA_DIR or dataDir in the config file; `futures collect` creates the directory on its first run.',
+    },
+  );
+}
+
+/** The newest row per symbol: the last LATEST_LOOKBACK_DAYS trade dates, then further back for the rest. */
+async function newestRows(
+  options: StatusOptions,
+  symbols: readonly string[],
+): Promise<Awaited<ReturnType<typeof latestSnapshots>>> {
+  const { now, calendar } = options;
   const duck = await openMemoryConnection();
-  let latest: Awaited<ReturnType<typeof latestSnapshots>>;
   try {
-    latest = await latestSnapshots(duck.connection, options.dataDir, { now, calendar, symbols });
+    const latest = await latestSnapshots(duck.connection, options.dataDir, { now, calendar, symbols });
+    const missing = symbols.filter((s) => !latest.has(s));
+    if (missing.length === 0) return latest;
+    const older = await latestSnapshots(duck.connection, options.dataDir, {
+      now,
+      calendar,
+      symbols: missing,
+      lookbackDays: FAR_LOOKBACK_DAYS,
+    });
+    for (const [symbol, row] of older) latest.set(symbol, row);
+    return latest;
   } finally {
     duck.close();
   }
+}
+
+function freshnessOf(
+  options: StatusOptions,
+  market: ReturnType<typeof cmeStatusAt>,
+  instruments: readonly InstrumentFreshness[],
+): StatusReport['freshness'] {
+  const maxAge = options.maxAgeSeconds;
+  if (maxAge === null) return { checked: false, ok: null, reason: 'not checked (no --max-age given)' };
+  if (!market.open) {
+    return {
+      checked: true,
+      ok: true,
+      reason: `CME equity is closed (${market.reason}${market.note ? `: ${market.note}` : ''}); freshness not required`,
+    };
+  }
+  const stale = instruments.filter((i) => i.stale);
+  const limit = formatAge(maxAge * 1000);
+  if (stale.length === 0)
+    return { checked: true, ok: true, reason: `every instrument is fresher than ${limit}` };
+  const ages = stale
+    .map((i) => `${i.symbol} ${i.ageSeconds === null ? 'never collected' : formatAge(i.ageSeconds * 1000)}`)
+    .join(', ');
+  return { checked: true, ok: false, reason: `${ages}: older than ${limit} while CME is open` };
+}
+
+/**
+ * Gaps only where CME equity trades: a slot while the market is closed (weekend, daily halt, holiday) is
+ * not expected, so it is no gap even when no collector ran to record it as skipped.
+ */
+function gapsWhileOpen(
+  gaps: readonly QueueGap[],
+  calendar: MarketCalendar,
+  intervalSeconds: number,
+): QueueGap[] {
+  const step = intervalSeconds * 1000;
+  const openAt = new Map<number, boolean>();
+  const isOpen = (t: number) => {
+    let open = openAt.get(t);
+    if (open === undefined) {
+      open = cmeStatusAt(new Date(t), calendar).open;
+      openAt.set(t, open);
+    }
+    return open;
+  };
+  const out: QueueGap[] = [];
+  for (const gap of gaps) {
+    let run: QueueGap | null = null;
+    for (let t = gap.from.getTime(); t <= gap.to.getTime(); t += step) {
+      if (isOpen(t)) {
+        if (run) {
+          run.to = new Date(t);
+          run.slots += 1;
+        } else run = { symbol: gap.symbol, kind: gap.kind, from: new Date(t), to: new Date(t), slots: 1 };
+      } else if (run) {
+        out.push(run);
+        run = null;
+      }
+    }
+    if (run) out.push(run);
+  }
+  return out;
+}
+
+export async function readStatus(options: StatusOptions): Promise<StatusReport> {
+  const { config, now } = options;
+  const { calendar } = options;
+  await requireDataDir(options.dataDir);
+  const market = cmeStatusAt(now, calendar);
+  const symbols = config.collect.symbols;
+  const latest = await newestRows(options, symbols);
   const checkAge = options.maxAgeSeconds !== null && market.open;
   const instruments: InstrumentFreshness[] = symbols.map((symbol) => {
     const row = latest.get(symbol);
@@ -124,29 +225,7 @@ export async function readStatus(options: StatusOptions): Promise<StatusReport> 
       stale,
     };
   });
-  let freshness: { ok: boolean; reason: string };
-  if (options.maxAgeSeconds === null) freshness = { ok: true, reason: 'no --max-age given' };
-  else if (!market.open) {
-    freshness = {
-      ok: true,
-      reason: `CME equity is closed (${market.reason}${market.note ? `: ${market.note}` : ''}); freshness not required`,
-    };
-  } else {
-    const stale = instruments.filter((i) => i.stale);
-    freshness =
-      stale.length === 0
-        ? { ok: true, reason: `every instrument is fresher than ${options.maxAgeSeconds}s` }
-        : {
-            ok: false,
-            reason: `stale: ${stale
-              .map((i) =>
-                i.ageSeconds === null
-                  ? `${i.symbol} (no row in ${LATEST_LOOKBACK_DAYS} trade dates)`
-                  : `${i.symbol} (${i.ageSeconds}s)`,
-              )
-              .join(', ')} older than ${options.maxAgeSeconds}s while CME is open`,
-          };
-  }
+  const freshness = freshnessOf(options, market, instruments);
 
   const paths = queuePaths(options.dataDir);
   const lakeState = await lakeCommitState(options.dataDir);
@@ -194,7 +273,7 @@ export async function readStatus(options: StatusOptions): Promise<StatusReport> 
       backfill,
     },
     tables,
-    gaps: queue.gaps,
+    gaps: gapsWhileOpen(queue.gaps, calendar, config.collect.intervalSeconds),
     gapWindowHours: GAP_WINDOW_SECONDS / 3600,
     lake: {
       committedRound: loss.committedThrough,

@@ -6,8 +6,9 @@ import { loadConfig } from '../config/load.js';
 import { describeError, isUserError, UsageError } from '../core/errors.js';
 import { createLogger } from '../core/log.js';
 import type { AnyCommand, GlobalOptions } from './command.js';
-import { ExitCode, exitCodeOf, exitCodesHelp } from './exit.js';
+import { EXIT_CODE_TABLE, ExitCode, exitCodeOf, exitCodesHelp } from './exit.js';
 import { jsonDocument, jsonReplacer, outputMode, useColour } from './output.js';
+import { classifySystemError } from './system-errors.js';
 
 export interface ProgramSpec {
   name: 'futures' | 'signals';
@@ -58,16 +59,22 @@ export function createProgram(spec: ProgramSpec, ctx: AppCtx, action: CommandAct
       leaf.argument(arg.required ? `<${name}>` : `[${name}]`, arg.description);
     }
     for (const flag of def.flags ?? []) {
-      const option = new Option(flag.flags, flag.description);
+      // Commander prints a default only when it holds the value; the zod schema holds ours, so say it here.
+      const described = flag.defaultDescription
+        ? `${flag.description} (default: ${flag.defaultDescription})`
+        : flag.description;
+      const option = new Option(flag.flags, described);
       if (flag.choices) option.choices(flag.choices);
-      if (flag.defaultDescription) option.default(undefined, flag.defaultDescription);
       leaf.addOption(option);
     }
     leaf
       .option('--json', 'print exactly one JSON document on stdout')
       .option('--config <file>', 'config file (JSON); default ./futures.config.json, or $FUTURES_CONFIG')
       .option('--data-dir <dir>', 'data directory (default ./data, or $FUTURES_DATA_DIR)')
-      .option('-q, --quiet', 'only errors on stderr')
+      .option(
+        '-q, --quiet',
+        'print nothing unless something is wrong (then one line on stderr); --json still prints',
+      )
       .option('-v, --verbose', 'debug messages on stderr')
       .addHelpText('after', `\nExamples:\n${def.examples.map((e) => `  $ ${e}`).join('\n')}\n`)
       .addHelpText('after', exitCodesHelp(def.exitCodes))
@@ -125,7 +132,7 @@ function runContextOf(def: AnyCommand, opts: ParsedOptions, ctx: AppCtx): RunCon
     configFile: file,
     calendar,
     log: createLogger(ctx.stderr, opts.quiet ? 'quiet' : opts.verbose ? 'debug' : 'info'),
-    isInteractive: ctx.stderr.isTTY === true && !opts.json && !ctx.env.CI,
+    isInteractive: ctx.stderr.isTTY === true && !opts.json && !opts.quiet && !ctx.env.CI,
   };
 }
 
@@ -141,23 +148,46 @@ function writeResult(def: AnyCommand, result: unknown, opts: ParsedOptions, ctx:
     ctx.stdout.write(jsonDocument(def.jsonSchemaId, def.render.json(result, opts)));
     return;
   }
-  const out = def.render.human(result, opts, { mode, colour: useColour(ctx.stdout, ctx.env) });
+  const out = def.render.human(result, opts, {
+    mode,
+    colour: useColour(ctx.stdout, ctx.env),
+    width: mode === 'table' ? ctx.stdout.columns : undefined,
+  });
   if (typeof out === 'string') ctx.stdout.write(out);
   else for (const chunk of out) ctx.stdout.write(chunk);
 }
 
-async function runCommand(def: AnyCommand, bag: Record<string, unknown>, ctx: AppCtx): Promise<number> {
+async function runCommand(
+  program: string,
+  def: AnyCommand,
+  bag: Record<string, unknown>,
+  ctx: AppCtx,
+): Promise<number> {
   try {
     const opts = parseOptions(def, bag);
     const result = await def.run(opts, runContextOf(def, opts, ctx));
-    writeResult(def, result, opts, ctx);
-    return def.exitCode ? def.exitCode(result, opts) : ExitCode.ok;
+    const code: ExitCode = def.exitCode ? def.exitCode(result, opts) : ExitCode.ok;
+    // --quiet: a cron line stays silent on success; a document asked for with --json is still printed.
+    if (!opts.quiet || opts.json) writeResult(def, result, opts, ctx);
+    const alert = code === ExitCode.ok ? null : alertLine(def, result, opts, code);
+    if (alert !== null) ctx.stderr.write(`${program} ${alert}\n`);
+    return code;
   } catch (error) {
-    return reportError(error, bag.json === true, ctx);
+    const code = reportError(error, bag.json === true, ctx);
+    return code === ExitCode.internal ? (def.internalExitCode ?? code) : code;
   }
 }
 
-export function reportError(error: unknown, json: boolean, ctx: Pick<AppCtx, 'stdout' | 'stderr'>): number {
+/** One line naming the command and what crossed the line; cron mails it. */
+function alertLine(def: AnyCommand, result: unknown, opts: ParsedOptions, code: ExitCode): string | null {
+  const own = def.alert ? def.alert(result, opts) : undefined;
+  if (own === null) return null;
+  const what = own ?? EXIT_CODE_TABLE.find((e) => e.code === code)?.meaning ?? `exit ${code}`;
+  return `${def.path.join(' ')}: ${what.replace(/\s*\n\s*/g, ' ')}`;
+}
+
+export function reportError(thrown: unknown, json: boolean, ctx: Pick<AppCtx, 'stdout' | 'stderr'>): number {
+  const error = isUserError(thrown) ? thrown : (classifySystemError(thrown) ?? thrown);
   if (isUserError(error)) {
     ctx.stderr.write(`error: ${describeError(error)}\n`);
     if (json) {
@@ -190,11 +220,22 @@ export function reportError(error: unknown, json: boolean, ctx: Pick<AppCtx, 'st
   return ExitCode.internal;
 }
 
+/** The error/v1 document of a commander-level usage error (unknown option, missing argument, bad choice). */
+function writeParserError(error: CommanderError, ctx: Pick<AppCtx, 'stdout'>): void {
+  const message =
+    error.code === 'commander.help' ? 'a sub-command is required' : error.message.replace(/^error: /, '');
+  ctx.stdout.write(
+    jsonDocument('error/v1', {
+      error: { code: 'usage', message, hint: 'Run with --help for usage.', exitCode: ExitCode.usage },
+    }),
+  );
+}
+
 /** Parses argv and runs the selected command; resolves to the exit code (never exits). */
 export async function runProgram(spec: ProgramSpec, argv: readonly string[], ctx: AppCtx): Promise<number> {
   let code: number = ExitCode.ok;
   const program = createProgram(spec, ctx, async (def, bag) => {
-    code = await runCommand(def, bag, ctx);
+    code = await runCommand(spec.name, def, bag, ctx);
   });
   try {
     await program.parseAsync([...argv], { from: 'user' });
@@ -203,11 +244,12 @@ export async function runProgram(spec: ProgramSpec, argv: readonly string[], ctx
       if (
         error.code === 'commander.helpDisplayed' ||
         error.code === 'commander.version' ||
-        error.code === 'commander.help'
+        (error.code === 'commander.help' && error.exitCode === 0)
       ) {
         return ExitCode.ok;
       }
-      // An unknown or missing sub-command prints help and is a usage error.
+      // Commander printed its message (and help for a missing sub-command) on stderr already.
+      if (argv.includes('--json')) writeParserError(error, ctx);
       return ExitCode.usage;
     }
     return reportError(error, argv.includes('--json'), ctx);

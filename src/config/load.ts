@@ -38,7 +38,11 @@ export interface LoadedConfig {
 
 /** Resolves flags > env > file > defaults into one validated Config. */
 export function loadConfig(input: LoadConfigInput): LoadedConfig {
-  const explicit = input.configPath ?? input.env.FUTURES_CONFIG;
+  if (input.configPath !== undefined && input.configPath.trim() === '') {
+    throw new ConfigError('--config is empty.', { hint: 'Name a JSON config file, or leave the flag out.' });
+  }
+  // An empty FUTURES_CONFIG is unset, like every FUTURES_* variable.
+  const explicit = input.configPath ?? (input.env.FUTURES_CONFIG || undefined);
   const file = explicit ? resolve(input.cwd, explicit) : resolve(input.cwd, DEFAULT_CONFIG_FILE);
   const raw: Record<string, unknown> = {};
   let used: string | undefined;
@@ -47,7 +51,8 @@ export function loadConfig(input: LoadConfigInput): LoadedConfig {
     used = file;
     let parsed: unknown;
     try {
-      parsed = JSON.parse(text);
+      // A UTF-8 byte-order mark (Windows editors) is not part of the JSON.
+      parsed = JSON.parse(text.replace(/^\uFEFF/, ''));
     } catch (error) {
       throw new ConfigError(`Config file ${file} is not valid JSON: ${(error as Error).message}`, {
         hint: 'Fix the file or point --config at another one.',
@@ -56,6 +61,7 @@ export function loadConfig(input: LoadConfigInput): LoadedConfig {
     if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
       throw new ConfigError(`Config file ${file} must hold a JSON object.`);
     }
+    refuseProtoKeys(parsed, file);
     Object.assign(raw, parsed);
   }
   for (const { env, key, parse } of ENV_KEYS) {
@@ -91,6 +97,23 @@ function calendarFromOverrides(overrides: readonly CalendarOverride[]): MarketCa
           "cmeClose?: 'HH:MM' (holiday, early_close), nyseClose?: 'HH:MM' (early_close), note }.",
       },
     );
+  }
+}
+
+/**
+ * JSON.parse keeps `__proto__` as an own key; Object.assign would then set it as a prototype and its keys
+ * would be honoured without being checked. No config key has that name.
+ */
+function refuseProtoKeys(value: unknown, file: string, path: readonly string[] = []): void {
+  if (value === null || typeof value !== 'object') return;
+  for (const [key, child] of Object.entries(value)) {
+    const at = [...path, key];
+    if (key === '__proto__' || key === 'constructor' || key === 'prototype') {
+      throw new ConfigError(`Invalid configuration in ${file}:\n  ${at.join('.')}: unknown key`, {
+        hint: `Remove the key from ${file}.`,
+      });
+    }
+    refuseProtoKeys(child, file, at);
   }
 }
 

@@ -50,6 +50,14 @@ export {
   runMaintenance,
 } from './ops/maintenance.js';
 export {
+  enableSymlinkManifest,
+  MANIFEST_DIR,
+  MANIFEST_PROPERTY,
+  type ManifestResult,
+  manifestEnabled,
+  writeSymlinkManifest,
+} from './ops/manifest.js';
+export {
   type ExecuteOptimizeOptions,
   executeOptimize,
   type OptimizeMetrics,

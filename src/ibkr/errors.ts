@@ -115,6 +115,8 @@ export const IB_ERROR_TABLE: ReadonlyMap<number, Entry> = new Map<number, Entry>
   [10168, e('subscription', 'fallback_delayed', false, 'not subscribed: delayed market data not enabled')],
   [10186, e('subscription', 'fallback_delayed', false, 'not subscribed: delayed market data not enabled')],
   [10197, e('subscription', 'backoff_retry', true, 'no market data during a competing live session')],
+  [366, e('info', 'ignore', false, 'no historical query for that id (cancel of a finished request)')],
+  [10182, e('connectivity', 'backoff_retry', true, 'failed to request live updates (disconnected)')],
   [10314, e('request', 'fail_request', false, 'invalid end date/time')],
   [10339, e('request', 'fail_request', false, 'end date/time not allowed for continuous futures')],
 ]);
@@ -141,7 +143,10 @@ function classify162(message: string): Entry {
   }
   if (text.includes('returned no data'))
     return e('request', 'empty_result', false, 'HMDS query returned no data');
-  if (text.includes('query cancelled')) return e('info', 'ignore', false, 'historical query cancelled');
+  // After our own cancel the request is gone and this is logged; for a request in flight IB dropped it.
+  if (text.includes('query cancelled')) {
+    return e('connectivity', 'backoff_retry', true, 'historical query cancelled by IB');
+  }
   if (text.includes('different ip address')) {
     return e('subscription', 'backoff_retry', true, 'competing session from a different IP address');
   }
@@ -177,6 +182,23 @@ export class IbTimeoutError extends UpstreamUnavailableError {
     options: UserErrorOptions = {},
   ) {
     super(message, options);
+  }
+}
+
+/**
+ * IB refused a request for a reason that passes (competing session 10197, a farm or HMDS hiccup 10182,
+ * a query IB cancelled, too many lines 101): exit 3, the slot or job is retried, never failed for good.
+ */
+export class IbTransientRequestError extends IbUnavailableError {
+  readonly ibKind: IbErrorKind;
+  constructor(
+    message: string,
+    readonly ibCode: number,
+    readonly reqId: number | null,
+    options: UserErrorOptions = {},
+  ) {
+    super(message, options);
+    this.ibKind = classifyIbError(ibCode, message);
   }
 }
 

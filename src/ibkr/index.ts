@@ -42,6 +42,7 @@ export {
   IbPacingError,
   IbRequestError,
   IbTimeoutError,
+  IbTransientRequestError,
   IbUnavailableError,
   isTransientIbError,
 } from './errors.js';

@@ -1,7 +1,7 @@
 import type { IbConnection } from './connection/connection.js';
 import type { RequestControl } from './connection/types.js';
 import { contractSpec, type ResolvedContract } from './contracts.js';
-import { classifyIbError, IbRequestError, IbTimeoutError } from './errors.js';
+import { classifyIbError, IbRequestError, IbTimeoutError, IbTransientRequestError } from './errors.js';
 import type { IbWireEvent, MarketDataTypeCode } from './wire.js';
 
 /**
@@ -306,7 +306,11 @@ function requestSnapshot(
 
 export type SnapshotOutcome =
   | { ok: true; contract: ResolvedContract; snapshot: IbSnapshot }
-  | { ok: false; contract: ResolvedContract; error: IbRequestError | IbTimeoutError };
+  | {
+      ok: false;
+      contract: ResolvedContract;
+      error: IbRequestError | IbTimeoutError | IbTransientRequestError;
+    };
 
 /**
  * Several snapshots, concurrently within ib.maxConcurrentSnapshots, in input order. A request IB
@@ -323,7 +327,11 @@ export async function takeSnapshots(
       try {
         return { ok: true, contract, snapshot: await take(contract) };
       } catch (error) {
-        if (error instanceof IbRequestError || error instanceof IbTimeoutError)
+        if (
+          error instanceof IbRequestError ||
+          error instanceof IbTimeoutError ||
+          error instanceof IbTransientRequestError
+        )
           return { ok: false, contract, error };
         return { ok: null, error };
       }

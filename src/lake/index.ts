@@ -18,7 +18,7 @@ export {
   withLakeReadErrors,
 } from './lake.js';
 export type { BarRecord, SignalRunRecord, SnapshotRecord } from './records.js';
-export { appendSignalRun, latestSignalRun } from './signal-runs.js';
+export { appendSignalRun, latestSignalRun, readSignalRuns } from './signal-runs.js';
 export {
   appendNewSnapshots,
   appendSnapshots,

@@ -7,8 +7,9 @@
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Predicate, Snapshot } from '../delta/index.js';
-import { etInstant, etParts, tradeDateOf } from '../market/index.js';
+import { addDays, etInstant, etParts, tradeDateOf } from '../market/index.js';
 import {
+  type CloseTarget,
   CONTEXT_SYMBOLS,
   type ContextSymbol,
   type DailyBar,
@@ -20,9 +21,12 @@ import {
   SNAPSHOT_KIND_SQL,
   SNAPSHOT_PRICE_SQL,
   type TableVersion,
+  tidyPoints,
+  tidyPrice,
 } from '../market/price.js';
+import { isDemoLake } from './demo-marker.js';
 import { createLakeView, lakeScanSql, loadLakeSnapshot, withLakeReadErrors } from './lake.js';
-import { FUTURES_BARS, FUTURES_SNAPSHOTS } from './tables.js';
+import { FUTURES_BARS, FUTURES_SNAPSHOTS, SIGNAL_RUNS } from './tables.js';
 
 const MINUTE_MS = 60_000;
 /** A 1-day bar is used from 17:00 ET of its date (after the close it summarises). */
@@ -40,14 +44,26 @@ export function firstTradeDate(at: Date): string {
 export interface TableSnapshots {
   snapshots: Snapshot | undefined;
   bars: Snapshot | undefined;
+  /**
+   * Rows from the simulator (source 'sim') count: only in a lake the demo built (issue 21 finding 7).
+   * Elsewhere they are test or demo leftovers that must never move a real signal. Default false.
+   */
+  simRows?: boolean;
 }
 
 export async function loadTableSnapshots(dataDir: string): Promise<TableSnapshots> {
-  const [snapshots, bars] = await Promise.all([
+  const [snapshots, bars, simRows] = await Promise.all([
     loadLakeSnapshot(dataDir, FUTURES_SNAPSHOTS),
     loadLakeSnapshot(dataDir, FUTURES_BARS),
+    isDemoLake(dataDir),
   ]);
-  return { snapshots, bars };
+  return { snapshots, bars, simRows };
+}
+
+/** The row filter plus `source <> 'sim'` unless the lake is a demo lake. */
+function realRows(tables: TableSnapshots, where: Predicate): Predicate {
+  if (tables.simRows === true) return where;
+  return { kind: 'and', args: [where, { kind: 'compare', column: 'source', op: '!=', value: 'sim' }] };
 }
 
 export function lakeReads(tables: TableSnapshots): TableVersion[] {
@@ -67,8 +83,15 @@ async function withViews<T>(
 ): Promise<T> {
   const snapView = viewName('sig_snap');
   const barView = viewName('sig_bars');
-  await createLakeView(connection, dataDir, FUTURES_SNAPSHOTS, snapView, snapWhere, tables.snapshots);
-  await createLakeView(connection, dataDir, FUTURES_BARS, barView, barWhere, tables.bars);
+  await createLakeView(
+    connection,
+    dataDir,
+    FUTURES_SNAPSHOTS,
+    snapView,
+    realRows(tables, snapWhere),
+    tables.snapshots,
+  );
+  await createLakeView(connection, dataDir, FUTURES_BARS, barView, realRows(tables, barWhere), tables.bars);
   try {
     return await fn(snapView, barView);
   } finally {
@@ -156,13 +179,15 @@ async function fetchPoints(
       }
       const price = numOrNull(row.price);
       if (price === null || price <= 0) continue;
+      const kind = row.kind === 'mid' ? 'mid' : row.kind === 'last' ? 'last' : 'bar_close';
+      const spread = numOrNull(row.spread);
       const point: SeriesPoint = {
         ts,
-        price,
+        price: tidyPrice(symbol, price),
         conId: num(row.con_id),
         localSymbol: String(row.local_symbol),
-        kind: row.kind === 'mid' ? 'mid' : row.kind === 'last' ? 'last' : 'bar_close',
-        spread: numOrNull(row.spread),
+        kind,
+        spread: spread === null ? null : tidyPoints(symbol, spread),
       };
       if (num(row.is_bar) === 1) {
         bars.push({ symbol, point });
@@ -253,7 +278,7 @@ async function fetchFixings(
     const snap = await lakeScanSql(
       connection,
       tables.snapshots,
-      { kind: 'and', args: [onDate, symbols, windows(dateTargets, 0)] },
+      realRows(tables, { kind: 'and', args: [onDate, symbols, windows(dateTargets, 0)] }),
       ['symbol', 'con_id', 'local_symbol', 'ts', 'bid', 'ask', 'last'],
     );
     if (snap !== undefined) {
@@ -266,7 +291,7 @@ async function fetchFixings(
     const bar = await lakeScanSql(
       connection,
       tables.bars,
-      {
+      realRows(tables, {
         kind: 'and',
         args: [
           onDate,
@@ -274,7 +299,7 @@ async function fetchFixings(
           symbols,
           windows(dateTargets, MINUTE_MS),
         ],
-      },
+      }),
       ['symbol', 'con_id', 'local_symbol', 'ts', 'close'],
     );
     if (bar !== undefined) {
@@ -328,14 +353,14 @@ async function fetchDaily(
     dataDir,
     FUTURES_BARS,
     view,
-    {
+    realRows(tables, {
       kind: 'and',
       args: [
         { kind: 'between', column: 'trade_date', low: spec.dailyFrom, high: spec.dailyTo },
         { kind: 'compare', column: 'bar_size', op: '=', value: '1 day' },
         { kind: 'in', column: 'symbol', values: [...spec.symbols, ...CONTEXT_SYMBOLS] },
       ],
-    },
+    }),
     tables.bars,
   );
   try {
@@ -363,6 +388,94 @@ async function fetchDaily(
   }
 }
 
+/** UTC hours that can hold a price at most 2 h before a 13:00 or 16:00 ET close, EST or EDT. */
+const CLOSE_HOURS_UTC = { low: 15, high: 21 };
+
+/**
+ * Each contract's intraday price at the NYSE closes of the dates a symbol has no 1-day bar for (the latest
+ * 1-min bar close or snapshot price at most fixingMaxAgeMs before the close). One read for the whole
+ * range: the rows are cut to the hours around the closes, then ASOF-joined to the targets.
+ */
+async function fetchCloses(
+  connection: DuckDBConnection,
+  tables: TableSnapshots,
+  spec: SliceSpec,
+  daily: Map<string, DailyBar[]>,
+): Promise<Map<string, Fixing[]>> {
+  const out = new Map<string, Fixing[]>();
+  const wanted: Array<{ symbol: string; target: CloseTarget }> = [];
+  for (const symbol of spec.symbols) {
+    const covered = new Set((daily.get(symbol) ?? []).map((b) => b.date));
+    for (const t of spec.closeTargets ?? []) if (!covered.has(t.date)) wanted.push({ symbol, target: t });
+  }
+  if (wanted.length === 0) return out;
+  const dates = [...new Set(wanted.map((w) => w.target.date))].sort();
+  const symbols = [...new Set(wanted.map((w) => w.symbol))];
+  // Only the trade dates that lack a 1-day bar are read (a lake with daily bars reads next to nothing).
+  const range: Predicate[] = [
+    { kind: 'in', column: 'trade_date', values: dates },
+    { kind: 'in', column: 'symbol', values: symbols },
+  ];
+  const hours = `hour(timezone('UTC', ts)) BETWEEN ${CLOSE_HOURS_UTC.low} AND ${CLOSE_HOURS_UTC.high}`;
+  const parts: string[] = [];
+  const snap = await lakeScanSql(
+    connection,
+    tables.snapshots,
+    realRows(tables, { kind: 'and', args: range }),
+    ['symbol', 'con_id', 'local_symbol', 'ts', 'bid', 'ask', 'last'],
+  );
+  if (snap !== undefined) {
+    parts.push(
+      `SELECT symbol, coalesce(con_id, 0) AS con_id, coalesce(local_symbol, symbol) AS local_symbol,
+         ts, ${SNAPSHOT_PRICE_SQL} AS price, 'snapshot' AS kind
+       FROM (${snap}) WHERE ${hours} AND ${SNAPSHOT_PRICE_SQL} > 0`,
+    );
+  }
+  const bar = await lakeScanSql(
+    connection,
+    tables.bars,
+    realRows(tables, {
+      kind: 'and',
+      args: [...range, { kind: 'compare', column: 'bar_size', op: '=', value: '1 min' }],
+    }),
+    ['symbol', 'con_id', 'local_symbol', 'ts', 'close'],
+  );
+  if (bar !== undefined) {
+    parts.push(
+      `SELECT symbol, coalesce(con_id, 0) AS con_id, coalesce(local_symbol, symbol) AS local_symbol,
+         ts + INTERVAL 60 SECOND AS ts, close AS price, 'bar_close' AS kind
+       FROM (${bar}) WHERE ${hours} AND close > 0`,
+    );
+  }
+  if (parts.length === 0) return out;
+  const values = wanted.map((w) => `('${w.symbol}', ${w.target.at.getTime()})`).join(', ');
+  const reader = await connection.runAndReadAll(
+    `WITH series AS MATERIALIZED (${parts.join('\n UNION ALL ')}),
+     targets AS (SELECT sym, make_timestamptz(t * 1000) AS target FROM (VALUES ${values}) v(sym, t)),
+     grid AS (SELECT p.symbol, p.con_id, t.target FROM (SELECT DISTINCT symbol, con_id FROM series) p
+       JOIN targets t ON t.sym = p.symbol)
+     SELECT g.symbol, epoch_ms(g.target) AS target, CAST(g.con_id AS DOUBLE) AS con_id, s.local_symbol,
+       s.price, epoch_ms(s.ts) AS ms, s.kind
+     FROM grid g ASOF JOIN series s ON g.symbol = s.symbol AND g.con_id = s.con_id AND g.target >= s.ts
+     WHERE epoch_ms(g.target) - epoch_ms(s.ts) <= ${Math.round(spec.fixingMaxAgeMs)}
+     ORDER BY g.symbol, target, con_id`,
+  );
+  for (const row of reader.getRowObjectsJS()) {
+    const symbol = String(row.symbol);
+    const list = out.get(symbol) ?? [];
+    list.push({
+      target: new Date(num(row.target)),
+      conId: num(row.con_id),
+      localSymbol: String(row.local_symbol),
+      price: num(row.price),
+      ts: new Date(num(row.ms)),
+      kind: row.kind === 'bar_close' ? 'bar_close' : 'snapshot',
+    });
+    out.set(symbol, list);
+  }
+  return out;
+}
+
 /** Reads one slice. Returns undefined when neither futures_snapshots nor futures_bars exists (empty lake). */
 export async function fetchSlice(
   connection: DuckDBConnection,
@@ -376,14 +489,46 @@ export async function fetchSlice(
     const { points, prints } = await fetchPoints(connection, dataDir, t, spec);
     const fixings = await fetchFixings(connection, t, spec);
     const daily = await fetchDaily(connection, dataDir, t, spec);
+    const closes = await fetchCloses(connection, t, spec, daily);
     return {
       from: spec.pointsFrom,
       to: spec.pointsTo,
       points,
       fixings,
       daily,
+      closes,
       prints,
       sources: lakeReads(t),
     };
   });
+}
+
+/** The as_of instants (epoch ms, ascending) of the recorded runs of `kind` in [from, to]. */
+export async function signalRunInstants(
+  connection: DuckDBConnection,
+  dataDir: string,
+  kind: string,
+  from: Date,
+  to: Date,
+): Promise<number[]> {
+  const view = viewName('sig_runs');
+  await createLakeView(connection, dataDir, SIGNAL_RUNS, view, {
+    kind: 'and',
+    args: [
+      {
+        kind: 'between',
+        column: 'date',
+        low: addDays(etParts(from).date, -1),
+        high: addDays(etParts(to).date, 1),
+      },
+      { kind: 'compare', column: 'kind', op: '=', value: kind },
+      { kind: 'between', column: 'as_of', low: from, high: to },
+    ],
+  });
+  try {
+    const reader = await connection.runAndReadAll(`SELECT epoch_ms(as_of) AS ms FROM "${view}" ORDER BY ms`);
+    return reader.getRowObjectsJS().map((row) => num(row.ms));
+  } finally {
+    await connection.run(`DROP VIEW IF EXISTS "${view}"`);
+  }
 }

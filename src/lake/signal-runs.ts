@@ -41,3 +41,38 @@ export async function latestSignalRun(
     await connection.run(`DROP VIEW IF EXISTS "${view}"`);
   }
 }
+
+/** The recorded runs of a kind with as_of in [from, to], in as_of order. */
+export async function readSignalRuns(
+  connection: DuckDBConnection,
+  dataDir: string,
+  kind: string,
+  from: Date,
+  to: Date,
+): Promise<SignalRunRecord[]> {
+  const view = `signal_runs_${Math.random().toString(36).slice(2, 10)}`;
+  await createLakeView(connection, dataDir, SIGNAL_RUNS, view, {
+    kind: 'and',
+    args: [
+      {
+        kind: 'between',
+        column: 'date',
+        low: new Date(from.getTime() - 86_400_000).toISOString().slice(0, 10),
+        high: new Date(to.getTime() + 86_400_000).toISOString().slice(0, 10),
+      },
+      { kind: 'compare', column: 'kind', op: '=', value: kind },
+      { kind: 'compare', column: 'as_of', op: '>=', value: from },
+      { kind: 'compare', column: 'as_of', op: '<=', value: to },
+    ],
+  });
+  try {
+    const reader = await connection.runAndReadAll(
+      `SELECT ${selectList(signalRunsTable.schema.fields)} FROM "${view}" ORDER BY as_of, recorded_at`,
+    );
+    return reader
+      .getRowObjectsJS()
+      .map((row) => fromDbRow(row, ['as_of', 'recorded_at']) as unknown as SignalRunRecord);
+  } finally {
+    await connection.run(`DROP VIEW IF EXISTS "${view}"`);
+  }
+}

@@ -1,6 +1,15 @@
 import { nyseEarlyCloseOn, nyseHolidayOn } from './holidays.js';
 import { BUILTIN_OVERRIDES, type CalendarOverride } from './overrides.js';
-import { addDays, daysBetween, etInstant, etParts, isIsoDate, weekdayOf } from './zoned.js';
+import {
+  addDays,
+  daysBetween,
+  etInstant,
+  etParts,
+  INPUT_YEARS,
+  isInputDate,
+  isIsoDate,
+  weekdayOf,
+} from './zoned.js';
 
 /**
  * CME Globex equity (ES/NQ/RTY) and NYSE cash calendars, America/New_York.
@@ -80,7 +89,11 @@ const TIME_RE = /^([01]\d|2[0-3]):[0-5]\d$/;
 
 function checkOverride(o: CalendarOverride, index: number): void {
   const where = `calendar override #${index + 1} (${o.date})`;
-  if (!isIsoDate(o.date)) throw new RangeError(`${where}: date must be a real YYYY-MM-DD date`);
+  if (!isInputDate(o.date)) {
+    throw new RangeError(
+      `${where}: date must be a real YYYY-MM-DD date in ${INPUT_YEARS.first}–${INPUT_YEARS.last}`,
+    );
+  }
   const wd = weekdayOf(o.date);
   if (wd === 0 || wd === 6)
     throw new RangeError(`${where}: ${o.date} is a weekend day; both markets are closed anyway`);

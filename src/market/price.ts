@@ -114,6 +114,16 @@ export interface SliceSpec {
   /** 1-day bars with date in [dailyFrom, dailyTo]. */
   dailyFrom: string;
   dailyTo: string;
+  /**
+   * NYSE closes (16:00 ET, 13:00 on half-days) at which to take each contract's intraday price as that
+   * date's daily close, for the dates a symbol has no 1-day bar.
+   */
+  closeTargets?: readonly CloseTarget[];
+}
+
+export interface CloseTarget {
+  date: string;
+  at: Date;
 }
 
 /** A table and the version of it that was read. */
@@ -136,8 +146,65 @@ export interface PriceSlice {
   fixings: Map<string, Fixing[]>;
   /** Per symbol (futures and VIX/VIX3M), ascending by date. */
   daily: Map<string, DailyBar[]>;
+  /** Per futures symbol, intraday prices at the spec's closeTargets (ascending by target), if asked. */
+  closes?: Map<string, Fixing[]>;
   /** VIX/VIX3M intraday prints, ascending by ts. */
   prints: Map<ContextSymbol, IndexPrint[]>;
   /** Tables and versions read (echoed into the signal documents). */
   sources: TableVersion[];
+}
+
+/** Decimal places of a step such as a tick (0.25 → 2, 0.1 → 1, 0.005 → 3). */
+function decimalsOf(step: number): number {
+  const text = String(step);
+  const dot = text.indexOf('.');
+  return dot === -1 ? 0 : text.length - dot - 1;
+}
+
+/** `value` on the grid of `step`, without binary noise (2564.1499999999996 → 2564.15). */
+function onGrid(value: number, step: number): number {
+  return Number((Math.round(value / step) * step).toFixed(decimalsOf(step)));
+}
+
+/** A price of `symbol` on its tick grid; null and non-finite values pass through. */
+export function onTick<T extends number | null>(symbol: string, price: T): T {
+  if (price === null || !Number.isFinite(price)) return price;
+  return onGrid(price, tickSizeOf(symbol)) as T;
+}
+
+/** The mid of a quote on the half-tick grid, or null when a side is missing or the quote is crossed. */
+export function midOnTick(symbol: string, bid: number | null, ask: number | null): number | null {
+  if (bid === null || ask === null || bid > ask) return null;
+  return onGrid((bid + ask) / 2, tickSizeOf(symbol) / 2);
+}
+
+/** A price difference of `symbol` (a spread, a move in points) as a whole number of ticks. */
+export function pointsOnTick(symbol: string, points: number): number {
+  return onGrid(points, tickSizeOf(symbol));
+}
+
+/** A mid-like price of `symbol` (the average of two tick prices) on the half-tick grid. */
+export function onHalfTick(symbol: string, price: number): number {
+  return Number.isFinite(price) ? onGrid(price, tickSizeOf(symbol) / 2) : price;
+}
+
+/**
+ * A value read back from storage or computed from two tick prices, with binary noise removed: snapped to
+ * the grid of `step` only when it is within a millionth of a step of a grid point (an off-grid value, such
+ * as an imported series' price, is kept as it is).
+ */
+function tidy(value: number, step: number): number {
+  if (!Number.isFinite(value)) return value;
+  const snapped = onGrid(value, step);
+  return Math.abs(snapped - value) <= step * 1e-6 ? snapped : value;
+}
+
+/** A price (a mid included) without binary noise: 2564.1499999999996 → 2564.15 on RTY's half-tick grid. */
+export function tidyPrice(symbol: string, price: number): number {
+  return tidy(price, tickSizeOf(symbol) / 2);
+}
+
+/** A price difference (a spread, points) without binary noise: 0.09999999999990905 → 0.1 on RTY. */
+export function tidyPoints(symbol: string, points: number): number {
+  return tidy(points, tickSizeOf(symbol) / 2);
 }

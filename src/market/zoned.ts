@@ -121,19 +121,48 @@ export function etParts(at: Date): EtParts {
 const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const TIME_RE = /^(\d{2}):(\d{2})(?::(\d{2}))?$/;
 
+/** UTC midnight of valid dates seen (signal validation checks the same closes on every evaluation). */
+const DATE_MS = new Map<string, number>();
+
+function parseIsoDateMs(value: string): number | undefined {
+  const cached = DATE_MS.get(value);
+  if (cached !== undefined) return cached;
+  const m = DATE_RE.exec(value);
+  if (!m) return undefined;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const ms = Date.UTC(y, mo - 1, d);
+  const probe = new Date(ms);
+  if (probe.getUTCFullYear() !== y || probe.getUTCMonth() !== mo - 1 || probe.getUTCDate() !== d) {
+    return undefined;
+  }
+  if (DATE_MS.size >= 50_000) DATE_MS.clear();
+  DATE_MS.set(value, ms);
+  return ms;
+}
+
 /** True for a real calendar date written 'YYYY-MM-DD'. */
 export function isIsoDate(value: string): boolean {
-  const m = DATE_RE.exec(value);
-  if (!m) return false;
-  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  const probe = new Date(Date.UTC(y, mo - 1, d));
-  return probe.getUTCFullYear() === y && probe.getUTCMonth() === mo - 1 && probe.getUTCDate() === d;
+  return parseIsoDateMs(value) !== undefined;
+}
+
+/**
+ * The years a user may name (flags, config): the calendar and the contract rules compute days around a
+ * date, so a year near 9999 would step out of 'YYYY-MM-DD'; nothing this tool reads is older than 1970.
+ */
+export const INPUT_YEARS = { first: 1970, last: 2199 } as const;
+export const INPUT_DATE_MESSAGE = `expected a date YYYY-MM-DD in ${INPUT_YEARS.first}–${INPUT_YEARS.last}`;
+
+/** True for a real date in INPUT_YEARS: what a flag or config value may name. */
+export function isInputDate(value: string): boolean {
+  if (!isIsoDate(value)) return false;
+  const year = Number(value.slice(0, 4));
+  return year >= INPUT_YEARS.first && year <= INPUT_YEARS.last;
 }
 
 function dateToUtcMs(date: string): number {
-  if (!isIsoDate(date)) throw new RangeError(`not a date (YYYY-MM-DD): '${date}'`);
-  const m = DATE_RE.exec(date) as RegExpExecArray;
-  return Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
+  const ms = parseIsoDateMs(date);
+  if (ms === undefined) throw new RangeError(`not a date (YYYY-MM-DD): '${date}'`);
+  return ms;
 }
 
 function utcMsToDate(ms: number): string {
@@ -231,6 +260,17 @@ export function formatEt(at: Date): string {
 const ET_LOCAL_RE = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}(?::\d{2})?)$/;
 const ISO_WITH_OFFSET_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})$/i;
 
+/** The year as written (an ET or offset date), so '2199-12-31 19:00' ET is in range. */
+function inInputYears(value: string, at: Date): Date {
+  const year = Number(value.trim().slice(0, 4));
+  if (year < INPUT_YEARS.first || year > INPUT_YEARS.last) {
+    throw new RangeError(
+      `'${value}' is outside the supported years ${INPUT_YEARS.first}–${INPUT_YEARS.last}`,
+    );
+  }
+  return at;
+}
+
 /**
  * Parses a user-supplied instant: ISO-8601 with an offset or Z, or 'YYYY-MM-DD HH:MM[:SS]'
  * (also with a 'T') meaning ET. Throws RangeError with a readable message.
@@ -241,12 +281,12 @@ export function parseInstant(value: string): Date {
   if (local) {
     const [, date, time] = local;
     if (!isIsoDate(date as string)) throw new RangeError(`'${value}' is not a valid date`);
-    return etInstant(date as string, time as string);
+    return inInputYears(value, etInstant(date as string, time as string));
   }
   if (ISO_WITH_OFFSET_RE.test(text)) {
     if (!isIsoDate(text.slice(0, 10))) throw new RangeError(`'${value}' is not a valid date`);
     const parsed = new Date(text);
-    if (!Number.isNaN(parsed.getTime())) return parsed;
+    if (!Number.isNaN(parsed.getTime())) return inInputYears(value, parsed);
   }
   throw new RangeError(
     `'${value}' is not a time: use ISO-8601 with an offset (2026-03-09T18:00:00-04:00) or 'YYYY-MM-DD HH:MM' in ET`,

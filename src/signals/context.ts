@@ -1,15 +1,17 @@
 import type { z } from 'zod';
-import { deriveRegime } from './derived-regime.js';
+import { type DerivedRegime, deriveRegime } from './derived-regime.js';
 import { InvalidSignalInputError } from './errors.js';
 import type { SignalsConfig } from './params.js';
 import type { DroppedIndex, indexInputEchoSchema, regimeContextSchema, vixContextSchema } from './schemas.js';
 import {
+  type CloseSource,
   type DailyClose,
   ENGINE_REGIMES,
   type EngineRegime,
   INDEX_SYMBOLS,
   type IndexSymbol,
   type PremarketIndexInput,
+  type ReferenceCloses,
   type RegimeIndexInput,
   type Vix3mInput,
   type VixInput,
@@ -92,23 +94,64 @@ export function vixContext(vix: VixInput | undefined, vix3m: Vix3mInput | undefi
   };
 }
 
+/** The reference closes in use and how they compare to ES (volScale = the index's vol ratio to ES). */
+export interface ReferenceSeries {
+  symbol: IndexSymbol | null;
+  closes: readonly DailyClose[];
+  source: CloseSource | null;
+  volScale: number;
+}
+
+const derivedMemo = new WeakMap<
+  readonly DailyClose[],
+  { vix: readonly DailyClose[] | undefined; volScale: number; value: DerivedRegime }
+>();
+
+/** deriveRegime, once per (closes, VIX closes, scale): a replay's checks share their day's series. */
+function derivedOf(reference: ReferenceSeries, vixCloses: readonly DailyClose[] | undefined): DerivedRegime {
+  const hit = derivedMemo.get(reference.closes);
+  if (hit !== undefined && hit.vix === vixCloses && hit.volScale === reference.volScale) return hit.value;
+  const value = deriveRegime(reference.closes, vixCloses ?? [], reference.volScale);
+  derivedMemo.set(reference.closes, { vix: vixCloses, volScale: reference.volScale, value });
+  return value;
+}
+
 export function regimeContext(
   override: EngineRegime | undefined,
-  esCloses: readonly DailyClose[],
+  reference: ReferenceSeries,
   vixCloses: readonly DailyClose[] | undefined,
 ): RegimeContext {
-  const derived = deriveRegime(esCloses, vixCloses ?? []);
+  const derived = derivedOf(reference, vixCloses);
+  const closes = {
+    symbol: reference.symbol,
+    source: reference.source,
+    sessions: reference.closes.length,
+    volScale: reference.volScale,
+  };
   if (override !== undefined) {
     return {
       value: override,
       source: 'override',
       derived,
       disagreement: derived.value !== null && derived.value !== override,
+      closes,
     };
   }
   if (derived.value !== null)
-    return { value: derived.value, source: 'derived', derived, disagreement: false };
-  return { value: 'neutral', source: 'default', derived, disagreement: false };
+    return { value: derived.value, source: 'derived', derived, disagreement: false, closes };
+  return { value: 'neutral', source: 'default', derived, disagreement: false, closes };
+}
+
+const CLOSE_SOURCE_TEXT = {
+  daily_bars: 'daily bars',
+  intraday: 'intraday prices at the NYSE close',
+  mixed: 'daily bars and intraday prices at the NYSE close',
+} as const;
+
+/** "; from 182 NQ closes (intraday prices at the NYSE close)", or '' without closes. */
+export function closesText(closes: RegimeContext['closes']): string {
+  if (closes.symbol === null || closes.source === null || closes.sessions === 0) return '';
+  return `; from ${closes.sessions} ${closes.symbol} closes (${CLOSE_SOURCE_TEXT[closes.source]})`;
 }
 
 export interface DailySigma {
@@ -120,16 +163,29 @@ export interface DailySigma {
   sessions: number;
 }
 
-/** The blended daily σ of ES (research §4.1: §3.3 without the √f_ON factor). */
+const returnsMemo = new WeakMap<readonly DailyClose[], number[]>();
+
+function returnsOf(closes: readonly DailyClose[]): number[] {
+  let out = returnsMemo.get(closes);
+  if (out === undefined) {
+    out = logReturns(closes.map((c) => c.close));
+    returnsMemo.set(closes, out);
+  }
+  return out;
+}
+
+/** The blended daily σ of ES (research §4.1: §3.3 without the √f_ON factor); another index's realised σ ÷ its ratio. */
 export function dailySigma(
   vix: number | null,
-  esCloses: readonly DailyClose[],
+  reference: ReferenceSeries,
   config: SignalsConfig,
 ): DailySigma {
-  const returns = logReturns(esCloses.map((c) => c.close));
+  const returns = returnsOf(reference.closes);
   const onVix = vix === null ? null : sigmaDayFromVix(vix);
   const onRealized =
-    returns.length >= config.minRealizedSessions ? Math.sqrt(ewmaVariance(returns, config.ewmaLambda)) : null;
+    returns.length >= config.minRealizedSessions
+      ? Math.sqrt(ewmaVariance(returns, config.ewmaLambda)) / reference.volScale
+      : null;
   return {
     onVix,
     onRealized,
@@ -145,7 +201,7 @@ export interface VolRatio {
 
 /** σ_i/σ_ES from 20-day close-to-close vols (research §3.3 step 5); configured default without history. */
 export function volRatios(
-  closes: Partial<Record<IndexSymbol, readonly DailyClose[]>>,
+  closes: Partial<Record<IndexSymbol, readonly DailyClose[] | undefined>>,
   config: SignalsConfig,
 ): Record<IndexSymbol, VolRatio> {
   const rv = (symbol: IndexSymbol) =>
@@ -253,6 +309,7 @@ interface ContextInputs {
   regimeOverride?: EngineRegime | undefined;
   vixCloses?: readonly DailyClose[] | undefined;
   perIndex: Partial<Record<IndexSymbol, AnyIndexInput>>;
+  referenceCloses?: ReferenceCloses | undefined;
 }
 
 export interface SignalContext {
@@ -261,20 +318,40 @@ export interface SignalContext {
   /** ES daily σ (blend of VIX and realised). */
   daily: DailySigma;
   ratios: Record<IndexSymbol, VolRatio>;
+  /** The closes behind the derived regime and the realised daily σ. */
+  reference: ReferenceSeries;
 }
 
 /** The context both signals start from: VIX echo, regime, ES daily σ and per-index vol ratios. */
 export function signalContext(inputs: ContextInputs, config: SignalsConfig): SignalContext {
   const vix = vixContext(inputs.vix, inputs.vix3m);
-  const esCloses = inputs.perIndex.ES?.dailyCloses ?? [];
+  const given = inputs.referenceCloses;
+  const closes = perIndexRecord((s) =>
+    given?.symbol === s && given.closes.length > (inputs.perIndex[s]?.dailyCloses.length ?? 0)
+      ? given.closes
+      : inputs.perIndex[s]?.dailyCloses,
+  );
+  const ratios = volRatios(closes, config);
+  const reference: ReferenceSeries =
+    given === undefined
+      ? {
+          symbol: 'ES',
+          closes: closes.ES ?? [],
+          source: closes.ES?.length ? 'daily_bars' : null,
+          volScale: 1,
+        }
+      : {
+          symbol: given.symbol,
+          closes: given.closes,
+          source: given.source,
+          volScale: ratios[given.symbol].ratio,
+        };
   return {
     vix,
-    regime: regimeContext(inputs.regimeOverride, esCloses, inputs.vixCloses),
-    daily: dailySigma(vix.level, esCloses, config),
-    ratios: volRatios(
-      perIndexRecord((s) => inputs.perIndex[s]?.dailyCloses),
-      config,
-    ),
+    regime: regimeContext(inputs.regimeOverride, reference, inputs.vixCloses),
+    daily: dailySigma(vix.level, reference, config),
+    ratios,
+    reference,
   };
 }
 

@@ -64,7 +64,13 @@ function sign(x: number, band: number): number {
   return 0;
 }
 
-function featuresAt(closes: readonly number[], t: number, date: string, vix: number | null): RegimeFeatures {
+function featuresAt(
+  closes: readonly number[],
+  t: number,
+  date: string,
+  vix: number | null,
+  volScale: number,
+): RegimeFeatures {
   const r = REGIME_RULES;
   const close = closes[t]!;
   const end = t + 1;
@@ -79,12 +85,14 @@ function featuresAt(closes: readonly number[], t: number, date: string, vix: num
   const drawdown = close / peak - 1;
   const trend =
     sign(close / sma50 - 1, r.priceBand) + sign(sma20 / sma50 - 1, r.priceBand) + sign(slope50, r.slopeBand);
+  // Vol and drawdown thresholds are ES's; another index's series is compared in ES terms.
+  const dd = drawdown / volScale;
+  const rv = rv20 / volScale;
   const bull =
-    trend >= 2 && drawdown > r.bullMaxDrawdown && rv20 < r.bullMaxVol && (sma200 === null || close > sma200);
+    trend >= 2 && dd > r.bullMaxDrawdown && rv < r.bullMaxVol && (sma200 === null || close > sma200);
   const bear =
-    (trend <= -2 &&
-      (drawdown <= r.bearDrawdown || rv20 >= r.bearVol || (vix !== null && vix >= r.bearVix))) ||
-    drawdown <= r.crashDrawdown;
+    (trend <= -2 && (dd <= r.bearDrawdown || rv >= r.bearVol || (vix !== null && vix >= r.bearVix))) ||
+    dd <= r.crashDrawdown;
   const classification: EngineRegime = bear ? 'bearish' : bull ? 'bullish' : 'neutral';
   return { date, close, sma20, sma50, sma200, slope50, rv20, drawdown, trend, vix, classification };
 }
@@ -97,6 +105,7 @@ function featuresAt(closes: readonly number[], t: number, date: string, vix: num
 export function deriveRegime(
   series: readonly DailyClose[],
   vixCloses: readonly DailyClose[] = [],
+  volScale = 1,
 ): DerivedRegime {
   const r = REGIME_RULES;
   const closes = series.map((row) => row.close);
@@ -118,11 +127,13 @@ export function deriveRegime(
   let needed: number = r.confirmDays;
   for (let t = r.minSessions - 1; t < series.length; t++) {
     const date = series[t]!.date;
-    features = featuresAt(closes, t, date, vixByDate.get(date) ?? null);
+    features = featuresAt(closes, t, date, vixByDate.get(date) ?? null, volScale);
     const cls = features.classification;
     run = run !== null && run.value === cls ? { value: cls, count: run.count + 1 } : { value: cls, count: 1 };
     needed =
-      features.drawdown <= r.fastDrawdown || features.rv20 >= r.fastVol ? r.fastConfirmDays : r.confirmDays;
+      features.drawdown / volScale <= r.fastDrawdown || features.rv20 / volScale >= r.fastVol
+        ? r.fastConfirmDays
+        : r.confirmDays;
     if (current === null) {
       current = cls;
       since = date;

@@ -1,14 +1,15 @@
 import { z } from 'zod';
 import { BANDS, BIASES, MODES, OVERRIDE_CODES, STRENGTHS, VIX_BUCKETS } from './decision.js';
-import { ENGINE_REGIMES, INDEX_SYMBOLS, WARNING_LEVELS } from './types.js';
+import { evaluateDocumentSchema } from './scorecard-schema.js';
+import { CLOSE_SOURCES, ENGINE_REGIMES, INDEX_SYMBOLS, WARNING_LEVELS } from './types.js';
 
 /**
  * The --json contracts of `signals premarket` and `signals regime` (and the replay JSON Lines).
  * schemas/*.json are generated from these with z.toJSONSchema; test/signals/schemas.test.ts fails when stale.
  */
 
-export const PREMARKET_SCHEMA_ID = 'signals.premarket/v2';
-export const REGIME_SCHEMA_ID = 'signals.regime/v2';
+export const PREMARKET_SCHEMA_ID = 'signals.premarket/v3';
+export const REGIME_SCHEMA_ID = 'signals.regime/v3';
 export const REPLAY_SKIP_SCHEMA_ID = 'signals.replay-skip/v1';
 export const ERROR_SCHEMA_ID = 'error/v1';
 
@@ -83,6 +84,17 @@ export const regimeContextSchema = z
     derived: derivedRegimeSchema,
     /** The override differs from the derived regime. */
     disagreement: z.boolean(),
+    /**
+     * The daily closes the derived regime and the realised daily σ read: ES, else the first index with
+     * enough; source daily_bars, intraday (the price at the NYSE close from 1-min bars or snapshots) or
+     * mixed; volScale: that index's vol ratio to ES (vol and drawdown thresholds are compared in ES terms).
+     */
+    closes: z.object({
+      symbol: indexSymbol.nullable(),
+      source: z.enum(CLOSE_SOURCES).nullable(),
+      sessions: z.number().int().min(0),
+      volScale: z.number().positive(),
+    }),
   })
   .meta({ id: 'RegimeContext' });
 
@@ -477,10 +489,11 @@ export type ReplayLine = z.infer<typeof replayLineSchema>;
 
 /** Files under schemas/ and the zod schema each is generated from. */
 export const JSON_SCHEMA_FILES: ReadonlyArray<{ file: string; schema: z.ZodType }> = [
-  { file: 'signals.premarket.v2.json', schema: premarketDocumentSchema },
-  { file: 'signals.regime.v2.json', schema: regimeDocumentSchema },
+  { file: 'signals.premarket.v3.json', schema: premarketDocumentSchema },
+  { file: 'signals.regime.v3.json', schema: regimeDocumentSchema },
   { file: 'signals.replay-line.v1.json', schema: replayLineSchema },
   { file: 'error.v1.json', schema: errorDocumentSchema },
+  { file: 'signals.evaluate.v1.json', schema: evaluateDocumentSchema },
 ];
 
 /** The committed text of one schema file (stable key order, trailing newline). */

@@ -247,3 +247,42 @@ export function regress(points: ReadonlyArray<{ x: number; y: number }>): Regres
   const slope = sxy / sxx;
   return { n, slope, intercept: my - slope * mx, rSquared: syy === 0 ? null : (sxy * sxy) / (sxx * syy) };
 }
+
+/** The direction of a pre-market bias: bullish +1, bearish −1, neutral 0. */
+export function biasDirection(bias: string): Direction {
+  if (bias.endsWith('bull')) return 1;
+  if (bias.endsWith('bear')) return -1;
+  return 0;
+}
+
+/** What the session did after the open, on one contract (prices strictly after the call). */
+export interface SessionOutcome {
+  open: number | null;
+  openTo1000: number | null;
+  openToClose: number | null;
+}
+
+/** Open → 10:00 and open → close returns (fractions) from the fixed prices; null where a price is missing. */
+export function sessionOutcome(
+  open: number | null,
+  at1000: number | null,
+  close: number | null,
+): SessionOutcome {
+  const ret = (p: number | null) => (open === null || p === null || !(open > 0) ? null : p / open - 1);
+  return { open, openTo1000: ret(at1000), openToClose: ret(close) };
+}
+
+/**
+ * The worst move against `direction` from `open` over the path (a fraction ≤ 0), or null for a call
+ * without direction or without an open.
+ */
+export function maxAdverseMove(
+  open: number | null,
+  path: ReadonlyArray<{ price: number }>,
+  direction: Direction,
+): number | null {
+  if (direction === 0 || open === null || !(open > 0)) return null;
+  let worst = 0;
+  for (const p of path) worst = Math.min(worst, direction * (p.price / open - 1));
+  return worst;
+}

@@ -89,6 +89,20 @@ export interface VxProxyInput {
   ts: Date;
 }
 
+/** Where a series of daily closes came from: 1-day bars, intraday prices at the NYSE close, or both. */
+export const CLOSE_SOURCES = ['daily_bars', 'intraday', 'mixed'] as const;
+export type CloseSource = (typeof CLOSE_SOURCES)[number];
+
+/**
+ * The daily closes the derived regime and the realised daily σ read: ES when it has enough, else the
+ * first index (NQ, RTY) that does; σ-based thresholds are scaled by that index's vol ratio to ES.
+ */
+export interface ReferenceCloses {
+  symbol: IndexSymbol;
+  closes: DailyClose[];
+  source: CloseSource;
+}
+
 /** Realised overnight log return ln(P(09:30 on d) / P_ref(16:00 on d−1)) of one past session, within one conId. */
 export interface OvernightReturn {
   sessionDate: string;
@@ -125,8 +139,10 @@ export interface PremarketInputs {
   regimeOverride?: EngineRegime | undefined;
   /** VIX daily closes aligned with the ES daily closes (the "VIX ≥ 25" clause of the derived regime). */
   vixCloses?: DailyClose[] | undefined;
-  /** Past sessions, ascending; ES returns feed the EWMA once ≥ minRealizedSessions exist. */
+  /** Past sessions, ascending; ES returns (else the reference index's) feed the EWMA once ≥ minRealizedSessions exist. */
   overnightHistory: OvernightReturn[];
+  /** The closes behind the derived regime and realised σ; absent: ES's `dailyCloses`. */
+  referenceCloses?: ReferenceCloses | undefined;
   calendar: { rollWeek: boolean; expiryDay: boolean; macro0830?: boolean | undefined };
   lake?: LakeRead[] | undefined;
 }
@@ -168,6 +184,8 @@ export interface RegimeInputs {
   vxProxy?: VxProxyInput | undefined;
   regimeOverride?: EngineRegime | undefined;
   vixCloses?: DailyClose[] | undefined;
+  /** As in PremarketInputs. */
+  referenceCloses?: ReferenceCloses | undefined;
   /** Today's NYSE session closes at 13:00 ET (RTH variance profile, limit schedule). */
   earlyClose?: boolean | undefined;
   /** `state` of the last recorded run; absent on the first run. */

@@ -1,5 +1,3 @@
-import type { Field } from './codec.js';
-
 /**
  * TWS message ids and field orders at server version 193 (ibkr.md §1.6–1.8): parsers for the requests the
  * simulator serves and builders for what it sends. Builders return field arrays; the codec frames them.
@@ -108,7 +106,9 @@ export const InMsg = {
   CONTRACT_DATA_END: 52,
   TICK_SNAPSHOT_END: 57,
   MARKET_DATA_TYPE: 58,
+  TICK_REQ_PARAMS: 81,
   HEAD_TIMESTAMP: 88,
+  HISTORICAL_DATA_UPDATE: 90,
 } as const;
 
 export const TickType = {
@@ -285,8 +285,33 @@ export type SimRequest =
   | { kind: 'unsupported'; msgId: number; name: string; reqId: number }
   | { kind: 'unknown'; msgId: number; raw: string };
 
-/** Parses one request frame; throws RequestParseError on underrun or garbage numbers. */
-export function parseRequest(fields: readonly string[]): SimRequest {
+/** Server versions where a request or reply layout changes (EClient/EDecoder MIN_SERVER_VER_*). */
+export const MinVer = {
+  PAST_LIMIT: 109,
+  MD_SIZE_MULTIPLIER: 110,
+  /** TICK_REQ_PARAMS (81) came with the 9.73 API; gated here (the exact first version is unverified). */
+  TICK_REQ_PARAMS: 114,
+  REQ_HEAD_TIMESTAMP: 118,
+  AGG_GROUP: 121,
+  UNDERLYING_INFO: 122,
+  SYNT_REALTIME_BARS: 124,
+  MARKET_RULES: 126,
+  PRE_OPEN_BID_ASK: 132,
+  REAL_EXPIRATION_DATE: 134,
+  STOCK_TYPE: 152,
+  FRACTIONAL_SIZE_SUPPORT: 163,
+  SIZE_RULES: 164,
+  ADVANCED_ORDER_REJECT: 166,
+  LAST_TRADE_DATE: 182,
+  INELIGIBILITY_REASONS: 186,
+} as const;
+
+/**
+ * Parses one request frame as a client at `serverVersion` lays it out (only reqHistoricalData changes
+ * within 100..193: a version field and no keepUpToDate below 124). Throws RequestParseError on underrun
+ * or garbage numbers.
+ */
+export function parseRequest(fields: readonly string[], serverVersion = SERVER_VERSION): SimRequest {
   const r = new FieldReader(fields);
   const rawId = r.str();
   const msgId = Number(rawId);
@@ -334,6 +359,7 @@ export function parseRequest(fields: readonly string[]): SimRequest {
       r.int();
       return { kind: 'cancelMktData', reqId: r.int() };
     case OutMsg.REQ_HISTORICAL_DATA: {
+      if (serverVersion < MinVer.SYNT_REALTIME_BARS) r.int();
       const reqId = r.int();
       const contract = readContract(r, true);
       const endDateTime = r.str();
@@ -343,7 +369,7 @@ export function parseRequest(fields: readonly string[]): SimRequest {
       const whatToShow = r.str();
       const formatDate = r.int(1);
       skipComboLegs(r, contract.secType, false);
-      const keepUpToDate = r.remaining > 0 ? r.bool() : false;
+      const keepUpToDate = serverVersion >= MinVer.SYNT_REALTIME_BARS && r.remaining > 0 ? r.bool() : false;
       return {
         kind: 'historicalData',
         reqId,
@@ -391,166 +417,6 @@ export function parseRequest(fields: readonly string[]): SimRequest {
       return { kind: 'unsupported', msgId, name, reqId };
     }
   }
-}
-
-// ---- outgoing messages (server → client) ----
-
-export function errorMessage(id: number, code: number, message: string): Field[] {
-  return [InMsg.ERR_MSG, 2, id, code, message, ''];
-}
-
-export function nextValidId(orderId: number): Field[] {
-  return [InMsg.NEXT_VALID_ID, 1, orderId];
-}
-
-export function managedAccounts(accounts: readonly string[]): Field[] {
-  return [InMsg.MANAGED_ACCTS, 1, accounts.join(',')];
-}
-
-export function currentTime(epochSeconds: number): Field[] {
-  return [InMsg.CURRENT_TIME, 1, epochSeconds];
-}
-
-export function marketDataType(reqId: number, type: number): Field[] {
-  return [InMsg.MARKET_DATA_TYPE, 1, reqId, type];
-}
-
-/** TICK_PRICE version 6: size and the attribute mask follow the price. */
-export function tickPrice(
-  reqId: number,
-  tickType: number,
-  price: number,
-  size: number,
-  attrMask = 0,
-): Field[] {
-  return [InMsg.TICK_PRICE, 6, reqId, tickType, price, size, attrMask];
-}
-
-export function tickSize(reqId: number, tickType: number, size: number): Field[] {
-  return [InMsg.TICK_SIZE, 6, reqId, tickType, size];
-}
-
-export function tickString(reqId: number, tickType: number, value: string): Field[] {
-  return [InMsg.TICK_STRING, 6, reqId, tickType, value];
-}
-
-export function tickGeneric(reqId: number, tickType: number, value: number): Field[] {
-  return [InMsg.TICK_GENERIC, 6, reqId, tickType, value];
-}
-
-export function tickSnapshotEnd(reqId: number): Field[] {
-  return [InMsg.TICK_SNAPSHOT_END, 1, reqId];
-}
-
-export function contractDataEnd(reqId: number): Field[] {
-  return [InMsg.CONTRACT_DATA_END, 1, reqId];
-}
-
-export function headTimestamp(reqId: number, value: string): Field[] {
-  return [InMsg.HEAD_TIMESTAMP, reqId, value];
-}
-
-export interface ContractDataFields {
-  reqId: number;
-  symbol: string;
-  secType: string;
-  lastTradeDateOrContractMonth: string;
-  lastTradeDate: string;
-  exchange: string;
-  currency: string;
-  localSymbol: string;
-  marketName: string;
-  tradingClass: string;
-  conId: number;
-  minTick: number;
-  multiplier: string;
-  orderTypes: string;
-  validExchanges: string;
-  underConId: number;
-  longName: string;
-  contractMonth: string;
-  industry: string;
-  category: string;
-  subcategory: string;
-  timeZoneId: string;
-  tradingHours: string;
-  liquidHours: string;
-  aggGroup: number;
-  underSymbol: string;
-  underSecType: string;
-  marketRuleIds: string;
-  realExpirationDate: string;
-}
-
-/** CONTRACT_DATA at server version 193 (no version field; 41 fields after the id for FUT/IND). */
-export function contractData(c: ContractDataFields): Field[] {
-  return [
-    InMsg.CONTRACT_DATA,
-    c.reqId,
-    c.symbol,
-    c.secType,
-    c.lastTradeDateOrContractMonth,
-    c.lastTradeDate,
-    0, // strike
-    '', // right
-    c.exchange,
-    c.currency,
-    c.localSymbol,
-    c.marketName,
-    c.tradingClass,
-    c.conId,
-    c.minTick,
-    c.multiplier,
-    c.orderTypes,
-    c.validExchanges,
-    1, // priceMagnifier
-    c.underConId,
-    c.longName,
-    '', // primaryExch
-    c.contractMonth,
-    c.industry,
-    c.category,
-    c.subcategory,
-    c.timeZoneId,
-    c.tradingHours,
-    c.liquidHours,
-    '', // evRule
-    0, // evMultiplier
-    0, // secIdListCount
-    c.aggGroup,
-    c.underSymbol,
-    c.underSecType,
-    c.marketRuleIds,
-    c.realExpirationDate,
-    '', // stockType
-    1, // minSize
-    1, // sizeIncrement
-    1, // suggestedSizeIncrement
-    0, // ineligibilityReasonCount
-  ];
-}
-
-export interface HistoricalBarFields {
-  date: string;
-  open: number;
-  high: number;
-  low: number;
-  close: number;
-  volume: number;
-  wap: number;
-  count: number;
-}
-
-/** HISTORICAL_DATA at ≥124: no version, no hasGaps; this one message is also the end marker at ≤193. */
-export function historicalData(
-  reqId: number,
-  start: string,
-  end: string,
-  bars: readonly HistoricalBarFields[],
-): Field[] {
-  const fields: Field[] = [InMsg.HISTORICAL_DATA, reqId, start, end, bars.length];
-  for (const b of bars) fields.push(b.date, b.open, b.high, b.low, b.close, b.volume, b.wap, b.count);
-  return fields;
 }
 
 /** The id of the request a parsed message refers to, for error addressing (−1 when none). */

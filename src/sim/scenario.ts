@@ -116,6 +116,51 @@ const pacingFault = z
   })
   .strict();
 
+const historicalSilenceFault = z
+  .object({
+    type: z.literal('historicalSilence'),
+    ...scope,
+    symbols: z.array(anySymbol).min(1).optional(),
+    /** The Nth historical request (1-based, per simulator) is never answered; absent = every one. */
+    onHistoricalRequest: z.number().int().positive().optional(),
+    every: z.number().int().positive().optional(),
+  })
+  .strict();
+
+const historicalErrorFault = z
+  .object({
+    type: z.literal('historicalError'),
+    ...scope,
+    /** cancelled / competingSession / noPermissions → 162 sub-messages; expired → 166; liveUpdatesDisconnected → 10182. */
+    error: z.enum(['cancelled', 'competingSession', 'noPermissions', 'expired', 'liveUpdatesDisconnected']),
+    symbols: z.array(anySymbol).min(1).optional(),
+    onHistoricalRequest: z.number().int().positive().optional(),
+    every: z.number().int().positive().optional(),
+  })
+  .strict();
+
+const marketDataErrorFault = z
+  .object({
+    type: z.literal('marketDataError'),
+    ...scope,
+    /**
+     * 10089 / 10168 / 10186 / 10197 refuse the line (no ticks, no tickSnapshotEnd); 10090 / 10091 are
+     * notices after MARKET_DATA_TYPE and the ticks still flow (real gateways keep sending, rust-ibapi #768).
+     */
+    code: z.union([
+      z.literal(10089),
+      z.literal(10090),
+      z.literal(10091),
+      z.literal(10168),
+      z.literal(10186),
+      z.literal(10197),
+    ]),
+    symbols: z.array(anySymbol).min(1).optional(),
+    /** Only while the client asks for these market data types (default: any). */
+    marketDataTypes: z.array(z.number().int().min(1).max(4)).min(1).optional(),
+  })
+  .strict();
+
 const noSecurityFault = z
   .object({ type: z.literal('noSecurityDefinition'), ...scope, symbols: z.array(anySymbol).min(1) })
   .strict();
@@ -163,6 +208,9 @@ export const faultSchema = z.discriminatedUnion('type', [
   halfOpenFault,
   slowFault,
   malformedFrameFault,
+  historicalSilenceFault,
+  historicalErrorFault,
+  marketDataErrorFault,
 ]);
 export type Fault = z.infer<typeof faultSchema>;
 export type FaultType = Fault['type'];

@@ -2,11 +2,9 @@ import type { Socket } from 'node:net';
 import { CodecError, encodeFrame, type Field, FrameDecoder, type Handshake } from './codec.js';
 import type { SimHandlers } from './handlers/index.js';
 import { formatIbEt } from './ib-time.js';
+import { currentTime, errorMessage, managedAccounts, nextValidId } from './messages.js';
 import {
-  currentTime,
-  errorMessage,
-  managedAccounts,
-  nextValidId,
+  MIN_CLIENT_VERSION,
   parseRequest,
   RequestParseError,
   requestIdOf,
@@ -14,7 +12,8 @@ import {
   type SimRequest,
 } from './protocol.js';
 import type { Fault } from './scenario.js';
-import type { MarketLine, SessionInfo, SessionPort } from './types.js';
+import type { SchedulePhase } from './schedule.js';
+import type { HistoricalLine, MarketLine, SessionInfo, SessionPort } from './types.js';
 
 /** One client connection: handshake, startApi, request dispatch, fault triggers, market-data lines. */
 
@@ -22,6 +21,10 @@ export interface SessionHost {
   readonly handlers: SimHandlers;
   readonly accounts: readonly string[];
   readonly maxMessagesPerSecond: number;
+  /** Close the socket this long after an error 100 (real TWS "will likely disconnect"); undefined = never. */
+  readonly rateLimitDisconnectMs: number | undefined;
+  /** Farm notices after startApi: all OK, or as a real gateway often starts (HMDS inactive, secdefil). */
+  readonly startupFarms: 'ok' | 'inactive';
   now(): Date;
   wall(): number;
   log(line: string): void;
@@ -35,6 +38,12 @@ export interface SessionHost {
   recordRaw(conn: number, bytes: Buffer): void;
   onSessionClosed(session: Session, reason: string): void;
   onFault(session: Session, description: string): void;
+  /** Brings the realistic schedule up to the simulator clock (may restart the gateway). */
+  evaluateSchedule(): void;
+  /** The schedule phase now, when a schedule runs. */
+  schedulePhase(): SchedulePhase | undefined;
+  /** Real ms added to answers while the schedule says the gateway is slow. */
+  readonly slowDelayMs: number;
 }
 
 type SessionPhase = 'handshake' | 'awaitStartApi' | 'ready' | 'closed';
@@ -46,6 +55,7 @@ export class Session implements SessionPort {
   serverVersion = SERVER_VERSION;
   marketDataType = 1;
   readonly lines = new Map<number, MarketLine>();
+  readonly historical = new Map<number, HistoricalLine>();
   /** Requests received after startApi. */
   requestCount = 0;
   /** Frames written to the client. */
@@ -58,6 +68,8 @@ export class Session implements SessionPort {
   private readonly preStart: string[][] = [];
   private readonly rateWindow: number[] = [];
   private readonly firedTriggers = new Set<number>();
+  /** What this client has been told of the schedule (farms, connectivity). */
+  private told: { farms: SchedulePhase['farms']; connected: boolean; restoreCode: number } | undefined;
 
   constructor(
     readonly id: number,
@@ -94,7 +106,7 @@ export class Session implements SessionPort {
   }
 
   error(id: number, code: number, message: string): void {
-    this.send(errorMessage(id, code, message));
+    this.send(errorMessage(this.serverVersion, id, code, message));
   }
 
   faultFired(description: string): void {
@@ -116,6 +128,7 @@ export class Session implements SessionPort {
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     this.lines.clear();
+    this.historical.clear();
     if (hadClientId && this.clientId !== undefined) this.host.releaseClientId(this.clientId, this);
     if (!this.socket.destroyed) this.socket.destroy();
     this.host.onSessionClosed(this, reason);
@@ -149,10 +162,10 @@ export class Session implements SessionPort {
   private onHandshake(handshake: Handshake): void {
     this.host.recordHandshake(this.id, handshake.raw);
     const negotiated = Math.min(handshake.maxVersion, SERVER_VERSION);
-    if (negotiated < handshake.minVersion || negotiated < 100) {
+    if (negotiated < handshake.minVersion || negotiated < MIN_CLIENT_VERSION) {
       // A gateway closes the socket when it cannot serve the client's version range.
       this.host.log(
-        `conn ${this.id}: refusing client range v${handshake.minVersion}..${handshake.maxVersion}`,
+        `conn ${this.id}: refusing client range v${handshake.minVersion}..${handshake.maxVersion}: the simulator speaks server versions ${MIN_CLIENT_VERSION}..${SERVER_VERSION} (text protocol; ≥194 and protobuf are not modelled)`,
       );
       this.close(`unsupported client version range ${handshake.raw}`);
       return;
@@ -170,6 +183,8 @@ export class Session implements SessionPort {
       return;
     }
     if (this.phase !== 'ready') return;
+    this.host.evaluateSchedule();
+    if (!this.isOpen) return;
     this.requestCount++;
     if (this.halfOpen) return;
     if (this.overRate()) {
@@ -178,8 +193,13 @@ export class Session implements SessionPort {
         100,
         `Max rate of messages per second has been exceeded:max=${this.host.maxMessagesPerSecond} rec=${this.rateWindow.length} (1)`,
       );
+      const after = this.host.rateLimitDisconnectMs;
+      if (after !== undefined) this.setTimer(after, () => this.close('rate limit exceeded (error 100)'));
     }
-    if (this.held) this.held.push(fields);
+    if (this.told?.connected === false && fields[0] === '9') {
+      // While IB is unreachable a gateway answers contract requests with a spurious 200 (ib_insync #330).
+      this.error(Number(fields[2] ?? -1), 200, 'No security definition has been found for the request');
+    } else if (this.held) this.held.push(fields);
     else this.dispatch(fields);
     this.checkMessageTriggers();
   }
@@ -217,9 +237,11 @@ export class Session implements SessionPort {
     this.nextOrderId = 1;
     this.send(managedAccounts(this.host.accounts));
     this.send(nextValidId(this.nextOrderId));
-    this.error(-1, 2104, 'Market data farm connection is OK:usfarm');
-    this.error(-1, 2106, 'HMDS data farm connection is OK:ushmds');
-    this.error(-1, 2158, 'Sec-def data farm connection is OK:secdefnj');
+    const codes = this.host.startupFarms === 'inactive' ? [2104, 2107, 2158] : [2104, 2106, 2158];
+    for (const code of codes) this.error(-1, code, SYSTEM_MESSAGE_TEXT[code] ?? `System message ${code}`);
+    this.told = { farms: { market: true, hmds: true, secdef: true }, connected: true, restoreCode: 1102 };
+    const phase = this.host.schedulePhase();
+    if (phase) this.applyPhase(phase);
     this.armTimeTriggers();
     this.checkMessageTriggers();
     for (const queued of this.preStart.splice(0)) this.onFrame(queued);
@@ -228,15 +250,27 @@ export class Session implements SessionPort {
   private dispatch(fields: string[]): void {
     let request: SimRequest;
     try {
-      request = parseRequest(fields);
+      request = parseRequest(fields, this.serverVersion);
     } catch (error) {
       const detail = error instanceof RequestParseError ? error.message : String(error);
       this.error(-1, 320, `Server error when reading an API client request. ${detail}`);
       return;
     }
     const delay = this.slowDelay(request);
-    if (delay > 0) this.setTimer(delay, () => this.handle(request));
-    else this.handle(request);
+    if (delay <= 0) {
+      this.handle(request);
+      return;
+    }
+    // A delayed historical request is pending: a cancel meanwhile drops it (162 "query cancelled").
+    const pending = request.kind === 'historicalData' ? request.reqId : undefined;
+    if (pending !== undefined) this.historical.set(pending, { reqId: pending, state: 'pending' });
+    this.setTimer(delay, () => {
+      if (pending !== undefined) {
+        if (this.historical.get(pending)?.state !== 'pending') return;
+        this.historical.delete(pending);
+      }
+      this.handle(request);
+    });
   }
 
   private slowDelay(request: SimRequest): number {
@@ -253,6 +287,7 @@ export class Session implements SessionPort {
               : request.kind === 'currentTime'
                 ? 'currentTime'
                 : undefined;
+    if (this.host.schedulePhase()?.slow) delay = this.host.slowDelayMs;
     for (const f of this.faults) {
       if (f.type !== 'slow') continue;
       if (f.requests && (category === undefined || !f.requests.includes(category))) continue;
@@ -307,6 +342,7 @@ export class Session implements SessionPort {
         h.historical.historicalData(this, request);
         return;
       case 'cancelHistoricalData':
+        h.historical.cancel(this, request.reqId);
         return;
       case 'headTimestamp':
         h.historical.headTimestamp(this, request);
@@ -392,6 +428,29 @@ export class Session implements SessionPort {
     else this.send([49]);
   }
 
+  /** Tells the client what changed in the schedule: farms broken first, then 1100; 1101/1102, then farms OK. */
+  applyPhase(phase: SchedulePhase): void {
+    const told = this.told;
+    if (!told || this.phase !== 'ready') return;
+    const codes: number[] = [];
+    const farm = (was: boolean, now: boolean, down: number, up: number) => {
+      if (was !== now) codes.push(now ? up : down);
+    };
+    const farmCodes = () => {
+      farm(told.farms.market, phase.farms.market, 2103, 2104);
+      farm(told.farms.hmds, phase.farms.hmds, 2105, 2106);
+      farm(told.farms.secdef, phase.farms.secdef, 2157, 2158);
+    };
+    if (!phase.connected) farmCodes();
+    // The loss ends the way it was planned when it began (the phase after it no longer knows).
+    if (told.connected !== phase.connected) codes.push(phase.connected ? told.restoreCode : 1100);
+    if (phase.connected) farmCodes();
+    const restoreCode = phase.connected ? told.restoreCode : phase.restoreCode;
+    this.told = { farms: { ...phase.farms }, connected: phase.connected, restoreCode };
+    if (codes.length > 0) this.faultFired(`schedule ${phase.label}: ${codes.join('→')}`);
+    this.playSystemMessages(codes, 0, true);
+  }
+
   private playSystemMessages(codes: readonly number[], intervalMs: number, hold: boolean): void {
     codes.forEach((code, i) => {
       const run = () => {
@@ -401,7 +460,11 @@ export class Session implements SessionPort {
         if ((code === 1101 || code === 1102) && this.held) {
           const queued = this.held;
           this.held = undefined;
-          if (code === 1101) this.lines.clear();
+          if (code === 1101) {
+            this.lines.clear();
+            for (const [id, line] of this.historical)
+              if (line.state === 'streaming') this.historical.delete(id);
+          }
           for (const fields of queued) this.dispatch(fields);
         }
       };
@@ -437,6 +500,6 @@ export const SYSTEM_MESSAGE_TEXT: Readonly<Record<number, string>> = {
   2108: 'Market data farm connection is inactive but should be available upon demand.usfarm',
   2110: 'Connectivity between Trader Workstation and server is broken. It will be restored automatically.',
   2119: 'Market data farm is connecting:usfarm',
-  2157: 'Sec-def data farm connection is broken:secdefnj',
-  2158: 'Sec-def data farm connection is OK:secdefnj',
+  2157: 'Sec-def data farm connection is broken:secdefil',
+  2158: 'Sec-def data farm connection is OK:secdefil',
 };

@@ -19,14 +19,26 @@ export interface MarketLine {
   sent: Map<number, number | string>;
 }
 
+/** A historical request the session still knows: unanswered (silent or delayed) or streaming keepUpToDate bars. */
+export interface HistoricalLine {
+  reqId: number;
+  state: 'pending' | 'streaming';
+  /** Streaming: sends a HISTORICAL_DATA_UPDATE if the current bar changed. */
+  update?: () => void;
+}
+
 /** What a request handler may do to the session that received the request (Session implements it). */
 export interface SessionPort {
   /** The scenario faults that apply to this session. */
   readonly faults: readonly Fault[];
+  /** The version negotiated at the handshake; message layouts follow it. */
+  readonly serverVersion: number;
   /** The market data type the client asked for (1–4). */
   readonly marketDataType: number;
   /** Open market-data lines by reqId. */
   readonly lines: Map<number, MarketLine>;
+  /** Historical requests not finished (pending) or streaming updates, by reqId. */
+  readonly historical: Map<number, HistoricalLine>;
   send(fields: readonly Field[]): void;
   error(id: number, code: number, message: string): void;
   /** Runs `fn` after `ms` of real time, unless the session closed meanwhile. */

@@ -36,8 +36,56 @@ table('regime', [
   ['regime --fail-on normal', /argument 'normal' is invalid/],
 ]);
 
+const EVALUATE_DEFAULTS = {
+  at: '09:25',
+  every: '5m',
+  checksFrom: '04:00',
+  drawdown: 2,
+  alertLevel: 'warning',
+  naiveMove: 0.5,
+};
+
+table('evaluate', [
+  [
+    'evaluate --from 2022-01-03 --to 2022-12-30',
+    { ...EVALUATE_DEFAULTS, from: '2022-01-03', to: '2022-12-30' },
+  ],
+  [
+    'evaluate --from 2023-03-01 --to 2023-03-24 --at 08:00 --every 10m --checks-from 00:30 --json',
+    {
+      ...EVALUATE_DEFAULTS,
+      from: '2023-03-01',
+      to: '2023-03-24',
+      at: '08:00',
+      every: '10m',
+      checksFrom: '00:30',
+      json: true,
+    },
+  ],
+  [
+    'evaluate --from 2022-01-03 --to 2022-01-31 --symbols NQ --reference NQ --drawdown 1.5 --alert-level watch --naive-move 1',
+    {
+      ...EVALUATE_DEFAULTS,
+      from: '2022-01-03',
+      to: '2022-01-31',
+      symbols: 'NQ',
+      reference: 'NQ',
+      drawdown: 1.5,
+      alertLevel: 'watch',
+      naiveMove: 1,
+    },
+  ],
+  ['evaluate --to 2022-01-31', /--from/],
+  ['evaluate --from 2022-01-03 --to 2022-1-31', /--to: expected a date YYYY-MM-DD/],
+  ['evaluate --from 2022-01-03 --to 2022-01-31 --at 9:25', /--at: expected an ET time HH:MM/],
+  ['evaluate --from 2022-01-03 --to 2022-01-31 --drawdown -2', /--drawdown: must be a positive percent/],
+  ['evaluate --from 2022-01-03 --to 2022-01-31 --alert-level normal', /argument 'normal' is invalid/],
+  ['evaluate --from 2022-01-03 --to 2022-01-31 --reference SPX', /argument 'SPX' is invalid/],
+  ['evaluate --from 2022-01-03 --to 2022-01-31 --as-of 2022-01-05', /unknown option '--as-of'/],
+]);
+
 it('has a table for every signals command', () => {
-  expect(signalsCommands.map((c) => c.path.join(' ')).sort()).toEqual(['premarket', 'regime']);
+  expect(signalsCommands.map((c) => c.path.join(' ')).sort()).toEqual(['evaluate', 'premarket', 'regime']);
 });
 
 describe('regime --every', () => {

@@ -5,6 +5,7 @@
  * drift from the commands.
  */
 
+import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +13,7 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Simulator, startSimulator } from '../../src/sim/index.js';
 import { ROOT, runBin } from '../helpers/bin.js';
+import { schemaErrors } from '../helpers/schemas.js';
 
 interface DemoSummary {
   schema: string;
@@ -63,8 +65,8 @@ describe('newcomer path and docs', () => {
       await writeFile(shim, `#!/bin/sh\nexec "${process.execPath}" "${ROOT}bin/${bin}.js" "$@"\n`);
       await chmod(shim, 0o755);
     }
-    // The README's runnable block is written against this session date.
-    const r = await runBin('futures', ['demo', '--json', '--dir', demoDir, '--date', '2026-11-20'], {
+    // The README's runnable block is written against this session date; the lake goes to ./demo-data.
+    const r = await runBin('futures', ['demo', '--json', '--date', '2026-11-20'], {
       cwd: work,
       timeoutMs: 600_000,
     });
@@ -81,12 +83,15 @@ describe('newcomer path and docs', () => {
 
   it('futures demo --json shows rows for every instrument, a compacted table and both signals', () => {
     expect(demo.schema).toBe('futures.demo/v1');
+    expect(schemaErrors(demo)).toEqual([]);
+    expect(demo.dataDir).toBe(demoDir);
+    expect(existsSync(join(demoDir, '.futures-demo'))).toBe(true);
     for (const symbol of ['ES', 'NQ', 'RTY', 'VIX'])
       expect(demo.collect.bySymbol[symbol]).toBeGreaterThan(800);
     expect(demo.compact.filesAfter).toBeGreaterThan(0);
     expect(demo.compact.filesAfter).toBeLessThan(demo.compact.filesBefore);
-    expect(demo.signals.premarket.schema).toBe('signals.premarket/v2');
-    expect(demo.signals.regime.schema).toBe('signals.regime/v2');
+    expect(demo.signals.premarket.schema).toBe('signals.premarket/v3');
+    expect(demo.signals.regime.schema).toBe('signals.regime/v3');
   });
 
   async function shell(command: string, env: Record<string, string>) {
@@ -145,6 +150,25 @@ describe('newcomer path and docs', () => {
         exitCode: 2,
       });
       expect(r.stderr, command).not.toMatch(/unknown option|internal error/);
+      // cron mails what a line prints: nothing when all is well, and never nothing when it is not.
+      if (r.exitCode === 0)
+        expect({ command, stdout: r.stdout, stderr: r.stderr }).toEqual({ command, stdout: '', stderr: '' });
+      else expect(r.stderr.trim(), command).not.toBe('');
+      // A crossed threshold (stale, regime warning) is exactly one line.
+      if (r.exitCode === 6 || r.exitCode === 10)
+        expect(r.stderr.trimEnd().split('\n'), command).toHaveLength(1);
+    }
+  }, 600_000);
+
+  it('every cron.example line that fails says so on stderr (a broken setting makes every line fail)', async () => {
+    const crontab = await readFile(join(ROOT, 'cron.example'), 'utf8');
+    for (const raw of cronCommands(crontab)) {
+      const command = raw
+        .replaceAll('/srv/futures/examples', `${ROOT}examples`)
+        .replaceAll('/srv/futures/log', join(work, 'log'));
+      const r = await shell(command, { FUTURES_DATA_DIR: demoDir, FUTURES_IB_PORT: 'not-a-port' });
+      expect(r.exitCode, command).not.toBe(0);
+      expect(r.stderr, command).toMatch(/error: FUTURES_IB_PORT="not-a-port" is not valid/);
     }
   }, 600_000);
 });

@@ -38,10 +38,10 @@ describe('committed JSON Schema files', () => {
   );
 
   it('declare the schema ids as constants', () => {
-    const premarket = JSON.parse(readFileSync(`${SCHEMAS_DIR}signals.premarket.v2.json`, 'utf8'));
-    expect(premarket.properties.schema).toMatchObject({ const: 'signals.premarket/v2' });
-    const regime = JSON.parse(readFileSync(`${SCHEMAS_DIR}signals.regime.v2.json`, 'utf8'));
-    expect(regime.properties.schema).toMatchObject({ const: 'signals.regime/v2' });
+    const premarket = JSON.parse(readFileSync(`${SCHEMAS_DIR}signals.premarket.v3.json`, 'utf8'));
+    expect(premarket.properties.schema).toMatchObject({ const: 'signals.premarket/v3' });
+    const regime = JSON.parse(readFileSync(`${SCHEMAS_DIR}signals.regime.v3.json`, 'utf8'));
+    expect(regime.properties.schema).toMatchObject({ const: 'signals.regime/v3' });
   });
 });
 

@@ -7,7 +7,8 @@ import {
   type Segment,
   segmentOfTime,
 } from '../../market/index.js';
-import { flagQuality, midOf, type PreviousQuote, type QualityOptions } from './quality.js';
+import { midOnTick, onTick } from '../../market/price.js';
+import { flagQuality, type PreviousQuote, type QualityOptions } from './quality.js';
 
 /** What the round knows about a delivered snapshot: src/ibkr's IbSnapshot, loosened so tests can build one. */
 export type TakenSnapshot = Pick<IbSnapshot, IbSnapshotField | 'lastTradeAt' | 'receivedAt'> & {
@@ -60,28 +61,29 @@ export function snapshotRecord(snapshot: TakenSnapshot, context: RowContext): Sn
     previous,
     { ...context.quality, slotTs: context.slotTs },
   );
+  const symbol = snapshot.contract.symbol;
   return {
     ts,
     tradeDate,
     segment,
-    symbol: snapshot.contract.symbol,
+    symbol,
     secType: snapshot.contract.secType,
     conId: snapshot.contract.conId,
     localSymbol: snapshot.contract.localSymbol,
     contractMonth: snapshot.contract.contractMonth,
     etf: snapshot.contract.etf,
-    bid: snapshot.bid,
-    ask: snapshot.ask,
-    last: snapshot.last,
-    mid: midOf(snapshot.bid, snapshot.ask),
+    bid: onTick(symbol, snapshot.bid),
+    ask: onTick(symbol, snapshot.ask),
+    last: onTick(symbol, snapshot.last),
+    mid: midOnTick(symbol, snapshot.bid, snapshot.ask),
     bidSize: snapshot.bidSize,
     askSize: snapshot.askSize,
     lastSize: snapshot.lastSize,
     volume: snapshot.volume,
-    open: snapshot.open,
-    high: snapshot.high,
-    low: snapshot.low,
-    close: snapshot.close,
+    open: onTick(symbol, snapshot.open),
+    high: onTick(symbol, snapshot.high),
+    low: onTick(symbol, snapshot.low),
+    close: onTick(symbol, snapshot.close),
     marketDataType: snapshot.marketDataType,
     quality,
     slotTs: context.slotTs,

@@ -9,7 +9,7 @@
 import type { Clock } from '../../core/clock.js';
 import type { Logger } from '../../core/log.js';
 import type { IbSession, IbSymbol } from '../../ibkr/index.js';
-import { IbRequestError } from '../../ibkr/index.js';
+import { IbRequestError, IbTransientRequestError } from '../../ibkr/index.js';
 import type { SnapshotRecord } from '../../lake/index.js';
 import type { MarketCalendar } from '../../market/index.js';
 import {
@@ -397,7 +397,9 @@ async function leaveRound(
   }
   for (const failure of out.failures) {
     const permanent = failure.error instanceof IbRequestError;
-    const code = failure.error instanceof IbRequestError ? failure.error.ibCode : null;
+    const { error } = failure;
+    const code =
+      error instanceof IbRequestError || error instanceof IbTransientRequestError ? error.ibCode : null;
     const outcome = await ops.fail(failure.ids, { now, error: failure.error.message, code, permanent });
     result.failed += outcome.failed.length;
     result.retried += outcome.retried.length;

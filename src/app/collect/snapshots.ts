@@ -1,6 +1,6 @@
 /** The IB side of a round: one snapshot per instrument of the round's slots, through src/ibkr. */
 import type { IbSession, IbSymbol, ResolvedContract } from '../../ibkr/index.js';
-import { IbRequestError, IbTimeoutError } from '../../ibkr/index.js';
+import { IbRequestError, IbTimeoutError, IbTransientRequestError } from '../../ibkr/index.js';
 import type { Job } from '../../queue/index.js';
 import type { TakenSnapshot } from './records.js';
 
@@ -9,7 +9,7 @@ export interface SnapshotFailure {
   ids: number[];
   symbol: string;
   slots: Date[];
-  error: IbRequestError | IbTimeoutError;
+  error: IbRequestError | IbTimeoutError | IbTransientRequestError;
 }
 
 export interface TakenSnapshots {
@@ -49,7 +49,11 @@ export async function takeSnapshots(
       return;
     }
     const error: unknown = outcome.reason;
-    if (error instanceof IbRequestError || error instanceof IbTimeoutError) {
+    if (
+      error instanceof IbRequestError ||
+      error instanceof IbTimeoutError ||
+      error instanceof IbTransientRequestError
+    ) {
       failures.push({ ids: jobs.map((j) => j.id), symbol, slots: jobs.map((j) => j.slotTs), error });
       return;
     }

@@ -6,6 +6,7 @@
  */
 import { isUserError } from '../../core/errors.js';
 import { latestSignalRun } from '../../lake/index.js';
+import { signalRunInstants } from '../../lake/signal-inputs.js';
 import { addDays, etParts, type MarketCalendar } from '../../market/index.js';
 import type { PriceSlice } from '../../market/price.js';
 import {
@@ -72,6 +73,41 @@ async function recordedStateOf(
   }
 }
 
+/** More than latestSignalRun's lookback (7 date partitions): no run this old can be the one it finds. */
+const RECORDED_LOOKBACK_DAYS = 9;
+
+/**
+ * Where the recorded regime state before an instant comes from. A replay preloads the instants of the
+ * recorded runs once (recordedRunsOf), so a call reads a run's payload only when one exists.
+ */
+export interface RecordedRuns {
+  stateBefore(asOf: Date): Promise<EarlyWarningState | undefined>;
+}
+
+/** The recorded runs read from the lake at each call (a one-shot check). */
+function lakeRecordedRuns(session: EvaluationSession): RecordedRuns {
+  return { stateBefore: (asOf) => recordedStateOf(session, asOf) };
+}
+
+/** The recorded regime runs near `instants`, their instants read once. */
+export async function recordedRunsOf(
+  session: EvaluationSession,
+  instants: readonly Date[],
+): Promise<RecordedRuns> {
+  const first = instants[0];
+  const last = instants.at(-1);
+  if (first === undefined || last === undefined) return { stateBefore: async () => undefined };
+  const from = new Date(first.getTime() - RECORDED_LOOKBACK_DAYS * 86_400_000);
+  const times = await signalRunInstants(session.connection, session.dataDir, 'regime', from, last);
+  return {
+    stateBefore: async (asOf) => {
+      const lo = asOf.getTime() - RECORDED_LOOKBACK_DAYS * 86_400_000;
+      const any = times.some((t) => t <= asOf.getTime() && t >= lo);
+      return any ? recordedStateOf(session, asOf) : undefined;
+    },
+  };
+}
+
 interface Derived {
   state: EarlyWarningState | undefined;
   slice: PriceSlice;
@@ -133,10 +169,11 @@ export async function regimeAt(
   session: EvaluationSession,
   asOf: Date,
   slice?: PriceSlice,
+  runs: RecordedRuns = lakeRecordedRuns(session),
 ): Promise<RegimeDocument> {
   const { connection, dataDir, options, overrides, tables, ctx } = session;
   const config = ctx.config.signals;
-  const recorded = await recordedStateOf(session, asOf);
+  const recorded = await runs.stateBefore(asOf);
   const validMs = config.earlyWarning.stateValidityMinutes * MINUTE_MS;
   const fresh =
     recorded !== undefined && asOf.getTime() - Date.parse(recorded.lastCheckAt) <= validMs
@@ -177,16 +214,17 @@ function withPriorState(document: RegimeDocument, priorState: PriorStateInfo): R
 
 /**
  * A pre-market document with the early warning at its instant (as `signals regime --as-of` would say it),
- * and a reason when that warning is watch or worse. `slice`: as for regimeAt.
+ * and a reason when that warning is watch or worse. `slice`, `runs`: as for regimeAt.
  */
 export async function withEarlyWarning(
   session: EvaluationSession,
   document: PremarketDocument,
   slice?: PriceSlice,
+  runs?: RecordedRuns,
 ): Promise<PremarketDocument> {
   let regime: RegimeDocument;
   try {
-    regime = await regimeAt(session, new Date(document.asOf), slice);
+    regime = await regimeAt(session, new Date(document.asOf), slice, runs);
   } catch (error) {
     if (!isUserError(error)) throw error;
     return {

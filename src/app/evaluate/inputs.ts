@@ -68,6 +68,14 @@ export async function loadSignalInputs<K extends SignalKind>(
   return slice && planned.build(slice);
 }
 
+/** One slice for a spec built by the caller (the union of several evaluations' plans). */
+export async function fetchWindowSlice(
+  source: InputSource,
+  spec: SliceSpec,
+): Promise<PriceSlice | undefined> {
+  return fetchSlice(source.connection, source.dataDir, spec, source.tables);
+}
+
 /**
  * One slice covering every instant of `instants` (ascending, typically one CME trade date of a
  * replay), so each evaluation is cut from memory (buildRegimeInputs) instead of re-reading the lake.

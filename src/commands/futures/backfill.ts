@@ -4,10 +4,10 @@ import { defineCommand, globalOptionsShape } from '../../cli/command.js';
 import { ExitCode } from '../../cli/exit.js';
 import { integerFlag } from '../../cli/numbers.js';
 import { type Cell, formatPairs, formatTable, formatTsv } from '../../cli/output.js';
-import { addDays, isIsoDate, tradeDateOf } from '../../market/index.js';
-import { ibRunExitCode, symbolList } from './collect.js';
+import { INPUT_DATE_MESSAGE, isInputDate, tradeDateOf } from '../../market/index.js';
+import { clientId, ibRunAlert, ibRunExitCode, symbolList } from './collect.js';
 
-const isoDate = z.string().refine(isIsoDate, 'expected a date YYYY-MM-DD');
+const isoDate = z.string().refine(isInputDate, INPUT_DATE_MESSAGE);
 
 const schema = z
   .object({
@@ -19,6 +19,9 @@ const schema = z
     bar: z.enum(['1min', '1day']).optional(),
     what: z.enum(['TRADES', 'MIDPOINT']).default('TRADES'),
     missed: z.boolean().default(false),
+    host: z.string().min(1).optional(),
+    port: z.coerce.number().int().min(1).max(65535).optional(),
+    clientId: clientId.optional(),
   })
   .superRefine((opts, ctx) => {
     if (opts.days !== undefined && (opts.from !== undefined || opts.to !== undefined)) {
@@ -34,7 +37,7 @@ const schema = z
   });
 
 /** `upstreamSilent`: nothing stored because IB answered no request (exit 3). */
-export type BackfillResult = BackfillSummary & { upstreamSilent?: boolean };
+export type BackfillResult = BackfillSummary & { upstreamSilent?: boolean; upstreamMessage?: string };
 
 export const futuresBackfillCommand = defineCommand({
   path: ['backfill'],
@@ -57,7 +60,12 @@ export const futuresBackfillCommand = defineCommand({
       description: 'instruments, e.g. ES,NQ',
       defaultDescription: 'collect.symbols',
     },
-    { flags: '--days <n>', description: 'the last n trade dates (today included)', defaultDescription: '5' },
+    {
+      flags: '--days <n>',
+      description:
+        "the last n CME trade dates (today's once its session opened at 18:00 ET the evening before)",
+      defaultDescription: '5',
+    },
     { flags: '--from <date>', description: 'first trade date (YYYY-MM-DD)' },
     { flags: '--to <date>', description: 'last trade date (YYYY-MM-DD)', defaultDescription: 'today' },
     { flags: '--bar <size>', description: 'bar size', choices: ['1min', '1day'], defaultDescription: 'both' },
@@ -68,16 +76,22 @@ export const futuresBackfillCommand = defineCommand({
       defaultDescription: 'TRADES',
     },
     { flags: '--missed', description: 'also fill snapshot slots collect marked missed, from 1-minute bars' },
+    { flags: '--host <host>', description: 'IB Gateway/TWS host', defaultDescription: 'ib.host' },
+    { flags: '--port <n>', description: 'IB Gateway/TWS port', defaultDescription: 'ib.port (4002)' },
+    { flags: '--client-id <n|auto>', description: 'API client id', defaultDescription: 'ib.clientId (auto)' },
   ],
   schema,
+  configFlags: { host: 'ib.host', port: 'ib.port', clientId: 'ib.clientId' },
   jsonSchemaId: 'futures.backfill/v1',
   exitCodes: [ExitCode.upstream, ExitCode.data, ExitCode.busy],
 
   async run(opts, ctx): Promise<BackfillResult> {
     const { runBackfill, silentUpstreamBackfill } = await import('../../app/backfill.js');
-    const today = tradeDateOf(ctx.clock.now(), ctx.calendar);
-    const to = opts.to ?? today;
-    const from = opts.from ?? addDays(to, -((opts.days ?? 5) - 1));
+    const { lastTradeDates } = await import('../../app/backfill-range.js');
+    const now = ctx.clock.now();
+    const last = lastTradeDates(opts.to ?? tradeDateOf(now, ctx.calendar), opts.days ?? 5, now, ctx.calendar);
+    const to = opts.to ?? last.to;
+    const from = opts.from ?? last.from;
     const summary = await runBackfill({
       dataDir: ctx.config.dataDir,
       config: ctx.config,
@@ -96,12 +110,11 @@ export const futuresBackfillCommand = defineCommand({
       command: 'futures backfill',
     });
     const silent = silentUpstreamBackfill(summary);
-    if (silent) ctx.stderr.write(`error: ${silent}\n`);
-    return { ...summary, upstreamSilent: silent !== null };
+    return { ...summary, upstreamSilent: silent !== null, ...(silent ? { upstreamMessage: silent } : {}) };
   },
 
   render: {
-    json: (r) => ({ ...r }),
+    json: ({ upstreamMessage: _m, ...r }) => r,
     human: (r, _opts, style) => {
       const pairs: Array<[string, Cell]> = [
         ['run', r.runId],
@@ -136,4 +149,5 @@ export const futuresBackfillCommand = defineCommand({
   },
 
   exitCode: (r) => ibRunExitCode(r),
+  alert: (r) => ibRunAlert(r),
 });

@@ -14,6 +14,8 @@ import {
   etParts,
   formatEt,
   formatEtIso,
+  INPUT_DATE_MESSAGE,
+  isInputDate,
   isIsoDate,
   type MarketCalendar,
   type NyseDay,
@@ -29,7 +31,7 @@ export const MAX_CALENDAR_DAYS = 1100;
 const VERIFIED_FROM = 2015;
 const VERIFIED_TO = 2030;
 
-const isoDate = z.string().refine(isIsoDate, 'expected a date YYYY-MM-DD');
+const isoDate = z.string().refine(isInputDate, INPUT_DATE_MESSAGE);
 
 // ---------------------------------------------------------------------------------------------
 // futures calendar
@@ -253,6 +255,8 @@ const instant = z.string().transform((value, issue) => {
 
 /** is-open's own meaning of 1 (documented in its help): closed, which cron chains test with `&&`. */
 const EXIT_CLOSED = 1;
+/** An internal error of is-open (sysexits EX_SOFTWARE): never 1, which means closed. */
+const EXIT_IS_OPEN_BUG = 70;
 
 function isOpenLine(r: IsOpenResult): string {
   if (r.open) {
@@ -269,7 +273,8 @@ export const futuresCalendarIsOpenCommand = defineCommand({
   summary: 'exit 0 when CME Globex equity is open (now or --at), 1 when closed — for cron chains',
   description:
     'Answers "is CME Globex equity (ES/NQ/RTY) trading at this instant?" and why not. Unlike other commands, ' +
-    'exit 1 here means "closed", not an internal error: 0 open, 1 closed, 2 bad --at or config. ' +
+    'exit 1 here means "closed", not an internal error: 0 open, 1 closed, 2 bad --at (years 1970–2199) or ' +
+    'config, 70 an internal error (a bug). ' +
     'Prints one status line (tab-separated when piped: state, reason, trade date, segment, next change) or --json.',
   examples: [
     'futures calendar is-open && futures collect --once',
@@ -319,4 +324,7 @@ export const futuresCalendarIsOpenCommand = defineCommand({
           }),
   },
   exitCode: (r) => (r.open ? ExitCode.ok : EXIT_CLOSED),
+  // 1 "closed" is the answer a cron chain asks for, not an alarm.
+  alert: () => null,
+  internalExitCode: EXIT_IS_OPEN_BUG,
 });

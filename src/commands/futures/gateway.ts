@@ -1,9 +1,12 @@
 import { existsSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import path from 'node:path';
 import { z } from 'zod';
 import { defineCommand, globalOptionsShape } from '../../cli/command.js';
 import { decimalFlag, integerFlag } from '../../cli/numbers.js';
 import { formatPairs } from '../../cli/output.js';
 import { UsageError } from '../../core/errors.js';
+import { INPUT_YEARS } from '../../market/index.js';
 
 export interface GatewayResult {
   host: string;
@@ -32,10 +35,31 @@ const schema = z.object({
   speed: decimalFlag().pipe(z.number().positive().max(100_000)).default(1),
   start: z
     .string()
-    .refine((s) => !Number.isNaN(Date.parse(s)), 'expected an ISO date-time, e.g. 2026-10-14T19:00:00-04:00')
+    .refine((s) => {
+      const at = Date.parse(s);
+      if (Number.isNaN(at)) return false;
+      const year = new Date(at).getUTCFullYear();
+      return year >= INPUT_YEARS.first && year <= INPUT_YEARS.last;
+    }, `expected an ISO date-time in ${INPUT_YEARS.first}–${INPUT_YEARS.last}, e.g. 2026-10-14T19:00:00-04:00`)
     .optional(),
   record: z.string().min(1).optional(),
+  schedule: z.enum(['realistic', 'none']).default('realistic'),
 });
+
+/** The --record file, opened for append once before listening: a bad path is a usage error, not a crash later. */
+async function writableRecording(cwd: string, file: string): Promise<string> {
+  const target = path.resolve(cwd, file);
+  try {
+    const handle = await open(target, 'a');
+    await handle.close();
+  } catch (error) {
+    throw new UsageError(`--record: cannot write ${target}: ${(error as Error).message}`, {
+      cause: error,
+      hint: 'Create the directory first, or choose a path this user can write.',
+    });
+  }
+  return target;
+}
 
 export const futuresGatewayCommand = defineCommand({
   path: ['gateway'],
@@ -80,6 +104,12 @@ export const futuresGatewayCommand = defineCommand({
       defaultDescription: 'now',
     },
     { flags: '--record <file>', description: 'write every frame in and out as JSON Lines' },
+    {
+      flags: '--schedule <realistic|none>',
+      description:
+        "IB's own outages at their ET times: nightly reset 23:45–00:45 (farm flaps, 1100→1101/1102), Friday 23:00 → Sunday 02:00 outage, daily restart at 23:40 with client ids held (326), slow weekends; none turns them off",
+      defaultDescription: 'realistic',
+    },
   ],
   schema,
   jsonSchemaId: 'futures.gateway/v1',
@@ -112,6 +142,7 @@ export const futuresGatewayCommand = defineCommand({
     if (opts.host !== '127.0.0.1' && opts.host !== 'localhost' && opts.host !== '::1') {
       ctx.log.warn(`binding to ${opts.host}: the simulator is reachable from other machines`);
     }
+    const record = opts.record === undefined ? undefined : await writableRecording(ctx.cwd, opts.record);
     let server: import('../../sim/index.js').Simulator;
     const wallStart = performance.now();
     try {
@@ -121,7 +152,8 @@ export const futuresGatewayCommand = defineCommand({
         ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
         now: clock,
         ...(scenario ? { scenario } : {}),
-        ...(opts.record ? { record: opts.record } : {}),
+        ...(record ? { record } : {}),
+        schedule: opts.schedule,
         log: (line) => ctx.log.debug(line),
       });
     } catch (error) {
@@ -136,7 +168,7 @@ export const futuresGatewayCommand = defineCommand({
     const simStart = server.now().toISOString();
     ctx.log.info(
       `IB Gateway simulator listening on ${server.host}:${server.port} (server version ${sim.SERVER_VERSION}, ` +
-        `scenario ${scenarioName}, seed ${server.seed}, speed ${opts.speed}x); Ctrl-C stops it`,
+        `scenario ${scenarioName}, seed ${server.seed}, speed ${opts.speed}x, schedule ${opts.schedule}); Ctrl-C stops it`,
     );
     await new Promise<void>((resolve) => {
       if (ctx.signal.aborted) resolve();

@@ -1,3 +1,4 @@
+import { Chalk } from 'chalk';
 import { z } from 'zod';
 import type { StatusReport } from '../../app/status.js';
 import { defineCommand, globalOptionsShape } from '../../cli/command.js';
@@ -26,14 +27,61 @@ export type StatusResult = StatusReport;
 
 const iso = (d: Date | null) => (d === null ? null : d.toISOString());
 
+const isoOrDash = (d: Date | null) => (d === null ? '-' : d.toISOString());
+
+/**
+ * Piped: one record per line whose first field is its type, raw values (UTC ISO times, seconds, bytes,
+ * '-' for none), for awk and cut:
+ *   status  now|market|freshness|problem  …      queue  <job status>  <count>
+ *   lock    collect|compact|backfill  free|<pid> <host> <since> <state>
+ *   instrument  <symbol> <last ts> <age s> <contract> <source> <quality,…> <stale 0|1>
+ *   table   <name> <version> <files> <bytes> <last commit>      gap  <symbol> <kind> <from> <to> <slots>
+ */
+export function statusTsv(r: StatusReport): string {
+  const rows: Cell[][] = [
+    ['status', 'now', r.now.toISOString()],
+    r.market.open
+      ? ['status', 'market', 'open', r.market.segment ?? '-', r.market.tradeDate, '-']
+      : ['status', 'market', 'closed', r.market.reason, r.market.tradeDate, isoOrDash(r.market.nextOpen)],
+    [
+      'status',
+      'freshness',
+      r.freshness.ok === null ? 'unchecked' : r.freshness.ok ? 'ok' : 'stale',
+      r.maxAgeSeconds ?? '-',
+    ],
+  ];
+  if (r.lake.problem !== null) rows.push(['status', 'problem', r.lake.problem]);
+  for (const [status, n] of Object.entries(r.queue.counts?.byStatus ?? {})) rows.push(['queue', status, n]);
+  for (const [name, l] of Object.entries(r.locks))
+    rows.push(l === null ? ['lock', name, 'free'] : ['lock', name, l.pid, l.hostname, l.startedAt, l.state]);
+  for (const i of r.instruments)
+    rows.push([
+      'instrument',
+      i.symbol,
+      isoOrDash(i.lastTs),
+      i.ageSeconds ?? '-',
+      i.localSymbol ?? '-',
+      i.source ?? '-',
+      i.quality.join(',') || '-',
+      i.stale ? 1 : 0,
+    ]);
+  for (const t of r.tables)
+    rows.push(['table', t.name, t.version ?? '-', t.files, t.bytes, isoOrDash(t.lastCommitAt)]);
+  for (const g of r.gaps)
+    rows.push(['gap', g.symbol, g.kind, g.from.toISOString(), g.to.toISOString(), g.slots]);
+  return formatTsv({ head: [], rows });
+}
+
 export const futuresStatusCommand = defineCommand({
   path: ['status'],
   summary: 'health: snapshot age per instrument, queue counts, locks, table versions, gaps in the last 24 h',
   description:
     'Reads the lake (recent partitions only), the queue and the lock files; safe while a collector runs. ' +
     "With --max-age it exits 6 when CME equity is open and any configured instrument's newest snapshot is older " +
-    '(or missing); while the market is closed it exits 0 and says why. Gaps are slots in the last 24 h with no ' +
-    'explanation (never queued, or overdue); skipped and missed slots are explained. It exits 4 when the lake ' +
+    '(or missing), with one STALE line on stderr even under --quiet; while the market is closed it exits 0 and ' +
+    'says why; without --max-age freshness is not checked. Gaps are slots in the last 24 h while CME equity ' +
+    'trades with no explanation (never queued, or overdue); skipped and missed slots are explained. A data ' +
+    'directory that does not exist is a configuration error (exit 2). It exits 4 when the lake ' +
     'lost acknowledged data: slots done in the queue whose rows futures_snapshots does not hold (its newest ' +
     'commit lost), or _last_checkpoint naming a version the log no longer has.',
   examples: [
@@ -45,7 +93,7 @@ export const futuresStatusCommand = defineCommand({
     { flags: '--max-age <duration>', description: 'exit 6 if the market is open and data is older, e.g. 5m' },
   ],
   schema,
-  jsonSchemaId: 'futures.status/v1',
+  jsonSchemaId: 'futures.status/v2',
   exitCodes: [ExitCode.data, ExitCode.stale],
 
   async run(opts, ctx): Promise<StatusResult> {
@@ -74,7 +122,9 @@ export const futuresStatusCommand = defineCommand({
       lake: r.lake,
     }),
     human: (r, _opts, style) => {
-      const table = (grid: Grid) => (style.mode === 'table' ? formatTable(grid) : formatTsv(grid));
+      if (style.mode === 'tsv') return statusTsv(r);
+      const table = (grid: Grid) => formatTable(grid, { width: style.width });
+      const paint = new Chalk({ level: style.colour ? 1 : 0 });
       const lock = (l: StatusReport['locks']['collect']) =>
         l === null ? 'free' : `pid ${l.pid} on ${l.hostname} since ${l.startedAt} (${l.state})`;
       const counts = r.queue.counts;
@@ -86,8 +136,15 @@ export const futuresStatusCommand = defineCommand({
             ? `open (${r.market.segment}, trade date ${r.market.tradeDate})`
             : `closed: ${r.market.reason}${r.market.nextOpen ? `, reopens ${formatEtIso(r.market.nextOpen)}` : ''}`,
         ],
-        ['freshness', `${r.freshness.ok ? 'ok' : 'STALE'}: ${r.freshness.reason}`],
-        ...(r.lake.problem === null ? [] : [['PROBLEM', r.lake.problem] as [string, Cell]]),
+        [
+          'freshness',
+          r.freshness.ok === null
+            ? paint.yellow(r.freshness.reason)
+            : r.freshness.ok
+              ? `${paint.green('ok')}: ${r.freshness.reason}`
+              : paint.red.bold(`STALE: ${r.freshness.reason}`),
+        ],
+        ...(r.lake.problem === null ? [] : [['PROBLEM', paint.red.bold(r.lake.problem)] as [string, Cell]]),
         [
           'queue',
           counts === null
@@ -112,11 +169,15 @@ export const futuresStatusCommand = defineCommand({
         rows: r.instruments.map((i) => [
           i.symbol,
           i.lastTs ? formatEtIso(i.lastTs) : '-',
-          i.ageSeconds === null ? '-' : formatAge(i.ageSeconds * 1000),
+          i.ageSeconds === null
+            ? '-'
+            : i.stale
+              ? paint.red(formatAge(i.ageSeconds * 1000))
+              : formatAge(i.ageSeconds * 1000),
           i.localSymbol ?? '-',
           i.source ?? '-',
           i.quality.join(',') || '-',
-          i.stale ? 'STALE' : '',
+          i.stale ? paint.red.bold('STALE') : '',
         ]),
       });
       out += sep;
@@ -142,5 +203,7 @@ export const futuresStatusCommand = defineCommand({
   },
 
   // Lost acknowledged data outranks staleness: a lake that lost what the queue says it holds is data (4).
-  exitCode: (r) => (r.lake.problem !== null ? ExitCode.data : r.freshness.ok ? ExitCode.ok : ExitCode.stale),
+  exitCode: (r) =>
+    r.lake.problem !== null ? ExitCode.data : r.freshness.ok === false ? ExitCode.stale : ExitCode.ok,
+  alert: (r) => (r.lake.problem !== null ? `PROBLEM: ${r.lake.problem}` : `STALE: ${r.freshness.reason}`),
 });

@@ -70,7 +70,7 @@ export const futuresTableHistoryCommand = defineCommand({
         head: ['version', 'time', 'operation', 'metrics'],
         rows: r.entries.map((e) => [e.version, e.time, e.operation ?? '', metricsText(e.metrics)]),
       };
-      return style.mode === 'tsv' ? formatTsv(grid) : formatTable(grid);
+      return style.mode === 'tsv' ? formatTsv(grid) : formatTable(grid, { width: style.width });
     },
   },
 });

@@ -108,4 +108,8 @@ export const signalsRegimeCommand = defineCommand({
     const level = result.mode === 'single' ? result.document.level : result.maxLevel;
     return LEVEL_RANK[level] >= LEVEL_RANK[opts.failOn] ? ExitCode.threshold : ExitCode.ok;
   },
+  alert(result, opts) {
+    const level = result.mode === 'single' ? result.document.level : result.maxLevel;
+    return `level ${level} (--fail-on ${opts.failOn ?? '-'}); run 'signals regime' for the details`;
+  },
 });

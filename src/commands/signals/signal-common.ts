@@ -16,11 +16,11 @@ import { globalOptionsShape } from '../../cli/command.js';
 import { exitCodeOf } from '../../cli/exit.js';
 import { decimalFlag } from '../../cli/numbers.js';
 import { UsageError, type UserError } from '../../core/errors.js';
-import { etParts, isIsoDate, parseInstant } from '../../market/index.js';
+import { etParts, INPUT_DATE_MESSAGE, isInputDate, parseInstant } from '../../market/index.js';
 import type { ReplaySkip } from '../../signals/schemas.js';
 import { ENGINE_REGIMES, INDEX_SYMBOLS, type IndexSymbol } from '../../signals/types.js';
 
-const isoDate = z.string().refine(isIsoDate, 'expected a date YYYY-MM-DD');
+const isoDate = z.string().refine(isInputDate, INPUT_DATE_MESSAGE);
 
 export const signalOptionsShape = {
   ...globalOptionsShape,
@@ -110,7 +110,7 @@ export function replayRange(opts: SignalOptions, now: Date, json: boolean): Repl
   if (opts.from > etParts(now).date) throw new UsageError(`--from ${opts.from} is in the future.`);
   if (json) {
     throw new UsageError('A replay prints JSON Lines (one document per evaluation); drop --json.', {
-      hint: 'Each line is a signals.premarket/v2, signals.regime/v2 or signals.replay-skip/v1 document.',
+      hint: 'Each line is a signals.premarket/v3, signals.regime/v3 or signals.replay-skip/v1 document.',
     });
   }
   return { from: opts.from, to: opts.to };

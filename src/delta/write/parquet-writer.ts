@@ -217,8 +217,10 @@ function shred(column: ParquetColumn, rows: readonly Record<string, unknown>[]):
   const { name, type, nullable } = column;
   const list = typeof type === 'object' ? type : undefined;
   const spec = SPECS[list ? list.elementType : (type as ParquetPrimitiveType)];
-  const outerDef = nullable ? 1 : 0;
-  const maxDef = list ? outerDef + 1 + (list.containsNull ? 1 : 0) : outerDef;
+  // Every column and list element is OPTIONAL in the file whatever the table schema says (as Spark and
+  // DuckDB write them), so files of all writers concatenate; `nullable` is enforced on the values instead.
+  const outerDef = 1;
+  const maxDef = list ? outerDef + 2 : outerDef;
   const leaf: Leaf = { column, spec, list: !!list, maxDef, defs: [], reps: [], values: [], nullCount: 0 };
   const slot = (def: number, rep: number) => {
     leaf.defs.push(def);
@@ -368,7 +370,7 @@ function writeLevels(out: ByteWriter, levels: readonly number[]): void {
 }
 
 function writeSchemaElements(t: ThriftWriter, column: ParquetColumn): void {
-  const repetition = column.nullable ? REPETITION.OPTIONAL : REPETITION.REQUIRED;
+  const repetition = REPETITION.OPTIONAL;
   const primitive = (name: string, repetition: number, spec: PrimitiveSpec) =>
     t.struct(undefined, () => {
       t.i32(1, spec.physical);
@@ -391,8 +393,7 @@ function writeSchemaElements(t: ThriftWriter, column: ParquetColumn): void {
     });
   group(column.name, repetition, true);
   group('list', REPETITION.REPEATED, false);
-  const { elementType, containsNull } = column.type;
-  primitive('element', containsNull ? REPETITION.OPTIONAL : REPETITION.REQUIRED, SPECS[elementType]);
+  primitive('element', REPETITION.OPTIONAL, SPECS[column.type.elementType]);
 }
 
 interface Chunk {

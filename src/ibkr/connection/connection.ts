@@ -71,6 +71,7 @@ export class IbConnection {
         address: this.address,
         whenUsable: (timeoutMs, what) => this.whenUsable(timeoutMs, what),
         wire: () => this.wire,
+        secdefDown: () => !this.isFarmUp('secdef'),
       },
       this.pacer,
       this.timers,

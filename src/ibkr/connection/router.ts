@@ -1,5 +1,11 @@
 import type { Logger } from '../../core/log.js';
-import { classifyIbError, IbRequestError, IbTimeoutError, IbUnavailableError } from '../errors.js';
+import {
+  classifyIbError,
+  IbRequestError,
+  IbTimeoutError,
+  IbTransientRequestError,
+  IbUnavailableError,
+} from '../errors.js';
 import type { Pacer } from '../pacing.js';
 import type { IbWire, IbWireEvent } from '../wire.js';
 import type { Timers } from './timers.js';
@@ -17,6 +23,8 @@ export interface RouterHost {
   whenUsable(timeoutMs: number, what: string): Promise<void>;
   /** The live wire, or null between connections. */
   wire(): IbWire | null;
+  /** The sec-def farm is reported broken (2157): a 200 meanwhile is spurious (ib_insync #330). */
+  secdefDown?(): boolean;
 }
 
 interface Pending {
@@ -121,12 +129,24 @@ export class RequestRouter {
     message: string,
     control: RequestControl<unknown>,
   ): void {
-    const kind = classifyIbError(code, message);
+    const spurious = code === 200 && this.host.secdefDown?.() === true;
+    const kind = spurious
+      ? { ...classifyIbError(code, message), transient: true, action: 'backoff_retry' as const }
+      : classifyIbError(code, message);
     if (
       kind.class === 'info' ||
       ['log', 'warn', 'ignore', 'mark_delayed', 'mark_partial'].includes(kind.action)
     ) {
       this.log.debug(`IB ${code} for ${label} (reqId ${reqId}): ${message}`);
+      return;
+    }
+    // Pacing and retry_once stay IbRequestError: the history loop backs off or retries on them itself.
+    if (kind.transient && kind.class !== 'pacing' && kind.action !== 'retry_once') {
+      control.reject(
+        new IbTransientRequestError(`IB refused ${label} for now: ${message} (code ${code}).`, code, reqId, {
+          hint: 'IB reports a passing condition (competing session, farm reset); the slot is retried.',
+        }),
+      );
       return;
     }
     control.reject(

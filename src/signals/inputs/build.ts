@@ -10,20 +10,22 @@ import {
   isExpiryDay,
   isRollWeek,
   localSymbol,
-  type NyseSession,
   rollStateAt,
 } from '../../market/index.js';
 import type { PriceSlice, SeriesPoint } from '../../market/price.js';
+import { REGIME_RULES } from '../derived-regime.js';
 import type {
   IndexSymbol,
   PremarketIndexInput,
   PremarketInputs,
   PricePoint,
+  ReferenceCloses,
   RegimeIndexInput,
   RegimeInputs,
 } from '../types.js';
 import {
   type ContextOverrides,
+  dailyFromOf,
   type LoaderOptions,
   type PremarketPlan,
   regimePathFrom,
@@ -31,8 +33,9 @@ import {
   sessionsBefore,
 } from './plan.js';
 import {
+  type CloseWindow,
   contractPoints,
-  dailyClosesOf,
+  dailyCloseSeries,
   latestOf,
   overnightHistoryOf,
   quoteOf,
@@ -61,13 +64,10 @@ function toPath(points: readonly SeriesPoint[]): PricePoint[] {
 }
 
 /** Where one evaluation cuts each index: reference instant, path start, and the sessions of its closes. */
-interface IndexCut {
+interface IndexCut extends CloseWindow {
   refAt: Date;
   /** The path covers (pathFrom, asOf]; the signal contract must have a price after pathFrom − maxAge. */
   pathFrom: number;
-  sessions: readonly NyseSession[];
-  /** Daily closes up to this date. */
-  lastDate: string;
 }
 
 /** One index's input at asOf, with the signal contract chosen (also when no input could be built). */
@@ -93,9 +93,31 @@ function indexInputOf(
       reference,
       current: quoteOf(latest),
       path: toPath(contractPoints(points, contract.conId, cut.pathFrom, asOf.getTime())),
-      dailyCloses: dailyClosesOf(symbol, slice, cut.sessions, asOf, cut.lastDate, contract.conId),
+      dailyCloses: dailyCloseSeries(symbol, slice, cut, asOf, contract.conId).closes,
     },
   };
+}
+
+/**
+ * The closes of the market reference: ES when it has the derived regime's minimum, else the first index
+ * that has it, else the index with the most closes. Read whether or not the index has intraday data now
+ * (ES daily bars imported without ES intraday still give the regime).
+ */
+export function referenceClosesOf(
+  slice: PriceSlice,
+  asOf: Date,
+  options: LoaderOptions,
+  window: CloseWindow,
+  prefer: Partial<Record<IndexSymbol, number>>,
+): ReferenceCloses | undefined {
+  let best: ReferenceCloses | undefined;
+  for (const symbol of options.symbols) {
+    const { closes, source } = dailyCloseSeries(symbol, slice, window, asOf, prefer[symbol]);
+    if (source === null) continue;
+    if (closes.length >= REGIME_RULES.minSessions) return { symbol, closes, source };
+    if (best === undefined || closes.length > best.closes.length) best = { symbol, closes, source };
+  }
+  return best;
 }
 
 /** VIX, VIX3M, the regime override and the VIX closes up to `lastDate`: the context of both signals. */
@@ -123,10 +145,11 @@ export function buildPremarketInputs(
   overrides: ContextOverrides = {},
 ): PremarketInputs {
   const refAt = plan.reference.at;
-  const cut = {
+  const cut: IndexCut = {
     refAt,
     pathFrom: refAt.getTime(),
     sessions: plan.sessions,
+    firstDate: dailyFromOf(plan.sessionDate, options),
     lastDate: plan.reference.sessionDate,
   };
   const perIndex: Partial<Record<IndexSymbol, PremarketIndexInput>> = {};
@@ -153,6 +176,7 @@ export function buildPremarketInputs(
       plan.sessions.filter((s) => s.date < plan.sessionDate),
       prefer,
     ),
+    referenceCloses: referenceClosesOf(slice, asOf, options, cut, prefer),
     calendar: {
       rollWeek: isRollWeek(asOf, options.rollDays, options.calendar),
       expiryDay: isExpiryDay(plan.sessionDate, options.calendar),
@@ -170,22 +194,27 @@ export function buildRegimeInputs(
   const { calendar } = options;
   const ref = regimeReference(asOf, calendar);
   const today = etParts(asOf).date;
-  const cut = {
+  const cut: IndexCut = {
     refAt: ref.close,
     pathFrom: regimePathFrom(asOf, ref.close).getTime(),
     sessions: sessionsBefore(addDays(today, 1), options.lookbackSessions + 1, calendar),
+    firstDate: dailyFromOf(today, options),
     lastDate: today,
   };
   const perIndex: Partial<Record<IndexSymbol, RegimeIndexInput>> = {};
+  const prefer: Partial<Record<IndexSymbol, number>> = {};
   for (const symbol of options.symbols) {
-    const input = indexInputOf(slice, symbol, asOf, options, cut)?.input;
-    if (input !== undefined) perIndex[symbol] = input;
+    const cutOut = indexInputOf(slice, symbol, asOf, options, cut);
+    if (cutOut === undefined) continue;
+    prefer[symbol] = cutOut.contract.conId;
+    if (cutOut.input !== undefined) perIndex[symbol] = cutOut.input;
   }
   return {
     asOf,
     perIndex,
     ...contextInputsOf(slice, asOf, options, overrides, today),
     earlyClose: calendar.nyseSession(today)?.earlyClose === true,
+    referenceCloses: referenceClosesOf(slice, asOf, options, cut, prefer),
     lake: slice.sources,
   };
 }

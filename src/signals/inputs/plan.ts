@@ -9,7 +9,7 @@ import {
   type NyseSession,
   previousNyseClose,
 } from '../../market/index.js';
-import type { SliceSpec } from '../../market/price.js';
+import type { CloseTarget, SliceSpec } from '../../market/price.js';
 import type { EngineRegime, IndexSymbol } from '../types.js';
 
 const MINUTE_MS = 60_000;
@@ -34,8 +34,25 @@ export interface ContextOverrides {
   regime?: EngineRegime | undefined;
 }
 
-/** The NYSE sessions strictly before `date`, `count` of them, ascending. */
+const sessionsMemo = new WeakMap<MarketCalendar, Map<string, NyseSession[]>>();
+
+/** The NYSE sessions strictly before `date`, `count` of them, ascending (memoised per calendar; do not mutate). */
 export function sessionsBefore(date: string, count: number, calendar: MarketCalendar): NyseSession[] {
+  let memo = sessionsMemo.get(calendar);
+  if (memo === undefined) {
+    memo = new Map();
+    sessionsMemo.set(calendar, memo);
+  }
+  const key = `${date}|${count}`;
+  const hit = memo.get(key);
+  if (hit !== undefined) return hit;
+  const value = sessionsBeforeNow(date, count, calendar);
+  if (memo.size > 4096) memo.clear();
+  memo.set(key, value);
+  return value;
+}
+
+function sessionsBeforeNow(date: string, count: number, calendar: MarketCalendar): NyseSession[] {
   const out: NyseSession[] = [];
   for (let i = 1; out.length < count && i < count * 3 + 30; i++) {
     const s = calendar.nyseSession(addDays(date, -i));
@@ -72,6 +89,34 @@ function tradeDateAt(asOf: Date, calendar: MarketCalendar): string {
     if (s && s.close.getTime() > asOf.getTime()) return d;
   }
   return nominal;
+}
+
+const closesMemo = new WeakMap<MarketCalendar, Map<string, CloseTarget[]>>();
+
+/** The NYSE closes of the sessions with date in [from, to] that are at or before `until`. */
+export function closeTargets(from: string, to: string, until: Date, calendar: MarketCalendar): CloseTarget[] {
+  let memo = closesMemo.get(calendar);
+  if (memo === undefined) {
+    memo = new Map();
+    closesMemo.set(calendar, memo);
+  }
+  const key = `${from}|${to}`;
+  let all = memo.get(key);
+  if (all === undefined) {
+    all = [];
+    for (let d = from; d <= to; d = addDays(d, 1)) {
+      const s = calendar.nyseSession(d);
+      if (s) all.push({ date: d, at: s.close });
+    }
+    if (memo.size > 4096) memo.clear();
+    memo.set(key, all);
+  }
+  return all.filter((t) => t.at.getTime() <= until.getTime());
+}
+
+/** The first date of the daily closes an evaluation on `date` uses. */
+export function dailyFromOf(date: string, options: LoaderOptions): string {
+  return addDays(date, -options.dailyLookbackDays);
 }
 
 function fixingTargets(sessions: readonly NyseSession[], asOf: Date): Date[] {
@@ -119,8 +164,9 @@ export function planPremarket(asOf: Date, options: LoaderOptions): PremarketPlan
       pointsTo: asOf,
       fixingTargets: fixingTargets(sessions, asOf),
       fixingMaxAgeMs: maxAge,
-      dailyFrom: addDays(session.date, -options.dailyLookbackDays),
+      dailyFrom: dailyFromOf(session.date, options),
       dailyTo: session.date,
+      closeTargets: closeTargets(dailyFromOf(session.date, options), prev.date, asOf, calendar),
     },
   };
 }
@@ -144,8 +190,9 @@ export function planRegime(asOf: Date, options: LoaderOptions, until: Date = asO
       pointsTo: until,
       fixingTargets: fixingTargets(sessions, until),
       fixingMaxAgeMs: maxAge,
-      dailyFrom: addDays(today, -options.dailyLookbackDays),
+      dailyFrom: dailyFromOf(today, options),
       dailyTo: etParts(until).date,
+      closeTargets: closeTargets(dailyFromOf(today, options), etParts(until).date, until, calendar),
     },
   };
 }

@@ -3,10 +3,23 @@
  * two contracts mixed within one series. The signal contract is the active one per the roll rule when
  * it has data, else the one of the latest price.
  */
-import { type FuturesSymbol, localSymbol, type NyseSession, rollStateAt } from '../../market/index.js';
+import {
+  etParts,
+  type FuturesSymbol,
+  localSymbol,
+  type NyseSession,
+  rollStateAt,
+} from '../../market/index.js';
 import type { Fixing, PriceSlice, SeriesPoint } from '../../market/price.js';
 import { lastIndexAtOrBefore } from '../path.js';
-import type { DailyClose, IndexSymbol, OvernightReturn, PriceQuote, ReferencePrice } from '../types.js';
+import type {
+  CloseSource,
+  DailyClose,
+  IndexSymbol,
+  OvernightReturn,
+  PriceQuote,
+  ReferencePrice,
+} from '../types.js';
 import { backAdjustedCloses, type CloseObservation } from './daily.js';
 import type { LoaderOptions } from './plan.js';
 
@@ -137,17 +150,80 @@ function kindOfFixing(kind: Fixing['kind']): ReferencePrice['kind'] {
   return kind === 'bar_close' ? 'bar_close' : 'snapshot';
 }
 
-/** Daily closes usable at asOf (dates ≤ lastDate): 1-day bars first, intraday closes for the dates they miss. */
-export function dailyClosesOf(
+const sliceMemos = new WeakMap<PriceSlice, Map<string, unknown>>();
+
+/**
+ * A value computed once per slice and key. The builders cut day-level series (daily closes, VIX closes)
+ * from the same slice at every check of a replay; the key holds everything the value depends on.
+ */
+export function memoOnSlice<T>(slice: PriceSlice, key: string, compute: () => T): T {
+  let memo = sliceMemos.get(slice);
+  if (memo === undefined) {
+    memo = new Map();
+    sliceMemos.set(slice, memo);
+  }
+  if (memo.has(key)) return memo.get(key) as T;
+  const value = compute();
+  memo.set(key, value);
+  return value;
+}
+
+/** How many items of an ascending list are at or before `at` (by `time`). */
+export function countAtOrBefore<T>(items: readonly T[], at: number, time: (item: T) => number): number {
+  let lo = 0;
+  let hi = items.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (time(items[mid] as T) <= at) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** The window of daily closes an evaluation reads: [firstDate, lastDate], sessions of the lookback. */
+export interface CloseWindow {
+  firstDate: string;
+  lastDate: string;
+  sessions: readonly NyseSession[];
+}
+
+/**
+ * Daily closes usable at asOf with date in [firstDate, lastDate]: 1-day bars first; for the dates they
+ * miss, each contract's intraday price at the NYSE close (the slice's closes, else its fixings). Back-
+ * adjusted across rolls (backAdjustedCloses); `source` says which kinds went in.
+ */
+export function dailyCloseSeries(
   symbol: string,
   slice: PriceSlice,
-  sessions: readonly NyseSession[],
+  window: CloseWindow,
   asOf: Date,
-  lastDate: string,
   prefer: number | undefined,
-): DailyClose[] {
+): { closes: DailyClose[]; source: CloseSource | null } {
+  const t = asOf.getTime();
+  const key = [
+    'closes',
+    symbol,
+    window.firstDate,
+    window.lastDate,
+    prefer,
+    countAtOrBefore(slice.daily.get(symbol) ?? [], t, (b) => b.availableAt.getTime()),
+    countAtOrBefore(slice.closes?.get(symbol) ?? [], t, (f) => f.target.getTime()),
+    window.sessions[0]?.date,
+    countAtOrBefore(window.sessions, t, (s) => s.close.getTime()),
+  ].join('|');
+  return memoOnSlice(slice, key, () => closeSeriesNow(symbol, slice, window, asOf, prefer));
+}
+
+function closeSeriesNow(
+  symbol: string,
+  slice: PriceSlice,
+  window: CloseWindow,
+  asOf: Date,
+  prefer: number | undefined,
+): { closes: DailyClose[]; source: CloseSource | null } {
+  const { firstDate, lastDate } = window;
   const bars = (slice.daily.get(symbol) ?? []).filter(
-    (b) => b.availableAt.getTime() <= asOf.getTime() && b.date <= lastDate,
+    (b) => b.availableAt.getTime() <= asOf.getTime() && b.date <= lastDate && b.date >= firstDate,
   );
   const covered = new Set(bars.map((b) => b.date));
   const observations: CloseObservation[] = bars.map((b) => ({
@@ -155,16 +231,33 @@ export function dailyClosesOf(
     conId: b.conId,
     close: b.close,
   }));
-  const fixings = slice.fixings.get(symbol) ?? [];
-  for (const s of sessions) {
-    if (covered.has(s.date) || s.date > lastDate || s.close.getTime() > asOf.getTime()) continue;
-    for (const f of fixings) {
-      if (f.target.getTime() === s.close.getTime()) {
-        observations.push({ date: s.date, conId: f.conId, close: f.price });
-      }
-    }
+  const intraday = new Set<string>();
+  const take = (date: string, f: Fixing) => {
+    observations.push({ date, conId: f.conId, close: f.price });
+    intraday.add(date);
+  };
+  for (const f of slice.closes?.get(symbol) ?? []) {
+    if (f.target.getTime() > asOf.getTime()) break;
+    const date = etParts(f.target).date;
+    if (date < firstDate || date > lastDate || covered.has(date)) continue;
+    take(date, f);
   }
-  return backAdjustedCloses(observations, prefer).closes;
+  const fixings = slice.fixings.get(symbol) ?? [];
+  for (const s of window.sessions) {
+    if (covered.has(s.date) || intraday.has(s.date)) continue;
+    if (s.date > lastDate || s.date < firstDate || s.close.getTime() > asOf.getTime()) continue;
+    for (const f of fixings) if (f.target.getTime() === s.close.getTime()) take(s.date, f);
+  }
+  const closes = backAdjustedCloses(observations, prefer).closes;
+  const source: CloseSource | null =
+    closes.length === 0
+      ? null
+      : intraday.size === 0
+        ? 'daily_bars'
+        : covered.size === 0
+          ? 'intraday'
+          : 'mixed';
+  return { closes, source };
 }
 
 /** ln(P(09:30 on d) / P(close of the session before d)) per past session, within one contract. */

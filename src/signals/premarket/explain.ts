@@ -1,5 +1,5 @@
 import { etParts } from '../../market/zoned.js';
-import { fmtPct, fmtSigma } from '../context.js';
+import { closesText, fmtPct, fmtSigma } from '../context.js';
 import { biasSign, type Decision, type OverrideCode } from '../decision.js';
 import type { SignalsConfig } from '../params.js';
 import type { DroppedIndex, EtfGuidance } from '../schemas.js';
@@ -132,7 +132,7 @@ function sigmaReasons(m: PremarketMeasures, vixText: string, config: SignalsConf
   const out = [
     onRealized === null
       ? `σ_ON ${(used * 100).toFixed(2)}% from ${vixText} (f_ON ${fOn}); ${sessionsForRV} sessions of realised history, ${config.minRealizedSessions} needed for the blend`
-      : `σ_ON ${(used * 100).toFixed(2)}%: ${vixText} blended with realised overnight vol ${(onRealized * 100).toFixed(2)}% over ${sessionsForRV} sessions`,
+      : `σ_ON ${(used * 100).toFixed(2)}%: ${vixText} blended with realised overnight vol ${(onRealized * 100).toFixed(2)}% over ${sessionsForRV} sessions${m.sigma.realizedSymbol === 'ES' ? '' : ` of ${m.sigma.realizedSymbol} (÷ its vol ratio to ES)`}`,
   ];
   if (m.extraDays > 0) {
     out.push(
@@ -147,10 +147,14 @@ function decisionReasons(m: PremarketMeasures, call: PremarketCall, vixText: str
   const { vix, regime } = m.context;
   const { rule, decision } = call;
   const out = [
-    `regime ${regime.value} (${regime.source}${regime.disagreement ? `; derived says ${regime.derived.value}` : ''}${regime.source === 'default' ? `: ${regime.derived.reason}` : ''})`,
+    `regime ${regime.value} (${regime.source}${regime.disagreement ? `; derived says ${regime.derived.value}` : ''}${regime.source === 'default' ? `: ${regime.derived.reason}` : ''}${closesText(regime.closes)})`,
     `${vix.level === null ? `VIX-equivalent ${call.bucketVix.toFixed(1)}` : vixText} → bucket ${rule.label}: thresholds ${rule.t1}/${rule.t2}/${rule.t3}σ, confidence cap ${rule.cap}`,
   ];
-  if (decision.cell === null) {
+  if (decision.cell === null && decision.mode === 'limit_move') {
+    out.push(
+      `|z| ${Math.abs(m.composite.z).toFixed(2)} < T1 ${rule.t1}, but near the price limit: the call keeps the move's direction (${decision.bias})`,
+    );
+  } else if (decision.cell === null) {
     out.push(`|z| ${Math.abs(m.composite.z).toFixed(2)} < T1 ${rule.t1}: no signal`);
   } else {
     out.push(

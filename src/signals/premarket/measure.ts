@@ -193,24 +193,47 @@ export interface OvernightSigma {
   sessionsForRV: number;
   /** Daily σ of ES used for the expected day move. */
   sigmaDay: number;
+  /** Whose overnight returns the realised side is measured on (in ES terms). */
+  realizedSymbol: IndexSymbol;
 }
 
-/** σ_ON (research §3.3): VIX-implied overnight σ blended with the EWMA of realised ES overnight returns. */
+/**
+ * The overnight returns behind σ_ON,RV in ES terms: ES's, else (too few) the first index with enough,
+ * divided by its vol ratio to ES.
+ */
+function realizedOvernight(
+  inputs: PremarketInputs,
+  context: SignalContext,
+  config: SignalsConfig,
+): { returns: number[]; symbol: IndexSymbol } {
+  const of = (symbol: IndexSymbol) =>
+    inputs.overnightHistory.map((row) => row.returns[symbol]).filter((r): r is number => r !== undefined);
+  const es = of('ES');
+  if (es.length >= config.minRealizedSessions) return { returns: es, symbol: 'ES' };
+  const order = [context.reference.symbol, ...INDEX_SYMBOLS].filter((s): s is IndexSymbol => s !== null);
+  for (const symbol of order) {
+    const own = of(symbol);
+    if (symbol === 'ES' || own.length < config.minRealizedSessions) continue;
+    const ratio = context.ratios[symbol].ratio;
+    return { returns: own.map((r) => r / ratio), symbol };
+  }
+  return { returns: es, symbol: 'ES' };
+}
+
+/** σ_ON (research §3.3): VIX-implied overnight σ blended with the EWMA of realised overnight returns. */
 function overnightSigma(
   inputs: PremarketInputs,
   context: SignalContext,
   config: SignalsConfig,
 ): OvernightSigma {
   const fOn = config.overnightVarianceShare;
-  const esOvernight = inputs.overnightHistory
-    .map((row) => row.returns.ES)
-    .filter((r): r is number => r !== undefined);
-  const sessionsForRV = esOvernight.length;
+  const realized = realizedOvernight(inputs, context, config);
+  const sessionsForRV = realized.returns.length;
   const level = context.vix.level;
   const onVix = level === null ? null : sigmaDayFromVix(level) * Math.sqrt(fOn);
   const onRealized =
     sessionsForRV >= config.minRealizedSessions
-      ? Math.sqrt(ewmaVariance(esOvernight, config.ewmaLambda))
+      ? Math.sqrt(ewmaVariance(realized.returns, config.ewmaLambda))
       : null;
   const used = blendSigma(onVix, onRealized, config.vixBlendWeight);
   if (used === null || used <= 0) {
@@ -220,7 +243,7 @@ function overnightSigma(
     );
   }
   const sigmaDay = context.daily.used ?? used / Math.sqrt(fOn);
-  return { onVix, onRealized, used, sessionsForRV, sigmaDay };
+  return { onVix, onRealized, used, sessionsForRV, sigmaDay, realizedSymbol: realized.symbol };
 }
 
 export interface Composite {

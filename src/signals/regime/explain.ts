@@ -1,4 +1,4 @@
-import { fmtPct, fmtSigma } from '../context.js';
+import { closesText, fmtPct, fmtSigma } from '../context.js';
 import type { SignalsConfig } from '../params.js';
 import type { RegimeFlag } from '../schemas.js';
 import type { IndexSymbol } from '../types.js';
@@ -56,7 +56,7 @@ function indexReason(w: MeasuredIndex): string {
     raw.m8.declinePct > 0
       ? `${raw.m8.distancePct.toFixed(1)}% above the ${raw.m8.nextLimit} limit`
       : 'no decline';
-  return `${w.symbol} ${fmtPct(raw.m1.pct)} vs the 16:00 reference = ${fmtSigma(raw.m1.value)} of the daily σ (M1 ${entry.m1}); worst drawdown ${fmtSigma(entry.m2Window.z)} over ${entry.m2Window.minutes} min (M2 ${entry.m2}); ${limit}`;
+  return `${w.symbol} ${fmtPct(raw.m1.pct)} vs the 16:00 reference = ${fmtSigma(raw.m1.value)} of the σ expected since then (M1 ${entry.m1}); worst drawdown ${fmtSigma(entry.m2Window.z)} over ${entry.m2Window.minutes} min (M2 ${entry.m2}); ${limit}`;
 }
 
 export function reasonsOf(m: RegimeMeasures, call: RegimeCall): string[] {
@@ -72,6 +72,10 @@ export function reasonsOf(m: RegimeMeasures, call: RegimeCall): string[] {
   if (m.m6.value !== null) reasons.push(`VIX jump ${fmtPct(m.m6.value * 100, 1)} (${m.m6.source})`);
   if (m.m7 !== null)
     reasons.push(`VIX/VIX3M ${m.m7.toFixed(2)}${m.m7 >= 1 ? ' (inverted: stress, not direction)' : ''}`);
+  const { regime } = m.context;
+  reasons.push(
+    `regime ${regime.value} (${regime.source}${regime.source === 'default' ? `: ${regime.derived.reason}` : ''}${closesText(regime.closes)})`,
+  );
   if (m.sigmaShift !== 0) {
     reasons.push(
       m.sigmaShift > 0

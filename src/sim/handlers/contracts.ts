@@ -9,7 +9,8 @@ import {
   type SimContract,
   VIX_INDEX,
 } from '../contracts.js';
-import { type ContractDataFields, contractData, contractDataEnd, type RequestContract } from '../protocol.js';
+import { type ContractDataFields, contractData, contractDataEnd } from '../messages.js';
+import type { RequestContract } from '../protocol.js';
 import type { HandlerConfig, Req, SessionPort } from '../types.js';
 
 /** reqContractDetails, and the contract resolution every other request starts with. */
@@ -88,7 +89,7 @@ export class ContractRequests {
         : [];
     const rows = [...result.contracts.map((c) => ({ c, t: result.secType })), ...withCont];
     for (const { c, t } of rows) {
-      session.send(contractData(this.detailsFields(req.reqId, c, t, ms)));
+      session.send(contractData(session.serverVersion, this.detailsFields(req.reqId, c, t, ms)));
     }
     session.send(contractDataEnd(req.reqId));
   }

@@ -1,8 +1,14 @@
-import { formatYmd, sessionStartMs } from '../calendar.js';
+import { formatYmd, MINUTE_MS, sessionStartMs } from '../calendar.js';
 import type { SimContract } from '../contracts.js';
 import { formatIbEt, formatUtcDash, parseEndDateTime } from '../ib-time.js';
 import { MODEL_START_MS, type WhatToShow } from '../market/model.js';
-import { type HistoricalBarFields, headTimestamp, historicalData } from '../protocol.js';
+import {
+  type HistoricalBarFields,
+  headTimestamp,
+  historicalData,
+  historicalDataUpdate,
+} from '../messages.js';
+import type { Fault } from '../scenario.js';
 import type { HandlerConfig, Req, SessionPort } from '../types.js';
 import { buildBars, UNIT_SECONDS, windowStart } from './bars.js';
 import type { ContractRequests, SecType } from './contracts.js';
@@ -31,8 +37,8 @@ const VALID_BAR_SIZES = new Set([
   '4 hours',
   '8 hours',
   '1 day',
-  '1 week',
-  '1 month',
+  '1W',
+  '1M',
 ]);
 const VALID_WHAT = new Set([
   'TRADES',
@@ -145,7 +151,18 @@ export class HistoricalRequests {
 
   historicalData(session: SessionPort, req: Req<'historicalData'>): void {
     const ordinal = this.config.nextHistoricalOrdinal();
-    if (injectedPacingViolation(session, ordinal)) {
+    if (injected(session, 'historicalSilence', ordinal, req.contract.symbol)) {
+      session.faultFired(`historicalSilence reqId ${req.reqId}`);
+      session.historical.set(req.reqId, { reqId: req.reqId, state: 'pending' });
+      return;
+    }
+    const hmds = injectedHmdsError(session, ordinal, req.contract.symbol);
+    if (hmds) {
+      session.faultFired(`historicalError ${hmds.code} reqId ${req.reqId}`);
+      session.error(req.reqId, hmds.code, hmds.message.replace('{reqId}', String(req.reqId)));
+      return;
+    }
+    if (injected(session, 'pacingViolation', ordinal, req.contract.symbol)) {
       this.config.log(`historical request #${ordinal}: injected pacing violation`);
       session.error(req.reqId, 162, PACING_VIOLATION);
       return;
@@ -236,7 +253,72 @@ export class HistoricalRequests {
       wap: b.wap,
       count: b.count,
     }));
-    session.send(historicalData(req.reqId, formatIbEt(startMs), formatIbEt(endMs), rows));
+    session.send(
+      historicalData(session.serverVersion, req.reqId, formatIbEt(startMs), formatIbEt(endMs), rows),
+    );
+    if (req.keepUpToDate) this.stream(session, req, query, rows.at(-1));
+  }
+
+  /** keepUpToDate: HISTORICAL_DATA_UPDATE (90) for the current bar whenever it changes (on every pump). */
+  private stream(
+    session: SessionPort,
+    req: Req<'historicalData'>,
+    query: HistoricalQuery,
+    last: HistoricalBarFields | undefined,
+  ): void {
+    let sent = JSON.stringify(last);
+    const update = () => {
+      const nowMs = this.config.now().getTime();
+      const barMs = query.barMinutes * MINUTE_MS;
+      const startMs = Math.floor(nowMs / barMs) * barMs - barMs;
+      const bars = buildBars(this.config.market, {
+        contract: query.contract,
+        secType: query.secType,
+        startMs,
+        endMs: nowMs,
+        barMinutes: query.barMinutes,
+        what: query.what,
+        useRth: req.useRth,
+      });
+      const b = bars.at(-1);
+      if (!b) return;
+      const row: HistoricalBarFields = {
+        date: req.formatDate === 2 ? String(Math.floor(b.startMs / 1000)) : formatIbEt(b.startMs),
+        open: b.open,
+        high: b.high,
+        low: b.low,
+        close: b.close,
+        volume: b.volume,
+        wap: b.wap,
+        count: b.count,
+      };
+      const text = JSON.stringify(row);
+      if (text === sent) return;
+      sent = text;
+      session.send(historicalDataUpdate(req.reqId, row));
+    };
+    session.historical.set(req.reqId, { reqId: req.reqId, state: 'streaming', update });
+  }
+
+  /** Streaming keepUpToDate requests: send what changed. */
+  pump(session: SessionPort): void {
+    for (const line of session.historical.values()) line.update?.();
+  }
+
+  /**
+   * cancelHistoricalData: an unanswered request is dropped with 162 "query cancelled"; a stream stops;
+   * an id the gateway does not know (answered already, or never sent) gets 366 (ib_async #88).
+   */
+  cancel(session: SessionPort, reqId: number): void {
+    const line = session.historical.get(reqId);
+    session.historical.delete(reqId);
+    if (!line) {
+      session.error(reqId, 366, `No historical data query found for ticker id:${reqId}`);
+      return;
+    }
+    if (line.state === 'pending') {
+      session.error(reqId, 162, `${HMDS}API historical data query cancelled: ${reqId}`);
+    }
   }
 
   /** IB's historical pacing: identical within 15 s, 6 per contract in 2 s, 60 per 10 min. */
@@ -283,14 +365,57 @@ export class HistoricalRequests {
   }
 }
 
-/** A scenario's pacingViolation fault on this historical request (the Nth, then every k-th after it). */
-function injectedPacingViolation(session: SessionPort, ordinal: number): boolean {
+type OrdinalFault = Extract<Fault, { type: 'pacingViolation' | 'historicalSilence' | 'historicalError' }>;
+
+/** Whether an ordinal-triggered fault hits this historical request (the Nth, then every k-th; absent N = all). */
+function hits(f: OrdinalFault, ordinal: number, symbol: string): boolean {
+  if (
+    f.type !== 'pacingViolation' &&
+    f.symbols &&
+    !f.symbols.some((s) => s === symbol.trim().toUpperCase())
+  ) {
+    return false;
+  }
+  const first = f.onHistoricalRequest;
+  if (first === undefined) return true;
+  if (ordinal === first) return true;
+  return f.every !== undefined && ordinal > first && (ordinal - first) % f.every === 0;
+}
+
+function injected(
+  session: SessionPort,
+  type: 'pacingViolation' | 'historicalSilence',
+  ordinal: number,
+  symbol: string,
+): boolean {
   return session.faults.some(
     (f) =>
-      f.type === 'pacingViolation' &&
-      (ordinal === f.onHistoricalRequest ||
-        (f.every !== undefined &&
-          ordinal > f.onHistoricalRequest &&
-          (ordinal - f.onHistoricalRequest) % f.every === 0)),
+      (f.type === 'pacingViolation' || f.type === 'historicalSilence') &&
+      f.type === type &&
+      hits(f, ordinal, symbol),
   );
+}
+
+/** IB's texts for the HMDS errors a historicalError fault injects ({reqId} is filled in). */
+export const HMDS_ERROR_TEXT: Readonly<Record<string, { code: number; message: string }>> = {
+  cancelled: { code: 162, message: `${HMDS}API historical data query cancelled: {reqId}` },
+  competingSession: {
+    code: 162,
+    message: `${HMDS}Trading TWS session is connected from a different IP address`,
+  },
+  noPermissions: { code: 162, message: `${HMDS}No market data permissions for CME FUT` },
+  expired: { code: 166, message: 'HMDS Expired Contract Violation:contract is expired.' },
+  liveUpdatesDisconnected: { code: 10182, message: 'Failed to request live updates (disconnected).' },
+};
+
+function injectedHmdsError(
+  session: SessionPort,
+  ordinal: number,
+  symbol: string,
+): { code: number; message: string } | undefined {
+  for (const f of session.faults) {
+    if (f.type !== 'historicalError' || !hits(f, ordinal, symbol)) continue;
+    return HMDS_ERROR_TEXT[f.error];
+  }
+  return undefined;
 }

@@ -1,21 +1,24 @@
 import { MINUTE_MS } from '../calendar.js';
 import type { SimContract } from '../contracts.js';
 import {
-  DELAYED_TICK,
+  attrMaskFor,
   marketDataType,
-  TickType,
+  TickAttr,
   tickGeneric,
   tickPrice,
+  tickReqParams,
   tickSize,
   tickSnapshotEnd,
   tickString,
-} from '../protocol.js';
+} from '../messages.js';
+import { DELAYED_TICK, MinVer, TickType } from '../protocol.js';
 import type { Fault } from '../scenario.js';
 import type { HandlerConfig, MarketLine, Req, SessionPort } from '../types.js';
 import type { ContractRequests } from './contracts.js';
 
 /** reqMktData: snapshots and streaming lines, live, frozen or delayed; the ticks of each line. */
 
+const DISPLAYING_DELAYED = 'Requested market data is not subscribed. Displaying delayed market data.';
 const NOT_SUBSCRIBED =
   'Requested market data is not subscribed. Check API status by selecting the Account menu then under Management choose Market Data Subscription Manager and/or availability of delayed data.';
 
@@ -31,6 +34,36 @@ function faultFor(
       f.type === type &&
       (!f.symbols || f.symbols.some((x) => x === symbol)),
   );
+}
+
+interface Notice {
+  code: number;
+  text: string;
+}
+
+/** Texts as quoted in peers' logs and the IBKR message-code table (10089/10090/10091 end with the contract). */
+const MARKET_DATA_ERROR_TEXT: Readonly<Record<number, string>> = {
+  10089:
+    "Requested market data requires additional subscription for API. See link in 'Market Data Connections' dialog for more details.Delayed market data is available.",
+  10090:
+    'Part of requested market data is not subscribed. Subscription-independent ticks are still active.Delayed market data is available.',
+  10091:
+    "Part of requested market data requires additional subscription for API. See link in 'Market Data Connections' dialog for more details.Delayed market data is available.",
+  10168: 'Requested market data is not subscribed. Delayed market data is not enabled.',
+  10186: 'Requested market data is not subscribed. Delayed market data is not enabled.',
+  10197: 'No market data during competing live session',
+};
+/** Codes after which the line gets nothing more (no ticks, no tickSnapshotEnd). */
+const REFUSING = new Set([10089, 10168, 10186, 10197]);
+
+function marketDataFault(session: SessionPort, symbol: string): Notice | undefined {
+  for (const f of session.faults) {
+    if (f.type !== 'marketDataError') continue;
+    if (f.symbols && !f.symbols.some((s) => s === symbol)) continue;
+    if (f.marketDataTypes && !f.marketDataTypes.includes(session.marketDataType)) continue;
+    return { code: f.code, text: MARKET_DATA_ERROR_TEXT[f.code] ?? `Market data error ${f.code}` };
+  }
+  return undefined;
 }
 
 export class MarketDataRequests {
@@ -67,29 +100,78 @@ export class MarketDataRequests {
       session.error(req.reqId, 101, `Max number of tickers has been reached`);
       return;
     }
+    const injected = marketDataFault(session, contract.symbol);
+    if (injected && REFUSING.has(injected.code)) {
+      session.faultFired(`marketDataError ${injected.code} reqId ${req.reqId}`);
+      session.error(req.reqId, injected.code, injected.text);
+      return;
+    }
     const served = this.servedType(session, req.reqId, contract);
     if (served === undefined) return;
-    const line: MarketLine = { reqId: req.reqId, contract, served, snapshot: req.snapshot, sent: new Map() };
-    this.openLine(session, line, faultFor(session.faults, 'snapshotNeverEnds', contract.symbol));
+    if (injected) {
+      session.faultFired(`marketDataError ${injected.code} reqId ${req.reqId}`);
+      served.notice = injected;
+    }
+    const line: MarketLine = {
+      reqId: req.reqId,
+      contract,
+      served: served.type,
+      snapshot: req.snapshot,
+      sent: new Map(),
+    };
+    this.openLine(
+      session,
+      line,
+      served.notice,
+      faultFor(session.faults, 'snapshotNeverEnds', contract.symbol),
+    );
   }
 
-  /** The market data type served for the one asked (1–4), or undefined after refusing with 354. */
-  private servedType(session: SessionPort, reqId: number, contract: SimContract): number | undefined {
+  /**
+   * The market data type served for the one asked (1–4) and the notice that follows its MARKET_DATA_TYPE
+   * (10167 comes after the 58, as gateways send it); undefined after refusing with 354.
+   */
+  private servedType(
+    session: SessionPort,
+    reqId: number,
+    contract: SimContract,
+  ): { type: number; notice?: Notice } | undefined {
     const requested = session.marketDataType;
-    if (!faultFor(session.faults, 'delayedOnly', contract.symbol)) {
-      return requested === 2 || requested === 4 ? (this.isOpenNow(contract, 0) ? 1 : 2) : 1;
+    const noLive =
+      faultFor(session.faults, 'delayedOnly', contract.symbol) ||
+      session.faults.some(
+        (f) =>
+          f.type === 'marketDataError' &&
+          REFUSING.has(f.code) &&
+          (!f.symbols || f.symbols.some((s) => s === contract.symbol)),
+      );
+    if (!noLive) {
+      return { type: requested === 2 || requested === 4 ? (this.isOpenNow(contract, 0) ? 1 : 2) : 1 };
     }
     if (requested === 1 || requested === 2) {
       session.error(reqId, 354, NOT_SUBSCRIBED);
       return undefined;
     }
-    session.error(reqId, 10167, 'Requested market data is not subscribed. Displaying delayed market data.');
-    return requested === 4 && !this.isOpenNow(contract, this.config.delayedMinutes) ? 4 : 3;
+    const type = requested === 4 && !this.isOpenNow(contract, this.config.delayedMinutes) ? 4 : 3;
+    return { type, notice: { code: 10167, text: DISPLAYING_DELAYED } };
   }
 
-  /** Starts a market-data line and sends its first ticks; a snapshot ends after snapshotEndDelayMs. */
-  private openLine(session: SessionPort, line: MarketLine, neverEnd: boolean): void {
+  /**
+   * Starts a market-data line: MARKET_DATA_TYPE, TICK_REQ_PARAMS, the notice (10167), then the first ticks;
+   * a snapshot ends after snapshotEndDelayMs.
+   */
+  private openLine(
+    session: SessionPort,
+    line: MarketLine,
+    notice: Notice | undefined,
+    neverEnd: boolean,
+  ): void {
     session.send(marketDataType(line.reqId, line.served));
+    if (session.serverVersion >= MinVer.TICK_REQ_PARAMS) {
+      // bboExchange and snapshotPermissions as a real snapshot log shows them (rust-ibapi #236); for futures unverified.
+      session.send(tickReqParams(line.reqId, line.contract.tick, '', 3));
+    }
+    if (notice) session.error(line.reqId, notice.code, notice.text);
     this.sendTicks(session, line, true);
     if (line.snapshot) {
       if (neverEnd) {
@@ -130,7 +212,10 @@ export class MarketDataRequests {
       if (!initial && line.sent.get(tt) === value && (size === 0 || line.sent.get(-tt - 1) === size)) return;
       line.sent.set(tt, value);
       if (size !== 0) line.sent.set(-tt - 1, size);
-      session.send(tickPrice(line.reqId, tt, value, size, 0));
+      // Simulator policy: a live, open bid/ask can auto-execute; pastLimit and preOpen are not modelled.
+      const auto = (type === TickType.BID || type === TickType.ASK) && q.open && !delayed && !frozen;
+      const mask = attrMaskFor(session.serverVersion, auto ? TickAttr.CAN_AUTO_EXECUTE : 0);
+      session.send(tickPrice(line.reqId, tt, value, size, mask));
     };
     const size = (type: number, value: number | undefined) => {
       if (value === undefined) return;

@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { openMemoryConnection } from '../../../src/delta/index.js';
 import { readBars } from '../../../src/lake/index.js';
@@ -98,6 +99,8 @@ describe('futures backfill', () => {
 describe('futures status', () => {
   it('--max-age: exit 6 when the market is open and data is older, 0 when fresh, 0 with the reason when closed', async () => {
     const h = await harness(TUESDAY_10_ET, { config: { collect: { firstRunLookbackSeconds: 0 } } });
+    expect((await h.run(['status', '--max-age', '5m'])).code).toBe(2); // no data directory yet
+    mkdirSync(h.dataDir);
     expect((await h.run(['status', '--max-age', '5m'])).code).toBe(6);
     expect((await h.run(['collect', '--once'])).code).toBe(0);
     h.clock.advance(2 * 60_000);
@@ -113,7 +116,7 @@ describe('futures status', () => {
     h.clock.advance(8 * 60_000);
     const stale = await h.run(['status', '--max-age', '5m']);
     expect(stale.code).toBe(6);
-    expect(stale.stdout).toMatch(/STALE/);
+    expect(stale.stdout).toMatch(/^status\tfreshness\tstale\t300$/m);
     h.clock.set(new Date('2026-09-05T16:00:00Z')); // Saturday
     const closed = await h.run(['status', '--max-age', '5m', '--json']);
     expect(closed.code).toBe(0);

@@ -82,7 +82,8 @@ describe('the lake is the authority for what was collected', () => {
     expect(report.lake.problem).toMatch(/lost acknowledged commits/);
     const human = await h.run(['status']);
     expect(human.code).toBe(4);
-    expect(human.stdout).toMatch(/PROBLEM.*round\(s\) 3 are done in the queue but have no row/);
+    expect(human.stdout).toMatch(/^status\tproblem\t.*round\(s\) 3 are done in the queue but have no row/m);
+    expect(human.stderr).toMatch(/^futures status: PROBLEM: .*round\(s\) 3 are done in the queue/);
 
     // The next round commits version 3 again (with its checkpoint), so _last_checkpoint is true again.
     h.clock.advance(60_000);
@@ -159,8 +160,8 @@ describe('the lake is the authority for what was collected', () => {
     });
     const run = await h.run(['collect', '--once', '--json']);
     expect(run.code).toBe(3);
-    expect(run.stderr.split('\n').filter((l) => l.startsWith('error:'))).toHaveLength(1);
-    expect(run.stderr).toMatch(/error: no snapshot was answered/);
+    expect(run.stderr.split('\n').filter((l) => /^(error|futures collect):/.test(l))).toHaveLength(1);
+    expect(run.stderr).toMatch(/futures collect: no snapshot was answered/);
     const summary = JSON.parse(run.stdout);
     expect(summary).toMatchObject({ rowsWritten: 0, upstreamSilent: true });
   }, 60_000);
@@ -172,7 +173,7 @@ describe('the lake is the authority for what was collected', () => {
     });
     const run = await h.run(['backfill', '--symbols', 'ES', '--days', '2', '--bar', '1day', '--json']);
     expect(run.code, run.stderr).toBe(3);
-    expect(run.stderr).toMatch(/error: no historical request was answered/);
+    expect(run.stderr).toMatch(/futures backfill: no historical request was answered/);
     expect(JSON.parse(run.stdout)).toMatchObject({ upstreamSilent: true, bars: { written: 0 } });
   }, 60_000);
 

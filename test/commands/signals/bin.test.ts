@@ -30,7 +30,7 @@ describe('signals (built binary)', () => {
       '2026-03-10 09:25',
     ]);
     expect(ok.exitCode).toBe(0);
-    expect(JSON.parse(ok.stdout).schema).toBe('signals.premarket/v2');
+    expect(JSON.parse(ok.stdout).schema).toBe('signals.premarket/v3');
 
     const alert = await runBin('signals', [
       'regime',
@@ -43,7 +43,7 @@ describe('signals (built binary)', () => {
       'warning',
     ]);
     expect(alert.exitCode).toBe(10);
-    expect(JSON.parse(alert.stdout)).toMatchObject({ schema: 'signals.regime/v2', level: 'critical' });
+    expect(JSON.parse(alert.stdout)).toMatchObject({ schema: 'signals.regime/v3', level: 'critical' });
 
     const usage = await runBin('signals', ['regime', '--symbols', 'ES,SPX', '--data-dir', crash]);
     expect(usage.exitCode).toBe(2);

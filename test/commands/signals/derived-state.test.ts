@@ -46,7 +46,7 @@ async function replayOf(date: string, ...flags: string[]): Promise<RegimeDocumen
     .trim()
     .split('\n')
     .map((l) => JSON.parse(l))
-    .filter((d) => d.schema === 'signals.regime/v2')
+    .filter((d) => d.schema === 'signals.regime/v3')
     .map((d) => regimeDocumentSchema.parse(d));
 }
 

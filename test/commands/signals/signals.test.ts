@@ -35,7 +35,7 @@ afterAll(async () => {
 });
 
 describe('signals premarket', () => {
-  it('prints the signals.premarket/v2 document for --as-of and does not record it', async () => {
+  it('prints the signals.premarket/v3 document for --as-of and does not record it', async () => {
     const r = await run(['premarket', '--json', '--data-dir', calm, '--as-of', '2026-03-10 09:25']);
     expect(r.code).toBe(0);
     const doc = premarketDocumentSchema.parse(JSON.parse(r.stdout));
@@ -115,7 +115,7 @@ describe('signals premarket', () => {
       .split('\n')
       .map((l) => replayLineSchema.parse(JSON.parse(l)));
     expect(lines.map((l) => l.asOf)).toEqual(['2026-03-09T13:25:00.000Z', '2026-03-10T13:25:00.000Z']);
-    expect(lines.every((l) => l.schema === 'signals.premarket/v2')).toBe(true);
+    expect(lines.every((l) => l.schema === 'signals.premarket/v3')).toBe(true);
   });
 });
 
@@ -197,7 +197,7 @@ describe('signals regime', () => {
     // Mon 18:00 EDT → Tue 12:00 EDT (NOW), every 30 minutes after the open
     expect(lines.length).toBe(36);
     expect(lines[0]!.asOf).toBe('2026-03-09T22:30:00.000Z');
-    const docs = lines.filter((l) => l.schema === 'signals.regime/v2');
+    const docs = lines.filter((l) => l.schema === 'signals.regime/v3');
     expect(docs.length).toBe(36);
     expect(docs.slice(1).every((d) => d.inputs.hadPriorState)).toBe(true);
     const firstCritical = docs.find((d) => d.level === 'critical');

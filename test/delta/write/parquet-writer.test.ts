@@ -450,9 +450,9 @@ describe('writeParquet against DuckDB', () => {
     );
     const at = schema.findIndex((r) => r.name === 'strict');
     expect(schema.slice(at, at + 3)).toEqual([
-      { name: 'strict', repetition_type: 'REQUIRED', converted_type: 'LIST', logical_type: 'ListType()' },
+      { name: 'strict', repetition_type: 'OPTIONAL', converted_type: 'LIST', logical_type: 'ListType()' },
       { name: 'list', repetition_type: 'REPEATED', converted_type: null, logical_type: null },
-      { name: 'element', repetition_type: 'REQUIRED', converted_type: 'UTF8', logical_type: 'StringType()' },
+      { name: 'element', repetition_type: 'OPTIONAL', converted_type: 'UTF8', logical_type: 'StringType()' },
     ]);
   });
 
@@ -484,7 +484,7 @@ describe('writeParquet against DuckDB', () => {
 });
 
 describe('file layout', () => {
-  test('physical, converted and logical types; REQUIRED columns; one uncompressed row group', async () => {
+  test('physical, converted and logical types; every column OPTIONAL (as Spark and DuckDB write them); one uncompressed row group', async () => {
     const columns = [
       col('s', 'string'),
       col('l', 'long', false),
@@ -527,14 +527,14 @@ describe('file layout', () => {
         num_children: '10',
       },
       e('s', 'BYTE_ARRAY', 'OPTIONAL', 'UTF8', 'StringType()'),
-      e('l', 'INT64', 'REQUIRED', null, null),
+      e('l', 'INT64', 'OPTIONAL', null, null),
       e('i', 'INT32', 'OPTIONAL', null, null),
       // DuckDB prints IntType's i8 bitWidth as a raw character: 16 is U+0010, 8 is a backspace.
       e('sh', 'INT32', 'OPTIONAL', 'INT_16', 'IntType(bitWidth=\u0010, isSigned=1)'),
       e('b', 'INT32', 'OPTIONAL', 'INT_8', 'IntType(bitWidth=\b, isSigned=1)'),
       e('d', 'DOUBLE', 'OPTIONAL', null, null),
       e('f', 'FLOAT', 'OPTIONAL', null, null),
-      e('bo', 'BOOLEAN', 'REQUIRED', null, null),
+      e('bo', 'BOOLEAN', 'OPTIONAL', null, null),
       e('dt', 'INT32', 'OPTIONAL', 'DATE', 'DateType()'),
       e(
         'ts',

@@ -100,7 +100,9 @@ describe('classifyIbError', () => {
         'Historical Market Data Service error message:API historical data query cancelled: 7',
       ),
     ).toMatchObject({
-      action: 'ignore',
+      // A request still in flight was dropped by IB (after our own cancel the request is gone: logged).
+      action: 'backoff_retry',
+      transient: true,
     });
     expect(
       classifyIbError(162, 'Trading TWS session is connected from a different IP address'),

@@ -16,6 +16,8 @@ export interface SeriesSpec {
   price: (t: Date) => number;
   /** Half the bid/ask spread (default one tick). */
   halfSpread?: number;
+  /** Row source (default 'ibkr'); 'sim' rows count only in a demo lake. */
+  source?: 'ibkr' | 'sim' | 'import';
 }
 
 const at = (v: string | Date) => (typeof v === 'string' ? new Date(v) : v);
@@ -54,7 +56,7 @@ export function snapshots(spec: SeriesSpec): SnapshotRecord[] {
       marketDataType: 1,
       quality: [],
       slotTs: ts,
-      source: 'sim',
+      source: spec.source ?? 'ibkr',
       runId: 'fixture',
     });
   }
@@ -94,7 +96,7 @@ export function vixSnapshot(
     marketDataType: 1,
     quality: [],
     slotTs: t,
-    source: 'sim',
+    source: 'ibkr',
     runId: 'fixture',
   };
 }
