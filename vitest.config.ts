@@ -15,6 +15,7 @@ const SLOW = [
   'test/ibkr/week.test.ts',
   'test/docs/**/*.test.ts',
   'test/api/package.test.ts',
+  'test/**/*corpus.test.ts',
 ];
 
 export default defineConfig({
