@@ -13,6 +13,7 @@ const SLOW = [
   'test/**/processes.test.ts',
   'test/queue/rounds.test.ts',
   'test/docs/**/*.test.ts',
+  'test/**/*.slow.test.ts',
 ];
 
 export default defineConfig({
