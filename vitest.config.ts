@@ -16,6 +16,7 @@ const SLOW = [
   'test/docs/**/*.test.ts',
   'test/api/package.test.ts',
   'test/**/*corpus.test.ts',
+  'test/**/*.slow.test.ts',
 ];
 
 export default defineConfig({
