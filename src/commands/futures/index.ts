@@ -3,6 +3,7 @@ import { futuresBackfillCommand } from './backfill.js';
 import { futuresCalendarCommand, futuresCalendarIsOpenCommand } from './calendar.js';
 import { futuresCollectCommand } from './collect.js';
 import { futuresCompactCommand } from './compact.js';
+import { futuresDashboardCommand } from './dashboard.js';
 import { futuresDemoCommand } from './demo.js';
 import { futuresGatewayCommand } from './gateway.js';
 import { futuresImportCommand } from './import.js';
@@ -24,6 +25,7 @@ export const futuresCommands: readonly AnyCommand[] = [
   futuresBackfillCommand,
   futuresStatusCommand,
   futuresDemoCommand,
+  futuresDashboardCommand,
   futuresGatewayCommand,
   futuresImportCommand,
   futuresTableInfoCommand,

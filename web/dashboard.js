@@ -1,0 +1,271 @@
+/* The dashboard page: fetches the CLI's documents from /api/* (or reads them inlined by
+ * `futures report --html`) and draws them with uPlot. No framework, no build step. */
+(() => {
+  const REFRESH_MS = 30_000;
+  const INDICES = ['ES', 'NQ', 'RTY'];
+  const ET = 'America/New_York';
+  const inlined = document.getElementById('dashboard-data');
+  const STATIC = inlined ? JSON.parse(inlined.textContent) : null;
+  const state = { date: STATIC ? STATIC.date : null, timer: null, charts: {} };
+  const $ = (id) => document.getElementById(id);
+
+  const etTime = (iso) =>
+    iso === null || iso === undefined
+      ? '–'
+      : new Intl.DateTimeFormat('en-US', {
+          timeZone: ET,
+          month: 'short',
+          day: 'numeric',
+          hour: '2-digit',
+          minute: '2-digit',
+          hour12: false,
+        }).format(new Date(iso));
+  const pct = (x) => (x === null || x === undefined ? '–' : `${x >= 0 ? '+' : ''}${x.toFixed(2)}%`);
+  const num = (x, d = 2) => (x === null || x === undefined ? '–' : Number(x).toFixed(d));
+  const age = (s) =>
+    s === null || s === undefined
+      ? '–'
+      : s < 120
+        ? `${s}s`
+        : s < 7200
+          ? `${Math.round(s / 60)}m`
+          : `${(s / 3600).toFixed(1)}h`;
+
+  function el(tag, text, cls) {
+    const node = document.createElement(tag);
+    if (text !== undefined) node.textContent = String(text);
+    if (cls) node.className = cls;
+    return node;
+  }
+
+  function table(node, head, rows) {
+    node.replaceChildren();
+    const tr = el('tr');
+    for (const h of head) tr.append(el('th', h));
+    node.append(tr);
+    rows.forEach((row) => {
+      const r = el('tr');
+      for (const cell of row) r.append(el('td', cell));
+      node.append(r);
+    });
+  }
+
+  function list(node, items) {
+    node.replaceChildren(...items.map((item) => el('li', item)));
+  }
+
+  const isError = (doc) => doc && doc.schema === 'error/v1';
+  const errorText = (doc) => `${doc.error.message}${doc.error.hint ? ` ${doc.error.hint}` : ''}`;
+
+  async function fetchJson(path) {
+    const res = await fetch(path, { cache: 'no-store' });
+    return res.json();
+  }
+
+  async function load() {
+    if (STATIC) return STATIC;
+    const q = state.date ? `?date=${state.date}` : '';
+    const [status, premarket, regime] = await Promise.all(
+      ['status', 'premarket', 'regime'].map((name) => fetchJson(`api/${name}${q}`)),
+    );
+    const to = isError(premarket) ? status.now : premarket.asOf;
+    const from = isError(premarket)
+      ? new Date(Date.parse(to) - 18 * 3600_000).toISOString()
+      : premarket.reference.time;
+    const series = await fetchJson(
+      `api/series?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`,
+    );
+    return { status, premarket, regime, series };
+  }
+
+  function renderCall(doc) {
+    const bias = $('call-bias');
+    if (isError(doc)) {
+      bias.textContent = 'no call';
+      bias.className = 'error';
+      $('call-mode').textContent = '';
+      $('call-meta').textContent = errorText(doc);
+      table($('call-guidance'), [], []);
+      list($('call-reasons'), []);
+      return;
+    }
+    const d = doc.decision;
+    bias.textContent = d.bias;
+    bias.className = d.bias;
+    $('call-mode').textContent = `${d.mode} · ${d.strength}`;
+    $('call-meta').textContent =
+      `confidence ${num(d.confidence)} · band ${d.band} · VIX ${num(doc.inputs.vix.level, 1)} · as of ${etTime(doc.asOf)} ET`;
+    $('session').textContent =
+      `session ${doc.sessionDate}, since the ${etTime(doc.reference.time)} ET reference`;
+    table(
+      $('call-guidance'),
+      ['ETF', 'direction', 'conviction', 'entry', 'gap', 'posture'],
+      Object.values(doc.guidance).map((g) => [
+        g.etf,
+        g.direction,
+        num(g.conviction),
+        g.entry,
+        pct(g.gapPct),
+        g.riskPosture,
+      ]),
+    );
+    list($('call-reasons'), doc.reasons);
+  }
+
+  function renderRegime(doc) {
+    const level = $('regime-level');
+    if (isError(doc)) {
+      level.textContent = 'unknown';
+      level.className = 'error';
+      $('regime-meta').textContent = errorText(doc);
+      list($('regime-reasons'), []);
+      return;
+    }
+    level.textContent = doc.level;
+    level.className = doc.level;
+    $('regime-meta').textContent =
+      `candidate ${doc.candidate} · ${doc.transition} · since ${etTime(doc.since)} ET`;
+    list($('regime-reasons'), doc.reasons);
+  }
+
+  const AXIS = { stroke: '#8b949e', grid: { stroke: '#30363d', width: 1 }, ticks: { stroke: '#30363d' } };
+
+  function chartOf(symbol, path, reference, title) {
+    let box = $(`chart-${symbol}`);
+    if (!box) {
+      box = el('div', undefined, 'chart');
+      box.id = `chart-${symbol}`;
+      box.append(el('h3'));
+      $('charts').append(box);
+    }
+    box.querySelector('h3').replaceChildren(...title);
+    if (state.charts[symbol]) state.charts[symbol].destroy();
+    const xs = path.ts.map((t) => t / 1000);
+    const data = [xs, path.price];
+    const series = [{}, { label: symbol, stroke: '#58a6ff', width: 1.5 }];
+    if (reference !== null) {
+      data.push(xs.map(() => reference));
+      series.push({ label: '16:00 ref', stroke: '#d29922', width: 1, dash: [6, 4] });
+    }
+    const width = Math.max(280, box.clientWidth - 16);
+    state.charts[symbol] = new uPlot(
+      {
+        width,
+        height: 200,
+        series,
+        axes: [AXIS, { ...AXIS, size: 70 }],
+        scales: { x: { time: true } },
+        tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), ET),
+        legend: { show: true },
+      },
+      data,
+      box,
+    );
+  }
+
+  function renderCharts(premarket, seriesDoc) {
+    const ok = !isError(premarket);
+    const empty = { ts: [], price: [] };
+    const series = isError(seriesDoc) ? {} : seriesDoc.series;
+    for (const symbol of INDICES) {
+      const path = series[symbol] || empty;
+      const input = ok ? premarket.inputs.perIndex[symbol] : null;
+      const measure = ok ? premarket.measures.perIndex[symbol] : null;
+      const title = [el('span', symbol), ` ${path.ts.length} points`];
+      if (measure) {
+        title.push(el('span', ` ${pct(measure.pct)}`, measure.pct >= 0 ? 'up' : 'down'));
+        title.push(` · high ${num(measure.path.high)} · low ${num(measure.path.low)}`);
+      }
+      chartOf(symbol, path, input ? input.reference.price : null, title);
+    }
+    const vix = series.VIX || empty;
+    const level = ok ? premarket.inputs.vix : null;
+    const vixTitle = [el('span', 'VIX'), ` ${level ? num(level.level, 1) : '–'}`];
+    if (level && level.priorClose !== null) vixTitle.push(` (prior close ${num(level.priorClose, 1)})`);
+    chartOf('VIX', vix, level ? level.priorClose : null, vixTitle);
+  }
+
+  function renderHealth(doc) {
+    if (isError(doc)) {
+      $('health-summary').replaceChildren(el('p', errorText(doc), 'error'));
+      return;
+    }
+    const m = doc.market;
+    const counts = doc.queue.counts;
+    const lines = [
+      m.open ? `market open (${m.segment}, trade date ${m.tradeDate})` : `market closed: ${m.reason}`,
+      `freshness: ${doc.freshness.reason}`,
+      counts === null
+        ? 'queue: none yet (no collector has run)'
+        : `queue: ${Object.entries(counts.byStatus)
+            .map(([k, v]) => `${k} ${v}`)
+            .join(', ')}`,
+      `collector: ${doc.locks.collect ? `pid ${doc.locks.collect.pid} (${doc.locks.collect.state})` : 'free'}` +
+        ` · compactor: ${doc.locks.compact ? `pid ${doc.locks.compact.pid}` : 'free'}`,
+      `gaps in the last ${doc.gapWindowHours} h: ${doc.gaps.reduce((n, g) => n + g.slots, 0)} slot(s)`,
+    ];
+    if (doc.lake.problem !== null) lines.unshift(`PROBLEM: ${doc.lake.problem}`);
+    $('health-summary').replaceChildren(
+      ...lines.map((line) => el('div', line, line.startsWith('PROBLEM') ? 'error' : '')),
+    );
+    table(
+      $('health-instruments'),
+      ['symbol', 'last snapshot (ET)', 'age', 'contract', 'source', 'quality'],
+      doc.instruments.map((i) => [
+        i.symbol,
+        etTime(i.lastTs),
+        age(i.ageSeconds),
+        i.localSymbol ?? '–',
+        i.source ?? '–',
+        i.quality.join(',') || '–',
+      ]),
+    );
+    table(
+      $('health-tables'),
+      ['table', 'version', 'files', 'bytes', 'last commit (ET)'],
+      doc.tables.map((t) => [t.name, t.version ?? 'absent', t.files, t.bytes, etTime(t.lastCommitAt)]),
+    );
+  }
+
+  async function refresh() {
+    try {
+      const data = await load();
+      renderCall(data.premarket);
+      renderRegime(data.regime);
+      renderCharts(data.premarket, data.series);
+      renderHealth(data.status);
+      const stamp = STATIC
+        ? `report of ${etTime(data.status.now)} ET`
+        : `updated ${etTime(new Date().toISOString())}`;
+      $('updated').textContent = stamp;
+      if (!state.date && !STATIC && !isError(data.status)) $('date').value = data.status.market.tradeDate;
+    } catch (error) {
+      $('updated').textContent = `refresh failed: ${error.message}`;
+      $('updated').className = 'error';
+    }
+  }
+
+  function schedule() {
+    clearInterval(state.timer);
+    // A past session does not change; only the live view polls.
+    if (!STATIC && state.date === null) state.timer = setInterval(refresh, REFRESH_MS);
+  }
+
+  $('date').addEventListener('change', () => {
+    state.date = $('date').value || null;
+    schedule();
+    refresh();
+  });
+  $('live').addEventListener('click', () => {
+    state.date = null;
+    schedule();
+    refresh();
+  });
+  if (STATIC) {
+    $('date').value = STATIC.date ?? '';
+    $('date').disabled = true;
+    $('live').hidden = true;
+  }
+  schedule();
+  refresh();
+})();
