@@ -22,14 +22,12 @@
         }).format(new Date(iso));
   const pct = (x) => (x === null || x === undefined ? '–' : `${x >= 0 ? '+' : ''}${x.toFixed(2)}%`);
   const num = (x, d = 2) => (x === null || x === undefined ? '–' : Number(x).toFixed(d));
-  const age = (s) =>
-    s === null || s === undefined
-      ? '–'
-      : s < 120
-        ? `${s}s`
-        : s < 7200
-          ? `${Math.round(s / 60)}m`
-          : `${(s / 3600).toFixed(1)}h`;
+  const age = (s) => {
+    if (s === null || s === undefined) return '–';
+    if (s < 120) return `${s}s`;
+    if (s < 7200) return `${Math.round(s / 60)}m`;
+    return s < 172_800 ? `${(s / 3600).toFixed(1)}h` : `${(s / 86_400).toFixed(1)}d`;
+  };
 
   function el(tag, text, cls) {
     const node = document.createElement(tag);

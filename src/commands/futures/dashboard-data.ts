@@ -60,7 +60,7 @@ function errorResponse(thrown: unknown): EndpointResponse {
   };
 }
 
-async function answer(make: () => Promise<object>): Promise<EndpointResponse> {
+export async function answer(make: () => Promise<object>): Promise<EndpointResponse> {
   try {
     return { status: 200, body: await make() };
   } catch (error) {

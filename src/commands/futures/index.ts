@@ -8,6 +8,7 @@ import { futuresDemoCommand } from './demo.js';
 import { futuresGatewayCommand } from './gateway.js';
 import { futuresImportCommand } from './import.js';
 import { futuresQueueRebuildCommand } from './queue-rebuild.js';
+import { futuresReportCommand } from './report.js';
 import { futuresStatusCommand } from './status.js';
 import { futuresTableFilesCommand } from './table-files.js';
 import { futuresTableHistoryCommand } from './table-history.js';
@@ -26,6 +27,7 @@ export const futuresCommands: readonly AnyCommand[] = [
   futuresStatusCommand,
   futuresDemoCommand,
   futuresDashboardCommand,
+  futuresReportCommand,
   futuresGatewayCommand,
   futuresImportCommand,
   futuresTableInfoCommand,
