@@ -14,6 +14,7 @@ const SLOW = [
   'test/queue/rounds.test.ts',
   'test/docs/**/*.test.ts',
   'test/api/package.test.ts',
+  'test/**/browser.test.ts',
 ];
 
 export default defineConfig({

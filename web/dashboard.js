@@ -1,12 +1,14 @@
 /* The dashboard page: fetches the CLI's documents from /api/* (or reads them inlined by
  * `futures report --html`) and draws them with uPlot. No framework, no build step. */
 (() => {
-  const REFRESH_MS = 30_000;
+  // ?refresh=N polls every N seconds (tests); a trader's default is a collection round's pace.
+  const asked = Number(new URLSearchParams(location.search).get('refresh'));
+  const REFRESH_MS = asked >= 1 ? asked * 1000 : 30_000;
   const INDICES = ['ES', 'NQ', 'RTY'];
   const ET = 'America/New_York';
   const inlined = document.getElementById('dashboard-data');
   const STATIC = inlined ? JSON.parse(inlined.textContent) : null;
-  const state = { date: STATIC ? STATIC.date : null, timer: null, charts: {} };
+  const state = { date: STATIC ? STATIC.date : null, timer: null, seq: 0, charts: {} };
   const $ = (id) => document.getElementById(id);
 
   const etTime = (iso) =>
@@ -226,8 +228,11 @@
   }
 
   async function refresh() {
+    const seq = ++state.seq;
     try {
       const data = await load();
+      // A refresh overtaken by a newer one (the date changed meanwhile) draws nothing.
+      if (seq !== state.seq) return;
       renderCall(data.premarket);
       renderRegime(data.regime);
       renderCharts(data.premarket, data.series);
@@ -236,6 +241,7 @@
         ? `report of ${etTime(data.status.now)} ET`
         : `updated ${etTime(new Date().toISOString())}`;
       $('updated').textContent = stamp;
+      $('updated').className = 'muted';
       if (!state.date && !STATIC && !isError(data.status)) $('date').value = data.status.market.tradeDate;
     } catch (error) {
       $('updated').textContent = `refresh failed: ${error.message}`;
@@ -243,27 +249,28 @@
     }
   }
 
+  /** Polls the live view: the next refresh starts a period after the last one ended, never on top of it. */
   function schedule() {
-    clearInterval(state.timer);
-    // A past session does not change; only the live view polls.
-    if (!STATIC && state.date === null) state.timer = setInterval(refresh, REFRESH_MS);
+    clearTimeout(state.timer);
+    if (STATIC || state.date !== null) return; // a past session does not change
+    state.timer = setTimeout(async () => {
+      await refresh();
+      if (state.date === null) schedule();
+    }, REFRESH_MS);
   }
 
   $('date').addEventListener('change', () => {
     state.date = $('date').value || null;
-    schedule();
-    refresh();
+    refresh().then(schedule);
   });
   $('live').addEventListener('click', () => {
     state.date = null;
-    schedule();
-    refresh();
+    refresh().then(schedule);
   });
   if (STATIC) {
     $('date').value = STATIC.date ?? '';
     $('date').disabled = true;
     $('live').hidden = true;
   }
-  schedule();
-  refresh();
+  refresh().then(schedule);
 })();
