@@ -45,20 +45,23 @@ describe('documents equal the CLI', () => {
   it.each([
     ['premarket', 'signals.premarket.v3.json'],
     ['regime', 'signals.regime.v3.json'],
-  ] as const)('/api/%s?date= is `signals %s --json --no-record --as-of DATE 09:25`', async (name, schema) => {
-    const api = await get(`api/${name}?date=2026-03-10`);
-    const cli = await cliJson(
-      'signals',
-      [name, '--json', '--no-record', '--data-dir', dir, '--as-of', '2026-03-10 09:25'],
-      NOW,
-    );
-    expect(cli.code).toBe(0);
-    expect(api.status).toBe(200);
-    expect(api.body).toEqual(cli.doc);
-    expect(api.body.asOf).toBe('2026-03-10T13:25:00.000Z');
-    const validate = await validator(schema);
-    expect(validate(api.body), JSON.stringify(validate.errors)).toBe(true);
-  });
+  ] as const)(
+    '/api/%s?date= is `signals <name> --json --no-record --as-of DATE 09:25` (schema %s)',
+    async (name, schema) => {
+      const api = await get(`api/${name}?date=2026-03-10`);
+      const cli = await cliJson(
+        'signals',
+        [name, '--json', '--no-record', '--data-dir', dir, '--as-of', '2026-03-10 09:25'],
+        NOW,
+      );
+      expect(cli.code).toBe(0);
+      expect(api.status).toBe(200);
+      expect(api.body).toEqual(cli.doc);
+      expect(api.body.asOf).toBe('2026-03-10T13:25:00.000Z');
+      const validate = await validator(schema);
+      expect(validate(api.body), JSON.stringify(validate.errors)).toBe(true);
+    },
+  );
 
   it('/api/premarket without a date is the live call, like `signals premarket --json --no-record`', async () => {
     const api = await get('api/premarket');
@@ -139,6 +142,16 @@ describe('errors and refusals', () => {
     const uplot = await fetch(new URL('vendor/uPlot.min.js', dashboard.url));
     expect(uplot.status).toBe(200);
     expect(await uplot.text()).toMatch(/uPlot/);
+  });
+
+  it('warns on stderr when bound beyond loopback (no authentication), not on loopback', async () => {
+    const wide = await startDashboard(dir, NOW, ['--host', '0.0.0.0']);
+    const stopped = await wide.stop();
+    expect(stopped.code).toBe(0);
+    expect(stopped.stderr).toMatch(/warning: the dashboard listens on 0\.0\.0\.0.*no authentication/);
+    expect(stopped.stdout).toMatch(/stopped after 0 request/);
+    const local = await startDashboard(dir, NOW);
+    expect((await local.stop()).stderr).not.toMatch(/warning/);
   });
 
   it('never writes: no signal_runs table after every endpoint was asked', async () => {

@@ -42,20 +42,21 @@ async function openPage(url: string): Promise<{ page: Page; problems: string[] }
 
 /** Pixels of the price line's colour (#58a6ff) on each chart's canvas: a drawn line has many. */
 async function linePixels(page: Page): Promise<Record<string, number>> {
-  return page.evaluate(() => {
-    const out: Record<string, number> = {};
-    for (const box of document.querySelectorAll<HTMLElement>('#charts .chart')) {
+  // Runs in the page (a string: this project compiles without the DOM's types).
+  return (await page.evaluate(`(() => {
+    const out = {};
+    for (const box of document.querySelectorAll('#charts .chart')) {
       const canvas = box.querySelector('canvas');
       if (!canvas) continue;
-      const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+      const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
       let n = 0;
       for (let i = 0; i < data.length; i += 4) {
-        if (Math.abs(data[i]! - 88) < 24 && Math.abs(data[i + 1]! - 166) < 24 && data[i + 2]! > 220) n++;
+        if (Math.abs(data[i] - 88) < 24 && Math.abs(data[i + 1] - 166) < 24 && data[i + 2] > 220) n++;
       }
       out[box.id] = n;
     }
     return out;
-  });
+  })()`)) as Record<string, number>;
 }
 
 const shot = (page: Page, name: string) =>
@@ -112,15 +113,13 @@ describe('the live page', () => {
     const { page, problems } = await openPage(`${dashboard.url}?refresh=1`);
     await page.locator('#chart-ES h3', { hasText: ' points' }).waitFor();
     const before = await page.locator('#chart-ES h3').textContent();
-    await page.evaluate(() => {
-      (window as unknown as { stayed: boolean }).stayed = true;
-    });
+    await page.evaluate('window.stayed = true');
     dashboard.setNow(new Date(CALL.getTime() + 5 * 60_000));
     await page.locator('#call-meta', { hasText: '09:30' }).waitFor({ timeout: 50_000 });
     const after = await page.locator('#chart-ES h3').textContent();
     const points = (text: string | null) => Number(/(\d+) points/.exec(text ?? '')?.[1]);
     expect(points(after)).toBe(points(before) + 1);
-    expect(await page.evaluate(() => (window as unknown as { stayed?: boolean }).stayed)).toBe(true);
+    expect(await page.evaluate('window.stayed')).toBe(true);
     expect(problems).toEqual([]);
     dashboard.setNow(CALL);
     await page.close();
