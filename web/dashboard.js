@@ -2,13 +2,15 @@
  * `futures report --html`) and draws them with uPlot. No framework, no build step. */
 (() => {
   // ?refresh=N polls every N seconds (tests); a trader's default is a collection round's pace.
-  const asked = Number(new URLSearchParams(location.search).get('refresh'));
+  const params = new URLSearchParams(location.search);
+  const asked = Number(params.get('refresh'));
   const REFRESH_MS = asked >= 1 ? asked * 1000 : 30_000;
   const INDICES = ['ES', 'NQ', 'RTY'];
   const ET = 'America/New_York';
   const inlined = document.getElementById('dashboard-data');
   const STATIC = inlined ? JSON.parse(inlined.textContent) : null;
-  const state = { date: STATIC ? STATIC.date : null, timer: null, seq: 0, charts: {} };
+  // ?date=YYYY-MM-DD opens on a past session (a link to share).
+  const state = { date: STATIC ? STATIC.date : params.get('date'), timer: null, seq: 0, charts: {} };
   const $ = (id) => document.getElementById(id);
 
   const etTime = (iso) =>
@@ -267,6 +269,7 @@
     state.date = null;
     refresh().then(schedule);
   });
+  if (state.date) $('date').value = state.date;
   if (STATIC) {
     $('date').value = STATIC.date ?? '';
     $('date').disabled = true;
