@@ -64,20 +64,35 @@
     return res.json();
   }
 
-  async function load() {
-    if (STATIC) return STATIC;
+  /** Fetches the documents and draws each as it arrives (the signals take longest); resolves to status. */
+  async function load(current) {
+    if (STATIC) {
+      renderCall(STATIC.premarket);
+      renderRegime(STATIC.regime);
+      renderCharts(STATIC.premarket, STATIC.series);
+      renderHealth(STATIC.status);
+      return STATIC.status;
+    }
     const q = state.date ? `?date=${state.date}` : '';
-    const [status, premarket, regime] = await Promise.all(
-      ['status', 'premarket', 'regime'].map((name) => fetchJson(`api/${name}${q}`)),
-    );
-    const to = isError(premarket) ? status.now : premarket.asOf;
-    const from = isError(premarket)
-      ? new Date(Date.parse(to) - 18 * 3600_000).toISOString()
-      : premarket.reference.time;
+    const draw = (render) => (doc) => {
+      if (current()) render(doc);
+      return doc;
+    };
+    const status = fetchJson('api/status').then(draw(renderHealth));
+    const regime = fetchJson(`api/regime${q}`).then(draw(renderRegime));
+    const premarket = await fetchJson(`api/premarket${q}`).then(draw(renderCall));
+    let to = premarket.asOf;
+    let from = isError(premarket) ? undefined : premarket.reference.time;
+    if (from === undefined) {
+      to = (await status).now ?? new Date().toISOString();
+      from = new Date(Date.parse(to) - 18 * 3600_000).toISOString();
+    }
     const series = await fetchJson(
       `api/series?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`,
     );
-    return { status, premarket, regime, series };
+    if (current()) renderCharts(premarket, series);
+    await regime;
+    return status;
   }
 
   function renderCall(doc) {
@@ -231,20 +246,17 @@
 
   async function refresh() {
     const seq = ++state.seq;
+    // A refresh overtaken by a newer one (the date changed meanwhile) draws nothing more.
+    const current = () => seq === state.seq;
     try {
-      const data = await load();
-      // A refresh overtaken by a newer one (the date changed meanwhile) draws nothing.
-      if (seq !== state.seq) return;
-      renderCall(data.premarket);
-      renderRegime(data.regime);
-      renderCharts(data.premarket, data.series);
-      renderHealth(data.status);
+      const status = await load(current);
+      if (!current()) return;
       const stamp = STATIC
-        ? `report of ${etTime(data.status.now)} ET`
+        ? `report of ${etTime(status.now)} ET`
         : `updated ${etTime(new Date().toISOString())}`;
       $('updated').textContent = stamp;
       $('updated').className = 'muted';
-      if (!state.date && !STATIC && !isError(data.status)) $('date').value = data.status.market.tradeDate;
+      if (!state.date && !STATIC && !isError(status)) $('date').value = status.market.tradeDate;
     } catch (error) {
       $('updated').textContent = `refresh failed: ${error.message}`;
       $('updated').className = 'error';
