@@ -12,6 +12,7 @@ const SLOW = [
   'test/**/concurrency.test.ts',
   'test/**/processes.test.ts',
   'test/queue/rounds.test.ts',
+  'test/ibkr/week.test.ts',
   'test/docs/**/*.test.ts',
   'test/api/package.test.ts',
   'test/**/browser.test.ts',

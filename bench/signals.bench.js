@@ -5,7 +5,8 @@
 // Run after `npx tsc -p tsconfig.build.json`: node bench/signals.bench.js
 //
 // The table is written one commit per trade date (the shape after `futures compact`), ES/NQ/RTY with
-// bid/ask/last and VIX with last, every BENCH_STEP_SECONDS (5) through each CME session, for
+// bid/ask/last and VIX with last (source 'ibkr': simulator rows count only in a demo lake), every
+// BENCH_STEP_SECONDS (5) through each CME session, for
 // BENCH_DAYS (365) calendar days. Scale with BENCH_STEP_SECONDS / BENCH_DAYS when generation is too slow.
 // Then BENCH_DAILY_YEARS (36) years of VIX 1-day bars up to the day before LAST go into futures_bars of both
 // lakes, one file per trade date (the layout `futures import` leaves: ~9,400 one-file partitions), and both
@@ -19,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { openMemoryConnection } from '../dist/delta/index.js';
 import { appendToLake } from '../dist/lake/index.js';
 import { addDays, defaultCalendar, etInstant } from '../dist/market/index.js';
+import { replayBench } from './signals-replay.bench.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const STEP = Number(process.env.BENCH_STEP_SECONDS ?? 5);
@@ -54,7 +56,7 @@ function daySql(tradeDate) {
       CASE WHEN s.sec = 'FUT' THEN round(p / s.tick) * s.tick - s.tick END AS bid,
       CASE WHEN s.sec = 'FUT' THEN round(p / s.tick) * s.tick END AS ask,
       round(p / s.tick) * s.tick AS last, 1 AS market_data_type, CAST([] AS VARCHAR[]) AS quality,
-      s.base * 0.999 AS close, 'sim' AS source
+      s.base * 0.999 AS close, 'ibkr' AS source
     FROM range(${open}, ${close}, ${STEP * 1000}) r(ms)
     CROSS JOIN (VALUES ${values}) s(symbol, base, tick, local, sec, con_id)
     CROSS JOIN LATERAL (SELECT s.base * (1 + 0.01 * sin(ms / 3.6e6 / 7) + 0.002 * sin(ms / 6e5)) AS p)`;
@@ -132,6 +134,11 @@ function filesOf(dir) {
   return out;
 }
 
+if (process.env.BENCH_LAKE !== undefined) {
+  // The in-process replay part alone, on an existing lake (e.g. the calibration lake of docs/signals.md).
+  await replayBench(process.env.BENCH_LAKE, process.env.BENCH_CONFIG);
+  process.exit(0);
+}
 const root = KEEP_DIR ?? mkdtempSync(path.join(os.tmpdir(), 'bench-signals-'));
 mkdirSync(root, { recursive: true });
 try {
@@ -209,6 +216,7 @@ process.stdout.write(String(r.getRows()[0][0]));
     }
     measureLakes('+vix');
   }
+  await replayBench(path.join(root, 'year'), undefined, addDays(LAST, -30), LAST);
 } finally {
   if (KEEP_DIR === undefined) rmSync(root, { recursive: true, force: true });
 }

@@ -29,6 +29,10 @@ import { addDays, type MarketCalendar, tradeDateOf } from '../market/index.js';
 import type { PremarketDocument, RegimeDocument } from '../signals/schemas.js';
 import { type ENGINE_REGIMES, INDEX_SYMBOLS, type IndexSymbol } from '../signals/types.js';
 
+export {
+  FUTURES_DOCUMENT_SCHEMAS,
+  type FuturesDocumentId,
+} from '../commands/schemas/index.js';
 export type { Config } from '../config/schema.js';
 export {
   BusyError,

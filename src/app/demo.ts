@@ -4,20 +4,20 @@
  * shared by the simulator and the collector. The collector is kept one slot behind that clock
  * (oneSlotBehind), so a night of 1-minute slots runs back to back, as fast as the rounds execute.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { rm } from 'node:fs/promises';
+import { isAbsolute, relative } from 'node:path';
 import type { Config } from '../config/schema.js';
 import { type ManualClock, manualClock } from '../core/clock.js';
 import { openMemoryConnection } from '../delta/index.js';
 import { createLakeView, FUTURES_SNAPSHOTS, loadLakeSnapshot } from '../lake/index.js';
-import { addDays, previousNyseClose, tradeDateOf } from '../market/index.js';
+import { addDays, etParts, previousNyseClose, tradeDateOf } from '../market/index.js';
 import { builtinScenario, type Simulator, startSimulator } from '../sim/index.js';
 import { type BackfillBarSize, type BackfillSummary, runBackfill } from './backfill.js';
 import { runCollect } from './collect/collector.js';
 import { oneSlotBehind } from './collect/hooks.js';
 import type { CollectSummary } from './collect/summary.js';
 import type { RunContext } from './context.js';
+import { prepareDemoDir } from './demo/dir.js';
 import { demoNight, demoSessionDate } from './demo/night.js';
 import { type DemoStep, step } from './demo/progress.js';
 import { compactDemoLake, evaluateDemoSignal } from './demo/signals.js';
@@ -26,9 +26,14 @@ export const DEMO_SCENARIOS = ['calm', 'selloff', 'gap-up'] as const;
 export type DemoScenario = (typeof DEMO_SCENARIOS)[number];
 
 export interface DemoOptions {
+  /** The demo's data directory (default ./demo-data); refused when it holds a lake the demo did not build. */
   dir: string | undefined;
+  /** A temporary directory instead, removed afterwards unless `keep`. */
+  temporary: boolean;
   scenario: DemoScenario;
   keep: boolean;
+  /** How the user runs the binaries here (`futures`, `npx futures`, `node …/bin/futures.js`), for the hints. */
+  invocation: { futures: string; signals: string };
   /** NYSE session date the night leads into (default: the latest one on or before today, ET). */
   date: string | undefined;
   seed: number;
@@ -38,6 +43,8 @@ export interface DemoResult {
   dataDir: string;
   kept: boolean;
   temporary: boolean;
+  /** An earlier demo's lake in the same directory was cleared first. */
+  rebuilt: boolean;
   scenario: DemoScenario;
   night: { sessionDate: string; from: string; to: string };
   simulator: { host: string; port: number; seed: number };
@@ -67,10 +74,10 @@ export async function runDemo(options: DemoOptions, ctx: RunContext): Promise<De
   const wallStarted = performance.now();
   const sessionDate = demoSessionDate(ctx.clock.now(), options.date);
   const night = demoNight(sessionDate);
-  const temporary = options.dir === undefined;
-  const dataDir = options.dir
-    ? resolve(ctx.cwd, options.dir)
-    : await mkdtemp(join(tmpdir(), 'futures-demo-'));
+  const { dataDir, temporary, rebuilt } = await prepareDemoDir(
+    { dir: options.dir, temporary: options.temporary },
+    ctx.cwd,
+  );
   const kept = !temporary || options.keep;
   const clock = manualClock(night.from);
   const simulator = await startSimulator({
@@ -119,6 +126,7 @@ export async function runDemo(options: DemoOptions, ctx: RunContext): Promise<De
       dataDir,
       kept,
       temporary,
+      rebuilt,
       scenario: options.scenario,
       night: { sessionDate, from: night.from.toISOString(), to: night.to.toISOString() },
       simulator: { host: simulator.host, port: simulator.port, seed: options.seed },
@@ -131,7 +139,7 @@ export async function runDemo(options: DemoOptions, ctx: RunContext): Promise<De
       },
       compact: compacted,
       signals: { premarket, regime },
-      nextCommands: nextCommands(kept ? dataDir : null, sessionDate),
+      nextCommands: nextCommands(kept ? dataDir : null, sessionDate, options.invocation, ctx.cwd),
       wallMs: Math.round(performance.now() - wallStarted),
     };
   } finally {
@@ -203,11 +211,16 @@ async function collectNight(
 ): Promise<CollectSummary> {
   const { ctx, clock } = world;
   const { config } = ctx;
+  const total =
+    Math.floor(
+      (world.night.to.getTime() - world.night.from.getTime()) / 1000 / config.collect.intervalSeconds,
+    ) + 1;
+  let rounds = 0;
   return step(
     steps,
     ctx,
     { name: 'collect the night', command: `futures collect --until "${sessionDate} 09:25"` },
-    () =>
+    (progress) =>
       runCollect({
         dataDir: config.dataDir,
         config,
@@ -221,7 +234,12 @@ async function collectNight(
         ib: { factory: ctx.ib, simulated: true },
         source: 'sim',
         command: 'futures collect',
-        hooks: oneSlotBehind(clock, config.collect.intervalSeconds),
+        hooks: oneSlotBehind(clock, config.collect.intervalSeconds, {
+          onRound: () => {
+            rounds += 1;
+            progress(`${etParts(clock.now()).time} ET · ${rounds}/${total} rounds`);
+          },
+        }),
       }),
     (r) => `${r.rounds} rounds, ${r.rowsWritten} rows, ${r.slots.skipped} slots skipped`,
   );
@@ -240,16 +258,26 @@ async function compactStep(world: DemoWorld, steps: DemoStep[]): Promise<DemoRes
   return { filesBefore: before?.files.size ?? 0, filesAfter: after?.files.size ?? 0 };
 }
 
-function nextCommands(keptDir: string | null, sessionDate: string): string[] {
+function nextCommands(
+  keptDir: string | null,
+  sessionDate: string,
+  run: DemoOptions['invocation'],
+  cwd: string,
+): string[] {
   if (keptDir === null)
-    return ['futures demo --keep          # keep the demo lake and try the commands it prints'];
-  const dirArg = ` --data-dir ${keptDir}`;
+    return [
+      `${run.futures} demo          # keeps the demo lake in ./demo-data and prints commands to explore it`,
+    ];
+  const shown = relative(cwd, keptDir);
+  const where = shown === '' ? '.' : shown.startsWith('..') || isAbsolute(shown) ? keptDir : `./${shown}`;
+  const dirArg = ` --data-dir ${/[\s'"$]/.test(where) ? `'${where.replaceAll("'", "'\\''")}'` : where}`;
   return [
-    `futures status${dirArg}`,
-    `futures table scan futures_snapshots${dirArg} --where "symbol = 'ES'" --columns ts,local_symbol,bid,ask,mid --limit 10`,
-    `futures table history futures_snapshots${dirArg} --limit 5`,
-    `signals premarket${dirArg} --as-of "${sessionDate} 09:25" --no-record`,
-    `signals regime${dirArg} --as-of "${sessionDate} 09:25" --no-record --json`,
+    `${run.futures} status${dirArg}`,
+    `${run.futures} table scan futures_snapshots${dirArg} --where "symbol = 'ES'" --columns ts,local_symbol,bid,ask,mid --limit 10`,
+    `${run.futures} table history futures_snapshots${dirArg} --limit 5`,
+    `${run.signals} premarket${dirArg} --as-of "${sessionDate} 09:25"`,
+    `${run.signals} regime${dirArg} --as-of "${sessionDate} 09:25" --json`,
+    `${run.futures} demo --scenario selloff   # a night that crosses the thresholds`,
   ];
 }
 

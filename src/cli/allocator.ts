@@ -13,7 +13,15 @@ export function isLongRun(args: readonly string[]): boolean {
   return args.some((arg) => arg === '--loop' || arg === '--until' || arg.startsWith('--until='));
 }
 
-/** Sets the allocator settings in env for a long run, unless the user set their own. */
+/**
+ * True for `futures import`: it streams a file of any size through DuckDB under a memory limit, and the
+ * pages it frees must leave the process's peak memory (bench/RESULTS.md, "import.bench.js").
+ */
+export function isImport(args: readonly string[]): boolean {
+  return args.includes('import');
+}
+
+/** Sets the allocator settings in env for a long run or an import, unless the user set their own. */
 export function configureAllocator(args: readonly string[], env: NodeJS.ProcessEnv): void {
-  if (isLongRun(args)) env.DUCKDB_JE_MALLOC_CONF ??= LONG_RUN_ALLOCATOR_CONF;
+  if (isLongRun(args) || isImport(args)) env.DUCKDB_JE_MALLOC_CONF ??= LONG_RUN_ALLOCATOR_CONF;
 }

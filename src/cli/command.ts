@@ -32,11 +32,16 @@ export interface CommandArg {
 export interface HumanStyle {
   mode: 'table' | 'tsv';
   colour: boolean;
+  /** The terminal's width in columns, when known (tables fit it: formatTable's `width`). */
+  width?: number | undefined;
 }
 
-export interface Renderer<R, O> {
-  /** The body of the one JSON document (the `schema` field is added from jsonSchemaId). */
-  json(result: R, opts: O): object;
+export interface Renderer<R, O, J extends object = object> {
+  /**
+   * The body of the one JSON document (the `schema` field is added from jsonSchemaId). J, inferred, is
+   * what test/commands/schemas checks against the document's zod schema.
+   */
+  json(result: R, opts: O): J;
   /** Table on a terminal, tab-separated rows when piped. May stream large outputs as chunks. */
   human(result: R, opts: O, style: HumanStyle): string | Iterable<string>;
   /**
@@ -46,7 +51,7 @@ export interface Renderer<R, O> {
   jsonLines?(result: R, opts: O): Iterable<object> | undefined;
 }
 
-export interface CommandDefinition<S extends z.ZodType<GlobalOptions>, R> {
+export interface CommandDefinition<S extends z.ZodType<GlobalOptions>, R, J extends object = object> {
   /** Words after the program name, e.g. ['table', 'scan']. */
   path: readonly string[];
   summary: string;
@@ -61,7 +66,7 @@ export interface CommandDefinition<S extends z.ZodType<GlobalOptions>, R> {
   /** Schema id of the --json document, e.g. 'futures.table.info/v1'. */
   jsonSchemaId: string;
   run(opts: z.infer<S>, ctx: RunContext): Promise<R>;
-  render: Renderer<R, z.infer<S>>;
+  render: Renderer<R, z.infer<S>, J>;
   /** Exit code for a successful run whose result still means something to the caller (default 0). */
   exitCode?(result: R, opts: z.infer<S>): ExitCode;
   /**
@@ -83,11 +88,11 @@ export interface CommandDefinition<S extends z.ZodType<GlobalOptions>, R> {
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: the registry holds definitions of every option and result type
-export type AnyCommand = CommandDefinition<any, any>;
+export type AnyCommand = CommandDefinition<any, any, any>;
 
 /** Identity function that exists for type inference of options and result. */
-export function defineCommand<S extends z.ZodType<GlobalOptions>, R>(
-  definition: CommandDefinition<S, R>,
-): CommandDefinition<S, R> {
+export function defineCommand<S extends z.ZodType<GlobalOptions>, R, J extends object>(
+  definition: CommandDefinition<S, R, J>,
+): CommandDefinition<S, R, J> {
   return definition;
 }

@@ -59,9 +59,12 @@ export function createProgram(spec: ProgramSpec, ctx: AppCtx, action: CommandAct
       leaf.argument(arg.required ? `<${name}>` : `[${name}]`, arg.description);
     }
     for (const flag of def.flags ?? []) {
-      const option = new Option(flag.flags, flag.description);
+      // Commander prints a default only when it holds the value; the zod schema holds ours, so say it here.
+      const described = flag.defaultDescription
+        ? `${flag.description} (default: ${flag.defaultDescription})`
+        : flag.description;
+      const option = new Option(flag.flags, described);
       if (flag.choices) option.choices(flag.choices);
-      if (flag.defaultDescription) option.default(undefined, flag.defaultDescription);
       leaf.addOption(option);
     }
     leaf
@@ -129,7 +132,7 @@ function runContextOf(def: AnyCommand, opts: ParsedOptions, ctx: AppCtx): RunCon
     configFile: file,
     calendar,
     log: createLogger(ctx.stderr, opts.quiet ? 'quiet' : opts.verbose ? 'debug' : 'info'),
-    isInteractive: ctx.stderr.isTTY === true && !opts.json && !ctx.env.CI,
+    isInteractive: ctx.stderr.isTTY === true && !opts.json && !opts.quiet && !ctx.env.CI,
   };
 }
 
@@ -145,7 +148,11 @@ function writeResult(def: AnyCommand, result: unknown, opts: ParsedOptions, ctx:
     ctx.stdout.write(jsonDocument(def.jsonSchemaId, def.render.json(result, opts)));
     return;
   }
-  const out = def.render.human(result, opts, { mode, colour: useColour(ctx.stdout, ctx.env) });
+  const out = def.render.human(result, opts, {
+    mode,
+    colour: useColour(ctx.stdout, ctx.env),
+    width: mode === 'table' ? ctx.stdout.columns : undefined,
+  });
   if (typeof out === 'string') ctx.stdout.write(out);
   else for (const chunk of out) ctx.stdout.write(chunk);
 }

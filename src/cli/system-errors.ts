@@ -84,6 +84,12 @@ const PROBLEMS: Readonly<Record<string, SystemProblem>> = {
     hint: 'Raise the open-file limit (ulimit -n) and run again.',
     data: true,
   },
+  ENOMEM: {
+    code: 'out-of-memory',
+    what: 'out of memory',
+    hint: 'Free memory or disk space for the spill directory ($TMPDIR) and run again; committed data is intact.',
+    data: true,
+  },
   EIO: {
     code: 'io-error',
     what: 'an input/output error from the device',
@@ -103,6 +109,7 @@ const MESSAGE_CODES: ReadonlyArray<[RegExp, string]> = [
   [/Not a directory/i, 'ENOTDIR'],
   [/Is a directory/i, 'EISDIR'],
   [/Input\/output error/i, 'EIO'],
+  [/^Out of Memory Error/i, 'ENOMEM'],
 ];
 
 interface Found {

@@ -131,8 +131,9 @@ function readConfigText(file: string, required: boolean): string | undefined {
 function parseEnvValue(env: string, key: string, value: string, parse: string): unknown {
   if (parse === 'string') return value;
   if (parse === 'clientId' && value === 'auto') return value;
-  const n = Number(value);
-  if (!Number.isInteger(n)) {
+  // Plain decimal digits only: Number() would also take '', '0x10' and '1e3'.
+  const n = /^\s*[+-]?\d+\s*$/.test(value) ? Number(value) : undefined;
+  if (n === undefined) {
     throw new ConfigError(
       `${env}=${JSON.stringify(value)} is not valid for ${key}: expected an integer${parse === 'clientId' ? ' or "auto"' : ''}.`,
     );

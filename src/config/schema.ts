@@ -196,6 +196,29 @@ export const signalsConfigSchema = z
   })
   .strict();
 
+const priceBand = z
+  .tuple([z.number().positive(), z.number().positive()])
+  .refine(([lo, hi]) => lo < hi, 'the low bound must be below the high bound');
+
+/** `futures import`: what a plausible row is (a row outside is bad: refused, or skipped with --skip-bad). */
+export const importConfigSchema = z
+  .object({
+    /** [low, high] of any price of each symbol; wide enough for all of its history. */
+    priceBands: z
+      .object({
+        ES: priceBand.default([100, 100_000]),
+        NQ: priceBand.default([100, 500_000]),
+        RTY: priceBand.default([50, 50_000]),
+        VIX: priceBand.default([1, 500]),
+        VIX3M: priceBand.default([1, 500]),
+      })
+      .strict()
+      .default({ ES: [100, 100_000], NQ: [100, 500_000], RTY: [50, 50_000], VIX: [1, 500], VIX3M: [1, 500] }),
+    /** A price more than this factor above or below the median of its symbol in the file is bad. */
+    maxMedianFactor: z.number().min(1.5).max(1000).default(8),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     dataDir: z.string().min(1).default('./data'),
@@ -205,9 +228,11 @@ export const configSchema = z
     compact: compactConfigSchema.default(compactConfigSchema.parse({})),
     calendar: calendarConfigSchema.default(calendarConfigSchema.parse({})),
     signals: signalsConfigSchema.default(signalsConfigSchema.parse({})),
+    import: importConfigSchema.default(importConfigSchema.parse({})),
   })
   .strict();
 
 export type Config = z.infer<typeof configSchema>;
 export type IbConfig = Config['ib'];
+export type ImportConfig = Config['import'];
 export type CollectConfig = Config['collect'];

@@ -51,9 +51,18 @@ export async function withConnection<T>(
   }
 }
 
-/** A SQL list literal of file paths for read_parquet([...]). */
+/**
+ * A SQL string literal naming exactly one file for read_parquet/parquet_metadata/parquet_schema.
+ * DuckDB globs every path it is given, so `*`, `?` and `[` in a file name are escaped as one-character
+ * classes (`[*]`), which match only themselves: a file named `f*.parquet` never reads its neighbours.
+ */
+export function sqlPath(file: string): string {
+  return `'${file.replace(/[*?[]/g, (c) => `[${c}]`).replaceAll("'", "''")}'`;
+}
+
+/** A SQL list literal of file paths for read_parquet([...]), each taken literally (sqlPath). */
 export function sqlPathList(paths: readonly string[]): string {
-  return `[${paths.map((p) => `'${p.replaceAll("'", "''")}'`).join(', ')}]`;
+  return `[${paths.map(sqlPath).join(', ')}]`;
 }
 
 const USES_PER_INSTANCE = 50;

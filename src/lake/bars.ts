@@ -8,7 +8,7 @@ import {
   loadSnapshot,
   writeAppend,
 } from '../delta/index.js';
-import { createLakeView, ensureTable, type LakeWriteOptions } from './lake.js';
+import { createLakeView, ensureTable, type LakeWriteOptions, withLakeReadErrors } from './lake.js';
 import { type BarRecord, fromDbRow, selectList, toDeltaRow } from './records.js';
 import { type ReadRange, rangePredicate } from './snapshots.js';
 import { barsTable, FUTURES_BARS } from './tables.js';
@@ -97,9 +97,12 @@ export async function readBars(
   const snapshot = await createLakeView(connection, dataDir, FUTURES_BARS, view, rangePredicate(range));
   try {
     const what = range.whatToShow ? ` AND what_to_show = '${range.whatToShow.replaceAll("'", "''")}'` : '';
-    const reader = await connection.runAndReadAll(
-      `SELECT ${selectList(barsTable.schema.fields)} FROM "${view}"
+    const reads = snapshot ? [{ table: FUTURES_BARS, version: snapshot.version }] : [];
+    const reader = await withLakeReadErrors(reads, () =>
+      connection.runAndReadAll(
+        `SELECT ${selectList(barsTable.schema.fields)} FROM "${view}"
        WHERE bar_size = '${range.barSize.replaceAll("'", "''")}'${what} ORDER BY ts, symbol`,
+      ),
     );
     const records = reader.getRowObjectsJS().map((row) => fromDbRow(row, ['ts']) as unknown as BarRecord);
     return { records, version: snapshot?.version };

@@ -4,15 +4,18 @@ export { DEMO_MARKER, isDemoLake, markDemoLake } from './demo-marker.js';
 export {
   type AppendToLakeOptions,
   appendToLake,
+  checkLakeSchema,
   createLakeView,
   ensureTable,
   type LakeTableEntry,
+  LakeTableError,
   type LakeWriteOptions,
   lakeDir,
   lakeScanSql,
   listTables,
   loadLakeSnapshot,
   tablePath,
+  withLakeReadErrors,
 } from './lake.js';
 export type { BarRecord, SignalRunRecord, SnapshotRecord } from './records.js';
 export { appendSignalRun, latestSignalRun, readSignalRuns } from './signal-runs.js';

@@ -1,6 +1,7 @@
 import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { DataError, UserError } from '../core/errors.js';
 import {
   type AppendResult,
   type AppendSource,
@@ -8,7 +9,6 @@ import {
   createTable,
   DeltaTableNotFoundError,
   deltaTypeToDuckDb,
-  latestVersion,
   listLog,
   loadSnapshot,
   type Predicate,
@@ -54,6 +54,97 @@ export async function listTables(dataDir: string): Promise<LakeTableEntry[]> {
   return tables;
 }
 
+/** One of our tables whose log or schema is not what this program reads and writes. */
+export class LakeTableError extends DataError {
+  override readonly code: string = 'lake-table';
+}
+
+const verifyHint = (name: string) =>
+  `Run 'futures table verify ${name}' for the details and 'futures table repair ${name}' to see what can be restored from the table directory (a dry run; it deletes nothing).`;
+
+/**
+ * Whether one of our tables exists: its log lists. A directory without a log is absent only while it
+ * holds nothing (an interrupted creation); with data files in it, the log was lost, and treating the
+ * table as new would hide (and a new log would orphan) every row it holds.
+ */
+async function tableExists(path: string, name: string): Promise<boolean> {
+  try {
+    await listLog(path);
+    return true;
+  } catch (error) {
+    if (!(error instanceof DeltaTableNotFoundError)) throw error;
+    const entries = await readdir(path).catch((e: NodeJS.ErrnoException) => {
+      // A plain file where the table should be holds no rows: absent (a writer fails creating it).
+      if (e.code === 'ENOENT' || e.code === 'ENOTDIR') return [] as string[];
+      throw new LakeTableError(`The lake table ${name} at ${path} cannot be listed: ${e.message}`, {
+        cause: e,
+        hint: 'Check that the lake directory is a directory you can read.',
+      });
+    });
+    if (entries.every((entry) => entry === '_staging' || entry.startsWith('.'))) return false;
+    throw new LakeTableError(
+      `The lake table ${name} at ${path} holds files but no readable Delta log (${error.message.split('\n')[0]}); its rows cannot be read, and a new table must not be started on top of them.`,
+      { cause: error, hint: `Restore ${path}/_delta_log from a backup if you have one. ${verifyHint(name)}` },
+    );
+  }
+}
+
+/**
+ * The columns and partitioning this program relies on, as the log declares them: a type changed in the
+ * metadata (double → long, decimal, float) would make every read cast, i.e. round, silently.
+ */
+export function checkLakeSchema(spec: LakeTableSpec, snapshot: Snapshot): void {
+  const logged = new Map(snapshot.schema.fields.map((f) => [f.name, f]));
+  const problems: string[] = [];
+  for (const field of spec.schema.fields) {
+    const found = logged.get(field.name);
+    if (!found) problems.push(`column ${field.name} is missing`);
+    else if (JSON.stringify(found.type) !== JSON.stringify(field.type)) {
+      problems.push(
+        `column ${field.name} is ${JSON.stringify(found.type)}, not ${JSON.stringify(field.type)}`,
+      );
+    }
+  }
+  if (JSON.stringify(snapshot.partitionColumns) !== JSON.stringify(spec.partitionColumns)) {
+    problems.push(
+      `it is partitioned by [${snapshot.partitionColumns.join(', ')}], not [${spec.partitionColumns.join(', ')}]`,
+    );
+  }
+  if (problems.length === 0) return;
+  throw new LakeTableError(
+    `The lake table ${spec.name} (version ${snapshot.version}) does not have the schema this program reads: ${problems.join('; ')}. Reading it would convert values silently, so nothing was read.`,
+    { hint: verifyHint(spec.name) },
+  );
+}
+
+/** A DuckDB failure that is about the bytes of a data file (damaged page, footer, compression), not our SQL. */
+const DATA_FILE_FAILURE =
+  /^(IO Error|Invalid Input Error|Invalid Error|Serialization Error)|parquet|snappy|zstd|gzip|lz4|brotli|decompress|corrupt|thrift/i;
+
+/**
+ * Runs a read of lake tables; a failure to read their data files becomes a LakeTableError (exit 4)
+ * naming the tables and versions read, the way `futures table scan` reports it, instead of an
+ * internal error.
+ */
+export async function withLakeReadErrors<T>(
+  reads: ReadonlyArray<{ table: string; version: number }>,
+  fn: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    if (error instanceof UserError || !(error instanceof Error) || !DATA_FILE_FAILURE.test(error.message)) {
+      throw error;
+    }
+    const tables = reads.map((r) => `${r.table} (version ${r.version})`).join(', ') || 'the lake';
+    const first = reads[0]?.table ?? 'futures_snapshots';
+    throw new LakeTableError(`Cannot read the data files of ${tables}: ${error.message.split('\n')[0]}`, {
+      cause: error,
+      hint: `A data file is damaged. Run 'futures table verify ${first}' to find it and 'futures table repair ${first}' to see what can be restored; or restore the file from a backup.`,
+    });
+  }
+}
+
 export interface LakeWriteOptions {
   now?: () => Date;
   /** delta.checkpointInterval for a table created by this write (config lake.checkpointInterval). */
@@ -75,7 +166,9 @@ export async function ensureTable(
 ): Promise<string> {
   const path = tablePath(dataDir, spec.name);
   if (knownTables.has(path)) return path;
-  if ((await latestVersion(path).catch(() => undefined)) !== undefined) {
+  if (await tableExists(path, spec.name)) {
+    // Writing rows into a retyped column would round them: check the logged schema once per process.
+    checkLakeSchema(spec, await loadSnapshot(path));
     knownTables.add(path);
     return path;
   }
@@ -100,8 +193,13 @@ export async function loadLakeSnapshot(
   options: { version?: number } = {},
 ): Promise<Snapshot | undefined> {
   const path = tablePath(dataDir, name);
-  if ((await latestVersion(path).catch(() => undefined)) === undefined) return undefined;
-  return loadSnapshot(path, options.version === undefined ? {} : { version: options.version });
+  if (!(await tableExists(path, name))) return undefined;
+  const snapshot = await loadSnapshot(
+    path,
+    options.version === undefined ? {} : { version: options.version },
+  );
+  checkLakeSchema(LAKE_TABLES[name], snapshot);
+  return snapshot;
 }
 
 export interface AppendToLakeOptions extends LakeWriteOptions {

@@ -25,7 +25,7 @@ import {
   tidyPrice,
 } from '../market/price.js';
 import { isDemoLake } from './demo-marker.js';
-import { createLakeView, lakeScanSql, loadLakeSnapshot } from './lake.js';
+import { createLakeView, lakeScanSql, loadLakeSnapshot, withLakeReadErrors } from './lake.js';
 import { FUTURES_BARS, FUTURES_SNAPSHOTS, SIGNAL_RUNS } from './tables.js';
 
 const MINUTE_MS = 60_000;
@@ -409,10 +409,11 @@ async function fetchCloses(
     for (const t of spec.closeTargets ?? []) if (!covered.has(t.date)) wanted.push({ symbol, target: t });
   }
   if (wanted.length === 0) return out;
-  const dates = wanted.map((w) => w.target.date).sort();
+  const dates = [...new Set(wanted.map((w) => w.target.date))].sort();
   const symbols = [...new Set(wanted.map((w) => w.symbol))];
+  // Only the trade dates that lack a 1-day bar are read (a lake with daily bars reads next to nothing).
   const range: Predicate[] = [
-    { kind: 'between', column: 'trade_date', low: dates[0] as string, high: dates.at(-1) as string },
+    { kind: 'in', column: 'trade_date', values: dates },
     { kind: 'in', column: 'symbol', values: symbols },
   ];
   const hours = `hour(timezone('UTC', ts)) BETWEEN ${CLOSE_HOURS_UTC.low} AND ${CLOSE_HOURS_UTC.high}`;
@@ -484,20 +485,22 @@ export async function fetchSlice(
 ): Promise<PriceSlice | undefined> {
   const t = tables ?? (await loadTableSnapshots(dataDir));
   if (!t.snapshots && !t.bars) return undefined;
-  const { points, prints } = await fetchPoints(connection, dataDir, t, spec);
-  const fixings = await fetchFixings(connection, t, spec);
-  const daily = await fetchDaily(connection, dataDir, t, spec);
-  const closes = await fetchCloses(connection, t, spec, daily);
-  return {
-    from: spec.pointsFrom,
-    to: spec.pointsTo,
-    points,
-    fixings,
-    daily,
-    closes,
-    prints,
-    sources: lakeReads(t),
-  };
+  return withLakeReadErrors(lakeReads(t), async () => {
+    const { points, prints } = await fetchPoints(connection, dataDir, t, spec);
+    const fixings = await fetchFixings(connection, t, spec);
+    const daily = await fetchDaily(connection, dataDir, t, spec);
+    const closes = await fetchCloses(connection, t, spec, daily);
+    return {
+      from: spec.pointsFrom,
+      to: spec.pointsTo,
+      points,
+      fixings,
+      daily,
+      closes,
+      prints,
+      sources: lakeReads(t),
+    };
+  });
 }
 
 /** The as_of instants (epoch ms, ascending) of the recorded runs of `kind` in [from, to]. */

@@ -9,7 +9,13 @@ import {
   withConnection,
   writeAppend,
 } from '../delta/index.js';
-import { appendToLake, createLakeView, ensureTable, type LakeWriteOptions } from './lake.js';
+import {
+  appendToLake,
+  createLakeView,
+  ensureTable,
+  type LakeWriteOptions,
+  withLakeReadErrors,
+} from './lake.js';
 import { fromDbRow, type SnapshotRecord, selectList, toDeltaRow } from './records.js';
 import { FUTURES_SNAPSHOTS, snapshotsTable } from './tables.js';
 
@@ -153,8 +159,11 @@ export async function readSnapshots(
   const view = `snapshots_${Math.random().toString(36).slice(2, 10)}`;
   const snapshot = await createLakeView(connection, dataDir, FUTURES_SNAPSHOTS, view, rangePredicate(range));
   try {
-    const reader = await connection.runAndReadAll(
-      `SELECT ${selectList(snapshotsTable.schema.fields)} FROM "${view}" ORDER BY ts, symbol`,
+    const reads = snapshot ? [{ table: FUTURES_SNAPSHOTS, version: snapshot.version }] : [];
+    const reader = await withLakeReadErrors(reads, () =>
+      connection.runAndReadAll(
+        `SELECT ${selectList(snapshotsTable.schema.fields)} FROM "${view}" ORDER BY ts, symbol`,
+      ),
     );
     const records = reader
       .getRowObjectsJS()

@@ -121,13 +121,28 @@ export function etParts(at: Date): EtParts {
 const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const TIME_RE = /^(\d{2}):(\d{2})(?::(\d{2}))?$/;
 
+/** UTC midnight of valid dates seen (signal validation checks the same closes on every evaluation). */
+const DATE_MS = new Map<string, number>();
+
+function parseIsoDateMs(value: string): number | undefined {
+  const cached = DATE_MS.get(value);
+  if (cached !== undefined) return cached;
+  const m = DATE_RE.exec(value);
+  if (!m) return undefined;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const ms = Date.UTC(y, mo - 1, d);
+  const probe = new Date(ms);
+  if (probe.getUTCFullYear() !== y || probe.getUTCMonth() !== mo - 1 || probe.getUTCDate() !== d) {
+    return undefined;
+  }
+  if (DATE_MS.size >= 50_000) DATE_MS.clear();
+  DATE_MS.set(value, ms);
+  return ms;
+}
+
 /** True for a real calendar date written 'YYYY-MM-DD'. */
 export function isIsoDate(value: string): boolean {
-  const m = DATE_RE.exec(value);
-  if (!m) return false;
-  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  const probe = new Date(Date.UTC(y, mo - 1, d));
-  return probe.getUTCFullYear() === y && probe.getUTCMonth() === mo - 1 && probe.getUTCDate() === d;
+  return parseIsoDateMs(value) !== undefined;
 }
 
 /**
@@ -145,9 +160,9 @@ export function isInputDate(value: string): boolean {
 }
 
 function dateToUtcMs(date: string): number {
-  if (!isIsoDate(date)) throw new RangeError(`not a date (YYYY-MM-DD): '${date}'`);
-  const m = DATE_RE.exec(date) as RegExpExecArray;
-  return Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
+  const ms = parseIsoDateMs(date);
+  if (ms === undefined) throw new RangeError(`not a date (YYYY-MM-DD): '${date}'`);
+  return ms;
 }
 
 function utcMsToDate(ms: number): string {

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { deriveRegime } from './derived-regime.js';
+import { type DerivedRegime, deriveRegime } from './derived-regime.js';
 import { InvalidSignalInputError } from './errors.js';
 import type { SignalsConfig } from './params.js';
 import type { DroppedIndex, indexInputEchoSchema, regimeContextSchema, vixContextSchema } from './schemas.js';
@@ -102,12 +102,26 @@ export interface ReferenceSeries {
   volScale: number;
 }
 
+const derivedMemo = new WeakMap<
+  readonly DailyClose[],
+  { vix: readonly DailyClose[] | undefined; volScale: number; value: DerivedRegime }
+>();
+
+/** deriveRegime, once per (closes, VIX closes, scale): a replay's checks share their day's series. */
+function derivedOf(reference: ReferenceSeries, vixCloses: readonly DailyClose[] | undefined): DerivedRegime {
+  const hit = derivedMemo.get(reference.closes);
+  if (hit !== undefined && hit.vix === vixCloses && hit.volScale === reference.volScale) return hit.value;
+  const value = deriveRegime(reference.closes, vixCloses ?? [], reference.volScale);
+  derivedMemo.set(reference.closes, { vix: vixCloses, volScale: reference.volScale, value });
+  return value;
+}
+
 export function regimeContext(
   override: EngineRegime | undefined,
   reference: ReferenceSeries,
   vixCloses: readonly DailyClose[] | undefined,
 ): RegimeContext {
-  const derived = deriveRegime(reference.closes, vixCloses ?? [], reference.volScale);
+  const derived = derivedOf(reference, vixCloses);
   const closes = {
     symbol: reference.symbol,
     source: reference.source,
@@ -149,13 +163,24 @@ export interface DailySigma {
   sessions: number;
 }
 
+const returnsMemo = new WeakMap<readonly DailyClose[], number[]>();
+
+function returnsOf(closes: readonly DailyClose[]): number[] {
+  let out = returnsMemo.get(closes);
+  if (out === undefined) {
+    out = logReturns(closes.map((c) => c.close));
+    returnsMemo.set(closes, out);
+  }
+  return out;
+}
+
 /** The blended daily σ of ES (research §4.1: §3.3 without the √f_ON factor); another index's realised σ ÷ its ratio. */
 export function dailySigma(
   vix: number | null,
   reference: ReferenceSeries,
   config: SignalsConfig,
 ): DailySigma {
-  const returns = logReturns(reference.closes.map((c) => c.close));
+  const returns = returnsOf(reference.closes);
   const onVix = vix === null ? null : sigmaDayFromVix(vix);
   const onRealized =
     returns.length >= config.minRealizedSessions

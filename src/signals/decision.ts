@@ -240,6 +240,22 @@ export function decide(input: DecisionInput): Decision {
   const direction: Direction | null = band === 'below_t1' ? null : input.z > 0 ? 'up' : 'down';
   const overrides: OverrideCode[] = [];
   if (input.limitNear) overrides.push('limitNear');
+  if (band === 'below_t1' && input.limitNear && input.z !== 0) {
+    // Near a price limit the move is the news even when small against a very high VIX: keep its direction.
+    const near: Direction = input.z > 0 ? 'up' : 'down';
+    const bias = BIAS_BY_BAND[near].t1_t2;
+    return {
+      bias,
+      mode: 'limit_move',
+      strength: 'weak',
+      band,
+      direction: near,
+      cell: null,
+      overrides,
+      raiseEarlyWarning: false,
+      alignment: alignmentOf(input.regime, 'limit_move', bias, near),
+    };
+  }
   if (band === 'below_t1' || direction === null) {
     return {
       bias: 'neutral',

@@ -1,5 +1,5 @@
 import { etParts } from '../market/zoned.js';
-import { OVERNIGHT_LIMIT, RTH_DOWN_LIMITS } from './params.js';
+import { NON_RTH_MINUTES, OVERNIGHT_LIMIT, RTH_DOWN_LIMITS } from './params.js';
 import { maxInWindow, priceAt } from './path.js';
 import type { Segment } from './sessions.js';
 import type { PricePoint, WarningLevel } from './types.js';
@@ -165,6 +165,40 @@ export interface RawIndexInput {
   earlyClose: boolean;
   segment: Segment;
   limitDownPrice: number | null;
+  /** T_ref (the fixing M1 measures from); M1's σ is the σ of the time elapsed since it. */
+  refTime?: Date | undefined;
+}
+
+const DAY_MINUTES = 1440;
+/** The post-close hour 16:00–17:00 ET after the reference, before the daily halt. */
+const POST_CLOSE_MINUTES = 60;
+
+/**
+ * Share of the daily variance expected between T_ref and asOf (the variance profile): the post-close
+ * hour plus everything since the last 18:00 ET reopen when a closed stretch (weekend, holiday) lies
+ * between; capped at 1 (a full day's σ). Without T_ref: 1.
+ */
+export function elapsedVarianceShare(
+  asOf: Date,
+  refTime: Date | undefined,
+  overnightShare: number,
+  earlyClose: boolean,
+): number {
+  if (refTime === undefined) return 1;
+  const minutes = Math.floor((asOf.getTime() - refTime.getTime()) / MINUTE_MS);
+  if (minutes <= 0) return 1;
+  let share: number;
+  if (minutes <= DAY_MINUTES + 2 * 60) {
+    share = windowVarianceShare(asOf, minutes, overnightShare, earlyClose);
+  } else {
+    const { minuteOfDay } = etParts(asOf);
+    const sinceReopen = (minuteOfDay - 18 * 60 + DAY_MINUTES) % DAY_MINUTES;
+    // The post-close hour is never RTH, also after a 13:00 half-day close (which always precedes a closed day).
+    share =
+      (overnightShare * POST_CLOSE_MINUTES) / NON_RTH_MINUTES +
+      windowVarianceShare(asOf, sinceReopen, overnightShare, earlyClose);
+  }
+  return Math.min(1, Math.max(share, 1e-4));
 }
 
 /** The next downside limit as a price and a label (research §1.1). */
@@ -210,9 +244,12 @@ export function rawIndexMeasures(input: RawIndexInput): RawIndexMeasures {
   const w60 = windows.find((w) => w.minutes === 60)!;
   const { minuteOfDay } = etParts(input.asOf);
   const limit = nextDownLimit(refPrice, price, input.segment, minuteOfDay, input.limitDownPrice);
+  const sigmaSinceRef =
+    sigmaDay *
+    Math.sqrt(elapsedVarianceShare(input.asOf, input.refTime, input.overnightShare, input.earlyClose));
   return {
     sigmaDay,
-    m1: { value: d0 / sigmaDay, pct: (price / refPrice - 1) * 100 },
+    m1: { value: d0 / sigmaSinceRef, pct: (price / refPrice - 1) * 100 },
     m2: { windows },
     m3,
     m5: { rv60, ratio: rv60 === null || input.impliedVol === null ? null : rv60 / input.impliedVol },

@@ -38,19 +38,31 @@ export function requireDate(value: unknown, path: string): string {
   return value;
 }
 
-/** Positive prices, valid instants, strictly ascending time. */
+/**
+ * Positive prices, valid instants, strictly ascending time. The common case (a valid point) builds no
+ * strings: a replay validates thousands of points per check.
+ */
 export function requirePath(points: readonly PricePoint[], path: string): void {
   let previous = Number.NEGATIVE_INFINITY;
-  points.forEach((point, i) => {
-    const ts = requireInstant(point.ts, `${path}[${i}].ts`).getTime();
-    requirePositive(point.price, `${path}[${i}].price`);
+  for (let i = 0; i < points.length; i++) {
+    const point = points[i] as PricePoint;
+    const ts = point.ts instanceof Date ? point.ts.getTime() : Number.NaN;
+    const price = point.price;
+    if (Number.isNaN(ts)) requireInstant(point.ts, `${path}[${i}].ts`);
+    if (!(typeof price === 'number' && Number.isFinite(price) && price > 0)) {
+      requirePositive(price, `${path}[${i}].price`);
+    }
     if (ts <= previous)
       throw new InvalidSignalInputError(`${path}[${i}].ts`, 'must be later than the point before it');
     previous = ts;
-  });
+  }
 }
 
+/** Series already checked: a replay hands the same (memoised, never mutated) closes to every check. */
+const checkedCloses = new WeakSet<readonly DailyClose[]>();
+
 export function requireDailyCloses(closes: readonly DailyClose[], path: string): void {
+  if (checkedCloses.has(closes)) return;
   let previous = '';
   closes.forEach((row, i) => {
     const date = requireDate(row.date, `${path}[${i}].date`);
@@ -59,4 +71,5 @@ export function requireDailyCloses(closes: readonly DailyClose[], path: string):
       throw new InvalidSignalInputError(`${path}[${i}].date`, 'must be later than the row before it');
     previous = date;
   });
+  checkedCloses.add(closes);
 }

@@ -74,6 +74,10 @@ export function minuteVarianceShare(minuteOfDay: number, overnightShare: number,
   }
 }
 
+const SHARE_CACHE_SIZE = 64;
+/** Recent window shares: every index of a check (and the check's windows) asks for the same ones. */
+const shareCache = new Map<string, number>();
+
 /** Σ v(m) over the whole minutes of [end − minutes, end). */
 export function windowVarianceShare(
   end: Date,
@@ -81,8 +85,14 @@ export function windowVarianceShare(
   overnightShare: number,
   earlyClose = false,
 ): number {
-  return etMinutesOfWindow(end, minutes).reduce(
+  const key = `${Math.floor(end.getTime() / 60_000)}|${minutes}|${overnightShare}|${earlyClose}`;
+  const hit = shareCache.get(key);
+  if (hit !== undefined) return hit;
+  const value = etMinutesOfWindow(end, minutes).reduce(
     (sum, m) => sum + minuteVarianceShare(m, overnightShare, earlyClose),
     0,
   );
+  if (shareCache.size >= SHARE_CACHE_SIZE) shareCache.delete(shareCache.keys().next().value as string);
+  shareCache.set(key, value);
+  return value;
 }

@@ -3,6 +3,7 @@ import { createHandlers, type SimHandlers } from './handlers/index.js';
 import { MarketModel } from './market/model.js';
 import { Recorder } from './recording.js';
 import type { Fault, Scenario } from './scenario.js';
+import { DEFAULT_SCHEDULE, type ScheduleOptions, type SchedulePhase, schedulePhase } from './schedule.js';
 import { Session, type SessionHost, SYSTEM_MESSAGE_TEXT } from './session.js';
 import type { SessionInfo } from './types.js';
 
@@ -39,6 +40,12 @@ export interface SimulatorOptions {
   rateLimitDisconnectMs?: number;
   /** Farm notices after startApi: 'ok' (2104/2106/2158) or 'inactive' (2104/2107/2158, as real logs show). */
   startupFarms?: 'ok' | 'inactive';
+  /**
+   * 'realistic': IB's nightly reset, weekend outage, daily gateway restart with held client ids and weekend
+   * slowness at their real ET times on the simulator clock (schedule.ts). Default 'none'.
+   */
+  schedule?: 'realistic' | 'none';
+  scheduleOptions?: Partial<Omit<ScheduleOptions, 'seed'>>;
 }
 
 export interface SimulatorStats {
@@ -90,6 +97,7 @@ interface SimulatorStateOptions {
   maxMessagesPerSecond: number;
   rateLimitDisconnectMs: number | undefined;
   startupFarms: 'ok' | 'inactive';
+  schedule: ScheduleOptions | undefined;
   now: () => Date;
   wall: () => number;
   log: (line: string) => void;
@@ -104,6 +112,7 @@ class SimulatorState implements SessionHost {
   readonly maxMessagesPerSecond: number;
   readonly rateLimitDisconnectMs: number | undefined;
   readonly startupFarms: 'ok' | 'inactive';
+  readonly slowDelayMs: number;
   readonly now: () => Date;
   readonly wall: () => number;
   readonly log: (line: string) => void;
@@ -116,6 +125,10 @@ class SimulatorState implements SessionHost {
   private readonly faultUse = new Map<Fault, number>();
   private readonly waiters = new Set<() => void>();
   private connectionCounter = 0;
+  private readonly schedule: ScheduleOptions | undefined;
+  private restartKey: number | undefined;
+  /** Client ids a restarted gateway still holds, until this simulated instant. */
+  private readonly heldIds = new Map<number, number>();
 
   constructor(options: SimulatorStateOptions) {
     this.handlers = options.handlers;
@@ -123,15 +136,43 @@ class SimulatorState implements SessionHost {
     this.maxMessagesPerSecond = options.maxMessagesPerSecond;
     this.rateLimitDisconnectMs = options.rateLimitDisconnectMs;
     this.startupFarms = options.startupFarms;
+    this.schedule = options.schedule;
+    this.slowDelayMs = options.schedule?.weekendDelayMs ?? 0;
     this.now = options.now;
     this.wall = options.wall;
     this.log = options.log;
     this.recorder = options.recorder;
     this.faults = options.faults;
+    this.restartKey = this.schedulePhase()?.restartKey;
+  }
+
+  schedulePhase(): SchedulePhase | undefined {
+    return this.schedule ? schedulePhase(this.now().getTime(), this.schedule) : undefined;
+  }
+
+  /** Brings every session up to the schedule; a restart instant passed closes every socket. */
+  evaluateSchedule(): void {
+    const phase = this.schedulePhase();
+    if (!phase || !this.schedule) return;
+    if (phase.restartKey !== this.restartKey) {
+      this.restartKey = phase.restartKey;
+      const until = this.now().getTime() + this.schedule.clientIdHoldMs;
+      const open = [...this.sessions];
+      for (const s of open) if (s.clientId !== undefined) this.heldIds.set(s.clientId, until);
+      this.log(`schedule: gateway restart, ${open.length} connection(s) closed, client ids held`);
+      this.stats.faultsFired.push(`gateway restart (${open.length} connection(s))`);
+      for (const s of open) s.close('gateway restart');
+    }
+    for (const s of [...this.sessions]) s.applyPhase(phase);
   }
 
   /** A new client connection becomes a session. */
   accept(socket: Socket): void {
+    if (this.schedulePhase()?.gatewayDown) {
+      this.log('schedule: gateway restarting, connection refused');
+      socket.destroy();
+      return;
+    }
     this.sockets.add(socket);
     socket.on('close', () => {
       this.sockets.delete(socket);
@@ -147,6 +188,7 @@ class SimulatorState implements SessionHost {
   }
 
   claimClientId(clientId: number, session: Session): boolean {
+    if ((this.heldIds.get(clientId) ?? 0) > this.now().getTime()) return false;
     const holder = this.clientIds.get(clientId);
     if (holder && holder !== session && holder.isOpen) return false;
     this.clientIds.set(clientId, session);
@@ -275,6 +317,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     maxMessagesPerSecond: options.maxMessagesPerSecond ?? 50,
     rateLimitDisconnectMs: options.rateLimitDisconnectMs,
     startupFarms: options.startupFarms ?? 'ok',
+    schedule:
+      options.schedule === 'realistic'
+        ? { ...DEFAULT_SCHEDULE, ...options.scheduleOptions, seed: options.seed ?? scenario?.seed ?? 1 }
+        : undefined,
     now,
     wall,
     log,
@@ -312,6 +358,7 @@ function simulatorHandle(parts: HandleParts): Simulator {
   const { state, server } = parts;
   const { sessions, sockets, stats } = state;
   const pump = () => {
+    state.evaluateSchedule();
     for (const s of sessions) {
       if (s.phase !== 'ready') continue;
       state.handlers.marketData.pump(s);
@@ -321,6 +368,9 @@ function simulatorHandle(parts: HandleParts): Simulator {
   const streamMs = parts.streamIntervalMs ?? 250;
   const interval = streamMs > 0 ? setInterval(pump, streamMs) : undefined;
   interval?.unref();
+  // The schedule follows the clock even while no client sends anything (a client paused by 1100 waits).
+  const scheduleTicker = state.schedulePhase() ? setInterval(() => state.evaluateSchedule(), 50) : undefined;
+  scheduleTicker?.unref();
   let closed = false;
   return {
     host: parts.host,
@@ -349,6 +399,7 @@ function simulatorHandle(parts: HandleParts): Simulator {
       if (closed) return;
       closed = true;
       if (interval) clearInterval(interval);
+      if (scheduleTicker) clearInterval(scheduleTicker);
       for (const s of [...sessions]) s.close('simulator closed');
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));

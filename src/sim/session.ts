@@ -12,6 +12,7 @@ import {
   type SimRequest,
 } from './protocol.js';
 import type { Fault } from './scenario.js';
+import type { SchedulePhase } from './schedule.js';
 import type { HistoricalLine, MarketLine, SessionInfo, SessionPort } from './types.js';
 
 /** One client connection: handshake, startApi, request dispatch, fault triggers, market-data lines. */
@@ -37,6 +38,12 @@ export interface SessionHost {
   recordRaw(conn: number, bytes: Buffer): void;
   onSessionClosed(session: Session, reason: string): void;
   onFault(session: Session, description: string): void;
+  /** Brings the realistic schedule up to the simulator clock (may restart the gateway). */
+  evaluateSchedule(): void;
+  /** The schedule phase now, when a schedule runs. */
+  schedulePhase(): SchedulePhase | undefined;
+  /** Real ms added to answers while the schedule says the gateway is slow. */
+  readonly slowDelayMs: number;
 }
 
 type SessionPhase = 'handshake' | 'awaitStartApi' | 'ready' | 'closed';
@@ -61,6 +68,8 @@ export class Session implements SessionPort {
   private readonly preStart: string[][] = [];
   private readonly rateWindow: number[] = [];
   private readonly firedTriggers = new Set<number>();
+  /** What this client has been told of the schedule (farms, connectivity). */
+  private told: { farms: SchedulePhase['farms']; connected: boolean; restoreCode: number } | undefined;
 
   constructor(
     readonly id: number,
@@ -174,6 +183,8 @@ export class Session implements SessionPort {
       return;
     }
     if (this.phase !== 'ready') return;
+    this.host.evaluateSchedule();
+    if (!this.isOpen) return;
     this.requestCount++;
     if (this.halfOpen) return;
     if (this.overRate()) {
@@ -185,7 +196,10 @@ export class Session implements SessionPort {
       const after = this.host.rateLimitDisconnectMs;
       if (after !== undefined) this.setTimer(after, () => this.close('rate limit exceeded (error 100)'));
     }
-    if (this.held) this.held.push(fields);
+    if (this.told?.connected === false && fields[0] === '9') {
+      // While IB is unreachable a gateway answers contract requests with a spurious 200 (ib_insync #330).
+      this.error(Number(fields[2] ?? -1), 200, 'No security definition has been found for the request');
+    } else if (this.held) this.held.push(fields);
     else this.dispatch(fields);
     this.checkMessageTriggers();
   }
@@ -225,6 +239,9 @@ export class Session implements SessionPort {
     this.send(nextValidId(this.nextOrderId));
     const codes = this.host.startupFarms === 'inactive' ? [2104, 2107, 2158] : [2104, 2106, 2158];
     for (const code of codes) this.error(-1, code, SYSTEM_MESSAGE_TEXT[code] ?? `System message ${code}`);
+    this.told = { farms: { market: true, hmds: true, secdef: true }, connected: true, restoreCode: 1102 };
+    const phase = this.host.schedulePhase();
+    if (phase) this.applyPhase(phase);
     this.armTimeTriggers();
     this.checkMessageTriggers();
     for (const queued of this.preStart.splice(0)) this.onFrame(queued);
@@ -270,6 +287,7 @@ export class Session implements SessionPort {
               : request.kind === 'currentTime'
                 ? 'currentTime'
                 : undefined;
+    if (this.host.schedulePhase()?.slow) delay = this.host.slowDelayMs;
     for (const f of this.faults) {
       if (f.type !== 'slow') continue;
       if (f.requests && (category === undefined || !f.requests.includes(category))) continue;
@@ -408,6 +426,29 @@ export class Session implements SessionPort {
     else if (variant === 'extraField')
       this.send([49, 1, Math.floor(this.host.now().getTime() / 1000), 'extra']);
     else this.send([49]);
+  }
+
+  /** Tells the client what changed in the schedule: farms broken first, then 1100; 1101/1102, then farms OK. */
+  applyPhase(phase: SchedulePhase): void {
+    const told = this.told;
+    if (!told || this.phase !== 'ready') return;
+    const codes: number[] = [];
+    const farm = (was: boolean, now: boolean, down: number, up: number) => {
+      if (was !== now) codes.push(now ? up : down);
+    };
+    const farmCodes = () => {
+      farm(told.farms.market, phase.farms.market, 2103, 2104);
+      farm(told.farms.hmds, phase.farms.hmds, 2105, 2106);
+      farm(told.farms.secdef, phase.farms.secdef, 2157, 2158);
+    };
+    if (!phase.connected) farmCodes();
+    // The loss ends the way it was planned when it began (the phase after it no longer knows).
+    if (told.connected !== phase.connected) codes.push(phase.connected ? told.restoreCode : 1100);
+    if (phase.connected) farmCodes();
+    const restoreCode = phase.connected ? told.restoreCode : phase.restoreCode;
+    this.told = { farms: { ...phase.farms }, connected: phase.connected, restoreCode };
+    if (codes.length > 0) this.faultFired(`schedule ${phase.label}: ${codes.join('→')}`);
+    this.playSystemMessages(codes, 0, true);
   }
 
   private playSystemMessages(codes: readonly number[], intervalMs: number, hold: boolean): void {

@@ -56,6 +56,13 @@ table('backfill', [
   ['backfill --days 5 --from 2026-03-02', /--days: use either --days or --from\/--to/],
   ['backfill --from 2026-03-06 --to 2026-03-02', /--from: --from 2026-03-06 is after --to 2026-03-02/],
   ['backfill --bar 5min', /argument '5min' is invalid/],
+  [
+    'backfill --host gw.local --port 4001 --client-id 9 --days 2',
+    { what: 'TRADES', missed: false, host: 'gw.local', port: 4001, clientId: 9, days: 2 },
+  ],
+  ['backfill --client-id auto', { what: 'TRADES', missed: false, clientId: 'auto' }],
+  ['backfill --client-id -3', /--client-id: expected a whole number ≥ 0 or 'auto'/],
+  ['backfill --port 70000', /--port: /],
 ]);
 
 table('status', [
@@ -65,13 +72,21 @@ table('status', [
 ]);
 
 table('demo', [
-  ['demo', { scenario: 'calm', keep: false, seed: 7 }],
+  ['demo', { scenario: 'calm', keep: false, temp: false, seed: 7 }],
   [
     'demo --dir ./demo --scenario selloff --seed 3 --keep',
-    { dir: './demo', scenario: 'selloff', seed: 3, keep: true },
+    { dir: './demo', scenario: 'selloff', seed: 3, keep: true, temp: false },
   ],
   ['demo --date 2026-3-10', /--date: expected a date YYYY-MM-DD/],
   ['demo --date 2026-02-30', /--date: expected a date YYYY-MM-DD in 1970–2199/],
+  ['demo --data-dir ./d', { dataDir: './d', scenario: 'calm', keep: false, temp: false, seed: 7 }],
+  [
+    'demo --dir ./d --data-dir ./d',
+    { dir: './d', dataDir: './d', scenario: 'calm', keep: false, temp: false, seed: 7 },
+  ],
+  ['demo --temp --keep --json', { temp: true, keep: true, json: true, scenario: 'calm', seed: 7 }],
+  ['demo --dir ./a --data-dir ./b', /--dir: --dir and --data-dir name different directories/],
+  ['demo --temp --data-dir ./b', /--temp: --temp makes its own directory/],
 ]);
 
 table('dashboard', [
@@ -89,7 +104,7 @@ table('report', [
 ]);
 
 table('gateway', [
-  ['gateway', { host: '127.0.0.1', speed: 1 }],
+  ['gateway', { host: '127.0.0.1', speed: 1, schedule: 'realistic' }],
   [
     'gateway --port 0 --scenario selloff --seed 7 --speed 60 --start 2026-10-14T19:00:00-04:00',
     {
@@ -99,8 +114,11 @@ table('gateway', [
       seed: 7,
       speed: 60,
       start: '2026-10-14T19:00:00-04:00',
+      schedule: 'realistic',
     },
   ],
+  ['gateway --schedule none', { host: '127.0.0.1', speed: 1, schedule: 'none' }],
+  ['gateway --schedule weekly', /--schedule: /],
   ['gateway --port 70000', /--port: /],
   ['gateway --start tomorrow', /--start: expected an ISO date-time/],
 ]);
@@ -171,8 +189,27 @@ table('table scan', [
 ]);
 
 table('table verify', [
-  ['table verify t', { table: 't', allCheckpoints: false }],
-  ['table verify t --all-checkpoints', { table: 't', allCheckpoints: true }],
+  ['table verify t', { table: 't', allCheckpoints: false, deep: false }],
+  ['table verify t --all-checkpoints', { table: 't', allCheckpoints: true, deep: false }],
+  ['table verify t --deep', { table: 't', allCheckpoints: false, deep: true }],
+]);
+
+// Review finding 10: an empty or non-decimal numeric flag is a usage error, never 0 (or 16, or 1000).
+table('numeric flags', [
+  [['table', 'scan', 't', '--version', ''], /--version: expected a whole number, got an empty value/],
+  [['table', 'scan', 't', '--version', ' '], /--version: expected a whole number, got an empty value/],
+  [['table', 'scan', 't', '--limit', ''], /--limit: expected a whole number/],
+  [['table', 'scan', 't', '--limit', '0x10'], /--limit: expected a whole number, got '0x10'/],
+  [['table', 'scan', 't', '--version', '1.5'], /--version: expected a whole number/],
+  [['table', 'history', 't', '--limit', '1e3'], /--limit: expected a whole number/],
+  [['gateway', '--port', ''], /--port: expected a whole number/],
+  [['gateway', '--seed', ''], /--seed: expected a whole number/],
+  [['gateway', '--speed', ''], /--speed: expected a decimal number/],
+  [['demo', '--seed', ''], /--seed: expected a whole number/],
+  [['collect', '--client-id', '1e3'], /--client-id: expected a whole number/],
+  [['collect', '--rounds', ''], /--rounds: expected a whole number/],
+  [['collect', '--port', '0x10'], /--port: expected a whole number/],
+  [['backfill', '--days', ''], /--days: expected a whole number/],
 ]);
 
 table('table repair', [
@@ -233,7 +270,7 @@ table('table files', [
     { table: 't', timestamp: '2026-01-02T15:00:00Z', format: 'list' },
   ],
   ['table files t --version 3 --timestamp 2026-01-02', /give either --version or --timestamp/],
-  ['table files t --version ""', /expected a version number/],
+  ['table files t --version ""', /--version: expected a whole number/],
   ['table files t --format spark', /Allowed choices are list, json, duckdb, polars, pyarrow/],
   ['table files', /missing required argument 'table'/],
 ]);
@@ -242,6 +279,13 @@ table('table manifest', [
   ['table manifest t', { table: 't', enable: false }],
   ['table manifest t --enable --json', { table: 't', enable: true, json: true }],
   ['table manifest', /missing required argument 'table'/],
+]);
+
+table('completion', [
+  ['completion bash', { shell: 'bash' }],
+  ['completion zsh --json', { shell: 'zsh', json: true }],
+  ['completion fish', /<shell>: /],
+  ['completion', /missing required argument 'shell'/],
 ]);
 
 it('has a table for every futures command', () => {
@@ -265,6 +309,7 @@ it('has a table for every futures command', () => {
     'table repair',
     'compact',
     'queue rebuild',
+    'completion',
   ];
   expect(futuresCommands.map((c) => c.path.join(' ')).sort()).toEqual(covered.sort());
 });

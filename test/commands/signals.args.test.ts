@@ -18,6 +18,8 @@ table('premarket', [
   ['premarket --from 2026-01-05 --to 2026-03-06', { from: '2026-01-05', to: '2026-03-06' }],
   ['premarket --vix -3', /--vix: must be a positive VIX level/],
   ['premarket --vix high', /--vix: /],
+  [['premarket', '--vix', ''], /--vix: expected a decimal number, got an empty value/],
+  [['premarket', '--vix', '0x10'], /--vix: expected a decimal number/],
   ['premarket --from 2026-1-5', /--from: expected a date YYYY-MM-DD/],
   ['premarket --regime sideways', /argument 'sideways' is invalid/],
   ['premarket --every 5m', /unknown option '--every'/],

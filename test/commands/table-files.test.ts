@@ -6,7 +6,7 @@ import { runProgram } from '../../src/cli/program.js';
 import { futuresCommands } from '../../src/commands/futures/index.js';
 import { openMemoryConnection } from '../../src/delta/index.js';
 import { appendBars, type BarRecord } from '../../src/lake/index.js';
-import { SHARED } from '../helpers/bin.js';
+import { GOLDEN, haveGolden } from '../delta/read/golden-tables.js';
 import { testCtx } from '../helpers/ctx.js';
 
 const spec = { name: 'futures' as const, description: 'futures', commands: futuresCommands };
@@ -135,10 +135,10 @@ describe('futures table files', () => {
     }
   });
 
-  it.runIf(process.env.CI || SHARED)(
+  it.runIf(haveGolden())(
     'reads a Spark table with typed partition values exactly as table scan does',
     async () => {
-      const golden = join(SHARED, 'delta-golden', 'delta-io', 'data-reader-partition-values');
+      const golden = join(GOLDEN, 'delta-io', 'data-reader-partition-values');
       const copy = join(dir, 'golden');
       await cp(golden, copy, { recursive: true });
       const r = await run(['table', 'files', copy, '--format', 'duckdb']);

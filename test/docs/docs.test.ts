@@ -5,6 +5,7 @@
  * drift from the commands.
  */
 
+import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +13,7 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Simulator, startSimulator } from '../../src/sim/index.js';
 import { ROOT, runBin } from '../helpers/bin.js';
+import { schemaErrors } from '../helpers/schemas.js';
 
 interface DemoSummary {
   schema: string;
@@ -63,8 +65,8 @@ describe('newcomer path and docs', () => {
       await writeFile(shim, `#!/bin/sh\nexec "${process.execPath}" "${ROOT}bin/${bin}.js" "$@"\n`);
       await chmod(shim, 0o755);
     }
-    // The README's runnable block is written against this session date.
-    const r = await runBin('futures', ['demo', '--json', '--dir', demoDir, '--date', '2026-11-20'], {
+    // The README's runnable block is written against this session date; the lake goes to ./demo-data.
+    const r = await runBin('futures', ['demo', '--json', '--date', '2026-11-20'], {
       cwd: work,
       timeoutMs: 600_000,
     });
@@ -81,6 +83,9 @@ describe('newcomer path and docs', () => {
 
   it('futures demo --json shows rows for every instrument, a compacted table and both signals', () => {
     expect(demo.schema).toBe('futures.demo/v1');
+    expect(schemaErrors(demo)).toEqual([]);
+    expect(demo.dataDir).toBe(demoDir);
+    expect(existsSync(join(demoDir, '.futures-demo'))).toBe(true);
     for (const symbol of ['ES', 'NQ', 'RTY', 'VIX'])
       expect(demo.collect.bySymbol[symbol]).toBeGreaterThan(800);
     expect(demo.compact.filesAfter).toBeGreaterThan(0);

@@ -179,11 +179,20 @@ describe('decision overrides', () => {
     });
   });
 
-  it('limitNear below T1 is still no signal (the move is small against its volatility)', () => {
+  it('limitNear below T1 keeps the direction at lean_* (a move near a limit is never "no meaningful move")', () => {
     expect(decide({ ...base, bucket: 'ge30', z: -0.9, agree: 3, limitNear: true })).toMatchObject({
+      bias: 'lean_bear',
+      mode: 'limit_move',
+      strength: 'weak',
+      band: 'below_t1',
+      direction: 'down',
+      cell: null,
+      overrides: ['limitNear'],
+    });
+    expect(decide({ ...base, bucket: 'ge30', z: 0.9, agree: 3, limitNear: true }).bias).toBe('lean_bull');
+    expect(decide({ ...base, bucket: 'ge30', z: -0.9, agree: 3, limitNear: false })).toMatchObject({
       bias: 'neutral',
       mode: 'no_signal',
-      overrides: ['limitNear'],
     });
   });
 

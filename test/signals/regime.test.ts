@@ -10,6 +10,7 @@ import {
   regimeDocumentSchema,
   WARNING_LEVELS,
 } from '../../src/signals/index.js';
+import { elapsedVarianceShare } from '../../src/signals/measures.js';
 import { referenceInstant } from '../../src/signals/sessions.js';
 import type { RegimeInputs } from '../../src/signals/types.js';
 import { flat, ramp, regimeInputs } from './fixtures.js';
@@ -37,7 +38,13 @@ describe('computeRegime', () => {
     expect(regimeDocumentSchema.parse(doc)).toEqual(doc);
     expect(doc).toMatchObject({ level: 'normal', candidate: 'normal', session: 'rth', transition: 'held' });
     expect(doc.flags).toContain('noPriorState');
-    expect(doc.measures.perIndex.ES?.m1.value).toBeCloseTo(Math.log(1.001) / (20 / 100 / Math.sqrt(252)), 9);
+    // M1 in units of the σ expected between the 16:00 reference and 11:00 (post-close hour, night, 90 RTH minutes).
+    const share = elapsedVarianceShare(AT, REF, 0.35, false);
+    expect(share).toBeCloseTo((0.35 * (60 + 930)) / 990 + (0.65 * 90) / 390, 9);
+    expect(doc.measures.perIndex.ES?.m1.value).toBeCloseTo(
+      Math.log(1.001) / ((20 / 100 / Math.sqrt(252)) * Math.sqrt(share)),
+      9,
+    );
     expect(doc.state).toMatchObject({ level: 'normal', lastCheckAt: AT.toISOString(), up: null });
     expect(doc.measures.perIndex.ES?.sparkline.length).toBe(24);
   });
@@ -158,24 +165,27 @@ describe('computeRegime', () => {
     expect(() => computeRegime(zero)).toThrow(InvalidSignalInputError);
   });
 
-  it('breadthBasis "available": one index never counts M4 as a second measure', () => {
+  it('breadthBasis "available": one index is the market, M4 is its own price level and counts', () => {
     const single = regimeInputs(AT, REF, { NQ: { minutes: selloff() } });
     expect(computeRegime(single).candidate).toBe('watch');
     const config = defaultSignalsConfig();
     config.earlyWarning = { ...config.earlyWarning, breadthBasis: 'available' };
     const study = computeRegime(single, config);
-    expect(study.measures.m4.thresholds).toEqual([1, 1, 1]);
-    expect(study.measures.m4.level).toBe('critical');
-    // M2 is critical, but M4 restates that same move: no second measure at warning.
+    // The same slide on all three indices is critical (M2 critical and M4 3/3): so is it on the one index.
     expect(study.measures.perIndex.NQ?.m2.level).toBe('critical');
-    expect(study.measures.counts.warning).toBe(1);
-    expect(study.candidate).toBe('watch');
-    // A sharp last quarter hour adds M3 (speed): two measures at warning on one index.
-    const sharp = regimeInputs(AT, REF, { NQ: { minutes: [...flat(225, 1), ...ramp(16, 1, 0.985)] } });
-    const fast = computeRegime(sharp, config);
-    expect(fast.measures.perIndex.NQ?.m3.level).toBe('warning');
-    expect(fast.measures.perIndex.NQ?.m2.level).toBe('warning');
-    expect(fast.candidate).toBe('warning');
+    expect(study.measures.m4.level).toBe('critical');
+    expect(study.candidate).toBe('critical');
+    expect(computeRegime(all(selloff())).candidate).toBe('critical');
+    // A watch-level move never lends M4 more than watch: one critical measure elsewhere stays one.
+    const chop = [
+      ...flat(180, 1),
+      ...Array.from({ length: 61 }, (_, i) => (Math.floor(i / 5) % 2 === 0 ? 1 : 1.004)),
+    ];
+    const choppy = computeRegime(regimeInputs(AT, REF, { NQ: { minutes: chop } }), config);
+    expect(choppy.measures.perIndex.NQ?.m5.level).toBe('critical');
+    expect(['normal', 'watch']).toContain(choppy.measures.m4.level);
+    expect(choppy.measures.counts.critical).toBe(1);
+    expect(['normal', 'watch']).toContain(choppy.candidate);
   });
 
   it('M5 against a VIX close (not live) is capped at watch; a fresh VX proxy moves the close', () => {

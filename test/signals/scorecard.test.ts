@@ -1,12 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import {
+  biasDirection,
   firstBreach,
   type GradedCall,
+  maxAdverseMove,
   naiveDirection,
   regress,
   scoreByGroup,
   scoreCalls,
   scoreEarlyWarning,
+  sessionOutcome,
   wilsonInterval,
 } from '../../src/signals/scorecard.js';
 
@@ -136,5 +139,31 @@ describe('regress', () => {
   it('gives no fit for fewer than three points or no spread in x', () => {
     expect(regress([{ x: 1, y: 1 }]).slope).toBeNull();
     expect(regress([1, 2, 3].map((y) => ({ x: 1, y }))).slope).toBeNull();
+  });
+});
+
+describe('call outcomes', () => {
+  it('reads a bias as a direction whatever its strength', () => {
+    expect(['strong_bull', 'bull', 'lean_bull'].map(biasDirection)).toEqual([1, 1, 1]);
+    expect(['strong_bear', 'bear', 'lean_bear'].map(biasDirection)).toEqual([-1, -1, -1]);
+    expect(biasDirection('neutral')).toBe(0);
+  });
+
+  it('returns open-to-10:00 and open-to-close, null where a price is missing', () => {
+    const o = sessionOutcome(100, 101, 98);
+    expect(o.open).toBe(100);
+    expect(o.openTo1000).toBeCloseTo(0.01, 12);
+    expect(o.openToClose).toBeCloseTo(-0.02, 12);
+    expect(sessionOutcome(null, 101, 98)).toEqual({ open: null, openTo1000: null, openToClose: null });
+    expect(sessionOutcome(100, null, 98).openTo1000).toBeNull();
+  });
+
+  it('measures the worst move against the call, never positive', () => {
+    const path = [{ price: 101 }, { price: 97 }, { price: 103 }];
+    expect(maxAdverseMove(100, path, 1)).toBeCloseTo(-0.03, 12);
+    expect(maxAdverseMove(100, path, -1)).toBeCloseTo(-0.03, 12);
+    expect(maxAdverseMove(100, [{ price: 99 }], -1)).toBe(0);
+    expect(maxAdverseMove(100, path, 0)).toBeNull();
+    expect(maxAdverseMove(null, path, 1)).toBeNull();
   });
 });

@@ -8,12 +8,15 @@ export interface DemoStep {
   summary: string;
 }
 
-/** Runs one step of the demo, showing progress on stderr, and records how long it took. */
+/**
+ * Runs one step of the demo, showing progress on stderr, and records how long it took. `fn` may report
+ * how far it is (`progress('03:12 ET · 312/926 rounds')`): shown on the spinner, or under -v when piped.
+ */
 export async function step<T>(
   steps: DemoStep[],
   ctx: RunContext,
   what: { name: string; command: string },
-  fn: () => Promise<T>,
+  fn: (progress: (detail: string) => void) => Promise<T>,
   describe: (result: T) => string,
 ): Promise<T> {
   const { name } = what;
@@ -23,7 +26,10 @@ export async function step<T>(
   const started = performance.now();
   let result: T;
   try {
-    result = await fn();
+    result = await fn((detail) => {
+      if (spinner) spinner.text = `${name} ${detail}`;
+      else ctx.log.debug(`demo: ${name} ${detail}`);
+    });
   } catch (error) {
     spinner?.fail(`${name}: failed`);
     throw error;

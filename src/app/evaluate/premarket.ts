@@ -9,7 +9,7 @@ import { computePremarket, type PremarketDocument } from '../../signals/index.js
 import { buildPremarketInputs, planPremarket, planRegime } from '../../signals/inputs/index.js';
 import { derivationInstants, type RecordedRuns, recordedRunsOf, withEarlyWarning } from './early-warning.js';
 import { type EvaluationSession, emptyLakeError, type SignalStrategy } from './evaluate.js';
-import { fetchWindowSlice, loadSignalInputs } from './inputs.js';
+import { fetchWindowSlice } from './inputs.js';
 import { type RecordRow, tableVersionOf } from './record.js';
 
 /** Replays evaluate each NYSE session at this ET time (research §3: the decision before the open). */
@@ -107,17 +107,9 @@ export function premarketInstants(
     .filter((t) => t.getTime() <= now.getTime());
 }
 
+/** A one-shot call: the window of its one instant (one read for the call and its early warning). */
 async function premarketOnce(session: EvaluationSession, asOf: Date): Promise<PremarketDocument> {
-  const { connection, dataDir, options, overrides, tables, ctx } = session;
-  const inputs = await loadSignalInputs(
-    'premarket',
-    { connection, dataDir, tables },
-    asOf,
-    options,
-    overrides,
-  );
-  if (inputs === undefined) throw emptyLakeError(dataDir);
-  return withEarlyWarning(session, computePremarket(inputs, ctx.config.signals));
+  return premarketInWindow(session, await loadPremarketWindow(session, [asOf]), asOf);
 }
 
 function recordOf(doc: PremarketDocument): RecordRow {

@@ -2,9 +2,10 @@ import { z } from 'zod';
 import type { BackfillSummary } from '../../app/backfill.js';
 import { defineCommand, globalOptionsShape } from '../../cli/command.js';
 import { ExitCode } from '../../cli/exit.js';
+import { integerFlag } from '../../cli/numbers.js';
 import { type Cell, formatPairs, formatTable, formatTsv } from '../../cli/output.js';
-import { addDays, INPUT_DATE_MESSAGE, isInputDate, tradeDateOf } from '../../market/index.js';
-import { ibRunAlert, ibRunExitCode, symbolList } from './collect.js';
+import { INPUT_DATE_MESSAGE, isInputDate, tradeDateOf } from '../../market/index.js';
+import { clientId, ibRunAlert, ibRunExitCode, symbolList } from './collect.js';
 
 const isoDate = z.string().refine(isInputDate, INPUT_DATE_MESSAGE);
 
@@ -12,12 +13,15 @@ const schema = z
   .object({
     ...globalOptionsShape,
     symbols: symbolList.optional(),
-    days: z.coerce.number().int().min(1).max(3650).optional(),
+    days: integerFlag().pipe(z.number().min(1).max(3650)).optional(),
     from: isoDate.optional(),
     to: isoDate.optional(),
     bar: z.enum(['1min', '1day']).optional(),
     what: z.enum(['TRADES', 'MIDPOINT']).default('TRADES'),
     missed: z.boolean().default(false),
+    host: z.string().min(1).optional(),
+    port: z.coerce.number().int().min(1).max(65535).optional(),
+    clientId: clientId.optional(),
   })
   .superRefine((opts, ctx) => {
     if (opts.days !== undefined && (opts.from !== undefined || opts.to !== undefined)) {
@@ -56,7 +60,12 @@ export const futuresBackfillCommand = defineCommand({
       description: 'instruments, e.g. ES,NQ',
       defaultDescription: 'collect.symbols',
     },
-    { flags: '--days <n>', description: 'the last n trade dates (today included)', defaultDescription: '5' },
+    {
+      flags: '--days <n>',
+      description:
+        "the last n CME trade dates (today's once its session opened at 18:00 ET the evening before)",
+      defaultDescription: '5',
+    },
     { flags: '--from <date>', description: 'first trade date (YYYY-MM-DD)' },
     { flags: '--to <date>', description: 'last trade date (YYYY-MM-DD)', defaultDescription: 'today' },
     { flags: '--bar <size>', description: 'bar size', choices: ['1min', '1day'], defaultDescription: 'both' },
@@ -67,16 +76,22 @@ export const futuresBackfillCommand = defineCommand({
       defaultDescription: 'TRADES',
     },
     { flags: '--missed', description: 'also fill snapshot slots collect marked missed, from 1-minute bars' },
+    { flags: '--host <host>', description: 'IB Gateway/TWS host', defaultDescription: 'ib.host' },
+    { flags: '--port <n>', description: 'IB Gateway/TWS port', defaultDescription: 'ib.port (4002)' },
+    { flags: '--client-id <n|auto>', description: 'API client id', defaultDescription: 'ib.clientId (auto)' },
   ],
   schema,
+  configFlags: { host: 'ib.host', port: 'ib.port', clientId: 'ib.clientId' },
   jsonSchemaId: 'futures.backfill/v1',
   exitCodes: [ExitCode.upstream, ExitCode.data, ExitCode.busy],
 
   async run(opts, ctx): Promise<BackfillResult> {
     const { runBackfill, silentUpstreamBackfill } = await import('../../app/backfill.js');
-    const today = tradeDateOf(ctx.clock.now(), ctx.calendar);
-    const to = opts.to ?? today;
-    const from = opts.from ?? addDays(to, -((opts.days ?? 5) - 1));
+    const { lastTradeDates } = await import('../../app/backfill-range.js');
+    const now = ctx.clock.now();
+    const last = lastTradeDates(opts.to ?? tradeDateOf(now, ctx.calendar), opts.days ?? 5, now, ctx.calendar);
+    const to = opts.to ?? last.to;
+    const from = opts.from ?? last.from;
     const summary = await runBackfill({
       dataDir: ctx.config.dataDir,
       config: ctx.config,

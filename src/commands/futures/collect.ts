@@ -1,11 +1,13 @@
 import { z } from 'zod';
+import type { RoundResult } from '../../app/collect/round.js';
 import type { CollectSummary, PhaseStats } from '../../app/collect/summary.js';
 import { defineCommand, globalOptionsShape } from '../../cli/command.js';
 import { ExitCode } from '../../cli/exit.js';
+import { integerFlag, strictInteger } from '../../cli/numbers.js';
 import { type Cell, formatPairs, formatTable, formatTsv } from '../../cli/output.js';
 import { parseDuration } from '../../core/duration.js';
 import { UsageError } from '../../core/errors.js';
-import { formatEtIso, parseInstant } from '../../market/index.js';
+import { etParts, formatEtIso, parseInstant } from '../../market/index.js';
 
 const SYMBOLS = ['ES', 'NQ', 'RTY', 'VIX'] as const;
 
@@ -43,10 +45,10 @@ const instant = z.string().transform((text, ctx) => {
   }
 });
 
-const clientId = z.string().transform((text, ctx) => {
+export const clientId = z.string().transform((text, ctx) => {
   if (text === 'auto') return 'auto' as const;
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 0) {
+  const n = strictInteger(text);
+  if (n === undefined || n < 0) {
     ctx.addIssue({ code: 'custom', message: "expected a whole number ≥ 0 or 'auto'" });
     return z.NEVER;
   }
@@ -57,13 +59,13 @@ const schema = z
   .object({
     ...globalOptionsShape,
     once: z.boolean().default(false),
-    rounds: z.coerce.number().int().min(1).optional(),
+    rounds: integerFlag().pipe(z.number().min(1)).optional(),
     until: instant.optional(),
     loop: z.boolean().default(false),
     symbols: symbolList.optional(),
     interval: interval.optional(),
     host: z.string().min(1).optional(),
-    port: z.coerce.number().int().min(1).max(65535).optional(),
+    port: integerFlag().pipe(z.number().min(1).max(65535)).optional(),
     clientId: clientId.optional(),
   })
   .superRefine((opts, ctx) => {
@@ -115,6 +117,21 @@ export function ibRunAlert(r: {
 
 const ms = (stats: PhaseStats) =>
   stats.medianMs === null ? '-' : `${stats.medianMs} ms median, ${stats.p95Ms} ms p95`;
+
+/** "09:12 ET  round 412: 4 rows, v926, 312 ms (ib 250, delta 40)" plus what went wrong. */
+export function roundLine(r: RoundResult): string {
+  const t = r.timings;
+  const trouble = [
+    r.failed > 0 ? `${r.failed} failed` : '',
+    r.retried > 0 ? `${r.retried} to retry` : '',
+    r.failures[0] ? `last: ${r.failures[0].symbol} ${r.failures[0].message}` : '',
+  ].filter(Boolean);
+  return (
+    `${etParts(r.at).time} ET  round ${r.roundSeq ?? '-'}: ${r.rows} rows` +
+    `${r.deltaVersion === null ? '' : `, v${r.deltaVersion}`}, ${Math.round(t.totalMs)} ms ` +
+    `(ib ${Math.round(t.ibMs)}, delta ${Math.round(t.deltaMs)})${trouble.length ? `; ${trouble.join(', ')}` : ''}`
+  );
+}
 
 export const futuresCollectCommand = defineCommand({
   path: ['collect'],
@@ -179,11 +196,23 @@ export const futuresCollectCommand = defineCommand({
     }
     const { runCollect } = await import('../../app/collect/collector.js');
     const { silentUpstream } = await import('../../app/collect/summary.js');
+    const mode = modeOf(opts);
+    // A long run tells what it does, one line per round: on a terminal, or under -v.
+    const say = (line: string) => (ctx.stderr.isTTY ? ctx.log.info(line) : ctx.log.debug(line));
+    if (mode.kind !== 'once') {
+      const { collect, dataDir } = ctx.config;
+      const ib = ctx.ib?.target ?? ctx.config.ib;
+      say(
+        `collect: ${collect.symbols.join(',')} every ${collect.intervalSeconds}s from ${ib.host}:${ib.port} into ${dataDir}` +
+          (mode.kind === 'loop' ? '; Ctrl-C finishes the round and stops' : ''),
+      );
+    }
+    const onRound = ctx.hooks?.onRound;
     const summary = await runCollect({
       dataDir: ctx.config.dataDir,
       config: ctx.config,
       calendar: ctx.calendar,
-      mode: modeOf(opts),
+      mode,
       symbols: ctx.config.collect.symbols,
       intervalSeconds: ctx.config.collect.intervalSeconds,
       clock: ctx.clock,
@@ -192,7 +221,13 @@ export const futuresCollectCommand = defineCommand({
       ib: { factory: ctx.ib, simulated: ctx.ibSimulated === true },
       source: ctx.ibSimulated ? 'sim' : ctx.config.collect.source,
       command: 'futures collect',
-      hooks: ctx.hooks,
+      hooks: {
+        ...ctx.hooks,
+        onRound: (round) => {
+          onRound?.(round);
+          if (mode.kind !== 'once') say(roundLine(round));
+        },
+      },
     });
     const silent = silentUpstream(summary);
     return { ...summary, upstreamSilent: silent !== null, ...(silent ? { upstreamMessage: silent } : {}) };

@@ -237,7 +237,9 @@ export const futuresCompactCommand = defineCommand({
       if (style.mode === 'tsv') {
         return formatTsv({
           head: [],
+          // Led by the record type, as `futures status` rows are.
           rows: r.tables.map((t) => [
+            'table',
             t.table,
             t.filesBefore,
             t.filesAfter,
@@ -295,4 +297,9 @@ export const futuresCompactCommand = defineCommand({
     },
   },
   exitCode: (r) => r.tables.find((t) => t.error)?.error?.exitCode ?? ExitCode.ok,
+  alert: (r) =>
+    r.tables
+      .filter((t) => t.error)
+      .map((t) => `${t.table}: ${t.error?.message}`)
+      .join('; '),
 });

@@ -3,6 +3,7 @@ import { open } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { defineCommand, globalOptionsShape } from '../../cli/command.js';
+import { decimalFlag, integerFlag } from '../../cli/numbers.js';
 import { formatPairs } from '../../cli/output.js';
 import { UsageError } from '../../core/errors.js';
 import { INPUT_YEARS } from '../../market/index.js';
@@ -27,11 +28,11 @@ export interface GatewayResult {
 
 const schema = z.object({
   ...globalOptionsShape,
-  port: z.coerce.number().int().min(0).max(65535).optional(),
+  port: integerFlag().pipe(z.number().min(0).max(65535)).optional(),
   host: z.string().min(1).default('127.0.0.1'),
   scenario: z.string().min(1).optional(),
-  seed: z.coerce.number().int().optional(),
-  speed: z.coerce.number().positive().max(100_000).default(1),
+  seed: integerFlag().optional(),
+  speed: decimalFlag().pipe(z.number().positive().max(100_000)).default(1),
   start: z
     .string()
     .refine((s) => {
@@ -42,6 +43,7 @@ const schema = z.object({
     }, `expected an ISO date-time in ${INPUT_YEARS.first}–${INPUT_YEARS.last}, e.g. 2026-10-14T19:00:00-04:00`)
     .optional(),
   record: z.string().min(1).optional(),
+  schedule: z.enum(['realistic', 'none']).default('realistic'),
 });
 
 /** The --record file, opened for append once before listening: a bad path is a usage error, not a crash later. */
@@ -102,6 +104,12 @@ export const futuresGatewayCommand = defineCommand({
       defaultDescription: 'now',
     },
     { flags: '--record <file>', description: 'write every frame in and out as JSON Lines' },
+    {
+      flags: '--schedule <realistic|none>',
+      description:
+        "IB's own outages at their ET times: nightly reset 23:45–00:45 (farm flaps, 1100→1101/1102), Friday 23:00 → Sunday 02:00 outage, daily restart at 23:40 with client ids held (326), slow weekends; none turns them off",
+      defaultDescription: 'realistic',
+    },
   ],
   schema,
   jsonSchemaId: 'futures.gateway/v1',
@@ -145,6 +153,7 @@ export const futuresGatewayCommand = defineCommand({
         now: clock,
         ...(scenario ? { scenario } : {}),
         ...(record ? { record } : {}),
+        schedule: opts.schedule,
         log: (line) => ctx.log.debug(line),
       });
     } catch (error) {
@@ -159,7 +168,7 @@ export const futuresGatewayCommand = defineCommand({
     const simStart = server.now().toISOString();
     ctx.log.info(
       `IB Gateway simulator listening on ${server.host}:${server.port} (server version ${sim.SERVER_VERSION}, ` +
-        `scenario ${scenarioName}, seed ${server.seed}, speed ${opts.speed}x); Ctrl-C stops it`,
+        `scenario ${scenarioName}, seed ${server.seed}, speed ${opts.speed}x, schedule ${opts.schedule}); Ctrl-C stops it`,
     );
     await new Promise<void>((resolve) => {
       if (ctx.signal.aborted) resolve();

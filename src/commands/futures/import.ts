@@ -85,6 +85,8 @@ export const futuresImportCommand = defineCommand({
           skipBad: opts.skipBad,
           dryRun: opts.dryRun,
           calendar: ctx.calendar,
+          priceBands: ctx.config.import.priceBands,
+          maxMedianFactor: ctx.config.import.maxMedianFactor,
           now: () => ctx.clock.now(),
         });
       } finally {

@@ -3,6 +3,7 @@ import { futuresBackfillCommand } from './backfill.js';
 import { futuresCalendarCommand, futuresCalendarIsOpenCommand } from './calendar.js';
 import { futuresCollectCommand } from './collect.js';
 import { futuresCompactCommand } from './compact.js';
+import { completionCommand } from './completion.js';
 import { futuresDashboardCommand } from './dashboard.js';
 import { futuresDemoCommand } from './demo.js';
 import { futuresGatewayCommand } from './gateway.js';
@@ -20,12 +21,13 @@ import { futuresTableVerifyCommand } from './table-verify.js';
 
 /** Every `futures` command; src/cli/program.ts builds the commander tree from this list. */
 export const futuresCommands: readonly AnyCommand[] = [
+  // The first thing to run, first in the help.
+  futuresDemoCommand,
   futuresCalendarCommand,
   futuresCalendarIsOpenCommand,
   futuresCollectCommand,
   futuresBackfillCommand,
   futuresStatusCommand,
-  futuresDemoCommand,
   futuresDashboardCommand,
   futuresReportCommand,
   futuresGatewayCommand,
@@ -39,4 +41,8 @@ export const futuresCommands: readonly AnyCommand[] = [
   futuresTableRepairCommand,
   futuresCompactCommand,
   futuresQueueRebuildCommand,
+  completionCommand(async () => [
+    { name: 'futures', commands: futuresCommands },
+    { name: 'signals', commands: (await import('../signals/index.js')).signalsCommands },
+  ]),
 ];

@@ -1,3 +1,4 @@
+import { Chalk } from 'chalk';
 import { z } from 'zod';
 import type { StatusReport } from '../../app/status.js';
 import { defineCommand, globalOptionsShape } from '../../cli/command.js';
@@ -25,6 +26,51 @@ const schema = z.object({
 export type StatusResult = StatusReport;
 
 const iso = (d: Date | null) => (d === null ? null : d.toISOString());
+
+const isoOrDash = (d: Date | null) => (d === null ? '-' : d.toISOString());
+
+/**
+ * Piped: one record per line whose first field is its type, raw values (UTC ISO times, seconds, bytes,
+ * '-' for none), for awk and cut:
+ *   status  now|market|freshness|problem  …      queue  <job status>  <count>
+ *   lock    collect|compact|backfill  free|<pid> <host> <since> <state>
+ *   instrument  <symbol> <last ts> <age s> <contract> <source> <quality,…> <stale 0|1>
+ *   table   <name> <version> <files> <bytes> <last commit>      gap  <symbol> <kind> <from> <to> <slots>
+ */
+export function statusTsv(r: StatusReport): string {
+  const rows: Cell[][] = [
+    ['status', 'now', r.now.toISOString()],
+    r.market.open
+      ? ['status', 'market', 'open', r.market.segment ?? '-', r.market.tradeDate, '-']
+      : ['status', 'market', 'closed', r.market.reason, r.market.tradeDate, isoOrDash(r.market.nextOpen)],
+    [
+      'status',
+      'freshness',
+      r.freshness.ok === null ? 'unchecked' : r.freshness.ok ? 'ok' : 'stale',
+      r.maxAgeSeconds ?? '-',
+    ],
+  ];
+  if (r.lake.problem !== null) rows.push(['status', 'problem', r.lake.problem]);
+  for (const [status, n] of Object.entries(r.queue.counts?.byStatus ?? {})) rows.push(['queue', status, n]);
+  for (const [name, l] of Object.entries(r.locks))
+    rows.push(l === null ? ['lock', name, 'free'] : ['lock', name, l.pid, l.hostname, l.startedAt, l.state]);
+  for (const i of r.instruments)
+    rows.push([
+      'instrument',
+      i.symbol,
+      isoOrDash(i.lastTs),
+      i.ageSeconds ?? '-',
+      i.localSymbol ?? '-',
+      i.source ?? '-',
+      i.quality.join(',') || '-',
+      i.stale ? 1 : 0,
+    ]);
+  for (const t of r.tables)
+    rows.push(['table', t.name, t.version ?? '-', t.files, t.bytes, isoOrDash(t.lastCommitAt)]);
+  for (const g of r.gaps)
+    rows.push(['gap', g.symbol, g.kind, g.from.toISOString(), g.to.toISOString(), g.slots]);
+  return formatTsv({ head: [], rows });
+}
 
 export const futuresStatusCommand = defineCommand({
   path: ['status'],
@@ -76,7 +122,9 @@ export const futuresStatusCommand = defineCommand({
       lake: r.lake,
     }),
     human: (r, _opts, style) => {
-      const table = (grid: Grid) => (style.mode === 'table' ? formatTable(grid) : formatTsv(grid));
+      if (style.mode === 'tsv') return statusTsv(r);
+      const table = (grid: Grid) => formatTable(grid, { width: style.width });
+      const paint = new Chalk({ level: style.colour ? 1 : 0 });
       const lock = (l: StatusReport['locks']['collect']) =>
         l === null ? 'free' : `pid ${l.pid} on ${l.hostname} since ${l.startedAt} (${l.state})`;
       const counts = r.queue.counts;
@@ -91,10 +139,12 @@ export const futuresStatusCommand = defineCommand({
         [
           'freshness',
           r.freshness.ok === null
-            ? r.freshness.reason
-            : `${r.freshness.ok ? 'ok' : 'STALE'}: ${r.freshness.reason}`,
+            ? paint.yellow(r.freshness.reason)
+            : r.freshness.ok
+              ? `${paint.green('ok')}: ${r.freshness.reason}`
+              : paint.red.bold(`STALE: ${r.freshness.reason}`),
         ],
-        ...(r.lake.problem === null ? [] : [['PROBLEM', r.lake.problem] as [string, Cell]]),
+        ...(r.lake.problem === null ? [] : [['PROBLEM', paint.red.bold(r.lake.problem)] as [string, Cell]]),
         [
           'queue',
           counts === null
@@ -119,11 +169,15 @@ export const futuresStatusCommand = defineCommand({
         rows: r.instruments.map((i) => [
           i.symbol,
           i.lastTs ? formatEtIso(i.lastTs) : '-',
-          i.ageSeconds === null ? '-' : formatAge(i.ageSeconds * 1000),
+          i.ageSeconds === null
+            ? '-'
+            : i.stale
+              ? paint.red(formatAge(i.ageSeconds * 1000))
+              : formatAge(i.ageSeconds * 1000),
           i.localSymbol ?? '-',
           i.source ?? '-',
           i.quality.join(',') || '-',
-          i.stale ? 'STALE' : '',
+          i.stale ? paint.red.bold('STALE') : '',
         ]),
       });
       out += sep;

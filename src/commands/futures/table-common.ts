@@ -1,7 +1,9 @@
-/** Shared by `futures table info|history|scan`: resolving the <table> argument. Light: no Delta imports. */
+/** Shared by the `futures table` commands: the <table> argument and time travel. Light: no Delta imports. */
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
+import { z } from 'zod';
 import type { RunContext } from '../../app/context.js';
+import { integerFlag } from '../../cli/numbers.js';
 import { UsageError } from '../../core/errors.js';
 
 const TABLE_NAME_RE = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
@@ -36,3 +38,32 @@ export const TABLE_ARG = {
   description: 'table name under <dataDir>/lake, or a path to any Delta table',
   required: true,
 } as const;
+
+/** --version N | --timestamp T: which version of the table a command reads. */
+export const timeTravelShape = {
+  version: integerFlag().pipe(z.number().min(0)).optional(),
+  timestamp: z.string().min(1).optional(),
+};
+
+export function oneTimeTravel(
+  opts: { version?: number | undefined; timestamp?: string | undefined },
+  issue: z.RefinementCtx,
+): void {
+  if (opts.version !== undefined && opts.timestamp !== undefined) {
+    issue.addIssue({
+      code: 'custom',
+      path: ['timestamp'],
+      message: 'give either --version or --timestamp, not both',
+    });
+  }
+}
+
+export function timeTravelFlags(verb: string) {
+  return [
+    { flags: '--version <n>', description: `${verb} the table as of this version` },
+    {
+      flags: '--timestamp <time>',
+      description: `${verb} the table as of this instant (ISO-8601; no zone = UTC)`,
+    },
+  ] as const;
+}

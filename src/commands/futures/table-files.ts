@@ -3,31 +3,22 @@ import { TABLE_FILE_FORMATS, type TableFilesResult } from '../../app/table-files
 import { defineCommand, globalOptionsShape } from '../../cli/command.js';
 import { ExitCode } from '../../cli/exit.js';
 import { formatTable } from '../../cli/output.js';
-import { resolveTableArg, TABLE_ARG } from './table-common.js';
-
-const wholeNumber = z
-  .string()
-  .regex(/^\d+$/, 'expected a version number (0, 1, 2, …)')
-  .transform(Number)
-  .optional();
+import {
+  oneTimeTravel,
+  resolveTableArg,
+  TABLE_ARG,
+  timeTravelFlags,
+  timeTravelShape,
+} from './table-common.js';
 
 const schema = z
   .object({
     ...globalOptionsShape,
     table: z.string().min(1),
-    version: wholeNumber,
-    timestamp: z.string().min(1).optional(),
+    ...timeTravelShape,
     format: z.enum(TABLE_FILE_FORMATS).default('list'),
   })
-  .superRefine((opts, issue) => {
-    if (opts.version !== undefined && opts.timestamp !== undefined) {
-      issue.addIssue({
-        code: 'custom',
-        path: ['timestamp'],
-        message: 'give either --version or --timestamp, not both',
-      });
-    }
-  });
+  .superRefine(oneTimeTravel);
 
 function partitionCell(values: Record<string, string | null>): string {
   return Object.entries(values)
@@ -48,8 +39,7 @@ export const futuresTableFilesCommand = defineCommand({
   ],
   args: [TABLE_ARG],
   flags: [
-    { flags: '--version <n>', description: 'the files of this version' },
-    { flags: '--timestamp <time>', description: 'the files of the version current at this time (ISO-8601)' },
+    ...timeTravelFlags('list the files of'),
     {
       flags: '--format <format>',
       description: 'list, json, or a statement for duckdb, polars or pyarrow',

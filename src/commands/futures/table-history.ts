@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineCommand, globalOptionsShape } from '../../cli/command.js';
 import { ExitCode } from '../../cli/exit.js';
+import { integerFlag } from '../../cli/numbers.js';
 import { formatTable, formatTsv, type Grid } from '../../cli/output.js';
 import { resolveTableArg, TABLE_ARG } from './table-common.js';
 
@@ -22,7 +23,7 @@ export interface TableHistoryResult {
 const schema = z.object({
   ...globalOptionsShape,
   table: z.string().min(1),
-  limit: z.coerce.number().int().min(1).optional(),
+  limit: integerFlag().pipe(z.number().min(1)).optional(),
 });
 
 function metricsText(metrics: Record<string, unknown>): string {
@@ -69,7 +70,7 @@ export const futuresTableHistoryCommand = defineCommand({
         head: ['version', 'time', 'operation', 'metrics'],
         rows: r.entries.map((e) => [e.version, e.time, e.operation ?? '', metricsText(e.metrics)]),
       };
-      return style.mode === 'tsv' ? formatTsv(grid) : formatTable(grid);
+      return style.mode === 'tsv' ? formatTsv(grid) : formatTable(grid, { width: style.width });
     },
   },
 });

@@ -1,9 +1,16 @@
 import { z } from 'zod';
 import { defineCommand, globalOptionsShape } from '../../cli/command.js';
 import { ExitCode } from '../../cli/exit.js';
+import { integerFlag } from '../../cli/numbers.js';
 import { type Cell, formatTable, formatTsv } from '../../cli/output.js';
 import { type CanonicalRow, type CanonicalValue, canonicalJson } from '../../delta/read/canonical-json.js';
-import { resolveTableArg, TABLE_ARG } from './table-common.js';
+import {
+  oneTimeTravel,
+  resolveTableArg,
+  TABLE_ARG,
+  timeTravelFlags,
+  timeTravelShape,
+} from './table-common.js';
 
 export const SCAN_FORMATS = ['jsonl', 'csv', 'table'] as const;
 
@@ -28,8 +35,7 @@ const schema = z
   .object({
     ...globalOptionsShape,
     table: z.string().min(1),
-    version: z.coerce.number().int().min(0).optional(),
-    timestamp: z.string().min(1).optional(),
+    ...timeTravelShape,
     where: z.string().optional(),
     columns: z
       .string()
@@ -43,18 +49,10 @@ const schema = z
               .filter((c) => c !== ''),
       )
       .refine((c) => c === undefined || c.length > 0, 'expected column names separated by commas'),
-    limit: z.coerce.number().int().min(0).optional(),
+    limit: integerFlag().pipe(z.number().min(0)).optional(),
     format: z.enum(SCAN_FORMATS).default('jsonl'),
   })
-  .superRefine((opts, issue) => {
-    if (opts.version !== undefined && opts.timestamp !== undefined) {
-      issue.addIssue({
-        code: 'custom',
-        path: ['timestamp'],
-        message: 'give either --version or --timestamp, not both',
-      });
-    }
-  });
+  .superRefine(oneTimeTravel);
 
 function cellText(value: CanonicalValue): Cell {
   if (value === null) return null;
@@ -86,11 +84,7 @@ export const futuresTableScanCommand = defineCommand({
   ],
   args: [TABLE_ARG],
   flags: [
-    { flags: '--version <n>', description: 'read the table as of this version' },
-    {
-      flags: '--timestamp <time>',
-      description: 'read the table as of this instant (ISO-8601; no zone = UTC)',
-    },
+    ...timeTravelFlags('read'),
     {
       flags: '--where <predicate>',
       description: "row filter, e.g. \"symbol IN ('ES','NQ') AND ts >= '2026-01-02'\"",

@@ -25,6 +25,9 @@ export interface TableVerifyResult {
     rows: number;
     checkpoints: number;
     checkpointsNotComparable: number;
+    /** --deep: files whose content hash was compared, pages whose CRC was. */
+    contentHashes: number;
+    pageCrcs: number;
   };
   durationMs: number;
 }
@@ -33,22 +36,29 @@ const schema = z.object({
   ...globalOptionsShape,
   table: z.string().min(1),
   allCheckpoints: z.boolean().default(false),
+  deep: z.boolean().default(false),
 });
 
 export const futuresTableVerifyCommand = defineCommand({
   path: ['table', 'verify'],
   summary: 'check a Delta table against its log (read-only); exit 4 when a problem is found',
   description:
-    'Check a Delta table without changing it: versions contiguous, the latest version rebuildable, every live file present with the logged size and readable, Parquet schema matching the table schema (timestamps stored as UTC instants), row counts equal to numRecords, min/max/nullCount stats holding for the actual values, and the newest checkpoint (every checkpoint with --all-checkpoints) agreeing with a replay of the JSON commits it summarises when they still exist. Exit 0 when sound, 4 with the list of problems otherwise.',
+    'Check a Delta table without changing it: versions contiguous, the latest version rebuildable, every live file present with the logged size and readable, Parquet schema matching the table schema (timestamps stored as UTC instants), row counts equal to numRecords, min/max/nullCount stats holding for the actual values, and the newest checkpoint (every checkpoint with --all-checkpoints) agreeing with a replay of the JSON commits it summarises when they still exist. With --deep, also the bytes of each file against the SHA-256 its writer recorded in the add tags and its Parquet page CRCs (bit rot that still decodes). Exit 0 when sound, 4 with the list of problems otherwise.',
   examples: [
     'futures table verify futures_snapshots',
     'futures table verify ./data/lake/futures_bars --all-checkpoints --json',
+    'futures table verify futures_snapshots --deep',
   ],
   args: [TABLE_ARG],
   flags: [
     {
       flags: '--all-checkpoints',
       description: 'compare every checkpoint with the JSON log, not only the newest',
+    },
+    {
+      flags: '--deep',
+      description:
+        'also read every live file whole: its SHA-256 against the one its writer logged, and its page CRCs',
     },
   ],
   schema,
@@ -57,7 +67,10 @@ export const futuresTableVerifyCommand = defineCommand({
   async run(opts, ctx): Promise<TableVerifyResult> {
     const tablePath = await resolveTableArg(opts.table, ctx);
     const { verifyTable } = await import('../../delta/index.js');
-    const report = await verifyTable(tablePath, { checkpoints: opts.allCheckpoints ? 'all' : 'latest' });
+    const report = await verifyTable(tablePath, {
+      checkpoints: opts.allCheckpoints ? 'all' : 'latest',
+      deep: opts.deep,
+    });
     return {
       table: report.tablePath,
       version: report.version ?? null,
@@ -89,6 +102,14 @@ export const futuresTableVerifyCommand = defineCommand({
           ['versions checked', r.checked.versions],
           ['files checked', r.checked.files],
           ['rows', r.checked.rows],
+          ...(r.checked.contentHashes + r.checked.pageCrcs > 0
+            ? [
+                [
+                  'content checked',
+                  `${r.checked.contentHashes} file hashes, ${r.checked.pageCrcs} page CRCs`,
+                ] as [string, string],
+              ]
+            : []),
           [
             'checkpoints checked',
             r.checked.checkpointsNotComparable > 0

@@ -3,6 +3,7 @@
  * request, and the replay lines of the result. Light at top level: the use case (src/app/evaluate,
  * DuckDB) is imported by each command's run.
  */
+
 import { z } from 'zod';
 import {
   type EvaluateRequest,
@@ -13,6 +14,7 @@ import {
 } from '../../app/evaluate/types.js';
 import { globalOptionsShape } from '../../cli/command.js';
 import { exitCodeOf } from '../../cli/exit.js';
+import { decimalFlag } from '../../cli/numbers.js';
 import { UsageError, type UserError } from '../../core/errors.js';
 import { etParts, INPUT_DATE_MESSAGE, isInputDate, parseInstant } from '../../market/index.js';
 import type { ReplaySkip } from '../../signals/schemas.js';
@@ -23,10 +25,14 @@ const isoDate = z.string().refine(isInputDate, INPUT_DATE_MESSAGE);
 export const signalOptionsShape = {
   ...globalOptionsShape,
   asOf: z.string().optional(),
-  vix: z.coerce
-    .number()
-    .gt(0, 'must be a positive VIX level')
-    .max(200, 'must be a VIX level of at most 200 (VIX has never closed above 90)')
+  vix: decimalFlag()
+    .pipe(z.number())
+    .pipe(
+      z
+        .number()
+        .gt(0, 'must be a positive VIX level')
+        .max(200, 'must be a VIX level of at most 200 (VIX has never closed above 90)'),
+    )
     .optional(),
   regime: z.enum(ENGINE_REGIMES).optional(),
   symbols: z.string().optional(),

@@ -261,6 +261,7 @@ function swapActions(
         size: file.add.size,
       };
       if (file.add.stats) remove.stats = file.add.stats;
+      if (file.add.tags) remove.tags = file.add.tags;
       return { remove };
     }),
     ...added.map((file): Action => ({ add: file.add })),

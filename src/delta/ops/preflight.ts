@@ -1,7 +1,8 @@
 /**
  * The check every destructive maintenance step (OPTIMIZE, log cleanup, VACUUM) runs first: the log
  * replays with contiguous versions, and every live file of the snapshot exists with the logged size,
- * opens as Parquet, holds the table's column types and partition values, and reads to the end. On a
+ * opens as Parquet, holds the table's column types and partition values, reads to the end, and has
+ * the content hash and page CRCs its writer recorded (when it recorded them). On a
  * damaged table the files VACUUM would delete (the tombstoned ones time travel still reads, or the
  * real file a damaged add path no longer names) and the commits log cleanup would delete are the only
  * way back, so the operation refuses with DeltaTableDamagedError and changes nothing.
@@ -49,7 +50,8 @@ export async function loadSoundSnapshot(
       });
       throw damagedError(listing.tablePath, problems);
     }
-    await checkDataFiles(conn, snapshot, problems);
+    // Deep: a file whose bytes changed after writing must not be rewritten into a fresh, "sound" one.
+    await checkDataFiles(conn, snapshot, problems, true);
     if (problems.length > 0) throw damagedError(listing.tablePath, problems);
     return snapshot;
   });

@@ -14,7 +14,7 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { sqlPathList, withConnection } from '../duckdb.js';
+import { sqlPath, sqlPathList, withConnection } from '../duckdb.js';
 import { DeltaLogCorruptError } from '../errors.js';
 import { type LogListing, listLog } from '../log/log.js';
 import { resolveDataFile } from '../log/paths.js';
@@ -29,6 +29,8 @@ import {
   scalarTypeOf,
 } from '../read/scalar.js';
 import { deltaTypeToDuckDb, quoteIdentifier, quoteLiteral } from '../read/schema.js';
+import { CONTENT_HASH_TAG, sha256File } from '../write/content-hash.js';
+import { checkPageCrcs } from './page-crc.js';
 import { checkCheckpoints } from './verify-checkpoints.js';
 import { firstLine, type VerifyProblem } from './verify-problems.js';
 
@@ -36,6 +38,8 @@ export interface VerifyOptions {
   connection?: DuckDBConnection | undefined;
   /** 'latest' (default): the newest checkpoint against the longest JSON replay still possible; 'all': every checkpoint. */
   checkpoints?: 'latest' | 'all' | undefined;
+  /** Also read every live file whole: its content hash (add tag) and page CRCs, where the writer recorded them. */
+  deep?: boolean | undefined;
 }
 
 export interface VerifyReport {
@@ -52,6 +56,9 @@ export interface VerifyReport {
     checkpoints: number;
     /** Checkpoints whose JSON commits are gone (log cleanup): opened but not compared. */
     checkpointsNotComparable: number;
+    /** Deep only: files whose content hash was compared, and pages whose CRC was. */
+    contentHashes: number;
+    pageCrcs: number;
   };
   durationMs: number;
 }
@@ -98,7 +105,7 @@ interface PhysicalColumn {
 
 async function describeFile(connection: DuckDBConnection, file: string): Promise<PhysicalColumn[]> {
   const reader = await connection.runAndReadAll(
-    `DESCRIBE SELECT * FROM read_parquet(${quoteLiteral(file)}, hive_partitioning=false)`,
+    `DESCRIBE SELECT * FROM read_parquet(${sqlPath(file)}, hive_partitioning=false)`,
   );
   return reader
     .getRowObjectsJson()
@@ -108,7 +115,7 @@ async function describeFile(connection: DuckDBConnection, file: string): Promise
 /** How the column is physically stored when DuckDB shows a naive TIMESTAMP: INT96 is Delta-legal for timestamp. */
 async function isInt96(connection: DuckDBConnection, file: string, column: string): Promise<boolean> {
   const reader = await connection.runAndReadAll(
-    `SELECT type FROM parquet_schema(${quoteLiteral(file)}) WHERE name = ${quoteLiteral(column)}`,
+    `SELECT type FROM parquet_schema(${sqlPath(file)}) WHERE name = ${quoteLiteral(column)}`,
   );
   return reader.getRowObjectsJson().some((r) => r.type === 'INT96');
 }
@@ -327,12 +334,71 @@ function checkPartitionValues(snapshot: Snapshot, file: LiveFile, problems: Veri
 }
 
 /** Every live file: present with the logged size, readable, of the table schema, stats holding. */
+/** The whole-file hash and page CRCs of a file that opened (deep verify). */
+async function checkContent(
+  connection: DuckDBConnection,
+  good: GoodFile,
+  problems: VerifyProblem[],
+  counts: DataFileCounts,
+): Promise<boolean> {
+  const expected = good.file.add.tags?.[CONTENT_HASH_TAG];
+  if (expected !== undefined) {
+    counts.contentHashes++;
+    const actual = await sha256File(good.absolute);
+    if (actual !== expected) {
+      problems.push({
+        kind: 'hash-mismatch',
+        file: good.relative,
+        message: `${good.relative}: its content changed since it was written (SHA-256 ${actual.slice(0, 12)}…, the log recorded ${expected.slice(0, 12)}…).`,
+      });
+      return false;
+    }
+  }
+  try {
+    const crcs = await checkPageCrcs(connection, good.absolute);
+    counts.pageCrcs += crcs.checked;
+    if (crcs.mismatch) {
+      problems.push({
+        kind: 'page-crc-mismatch',
+        file: good.relative,
+        column: crcs.mismatch.column,
+        message: `${good.relative}: the page of column ${crcs.mismatch.column} at byte ${crcs.mismatch.offset} fails its CRC (the bytes changed after writing).`,
+      });
+      return false;
+    }
+  } catch (error) {
+    problems.push({
+      kind: 'unreadable-file',
+      file: good.relative,
+      message: `${good.relative}: its pages cannot be walked: ${firstLine(error)}`,
+    });
+    return false;
+  }
+  return true;
+}
+
+export interface DataFileCounts {
+  files: number;
+  bytes: number;
+  rows: number;
+  contentHashes: number;
+  pageCrcs: number;
+}
+
 export async function checkDataFiles(
   connection: DuckDBConnection,
   snapshot: Snapshot,
   problems: VerifyProblem[],
-): Promise<{ files: number; bytes: number; rows: number }> {
+  deep = false,
+): Promise<DataFileCounts> {
   const good: GoodFile[] = [];
+  const counts: DataFileCounts = {
+    files: snapshot.files.size,
+    bytes: 0,
+    rows: 0,
+    contentHashes: 0,
+    pageCrcs: 0,
+  };
   let bytes = 0;
   for (const file of snapshot.files.values()) {
     const relative = file.relativePath;
@@ -366,9 +432,9 @@ export async function checkDataFiles(
       });
       continue;
     }
-    if (await checkFileSchema(connection, snapshot, absolute, relative, physical, problems)) {
-      good.push({ file, absolute, relative });
-    }
+    if (!(await checkFileSchema(connection, snapshot, absolute, relative, physical, problems))) continue;
+    if (deep && !(await checkContent(connection, { file, absolute, relative }, problems, counts))) continue;
+    good.push({ file, absolute, relative });
   }
   let rows = 0;
   for (let i = 0; i < good.length; i += CHUNK_FILES) {
@@ -390,7 +456,7 @@ export async function checkDataFiles(
       }
     }
   }
-  return { files: snapshot.files.size, bytes, rows };
+  return { ...counts, bytes, rows };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -414,8 +480,8 @@ export async function verifyTable(tablePath: string, options: VerifyOptions = {}
       });
     }
     const data = snapshot
-      ? await checkDataFiles(connection, snapshot, problems)
-      : { files: 0, bytes: 0, rows: 0 };
+      ? await checkDataFiles(connection, snapshot, problems, options.deep === true)
+      : { files: 0, bytes: 0, rows: 0, contentHashes: 0, pageCrcs: 0 };
     const checkpoints = await checkCheckpoints(
       connection,
       listing,
@@ -434,6 +500,8 @@ export async function verifyTable(tablePath: string, options: VerifyOptions = {}
         rows: data.rows,
         checkpoints: checkpoints.checked,
         checkpointsNotComparable: checkpoints.notComparable,
+        contentHashes: data.contentHashes,
+        pageCrcs: data.pageCrcs,
       },
       durationMs: performance.now() - started,
     };

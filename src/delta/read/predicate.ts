@@ -140,8 +140,12 @@ function tokenize(text: string): Token[] {
   return tokens;
 }
 
+/** Deeper nesting is refused (the recursive parser, binder and pruner would overflow the stack). */
+export const MAX_PREDICATE_DEPTH = 256;
+
 class PredicateParser {
   private i = 0;
+  private depth = 0;
   constructor(
     private readonly text: string,
     private readonly tokens: Token[],
@@ -192,9 +196,13 @@ class PredicateParser {
   private parseAtom(): Predicate {
     const t = this.next();
     if (t.t === 'punct' && t.v === '(') {
+      if (++this.depth > MAX_PREDICATE_DEPTH) {
+        throw this.error(t, `parentheses nested deeper than ${MAX_PREDICATE_DEPTH} levels`);
+      }
       const inner = this.parseOr();
       const close = this.next();
       if (!(close.t === 'punct' && close.v === ')')) throw this.error(close, "expected ')'");
+      this.depth--;
       return inner;
     }
     if (t.t !== 'ident' || ['AND', 'OR', 'IN', 'BETWEEN', 'IS', 'NOT'].includes(t.v.toUpperCase())) {

@@ -162,7 +162,26 @@ function dataColumnExpr(column: ScanColumn, physical: { name: string; type: stri
     if (isTimestampPhysical(physical.type)) return `make_timestamp(epoch_us(${ref}))`;
   }
   if (physical.type === column.duckDbType) return ref;
+  if (roundsSilently(physical.type, column.duckDbType)) {
+    throw new DeltaDataFileError(
+      `column '${column.name}' is stored as ${physical.type} but the table schema declares ${JSON.stringify(column.type)} (${column.duckDbType}): reading it would round every value`,
+    );
+  }
   return `CAST(${ref} AS ${column.duckDbType})`;
+}
+
+const INTEGER_TYPE = /^(U?(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT))$/;
+
+/** A cast that loses the fraction or precision of stored numbers without failing (a tampered schema). */
+function roundsSilently(physical: string, declared: string): boolean {
+  const from = physical.toUpperCase();
+  const to = declared.toUpperCase();
+  const fractional = /^(DOUBLE|FLOAT|REAL|DECIMAL)/.test(from);
+  if (fractional && INTEGER_TYPE.test(to)) return true;
+  if (from === 'DOUBLE' && (to === 'FLOAT' || to === 'REAL' || to.startsWith('DECIMAL'))) return true;
+  if ((from === 'FLOAT' || from === 'REAL') && to.startsWith('DECIMAL')) return true;
+  const scale = (t: string) => Number(/^DECIMAL\(\d+,\s*(\d+)\)/.exec(t)?.[1] ?? Number.NaN);
+  return from.startsWith('DECIMAL') && to.startsWith('DECIMAL') && scale(to) < scale(from);
 }
 
 function emptyRelationSql(plan: ScanPlan): string {

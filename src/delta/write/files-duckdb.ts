@@ -7,6 +7,7 @@
  * anything) and fsynced before the caller commits. A crash before the commit leaves at most
  * unreferenced files, which readers ignore and VACUUM removes.
  */
+
 import { randomUUID } from 'node:crypto';
 import { link, mkdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -15,6 +16,7 @@ import { DeltaSchemaViolationError } from '../errors.js';
 import { STAGING_DIR } from '../log/paths.js';
 import type { Snapshot } from '../log/types.js';
 import { quoteIdentifier, quoteLiteral } from '../read/schema.js';
+import { CONTENT_HASH_TAG, sha256File } from './content-hash.js';
 import { numIndexedCols, type SinglePartition, type WrittenFile } from './data-file.js';
 import { fsyncDirectory, fsyncFile } from './put-if-absent.js';
 import {
@@ -128,6 +130,7 @@ export async function writeDataFiles(
               modificationTime: Math.floor(info.mtimeMs),
               dataChange: true,
               stats,
+              tags: { [CONTENT_HASH_TAG]: await sha256File(absolute) },
             },
           };
         }),

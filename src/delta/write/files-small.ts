@@ -5,10 +5,12 @@
  * the commit is linked (the fsyncs run while the commit file is staged, see CommitPlan.dataDurable),
  * so a crash leaves at most an unreferenced file, which readers ignore and VACUUM removes.
  */
+
 import { randomUUID } from 'node:crypto';
 import { mkdir, open, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Snapshot } from '../log/types.js';
+import { CONTENT_HASH_TAG, sha256Bytes } from './content-hash.js';
 import { numIndexedCols, type SinglePartition, type WrittenFile } from './data-file.js';
 import { type ParquetColumn, supportsParquetType, writeParquet } from './parquet-writer.js';
 import { fsyncDirectory } from './put-if-absent.js';
@@ -144,6 +146,7 @@ export async function writeSmallFile(
         size: bytes.byteLength,
         modificationTime: modified,
         dataChange: true,
+        tags: { [CONTENT_HASH_TAG]: sha256Bytes(bytes) },
         stats: buildFileStats({
           schema: snapshot.schema,
           partitionColumns: snapshot.partitionColumns,

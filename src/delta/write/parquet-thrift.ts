@@ -57,6 +57,11 @@ export class ThriftWriter extends ByteWriter {
     this.field(id, T.I32);
     this.varint(v * 2); // zigzag of a non-negative number
   }
+  /** An i32 that may be negative (zigzag encoded). */
+  signedI32(id: number, v: number): void {
+    this.field(id, T.I32);
+    this.varint(v >= 0 ? v * 2 : -v * 2 - 1);
+  }
   i64(id: number, v: number): void {
     this.field(id, T.I64);
     this.varint(v * 2);

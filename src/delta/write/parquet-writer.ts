@@ -16,6 +16,7 @@
  * The footer carries the same bounds, except that a float column holding NaN gets none: DuckDB sorts NaN
  * above every number, so a max without it would let DuckDB's reader skip rows that `x > 1` must return.
  */
+import { crc32 } from 'node:zlib';
 import { ByteWriter, T, ThriftWriter } from './parquet-thrift.js';
 import { type ColumnStatistics, statisticsKey } from './stats.js';
 
@@ -474,6 +475,8 @@ export function writeParquet(
       out.i32(1, 0); // DATA_PAGE
       out.i32(2, page.length);
       out.i32(3, page.length);
+      // PageHeader.crc: CRC32 of the page bytes after the header, as a signed i32 (deep verify checks it).
+      out.signedI32(4, crc32(page.bytes.subarray(0, page.length)) | 0);
       out.struct(5, () => {
         out.i32(1, leaf.defs.length);
         out.i32(2, ENCODING.PLAIN);

@@ -57,13 +57,15 @@ export async function appendNewRows(
     );
     const on = key.map((k) => `n."${k}" IS NOT DISTINCT FROM e."${k}"`).join(' AND ');
     const fresh = `SELECT n.* FROM "${distinct}" n ANTI JOIN "${existing}" e ON ${on}`;
+    // In partition order, so a partitioned write finishes one partition's file before the next.
+    const ordered = `${fresh} ORDER BY "${spec.partitionColumns[0]}"`;
     const freshCount = await count(connection, fresh);
     if (freshCount === 0 || options.dryRun) {
       return { written: freshCount, duplicates: total - freshCount, version: snapshot.version };
     }
     const result = await writeAppend(
       path,
-      { sql: fresh },
+      { sql: ordered },
       {
         connection,
         snapshot,

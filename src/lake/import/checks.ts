@@ -1,7 +1,7 @@
 /** The row checks of an import: the first problem of each row, in field order (time, symbol, numbers). */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { FUTURES_BARS } from '../tables.js';
-import { IMPORT_SYMBOLS, type ImportTable, NUMERIC, PRICES } from './fields.js';
+import { COUNTS, IMPORT_SYMBOLS, type ImportTable, NUMERIC, PRICES } from './fields.js';
 import { quoteText } from './sql.js';
 
 export interface BadRow {
@@ -31,6 +31,78 @@ export interface RowCheckSpec {
   daily: boolean;
 }
 
+/** What a plausible row is, beyond its own fields (see PlausibleSpec in the caller). */
+export interface Plausibility {
+  /** Symbol → [low, high] of any price. */
+  bands: Readonly<Record<string, readonly [number, number]>>;
+  /** Symbol → median price in the file (rows inside the band); absent: no median check. */
+  medians: Readonly<Record<string, number>>;
+  maxMedianFactor: number;
+  /** Daily bars: dates in the file that are no trade date (weekends, full closures). */
+  closedDates: readonly string[];
+}
+
+/** Years a row may carry (the calendar's range for input). */
+const FIRST_YEAR = 1970;
+const LAST_YEAR = 2199;
+
+function bySymbol(values: Readonly<Record<string, number>>): string {
+  const whens = Object.entries(values).map(([s, v]) => `WHEN ${quoteText(s)} THEN ${v}`);
+  return whens.length === 0 ? 'NULL' : `(CASE symbol ${whens.join(' ')} ELSE NULL END)`;
+}
+
+/** Checks that need the parsed file as a whole: the year, the price band and median, OHLC order, trade dates. */
+export function plausibilityChecks(spec: RowCheckSpec, p: Plausibility): RowCheck[] {
+  const { columns, fields } = spec;
+  const checks: RowCheck[] = [
+    {
+      field: 'ts',
+      column: columns.ts as string,
+      when: `ts IS NOT NULL AND (year(ts AT TIME ZONE 'UTC') < ${FIRST_YEAR} OR year(ts AT TIME ZONE 'UTC') > ${LAST_YEAR})`,
+      value: 'ts__text',
+      problem: `is outside the years ${FIRST_YEAR}–${LAST_YEAR}`,
+    },
+  ];
+  if (spec.daily && p.closedDates.length > 0) {
+    checks.push({
+      field: 'ts',
+      column: columns.ts as string,
+      when: `CAST(ts AT TIME ZONE 'UTC' AS DATE) IN (${p.closedDates.map((d) => `DATE '${d}'`).join(', ')})`,
+      value: 'ts__text',
+      problem: 'is not a trade date (a weekend or a day both markets are closed)',
+    });
+  }
+  const low = bySymbol(Object.fromEntries(Object.entries(p.bands).map(([s, b]) => [s, b[0]])));
+  const high = bySymbol(Object.fromEntries(Object.entries(p.bands).map(([s, b]) => [s, b[1]])));
+  const median = bySymbol(p.medians);
+  for (const f of fields.filter((x) => PRICES.has(x))) {
+    checks.push({
+      field: f,
+      column: columns[f] as string,
+      when: `"${f}" < ${low} OR "${f}" > ${high}`,
+      value: `"${f}__text"`,
+      problem: 'is outside the plausible price band of its symbol (config import.priceBands)',
+    });
+    checks.push({
+      field: f,
+      column: columns[f] as string,
+      when: `"${f}" > ${median} * ${p.maxMedianFactor} OR "${f}" * ${p.maxMedianFactor} < ${median}`,
+      value: `"${f}__text"`,
+      problem: `is more than ${p.maxMedianFactor}× away from the median price of its symbol in the file (config import.maxMedianFactor)`,
+    });
+  }
+  if (fields.includes('high') && fields.includes('low')) {
+    checks.push({
+      field: 'high',
+      column: columns.high as string,
+      when: 'high < low',
+      value: 'high__text',
+      problem: 'is below low',
+    });
+  }
+  return checks;
+}
+
 export function rowChecks({ table, columns, fields, daily }: RowCheckSpec): RowCheck[] {
   const priceField = table === FUTURES_BARS ? 'close' : 'last';
   const checks: RowCheck[] = [
@@ -58,6 +130,15 @@ export function rowChecks({ table, columns, fields, daily }: RowCheckSpec): RowC
       value: `"${f}__text"`,
       problem: 'is not a number',
     });
+    if (COUNTS.has(f)) {
+      checks.push({
+        field: f,
+        column: col,
+        when: `"${f}" IS NOT NULL AND ("${f}" < 0 OR NOT isfinite("${f}"))`,
+        value: `"${f}__text"`,
+        problem: 'is negative or not finite',
+      });
+    }
     if (PRICES.has(f)) {
       checks.push({
         field: f,

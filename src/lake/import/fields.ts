@@ -65,6 +65,8 @@ export const NUMERIC = new Set([
   'ask_size',
   'last_size',
 ]);
+/** Volumes, counts and sizes must be finite and not negative when present. */
+export const COUNTS = new Set(['volume', 'count', 'bid_size', 'ask_size', 'last_size']);
 /** Prices must be positive when present. */
 export const PRICES = new Set(['open', 'high', 'low', 'close', 'wap', 'bid', 'ask', 'last']);
 
@@ -76,7 +78,7 @@ export function fieldsOf(table: ImportTable): Record<string, readonly string[]> 
 export function parseColumnMap(text: string | undefined, table: ImportTable): Record<string, string> {
   if (text === undefined || text.trim() === '') return {};
   const fields = fieldsOf(table);
-  const out: Record<string, string> = {};
+  const out: Record<string, string> = Object.create(null);
   for (const part of text.split(',')) {
     const [column, field, ...rest] = part.split('=').map((s) => s.trim());
     if (!column || !field || rest.length > 0) {
@@ -87,6 +89,11 @@ export function parseColumnMap(text: string | undefined, table: ImportTable): Re
     if (!(field in fields)) {
       throw new ImportOptionError('map', `unknown field '${field}' for ${table}.`, {
         hint: `Fields: ${Object.keys(fields).join(', ')}.`,
+      });
+    }
+    if (column in out || Object.values(out).includes(field)) {
+      throw new ImportOptionError('map', `'${part}' maps a column or a field a second time.`, {
+        hint: 'Name each source column and each field once.',
       });
     }
     out[column] = field;

@@ -5,13 +5,24 @@
  * nothing: rows already in the table (same key) are counted as duplicates.
  * Hazard: line numbers are the record number + 1 (header); a quoted field spanning lines shifts them.
  */
-import { stat } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { DataError, UsageError } from '../../core/errors.js';
 import { defaultCalendar, type MarketCalendar, segmentOf, tradeDateOf } from '../../market/index.js';
 import { FUTURES_BARS, FUTURES_SNAPSHOTS } from '../tables.js';
 import { appendNewRows } from './append.js';
-import { type BadRow, findBadRows, problemSql, rowChecks } from './checks.js';
+import {
+  type BadRow,
+  findBadRows,
+  type Plausibility,
+  plausibilityChecks,
+  problemSql,
+  type RowCheck,
+  type RowCheckSpec,
+  rowChecks,
+} from './checks.js';
 import {
   fieldsOf,
   IMPORT_SYMBOLS,
@@ -45,7 +56,28 @@ export interface ImportOptions {
   now?: () => Date;
   /** How many bad rows to describe (all are counted). */
   maxBadRows?: number;
+  /** DuckDB's memory limit for the import (default IMPORT_MEMORY_LIMIT); beyond it, temp tables spill. */
+  memoryLimit?: string;
+  /** Symbol → [low, high] of a plausible price (default DEFAULT_PRICE_BANDS). */
+  priceBands?: Readonly<Record<string, readonly [number, number]>> | undefined;
+  /** A price further than this factor from its symbol's median in the file is bad (default 8). */
+  maxMedianFactor?: number | undefined;
+  /** Where the spill directory is made (default the OS temp directory); removed afterwards. */
+  spillDir?: string;
 }
+
+export const IMPORT_MEMORY_LIMIT = '64MB';
+/** The default of config import.maxMedianFactor. */
+export const DEFAULT_MAX_MEDIAN_FACTOR = 8;
+/** The defaults of config import.priceBands. */
+export const DEFAULT_PRICE_BANDS: Readonly<Record<string, readonly [number, number]>> = {
+  ES: [100, 100_000],
+  NQ: [100, 500_000],
+  RTY: [50, 50_000],
+  VIX: [1, 500],
+  VIX3M: [1, 500],
+};
+const BUCKET_PAGE = 5000;
 
 export interface ImportReport {
   file: string;
@@ -139,11 +171,9 @@ async function readRaw(
   const reader =
     format === 'parquet'
       ? `read_parquet(${quoteText(file)})`
-      : `read_csv(${quoteText(file)}, header = true, all_varchar = true, auto_detect = true)`;
+      : `read_csv(${quoteText(file)}, header = true, all_varchar = true, auto_detect = true, buffer_size = 4194304, max_line_size = 1048576)`;
   try {
-    await connection.run(
-      `CREATE TEMP TABLE "${raw}" AS SELECT row_number() OVER () + ${format === 'csv' ? 1 : 0} AS __line, * FROM ${reader}`,
-    );
+    await connection.run(`CREATE TEMP TABLE "${raw}" AS SELECT * FROM ${reader}`);
   } catch (error) {
     throw new DataError(`Cannot read ${file} as ${format.toUpperCase()}.`, {
       cause: error,
@@ -155,6 +185,20 @@ async function readRaw(
     .getRowObjectsJS()
     .map((r) => String(r.column_name))
     .filter((c) => c !== '__line');
+}
+
+/** An empty file reads as one column 'column0' and no rows: say so, not "no time column". */
+async function refuseEmpty(
+  connection: DuckDBConnection,
+  file: string,
+  raw: string,
+  sourceColumns: readonly string[],
+): Promise<void> {
+  if (sourceColumns.length !== 1 || sourceColumns[0] !== 'column0') return;
+  if (Number(await scalar(connection, `SELECT count(*) FROM "${raw}"`)) > 0) return;
+  throw new DataError(`${file} is empty: no header row and no rows.`, {
+    hint: 'Check the file (an export that failed?); a CSV starts with a header row.',
+  });
 }
 
 /** Refuses a file without the columns the table needs. */
@@ -191,24 +235,42 @@ function textOf(columns: Readonly<Record<string, string>>, field: string): strin
   return column === undefined ? 'NULL::VARCHAR' : `NULLIF(trim(CAST(${ident(column)} AS VARCHAR)), '')`;
 }
 
-/** The bar size: the option, else '1 day' when every time value is a date only. */
+/**
+ * The bar size: the option, else from the time values that parse: '1 day' when they are all dates,
+ * '1 min' when they are all timestamps. Unparseable values (bad rows) do not count, so --skip-bad
+ * keeps a daily file daily; a file that mixes both is refused rather than guessed.
+ */
 async function barSizeOf(
   connection: DuckDBConnection,
+  file: string,
   raw: string,
   tsText: string,
   options: ImportOptions,
 ): Promise<BarSize | null> {
   if (options.table !== FUTURES_BARS) return null;
   if (options.barSize !== undefined) return options.barSize;
-  const dateOnly = await scalar(
-    connection,
-    `SELECT count(*) FILTER (WHERE ${DATE_ONLY_SQL(tsText)}) = count(${tsText}) AND count(${tsText}) > 0 FROM "${raw}"`,
+  const reader = await connection.runAndReadAll(
+    `SELECT count(*) FILTER (WHERE ${DATE_ONLY_SQL(tsText)} AND ${PARSE_DATE_SQL(tsText)} IS NOT NULL) AS dates,
+            count(*) FILTER (WHERE NOT ${DATE_ONLY_SQL(tsText)}
+              AND (TRY_CAST(${tsText} AS TIMESTAMP) IS NOT NULL OR TRY_CAST(${tsText} AS TIMESTAMPTZ) IS NOT NULL)) AS stamps
+     FROM "${raw}"`,
   );
-  return dateOnly ? '1 day' : '1 min';
+  const row = reader.getRowObjectsJS()[0];
+  const dates = Number(row?.dates ?? 0);
+  const stamps = Number(row?.stamps ?? 0);
+  if (dates > 0 && stamps > 0) {
+    throw new UsageError(
+      `${file}: the time column mixes dates (${dates} rows) and timestamps (${stamps} rows); cannot tell the bar size.`,
+      { hint: "Pass --bar-size '1 day' or --bar-size '1 min' (rows of the other kind are then bad rows)." },
+    );
+  }
+  return dates > 0 ? '1 day' : '1 min';
 }
 
 interface ParseSpec {
   tables: ImportTables;
+  /** rowid + lineOffset is the line number: 2 for the first record of a CSV (after its header). */
+  lineOffset: number;
   columns: Readonly<Record<string, string>>;
   fields: readonly string[];
   daily: boolean;
@@ -230,7 +292,7 @@ async function parseRows(connection: DuckDBConnection, spec: ParseSpec): Promise
     .map((f) => `TRY_CAST(${text(f)} AS DOUBLE) AS ${ident(f)}, ${text(f)} AS ${ident(`${f}__text`)}`);
   const symbolSql = spec.symbol !== undefined ? quoteText(spec.symbol) : `upper(${text('symbol')})`;
   await connection.run(
-    `CREATE TEMP TABLE "${spec.tables.parsed}" AS SELECT __line, ${tsText} AS ts__text, ${tsSql} AS ts,
+    `CREATE TEMP TABLE "${spec.tables.parsed}" AS SELECT rowid + ${spec.lineOffset} AS __line, ${tsText} AS ts__text, ${tsSql} AS ts,
        ${symbolSql} AS symbol,
        ${text('local_symbol')} AS local_symbol, ${text('what_to_show')} AS what_to_show,
        ${text('contract_month')} AS contract_month
@@ -255,15 +317,28 @@ async function withTradeDates(
   if (daily) {
     return `SELECT g.*, CAST(ts AT TIME ZONE 'UTC' AS DATE) AS trade_date, NULL AS segment FROM (${good}) g`;
   }
-  const distinct = await connection.runAndReadAll(
-    `SELECT DISTINCT epoch_ms(time_bucket(INTERVAL 15 MINUTE, ts)) AS b FROM (${good})`,
+  const distinct = `${buckets}_keys`;
+  await connection.run(
+    `CREATE TEMP TABLE "${distinct}" AS SELECT DISTINCT epoch_ms(time_bucket(INTERVAL 15 MINUTE, ts)) AS b FROM (${good})`,
   );
-  const values = distinct.getRowObjectsJS().map((r) => {
-    const at = new Date(Number(r.b));
-    return `(${Number(r.b)}, DATE '${tradeDateOf(at, calendar)}', ${quoteText(segmentOf(at, calendar) ?? 'overnight')})`;
-  });
-  for (let i = 0; i < values.length; i += 5000) {
-    await connection.run(`INSERT INTO "${buckets}" VALUES ${values.slice(i, i + 5000).join(', ')}`);
+  try {
+    // Page by key so that JS holds one page of buckets, whatever the span of the file.
+    let after = Number.NEGATIVE_INFINITY;
+    for (;;) {
+      const page = await connection.runAndReadAll(
+        `SELECT b FROM "${distinct}" WHERE b > ${Number.isFinite(after) ? after : -9e18} ORDER BY b LIMIT ${BUCKET_PAGE}`,
+      );
+      const keys = page.getRowObjectsJS().map((r) => Number(r.b));
+      if (keys.length === 0) break;
+      const values = keys.map((b) => {
+        const at = new Date(b);
+        return `(${b}, DATE '${tradeDateOf(at, calendar)}', ${quoteText(segmentOf(at, calendar) ?? 'overnight')})`;
+      });
+      await connection.run(`INSERT INTO "${buckets}" VALUES ${values.join(', ')}`);
+      after = keys[keys.length - 1] as number;
+    }
+  } finally {
+    await connection.run(`DROP TABLE IF EXISTS "${distinct}"`);
   }
   return `SELECT g.*, b.trade_date, b.segment FROM (${good}) g JOIN "${buckets}" b
          ON b.bucket = epoch_ms(time_bucket(INTERVAL 15 MINUTE, g.ts))`;
@@ -339,22 +414,40 @@ export async function importFile(
   options: ImportOptions,
 ): Promise<ImportReport> {
   const { format, timeZone } = await checkImport(connection, file, options);
+  const spill = await boundMemory(connection, options);
   const table = options.table;
   const tables = importTables();
   try {
     const sourceColumns = await readRaw(connection, file, format, tables.raw);
+    await refuseEmpty(connection, file, tables.raw, sourceColumns);
     const { columns, ignored } = resolveColumns(sourceColumns, table, options.map ?? {});
     requireColumns(file, table, columns, sourceColumns, options.symbol);
     const rowsRead = await scalar(connection, `SELECT count(*) FROM "${tables.raw}"`);
-    const barSize = await barSizeOf(connection, tables.raw, textOf(columns, 'ts'), options);
+    const barSize = await barSizeOf(connection, file, tables.raw, textOf(columns, 'ts'), options);
     const daily = barSize === '1 day';
     const fields = Object.keys(fieldsOf(table)).filter((f) => columns[f] !== undefined && f !== 'ts');
-    await parseRows(connection, { tables, columns, fields, daily, timeZone, symbol: options.symbol });
-    const checks = rowChecks({ table, columns, fields, daily });
+    await parseRows(connection, {
+      tables,
+      lineOffset: format === 'csv' ? 2 : 1,
+      columns,
+      fields,
+      daily,
+      timeZone,
+      symbol: options.symbol,
+    });
+    const calendar = options.calendar ?? defaultCalendar();
+    const spec = { table, columns, fields, daily };
+    const basic = rowChecks(spec);
+    const checks = [
+      ...basic,
+      ...plausibilityChecks(
+        spec,
+        await plausibility(connection, tables.parsed, basic, spec, options, calendar),
+      ),
+    ];
     const { bad, badRows } = await findBadRows(connection, tables.parsed, checks, options.maxBadRows ?? 20);
     if (bad > 0 && !options.skipBad) refuseBadRows(file, bad, badRows[0] as BadRow);
     const good = `SELECT * FROM "${tables.parsed}" WHERE (${problemSql(checks)}) IS NULL`;
-    const calendar = options.calendar ?? defaultCalendar();
     const joined = await withTradeDates(connection, good, tables.buckets, daily, calendar);
     await connection.run(
       `CREATE TEMP TABLE "${tables.rows}" AS ${tableRowsSql(table, joined, fields, barSize)}`,
@@ -392,5 +485,67 @@ export async function importFile(
     };
   } finally {
     for (const t of Object.values(tables)) await connection.run(`DROP TABLE IF EXISTS "${t}"`);
+    await rm(spill, { recursive: true, force: true });
   }
+}
+
+/**
+ * The file-wide facts the plausibility checks compare a row with: each symbol's median price over the
+ * rows that pass the basic checks and lie inside the band (approximate: constant memory), and for daily
+ * bars the dates that are no trade date.
+ */
+async function plausibility(
+  connection: DuckDBConnection,
+  parsed: string,
+  basic: readonly RowCheck[],
+  spec: RowCheckSpec,
+  options: ImportOptions,
+  calendar: MarketCalendar,
+): Promise<Plausibility> {
+  const bands = options.priceBands ?? DEFAULT_PRICE_BANDS;
+  const price = spec.table === FUTURES_BARS ? 'close' : spec.fields.includes('last') ? 'last' : 'bid';
+  const inBand = Object.entries(bands)
+    .map(([s, [lo, hi]]) => `(symbol = ${quoteText(s)} AND "${price}" BETWEEN ${lo} AND ${hi})`)
+    .join(' OR ');
+  const medians: Record<string, number> = {};
+  const reader = await connection.runAndReadAll(
+    `SELECT symbol, approx_quantile("${price}", 0.5) AS m FROM "${parsed}"
+     WHERE (${problemSql(basic)}) IS NULL AND (${inBand}) GROUP BY symbol`,
+  );
+  for (const r of reader.getRowObjectsJS()) {
+    if (typeof r.symbol === 'string' && Number(r.m) > 0) medians[r.symbol] = Number(r.m);
+  }
+  const closedDates: string[] = [];
+  if (spec.daily) {
+    const dates = await connection.runAndReadAll(
+      `SELECT DISTINCT strftime(CAST(ts AT TIME ZONE 'UTC' AS DATE), '%Y-%m-%d') AS d FROM "${parsed}"
+       WHERE ts IS NOT NULL AND year(ts AT TIME ZONE 'UTC') BETWEEN 1970 AND 2199`,
+    );
+    for (const { d } of dates.getRowObjectsJS()) {
+      const date = String(d);
+      if (calendar.cmeSession(date) === null && calendar.nyseSession(date) === null) closedDates.push(date);
+    }
+  }
+  return {
+    bands,
+    medians,
+    maxMedianFactor: options.maxMedianFactor ?? DEFAULT_MAX_MEDIAN_FACTOR,
+    closedDates,
+  };
+}
+
+/**
+ * Every step of an import runs in DuckDB on temp tables; with a memory limit and a spill directory they
+ * page out instead of growing with the input (bench/RESULTS.md, import.bench.js). One thread: the hash
+ * tables of DISTINCT and the anti-join need a share of the limit per thread.
+ */
+async function boundMemory(connection: DuckDBConnection, options: ImportOptions): Promise<string> {
+  const spill = await mkdtemp(path.join(options.spillDir ?? tmpdir(), 'futures-import-'));
+  await connection.run(`SET temp_directory = ${quoteText(spill)}`);
+  await connection.run(`SET memory_limit = ${quoteText(options.memoryLimit ?? IMPORT_MEMORY_LIMIT)}`);
+  await connection.run('SET threads = 1');
+  // A partitioned COPY keeps a writer per open partition; few writers, flushed often, bound the write.
+  await connection.run('SET partitioned_write_max_open_files = 4');
+  await connection.run('SET partitioned_write_flush_threshold = 16384');
+  return spill;
 }

@@ -34,8 +34,25 @@ export interface ContextOverrides {
   regime?: EngineRegime | undefined;
 }
 
-/** The NYSE sessions strictly before `date`, `count` of them, ascending. */
+const sessionsMemo = new WeakMap<MarketCalendar, Map<string, NyseSession[]>>();
+
+/** The NYSE sessions strictly before `date`, `count` of them, ascending (memoised per calendar; do not mutate). */
 export function sessionsBefore(date: string, count: number, calendar: MarketCalendar): NyseSession[] {
+  let memo = sessionsMemo.get(calendar);
+  if (memo === undefined) {
+    memo = new Map();
+    sessionsMemo.set(calendar, memo);
+  }
+  const key = `${date}|${count}`;
+  const hit = memo.get(key);
+  if (hit !== undefined) return hit;
+  const value = sessionsBeforeNow(date, count, calendar);
+  if (memo.size > 4096) memo.clear();
+  memo.set(key, value);
+  return value;
+}
+
+function sessionsBeforeNow(date: string, count: number, calendar: MarketCalendar): NyseSession[] {
   const out: NyseSession[] = [];
   for (let i = 1; out.length < count && i < count * 3 + 30; i++) {
     const s = calendar.nyseSession(addDays(date, -i));
@@ -74,14 +91,27 @@ function tradeDateAt(asOf: Date, calendar: MarketCalendar): string {
   return nominal;
 }
 
+const closesMemo = new WeakMap<MarketCalendar, Map<string, CloseTarget[]>>();
+
 /** The NYSE closes of the sessions with date in [from, to] that are at or before `until`. */
 export function closeTargets(from: string, to: string, until: Date, calendar: MarketCalendar): CloseTarget[] {
-  const out: CloseTarget[] = [];
-  for (let d = from; d <= to; d = addDays(d, 1)) {
-    const s = calendar.nyseSession(d);
-    if (s && s.close.getTime() <= until.getTime()) out.push({ date: d, at: s.close });
+  let memo = closesMemo.get(calendar);
+  if (memo === undefined) {
+    memo = new Map();
+    closesMemo.set(calendar, memo);
   }
-  return out;
+  const key = `${from}|${to}`;
+  let all = memo.get(key);
+  if (all === undefined) {
+    all = [];
+    for (let d = from; d <= to; d = addDays(d, 1)) {
+      const s = calendar.nyseSession(d);
+      if (s) all.push({ date: d, at: s.close });
+    }
+    if (memo.size > 4096) memo.clear();
+    memo.set(key, all);
+  }
+  return all.filter((t) => t.at.getTime() <= until.getTime());
 }
 
 /** The first date of the daily closes an evaluation on `date` uses. */

@@ -150,6 +150,36 @@ function kindOfFixing(kind: Fixing['kind']): ReferencePrice['kind'] {
   return kind === 'bar_close' ? 'bar_close' : 'snapshot';
 }
 
+const sliceMemos = new WeakMap<PriceSlice, Map<string, unknown>>();
+
+/**
+ * A value computed once per slice and key. The builders cut day-level series (daily closes, VIX closes)
+ * from the same slice at every check of a replay; the key holds everything the value depends on.
+ */
+export function memoOnSlice<T>(slice: PriceSlice, key: string, compute: () => T): T {
+  let memo = sliceMemos.get(slice);
+  if (memo === undefined) {
+    memo = new Map();
+    sliceMemos.set(slice, memo);
+  }
+  if (memo.has(key)) return memo.get(key) as T;
+  const value = compute();
+  memo.set(key, value);
+  return value;
+}
+
+/** How many items of an ascending list are at or before `at` (by `time`). */
+export function countAtOrBefore<T>(items: readonly T[], at: number, time: (item: T) => number): number {
+  let lo = 0;
+  let hi = items.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (time(items[mid] as T) <= at) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 /** The window of daily closes an evaluation reads: [firstDate, lastDate], sessions of the lookback. */
 export interface CloseWindow {
   firstDate: string;
@@ -163,6 +193,28 @@ export interface CloseWindow {
  * adjusted across rolls (backAdjustedCloses); `source` says which kinds went in.
  */
 export function dailyCloseSeries(
+  symbol: string,
+  slice: PriceSlice,
+  window: CloseWindow,
+  asOf: Date,
+  prefer: number | undefined,
+): { closes: DailyClose[]; source: CloseSource | null } {
+  const t = asOf.getTime();
+  const key = [
+    'closes',
+    symbol,
+    window.firstDate,
+    window.lastDate,
+    prefer,
+    countAtOrBefore(slice.daily.get(symbol) ?? [], t, (b) => b.availableAt.getTime()),
+    countAtOrBefore(slice.closes?.get(symbol) ?? [], t, (f) => f.target.getTime()),
+    window.sessions[0]?.date,
+    countAtOrBefore(window.sessions, t, (s) => s.close.getTime()),
+  ].join('|');
+  return memoOnSlice(slice, key, () => closeSeriesNow(symbol, slice, window, asOf, prefer));
+}
+
+function closeSeriesNow(
   symbol: string,
   slice: PriceSlice,
   window: CloseWindow,

@@ -3,6 +3,7 @@ import { etParts } from '../../market/index.js';
 import type { DailyBar, PriceSlice } from '../../market/price.js';
 import { lastIndexAtOrBefore } from '../path.js';
 import type { DailyClose, Vix3mInput, VixInput } from '../types.js';
+import { countAtOrBefore, memoOnSlice } from './series.js';
 
 function latestDaily(bars: readonly DailyBar[] | undefined, asOf: Date, beforeDate?: string) {
   let found: DailyBar | undefined;
@@ -61,6 +62,12 @@ export function vix3mOf(slice: PriceSlice, asOf: Date, maxAgeMs: number): Vix3mI
 }
 
 export function vixClosesOf(slice: PriceSlice, asOf: Date, lastDate: string): DailyClose[] {
+  const daily = slice.daily.get('VIX') ?? [];
+  const available = countAtOrBefore(daily, asOf.getTime(), (b) => b.availableAt.getTime());
+  return memoOnSlice(slice, `vix|${lastDate}|${available}`, () => vixClosesNow(slice, asOf, lastDate));
+}
+
+function vixClosesNow(slice: PriceSlice, asOf: Date, lastDate: string): DailyClose[] {
   const out: DailyClose[] = [];
   for (const b of slice.daily.get('VIX') ?? []) {
     if (b.availableAt.getTime() > asOf.getTime() || b.date > lastDate) break;

@@ -150,7 +150,11 @@ function decisionReasons(m: PremarketMeasures, call: PremarketCall, vixText: str
     `regime ${regime.value} (${regime.source}${regime.disagreement ? `; derived says ${regime.derived.value}` : ''}${regime.source === 'default' ? `: ${regime.derived.reason}` : ''}${closesText(regime.closes)})`,
     `${vix.level === null ? `VIX-equivalent ${call.bucketVix.toFixed(1)}` : vixText} → bucket ${rule.label}: thresholds ${rule.t1}/${rule.t2}/${rule.t3}σ, confidence cap ${rule.cap}`,
   ];
-  if (decision.cell === null) {
+  if (decision.cell === null && decision.mode === 'limit_move') {
+    out.push(
+      `|z| ${Math.abs(m.composite.z).toFixed(2)} < T1 ${rule.t1}, but near the price limit: the call keeps the move's direction (${decision.bias})`,
+    );
+  } else if (decision.cell === null) {
     out.push(`|z| ${Math.abs(m.composite.z).toFixed(2)} < T1 ${rule.t1}: no signal`);
   } else {
     out.push(

@@ -6,6 +6,7 @@ import {
   type Candidate,
   candidateLevel,
   levelAbove,
+  maxLevel,
   type Triple,
 } from '../measures.js';
 import type { SignalsConfig } from '../params.js';
@@ -42,15 +43,33 @@ export interface Evaluation {
   candidate: Candidate;
 }
 
-function evaluate(m: RegimeMeasures, pick: 'entry' | 'exit', breadth: Triple): Evaluation {
+/**
+ * With one usable index and breadthBasis 'available' that index is the whole market: M4 is its own
+ * price-based level (max of M1/M2/M3), the analogue of "every index at that level", and counts. A move
+ * at warning on it is then a market-wide warning, as the same move on all three indices would be.
+ */
+function singleIndexBreadth(only: MeasuredIndex, pick: 'entry' | 'exit'): Breadth {
+  const l = only[pick];
+  const level = maxLevel(l.m1, l.m2, l.m3);
+  const counted = atLeast(level, 'watch') ? [only.symbol] : [];
+  return { m4: { breadth: counted.length, level, counted }, smallCapStress: false, techStress: false };
+}
+
+function evaluate(
+  m: RegimeMeasures,
+  pick: 'entry' | 'exit',
+  breadth: Triple,
+  basis: 'absolute' | 'available',
+): Evaluation {
   const th = m[pick];
-  const global = breadthOf(m.usable, pick, breadth);
+  const only = m.usable.length === 1 && basis === 'available' ? m.usable[0] : undefined;
+  const global = only === undefined ? breadthOf(m.usable, pick, breadth) : singleIndexBreadth(only, pick);
   const candidate = candidateLevel({
     perIndex: m.usable.map((w) => w[pick]),
     m4: global.m4.level,
     m6: levelAbove(m.m6.value, th.m6),
     m7: levelAbove(m.m7, th.m7),
-    breadthCounts: m.usable.length >= 2,
+    breadthCounts: m.usable.length >= 2 || only !== undefined,
   });
   return { global, candidate };
 }
@@ -66,8 +85,8 @@ export interface RegimeCall {
 export function decideRegime(inputs: RegimeInputs, m: RegimeMeasures, config: SignalsConfig): RegimeCall {
   const cfg = config.earlyWarning;
   const breadth = breadthThresholds(cfg.breadthBasis, m.usable.length);
-  const onEntry = evaluate(m, 'entry', breadth);
-  const onExit = evaluate(m, 'exit', breadth);
+  const onEntry = evaluate(m, 'entry', breadth, cfg.breadthBasis);
+  const onExit = evaluate(m, 'exit', breadth, cfg.breadthBasis);
   const step = stepEarlyWarning(
     inputs.previousState,
     {

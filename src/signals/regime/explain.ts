@@ -56,7 +56,7 @@ function indexReason(w: MeasuredIndex): string {
     raw.m8.declinePct > 0
       ? `${raw.m8.distancePct.toFixed(1)}% above the ${raw.m8.nextLimit} limit`
       : 'no decline';
-  return `${w.symbol} ${fmtPct(raw.m1.pct)} vs the 16:00 reference = ${fmtSigma(raw.m1.value)} of the daily σ (M1 ${entry.m1}); worst drawdown ${fmtSigma(entry.m2Window.z)} over ${entry.m2Window.minutes} min (M2 ${entry.m2}); ${limit}`;
+  return `${w.symbol} ${fmtPct(raw.m1.pct)} vs the 16:00 reference = ${fmtSigma(raw.m1.value)} of the σ expected since then (M1 ${entry.m1}); worst drawdown ${fmtSigma(entry.m2Window.z)} over ${entry.m2Window.minutes} min (M2 ${entry.m2}); ${limit}`;
 }
 
 export function reasonsOf(m: RegimeMeasures, call: RegimeCall): string[] {

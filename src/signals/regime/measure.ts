@@ -131,6 +131,7 @@ function measureIndex(input: RegimeIndexInput, ctx: IndexScale): IndexWork {
     earlyClose: ctx.earlyClose,
     segment: ctx.segment,
     limitDownPrice: input.limitDownPrice ?? null,
+    refTime: input.reference.ts,
   });
   return {
     raw,

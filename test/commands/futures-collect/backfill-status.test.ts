@@ -116,7 +116,7 @@ describe('futures status', () => {
     h.clock.advance(8 * 60_000);
     const stale = await h.run(['status', '--max-age', '5m']);
     expect(stale.code).toBe(6);
-    expect(stale.stdout).toMatch(/STALE/);
+    expect(stale.stdout).toMatch(/^status\tfreshness\tstale\t300$/m);
     h.clock.set(new Date('2026-09-05T16:00:00Z')); // Saturday
     const closed = await h.run(['status', '--max-age', '5m', '--json']);
     expect(closed.code).toBe(0);

@@ -82,7 +82,8 @@ describe('the lake is the authority for what was collected', () => {
     expect(report.lake.problem).toMatch(/lost acknowledged commits/);
     const human = await h.run(['status']);
     expect(human.code).toBe(4);
-    expect(human.stdout).toMatch(/PROBLEM.*round\(s\) 3 are done in the queue but have no row/);
+    expect(human.stdout).toMatch(/^status\tproblem\t.*round\(s\) 3 are done in the queue but have no row/m);
+    expect(human.stderr).toMatch(/^futures status: PROBLEM: .*round\(s\) 3 are done in the queue/);
 
     // The next round commits version 3 again (with its checkpoint), so _last_checkpoint is true again.
     h.clock.advance(60_000);

@@ -5,6 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { futuresStatusCommand } from '../../../src/commands/futures/status.js';
 import { harness, TUESDAY_10_ET } from '../../app/collect/helpers.js';
 
 describe('--quiet on the cron commands', () => {
@@ -39,7 +40,16 @@ describe('--quiet on the cron commands', () => {
     const loud = await h.run(['status', '--max-age', '5m']);
     expect(loud.code).toBe(6);
     expect(loud.stderr.split('\n').filter(Boolean)).toHaveLength(1);
-    expect(loud.stdout).toMatch(/STALE/);
+    expect(loud.stdout).toMatch(/^status\tfreshness\tstale\t300$/m);
+    // Piped rows start with their record type and carry raw values: awk can compute on them.
+    const types = new Set(
+      loud.stdout
+        .trimEnd()
+        .split('\n')
+        .map((l) => l.split('\t')[0]),
+    );
+    expect([...types].sort()).toEqual(['gap', 'instrument', 'lock', 'queue', 'status', 'table']);
+    expect(loud.stdout).toMatch(/^instrument\tES\t2026-09-01T14:00:00\.000Z\t10800\tESU6\tsim\t[^\t]+\t1$/m);
   }, 120_000);
 });
 
@@ -54,7 +64,34 @@ describe('futures status tells the truth', () => {
       freshness: { checked: false, ok: null, reason: 'not checked (no --max-age given)' },
     });
     const human = await h.run(['status']);
-    expect(human.stdout).toMatch(/^freshness\tnot checked \(no --max-age given\)$/m);
+    expect(human.stdout).toMatch(/^status\tfreshness\tunchecked\t-$/m);
+    const report = JSON.parse(json.stdout);
+    const table = futuresStatusCommand.render.human(
+      {
+        ...report,
+        now: new Date(report.now),
+        market: { ...report.market, nextOpen: null },
+        instruments: [],
+        tables: [],
+        gaps: [],
+      },
+      { json: false, quiet: false, verbose: false },
+      { mode: 'table', colour: false, width: 80 },
+    );
+    expect(table).toMatch(/^freshness +not checked \(no --max-age given\)$/m);
+    const coloured = futuresStatusCommand.render.human(
+      {
+        ...report,
+        now: new Date(report.now),
+        market: { ...report.market, nextOpen: null },
+        instruments: [],
+        tables: [],
+        gaps: [],
+      },
+      { json: false, quiet: false, verbose: false },
+      { mode: 'table', colour: true, width: 80 },
+    );
+    expect(coloured).toContain('\u001b[33mnot checked (no --max-age given)\u001b[39m');
   }, 60_000);
 
   it('a missing or misspelt data directory is a configuration error (exit 2), not stale', async () => {

@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../../src/core/errors.js';
+import { DeltaPredicateError } from '../../../src/delta/errors.js';
 import type { DeltaStructType, FileStats } from '../../../src/delta/log/types.js';
 import {
   and,
   bindPredicate,
   compare,
   inList,
+  MAX_PREDICATE_DEPTH,
   type Predicate,
   parsePredicate,
   predicateToSql,
@@ -234,5 +236,26 @@ describe('parseTimestamp', () => {
   it('rejects invalid calendar values', () => {
     for (const t of ['2026-02-30', '2026-01-01T24:00:00Z', '2026-1-1', 'x'])
       expect(parseTimestamp(t), t).toBeUndefined();
+  });
+});
+
+describe('nesting depth (review finding 16)', () => {
+  const nested = (depth: number, inner = "symbol = 'ES'") =>
+    `${'('.repeat(depth)}${inner}${')'.repeat(depth)}`;
+
+  it(`up to ${MAX_PREDICATE_DEPTH} levels parse, bind and print as SQL`, () => {
+    let text = "symbol = 'ES'";
+    for (let i = 0; i < MAX_PREDICATE_DEPTH - 1; i++)
+      text = `(volume > ${i} ${i % 2 ? 'AND' : 'OR'} ${text})`;
+    const bound = bindPredicate(parsePredicate(text), schema, partitions);
+    expect(predicateToSql(bound)).toContain("'ES'");
+    expect(parsePredicate(nested(MAX_PREDICATE_DEPTH))).toEqual(parsePredicate("symbol = 'ES'"));
+  });
+
+  it('2,500 (or 100,000) nested parentheses are a predicate (usage) error, not a stack overflow', () => {
+    for (const depth of [MAX_PREDICATE_DEPTH + 1, 2_500, 100_000]) {
+      expect(() => parsePredicate(nested(depth))).toThrow(DeltaPredicateError);
+      expect(() => parsePredicate(nested(depth))).toThrow(/nested deeper than 256 levels/);
+    }
   });
 });

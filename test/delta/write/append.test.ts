@@ -1,4 +1,5 @@
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { DeltaSchemaViolationError } from '../../../src/delta/errors.js';
@@ -298,12 +299,17 @@ describe('protocol rules on tables we write', () => {
           'path',
           'size',
           'stats',
+          'tags',
         ]);
         expect(add.dataChange).toBe(true);
         expect(Object.keys(add.partitionValues as object).sort()).toEqual(['part_d', 'part_s']);
         const onDisk = path.join(table, decodeAddPath(add.path as string));
         expect(existsSync(onDisk)).toBe(true);
         expect(statSync(onDisk).size).toBe(add.size);
+        // The whole-file hash deep verify and repair use (review finding 3).
+        expect(add.tags).toEqual({
+          contentSha256: createHash('sha256').update(readFileSync(onDisk)).digest('hex'),
+        });
         expect(decodeURIComponent(add.path as string)).toBe(decodeAddPath(add.path as string));
         expect(add.path).not.toMatch(/^_|\/_/); // never in a hidden directory
         const stats = JSON.parse(add.stats as string);

@@ -75,7 +75,7 @@ describe('futures import', () => {
     const file = join(dir, 'bad.csv');
     await writeFile(
       file,
-      'date,open,high,low,close\n2026-03-05,1,2,1,1.5\n2026-03-06,1,2,1,abc\n2026-13-40,1,2,1,2\n2026-03-09,1,2,1,-3\n',
+      'date,open,high,low,close\n2026-03-05,5800,5810,5790,5805\n2026-03-06,5800,5810,5790,abc\n2026-13-40,5800,5810,5790,5805\n2026-03-09,5800,5810,5790,-3\n',
     );
     const lake = join(dir, 'lake-c');
     await expect(

@@ -39,7 +39,7 @@ export function callAt(
     from: slice.from,
     to: asOf,
     fixingsFrom: new Date(0),
-    dailyFrom: '0000-01-01',
+    dailyFrom: '1970-01-01',
     dailyTo: '9999-12-31',
     dailyAvailableBy: asOf,
   });

@@ -16,10 +16,12 @@ import { gradedCall } from './calls.js';
 import { type ReplayedCheck, replayChecks, sessionCheckInstants } from './checks.js';
 import { scoreDocument } from './score.js';
 import type { ScorecardRequest } from './types.js';
+import { loadWindow, planWindow, sessionSlice } from './window.js';
 
 export type { ScorecardRequest };
 
-import { loadWindow, planWindow, sessionSlice } from './window.js';
+/** Sessions per run: a window is held in memory whole (a year of 1-min bars of three indices ≈ 1 M points). */
+export const MAX_SCORECARD_SESSIONS = 520;
 
 export interface ScorecardTimings {
   loadMs: number;
@@ -31,6 +33,8 @@ export interface ScorecardTimings {
 
 export interface ScorecardResult {
   document: EvaluateDocument;
+  /** Every early-warning check of the replay (not in the document). */
+  checks: ReplayedCheck[];
   timings: ScorecardTimings;
 }
 
@@ -44,6 +48,12 @@ export function gradableSessions(request: ScorecardRequest, ctx: RunContext): Ny
     throw new UsageError(`No NYSE session between ${request.from} and ${request.to} has closed yet.`, {
       hint: 'Give a --from/--to range of past sessions.',
     });
+  }
+  if (sessions.length > MAX_SCORECARD_SESSIONS) {
+    throw new UsageError(
+      `${request.from}..${request.to} holds ${sessions.length} NYSE sessions; one run grades at most ${MAX_SCORECARD_SESSIONS}.`,
+      { hint: 'Split the range into runs of about two years at most.' },
+    );
   }
   return sessions;
 }
@@ -62,14 +72,14 @@ function referenceOf(request: ScorecardRequest, window: PriceSlice, dataDir: str
   return found;
 }
 
-/** The level of the last check at or before `at` in its session. */
-function levelAt(checks: readonly ReplayedCheck[], session: string, at: Date): WarningLevel | null {
-  let level: WarningLevel | null = null;
+/** Per session, the level of its last check at or before `at` (the early warning as the call saw it). */
+function levelsAt(checks: readonly ReplayedCheck[], at: Map<string, Date>): Map<string, WarningLevel> {
+  const out = new Map<string, WarningLevel>();
   for (const c of checks) {
-    if (c.session !== session || c.at.getTime() > at.getTime()) continue;
-    level = c.level;
+    const limit = at.get(c.session);
+    if (limit !== undefined && c.at.getTime() <= limit.getTime()) out.set(c.session, c.level);
   }
-  return level;
+  return out;
 }
 
 export async function evaluateScorecard(
@@ -116,10 +126,12 @@ export async function evaluateScorecard(
     overrides,
     config,
   };
+  const callAt = new Map(sessions.map((s) => [s.date, etInstant(s.date, request.at)]));
+  const levels = levelsAt(replay.checks, callAt);
   const calls = sessions.map((session) => {
-    const asOf = etInstant(session.date, request.at);
+    const asOf = callAt.get(session.date) as Date;
     const slice = sessionSlice(window, session, asOf, options);
-    return gradedCall(window, slice, session, levelAt(replay.checks, session.date, asOf), settings);
+    return gradedCall(window, slice, session, levels.get(session.date) ?? null, settings);
   });
   const called = performance.now();
   const document = scoreDocument({ request, reference, window, sessions, replay, calls, options });
@@ -127,7 +139,8 @@ export async function evaluateScorecard(
     `evaluate: read the window in ${Math.round(loaded - started)} ms, ${replay.checks.length} checks in ${Math.round(replayed - loaded)} ms, ${calls.length} calls in ${Math.round(called - replayed)} ms`,
   );
   return {
-    document: { ...document, schema: EVALUATE_SCHEMA_ID },
+    document: { schema: EVALUATE_SCHEMA_ID, ...document },
+    checks: replay.checks,
     timings: {
       loadMs: loaded - started,
       checksMs: replayed - loaded,

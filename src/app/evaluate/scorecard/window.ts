@@ -5,10 +5,10 @@
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { fetchSlice, type TableSnapshots } from '../../../lake/signal-inputs.js';
-import { addDays, etInstant, etParts, type NyseSession } from '../../../market/index.js';
+import { etInstant, etParts, type NyseSession } from '../../../market/index.js';
 import type { PriceSlice, SliceSpec } from '../../../market/price.js';
 import { type LoaderOptions, regimeReference, sessionsBefore } from '../../../signals/inputs/index.js';
-import { regimePathFrom } from '../../../signals/inputs/plan.js';
+import { closeTargets, dailyFromOf, regimePathFrom } from '../../../signals/inputs/plan.js';
 import { lastIndexAtOrBefore } from '../../../signals/path.js';
 
 const MINUTE_MS = 60_000;
@@ -46,7 +46,6 @@ export function planWindow(
 }
 
 export function windowSpec(plan: WindowPlan, options: LoaderOptions): SliceSpec {
-  const first = plan.sessions[0] as NyseSession;
   const last = plan.sessions.at(-1) as NyseSession;
   return {
     symbols: options.symbols,
@@ -54,8 +53,14 @@ export function windowSpec(plan: WindowPlan, options: LoaderOptions): SliceSpec 
     pointsTo: plan.to,
     fixingTargets: plan.fixingSessions.flatMap((s) => [s.open, s.close]),
     fixingMaxAgeMs: options.maxInputAgeSeconds * 1000,
-    dailyFrom: addDays(first.date, -options.dailyLookbackDays - 1),
+    dailyFrom: dailyFromOf(etParts(plan.from).date, options),
     dailyTo: last.date,
+    closeTargets: closeTargets(
+      dailyFromOf(etParts(plan.from).date, options),
+      last.date,
+      last.close,
+      options.calendar,
+    ),
   };
 }
 
@@ -102,6 +107,16 @@ export function cutSlice(
       list.filter((f) => f.target.getTime() >= fixFrom && f.target.getTime() <= to),
     ]),
   );
+  const closesFrom = etInstant(range.dailyFrom, '00:00').getTime();
+  const closesTo = Math.min(to, availableBy);
+  const closes =
+    slice.closes &&
+    new Map(
+      [...slice.closes].map(([s, list]) => [
+        s,
+        list.filter((f) => f.target.getTime() >= closesFrom && f.target.getTime() <= closesTo),
+      ]),
+    );
   const daily = new Map(
     [...slice.daily].map(([s, list]) => [
       s,
@@ -110,7 +125,17 @@ export function cutSlice(
       ),
     ]),
   );
-  return { from: range.from, to: range.to, points, fixings, daily, prints, sources: slice.sources };
+  const cut: PriceSlice = {
+    from: range.from,
+    to: range.to,
+    points,
+    fixings,
+    daily,
+    prints,
+    sources: slice.sources,
+  };
+  if (closes !== undefined) cut.closes = closes;
+  return cut;
 }
 
 /**
@@ -133,7 +158,7 @@ export function sessionSlice(
     from: new Date(from),
     to: session.close,
     fixingsFrom: lookback[0]?.open ?? etInstant(session.date, '00:00'),
-    dailyFrom: addDays(etParts(firstAt).date, -options.dailyLookbackDays),
+    dailyFrom: dailyFromOf(etParts(firstAt).date, options),
     dailyTo: session.date,
   });
 }
