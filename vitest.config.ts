@@ -17,6 +17,7 @@ const SLOW = [
   'test/api/package.test.ts',
   'test/**/*corpus.test.ts',
   'test/**/*.slow.test.ts',
+  'test/**/browser.test.ts',
 ];
 
 export default defineConfig({

@@ -89,6 +89,20 @@ table('demo', [
   ['demo --temp --data-dir ./b', /--temp: --temp makes its own directory/],
 ]);
 
+table('dashboard', [
+  ['dashboard', { port: 8787, host: '127.0.0.1', open: false }],
+  ['dashboard --port 0 --host 0.0.0.0 --open', { port: 0, host: '0.0.0.0', open: true }],
+  ['dashboard --port 70000', /--port: /],
+  ['dashboard --port web', /--port: /],
+]);
+
+table('report', [
+  ['report --html out.html', { html: 'out.html' }],
+  ['report --html out.html --date 2026-03-10 --json', { html: 'out.html', date: '2026-03-10', json: true }],
+  ['report', /--html: give the HTML file to write/],
+  ['report --html out.html --date 2026-02-30', /--date: expected a date YYYY-MM-DD/],
+]);
+
 table('gateway', [
   ['gateway', { host: '127.0.0.1', speed: 1, schedule: 'realistic' }],
   [
@@ -282,6 +296,8 @@ it('has a table for every futures command', () => {
     'backfill',
     'status',
     'demo',
+    'dashboard',
+    'report',
     'gateway',
     'import',
     'table info',

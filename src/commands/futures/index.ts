@@ -4,10 +4,12 @@ import { futuresCalendarCommand, futuresCalendarIsOpenCommand } from './calendar
 import { futuresCollectCommand } from './collect.js';
 import { futuresCompactCommand } from './compact.js';
 import { completionCommand } from './completion.js';
+import { futuresDashboardCommand } from './dashboard.js';
 import { futuresDemoCommand } from './demo.js';
 import { futuresGatewayCommand } from './gateway.js';
 import { futuresImportCommand } from './import.js';
 import { futuresQueueRebuildCommand } from './queue-rebuild.js';
+import { futuresReportCommand } from './report.js';
 import { futuresStatusCommand } from './status.js';
 import { futuresTableFilesCommand } from './table-files.js';
 import { futuresTableHistoryCommand } from './table-history.js';
@@ -26,6 +28,8 @@ export const futuresCommands: readonly AnyCommand[] = [
   futuresCollectCommand,
   futuresBackfillCommand,
   futuresStatusCommand,
+  futuresDashboardCommand,
+  futuresReportCommand,
   futuresGatewayCommand,
   futuresImportCommand,
   futuresTableInfoCommand,

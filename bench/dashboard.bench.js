@@ -1,0 +1,170 @@
+// `futures dashboard` on a year of 1-minute snapshots of ES/NQ/RTY/VIX: each endpoint's latency (goal
+// ≤ 300 ms) against DuckDB alone reading the same rows, and the page's first paint in headless chromium
+// (goal ≤ 1.5 s: from navigation to the call card and all four charts drawn).
+// Run after `npx tsc -p tsconfig.build.json`: node bench/dashboard.bench.js
+// BENCH_STEP_SECONDS (60), BENCH_DAYS (365), BENCH_RUNS (5); BENCH_DIR keeps and reuses the lake.
+// The page is opened on ?date=LAST (the wall clock is past the synthetic year, so "live" has no data).
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { openMemoryConnection } from '../dist/delta/index.js';
+import { appendToLake } from '../dist/lake/index.js';
+import { addDays, defaultCalendar } from '../dist/market/index.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const STEP = Number(process.env.BENCH_STEP_SECONDS ?? 60);
+const DAYS = Number(process.env.BENCH_DAYS ?? 365);
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const LAST = '2026-03-06'; // a Friday
+const KEEP_DIR = process.env.BENCH_DIR;
+const calendar = defaultCalendar();
+const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'];
+FLAGS.push('--disable-component-update', '--no-first-run');
+
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+/** One trade date of snapshots as SQL (the shape of bench/signals.bench.js). */
+function daySql(tradeDate) {
+  const session = calendar.cmeSession(tradeDate);
+  if (!session) return undefined;
+  const symbols = [
+    ['ES', 6000, 0.25, 'ESH6', 'FUT', 1],
+    ['NQ', 21000, 0.25, 'NQH6', 'FUT', 2],
+    ['RTY', 2100, 0.1, 'RTYH6', 'FUT', 3],
+    ['VIX', 17, 0.01, 'VIX', 'IND', 4],
+  ];
+  const values = symbols
+    .map(([s, b, t, l, sec, id]) => `('${s}', ${b}, ${t}, '${l}', '${sec}', ${id})`)
+    .join(', ');
+  return `SELECT make_timestamptz(ms * 1000) AS ts, DATE '${tradeDate}' AS trade_date, 'overnight' AS segment,
+      s.symbol, s.sec AS sec_type, s.con_id, s.local AS local_symbol,
+      CASE WHEN s.sec = 'FUT' THEN round(p / s.tick) * s.tick - s.tick END AS bid,
+      CASE WHEN s.sec = 'FUT' THEN round(p / s.tick) * s.tick END AS ask,
+      CASE WHEN s.sec = 'FUT' THEN round(p / s.tick) * s.tick - s.tick / 2 END AS mid,
+      round(p / s.tick) * s.tick AS last, 1 AS market_data_type, CAST([] AS VARCHAR[]) AS quality,
+      s.base * 0.999 AS close, 'ibkr' AS source
+    FROM range(${session.open.getTime()}, ${session.close.getTime()}, ${STEP * 1000}) r(ms)
+    CROSS JOIN (VALUES ${values}) s(symbol, base, tick, local, sec, con_id)
+    CROSS JOIN LATERAL (SELECT s.base * (1 + 0.01 * sin(ms / 3.6e6 / 7) + 0.002 * sin(ms / 6e5)) AS p)`;
+}
+
+async function buildLake(dir) {
+  const owned = await openMemoryConnection();
+  try {
+    for (let i = DAYS - 1; i >= 0; i--) {
+      const sql = daySql(addDays(LAST, -i));
+      if (sql) await appendToLake(dir, 'futures_snapshots', { sql }, { connection: owned.connection });
+    }
+  } finally {
+    owned.close();
+  }
+}
+
+/** DuckDB alone: the series rows (same trade dates, time range and symbols) straight from Parquet. */
+async function floorMs(dir, from, to) {
+  const table = path.join(dir, 'lake', 'futures_snapshots');
+  const dates = new Set([from.slice(0, 10), to.slice(0, 10), addDays(to.slice(0, 10), -1)]);
+  const files = readdirSync(table)
+    .filter((p) => dates.has(p.replace('trade_date=', '')))
+    .flatMap((p) => readdirSync(path.join(table, p)).map((f) => path.join(table, p, f)))
+    .filter((f) => f.endsWith('.parquet'));
+  const owned = await openMemoryConnection();
+  try {
+    const sql = `SELECT ts, symbol, mid, last FROM read_parquet([${files.map((f) => `'${f}'`).join(', ')}])
+      WHERE ts BETWEEN '${from}' AND '${to}' AND symbol IN ('ES','NQ','RTY','VIX') ORDER BY ts, symbol`;
+    await owned.connection.runAndReadAll(sql);
+    const times = [];
+    for (let i = 0; i < RUNS; i++) {
+      const t = performance.now();
+      await owned.connection.runAndReadAll(sql);
+      times.push(performance.now() - t);
+    }
+    return median(times);
+  } finally {
+    owned.close();
+  }
+}
+
+async function endpointMs(url) {
+  await fetch(url).then((r) => r.text());
+  const times = [];
+  for (let i = 0; i < RUNS; i++) {
+    const t = performance.now();
+    const res = await fetch(url);
+    await res.text();
+    if (res.status !== 200) throw new Error(`${url}: ${res.status}`);
+    times.push(performance.now() - t);
+  }
+  return median(times);
+}
+
+async function firstPaintMs(browser, url) {
+  const times = [];
+  for (let i = 0; i <= RUNS; i++) {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1100 } });
+    const t = performance.now();
+    await page.goto(url);
+    await page.locator('#call-bias:not(:text("–"))').waitFor({ timeout: 60_000 });
+    await page.locator('#chart-VIX canvas').waitFor({ timeout: 60_000 });
+    if (i > 0) times.push(performance.now() - t); // the first opens the page cache
+    await page.close();
+  }
+  return median(times);
+}
+
+const root = KEEP_DIR ?? mkdtempSync(path.join(os.tmpdir(), 'bench-dashboard-'));
+mkdirSync(root, { recursive: true });
+let server;
+try {
+  if (!existsSync(path.join(root, 'lake', 'futures_snapshots'))) {
+    const t = performance.now();
+    await buildLake(root);
+    console.log(
+      `year: ${DAYS} days of ${STEP}-second snapshots (4 symbols) built in ${((performance.now() - t) / 1000).toFixed(1)} s`,
+    );
+  }
+  server = spawn(process.execPath, [
+    path.join(ROOT, 'bin/futures.js'),
+    'dashboard',
+    '--port',
+    '0',
+    '--data-dir',
+    root,
+  ]);
+  const url = await new Promise((resolve, reject) => {
+    let err = '';
+    server.stderr.on('data', (d) => {
+      err += d;
+      const m = /dashboard: (http:\S+)/.exec(err);
+      if (m) resolve(m[1]);
+    });
+    server.on('exit', (code) => reject(new Error(`dashboard exited ${code}: ${err}`)));
+  });
+  const pre = await (await fetch(`${url}api/premarket?date=${LAST}`)).json();
+  const from = pre.reference.time;
+  const to = pre.asOf;
+  const q = new URLSearchParams({ from, to });
+  const rows = Object.values((await (await fetch(`${url}api/series?${q}`)).json()).series);
+  console.log(`series ${from} → ${to}: ${rows.reduce((n, s) => n + s.ts.length, 0)} rows`);
+  for (const name of ['status', `premarket?date=${LAST}`, `regime?date=${LAST}`, `series?${q}`]) {
+    console.log(
+      `  /api/${name.split('?')[0]}: ${(await endpointMs(`${url}api/${name}`)).toFixed(0)} ms (median of ${RUNS})`,
+    );
+  }
+  console.log(`  DuckDB alone, the series rows: ${(await floorMs(root, from, to)).toFixed(0)} ms`);
+  const chromiumPath = execFileSync('which', ['chromium'], { encoding: 'utf8' }).trim();
+  const browser = await chromium.launch({ executablePath: chromiumPath, args: FLAGS });
+  try {
+    console.log(
+      `  first paint (?date=${LAST}): ${(await firstPaintMs(browser, `${url}?date=${LAST}`)).toFixed(0)} ms (median of ${RUNS})`,
+    );
+  } finally {
+    await browser.close();
+  }
+} finally {
+  server?.kill('SIGTERM');
+  if (!KEEP_DIR) rmSync(root, { recursive: true, force: true });
+}

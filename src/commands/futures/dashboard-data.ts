@@ -1,0 +1,118 @@
+/**
+ * The documents the dashboard shows, made by the very commands that print them with --json (same
+ * options parsing, same use case, same rendering), so a page and a script never disagree. Signals are
+ * evaluated with --no-record: the dashboard never writes.
+ */
+
+import type { RunContext } from '../../app/context.js';
+import { readSeries, SERIES_SCHEMA_ID } from '../../app/dashboard/series.js';
+import type { Endpoint, EndpointResponse } from '../../app/dashboard/server.js';
+import type { AnyCommand } from '../../cli/command.js';
+import { ExitCode, exitCodeOf } from '../../cli/exit.js';
+import { jsonDocument } from '../../cli/output.js';
+import { classifySystemError } from '../../cli/system-errors.js';
+import { isUserError, UsageError } from '../../core/errors.js';
+import { etParts, INPUT_DATE_MESSAGE, isInputDate, parseInstant } from '../../market/index.js';
+import { signalsPremarketCommand } from '../signals/premarket.js';
+import { signalsRegimeCommand } from '../signals/regime.js';
+import { futuresStatusCommand } from './status.js';
+
+/** The instant a past session's pre-market call is evaluated at: five minutes before the cash open. */
+export const SESSION_CALL_TIME = '09:25';
+
+export const DASHBOARD_DOCUMENTS = ['status', 'premarket', 'regime'] as const;
+export type DashboardDocument = (typeof DASHBOARD_DOCUMENTS)[number];
+
+/** --as-of of a session date: undefined for today before its call time (a live evaluation). */
+export function asOfOfDate(date: string | undefined, now: Date): string | undefined {
+  if (date === undefined) return undefined;
+  if (!isInputDate(date)) throw new UsageError(`date: ${INPUT_DATE_MESSAGE}.`);
+  const today = etParts(now).date;
+  if (date > today) throw new UsageError(`date ${date} is in the future (today is ${today} ET).`);
+  const at = `${date} ${SESSION_CALL_TIME}`;
+  return parseInstant(at).getTime() > now.getTime() ? undefined : at;
+}
+
+/** One command's --json document (as parsed JSON) for the given flags. */
+async function commandDocument(def: AnyCommand, flags: object, ctx: RunContext): Promise<object> {
+  const opts = def.schema.parse({ json: true, quiet: true, ...flags });
+  const result = await def.run(opts, ctx);
+  return JSON.parse(jsonDocument(def.jsonSchemaId, def.render.json(result, opts))) as object;
+}
+
+/** The CLI's error/v1 document of a failure (as `--json` prints it), with an HTTP status of its kind. */
+function errorResponse(thrown: unknown): EndpointResponse {
+  const error = isUserError(thrown) ? thrown : (classifySystemError(thrown) ?? thrown);
+  if (!isUserError(error)) {
+    const message = error instanceof Error ? error.message : String(error);
+    return {
+      status: 500,
+      body: { schema: 'error/v1', error: { code: 'internal', message, exitCode: ExitCode.internal } },
+    };
+  }
+  const exitCode = exitCodeOf(error);
+  return {
+    status: exitCode === ExitCode.usage ? 400 : 422,
+    body: {
+      schema: 'error/v1',
+      error: { code: error.code, message: error.message, hint: error.hint ?? null, exitCode },
+    },
+  };
+}
+
+export async function answer(make: () => Promise<object>): Promise<EndpointResponse> {
+  try {
+    return { status: 200, body: await make() };
+  } catch (error) {
+    return errorResponse(error);
+  }
+}
+
+/** One dashboard document for a session date (undefined: now). */
+export async function dashboardDocument(
+  name: DashboardDocument,
+  date: string | undefined,
+  ctx: RunContext,
+): Promise<object> {
+  if (name === 'status') return commandDocument(futuresStatusCommand, {}, ctx);
+  const asOf = asOfOfDate(date, ctx.clock.now());
+  const def = name === 'premarket' ? signalsPremarketCommand : signalsRegimeCommand;
+  return commandDocument(def, { asOf, record: false }, ctx);
+}
+
+const SERIES_SYMBOLS = ['ES', 'NQ', 'RTY', 'VIX'];
+
+function instantParam(query: URLSearchParams, name: string): Date {
+  const value = query.get(name);
+  if (value === null) throw new UsageError(`${name}: give an ISO-8601 instant.`);
+  try {
+    return parseInstant(value);
+  } catch (error) {
+    throw new UsageError(`${name}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+/** The series document of a query (from, to, optional symbols). */
+export async function seriesDocument(query: URLSearchParams, ctx: RunContext): Promise<object> {
+  const symbols = query.get('symbols')?.split(',').filter(Boolean) ?? SERIES_SYMBOLS;
+  const doc = await readSeries({
+    dataDir: ctx.config.dataDir,
+    calendar: ctx.calendar,
+    from: instantParam(query, 'from'),
+    to: instantParam(query, 'to'),
+    symbols,
+  });
+  return JSON.parse(jsonDocument(SERIES_SCHEMA_ID, doc)) as object;
+}
+
+export function dashboardEndpoints(ctx: RunContext): Record<string, Endpoint> {
+  const byDate = (name: DashboardDocument): Endpoint => {
+    return (query) => answer(() => dashboardDocument(name, query.get('date') ?? undefined, ctx));
+  };
+  return {
+    status: byDate('status'),
+    premarket: byDate('premarket'),
+    regime: byDate('regime'),
+    series: (query) => answer(() => seriesDocument(query, ctx)),
+  };
+}

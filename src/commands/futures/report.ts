@@ -1,0 +1,76 @@
+import { rename, writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { defineCommand, globalOptionsShape } from '../../cli/command.js';
+import { INPUT_DATE_MESSAGE, isInputDate } from '../../market/index.js';
+
+const schema = z.object({
+  ...globalOptionsShape,
+  html: z.string({ error: 'give the HTML file to write, e.g. --html tonight.html' }).min(1),
+  date: z.string().refine(isInputDate, INPUT_DATE_MESSAGE).optional(),
+});
+
+export interface ReportResult {
+  file: string;
+  bytes: number;
+  date: string | null;
+  /** Documents that were errors (shown as such in the report), by name. */
+  errors: string[];
+}
+
+export const futuresReportCommand = defineCommand({
+  path: ['report'],
+  summary: "write the dashboard's Tonight and health views as one self-contained HTML file",
+  description:
+    'Writes the page `futures dashboard` serves, with its scripts, styles and documents inlined, so it opens ' +
+    'from file:// with no server and no network (for a cron job to mail or archive). --date shows that ' +
+    "session's pre-market call (at 09:25 ET) instead of now. Reads the lake only; signals are not recorded. " +
+    'A document that cannot be made (say, no VIX yet) is shown as its error in the report.',
+  examples: [
+    'futures report --html tonight.html',
+    'futures report --html archive/2026-03-10.html --date 2026-03-10',
+  ],
+  flags: [
+    { flags: '--html <file>', description: 'the HTML file to write (replaced if it exists)' },
+    { flags: '--date <date>', description: 'the session to show (YYYY-MM-DD)', defaultDescription: 'now' },
+  ],
+  schema,
+  jsonSchemaId: 'futures.report/v1',
+  exitCodes: [],
+
+  async run(opts, ctx): Promise<ReportResult> {
+    const { renderStaticReport } = await import('../../app/dashboard/static-report.js');
+    const { answer, dashboardDocument, seriesDocument } = await import('./dashboard-data.js');
+    const errors: string[] = [];
+    const make = async (name: 'status' | 'premarket' | 'regime') => {
+      const response = await answer(() => dashboardDocument(name, opts.date, ctx));
+      if (response.status !== 200) errors.push(name);
+      return response.body;
+    };
+    const status = await make('status');
+    const premarket = (await make('premarket')) as { asOf?: string; reference?: { time: string } };
+    const regime = await make('regime');
+    const to = premarket.asOf ?? ctx.clock.now().toISOString();
+    const from = premarket.reference?.time ?? new Date(Date.parse(to) - 18 * 3_600_000).toISOString();
+    const seriesAnswer = await answer(() => seriesDocument(new URLSearchParams({ from, to }), ctx));
+    if (seriesAnswer.status !== 200) errors.push('series');
+    const html = await renderStaticReport({
+      date: opts.date ?? null,
+      status,
+      premarket,
+      regime,
+      series: seriesAnswer.body,
+    });
+    const file = resolve(ctx.cwd, opts.html);
+    const partial = `${file}.${process.pid}.partial`;
+    await writeFile(partial, html);
+    await rename(partial, file);
+    return { file, bytes: Buffer.byteLength(html), date: opts.date ?? null, errors };
+  },
+
+  render: {
+    json: (r) => r,
+    human: (r) =>
+      `wrote ${r.file} (${r.bytes} bytes)${r.errors.length > 0 ? `; shown as errors: ${r.errors.join(', ')}` : ''}\n`,
+  },
+});

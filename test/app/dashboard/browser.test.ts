@@ -1,0 +1,165 @@
+/**
+ * The dashboard in a real browser: Debian's chromium, headless, driven by playwright-core. The page
+ * loads without console errors, every chart draws its line, the call card shows the CLI's bias, the
+ * date picker switches sessions, polling shows new data without a reload, and the static report opens
+ * from file:// with no network. Screenshots land in test-artifacts/dashboard/ (gitignored).
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildSignalLake } from '../../commands/signals/lake-fixture.js';
+import { CHROMIUM_FLAGS, cliJson, type RunningDashboard, startDashboard } from './harness.js';
+
+const CALL = new Date('2026-03-10T13:25:00Z'); // 09:25 ET, the crash fixture's bearish morning
+const ARTIFACTS = new URL('../../../test-artifacts/dashboard/', import.meta.url);
+let dir: string;
+let browser: Browser;
+let dashboard: RunningDashboard;
+
+function chromiumPath(): string {
+  try {
+    return execFileSync('which', ['chromium'], { encoding: 'utf8' }).trim();
+  } catch {
+    throw new Error('chromium is not installed: apt-get install -y chromium (.ci/run does it)');
+  }
+}
+
+/** A page that fails the test on any console error or uncaught exception. */
+async function openPage(url: string): Promise<{ page: Page; problems: string[] }> {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 1100 } });
+  const problems: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(m.text());
+  });
+  page.on('pageerror', (e) => problems.push(String(e)));
+  await page.goto(url);
+  return { page, problems };
+}
+
+/** Pixels of the price line's colour (#58a6ff) on each chart's canvas: a drawn line has many. */
+async function linePixels(page: Page): Promise<Record<string, number>> {
+  // Runs in the page (a string: this project compiles without the DOM's types).
+  return (await page.evaluate(`(() => {
+    const out = {};
+    for (const box of document.querySelectorAll('#charts .chart')) {
+      const canvas = box.querySelector('canvas');
+      if (!canvas) continue;
+      const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+      let n = 0;
+      for (let i = 0; i < data.length; i += 4) {
+        if (Math.abs(data[i] - 88) < 24 && Math.abs(data[i + 1] - 166) < 24 && data[i + 2] > 220) n++;
+      }
+      out[box.id] = n;
+    }
+    return out;
+  })()`)) as Record<string, number>;
+}
+
+const shot = (page: Page, name: string) =>
+  page.screenshot({ path: new URL(name, ARTIFACTS).pathname, fullPage: true });
+
+beforeAll(async () => {
+  await mkdir(ARTIFACTS, { recursive: true });
+  dir = await mkdtemp(join(tmpdir(), 'dash-browser-'));
+  await buildSignalLake(dir, { crash: true });
+  browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_FLAGS });
+  dashboard = await startDashboard(dir, CALL);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await dashboard?.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('the live page', () => {
+  it('loads without console errors, draws every chart and shows the CLI bias; the date picker switches sessions', async () => {
+    const { page, problems } = await openPage(dashboard.url);
+    const cli = await cliJson('signals', ['premarket', '--json', '--no-record', '--data-dir', dir], CALL);
+    const bias = (cli.doc.decision as { bias: string }).bias;
+    expect(bias).toBe('bear');
+    await page.locator('#call-bias', { hasText: bias }).waitFor();
+    await page.locator('#chart-VIX canvas').waitFor();
+    const pixels = await linePixels(page);
+    expect(Object.keys(pixels).sort()).toEqual(['chart-ES', 'chart-NQ', 'chart-RTY', 'chart-VIX']);
+    for (const [chart, n] of Object.entries(pixels)) expect(n, chart).toBeGreaterThan(100);
+    expect(await page.locator('#chart-ES .u-legend').textContent()).toContain('16:00 ref');
+    expect(await page.locator('#regime-level').textContent()).toBe(
+      cli.doc.earlyWarning && (cli.doc.earlyWarning as { level: string }).level,
+    );
+    expect(await page.locator('#health-instruments').textContent()).toContain('ESH6');
+    await shot(page, 'live.png');
+
+    const monday = await cliJson(
+      'signals',
+      ['premarket', '--json', '--no-record', '--data-dir', dir, '--as-of', '2026-03-09 09:25'],
+      CALL,
+    );
+    const mondayBias = (monday.doc.decision as { bias: string }).bias;
+    expect(mondayBias).not.toBe(bias);
+    await page.fill('#date', '2026-03-09');
+    await page.locator('#session', { hasText: 'session 2026-03-09' }).waitFor();
+    expect(await page.locator('#call-bias').textContent()).toBe(mondayBias);
+    await shot(page, 'monday.png');
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('polling shows the next round without reloading the page', async () => {
+    const { page, problems } = await openPage(`${dashboard.url}?refresh=1`);
+    await page.locator('#chart-ES h3', { hasText: ' points' }).waitFor();
+    const before = await page.locator('#chart-ES h3').textContent();
+    await page.evaluate('window.stayed = true');
+    dashboard.setNow(new Date(CALL.getTime() + 5 * 60_000));
+    await page.locator('#call-meta', { hasText: '09:30' }).waitFor({ timeout: 50_000 });
+    // The chart follows the call card (it needs the call's reference time): one more point, same page.
+    const points = (text: string | null) => Number(/(\d+) points/.exec(text ?? '')?.[1]);
+    expect(points(before)).toBeGreaterThan(100);
+    await page
+      .locator('#chart-ES h3', { hasText: `${points(before) + 1} points` })
+      .waitFor({ timeout: 50_000 });
+    expect(await page.evaluate('window.stayed')).toBe(true);
+    expect(problems).toEqual([]);
+    dashboard.setNow(CALL);
+    await page.close();
+  });
+});
+
+describe('the static report', () => {
+  it('opens from file:// with no network and shows the same call', async () => {
+    const file = join(dir, 'report.html');
+    const run = await cliJson(
+      'futures',
+      ['report', '--json', '--data-dir', dir, '--html', file, '--date', '2026-03-10'],
+      CALL,
+    );
+    expect(run.code).toBe(0);
+    expect(run.doc.errors).toEqual([]);
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1100 } });
+    const requests: string[] = [];
+    await page.route('**/*', (route) => {
+      const url = route.request().url();
+      if (url.startsWith('file:')) return route.continue();
+      requests.push(url);
+      return route.abort();
+    });
+    const problems: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error') problems.push(m.text());
+    });
+    page.on('pageerror', (e) => problems.push(String(e)));
+    await page.goto(pathToFileURL(file).href);
+    await page.locator('#call-bias', { hasText: 'bear' }).waitFor();
+    await page.locator('#chart-VIX canvas').waitFor();
+    const pixels = await linePixels(page);
+    for (const [chart, n] of Object.entries(pixels)) expect(n, chart).toBeGreaterThan(100);
+    await shot(page, 'report.png');
+    expect(requests).toEqual([]);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+});
