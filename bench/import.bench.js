@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { createWriteStream, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { createGzip } from 'node:zlib';
 
@@ -26,24 +27,20 @@ function barLine(i) {
 }
 
 async function writeLines(path, n, line, gzip = false) {
-  const file = createWriteStream(path);
-  const out = gzip ? createGzip({ level: 9 }) : file;
-  if (gzip) out.pipe(file);
-  const write = (s) => (out.write(s) ? undefined : new Promise((r) => out.once('drain', r)));
-  await write('ts,open,high,low,close,volume\n');
-  let chunk = '';
-  for (let i = 0; i < n; i += 1) {
-    chunk += line(i);
-    if (chunk.length > 1 << 20) {
-      await write(chunk);
-      chunk = '';
+  async function* lines() {
+    yield 'ts,open,high,low,close,volume\n';
+    let chunk = '';
+    for (let i = 0; i < n; i += 1) {
+      chunk += line(i);
+      if (chunk.length > 1 << 20) {
+        yield chunk;
+        chunk = '';
+      }
     }
+    yield chunk;
   }
-  await write(chunk);
-  await new Promise((resolve) => {
-    file.once('close', resolve);
-    out.end();
-  });
+  const stages = gzip ? [createGzip({ level: 6 }), createWriteStream(path)] : [createWriteStream(path)];
+  await pipeline(lines, ...stages);
 }
 
 function hwmKb(pid) {

@@ -62,11 +62,15 @@ export interface ImportOptions {
   priceBands?: Readonly<Record<string, readonly [number, number]>> | undefined;
   /** A price further than this factor from its symbol's median in the file is bad (default 8). */
   maxMedianFactor?: number | undefined;
+  /** DuckDB's memory limit while de-duplicating and writing (default IMPORT_WRITE_MEMORY_LIMIT). */
+  writeMemoryLimit?: string;
   /** Where the spill directory is made (default the OS temp directory); removed afterwards. */
   spillDir?: string;
 }
 
 export const IMPORT_MEMORY_LIMIT = '64MB';
+/** DuckDB's memory limit while de-duplicating and writing (the 2 M-row import failed at 64 MB). */
+export const IMPORT_WRITE_MEMORY_LIMIT = '128MB';
 /** The default of config import.maxMedianFactor. */
 export const DEFAULT_MAX_MEDIAN_FACTOR = 8;
 /** The defaults of config import.priceBands. */
@@ -468,6 +472,10 @@ export async function importFile(
       table === FUTURES_BARS
         ? ['symbol', 'con_id', 'bar_size', 'what_to_show', 'ts']
         : ['symbol', 'con_id', 'ts'];
+    // The de-duplication and the write hold hash tables and sort runs DuckDB cannot page out below this.
+    await connection.run(
+      `SET memory_limit = ${quoteText(options.writeMemoryLimit ?? IMPORT_WRITE_MEMORY_LIMIT)}`,
+    );
     const appended = await appendNewRows(connection, dataDir, table, tables.rows, key, {
       dryRun: options.dryRun === true,
       operation: 'IMPORT',
