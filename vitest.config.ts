@@ -15,6 +15,8 @@ const SLOW = [
   'test/ibkr/week.test.ts',
   'test/docs/**/*.test.ts',
   'test/api/package.test.ts',
+  'test/**/*corpus.test.ts',
+  'test/**/*.slow.test.ts',
   'test/**/browser.test.ts',
 ];
 

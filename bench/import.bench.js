@@ -90,7 +90,15 @@ function runImport(file, dataDir, dryRun) {
   });
 }
 
-const results = [];
+function report(r) {
+  const written = r.doc?.newRows ?? `exit ${r.code}`;
+  console.log(
+    `| ${r.input} | ${r.mode} | ${r.seconds.toFixed(1)} s | ${r.peakMb.toFixed(0)} MB | ${written} |`,
+  );
+}
+
+console.log('| input | mode | wall | peak RSS | rows written / would write |');
+console.log('|---|---|---|---|---|');
 try {
   for (const n of rows) {
     const csv = join(work, `bars-${n}.csv`);
@@ -99,12 +107,8 @@ try {
     for (const dryRun of [true, false]) {
       const dataDir = join(work, `lake-${n}-${dryRun}`);
       const r = await runImport(csv, dataDir, dryRun);
-      if (r.code !== 0) throw new Error(`import of ${n} rows exited ${r.code}: ${r.err}`);
-      results.push({
-        input: `${n} rows, ${mb.toFixed(0)} MB CSV`,
-        mode: dryRun ? 'dry run' : 'import',
-        ...r,
-      });
+      if (r.code !== 0) console.error(`import of ${n} rows exited ${r.code}: ${r.err}`);
+      report({ input: `${n} rows, ${mb.toFixed(0)} MB CSV`, mode: dryRun ? 'dry run' : 'import', ...r });
       rmSync(dataDir, { recursive: true, force: true });
     }
     rmSync(csv, { force: true });
@@ -116,8 +120,8 @@ try {
     await writeLines(gz, n, () => line, true);
     const mb = statSync(gz).size / 1048576;
     const r = await runImport(gz, join(work, 'lake-bomb'), true);
-    if (r.code !== 0) throw new Error(`bomb import exited ${r.code}: ${r.err}`);
-    results.push({
+    if (r.code !== 0) console.error(`bomb import exited ${r.code}: ${r.err}`);
+    report({
       input: `gzip bomb: ${mb.toFixed(1)} MB, ${bombMb} MB inside (${n} identical rows)`,
       mode: 'dry run',
       ...r,
@@ -125,12 +129,4 @@ try {
   }
 } finally {
   rmSync(work, { recursive: true, force: true });
-}
-
-console.log('| input | mode | wall | peak RSS | rows written / would write |');
-console.log('|---|---|---|---|---|');
-for (const r of results) {
-  console.log(
-    `| ${r.input} | ${r.mode} | ${r.seconds.toFixed(1)} s | ${r.peakMb.toFixed(0)} MB | ${r.doc?.newRows ?? '–'} |`,
-  );
 }

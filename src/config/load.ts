@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { z } from 'zod';
 import { ConfigError } from '../core/errors.js';
@@ -80,7 +80,32 @@ export function loadConfig(input: LoadConfigInput): LoadedConfig {
   }
   const config = result.data;
   config.dataDir = resolve(input.cwd, config.dataDir);
+  checkDataDir(config.dataDir);
   return { config, file: used, calendar: calendarFromOverrides(config.calendar.overrides) };
+}
+
+/**
+ * A data dir that is a file, lies under a file, or has too long a path is a config error for every
+ * command, before one reads it as "no data" (signals: stale) or writes under it. A missing one is fine:
+ * writers create it.
+ */
+function checkDataDir(dataDir: string): void {
+  let info: ReturnType<typeof statSync>;
+  try {
+    info = statSync(dataDir);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return;
+    throw new ConfigError(`The data directory ${dataDir} cannot be used: ${(error as Error).message}`, {
+      cause: error,
+      hint: 'Pass --data-dir (or set FUTURES_DATA_DIR, or dataDir in the config) to a directory.',
+    });
+  }
+  if (!info.isDirectory()) {
+    throw new ConfigError(`The data directory ${dataDir} is not a directory.`, {
+      hint: 'Pass --data-dir (or set FUTURES_DATA_DIR, or dataDir in the config) to a directory.',
+    });
+  }
 }
 
 /** A bad override (a weekend day, a close time on a closed day) is a config error naming the key. */

@@ -95,13 +95,15 @@ afterAll(async () => {
 describe('futures-signals as a library', () => {
   it('imports by package name and computes the documents the CLI prints', async () => {
     const script = `
-      import { openLake, PREMARKET_SCHEMA_ID, premarketDocumentSchema } from 'futures-signals';
+      import { FUTURES_DOCUMENT_SCHEMAS, openLake, PREMARKET_SCHEMA_ID, premarketDocumentSchema } from 'futures-signals';
       const lake = openLake({ dataDir: ${JSON.stringify(lake)}, now: () => new Date('2026-03-10T16:00:00Z') });
       const premarket = await lake.premarket({ asOf: '${AS_OF}' });
       const regime = await lake.regime({ asOf: '${AS_OF}' });
       const rows = await lake.snapshots({ from: '2026-03-10T13:00:00Z', to: '${AS_OF}', symbols: ['ES'] });
       const tables = await lake.tables();
       premarketDocumentSchema.parse(premarket);
+      const statusSchema = FUTURES_DOCUMENT_SCHEMAS['futures.status/v2'];
+      if (!statusSchema || statusSchema.safeParse({}).success) throw new Error('no status schema');
       process.stdout.write(JSON.stringify({ schemaId: PREMARKET_SCHEMA_ID, premarket, regime, rows: rows.length,
         firstRow: rows[0], tables: tables.map((t) => t.name) }));
     `;

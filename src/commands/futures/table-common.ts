@@ -1,10 +1,10 @@
 /** Shared by the `futures table` commands: the <table> argument and time travel. Light: no Delta imports. */
-import { stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import type { RunContext } from '../../app/context.js';
 import { integerFlag } from '../../cli/numbers.js';
-import { UsageError } from '../../core/errors.js';
+import { DataError, UsageError } from '../../core/errors.js';
 
 const TABLE_NAME_RE = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 
@@ -20,6 +20,25 @@ async function isDirectory(p: string): Promise<boolean> {
  * looked up in the lake first, then relative to the working directory.
  */
 export async function resolveTableArg(table: string, ctx: RunContext): Promise<string> {
+  const resolved = await resolveTablePath(table, ctx);
+  await assertLogNotLost(resolved, table);
+  return resolved;
+}
+
+/**
+ * A directory that holds data files (or partition directories) but no `_delta_log` lost its log: that
+ * is damage (exit 4), not "not a Delta table" (exit 2).
+ */
+async function assertLogNotLost(dir: string, table: string): Promise<void> {
+  const entries = await readdir(dir).catch(() => undefined);
+  if (!entries || entries.includes('_delta_log')) return;
+  if (!entries.some((e) => e.endsWith('.parquet') || (e.includes('=') && !e.startsWith('.')))) return;
+  throw new DataError(`${dir} holds Delta data files but its _delta_log is gone: its rows cannot be read.`, {
+    hint: `Restore ${path.join(dir, '_delta_log')} from a backup if you have one; do not write to '${table}' until then (a new log would orphan every file).`,
+  });
+}
+
+async function resolveTablePath(table: string, ctx: RunContext): Promise<string> {
   const lake = path.resolve(ctx.cwd, ctx.config.dataDir, 'lake');
   const asPath = path.resolve(ctx.cwd, table);
   if (TABLE_NAME_RE.test(table) && table !== '.' && table !== '..') {

@@ -99,6 +99,7 @@ export const futuresTableRepairCommand = defineCommand({
     json: (r) => ({ ...r }),
     human: (r, _opts, style) => {
       if (style.mode === 'tsv') {
+        if (r.problems.length === 0) return formatTsv({ head: [], rows: [['sound', r.version, '']] });
         return formatTsv({
           head: [],
           rows: [

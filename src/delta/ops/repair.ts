@@ -90,7 +90,8 @@ const METADATA_DAMAGE = new Set(['schema-mismatch', 'partition-mismatch']);
 
 async function problemsOf(connection: DuckDBConnection, snapshot: Snapshot): Promise<VerifyProblem[]> {
   const problems: VerifyProblem[] = [];
-  await checkDataFiles(connection, snapshot, problems);
+  // Deep: a file whose bytes changed (content hash, page CRC) is damaged too.
+  await checkDataFiles(connection, snapshot, problems, true);
   return problems;
 }
 

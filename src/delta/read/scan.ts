@@ -11,7 +11,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { UsageError } from '../../core/errors.js';
 import { type ConnectionOption, sqlPathList, withConnection } from '../duckdb.js';
-import { DeltaDataFileError } from '../errors.js';
+import { DeltaDataFileError, DeltaLogCorruptError } from '../errors.js';
 import type { DeltaType, LiveFile, Snapshot } from '../log/types.js';
 import { type CanonicalRow, toCanonical } from './canonical.js';
 import {
@@ -99,6 +99,26 @@ function resolveColumns(all: ScanColumn[], requested: readonly string[] | undefi
   return out;
 }
 
+/**
+ * An add whose partition values do not name exactly the table's partition columns (the metadata's
+ * partitionColumns changed under existing files) would read a partition column as NULL or as data.
+ */
+function assertPartitionKeys(snapshot: Snapshot, file: LiveFile): void {
+  const keys = Object.keys(file.add.partitionValues ?? {});
+  if (
+    keys.length === snapshot.partitionColumns.length &&
+    keys.every((k) => snapshot.partitionColumns.includes(k))
+  ) {
+    return;
+  }
+  throw new DeltaLogCorruptError(
+    `Delta log is corrupt: ${file.relativePath} in ${snapshot.tablePath} (version ${snapshot.version}) has partition values for [${keys.join(', ')}] but the table is partitioned by [${snapshot.partitionColumns.join(', ')}].`,
+    {
+      hint: 'The table metadata was changed under existing files; restore the earlier metadata (a table repair can).',
+    },
+  );
+}
+
 /** Decides the files to read (partition pruning and data skipping) and binds the predicate. No I/O. */
 export function planScan(snapshot: Snapshot, options: Omit<ScanOptions, 'connection'> = {}): ScanPlan {
   const partitionSet = new Set(snapshot.partitionColumns);
@@ -127,6 +147,7 @@ export function planScan(snapshot: Snapshot, options: Omit<ScanOptions, 'connect
   };
   const files: PlannedFile[] = [];
   for (const { file, absolutePath, partitionValues } of candidates) {
+    assertPartitionKeys(snapshot, file);
     if (predicate) {
       const verdict = pruneFile(predicate, { partitionValues, stats: file.stats });
       if (verdict === 'partition') {

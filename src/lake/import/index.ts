@@ -78,6 +78,14 @@ export const DEFAULT_PRICE_BANDS: Readonly<Record<string, readonly [number, numb
   VIX3M: [1, 500],
 };
 const BUCKET_PAGE = 5000;
+/** The connection settings an import changes, reset afterwards (the connection may be the caller's). */
+const SETTINGS = [
+  'memory_limit',
+  'threads',
+  'preserve_insertion_order',
+  'partitioned_write_max_open_files',
+  'partitioned_write_flush_threshold',
+] as const;
 
 export interface ImportReport {
   file: string;
@@ -435,6 +443,9 @@ export async function importFile(
       timeZone,
       symbol: options.symbol,
     });
+    // Line numbers are rowids of the parsed table, so order mattered until here; from now on it costs
+    // memory (DISTINCT ON, the anti-join) and the write orders by partition itself.
+    await connection.run('SET preserve_insertion_order = false');
     const calendar = options.calendar ?? defaultCalendar();
     const spec = { table, columns, fields, daily };
     const basic = rowChecks(spec);
@@ -485,7 +496,8 @@ export async function importFile(
     };
   } finally {
     for (const t of Object.values(tables)) await connection.run(`DROP TABLE IF EXISTS "${t}"`);
-    await rm(spill, { recursive: true, force: true });
+    for (const setting of SETTINGS) await connection.run(`RESET ${setting}`);
+    if (spill !== undefined) await rm(spill, { recursive: true, force: true });
   }
 }
 
@@ -539,11 +551,21 @@ async function plausibility(
  * page out instead of growing with the input (bench/RESULTS.md, import.bench.js). One thread: the hash
  * tables of DISTINCT and the anti-join need a share of the limit per thread.
  */
-async function boundMemory(connection: DuckDBConnection, options: ImportOptions): Promise<string> {
-  const spill = await mkdtemp(path.join(options.spillDir ?? tmpdir(), 'futures-import-'));
-  await connection.run(`SET temp_directory = ${quoteText(spill)}`);
+async function boundMemory(
+  connection: DuckDBConnection,
+  options: ImportOptions,
+): Promise<string | undefined> {
+  let spill: string | undefined = await mkdtemp(path.join(options.spillDir ?? tmpdir(), 'futures-import-'));
+  try {
+    await connection.run(`SET temp_directory = ${quoteText(spill)}`);
+  } catch {
+    // DuckDB keeps the first spill directory a connection used; a caller's connection spills there.
+    if (spill !== undefined) await rm(spill, { recursive: true, force: true });
+    spill = undefined;
+  }
   await connection.run(`SET memory_limit = ${quoteText(options.memoryLimit ?? IMPORT_MEMORY_LIMIT)}`);
   await connection.run('SET threads = 1');
+  await connection.run('SET preserve_insertion_order = true');
   // A partitioned COPY keeps a writer per open partition; few writers, flushed often, bound the write.
   await connection.run('SET partitioned_write_max_open_files = 4');
   await connection.run('SET partitioned_write_flush_threshold = 16384');
