@@ -130,6 +130,7 @@
   }
 
   function renderRegime(doc) {
+    $('regime').classList.remove('stale');
     const level = $('regime-level');
     if (isError(doc)) {
       level.textContent = 'unknown';
@@ -182,6 +183,8 @@
 
   function renderCharts(premarket, seriesDoc) {
     const ok = !isError(premarket);
+    $('charts').classList.remove('stale');
+    $('charts').dataset.session = ok ? premarket.sessionDate : '';
     const empty = { ts: [], price: [] };
     const series = isError(seriesDoc) ? {} : seriesDoc.series;
     for (const symbol of INDICES) {
@@ -273,12 +276,20 @@
     }, REFRESH_MS);
   }
 
+  /** Another session was asked for: what still shows the previous one is dimmed until replaced. */
+  function markStale() {
+    $('charts').classList.add('stale');
+    $('regime').classList.add('stale');
+  }
+
   $('date').addEventListener('change', () => {
     state.date = $('date').value || null;
+    markStale();
     refresh().then(schedule);
   });
   $('live').addEventListener('click', () => {
     state.date = null;
+    markStale();
     refresh().then(schedule);
   });
   if (state.date) $('date').value = state.date;
