@@ -7,6 +7,7 @@
   const REFRESH_MS = asked >= 1 ? asked * 1000 : 30_000;
   const INDICES = ['ES', 'NQ', 'RTY'];
   const ET = 'America/New_York';
+  const GAP_MS = 30 * 60_000;
   const inlined = document.getElementById('dashboard-data');
   const STATIC = inlined ? JSON.parse(inlined.textContent) : null;
   // ?date=YYYY-MM-DD opens on a past session (a link to share).
@@ -130,6 +131,7 @@
   }
 
   function renderRegime(doc) {
+    $('regime').classList.remove('stale');
     const level = $('regime-level');
     if (isError(doc)) {
       level.textContent = 'unknown';
@@ -157,8 +159,18 @@
     }
     box.querySelector('h3').replaceChildren(...title);
     if (state.charts[symbol]) state.charts[symbol].destroy();
-    const xs = path.ts.map((t) => t / 1000);
-    const data = [xs, path.price];
+    // A stretch with no snapshots (the daily halt, a weekend, an outage) is a gap, not a straight line.
+    const xs = [];
+    const ys = [];
+    path.ts.forEach((t, i) => {
+      if (i > 0 && t - path.ts[i - 1] > GAP_MS) {
+        xs.push((path.ts[i - 1] + 1000) / 1000);
+        ys.push(null);
+      }
+      xs.push(t / 1000);
+      ys.push(path.price[i]);
+    });
+    const data = [xs, ys];
     const series = [{}, { label: symbol, stroke: '#58a6ff', width: 1.5 }];
     if (reference !== null) {
       data.push(xs.map(() => reference));
@@ -182,6 +194,8 @@
 
   function renderCharts(premarket, seriesDoc) {
     const ok = !isError(premarket);
+    $('charts').classList.remove('stale');
+    $('charts').dataset.session = ok ? premarket.sessionDate : '';
     const empty = { ts: [], price: [] };
     const series = isError(seriesDoc) ? {} : seriesDoc.series;
     for (const symbol of INDICES) {
@@ -273,12 +287,20 @@
     }, REFRESH_MS);
   }
 
+  /** Another session was asked for: what still shows the previous one is dimmed until replaced. */
+  function markStale() {
+    $('charts').classList.add('stale');
+    $('regime').classList.add('stale');
+  }
+
   $('date').addEventListener('change', () => {
     state.date = $('date').value || null;
+    markStale();
     refresh().then(schedule);
   });
   $('live').addEventListener('click', () => {
     state.date = null;
+    markStale();
     refresh().then(schedule);
   });
   if (state.date) $('date').value = state.date;

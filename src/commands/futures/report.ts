@@ -15,7 +15,7 @@ export interface ReportResult {
   bytes: number;
   date: string | null;
   /** Documents that were errors (shown as such in the report), by name. */
-  errors: string[];
+  errors: Array<'status' | 'premarket' | 'regime' | 'series'>;
 }
 
 export const futuresReportCommand = defineCommand({
@@ -41,7 +41,7 @@ export const futuresReportCommand = defineCommand({
   async run(opts, ctx): Promise<ReportResult> {
     const { renderStaticReport } = await import('../../app/dashboard/static-report.js');
     const { answer, dashboardDocument, seriesDocument } = await import('./dashboard-data.js');
-    const errors: string[] = [];
+    const errors: ReportResult['errors'] = [];
     const make = async (name: 'status' | 'premarket' | 'regime') => {
       const response = await answer(() => dashboardDocument(name, opts.date, ctx));
       if (response.status !== 200) errors.push(name);
@@ -69,7 +69,7 @@ export const futuresReportCommand = defineCommand({
   },
 
   render: {
-    json: (r) => r,
+    json: (r) => ({ file: r.file, bytes: r.bytes, date: r.date, errors: r.errors }),
     human: (r) =>
       `wrote ${r.file} (${r.bytes} bytes)${r.errors.length > 0 ? `; shown as errors: ${r.errors.join(', ')}` : ''}\n`,
   },

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { calendarDocumentSchema, isOpenDocumentSchema } from './calendar.js';
+import { dashboardDocumentSchema, reportDocumentSchema } from './dashboard.js';
 import {
   compactDocumentSchema,
   completionDocumentSchema,
@@ -24,6 +25,7 @@ import {
 } from './table.js';
 
 export * from './calendar.js';
+export * from './dashboard.js';
 export * from './maintain.js';
 export * from './runs.js';
 export * from './status.js';
@@ -42,10 +44,12 @@ export const FUTURES_DOCUMENT_SCHEMAS = {
   'futures.collect/v1': collectDocumentSchema,
   'futures.compact/v1': compactDocumentSchema,
   'futures.completion/v1': completionDocumentSchema,
+  'futures.dashboard/v1': dashboardDocumentSchema,
   'futures.demo/v1': demoDocumentSchema,
   'futures.gateway/v1': gatewayDocumentSchema,
   'futures.import/v1': importDocumentSchema,
   'futures.queue.rebuild/v1': queueRebuildDocumentSchema,
+  'futures.report/v1': reportDocumentSchema,
   'futures.status/v2': statusDocumentSchema,
   'futures.table.files/v1': tableFilesDocumentSchema,
   'futures.table.history/v1': tableHistoryDocumentSchema,

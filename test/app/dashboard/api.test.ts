@@ -11,6 +11,7 @@ import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildSignalLake } from '../../commands/signals/lake-fixture.js';
+import { schemaErrors } from '../../helpers/schemas.js';
 import { cliJson, type RunningDashboard, startDashboard } from './harness.js';
 
 const NOW = new Date('2026-03-10T16:00:00Z'); // 11:00 ET, after the fixture's last session call
@@ -150,6 +151,11 @@ describe('errors and refusals', () => {
     expect(stopped.code).toBe(0);
     expect(stopped.stderr).toMatch(/warning: the dashboard listens on 0\.0\.0\.0.*no authentication/);
     expect(stopped.stdout).toMatch(/stopped after 0 request/);
+    const json = await startDashboard(dir, NOW, ['--json']);
+    await fetch(json.url);
+    const doc = JSON.parse((await json.stop()).stdout);
+    expect(doc).toEqual({ schema: 'futures.dashboard/v1', url: json.url, requests: 1 });
+    expect(schemaErrors(doc)).toEqual([]);
     const local = await startDashboard(dir, NOW);
     expect((await local.stop()).stderr).not.toMatch(/warning/);
   });

@@ -88,10 +88,11 @@ describe('the live page', () => {
     expect(Object.keys(pixels).sort()).toEqual(['chart-ES', 'chart-NQ', 'chart-RTY', 'chart-VIX']);
     for (const [chart, n] of Object.entries(pixels)) expect(n, chart).toBeGreaterThan(100);
     expect(await page.locator('#chart-ES .u-legend').textContent()).toContain('16:00 ref');
-    expect(await page.locator('#regime-level').textContent()).toBe(
-      cli.doc.earlyWarning && (cli.doc.earlyWarning as { level: string }).level,
-    );
-    expect(await page.locator('#health-instruments').textContent()).toContain('ESH6');
+    // Each document is drawn as it arrives: wait for the regime card and the health table too.
+    const level = (cli.doc.earlyWarning as { level: string }).level;
+    expect(level).toBe('warning');
+    await page.locator('#regime-level', { hasText: level }).waitFor();
+    await page.locator('#health-instruments', { hasText: 'ESH6' }).waitFor();
     await shot(page, 'live.png');
 
     const monday = await cliJson(
@@ -104,6 +105,9 @@ describe('the live page', () => {
     await page.fill('#date', '2026-03-09');
     await page.locator('#session', { hasText: 'session 2026-03-09' }).waitFor();
     expect(await page.locator('#call-bias').textContent()).toBe(mondayBias);
+    // The charts follow the call (they need its reference time); until then they are dimmed.
+    await page.locator('#charts[data-session="2026-03-09"]:not(.stale)').waitFor();
+    await page.locator('#regime:not(.stale)').waitFor();
     await shot(page, 'monday.png');
     expect(problems).toEqual([]);
     await page.close();

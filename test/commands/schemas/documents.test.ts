@@ -99,6 +99,7 @@ describe('the --json documents of a real run match the committed schemas', () =>
     await run(['table', 'repair', 'futures_bars', '--apply']);
     await run(['table', 'info', 'no_such_table']);
     await run(['completion', 'bash']);
+    await run(['report', '--html', join(h.dir, 'report.html')]);
     printed.push(await gatewayDocument());
 
     const expected = [
@@ -119,6 +120,7 @@ describe('the --json documents of a real run match the committed schemas', () =>
       ['table repair futures_bars --apply', 'futures.table.repair/v1'],
       ['table info no_such_table', 'error/v1'],
       ['completion bash', 'futures.completion/v1'],
+      ['report --html', 'futures.report/v1'],
       ['gateway', 'futures.gateway/v1'],
     ] as const;
     for (const [prefix, id] of expected) {
@@ -132,9 +134,13 @@ describe('the --json documents of a real run match the committed schemas', () =>
         errors: [],
       });
     }
-    // Every futures document but the demo's was printed and accepted.
+    // Every futures document but the demo's and the dashboard's (it serves until stopped: its document is
+    // checked in test/app/dashboard/api.test.ts) was printed and accepted.
     const seen = new Set(printed.map((p) => p.doc.schema));
-    expect(Object.keys(FUTURES_DOCUMENT_SCHEMAS).filter((id) => !seen.has(id))).toEqual(['futures.demo/v1']);
+    expect(Object.keys(FUTURES_DOCUMENT_SCHEMAS).filter((id) => !seen.has(id))).toEqual([
+      'futures.dashboard/v1',
+      'futures.demo/v1',
+    ]);
     // The documents exercise the optional parts of their schemas, not only the empty cases.
     const doc = <Id extends keyof Schemas>(prefix: string, _id: Id) =>
       printed.find((p) => p.command.startsWith(prefix))?.doc as z.infer<Schemas[Id]>;

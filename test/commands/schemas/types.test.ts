@@ -14,10 +14,12 @@ import type {
 import type { futuresCollectCommand } from '../../../src/commands/futures/collect.js';
 import type { futuresCompactCommand } from '../../../src/commands/futures/compact.js';
 import type { completionCommand } from '../../../src/commands/futures/completion.js';
+import type { futuresDashboardCommand } from '../../../src/commands/futures/dashboard.js';
 import type { futuresDemoCommand } from '../../../src/commands/futures/demo.js';
 import type { futuresGatewayCommand } from '../../../src/commands/futures/gateway.js';
 import type { futuresImportCommand } from '../../../src/commands/futures/import.js';
 import type { futuresQueueRebuildCommand } from '../../../src/commands/futures/queue-rebuild.js';
+import type { futuresReportCommand } from '../../../src/commands/futures/report.js';
 import type { futuresStatusCommand } from '../../../src/commands/futures/status.js';
 import type { futuresTableFilesCommand } from '../../../src/commands/futures/table-files.js';
 import type { futuresTableHistoryCommand } from '../../../src/commands/futures/table-history.js';
@@ -71,6 +73,10 @@ describe('render.json bodies match the document schemas (checked by tsc)', () =>
     expectTypeOf<Omit<DocumentBody<'futures.demo/v1'>, 'signals'>>().toExtend<
       Omit<BodyOf<typeof futuresDemoCommand>, 'signals'>
     >();
+    expectTypeOf<BodyOf<typeof futuresDashboardCommand>>().toExtend<DocumentBody<'futures.dashboard/v1'>>();
+    expectTypeOf<DocumentBody<'futures.dashboard/v1'>>().toExtend<BodyOf<typeof futuresDashboardCommand>>();
+    expectTypeOf<BodyOf<typeof futuresReportCommand>>().toExtend<DocumentBody<'futures.report/v1'>>();
+    expectTypeOf<DocumentBody<'futures.report/v1'>>().toExtend<BodyOf<typeof futuresReportCommand>>();
     expectTypeOf<BodyOf<typeof futuresGatewayCommand>>().toExtend<DocumentBody<'futures.gateway/v1'>>();
     expectTypeOf<DocumentBody<'futures.gateway/v1'>>().toExtend<BodyOf<typeof futuresGatewayCommand>>();
     expectTypeOf<BodyOf<typeof futuresImportCommand>>().toExtend<DocumentBody<'futures.import/v1'>>();
