@@ -277,7 +277,7 @@ function nextCommands(
     `${run.futures} table history futures_snapshots${dirArg} --limit 5`,
     `${run.signals} premarket${dirArg} --as-of "${sessionDate} 09:25"`,
     `${run.signals} regime${dirArg} --as-of "${sessionDate} 09:25" --json`,
-    `${run.futures} dashboard${dirArg} --open   # the night, the call and the collection in a browser`,
+    `${run.futures} dashboard${dirArg}   # the night, the call and the collection in a browser`,
     `${run.futures} demo --scenario selloff   # a night that crosses the thresholds`,
   ];
 }
