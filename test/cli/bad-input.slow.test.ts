@@ -49,8 +49,8 @@ const HOSTILE: readonly string[] = [
   `${sandbox}/${'n'.repeat(300)}`,
 ];
 
-/** Commands whose valid options would start a gateway, connect to one, run a demo or write the queue. */
-const PARSE_ONLY = new Set(['collect', 'backfill', 'gateway', 'demo', 'queue']);
+/** Commands whose valid options would start a gateway or a server, connect to one, run a demo or write the queue. */
+const PARSE_ONLY = new Set(['collect', 'backfill', 'gateway', 'demo', 'queue', 'dashboard']);
 
 const ARG_VALUES: Readonly<Record<string, string>> = { table: 'futures_bars', file: csv };
 

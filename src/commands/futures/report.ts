@@ -1,7 +1,8 @@
-import { rename, writeFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { rename, stat, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { defineCommand, globalOptionsShape } from '../../cli/command.js';
+import { UsageError } from '../../core/errors.js';
 import { INPUT_DATE_MESSAGE, isInputDate } from '../../market/index.js';
 
 const schema = z.object({
@@ -16,6 +17,25 @@ export interface ReportResult {
   date: string | null;
   /** Documents that were errors (shown as such in the report), by name. */
   errors: Array<'status' | 'premarket' | 'regime' | 'series'>;
+}
+
+/** The report's file must be a file name in an existing directory: said before any work is done. */
+async function checkReportPath(file: string): Promise<void> {
+  const kind = async (path: string) =>
+    stat(path).then(
+      (s) => (s.isDirectory() ? 'directory' : 'file'),
+      () => 'missing' as const,
+    );
+  if ((await kind(file)) === 'directory') {
+    throw new UsageError(`--html: ${file} is a directory.`, {
+      hint: 'Give a file name, e.g. --html report.html.',
+    });
+  }
+  if ((await kind(dirname(file))) !== 'directory') {
+    throw new UsageError(`--html: the directory ${dirname(file)} does not exist.`, {
+      hint: 'Create it first, or write the report elsewhere.',
+    });
+  }
 }
 
 export const futuresReportCommand = defineCommand({
@@ -39,6 +59,8 @@ export const futuresReportCommand = defineCommand({
   exitCodes: [],
 
   async run(opts, ctx): Promise<ReportResult> {
+    const file = resolve(ctx.cwd, opts.html);
+    await checkReportPath(file);
     const { renderStaticReport } = await import('../../app/dashboard/static-report.js');
     const { answer, dashboardDocument, seriesDocument } = await import('./dashboard-data.js');
     const errors: ReportResult['errors'] = [];
@@ -61,7 +83,6 @@ export const futuresReportCommand = defineCommand({
       regime,
       series: seriesAnswer.body,
     });
-    const file = resolve(ctx.cwd, opts.html);
     const partial = `${file}.${process.pid}.partial`;
     await writeFile(partial, html);
     await rename(partial, file);
