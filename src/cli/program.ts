@@ -231,6 +231,18 @@ function writeParserError(error: CommanderError, ctx: Pick<AppCtx, 'stdout'>): v
   );
 }
 
+/** `--x` and `--no-x` on one command line (commander lets the last win silently). */
+function contradictoryFlags(argv: readonly string[]): string | undefined {
+  const end = argv.indexOf('--');
+  const flags = new Set((end === -1 ? argv : argv.slice(0, end)).map((a) => a.split('=')[0]));
+  for (const flag of flags) {
+    if (flag?.startsWith('--no-') && flags.has(`--${flag.slice(5)}`)) {
+      return `--${flag.slice(5)} and ${flag} contradict each other.`;
+    }
+  }
+  return undefined;
+}
+
 /** Parses argv and runs the selected command; resolves to the exit code (never exits). */
 export async function runProgram(spec: ProgramSpec, argv: readonly string[], ctx: AppCtx): Promise<number> {
   let code: number = ExitCode.ok;
@@ -238,6 +250,8 @@ export async function runProgram(spec: ProgramSpec, argv: readonly string[], ctx
     code = await runCommand(spec.name, def, bag, ctx);
   });
   try {
+    const contradiction = contradictoryFlags(argv);
+    if (contradiction) throw new UsageError(contradiction, { hint: 'Give one of the two.' });
     await program.parseAsync([...argv], { from: 'user' });
   } catch (error) {
     if (error instanceof CommanderError) {

@@ -145,3 +145,16 @@ describe('streaming results', () => {
     expect(JSON.parse(ctx.stdout.text())).toEqual({ schema: 'test.replay/v1', single: true });
   });
 });
+
+describe('contradictory flags (review §23: --record --no-record were both accepted)', () => {
+  it('refuses --x with --no-x, exit 2, error/v1 under --json', async () => {
+    const { signalsCommands } = await import('../../src/commands/signals/index.js');
+    const signals = { name: 'signals' as const, description: 'signals', commands: signalsCommands };
+    const ctx = testCtx();
+    expect(await runProgram(signals, ['premarket', '--record', '--no-record'], ctx)).toBe(2);
+    expect(ctx.stderr.text()).toContain('--record and --no-record contradict each other.');
+    const json = testCtx();
+    expect(await runProgram(signals, ['premarket', '--no-record', '--record', '--json'], json)).toBe(2);
+    expect(JSON.parse(json.stdout.text())).toMatchObject({ schema: 'error/v1', error: { exitCode: 2 } });
+  });
+});

@@ -149,7 +149,7 @@ export async function listLog(tablePath: string): Promise<LogListing> {
   };
 }
 
-async function notATableError(root: string, cause: unknown): Promise<DeltaTableNotFoundError> {
+export async function notATableError(root: string, cause: unknown): Promise<DeltaTableNotFoundError> {
   const exists = await stat(root).then(
     (s) => (s.isDirectory() ? 'dir' : 'file'),
     () => 'missing',
@@ -158,6 +158,13 @@ async function notATableError(root: string, cause: unknown): Promise<DeltaTableN
     return new DeltaTableNotFoundError(`No table at ${root}: the path does not exist.`, {
       cause,
       hint: 'Check the table name or path (a name is looked up under <dataDir>/lake).',
+    });
+  }
+  const code = (cause as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'EACCES' || code === 'EPERM') {
+    return new DeltaTableNotFoundError(`${root}/${LOG_DIR} cannot be read: permission denied (${code}).`, {
+      cause,
+      hint: `Give this user read access to ${root}/${LOG_DIR} and its files, or run as the user that owns them.`,
     });
   }
   return new DeltaTableNotFoundError(`${root} is not a Delta table: it has no ${LOG_DIR} directory.`, {

@@ -100,8 +100,10 @@ export function parseTimestamp(text: string): ParsedTimestamp | undefined {
   const zone = m[8];
   if (zone && !/^(Z|UTC)$/i.test(zone)) {
     const z = /^([+-])(\d{2}):?(\d{2})?$/.exec(zone);
-    if (!z) return undefined;
+    // Real offsets run from −12:00 to +14:00; ±18:00 is ISO-8601's (and java.time's) bound.
+    if (!z || Number(z[2]) > 18 || Number(z[3] ?? 0) > 59) return undefined;
     offsetMinutes = (z[1] === '-' ? -1 : 1) * (Number(z[2]) * 60 + Number(z[3] ?? 0));
+    if (Math.abs(offsetMinutes) > 18 * 60) return undefined;
   }
   const micros =
     BigInt(days) * 86_400_000_000n +

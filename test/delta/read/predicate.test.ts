@@ -237,6 +237,12 @@ describe('parseTimestamp', () => {
     for (const t of ['2026-02-30', '2026-01-01T24:00:00Z', '2026-1-1', 'x'])
       expect(parseTimestamp(t), t).toBeUndefined();
   });
+  it('rejects offsets no zone has (review §23: +99:99 was 100 h 39 min)', () => {
+    for (const t of ['2026-11-20T14:00:00+99:99', '2026-11-20T14:00:00+19:00', '2026-11-20T14:00:00-05:60'])
+      expect(parseTimestamp(t), t).toBeUndefined();
+    expect(parseTimestamp('2026-11-20T14:00:00+14:00')).toBeDefined();
+    expect(parseTimestamp('2026-11-20T14:00:00-18:00')).toBeDefined();
+  });
 });
 
 describe('nesting depth (review finding 16)', () => {
