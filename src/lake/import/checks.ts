@@ -2,7 +2,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { FUTURES_BARS } from '../tables.js';
 import { COUNTS, IMPORT_SYMBOLS, type ImportTable, NUMERIC, PRICES } from './fields.js';
-import { quoteText } from './sql.js';
+import { HAS_OFFSET_SQL, quoteText } from './sql.js';
 
 export interface BadRow {
   line: number;
@@ -40,6 +40,8 @@ export interface Plausibility {
   maxMedianFactor: number;
   /** Daily bars: dates in the file that are no trade date (weekends, full closures). */
   closedDates: readonly string[];
+  /** The --tz that local times are read in; null when none applies (UTC, daily bars). */
+  localTimeZone: string | null;
 }
 
 /** Years a row may carry (the calendar's range for input). */
@@ -70,6 +72,19 @@ export function plausibilityChecks(spec: RowCheckSpec, p: Plausibility): RowChec
       when: `CAST(ts AT TIME ZONE 'UTC' AS DATE) IN (${p.closedDates.map((d) => `DATE '${d}'`).join(', ')})`,
       value: 'ts__text',
       problem: 'is not a trade date (a weekend or a day both markets are closed)',
+    });
+  }
+  if (p.localTimeZone !== null) {
+    // A local time the DST change skips (02:30 in spring) or repeats (01:30 in autumn) names no one instant.
+    const local = 'TRY_CAST(ts__text AS TIMESTAMP)';
+    const tz = quoteText(p.localTimeZone);
+    checks.push({
+      field: 'ts',
+      column: columns.ts as string,
+      when: `ts IS NOT NULL AND NOT ${HAS_OFFSET_SQL('ts__text')} AND (timezone(${tz}, ts) <> ${local}
+        OR timezone(${tz}, ts + INTERVAL 1 HOUR) = ${local} OR timezone(${tz}, ts - INTERVAL 1 HOUR) = ${local})`,
+      value: 'ts__text',
+      problem: `is a local time that does not exist or occurs twice in ${p.localTimeZone} (a DST change); give it with its UTC offset`,
     });
   }
   const low = bySymbol(Object.fromEntries(Object.entries(p.bands).map(([s, b]) => [s, b[0]])));

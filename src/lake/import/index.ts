@@ -31,7 +31,7 @@ import {
   NUMERIC,
   resolveColumns,
 } from './fields.js';
-import { ident, quoteText, scalar } from './sql.js';
+import { HAS_OFFSET_SQL, ident, quoteText, scalar } from './sql.js';
 
 export type { BadRow } from './checks.js';
 export { IMPORT_SYMBOLS, ImportOptionError, type ImportTable, parseColumnMap } from './fields.js';
@@ -124,7 +124,6 @@ export function formatOf(file: string): 'csv' | 'parquet' {
   });
 }
 
-const HAS_OFFSET_SQL = (v: string) => `regexp_matches(${v}, '(Z|[+-]\\d{2}(:?\\d{2})?)$')`;
 const DATE_ONLY_SQL = (v: string) =>
   `regexp_matches(${v}, '^(\\d{4}-\\d{2}-\\d{2}|\\d{1,2}/\\d{1,2}/\\d{4})$')`;
 const PARSE_DATE_SQL = (v: string) =>
@@ -546,11 +545,13 @@ async function plausibility(
       if (calendar.cmeSession(date) === null && calendar.nyseSession(date) === null) closedDates.push(date);
     }
   }
+  const zone = options.timeZone ?? 'UTC';
   return {
     bands,
     medians,
     maxMedianFactor: options.maxMedianFactor ?? DEFAULT_MAX_MEDIAN_FACTOR,
     closedDates,
+    localTimeZone: spec.daily || zone === 'UTC' ? null : zone,
   };
 }
 

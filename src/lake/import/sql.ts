@@ -15,3 +15,6 @@ export async function scalar(connection: DuckDBConnection, sql: string): Promise
   const v = row?.[0];
   return typeof v === 'bigint' ? Number(v) : v;
 }
+
+/** SQL: the time text carries its own offset (Z, ±HH, ±HHMM, ±HH:MM), so --tz does not apply to it. */
+export const HAS_OFFSET_SQL = (v: string) => `regexp_matches(${v}, '(Z|[+-]\\d{2}(:?\\d{2})?)$')`;

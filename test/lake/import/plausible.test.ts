@@ -158,3 +158,30 @@ describe('import odds and ends (finding 23)', () => {
     expect(tmpdir()).toBeTruthy();
   });
 });
+
+describe('local times across a DST change (review §23: they were shifted silently)', () => {
+  it('refuses a skipped or repeated New York local time, and imports the rest with --skip-bad', async () => {
+    const file = await csv(
+      'dst.csv',
+      'time,open,high,low,close,volume\n' +
+        '2026-03-08 01:59:00,5800,5801,5799,5800,1\n' +
+        '2026-03-08 02:30:00,5800,5801,5799,5800,1\n' +
+        '2026-11-01 01:30:00,5800,5801,5799,5800,1\n' +
+        '2026-11-01 01:30:00-05:00,5800,5801,5799,5800,1\n' +
+        '2026-03-09 10:00:00,5800,5801,5799,5800,1\n',
+    );
+    const lake = join(dir, 'lake-dst');
+    const options = { table: 'futures_bars' as const, symbol: 'ES', timeZone: 'America/New_York' };
+    await expect(importFile(conn.connection, lake, file, options)).rejects.toMatchObject({ kind: 'data' });
+    const report = await importFile(conn.connection, lake, file, { ...options, skipBad: true });
+    expect(report).toMatchObject({ bad: 2, written: 3 });
+    expect(report.badRows.map((r) => r.line)).toEqual([3, 4]);
+    expect(report.badRows[0]?.problem).toMatch(/does not exist or occurs twice in America\/New_York/);
+    const { records } = await readBars(conn.connection, lake, { barSize: '1 min' });
+    expect(records.map((r) => r.ts.toISOString())).toEqual([
+      '2026-03-08T06:59:00.000Z',
+      '2026-03-09T14:00:00.000Z',
+      '2026-11-01T06:30:00.000Z',
+    ]);
+  });
+});
