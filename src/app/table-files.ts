@@ -114,18 +114,30 @@ function filesLiteral(files: readonly TableFile[]): string {
   return `files = [\n${rows.join('\n')}\n]`;
 }
 
-function pyarrowStatement(snapshot: Snapshot, files: readonly TableFile[]): string {
+/** The part both Python programs share: the files with their partition values, and the engine's types. */
+function pythonData(
+  snapshot: Snapshot,
+  files: readonly TableFile[],
+  engineTypes: Readonly<Record<string, string>>,
+  fallback: string,
+): string[] {
   const types = [...partitionTypes(snapshot)]
-    .map(([name, type]) => `${py(name)}: ${PYARROW_TYPES[type] ?? 'pa.string()'}`)
+    .map(([name, type]) => `${py(name)}: ${engineTypes[type] ?? fallback}`)
     .join(', ');
+  return [
+    `# The live files of ${snapshot.tablePath} at version ${snapshot.version}, with their partition values.`,
+    filesLiteral(files),
+    `partition_types = {${types}}`,
+  ];
+}
+
+function pyarrowStatement(snapshot: Snapshot, files: readonly TableFile[]): string {
   return [
     '# pip install pyarrow',
     'import pyarrow as pa',
     'import pyarrow.parquet as pq',
     '',
-    `# The live files of ${snapshot.tablePath} at version ${snapshot.version}, with their partition values.`,
-    filesLiteral(files),
-    `partition_types = {${types}}`,
+    ...pythonData(snapshot, files, PYARROW_TYPES, 'pa.string()'),
     'tables = []',
     'for path, partition in files:',
     '    t = pq.read_table(path)',
@@ -138,16 +150,11 @@ function pyarrowStatement(snapshot: Snapshot, files: readonly TableFile[]): stri
 }
 
 function polarsStatement(snapshot: Snapshot, files: readonly TableFile[]): string {
-  const types = [...partitionTypes(snapshot)]
-    .map(([name, type]) => `${py(name)}: ${POLARS_TYPES[type] ?? 'pl.Utf8'}`)
-    .join(', ');
   return [
     '# pip install polars',
     'import polars as pl',
     '',
-    `# The live files of ${snapshot.tablePath} at version ${snapshot.version}, with their partition values.`,
-    filesLiteral(files),
-    `partition_types = {${types}}`,
+    ...pythonData(snapshot, files, POLARS_TYPES, 'pl.Utf8'),
     'frames = [',
     '    pl.read_parquet(path).with_columns(',
     '        [pl.lit(value, dtype=pl.Utf8).cast(partition_types[name]).alias(name) for name, value in partition.items()]',

@@ -244,6 +244,46 @@ function dedupeByContract(list: SeriesPoint[]): SeriesPoint[] {
 }
 
 /**
+ * The price of each contract in `parts` (a UNION of symbol, con_id, local_symbol, ts, price, kind rows) as of
+ * each target instant, at most `maxAgeMs` old: per symbol when a target names one, else for every symbol.
+ */
+async function fixingsAsOf(
+  connection: DuckDBConnection,
+  parts: readonly string[],
+  targets: ReadonlyArray<{ symbol?: string; at: number }>,
+  maxAgeMs: number,
+): Promise<Map<string, Fixing[]>> {
+  const perSymbol = targets.some((t) => t.symbol !== undefined);
+  const values = targets.map((t) => (perSymbol ? `('${t.symbol}', ${t.at})` : `(NULL, ${t.at})`)).join(', ');
+  const reader = await connection.runAndReadAll(
+    `WITH series AS MATERIALIZED (${parts.join('\n UNION ALL ')}),
+     targets AS (SELECT sym, make_timestamptz(t * 1000) AS target FROM (VALUES ${values}) v(sym, t)),
+     grid AS (SELECT p.symbol, p.con_id, t.target FROM (SELECT DISTINCT symbol, con_id FROM series) p
+       JOIN targets t ON t.sym IS NULL OR t.sym = p.symbol)
+     SELECT g.symbol, epoch_ms(g.target) AS target, CAST(g.con_id AS DOUBLE) AS con_id, s.local_symbol,
+       s.price, epoch_ms(s.ts) AS ms, s.kind
+     FROM grid g ASOF JOIN series s ON g.symbol = s.symbol AND g.con_id = s.con_id AND g.target >= s.ts
+     WHERE epoch_ms(g.target) - epoch_ms(s.ts) <= ${Math.round(maxAgeMs)}
+     ORDER BY g.symbol, target, con_id`,
+  );
+  const out = new Map<string, Fixing[]>();
+  for (const row of reader.getRowObjectsJS()) {
+    const symbol = String(row.symbol);
+    const list = out.get(symbol) ?? [];
+    list.push({
+      target: new Date(num(row.target)),
+      conId: num(row.con_id),
+      localSymbol: String(row.local_symbol),
+      price: num(row.price),
+      ts: new Date(num(row.ms)),
+      kind: row.kind === 'bar_close' ? 'bar_close' : 'snapshot',
+    });
+    out.set(symbol, list);
+  }
+  return out;
+}
+
+/**
  * The price of every contract at each target instant (latest observation at most maxAge old).
  * Each trade date is read on its own with just its targets' windows as the ts filter: DuckDB pushes
  * a short range filter into the Parquet scan cheaply, where one OR of every window of the lookback
@@ -311,31 +351,12 @@ async function fetchFixings(
     }
   }
   if (parts.length === 0) return out;
-  const values = targets.map((t) => `(${t.getTime()})`).join(', ');
-  const reader = await connection.runAndReadAll(
-    `WITH series AS MATERIALIZED (${parts.join('\n UNION ALL ')}),
-     targets AS (SELECT make_timestamptz(t * 1000) AS target FROM (VALUES ${values}) v(t)),
-     grid AS (SELECT p.symbol, p.con_id, t.target FROM (SELECT DISTINCT symbol, con_id FROM series) p CROSS JOIN targets t)
-     SELECT g.symbol, epoch_ms(g.target) AS target, CAST(g.con_id AS DOUBLE) AS con_id, s.local_symbol,
-       s.price, epoch_ms(s.ts) AS ms, s.kind
-     FROM grid g ASOF JOIN series s ON g.symbol = s.symbol AND g.con_id = s.con_id AND g.target >= s.ts
-     WHERE epoch_ms(g.target) - epoch_ms(s.ts) <= ${Math.round(spec.fixingMaxAgeMs)}
-     ORDER BY g.symbol, target, con_id`,
+  return fixingsAsOf(
+    connection,
+    parts,
+    targets.map((t) => ({ at: t.getTime() })),
+    spec.fixingMaxAgeMs,
   );
-  for (const row of reader.getRowObjectsJS()) {
-    const symbol = String(row.symbol);
-    const list = out.get(symbol) ?? [];
-    list.push({
-      target: new Date(num(row.target)),
-      conId: num(row.con_id),
-      localSymbol: String(row.local_symbol),
-      price: num(row.price),
-      ts: new Date(num(row.ms)),
-      kind: row.kind === 'bar_close' ? 'bar_close' : 'snapshot',
-    });
-    out.set(symbol, list);
-  }
-  return out;
 }
 
 /** 1-day bars of the futures symbols and VIX/VIX3M with date in [from, to]. */
@@ -448,32 +469,12 @@ async function fetchCloses(
     );
   }
   if (parts.length === 0) return out;
-  const values = wanted.map((w) => `('${w.symbol}', ${w.target.at.getTime()})`).join(', ');
-  const reader = await connection.runAndReadAll(
-    `WITH series AS MATERIALIZED (${parts.join('\n UNION ALL ')}),
-     targets AS (SELECT sym, make_timestamptz(t * 1000) AS target FROM (VALUES ${values}) v(sym, t)),
-     grid AS (SELECT p.symbol, p.con_id, t.target FROM (SELECT DISTINCT symbol, con_id FROM series) p
-       JOIN targets t ON t.sym = p.symbol)
-     SELECT g.symbol, epoch_ms(g.target) AS target, CAST(g.con_id AS DOUBLE) AS con_id, s.local_symbol,
-       s.price, epoch_ms(s.ts) AS ms, s.kind
-     FROM grid g ASOF JOIN series s ON g.symbol = s.symbol AND g.con_id = s.con_id AND g.target >= s.ts
-     WHERE epoch_ms(g.target) - epoch_ms(s.ts) <= ${Math.round(spec.fixingMaxAgeMs)}
-     ORDER BY g.symbol, target, con_id`,
+  return fixingsAsOf(
+    connection,
+    parts,
+    wanted.map((w) => ({ symbol: w.symbol, at: w.target.at.getTime() })),
+    spec.fixingMaxAgeMs,
   );
-  for (const row of reader.getRowObjectsJS()) {
-    const symbol = String(row.symbol);
-    const list = out.get(symbol) ?? [];
-    list.push({
-      target: new Date(num(row.target)),
-      conId: num(row.con_id),
-      localSymbol: String(row.local_symbol),
-      price: num(row.price),
-      ts: new Date(num(row.ms)),
-      kind: row.kind === 'bar_close' ? 'bar_close' : 'snapshot',
-    });
-    out.set(symbol, list);
-  }
-  return out;
 }
 
 /** Reads one slice. Returns undefined when neither futures_snapshots nor futures_bars exists (empty lake). */
