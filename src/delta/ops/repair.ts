@@ -25,6 +25,7 @@ import { liveFileOf } from '../log/replay.js';
 import { loadSnapshotFromListing } from '../log/snapshot.js';
 import type { Action, AddAction, LiveFile, Metadata, RemoveAction, Snapshot } from '../log/types.js';
 import { parseSchemaString } from '../read/schema.js';
+import { assertLocalTable } from '../storage/location.js';
 import { type CommitOptions, commitTransaction } from '../write/commit.js';
 import { CONTENT_HASH_TAG, sha256File } from '../write/content-hash.js';
 import { engineInfo } from '../write/engine.js';
@@ -333,6 +334,7 @@ async function planFiles(p: Planner, problems: readonly VerifyProblem[]): Promis
 
 /** Finds what is wrong and what can be restored. Read-only. */
 export async function planRepair(tablePath: string, options: RepairOptions = {}): Promise<RepairPlan> {
+  assertLocalTable(tablePath, 'Table repair');
   const listing = await listLog(path.resolve(tablePath));
   return withConnection(options.connection, async (connection) => {
     let snapshot: Snapshot;
