@@ -7,8 +7,8 @@ import type { Config } from '../config/schema.js';
 import { formatAge } from '../core/duration.js';
 import { ConfigError } from '../core/errors.js';
 import { openMemoryConnection } from '../delta/index.js';
-import { LAKE_TABLES, type LakeTableName, loadLakeSnapshot } from '../lake/index.js';
-import { cmeStatusAt, type MarketCalendar } from '../market/index.js';
+import { FUTURES_SNAPSHOTS, LAKE_TABLES, type LakeTableName, loadLakeSnapshot } from '../lake/index.js';
+import { addDays, cmeStatusAt, type MarketCalendar, tradeDateOf } from '../market/index.js';
 import {
   BACKFILL_LOCK,
   COLLECT_LOCK,
@@ -20,7 +20,7 @@ import {
   readLock,
   readQueueStatus,
 } from '../queue/index.js';
-import { latestSnapshots } from './collect/lake-reads.js';
+import { LATEST_LOOKBACK_DAYS, latestSnapshots } from './collect/lake-reads.js';
 import { describeLoss, lakeCommitState, lakeLossOf } from './collect/reconcile.js';
 import { GAP_CAUSE_TEXT, GAP_CAUSES, type GapCause, gapCause } from './gap-causes.js';
 
@@ -125,7 +125,25 @@ async function requireDataDir(dataDir: string): Promise<void> {
   );
 }
 
-/** The newest row per symbol: the last LATEST_LOOKBACK_DAYS trade dates, then further back for the rest. */
+/** Trade-date partitions read per step of the far look-back (each step one small scan). */
+const FAR_STEP_PARTITIONS = 4;
+
+/** The table's trade-date partitions in [from, to], newest first (from the Delta log: no data read). */
+async function partitionDatesDescending(dataDir: string, from: string, to: string): Promise<string[]> {
+  const snapshot = await loadLakeSnapshot(dataDir, FUTURES_SNAPSHOTS);
+  const dates = new Set<string>();
+  for (const file of snapshot?.files.values() ?? []) {
+    const date = file.add.partitionValues.trade_date;
+    if (date != null && date >= from && date <= to) dates.add(date);
+  }
+  return [...dates].sort().reverse();
+}
+
+/**
+ * The newest row per symbol: the last LATEST_LOOKBACK_DAYS trade dates, then, for symbols not seen
+ * there, back through the partitions that exist, a few at a time (a lake left idle for months reads
+ * its newest partitions, not ten years of them).
+ */
 async function newestRows(
   options: StatusOptions,
   symbols: readonly string[],
@@ -134,15 +152,23 @@ async function newestRows(
   const duck = await openMemoryConnection();
   try {
     const latest = await latestSnapshots(duck.connection, options.dataDir, { now, calendar, symbols });
-    const missing = symbols.filter((s) => !latest.has(s));
+    let missing = symbols.filter((s) => !latest.has(s));
     if (missing.length === 0) return latest;
-    const older = await latestSnapshots(duck.connection, options.dataDir, {
-      now,
-      calendar,
-      symbols: missing,
-      lookbackDays: FAR_LOOKBACK_DAYS,
-    });
-    for (const [symbol, row] of older) latest.set(symbol, row);
+    const today = tradeDateOf(now, calendar);
+    const recentFrom = addDays(today, -LATEST_LOOKBACK_DAYS);
+    const farFrom = addDays(today, -FAR_LOOKBACK_DAYS);
+    const dates = await partitionDatesDescending(options.dataDir, farFrom, addDays(recentFrom, -1));
+    for (let i = 0; i < dates.length && missing.length > 0; i += FAR_STEP_PARTITIONS) {
+      const step = dates.slice(i, i + FAR_STEP_PARTITIONS);
+      const older = await latestSnapshots(duck.connection, options.dataDir, {
+        now,
+        calendar,
+        symbols: missing,
+        tradeDates: { from: step.at(-1)!, to: step[0]! },
+      });
+      for (const [symbol, row] of older) latest.set(symbol, row);
+      missing = missing.filter((s) => !latest.has(s));
+    }
     return latest;
   } finally {
     duck.close();

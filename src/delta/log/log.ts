@@ -218,6 +218,15 @@ export function parseCommit(text: string, where: string): Action[] {
     }
     actions.push(value as Action);
   }
+  if (actions.length === 0) {
+    // Every writer puts at least commitInfo or an add in a commit: an empty one was never written whole.
+    throw new DeltaLogCorruptError(
+      `Delta log is corrupt: ${where} is empty (${text.length === 0 ? '0 bytes' : 'blank lines only'}): the commit was never written whole (a full disk, or a writer that crashed without writing atomically).`,
+      {
+        hint: 'Restore the commit file from a backup or copy of the table. `futures table verify <table>` lists what else is damaged; `futures table repair` cannot rebuild a lost commit.',
+      },
+    );
+  }
   return actions;
 }
 

@@ -16,6 +16,8 @@
  *   the newest checkpoint and everything after them stay;
  * - deletions go in ascending version order, so after a crash at any point the log is a contiguous
  *   suffix of commits on top of a complete checkpoint, which readers open as before.
+ * Temp files of crashed writers (`_commit-*.tmp` after a full disk, staged data files after a kill)
+ * go too, once older than any live writer holds one (removeStaleTemps).
  * A reader that listed the log just before the cleanup and then replays from an older checkpoint can
  * find a commit gone; it fails with a clear corrupt-log error and succeeds on retry, never reading
  * wrong data. This needs a reader that took longer than the retention window, so it is theoretical.
@@ -28,6 +30,7 @@ import { readCheckpointActions } from '../log/checkpoint-read.js';
 import { type CheckpointRef, listLog, logDirOf } from '../log/log.js';
 import { loadSnapshotFromListing } from '../log/snapshot.js';
 import { commitTimestamp } from '../log/time-travel.js';
+import { removeStaleTemps } from '../write/checkpoint-write.js';
 import { errorCode, fsyncDirectory } from '../write/put-if-absent.js';
 import { assertWritable } from '../write/write-protocol.js';
 import { loadSoundSnapshot } from './preflight.js';
@@ -82,6 +85,8 @@ export interface LogCleanupMetrics {
   checkpointsDeleted: number;
   /** The oldest version still reconstructable afterwards. */
   earliestVersion: number | undefined;
+  /** Temp files of crashed writers removed (commit/checkpoint temps > 1 h, staged files > 6 h old). */
+  tempFilesDeleted: number;
   durationMs: number;
 }
 
@@ -202,11 +207,13 @@ export async function executeLogCleanup(
     commitsDeleted: count('commit'),
     checkpointsDeleted: count('checkpoint'),
     earliestVersion: earliest,
+    tempFilesDeleted: 0,
     durationMs: 0,
   };
-  if (options.dryRun || plan.files.length === 0) {
-    return { ...metrics, durationMs: performance.now() - started };
-  }
+  if (options.dryRun) return { ...metrics, durationMs: performance.now() - started };
+  // A full disk or a kill leaves temps that no later commit removes (they are named by a fresh UUID).
+  metrics.tempFilesDeleted = await removeStaleTemps(plan.tablePath, plan.nowMs);
+  if (plan.files.length === 0) return { ...metrics, durationMs: performance.now() - started };
   const logDir = logDirOf(plan.tablePath);
   for (const file of plan.files) {
     try {

@@ -30,7 +30,7 @@ import { CONTENT_HASH_TAG, sha256File } from '../write/content-hash.js';
 import { engineInfo } from '../write/engine.js';
 import { encodeAddPath } from '../write/stats.js';
 import { listDataFiles } from './vacuum.js';
-import { checkDataFiles } from './verify.js';
+import { checkDataFiles, checkEmptyCommits } from './verify.js';
 import { firstLine, type VerifyProblem } from './verify-problems.js';
 
 export type RepairStepKind = 'restore-metadata' | 're-add-file' | 'restore-rewritten-inputs';
@@ -334,6 +334,9 @@ async function planFiles(p: Planner, problems: readonly VerifyProblem[]): Promis
 /** Finds what is wrong and what can be restored. Read-only. */
 export async function planRepair(tablePath: string, options: RepairOptions = {}): Promise<RepairPlan> {
   const listing = await listLog(path.resolve(tablePath));
+  // An empty commit file is a lost commit: nothing in the table directory says what it held.
+  const emptyCommits: VerifyProblem[] = [];
+  await checkEmptyCommits(listing, emptyCommits);
   return withConnection(options.connection, async (connection) => {
     let snapshot: Snapshot;
     try {
@@ -348,14 +351,14 @@ export async function planRepair(tablePath: string, options: RepairOptions = {})
       return {
         tablePath: listing.tablePath,
         version: undefined,
-        problems: [problem],
+        problems: [...emptyCommits, problem],
         steps: [],
-        unrepaired: [problem],
+        unrepaired: [...emptyCommits, problem],
         quarantine: [],
         actions: [],
       };
     }
-    const problems = await problemsOf(connection, snapshot);
+    const problems = [...emptyCommits, ...(await problemsOf(connection, snapshot))];
     const planner: Planner = {
       connection,
       listing,
@@ -423,11 +426,11 @@ export async function applyRepair(plan: RepairPlan, options: RepairOptions = {})
     if (moved) quarantined.push(moved);
   }
   const problemsAfter = await withConnection(options.connection, async (connection) => {
-    const snapshot = await loadSnapshotFromListing(await listLog(plan.tablePath), {
-      connection,
-      checkReaderProtocol: false,
-    });
-    return problemsOf(connection, snapshot);
+    const listing = await listLog(plan.tablePath);
+    const after: VerifyProblem[] = [];
+    await checkEmptyCommits(listing, after);
+    const snapshot = await loadSnapshotFromListing(listing, { connection, checkReaderProtocol: false });
+    return [...after, ...(await problemsOf(connection, snapshot))];
   });
   return { ...plan, applied: true, commitVersion: outcome.version, quarantined, problemsAfter };
 }
