@@ -35,6 +35,8 @@ export interface ScanOptions extends ConnectionOption {
   where?: Predicate | string | undefined;
   /** At most this many rows. */
   limit?: number | undefined;
+  /** Row order (before the limit): a column, ascending unless `descending`; NULLs last. */
+  order?: { column: string; descending?: boolean } | undefined;
 }
 
 export interface ScanColumn {
@@ -65,6 +67,7 @@ export interface ScanPlan {
   statsPruned: PlannedFile[];
   predicate: BoundPredicate | undefined;
   limit: number | undefined;
+  order: { column: ScanColumn; descending: boolean } | undefined;
   metrics: ScanMetrics;
 }
 
@@ -133,6 +136,12 @@ export function planScan(snapshot: Snapshot, options: Omit<ScanOptions, 'connect
     isPartition: partitionSet.has(f.name),
   }));
   const output = resolveColumns(columns, options.columns);
+  const order = options.order
+    ? {
+        column: resolveColumns(columns, [options.order.column])[0] as ScanColumn,
+        descending: options.order.descending === true,
+      }
+    : undefined;
   if (options.limit !== undefined && (!Number.isInteger(options.limit) || options.limit < 0)) {
     throw new UsageError(`Invalid limit ${options.limit}: give a whole number ≥ 0.`);
   }
@@ -170,7 +179,7 @@ export function planScan(snapshot: Snapshot, options: Omit<ScanOptions, 'connect
     metrics.filesRead++;
     metrics.bytesRead += file.add.size;
   }
-  return { snapshot, columns, output, files, statsPruned, predicate, limit: options.limit, metrics };
+  return { snapshot, columns, output, files, statsPruned, predicate, limit: options.limit, order, metrics };
 }
 
 function isTimestampPhysical(physical: string): boolean {
@@ -298,8 +307,11 @@ export async function scanSql(connection: DuckDBConnection, plan: ScanPlan): Pro
   }
   const projection = plan.output.map((c) => quoteIdentifier(c.name)).join(', ');
   const where = plan.predicate ? ` WHERE ${predicateToSql(plan.predicate)}` : '';
+  const order = plan.order
+    ? ` ORDER BY ${quoteIdentifier(plan.order.column.name)}${plan.order.descending ? ' DESC' : ''} NULLS LAST`
+    : '';
   const limit = plan.limit !== undefined ? ` LIMIT ${plan.limit}` : '';
-  return `SELECT ${projection} FROM (${relation}) AS scan${where}${limit}`;
+  return `SELECT ${projection} FROM (${relation}) AS scan${where}${order}${limit}`;
 }
 
 /**
@@ -355,7 +367,14 @@ export async function filesWithLyingStats(
 ): Promise<PlannedFile[]> {
   if (plan.statsPruned.length === 0 || !plan.predicate) return [];
   const matching = async (files: PlannedFile[]): Promise<number> => {
-    const sub: ScanPlan = { ...plan, files, statsPruned: [], output: plan.columns.slice(0, 1), limit: 1 };
+    const sub: ScanPlan = {
+      ...plan,
+      files,
+      statsPruned: [],
+      output: plan.columns.slice(0, 1),
+      order: undefined,
+      limit: 1,
+    };
     const sql = await scanSql(connection, sub);
     try {
       const reader = await connection.runAndReadAll(`SELECT count(*)::INTEGER AS n FROM (${sql})`);
