@@ -79,20 +79,18 @@
       if (current()) render(doc);
       return doc;
     };
+    // All four at once: the charts' window is the session's (the server knows it), not the call's answer.
+    const got = { premarket: null, series: null };
+    const charts = (name) => (doc) => {
+      got[name] = doc;
+      if (current() && got.series) renderCharts(got.premarket, got.series);
+      return doc;
+    };
     const status = fetchJson('api/status').then(draw(renderHealth));
     const regime = fetchJson(`api/regime${q}`).then(draw(renderRegime));
-    const premarket = await fetchJson(`api/premarket${q}`).then(draw(renderCall));
-    let to = premarket.asOf;
-    let from = isError(premarket) ? undefined : premarket.reference.time;
-    if (from === undefined) {
-      to = (await status).now ?? new Date().toISOString();
-      from = new Date(Date.parse(to) - 18 * 3600_000).toISOString();
-    }
-    const series = await fetchJson(
-      `api/series?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`,
-    );
-    if (current()) renderCharts(premarket, series);
-    await regime;
+    const series = fetchJson(`api/series${q}`).then(charts('series'));
+    const premarket = fetchJson(`api/premarket${q}`).then(draw(renderCall)).then(charts('premarket'));
+    await Promise.all([regime, series, premarket]);
     return status;
   }
 
@@ -193,7 +191,7 @@
   }
 
   function renderCharts(premarket, seriesDoc) {
-    const ok = !isError(premarket);
+    const ok = premarket !== null && !isError(premarket);
     $('charts').classList.remove('stale');
     $('charts').dataset.session = ok ? premarket.sessionDate : '';
     const empty = { ts: [], price: [] };

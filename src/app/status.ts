@@ -7,8 +7,8 @@ import type { Config } from '../config/schema.js';
 import { formatAge } from '../core/duration.js';
 import { ConfigError } from '../core/errors.js';
 import { openMemoryConnection } from '../delta/index.js';
-import { LAKE_TABLES, type LakeTableName, loadLakeSnapshot } from '../lake/index.js';
-import { cmeStatusAt, type MarketCalendar } from '../market/index.js';
+import { FUTURES_SNAPSHOTS, LAKE_TABLES, type LakeTableName, loadLakeSnapshot } from '../lake/index.js';
+import { addDays, cmeStatusAt, type MarketCalendar, tradeDateOf } from '../market/index.js';
 import {
   BACKFILL_LOCK,
   COLLECT_LOCK,
@@ -20,8 +20,9 @@ import {
   readLock,
   readQueueStatus,
 } from '../queue/index.js';
-import { latestSnapshots } from './collect/lake-reads.js';
+import { LATEST_LOOKBACK_DAYS, latestSnapshots } from './collect/lake-reads.js';
 import { describeLoss, lakeCommitState, lakeLossOf } from './collect/reconcile.js';
+import { GAP_CAUSE_TEXT, GAP_CAUSES, type GapCause, gapCause } from './gap-causes.js';
 
 export interface InstrumentFreshness {
   symbol: string;
@@ -60,7 +61,10 @@ export interface StatusReport {
   };
   locks: { collect: LockStatus | null; compact: LockStatus | null; backfill: LockStatus | null };
   tables: TableStatus[];
-  gaps: QueueGap[];
+  /** Runs of slots while CME equity traded without data, each with its cause (gap-causes.ts). */
+  gaps: StatusGap[];
+  /** Slots of those gaps per cause, largest first. */
+  gapCauses: Array<{ cause: GapCause; text: string; slots: number }>;
   gapWindowHours: number;
   /**
    * What the lake lost that the queue says was collected (docs/round-protocol.md, "The lake is the
@@ -73,6 +77,10 @@ export interface StatusReport {
     checkpointAhead: { hint: number; latest: number } | null;
     problem: string | null;
   };
+}
+
+export interface StatusGap extends QueueGap {
+  cause: GapCause;
 }
 
 export interface StatusOptions {
@@ -117,7 +125,25 @@ async function requireDataDir(dataDir: string): Promise<void> {
   );
 }
 
-/** The newest row per symbol: the last LATEST_LOOKBACK_DAYS trade dates, then further back for the rest. */
+/** Trade-date partitions read per step of the far look-back (each step one small scan). */
+const FAR_STEP_PARTITIONS = 4;
+
+/** The table's trade-date partitions in [from, to], newest first (from the Delta log: no data read). */
+async function partitionDatesDescending(dataDir: string, from: string, to: string): Promise<string[]> {
+  const snapshot = await loadLakeSnapshot(dataDir, FUTURES_SNAPSHOTS);
+  const dates = new Set<string>();
+  for (const file of snapshot?.files.values() ?? []) {
+    const date = file.add.partitionValues.trade_date;
+    if (date != null && date >= from && date <= to) dates.add(date);
+  }
+  return [...dates].sort().reverse();
+}
+
+/**
+ * The newest row per symbol: the last LATEST_LOOKBACK_DAYS trade dates, then, for symbols not seen
+ * there, back through the partitions that exist, a few at a time (a lake left idle for months reads
+ * its newest partitions, not ten years of them).
+ */
 async function newestRows(
   options: StatusOptions,
   symbols: readonly string[],
@@ -126,15 +152,23 @@ async function newestRows(
   const duck = await openMemoryConnection();
   try {
     const latest = await latestSnapshots(duck.connection, options.dataDir, { now, calendar, symbols });
-    const missing = symbols.filter((s) => !latest.has(s));
+    let missing = symbols.filter((s) => !latest.has(s));
     if (missing.length === 0) return latest;
-    const older = await latestSnapshots(duck.connection, options.dataDir, {
-      now,
-      calendar,
-      symbols: missing,
-      lookbackDays: FAR_LOOKBACK_DAYS,
-    });
-    for (const [symbol, row] of older) latest.set(symbol, row);
+    const today = tradeDateOf(now, calendar);
+    const recentFrom = addDays(today, -LATEST_LOOKBACK_DAYS);
+    const farFrom = addDays(today, -FAR_LOOKBACK_DAYS);
+    const dates = await partitionDatesDescending(options.dataDir, farFrom, addDays(recentFrom, -1));
+    for (let i = 0; i < dates.length && missing.length > 0; i += FAR_STEP_PARTITIONS) {
+      const step = dates.slice(i, i + FAR_STEP_PARTITIONS);
+      const older = await latestSnapshots(duck.connection, options.dataDir, {
+        now,
+        calendar,
+        symbols: missing,
+        tradeDates: { from: step.at(-1)!, to: step[0]! },
+      });
+      for (const [symbol, row] of older) latest.set(symbol, row);
+      missing = missing.filter((s) => !latest.has(s));
+    }
     return latest;
   } finally {
     duck.close();
@@ -173,7 +207,7 @@ function gapsWhileOpen(
   gaps: readonly QueueGap[],
   calendar: MarketCalendar,
   intervalSeconds: number,
-): QueueGap[] {
+): StatusGap[] {
   const step = intervalSeconds * 1000;
   const openAt = new Map<number, boolean>();
   const isOpen = (t: number) => {
@@ -184,15 +218,16 @@ function gapsWhileOpen(
     }
     return open;
   };
-  const out: QueueGap[] = [];
+  const out: StatusGap[] = [];
   for (const gap of gaps) {
-    let run: QueueGap | null = null;
+    const cause = gap.cause as GapCause;
+    let run: StatusGap | null = null;
     for (let t = gap.from.getTime(); t <= gap.to.getTime(); t += step) {
       if (isOpen(t)) {
         if (run) {
           run.to = new Date(t);
           run.slots += 1;
-        } else run = { symbol: gap.symbol, kind: gap.kind, from: new Date(t), to: new Date(t), slots: 1 };
+        } else run = { ...gap, cause, from: new Date(t), to: new Date(t), slots: 1 };
       } else if (run) {
         out.push(run);
         run = null;
@@ -201,6 +236,14 @@ function gapsWhileOpen(
     if (run) out.push(run);
   }
   return out;
+}
+
+function gapCausesOf(gaps: readonly StatusGap[]): StatusReport['gapCauses'] {
+  const slots = new Map<GapCause, number>();
+  for (const gap of gaps) slots.set(gap.cause, (slots.get(gap.cause) ?? 0) + gap.slots);
+  return GAP_CAUSES.filter((cause) => slots.has(cause))
+    .map((cause) => ({ cause, text: GAP_CAUSE_TEXT[cause], slots: slots.get(cause) ?? 0 }))
+    .sort((a, b) => b.slots - a.slots);
 }
 
 export async function readStatus(options: StatusOptions): Promise<StatusReport> {
@@ -238,7 +281,9 @@ export async function readStatus(options: StatusOptions): Promise<StatusReport> 
     maxLatenessSeconds: config.collect.maxLatenessSeconds,
     windowSeconds: GAP_WINDOW_SECONDS,
     busyTimeoutMs: config.collect.queueBusyTimeoutMs,
+    causeOf: gapCause,
   });
+  const gaps = gapsWhileOpen(queue.gaps, calendar, config.collect.intervalSeconds);
   const [compact, backfill] = await Promise.all([
     readLock(paths.stateDir, COMPACT_LOCK),
     readLock(paths.stateDir, BACKFILL_LOCK),
@@ -273,7 +318,8 @@ export async function readStatus(options: StatusOptions): Promise<StatusReport> 
       backfill,
     },
     tables,
-    gaps: gapsWhileOpen(queue.gaps, calendar, config.collect.intervalSeconds),
+    gaps,
+    gapCauses: gapCausesOf(gaps),
     gapWindowHours: GAP_WINDOW_SECONDS / 3600,
     lake: {
       committedRound: loss.committedThrough,

@@ -25,7 +25,13 @@ import {
   tidyPrice,
 } from '../market/price.js';
 import { isDemoLake } from './demo-marker.js';
-import { createLakeView, lakeScanSql, loadLakeSnapshot, withLakeReadErrors } from './lake.js';
+import {
+  createLakeView,
+  lakeScanSql,
+  loadLakeSnapshot,
+  type ScanLedger,
+  withLakeReadErrors,
+} from './lake.js';
 import { FUTURES_BARS, FUTURES_SNAPSHOTS, SIGNAL_RUNS } from './tables.js';
 
 const MINUTE_MS = 60_000;
@@ -49,6 +55,8 @@ export interface TableSnapshots {
    * Elsewhere they are test or demo leftovers that must never move a real signal. Default false.
    */
   simRows?: boolean;
+  /** Where the reads note the files they skip on stats (checkSkippedFiles), when the caller asks. */
+  ledger?: ScanLedger | undefined;
 }
 
 export async function loadTableSnapshots(dataDir: string): Promise<TableSnapshots> {
@@ -90,8 +98,17 @@ async function withViews<T>(
     snapView,
     realRows(tables, snapWhere),
     tables.snapshots,
+    tables.ledger,
   );
-  await createLakeView(connection, dataDir, FUTURES_BARS, barView, realRows(tables, barWhere), tables.bars);
+  await createLakeView(
+    connection,
+    dataDir,
+    FUTURES_BARS,
+    barView,
+    realRows(tables, barWhere),
+    tables.bars,
+    tables.ledger,
+  );
   try {
     return await fn(snapView, barView);
   } finally {
@@ -284,6 +301,49 @@ async function fixingsAsOf(
 }
 
 /**
+ * SELECTs of (symbol, con_id, local_symbol, ts, price, kind) over the real rows of each table that exists:
+ * snapshot prices, and 1-min bar closes stamped at the bar's end (when that price was known).
+ */
+async function priceObservationSql(
+  connection: DuckDBConnection,
+  tables: TableSnapshots,
+  filters: { snapshots: Predicate[]; bars: Predicate[] },
+  where = 'true',
+): Promise<string[]> {
+  const parts: string[] = [];
+  const snap = await lakeScanSql(
+    connection,
+    tables.snapshots,
+    realRows(tables, { kind: 'and', args: filters.snapshots }),
+    ['symbol', 'con_id', 'local_symbol', 'ts', 'bid', 'ask', 'last'],
+    { table: FUTURES_SNAPSHOTS, ledger: tables.ledger },
+  );
+  if (snap !== undefined) {
+    parts.push(
+      `SELECT symbol, coalesce(con_id, 0) AS con_id, coalesce(local_symbol, symbol) AS local_symbol,
+         ts, ${SNAPSHOT_PRICE_SQL} AS price, 'snapshot' AS kind
+       FROM (${snap}) WHERE ${where} AND ${SNAPSHOT_PRICE_SQL} > 0`,
+    );
+  }
+  const minuteBars: Predicate = { kind: 'compare', column: 'bar_size', op: '=', value: '1 min' };
+  const bar = await lakeScanSql(
+    connection,
+    tables.bars,
+    realRows(tables, { kind: 'and', args: [...filters.bars, minuteBars] }),
+    ['symbol', 'con_id', 'local_symbol', 'ts', 'close'],
+    { table: FUTURES_BARS, ledger: tables.ledger },
+  );
+  if (bar !== undefined) {
+    parts.push(
+      `SELECT symbol, coalesce(con_id, 0) AS con_id, coalesce(local_symbol, symbol) AS local_symbol,
+         ts + INTERVAL 60 SECOND AS ts, close AS price, 'bar_close' AS kind
+       FROM (${bar}) WHERE ${where} AND close > 0`,
+    );
+  }
+  return parts;
+}
+
+/**
  * The price of every contract at each target instant (latest observation at most maxAge old).
  * Each trade date is read on its own with just its targets' windows as the ts filter: DuckDB pushes
  * a short range filter into the Parquet scan cheaply, where one OR of every window of the lookback
@@ -315,40 +375,12 @@ async function fetchFixings(
   const parts: string[] = [];
   for (const [date, dateTargets] of byDate) {
     const onDate: Predicate = { kind: 'compare', column: 'trade_date', op: '=', value: date };
-    const snap = await lakeScanSql(
-      connection,
-      tables.snapshots,
-      realRows(tables, { kind: 'and', args: [onDate, symbols, windows(dateTargets, 0)] }),
-      ['symbol', 'con_id', 'local_symbol', 'ts', 'bid', 'ask', 'last'],
+    parts.push(
+      ...(await priceObservationSql(connection, tables, {
+        snapshots: [onDate, symbols, windows(dateTargets, 0)],
+        bars: [onDate, symbols, windows(dateTargets, MINUTE_MS)],
+      })),
     );
-    if (snap !== undefined) {
-      parts.push(
-        `SELECT symbol, coalesce(con_id, 0) AS con_id, coalesce(local_symbol, symbol) AS local_symbol,
-           ts, ${SNAPSHOT_PRICE_SQL} AS price, 'snapshot' AS kind
-         FROM (${snap}) WHERE ${SNAPSHOT_PRICE_SQL} > 0`,
-      );
-    }
-    const bar = await lakeScanSql(
-      connection,
-      tables.bars,
-      realRows(tables, {
-        kind: 'and',
-        args: [
-          onDate,
-          { kind: 'compare', column: 'bar_size', op: '=', value: '1 min' },
-          symbols,
-          windows(dateTargets, MINUTE_MS),
-        ],
-      }),
-      ['symbol', 'con_id', 'local_symbol', 'ts', 'close'],
-    );
-    if (bar !== undefined) {
-      parts.push(
-        `SELECT symbol, coalesce(con_id, 0) AS con_id, coalesce(local_symbol, symbol) AS local_symbol,
-           ts + INTERVAL 60 SECOND AS ts, close AS price, 'bar_close' AS kind
-         FROM (${bar}) WHERE close > 0`,
-      );
-    }
   }
   if (parts.length === 0) return out;
   return fixingsAsOf(
@@ -383,6 +415,7 @@ async function fetchDaily(
       ],
     }),
     tables.bars,
+    tables.ledger,
   );
   try {
     const reader = await connection.runAndReadAll(
@@ -438,36 +471,7 @@ async function fetchCloses(
     { kind: 'in', column: 'symbol', values: symbols },
   ];
   const hours = `hour(timezone('UTC', ts)) BETWEEN ${CLOSE_HOURS_UTC.low} AND ${CLOSE_HOURS_UTC.high}`;
-  const parts: string[] = [];
-  const snap = await lakeScanSql(
-    connection,
-    tables.snapshots,
-    realRows(tables, { kind: 'and', args: range }),
-    ['symbol', 'con_id', 'local_symbol', 'ts', 'bid', 'ask', 'last'],
-  );
-  if (snap !== undefined) {
-    parts.push(
-      `SELECT symbol, coalesce(con_id, 0) AS con_id, coalesce(local_symbol, symbol) AS local_symbol,
-         ts, ${SNAPSHOT_PRICE_SQL} AS price, 'snapshot' AS kind
-       FROM (${snap}) WHERE ${hours} AND ${SNAPSHOT_PRICE_SQL} > 0`,
-    );
-  }
-  const bar = await lakeScanSql(
-    connection,
-    tables.bars,
-    realRows(tables, {
-      kind: 'and',
-      args: [...range, { kind: 'compare', column: 'bar_size', op: '=', value: '1 min' }],
-    }),
-    ['symbol', 'con_id', 'local_symbol', 'ts', 'close'],
-  );
-  if (bar !== undefined) {
-    parts.push(
-      `SELECT symbol, coalesce(con_id, 0) AS con_id, coalesce(local_symbol, symbol) AS local_symbol,
-         ts + INTERVAL 60 SECOND AS ts, close AS price, 'bar_close' AS kind
-       FROM (${bar}) WHERE ${hours} AND close > 0`,
-    );
-  }
+  const parts = await priceObservationSql(connection, tables, { snapshots: range, bars: range }, hours);
   if (parts.length === 0) return out;
   return fixingsAsOf(
     connection,

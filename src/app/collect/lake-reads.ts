@@ -36,10 +36,12 @@ export async function latestSnapshots(
     symbols?: readonly string[];
     sources?: readonly string[];
     lookbackDays?: number;
+    /** Read exactly these trade dates instead of the look-back window ending at now's trade date. */
+    tradeDates?: { from: string; to: string };
   },
 ): Promise<Map<string, LatestSnapshot>> {
-  const to = tradeDateOf(options.now, options.calendar);
-  const from = addDays(to, -(options.lookbackDays ?? LATEST_LOOKBACK_DAYS));
+  const to = options.tradeDates?.to ?? tradeDateOf(options.now, options.calendar);
+  const from = options.tradeDates?.from ?? addDays(to, -(options.lookbackDays ?? LATEST_LOOKBACK_DAYS));
   const view = `latest_${Math.random().toString(36).slice(2, 10)}`;
   const snapshot = await createLakeView(connection, dataDir, FUTURES_SNAPSHOTS, view, {
     kind: 'between',

@@ -5,7 +5,8 @@
 import { UsageError } from '../../core/errors.js';
 import { openMemoryConnection } from '../../delta/index.js';
 import { FUTURES_SNAPSHOTS, readSnapshots, type SnapshotRecord } from '../../lake/index.js';
-import { type MarketCalendar, tradeDateOf } from '../../market/index.js';
+import { cmeStatusAt, type MarketCalendar, tradeDateOf } from '../../market/index.js';
+import { premarketSession, sessionsBefore } from '../../signals/inputs/index.js';
 
 export const SERIES_SCHEMA_ID = 'futures.dashboard.series/v1';
 
@@ -20,11 +21,66 @@ export interface SymbolSeries {
   price: number[];
 }
 
+/** What CME equity was doing over a stretch: a trading segment, or why it was closed. */
+export type SessionKind =
+  | 'overnight'
+  | 'rth'
+  | 'post'
+  | 'halt'
+  | 'weekend'
+  | 'holiday'
+  | 'early_close'
+  | 'closed';
+
+export interface SessionBand {
+  kind: SessionKind;
+  /** Milliseconds since the epoch, [from, to). */
+  from: number;
+  to: number;
+}
+
 export interface SeriesDocument {
   from: string;
   to: string;
   lake: Array<{ table: string; version: number }>;
   series: Record<string, SymbolSeries>;
+  /** The sessions over [from, to], for shading the charts. */
+  sessions: SessionBand[];
+}
+
+/** Every session boundary (open, halt, segment change, early close) falls on a multiple of five minutes. */
+const BAND_STEP_MS = 5 * 60_000;
+
+/** The market's state over [from, to] as bands, from the calendar's own answer at each five minutes. */
+export function sessionBands(from: Date, to: Date, calendar: MarketCalendar): SessionBand[] {
+  const bands: SessionBand[] = [];
+  const end = to.getTime();
+  let t = from.getTime();
+  while (t < end) {
+    const status = cmeStatusAt(new Date(t), calendar);
+    const kind: SessionKind = status.open
+      ? (status.segment ?? 'overnight')
+      : status.reason === 'open'
+        ? 'closed'
+        : status.reason;
+    const next = Math.min(end, (Math.floor(t / BAND_STEP_MS) + 1) * BAND_STEP_MS);
+    const last = bands.at(-1);
+    if (last !== undefined && last.kind === kind && last.to === t) last.to = next;
+    else bands.push({ kind, from: t, to: next });
+    t = next;
+  }
+  return bands;
+}
+
+/**
+ * The stretch a session's charts cover: from the 16:00 ET reference of the pre-market call at `asOf`
+ * (the same reference the call measures from) to `asOf`.
+ */
+export function sessionWindow(asOf: Date, calendar: MarketCalendar): { from: Date; to: Date } {
+  const session = premarketSession(asOf, calendar);
+  const reference = sessionsBefore(session.date, 1, calendar).at(-1);
+  if (reference === undefined) throw new RangeError(`no NYSE session before ${session.date}`);
+  return { from: reference.close, to: asOf };
 }
 
 export interface SeriesRequest {
@@ -68,6 +124,7 @@ export async function readSeries(request: SeriesRequest): Promise<SeriesDocument
       to: to.toISOString(),
       lake: version === undefined ? [] : [{ table: FUTURES_SNAPSHOTS, version }],
       series,
+      sessions: sessionBands(from, to, request.calendar),
     };
   } finally {
     owned.close();

@@ -5,7 +5,8 @@
  */
 
 import type { RunContext } from '../../app/context.js';
-import { readSeries, SERIES_SCHEMA_ID } from '../../app/dashboard/series.js';
+import { DocumentCache, lakeVersions } from '../../app/dashboard/document-cache.js';
+import { readSeries, SERIES_SCHEMA_ID, sessionWindow } from '../../app/dashboard/series.js';
 import type { Endpoint, EndpointResponse } from '../../app/dashboard/server.js';
 import type { AnyCommand } from '../../cli/command.js';
 import { ExitCode, exitCodeOf } from '../../cli/exit.js';
@@ -68,16 +69,22 @@ export async function answer(make: () => Promise<object>): Promise<EndpointRespo
   }
 }
 
-/** One dashboard document for a session date (undefined: now). */
+/**
+ * One dashboard document for a session date (undefined: now). A document at a fixed instant (a past
+ * session's call) comes from the cache while the lake has no new commit; a live one (evaluated at the
+ * clock's now, with ages) and status (the queue and locks too) are computed per ask.
+ */
 export async function dashboardDocument(
   name: DashboardDocument,
   date: string | undefined,
   ctx: RunContext,
+  cache?: DocumentCache,
 ): Promise<object> {
   if (name === 'status') return commandDocument(futuresStatusCommand, {}, ctx);
   const asOf = asOfOfDate(date, ctx.clock.now());
   const def = name === 'premarket' ? signalsPremarketCommand : signalsRegimeCommand;
-  return commandDocument(def, { asOf, record: false }, ctx);
+  const make = () => commandDocument(def, { asOf, record: false }, ctx);
+  return asOf === undefined || cache === undefined ? make() : cache.get(`${name} ${asOf}`, make);
 }
 
 const SERIES_SYMBOLS = ['ES', 'NQ', 'RTY', 'VIX'];
@@ -92,27 +99,41 @@ function instantParam(query: URLSearchParams, name: string): Date {
   }
 }
 
-/** The series document of a query (from, to, optional symbols). */
-export async function seriesDocument(query: URLSearchParams, ctx: RunContext): Promise<object> {
+/**
+ * The series document of a query: from/to instants, or a session (?date=, none: now) whose window runs
+ * from the pre-market call's 16:00 ET reference to its instant, so the page asks for it alongside the
+ * call instead of after it. Optional symbols.
+ */
+export async function seriesDocument(
+  query: URLSearchParams,
+  ctx: RunContext,
+  cache?: DocumentCache,
+): Promise<object> {
   const symbols = query.get('symbols')?.split(',').filter(Boolean) ?? SERIES_SYMBOLS;
-  const doc = await readSeries({
-    dataDir: ctx.config.dataDir,
-    calendar: ctx.calendar,
-    from: instantParam(query, 'from'),
-    to: instantParam(query, 'to'),
-    symbols,
-  });
-  return JSON.parse(jsonDocument(SERIES_SCHEMA_ID, doc)) as object;
+  const byInstants = query.has('from') || query.has('to');
+  const asOf = byInstants ? undefined : asOfOfDate(query.get('date') ?? undefined, ctx.clock.now());
+  const window = byInstants
+    ? { from: instantParam(query, 'from'), to: instantParam(query, 'to') }
+    : sessionWindow(asOf === undefined ? ctx.clock.now() : parseInstant(asOf), ctx.calendar);
+  const make = async () => {
+    const doc = await readSeries({ dataDir: ctx.config.dataDir, calendar: ctx.calendar, ...window, symbols });
+    return JSON.parse(jsonDocument(SERIES_SCHEMA_ID, doc)) as object;
+  };
+  const fixed = byInstants || asOf !== undefined;
+  if (!fixed || cache === undefined) return make();
+  const key = `series ${window.from.toISOString()} ${window.to.toISOString()} ${symbols.join(',')}`;
+  return cache.get(key, make);
 }
 
 export function dashboardEndpoints(ctx: RunContext): Record<string, Endpoint> {
+  const cache = new DocumentCache(() => lakeVersions(ctx.config.dataDir));
   const byDate = (name: DashboardDocument): Endpoint => {
-    return (query) => answer(() => dashboardDocument(name, query.get('date') ?? undefined, ctx));
+    return (query) => answer(() => dashboardDocument(name, query.get('date') ?? undefined, ctx, cache));
   };
   return {
     status: byDate('status'),
     premarket: byDate('premarket'),
     regime: byDate('regime'),
-    series: (query) => answer(() => seriesDocument(query, ctx)),
+    series: (query) => answer(() => seriesDocument(query, ctx, cache)),
   };
 }

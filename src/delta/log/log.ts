@@ -30,6 +30,8 @@ export interface LogListing {
   logDir: string;
   /** Commit versions present as `<v>.json`, ascending. */
   commitVersions: number[];
+  /** Sizes of the commit files, when the listing knew them (object stores). */
+  commitSizes?: Map<number, number>;
   /** Complete classic checkpoints, ascending by version (for one version, a single file wins over parts). */
   checkpoints: CheckpointRef[];
   /** Versions of UUID-named (v2) checkpoints seen; we never read them. */
@@ -75,13 +77,17 @@ export async function listLog(tablePath: string): Promise<LogListing> {
   }
   if (names.length === 0 && storage.kind === 'object-store') throw await notATableError(root, undefined);
   const commitVersions: number[] = [];
+  const commitSizes = new Map<number, number>();
   const singles = new Map<number, string>();
   const multis = new Map<number, Map<number, Map<number, string>>>(); // version → total → index → file
   const v2 = new Set<number>();
   for (const name of names) {
     let m = COMMIT_RE.exec(name);
     if (m) {
-      commitVersions.push(parseVersion(m[1] as string));
+      const version = parseVersion(m[1] as string);
+      commitVersions.push(version);
+      const size = sizes.get(name);
+      if (size !== undefined) commitSizes.set(version, size);
       continue;
     }
     m = SINGLE_CHECKPOINT_RE.exec(name);
@@ -154,6 +160,7 @@ export async function listLog(tablePath: string): Promise<LogListing> {
     tablePath: root,
     logDir,
     commitVersions,
+    ...(commitSizes.size > 0 ? { commitSizes } : {}),
     checkpoints,
     v2CheckpointVersions: [...v2].sort((a, b) => a - b),
     latestVersion: Math.max(latestCommit ?? -1, latestCheckpoint ?? -1),
@@ -225,6 +232,15 @@ export function parseCommit(text: string, where: string): Action[] {
       });
     }
     actions.push(value as Action);
+  }
+  if (actions.length === 0) {
+    // Every writer puts at least commitInfo or an add in a commit: an empty one was never written whole.
+    throw new DeltaLogCorruptError(
+      `Delta log is corrupt: ${where} is empty (${text.length === 0 ? '0 bytes' : 'blank lines only'}): the commit was never written whole (a full disk, or a writer that crashed without writing atomically).`,
+      {
+        hint: 'Restore the commit file from a backup or copy of the table. `futures table verify <table>` lists what else is damaged; `futures table repair` cannot rebuild a lost commit.',
+      },
+    );
   }
   return actions;
 }

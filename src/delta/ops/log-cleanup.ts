@@ -16,6 +16,8 @@
  *   the newest checkpoint and everything after them stay;
  * - deletions go in ascending version order, so after a crash at any point the log is a contiguous
  *   suffix of commits on top of a complete checkpoint, which readers open as before.
+ * Temp files of crashed writers (`_commit-*.tmp` after a full disk, staged data files after a kill)
+ * go too, once older than any live writer holds one (removeStaleTemps).
  * A reader that listed the log just before the cleanup and then replays from an older checkpoint can
  * find a commit gone; it fails with a clear corrupt-log error and succeeds on retry, never reading
  * wrong data. This needs a reader that took longer than the retention window, so it is theoretical.
@@ -28,6 +30,7 @@ import { loadSnapshotFromListing } from '../log/snapshot.js';
 import { commitTimestamp } from '../log/time-travel.js';
 import { storageFor } from '../storage/index.js';
 import { joinLocation, resolveLocation } from '../storage/location.js';
+import { removeStaleTemps } from '../write/checkpoint-write.js';
 import { fsyncDirectory } from '../write/put-if-absent.js';
 import { assertWritable } from '../write/write-protocol.js';
 import { loadSoundSnapshot } from './preflight.js';
@@ -82,6 +85,8 @@ export interface LogCleanupMetrics {
   checkpointsDeleted: number;
   /** The oldest version still reconstructable afterwards. */
   earliestVersion: number | undefined;
+  /** Temp files of crashed writers removed (commit/checkpoint temps > 1 h, staged files > 6 h old). */
+  tempFilesDeleted: number;
   durationMs: number;
 }
 
@@ -205,13 +210,16 @@ export async function executeLogCleanup(
     commitsDeleted: count('commit'),
     checkpointsDeleted: count('checkpoint'),
     earliestVersion: earliest,
+    tempFilesDeleted: 0,
     durationMs: 0,
   };
-  if (options.dryRun || plan.files.length === 0) {
-    return { ...metrics, durationMs: performance.now() - started };
-  }
+  if (options.dryRun) return { ...metrics, durationMs: performance.now() - started };
   const logDir = logDirOf(plan.tablePath);
   const storage = storageFor(logDir);
+  // A full disk or a kill leaves temps that no later commit removes (they are named by a fresh UUID);
+  // object stores get none (commits and data files are written under their final names).
+  if (storage.kind === 'local') metrics.tempFilesDeleted = await removeStaleTemps(plan.tablePath, plan.nowMs);
+  if (plan.files.length === 0) return { ...metrics, durationMs: performance.now() - started };
   for (const file of plan.files) {
     await storage.deleteMany([joinLocation(logDir, file.name)]);
     await options.onStep?.('log-cleanup:deleted-file');

@@ -1,6 +1,6 @@
 /**
  * The check every destructive maintenance step (OPTIMIZE, log cleanup, VACUUM) runs first: the log
- * replays with contiguous versions, and every live file of the snapshot exists with the logged size,
+ * replays with contiguous versions and no empty commit file, and every live file of the snapshot exists with the logged size,
  * opens as Parquet, holds the table's column types and partition values, reads to the end, and has
  * the content hash and page CRCs its writer recorded (when it recorded them). On a
  * damaged table the files VACUUM would delete (the tombstoned ones time travel still reads, or the
@@ -13,7 +13,7 @@ import { DeltaLogCorruptError, DeltaTableDamagedError } from '../errors.js';
 import type { LogListing } from '../log/log.js';
 import { loadSnapshotFromListing } from '../log/snapshot.js';
 import type { Snapshot } from '../log/types.js';
-import { checkDataFiles, checkVersions } from './verify.js';
+import { checkDataFiles, checkEmptyCommits, checkVersions } from './verify.js';
 import { firstLine, type VerifyProblem } from './verify-problems.js';
 
 const SHOWN_PROBLEMS = 3;
@@ -37,6 +37,7 @@ export async function loadSoundSnapshot(
 ): Promise<Snapshot> {
   const problems: VerifyProblem[] = [];
   checkVersions(listing, problems);
+  await checkEmptyCommits(listing, problems);
   return withConnection(connection, async (conn) => {
     let snapshot: Snapshot;
     try {

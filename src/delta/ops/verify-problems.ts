@@ -2,6 +2,7 @@
 export type VerifyProblemKind =
   | 'log-unreadable'
   | 'missing-version'
+  | 'empty-commit'
   | 'missing-file'
   | 'size-mismatch'
   | 'unreadable-file'

@@ -18,7 +18,13 @@ import { DeltaLogCorruptError } from '../errors.js';
 import { type LogListing, listLog } from '../log/log.js';
 import { resolveDataFile } from '../log/paths.js';
 import { loadSnapshotFromListing } from '../log/snapshot.js';
-import type { DeltaStructField, LiveFile, Snapshot } from '../log/types.js';
+import {
+  commitFileName,
+  type DeltaStructField,
+  type LiveFile,
+  LOG_DIR,
+  type Snapshot,
+} from '../log/types.js';
 import {
   compareScalars,
   parseDate,
@@ -29,7 +35,7 @@ import {
 } from '../read/scalar.js';
 import { deltaTypeToDuckDb, quoteIdentifier, quoteLiteral } from '../read/schema.js';
 import { storageFor } from '../storage/index.js';
-import { resolveLocation } from '../storage/location.js';
+import { joinLocation, resolveLocation } from '../storage/location.js';
 import { CONTENT_HASH_TAG, sha256File } from '../write/content-hash.js';
 import { checkPageCrcs } from './page-crc.js';
 import { checkCheckpoints } from './verify-checkpoints.js';
@@ -94,6 +100,30 @@ export function checkVersions(listing: LogListing, problems: VerifyProblem[]): n
     }
   }
   return listing.latestVersion - first + 1;
+}
+
+/**
+ * A 0-byte commit file (a full disk, or a writer that does not write atomically) is a lost commit,
+ * even below a checkpoint where no reader replays it; readers refuse it when they do.
+ */
+export async function checkEmptyCommits(listing: LogListing, problems: VerifyProblem[]): Promise<void> {
+  for (const version of listing.commitVersions) {
+    const file = joinLocation(listing.logDir, commitFileName(version));
+    const size =
+      listing.commitSizes?.get(version) ??
+      (
+        await storageFor(file)
+          .head(file)
+          .catch(() => undefined)
+      )?.size;
+    if (size !== 0) continue;
+    problems.push({
+      kind: 'empty-commit',
+      version,
+      file: `${LOG_DIR}/${commitFileName(version)}`,
+      message: `commit ${version} (${LOG_DIR}/${commitFileName(version)}) is empty (0 bytes): it was never written whole; restore it from a backup of the table.`,
+    });
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -493,6 +523,7 @@ export async function verifyTable(tablePath: string, options: VerifyOptions = {}
   const problems: VerifyProblem[] = [];
   return withConnection(options.connection, async (connection) => {
     const versions = checkVersions(listing, problems);
+    await checkEmptyCommits(listing, problems);
     let snapshot: Snapshot | undefined;
     try {
       snapshot = await loadSnapshotFromListing(listing, { connection });

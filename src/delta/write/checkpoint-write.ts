@@ -112,20 +112,32 @@ export function checkpointActions(snapshot: Snapshot, nowMs: number): Action[] {
   return actions;
 }
 
-/** Removes temp files of crashed writers (hidden names only; never a commit or checkpoint). */
-async function removeStaleTemps(root: string, nowMs: number): Promise<void> {
+/**
+ * Removes temp files of crashed writers (hidden names only; never a commit or checkpoint): commit and
+ * checkpoint temps older than an hour, staged data files older than six hours. A live writer holds its
+ * temp for seconds (its commit retries) to minutes (a staged file until its commit), so these ages never
+ * touch one. Returns how many were removed.
+ */
+export async function removeStaleTemps(root: string, nowMs: number): Promise<number> {
+  let removed = 0;
   const sweep = async (dir: string, match: (name: string) => boolean, maxAgeMs: number) => {
     const names = await readdir(dir).catch(() => [] as string[]);
     for (const name of names) {
       if (!match(name)) continue;
       const full = path.join(dir, name);
       const info = await stat(full).catch(() => undefined);
-      if (info && nowMs - info.mtimeMs > maxAgeMs)
-        await rm(full, { recursive: true, force: true }).catch(() => undefined);
+      if (info && nowMs - info.mtimeMs > maxAgeMs) {
+        const gone = await rm(full, { recursive: true, force: true }).then(
+          () => true,
+          () => false,
+        );
+        if (gone) removed += 1;
+      }
     }
   };
   await sweep(logDirOf(root), (n) => /^_(commit|checkpoint|last_checkpoint)-.*\.tmp$/.test(n), STALE_TEMP_MS);
   await sweep(path.join(root, STAGING_DIR), () => true, STALE_STAGING_MS);
+  return removed;
 }
 
 async function readHintVersion(storage: DeltaStorage, logDir: string): Promise<number | undefined> {

@@ -18,7 +18,7 @@ import type { Snapshot } from '../log/types.js';
 import { quoteIdentifier, quoteLiteral } from '../read/schema.js';
 import { storageFor } from '../storage/index.js';
 import { joinLocation } from '../storage/location.js';
-import { CONTENT_HASH_TAG, sha256File } from './content-hash.js';
+import { sha256File, writerTags } from './content-hash.js';
 import { numIndexedCols, type SinglePartition, type WrittenFile } from './data-file.js';
 import {
   buildFileStats,
@@ -125,7 +125,7 @@ export async function writeDataFiles(
             modificationTime: Math.floor(info.mtimeMs),
             dataChange: true,
             stats,
-            tags: { [CONTENT_HASH_TAG]: await sha256File(row.filename) },
+            tags: writerTags(await sha256File(row.filename), stats),
           },
         };
       }),

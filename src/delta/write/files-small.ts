@@ -12,7 +12,7 @@ import path from 'node:path';
 import type { Snapshot } from '../log/types.js';
 import { storageFor } from '../storage/index.js';
 import { joinLocation } from '../storage/location.js';
-import { CONTENT_HASH_TAG, sha256Bytes } from './content-hash.js';
+import { sha256Bytes, writerTags } from './content-hash.js';
 import { numIndexedCols, type SinglePartition, type WrittenFile } from './data-file.js';
 import { type ParquetColumn, supportsParquetType, writeParquet } from './parquet-writer.js';
 import { fsyncDirectory } from './put-if-absent.js';
@@ -149,6 +149,13 @@ export async function writeSmallFile(
     await storage.put(absolute, bytes);
     durable = Promise.resolve();
   }
+  const fileStats = buildFileStats({
+    schema: snapshot.schema,
+    partitionColumns: snapshot.partitionColumns,
+    numRecords: String(rows.length),
+    columns: stats,
+    numIndexedCols: numIndexedCols(snapshot.metadata),
+  });
   const written: WrittenFile[] = [
     {
       absolute,
@@ -159,14 +166,8 @@ export async function writeSmallFile(
         size: bytes.byteLength,
         modificationTime: modified,
         dataChange: true,
-        tags: { [CONTENT_HASH_TAG]: sha256Bytes(bytes) },
-        stats: buildFileStats({
-          schema: snapshot.schema,
-          partitionColumns: snapshot.partitionColumns,
-          numRecords: String(rows.length),
-          columns: stats,
-          numIndexedCols: numIndexedCols(snapshot.metadata),
-        }),
+        tags: writerTags(sha256Bytes(bytes), fileStats),
+        stats: fileStats,
       },
     },
   ];

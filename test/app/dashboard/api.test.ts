@@ -76,7 +76,7 @@ describe('documents equal the CLI', () => {
     const cli = await cliJson('futures', ['status', '--json', '--data-dir', dir], NOW);
     expect(api.status).toBe(200);
     expect(api.body).toEqual(cli.doc);
-    expect(api.body.schema).toBe('futures.status/v2');
+    expect(api.body.schema).toBe('futures.status/v3');
   });
 
   it('/api/series starts at the reference price and ends at the current price of the pre-market call', async () => {
@@ -100,6 +100,25 @@ describe('documents equal the CLI', () => {
       expect(s.price.at(-1)).toBe(input.current.price);
     }
     expect(series.VIX!.price.every((p) => p === 17)).toBe(true);
+  });
+
+  it('/api/series?date= covers the same window as the call (its reference to its instant), with the sessions', async () => {
+    const pre = (await get('api/premarket?date=2026-03-10')).body as {
+      asOf: string;
+      reference: { time: string };
+    };
+    const byDate = await get('api/series?date=2026-03-10');
+    const q = new URLSearchParams({ from: pre.reference.time, to: pre.asOf });
+    const byInstants = await get(`api/series?${q}`);
+    expect(byDate.status).toBe(200);
+    expect(byDate.body).toEqual(byInstants.body);
+    // 16:00–17:00 post, the 17:00–18:00 halt, overnight until 09:25 (the call's instant).
+    const at = (iso: string) => Date.parse(iso);
+    expect(byDate.body.sessions).toEqual([
+      { kind: 'post', from: at('2026-03-09T20:00:00Z'), to: at('2026-03-09T21:00:00Z') },
+      { kind: 'halt', from: at('2026-03-09T21:00:00Z'), to: at('2026-03-09T22:00:00Z') },
+      { kind: 'overnight', from: at('2026-03-09T22:00:00Z'), to: at('2026-03-10T13:25:00Z') },
+    ]);
   });
 });
 

@@ -1,4 +1,4 @@
-import { readdirSync, utimesSync } from 'node:fs';
+import { mkdirSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { loadSnapshot } from '../../../src/delta/log/open.js';
@@ -114,6 +114,35 @@ describe('log cleanup', () => {
     for (const name of logNames(table)) utimesSync(path.join(table, '_delta_log', name), later, later);
     // commitInfo.timestamp still says "now": nothing expires.
     expect((await planLogCleanup(table)).files).toEqual([]);
+  });
+
+  test('removes the temp files of crashed writers once older than a live writer holds one, even with nothing expired', async () => {
+    const table = await buildTable(makeTempDir(), 3);
+    const log = path.join(table, '_delta_log');
+    const staging = path.join(table, '_staging');
+    mkdirSync(staging, { recursive: true });
+    const twoHoursAgo = new Date(Date.now() - 2 * 3600_000);
+    const sevenHoursAgo = new Date(Date.now() - 7 * 3600_000);
+    const temp = (dir: string, name: string, at?: Date) => {
+      writeFileSync(path.join(dir, name), '');
+      if (at) utimesSync(path.join(dir, name), at, at);
+    };
+    // What ENOSPC or a kill leaves: a (partial) commit temp, a checkpoint temp, a staged data file.
+    temp(log, '_commit-0b4e2a8e-old.tmp', twoHoursAgo);
+    temp(log, '_checkpoint-5f1d-old.parquet.tmp', twoHoursAgo);
+    temp(staging, 'part-old.parquet', sevenHoursAgo);
+    // A concurrent writer's: just written.
+    temp(log, '_commit-live.tmp');
+    temp(staging, 'part-live.parquet', twoHoursAgo);
+    const plan = await planLogCleanup(table, { connection: duck.connection });
+    expect(plan.skipped).toBe('no-checkpoint');
+    expect((await executeLogCleanup(plan, { dryRun: true })).tempFilesDeleted).toBe(0);
+    expect(readdirSync(log)).toContain('_commit-0b4e2a8e-old.tmp');
+    const metrics = await executeLogCleanup(plan);
+    expect(metrics.tempFilesDeleted).toBe(3);
+    expect(readdirSync(log).filter((n) => n.endsWith('.tmp'))).toEqual(['_commit-live.tmp']);
+    expect(readdirSync(staging)).toEqual(['part-live.parquet']);
+    expect((await fullScan(table, undefined, duck)).length).toBe(3 * 4);
   });
 
   test('checkpoint on demand writes one for the latest version unless it exists', async () => {

@@ -1,10 +1,14 @@
 import { readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
+import { DeltaLogCorruptError } from '../../../src/delta/errors.js';
+import { listLog } from '../../../src/delta/log/log.js';
 import { loadSnapshot } from '../../../src/delta/log/open.js';
 import { resolveDataFile } from '../../../src/delta/log/paths.js';
 import type { LiveFile } from '../../../src/delta/log/types.js';
 import { checkpointOnDemand } from '../../../src/delta/ops/maintenance.js';
+import { loadSoundSnapshot } from '../../../src/delta/ops/preflight.js';
+import { planRepair } from '../../../src/delta/ops/repair.js';
 import { verifyTable } from '../../../src/delta/ops/verify.js';
 import type { VerifyProblemKind } from '../../../src/delta/ops/verify-problems.js';
 import { quoteLiteral } from '../../../src/delta/read/schema.js';
@@ -97,6 +101,41 @@ describe('verify', () => {
     // After the checkpoint, a gap makes the latest version unreadable.
     rmSync(logFile(table, '00000000000000000011.json'));
     expect(await kinds(table)).toEqual(['log-unreadable', 'missing-version']);
+  });
+
+  test('an empty commit file is a damaged log: readers refuse it, verify, maintenance and repair name it', async () => {
+    const { table } = await freshTable();
+    // Below the checkpoint at 10 no reader replays commit 5, but it is still a lost commit.
+    writeFileSync(logFile(table, '00000000000000000005.json'), '');
+    expect((await loadSnapshot(table)).version).toBe(12);
+    const below = await verifyTable(table, { connection: duck.connection });
+    expect(below.problems).toEqual([
+      expect.objectContaining({
+        kind: 'empty-commit',
+        version: 5,
+        file: '_delta_log/00000000000000000005.json',
+      }),
+    ]);
+    await expect(loadSoundSnapshot(await listLog(table), duck.connection)).rejects.toThrow(
+      /commit 5 .* is empty/,
+    );
+    // The newest commit empty: it was the one replayed, so the table does not open (it used to open as version 12 without 12's rows).
+    writeFileSync(logFile(table, '00000000000000000012.json'), '');
+    await expect(loadSnapshot(table)).rejects.toThrow(
+      /_delta_log\/00000000000000000012\.json is empty \(0 bytes\)/,
+    );
+    await expect(loadSnapshot(table)).rejects.toBeInstanceOf(DeltaLogCorruptError);
+    expect(await kinds(table)).toEqual(['empty-commit', 'log-unreadable']);
+    const plan = await planRepair(table, { connection: duck.connection });
+    expect(plan.steps).toEqual([]);
+    expect(plan.unrepaired.map((p) => [p.kind, p.version])).toEqual([
+      ['empty-commit', 5],
+      ['empty-commit', 12],
+      ['log-unreadable', 12],
+    ]);
+    // Blank lines only are no commit either.
+    writeFileSync(logFile(table, '00000000000000000012.json'), '\n\n');
+    await expect(loadSnapshot(table)).rejects.toThrow(/is empty \(blank lines only\)/);
   });
 
   test('detects a checkpoint that disagrees with the JSON log', async () => {
