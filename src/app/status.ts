@@ -22,6 +22,7 @@ import {
 } from '../queue/index.js';
 import { LATEST_LOOKBACK_DAYS, latestSnapshots } from './collect/lake-reads.js';
 import { describeLoss, lakeCommitState, lakeLossOf } from './collect/reconcile.js';
+import { GAP_CAUSE_TEXT, GAP_CAUSES, type GapCause, gapCause } from './gap-causes.js';
 
 export interface InstrumentFreshness {
   symbol: string;
@@ -60,7 +61,10 @@ export interface StatusReport {
   };
   locks: { collect: LockStatus | null; compact: LockStatus | null; backfill: LockStatus | null };
   tables: TableStatus[];
-  gaps: QueueGap[];
+  /** Runs of slots while CME equity traded without data, each with its cause (gap-causes.ts). */
+  gaps: StatusGap[];
+  /** Slots of those gaps per cause, largest first. */
+  gapCauses: Array<{ cause: GapCause; text: string; slots: number }>;
   gapWindowHours: number;
   /**
    * What the lake lost that the queue says was collected (docs/round-protocol.md, "The lake is the
@@ -73,6 +77,10 @@ export interface StatusReport {
     checkpointAhead: { hint: number; latest: number } | null;
     problem: string | null;
   };
+}
+
+export interface StatusGap extends QueueGap {
+  cause: GapCause;
 }
 
 export interface StatusOptions {
@@ -199,7 +207,7 @@ function gapsWhileOpen(
   gaps: readonly QueueGap[],
   calendar: MarketCalendar,
   intervalSeconds: number,
-): QueueGap[] {
+): StatusGap[] {
   const step = intervalSeconds * 1000;
   const openAt = new Map<number, boolean>();
   const isOpen = (t: number) => {
@@ -210,15 +218,16 @@ function gapsWhileOpen(
     }
     return open;
   };
-  const out: QueueGap[] = [];
+  const out: StatusGap[] = [];
   for (const gap of gaps) {
-    let run: QueueGap | null = null;
+    const cause = gap.cause as GapCause;
+    let run: StatusGap | null = null;
     for (let t = gap.from.getTime(); t <= gap.to.getTime(); t += step) {
       if (isOpen(t)) {
         if (run) {
           run.to = new Date(t);
           run.slots += 1;
-        } else run = { symbol: gap.symbol, kind: gap.kind, from: new Date(t), to: new Date(t), slots: 1 };
+        } else run = { ...gap, cause, from: new Date(t), to: new Date(t), slots: 1 };
       } else if (run) {
         out.push(run);
         run = null;
@@ -227,6 +236,14 @@ function gapsWhileOpen(
     if (run) out.push(run);
   }
   return out;
+}
+
+function gapCausesOf(gaps: readonly StatusGap[]): StatusReport['gapCauses'] {
+  const slots = new Map<GapCause, number>();
+  for (const gap of gaps) slots.set(gap.cause, (slots.get(gap.cause) ?? 0) + gap.slots);
+  return GAP_CAUSES.filter((cause) => slots.has(cause))
+    .map((cause) => ({ cause, text: GAP_CAUSE_TEXT[cause], slots: slots.get(cause) ?? 0 }))
+    .sort((a, b) => b.slots - a.slots);
 }
 
 export async function readStatus(options: StatusOptions): Promise<StatusReport> {
@@ -264,7 +281,9 @@ export async function readStatus(options: StatusOptions): Promise<StatusReport> 
     maxLatenessSeconds: config.collect.maxLatenessSeconds,
     windowSeconds: GAP_WINDOW_SECONDS,
     busyTimeoutMs: config.collect.queueBusyTimeoutMs,
+    causeOf: gapCause,
   });
+  const gaps = gapsWhileOpen(queue.gaps, calendar, config.collect.intervalSeconds);
   const [compact, backfill] = await Promise.all([
     readLock(paths.stateDir, COMPACT_LOCK),
     readLock(paths.stateDir, BACKFILL_LOCK),
@@ -299,7 +318,8 @@ export async function readStatus(options: StatusOptions): Promise<StatusReport> 
       backfill,
     },
     tables,
-    gaps: gapsWhileOpen(queue.gaps, calendar, config.collect.intervalSeconds),
+    gaps,
+    gapCauses: gapCausesOf(gaps),
     gapWindowHours: GAP_WINDOW_SECONDS / 3600,
     lake: {
       committedRound: loss.committedThrough,

@@ -40,7 +40,7 @@ export interface TableFilesResult {
 export interface TableFilesOptions {
   tablePath: string;
   version?: number | undefined;
-  timestamp?: string | undefined;
+  timestamp?: Date | undefined;
   format: TableFileFormat;
 }
 

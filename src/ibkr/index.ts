@@ -49,6 +49,13 @@ export {
 export type { IbFactory } from './factory.js';
 export { type BarChunk, type BarsRequest, type IbBar, MAX_CHUNK_MS, planBarRequests } from './history.js';
 export {
+  failureCodeOf,
+  inIbResetWindow,
+  OUTAGE_CAUSES,
+  type OutageCause,
+  outageCauseOf,
+} from './outage.js';
+export {
   type HistoricalPacingRules,
   IB_HISTORICAL_RULES,
   Pacer,

@@ -92,6 +92,11 @@ export class IbSession {
     return this.connection.state;
   }
 
+  /** The IB code explaining why requests cannot be answered now (IbConnection.condition), or null. */
+  condition(): number | null {
+    return this.connection.condition();
+  }
+
   get pacing(): PacerStats {
     return this.connection.pacer.stats;
   }

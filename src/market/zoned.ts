@@ -257,38 +257,125 @@ export function formatEt(at: Date): string {
   return `${p.date} ${p.time}`;
 }
 
-const ET_LOCAL_RE = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}(?::\d{2})?)$/;
-const ISO_WITH_OFFSET_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})$/i;
+const ET_LOCAL_RE = /^(\d{4}-\d{2}-\d{2})(?:[ T](\d{2}:\d{2}(?::\d{2})?)(?:\.(\d{1,9}))?)?$/;
+const ISO_WITH_OFFSET_RE =
+  /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}(?::\d{2})?)(?:\.(\d{1,9}))?(Z|[+-]\d{2}:?\d{2})$/i;
 
 /** The year as written (an ET or offset date), so '2199-12-31 19:00' ET is in range. */
-function inInputYears(value: string, at: Date): Date {
+function inInputYears(value: string): void {
   const year = Number(value.trim().slice(0, 4));
   if (year < INPUT_YEARS.first || year > INPUT_YEARS.last) {
     throw new RangeError(
       `'${value}' is outside the supported years ${INPUT_YEARS.first}–${INPUT_YEARS.last}`,
     );
   }
-  return at;
+}
+
+export interface ParseInstantOptions {
+  /** Also accept a date alone ('YYYY-MM-DD'), meaning ET midnight (a predicate on a timestamp column). */
+  dateOnly?: boolean;
+}
+
+/** A parsed user instant in microseconds since the epoch (a fraction of a second kept to the µs). */
+export interface ParsedInstant {
+  micros: bigint;
+  /** False when the text carried no offset or Z, so it was read as ET. */
+  zoned: boolean;
+}
+
+function fractionMicros(digits: string | undefined): bigint {
+  return BigInt((digits ?? '').padEnd(6, '0').slice(0, 6) || '0');
 }
 
 /**
- * Parses a user-supplied instant: ISO-8601 with an offset or Z, or 'YYYY-MM-DD HH:MM[:SS]'
- * (also with a 'T') meaning ET. Throws RangeError with a readable message.
+ * THE parser of instants a person types (flags, predicates, the simulator's start): ISO-8601 with an
+ * offset or Z, or a naive 'YYYY-MM-DD HH:MM[:SS[.fff]]' (also with a 'T') meaning America/New_York.
+ * Throws RangeError with a readable message (a wall time the spring-forward gap skips included).
  */
-export function parseInstant(value: string): Date {
+export function parseInstantMicros(value: string, options: ParseInstantOptions = {}): ParsedInstant {
   const text = value.trim();
   const local = ET_LOCAL_RE.exec(text);
-  if (local) {
-    const [, date, time] = local;
+  if (local && (local[2] !== undefined || options.dateOnly)) {
+    const [, date, time, fraction] = local;
     if (!isIsoDate(date as string)) throw new RangeError(`'${value}' is not a valid date`);
-    return inInputYears(value, etInstant(date as string, time as string));
+    inInputYears(value);
+    const at = etInstant(date as string, time ?? '00:00');
+    return { micros: BigInt(at.getTime()) * 1000n + fractionMicros(fraction), zoned: false };
   }
-  if (ISO_WITH_OFFSET_RE.test(text)) {
-    if (!isIsoDate(text.slice(0, 10))) throw new RangeError(`'${value}' is not a valid date`);
-    const parsed = new Date(text);
-    if (!Number.isNaN(parsed.getTime())) return inInputYears(value, parsed);
+  const zoned = ISO_WITH_OFFSET_RE.exec(text);
+  if (zoned) {
+    const [, date, time, fraction, zone] = zoned;
+    if (!isIsoDate(date as string)) throw new RangeError(`'${value}' is not a valid date`);
+    const parsed = Date.parse(`${date}T${time}${zone}`);
+    if (!Number.isNaN(parsed)) {
+      inInputYears(value);
+      return { micros: BigInt(parsed) * 1000n + fractionMicros(fraction), zoned: true };
+    }
   }
   throw new RangeError(
     `'${value}' is not a time: use ISO-8601 with an offset (2026-03-09T18:00:00-04:00) or 'YYYY-MM-DD HH:MM' in ET`,
   );
+}
+
+/** parseInstantMicros as a Date (milliseconds): what every time flag takes. */
+export function parseInstant(value: string, options: ParseInstantOptions = {}): Date {
+  return new Date(Number(parseInstantMicros(value, options).micros / 1000n));
+}
+
+/** True for a zone Intl knows ('America/Chicago', 'UTC', 'Europe/London'). */
+export function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const zoneFormatters = new Map<string, Intl.DateTimeFormat>();
+
+function zoneFormatter(zone: string): Intl.DateTimeFormat {
+  let formatter = zoneFormatters.get(zone);
+  if (formatter === undefined) {
+    formatter = new Intl.DateTimeFormat('en-US', {
+      timeZone: zone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+      timeZoneName: 'short',
+    });
+    zoneFormatters.set(zone, formatter);
+  }
+  return formatter;
+}
+
+/**
+ * An instant for people: '2026-11-20 09:25 ET' (America/New_York, the default), '2026-11-20 14:25 UTC',
+ * or the zone's short name ('CST'); `seconds` adds ':SS' and a fraction when there is one.
+ */
+export function formatInZone(at: Date, zone: string = ET_ZONE, options: { seconds?: boolean } = {}): string {
+  const ms = at.getTime();
+  let date: string;
+  let hm: string;
+  let second: number;
+  let label: string;
+  if (zone === ET_ZONE) {
+    const p = etParts(at);
+    [date, hm, second, label] = [p.date, p.time, p.second, 'ET'];
+  } else {
+    const f: Record<string, string> = {};
+    for (const part of zoneFormatter(zone).formatToParts(at)) f[part.type] = part.value;
+    date = `${f.year}-${f.month}-${f.day}`;
+    hm = `${f.hour}:${f.minute}`;
+    second = Number(f.second);
+    label = zone === 'UTC' || zone === 'Etc/UTC' ? 'UTC' : (f.timeZoneName ?? zone);
+  }
+  if (!options.seconds) return `${date} ${hm} ${label}`;
+  const milli = ((ms % 1000) + 1000) % 1000;
+  const fraction = milli === 0 ? '' : `.${String(milli).padStart(3, '0')}`;
+  return `${date} ${hm}:${pad2(second)}${fraction} ${label}`;
 }

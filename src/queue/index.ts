@@ -29,6 +29,7 @@ export { barsParams, canonicalParams, readBarsParams } from './params.js';
 export { BACKFILL_LOCK, COLLECT_LOCK, COMPACT_LOCK, type QueuePaths, queuePaths } from './paths.js';
 export { queuePolicyFromConfig, retryDelaySeconds } from './policy.js';
 export { openQueue, Queue } from './queue.js';
+export type { SlotRow } from './reads.js';
 export { resolvePendingRounds } from './recovery.js';
 export {
   alignDown,
@@ -46,6 +47,8 @@ export { QUEUE_SCHEMA_VERSION } from './schema.js';
 export type { Tx } from './sql.js';
 export {
   findGaps,
+  type GapCauseFn,
+  type GapKind,
   type LastDone,
   type QueueGap,
   type QueueStatus,

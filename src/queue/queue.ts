@@ -27,6 +27,7 @@ const SESSION_METHODS: Record<SessionMethodName, true> = {
   fail: true,
   reclaimExpired: true,
   releaseOwned: true,
+  noteUncollected: true,
   beginRound: true,
   claimRound: true,
   finishRound: true,

@@ -25,6 +25,17 @@ import {
 } from './types.js';
 
 /** Read-only queries, usable on a read-only session (futures status). */
+/** One snapshot slot as status reads it. */
+export interface SlotRow {
+  symbol: string;
+  slotTs: Date;
+  status: JobStatus;
+  leaseExpires: Date | null;
+  reason: string | null;
+  ibErrorCode: number | null;
+  ibErrorMessage: string | null;
+}
+
 export class QueueReads {
   constructor(protected readonly tx: Tx) {}
 
@@ -131,12 +142,9 @@ export class QueueReads {
   }
 
   /** Snapshot rows (params '{}') in a window, for gap analysis. */
-  async snapshotRowsBetween(
-    from: Date,
-    to: Date,
-  ): Promise<Array<{ symbol: string; slotTs: Date; status: JobStatus; leaseExpires: Date | null }>> {
+  async snapshotRowsBetween(from: Date, to: Date): Promise<SlotRow[]> {
     const rows = await this.tx.all(
-      `SELECT symbol, slot_ts, status, lease_expires FROM all_jobs
+      `SELECT symbol, slot_ts, status, lease_expires, reason, ib_error_code, ib_error_message FROM all_jobs
        WHERE kind = 'snapshot' AND params = '{}' AND slot_ts >= $1::TIMESTAMPTZ AND slot_ts <= $2::TIMESTAMPTZ`,
       [iso(from), iso(to)],
     );
@@ -148,6 +156,13 @@ export class QueueReads {
         slotTs: toDate(row.slot_ts, 'slot_ts'),
         status,
         leaseExpires: toDateOrNull(row.lease_expires, 'lease_expires'),
+        reason: row.reason === null || row.reason === undefined ? null : String(row.reason),
+        ibErrorCode:
+          row.ib_error_code === null || row.ib_error_code === undefined ? null : Number(row.ib_error_code),
+        ibErrorMessage:
+          row.ib_error_message === null || row.ib_error_message === undefined
+            ? null
+            : String(row.ib_error_message),
       };
     });
   }

@@ -7,7 +7,7 @@
 import { QueueDatabase } from './db.js';
 import { type LockStatus, readLock } from './lock.js';
 import { COLLECT_LOCK, queuePaths } from './paths.js';
-import { QueueReads } from './reads.js';
+import { QueueReads, type SlotRow } from './reads.js';
 import { alignDown, alignUp } from './scheduler.js';
 import type { Job, JobCounts, JobStatus, Round } from './types.js';
 
@@ -22,6 +22,8 @@ export interface QueueStatusOptions {
   windowSeconds?: number;
   /** Retry budget while a writer holds the file (default 3000 ms). */
   busyTimeoutMs?: number;
+  /** Names the cause of each gap slot (default: its kind). */
+  causeOf?: GapCauseFn;
   /**
    * The lake's txn version for futures-collect (null: none), when the caller wants the done slots of
    * rounds above it (`doneAboveLake`); undefined skips that read.
@@ -30,17 +32,29 @@ export interface QueueStatusOptions {
 }
 
 /**
- * A run of consecutive slots with no explanation:
- * - 'no_row': nothing was ever queued for these slots (no collector ran, or it was down longer than its catch-up);
- * - 'overdue': queued but still pending (or running under an expired lease) past maxLateness, i.e. nobody is
- *   collecting right now.
+ * What a slot of a gap is in the queue:
+ * - 'no_row': nothing was ever queued for it (no collector ran, or it was down longer than its catch-up);
+ * - 'overdue': queued but still pending (or running under an expired lease) past maxLateness;
+ * - 'missed': marked missed (not collected in time; `backfill --missed` fills it);
+ * - 'failed': IB refused it for good, or its attempts ran out.
  */
+export type GapKind = 'no_row' | 'overdue' | 'missed' | 'failed';
+
+/** Names what explains a slot of a gap (the caller knows IB's codes; the queue does not). */
+export type GapCauseFn = (slot: { kind: GapKind; row: SlotRow | null }) => string;
+
+/** A run of consecutive slots of one symbol with no data, of one kind and one cause. */
 export interface QueueGap {
   symbol: string;
-  kind: 'no_row' | 'overdue';
+  kind: GapKind;
+  /** What explains the run: causeOf's answer (default: the kind). */
+  cause: string;
   from: Date;
   to: Date;
   slots: number;
+  /** The first slot's recorded reason and IB code, as an example of the run's. */
+  reason: string | null;
+  code: number | null;
 }
 
 export interface LastDone {
@@ -128,6 +142,7 @@ export async function readQueueStatus(options: QueueStatusOptions): Promise<Queu
       to: windowTo,
       intervalSeconds: options.intervalSeconds,
       now: options.now,
+      causeOf: options.causeOf,
     });
     return {
       ...base,
@@ -144,19 +159,39 @@ export async function readQueueStatus(options: QueueStatusOptions): Promise<Queu
   }
 }
 
-/** Pure: unexplained runs of slots per symbol on the grid in [from, to], starting at each symbol's first slot. */
+function gapKindOf(row: SlotRow | undefined, now: Date): GapKind | null {
+  if (!row) return 'no_row';
+  if (row.status === 'pending') return 'overdue';
+  if (row.status === 'running' && (row.leaseExpires === null || row.leaseExpires <= now)) return 'overdue';
+  if (row.status === 'missed' || row.status === 'failed') return row.status;
+  return null;
+}
+
+/**
+ * Pure: runs of slots without data per symbol on the grid in [from, to], starting at each symbol's first
+ * slot, split where the kind or the cause changes.
+ */
 export function findGaps(input: {
   symbols: readonly string[];
   firstBySymbol: ReadonlyMap<string, Date>;
-  rows: ReadonlyArray<{ symbol: string; slotTs: Date; status: JobStatus; leaseExpires: Date | null }>;
+  rows: ReadonlyArray<Pick<SlotRow, 'symbol' | 'slotTs' | 'status' | 'leaseExpires'> & Partial<SlotRow>>;
   from: Date;
   to: Date;
   intervalSeconds: number;
   now: Date;
+  causeOf?: GapCauseFn | undefined;
 }): QueueGap[] {
   const step = input.intervalSeconds * 1000;
-  const bySlot = new Map<string, { status: JobStatus; leaseExpires: Date | null }>();
-  for (const row of input.rows) bySlot.set(`${row.symbol}@${row.slotTs.getTime()}`, row);
+  const bySlot = new Map<string, SlotRow>();
+  for (const row of input.rows) {
+    bySlot.set(`${row.symbol}@${row.slotTs.getTime()}`, {
+      reason: null,
+      ibErrorCode: null,
+      ibErrorMessage: null,
+      ...row,
+    });
+  }
+  const causeOf = input.causeOf ?? ((slot) => slot.kind);
   const gaps: QueueGap[] = [];
   for (const symbol of input.symbols) {
     const first = input.firstBySymbol.get(symbol);
@@ -167,18 +202,27 @@ export function findGaps(input: {
     let open: QueueGap | null = null;
     for (let t = start; t <= input.to.getTime(); t += step) {
       const row = bySlot.get(`${symbol}@${t}`);
-      let kind: QueueGap['kind'] | null = null;
-      if (!row) kind = 'no_row';
-      else if (row.status === 'pending') kind = 'overdue';
-      else if (row.status === 'running' && (row.leaseExpires === null || row.leaseExpires <= input.now))
-        kind = 'overdue';
-      if (kind && open && open.kind === kind && open.to.getTime() + step === t) {
+      const kind = gapKindOf(row, input.now);
+      const cause = kind === null ? null : causeOf({ kind, row: row ?? null });
+      if (kind && open && open.kind === kind && open.cause === cause && open.to.getTime() + step === t) {
         open.to = new Date(t);
         open.slots += 1;
         continue;
       }
       if (open) gaps.push(open);
-      open = kind ? { symbol, kind, from: new Date(t), to: new Date(t), slots: 1 } : null;
+      open =
+        kind && cause !== null
+          ? {
+              symbol,
+              kind,
+              cause,
+              from: new Date(t),
+              to: new Date(t),
+              slots: 1,
+              reason: row?.reason ?? null,
+              code: row?.ibErrorCode ?? null,
+            }
+          : null;
     }
     if (open) gaps.push(open);
   }

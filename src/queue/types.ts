@@ -229,6 +229,14 @@ export interface QueueOps {
   fail(ids: readonly number[], options: FailOptions): Promise<FailResult>;
   /** Running jobs whose lease expired (a crashed worker) go back to pending, attempts+1. */
   reclaimExpired(now: Date): Promise<ReturnResult>;
+  /**
+   * Why pending jobs could not be collected (the gateway down, IB interrupted): the reason and IB code are
+   * kept on the pending rows, so a slot that later becomes missed says why. Returns how many changed.
+   */
+  noteUncollected(
+    ids: readonly number[],
+    options: { now: Date; reason: string; code: number | null },
+  ): Promise<number>;
   /** Clean shutdown: this owner's running jobs go back to pending without counting an attempt. */
   releaseOwned(owner: string, options: { now: Date }): Promise<number[]>;
 

@@ -102,7 +102,7 @@ describe('futures-signals as a library', () => {
       const rows = await lake.snapshots({ from: '2026-03-10T13:00:00Z', to: '${AS_OF}', symbols: ['ES'] });
       const tables = await lake.tables();
       premarketDocumentSchema.parse(premarket);
-      const statusSchema = FUTURES_DOCUMENT_SCHEMAS['futures.status/v2'];
+      const statusSchema = FUTURES_DOCUMENT_SCHEMAS['futures.status/v3'];
       if (!statusSchema || statusSchema.safeParse({}).success) throw new Error('no status schema');
       process.stdout.write(JSON.stringify({ schemaId: PREMARKET_SCHEMA_ID, premarket, regime, rows: rows.length,
         firstRow: rows[0], tables: tables.map((t) => t.name) }));

@@ -113,18 +113,26 @@ table('gateway', [
       scenario: 'selloff',
       seed: 7,
       speed: 60,
-      start: '2026-10-14T19:00:00-04:00',
+      start: new Date('2026-10-14T23:00:00Z'),
       schedule: 'realistic',
     },
   ],
   ['gateway --schedule none', { host: '127.0.0.1', speed: 1, schedule: 'none' }],
   ['gateway --schedule weekly', /--schedule: /],
   ['gateway --port 70000', /--port: /],
-  ['gateway --start tomorrow', /--start: expected an ISO date-time/],
+  ['gateway --start tomorrow', /--start: 'tomorrow' is not a time/],
+  // A naive --start is ET like every other time flag (it was the machine's local zone).
+  [
+    "gateway --start '2026-10-14 19:00'",
+    { host: '127.0.0.1', speed: 1, schedule: 'realistic', start: new Date('2026-10-14T23:00:00Z') },
+  ],
 ]);
 
 table('import', [
-  ['import bars.csv', { file: 'bars.csv', table: 'futures_bars', skipBad: false, dryRun: false }],
+  [
+    'import bars.csv',
+    { file: 'bars.csv', table: 'futures_bars', skipBad: false, dryRun: false, tz: 'America/New_York' },
+  ],
   [
     "import es.csv --symbol ' es ' --tz America/Chicago --map DATE=ts --bar-size '1 day' --skip-bad --dry-run",
     {
@@ -140,7 +148,7 @@ table('import', [
   ],
   [
     'import q.parquet --table futures_snapshots',
-    { file: 'q.parquet', table: 'futures_snapshots', skipBad: false, dryRun: false },
+    { file: 'q.parquet', table: 'futures_snapshots', skipBad: false, dryRun: false, tz: 'America/New_York' },
   ],
   ['import', /missing required argument 'file'/],
   ['import q.csv --table ticks', /argument 'ticks' is invalid/],
@@ -158,7 +166,20 @@ table('table history', [
 ]);
 
 table('table scan', [
-  ['table scan t', { table: 't', format: 'jsonl' }],
+  ['table scan t', { table: 't' }],
+  [
+    'table scan t --order ts:desc --tail 10 --tz UTC --format table',
+    { table: 't', order: { column: 'ts', descending: true }, tail: 10, tz: 'UTC', format: 'table' },
+  ],
+  ['table scan t --order symbol', { table: 't', order: { column: 'symbol', descending: false } }],
+  ['table scan t --order ts:up', /--order: expected <column> or <column>:desc/],
+  ['table scan t --tail 5 --limit 5', /--tail: give either --limit or --tail, not both/],
+  ['table scan t --tz Mars/Base', /--tz: unknown time zone 'Mars\/Base'/],
+  // One time-zone rule: a naive --timestamp is ET (10:00 EDT = 14:00Z), as --as-of is.
+  [
+    "table scan t --timestamp '2026-03-10 10:00'",
+    { table: 't', timestamp: new Date('2026-03-10T14:00:00Z') },
+  ],
   [
     [
       'table',
@@ -175,14 +196,21 @@ table('table scan', [
       '--format',
       'csv',
     ],
-    { table: 't', version: 3, where: "symbol = 'ES'", columns: ['ts', 'close'], limit: 10, format: 'csv' },
+    {
+      table: 't',
+      version: 3,
+      where: "symbol = 'ES'",
+      columns: ['ts', 'close'],
+      limit: 10,
+      format: 'csv',
+    },
   ],
   [
     'table scan t --timestamp 2026-03-10T00:00:00Z',
-    { table: 't', timestamp: '2026-03-10T00:00:00Z', format: 'jsonl' },
+    { table: 't', timestamp: new Date('2026-03-10T00:00:00Z') },
   ],
   [
-    'table scan t --version 1 --timestamp 2026-03-10',
+    "table scan t --version 1 --timestamp '2026-03-10 00:00'",
     /--timestamp: give either --version or --timestamp, not both/,
   ],
   ['table scan t --columns ,', /--columns: expected column names separated by commas/],
@@ -267,7 +295,7 @@ table('table files', [
   ['table files t --version 3 --format duckdb', { table: 't', version: 3, format: 'duckdb' }],
   [
     'table files t --timestamp 2026-01-02T15:00:00Z',
-    { table: 't', timestamp: '2026-01-02T15:00:00Z', format: 'list' },
+    { table: 't', timestamp: new Date('2026-01-02T15:00:00Z'), format: 'list' },
   ],
   ['table files t --version 3 --timestamp 2026-01-02', /give either --version or --timestamp/],
   ['table files t --version ""', /--version: expected a whole number/],

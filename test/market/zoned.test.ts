@@ -8,9 +8,12 @@ import {
   etWallTime,
   formatEt,
   formatEtIso,
+  formatInZone,
   isIsoDate,
+  isTimeZone,
   NonexistentTimeError,
   parseInstant,
+  parseInstantMicros,
   weekdayOf,
 } from '../../src/market/index.js';
 
@@ -143,4 +146,47 @@ describe('date helpers and parsing', () => {
       expect(() => parseInstant(text)).toThrow(RangeError);
     },
   );
+});
+
+describe('the one parser of typed times', () => {
+  it.each([
+    ['2026-11-20 09:00', 1_795_183_200_000_000n, false],
+    ['2026-11-20T09:00:00.123456', 1_795_183_200_123_456n, false],
+    ['2026-11-20T14:00:00.5Z', 1_795_183_200_500_000n, true],
+    ['2026-11-20T09:00:00-0500', 1_795_183_200_000_000n, true],
+  ])('parseInstantMicros(%s): naive means ET, fractions kept to the µs', (text, micros, zoned) => {
+    expect(parseInstantMicros(text)).toEqual({ micros, zoned });
+  });
+
+  it('reads a date alone as its ET midnight only when asked (a predicate), never for a time flag', () => {
+    expect(parseInstant('2026-11-20', { dateOnly: true }).toISOString()).toBe('2026-11-20T05:00:00.000Z');
+    expect(parseInstant('2026-07-01', { dateOnly: true }).toISOString()).toBe('2026-07-01T04:00:00.000Z');
+    expect(() => parseInstant('2026-11-20')).toThrow(/is not a time/);
+  });
+
+  it('rejects the spring-forward gap and years outside the supported range', () => {
+    expect(() => parseInstantMicros('2026-03-08 02:30:00.5')).toThrow(NonexistentTimeError);
+    expect(() => parseInstantMicros('1969-12-31T23:00:00Z')).toThrow(/outside the supported years/);
+  });
+});
+
+describe('formatInZone', () => {
+  const at = new Date('2026-11-20T14:25:00Z');
+  it('shows ET by default, another zone when asked, seconds and a fraction on request', () => {
+    expect(formatInZone(at)).toBe('2026-11-20 09:25 ET');
+    expect(formatInZone(at, 'UTC')).toBe('2026-11-20 14:25 UTC');
+    expect(formatInZone(at, 'America/Chicago')).toBe('2026-11-20 08:25 CST');
+    expect(formatInZone(new Date('2026-07-01T13:30:05.250Z'), 'America/New_York', { seconds: true })).toBe(
+      '2026-07-01 09:30:05.250 ET',
+    );
+    expect(formatInZone(new Date('2026-07-01T00:00:00Z'), 'Asia/Tokyo', { seconds: true })).toBe(
+      '2026-07-01 09:00:00 GMT+9',
+    );
+  });
+
+  it('knows the zones Intl knows', () => {
+    expect(isTimeZone('America/New_York')).toBe(true);
+    expect(isTimeZone('UTC')).toBe(true);
+    expect(isTimeZone('Mars/Base')).toBe(false);
+  });
 });

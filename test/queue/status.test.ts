@@ -26,11 +26,11 @@ describe('readQueueStatus', () => {
     expect(existsSync(queuePaths(dataDir).queueDb)).toBe(false);
   });
 
-  it('counts, last done slot per symbol, open rounds, the lock holder, and exactly the unexplained gaps', async () => {
+  it('counts, last done slot per symbol, open rounds, the lock holder, and exactly the slots without data', async () => {
     const { queue, dataDir } = await tempQueue();
-    // ES: 14:00–14:55 on the grid. 14:00–14:09 done, 14:10–14:19 skipped (halt: explained),
-    // 14:20–14:24 no rows (unexplained), 14:25–14:29 missed (explained), 14:30–14:34 still pending
-    // (overdue: nobody collects), 14:35–14:55 done. NQ: only 14:50–14:55 (starts late: nothing before counts).
+    // ES: 14:00–14:55 on the grid. 14:00–14:09 done, 14:10–14:19 skipped (halt: no gap),
+    // 14:20–14:24 no rows, 14:25–14:29 missed, 14:30–14:34 still pending (overdue: nobody collects),
+    // 14:35–14:55 done. NQ: only 14:50–14:55 (starts late: nothing before counts).
     const minute = (m: number) => plus(at('2025-01-06T14:00:00Z'), m * 60);
     // An unresolved round from a crashed collector (claimed first: a claim also marks late slots missed).
     await queue.insertJobs([{ kind: 'snapshot', symbol: 'NQ', slotTs: minute(58), status: 'pending' }], {
@@ -93,9 +93,11 @@ describe('readQueueStatus', () => {
       command: 'futures collect --loop',
     });
     expect(status.neverScheduled).toEqual([]);
+    const gap = { symbol: 'ES', reason: null, code: null };
     expect(status.gaps).toEqual([
-      { symbol: 'ES', kind: 'no_row', from: minute(20), to: minute(24), slots: 5 },
-      { symbol: 'ES', kind: 'overdue', from: minute(30), to: minute(34), slots: 5 },
+      { ...gap, kind: 'no_row', cause: 'no_row', from: minute(20), to: minute(24), slots: 5 },
+      { ...gap, kind: 'missed', cause: 'missed', from: minute(25), to: minute(29), slots: 5 },
+      { ...gap, kind: 'overdue', cause: 'overdue', from: minute(30), to: minute(34), slots: 5 },
     ]);
   });
 });
@@ -115,7 +117,9 @@ describe('findGaps', () => {
       intervalSeconds: 60,
       now: plus(t, 600),
     });
-    expect(gaps).toEqual([{ symbol: 'ES', kind: 'overdue', from: t, to: t, slots: 1 }]);
+    expect(gaps).toEqual([
+      { symbol: 'ES', kind: 'overdue', cause: 'overdue', from: t, to: t, slots: 1, reason: null, code: null },
+    ]);
   });
 
   it('reports nothing before a symbol’s first slot', () => {
@@ -129,6 +133,51 @@ describe('findGaps', () => {
       intervalSeconds: 60,
       now: plus(t, 600),
     });
-    expect(gaps).toEqual([{ symbol: 'ES', kind: 'no_row', from: plus(t, 180), to: plus(t, 240), slots: 2 }]);
+    expect(gaps).toEqual([
+      {
+        symbol: 'ES',
+        kind: 'no_row',
+        cause: 'no_row',
+        from: plus(t, 180),
+        to: plus(t, 240),
+        slots: 2,
+        reason: null,
+        code: null,
+      },
+    ]);
+  });
+
+  it('splits runs where the cause changes and keeps the first slot’s reason and IB code', () => {
+    const t = at('2025-01-06T14:00:00Z');
+    const missed = (m: number, code: number | null, reason: string) => ({
+      symbol: 'ES',
+      slotTs: plus(t, m * 60),
+      status: 'missed' as const,
+      leaseExpires: null,
+      reason,
+      ibErrorCode: code,
+      ibErrorMessage: code === null ? null : reason,
+    });
+    const gaps = findGaps({
+      symbols: ['ES'],
+      firstBySymbol: new Map([['ES', t]]),
+      rows: [
+        missed(0, 1100, 'interrupted'),
+        missed(1, 1100, 'interrupted again'),
+        missed(2, 502, 'refused'),
+        { symbol: 'ES', slotTs: plus(t, 180), status: 'failed', leaseExpires: null, reason: 'no definition' },
+      ],
+      from: t,
+      to: plus(t, 180),
+      intervalSeconds: 60,
+      now: plus(t, 600),
+      causeOf: ({ kind, row }) =>
+        row?.ibErrorCode === 502 ? 'gateway' : kind === 'failed' ? 'refused' : 'ib',
+    });
+    expect(gaps.map((g) => [g.cause, g.kind, g.slots, g.code, g.reason])).toEqual([
+      ['ib', 'missed', 2, 1100, 'interrupted'],
+      ['gateway', 'missed', 1, 502, 'refused'],
+      ['refused', 'failed', 1, null, 'no definition'],
+    ]);
   });
 });

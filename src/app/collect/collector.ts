@@ -160,6 +160,7 @@ export async function runCollect(options: CollectRunOptions): Promise<CollectSum
         return { version: written.version, skipped: written.skipped, alreadyStored: alreadyStored.length };
       },
       session: () => ib.session(),
+      condition: () => ib.condition(),
     };
     await collectRounds({ options, deps, queue, builder });
   } finally {
@@ -199,6 +200,10 @@ class SessionHolder {
       this.builder.summary.sessionsOpened += 1;
     }
     return this.current;
+  }
+
+  condition(): number | null {
+    return this.current?.condition() ?? null;
   }
 
   async close(): Promise<void> {

@@ -18,10 +18,11 @@ import {
 } from '../../lake/index.js';
 import type { MarketCalendar } from '../../market/index.js';
 import type { Job, Queue } from '../../queue/index.js';
+import { LOST_COMMIT_REASON } from '../gap-causes.js';
 import { sessionOfSlot } from './records.js';
 import { COLLECT_APP_ID } from './round.js';
 
-export const LOST_COMMIT_REASON = 'lost-commit';
+export { LOST_COMMIT_REASON };
 
 export interface LakeLoss {
   /** The lake's txn version for futures-collect (null: none). */

@@ -9,7 +9,7 @@
 import type { Clock } from '../../core/clock.js';
 import type { Logger } from '../../core/log.js';
 import type { IbSession, IbSymbol } from '../../ibkr/index.js';
-import { IbRequestError, IbTransientRequestError } from '../../ibkr/index.js';
+import { failureCodeOf, IbRequestError } from '../../ibkr/index.js';
 import type { SnapshotRecord } from '../../lake/index.js';
 import type { MarketCalendar } from '../../market/index.js';
 import {
@@ -76,6 +76,8 @@ export interface RoundDeps {
   source: SnapshotSource;
   /** Opens (or returns the open) IB session; throws UpstreamUnavailableError when the gateway is down. */
   session(): Promise<IbSession>;
+  /** The open session's IbConnection.condition() (null when none is open or nothing is wrong). */
+  condition(): number | null;
   append: AppendRound;
   /** Finds the Delta version that carried a txn version (after a skipped, already-committed append). */
   versionOfTxn(txnVersion: number): Promise<number | null>;
@@ -335,12 +337,12 @@ async function awaitSnapshots(
     await timed(timings, 'queueMs', () =>
       deps.queue.batch(async (ops) => {
         const now = deps.clock.now();
-        await ops.abandonRound(begun.round.roundSeq, {
-          now,
-          reason: `no snapshots: ${error instanceof Error ? error.message : String(error)}`,
-          countAttempt: false,
-        });
+        const reason = `no snapshots: ${error instanceof Error ? error.message : String(error)}`;
+        await ops.abandonRound(begun.round.roundSeq, { now, reason, countAttempt: false });
         await ops.releaseOwned(deps.owner, { now });
+        // Why these slots wait: if they are never collected, status names the cause by this code.
+        const code = failureCodeOf(error, deps.condition());
+        await ops.noteUncollected(begun.round.slotIds, { now, reason, code });
       }),
     );
     throw error;
@@ -397,9 +399,7 @@ async function leaveRound(
   }
   for (const failure of out.failures) {
     const permanent = failure.error instanceof IbRequestError;
-    const { error } = failure;
-    const code =
-      error instanceof IbRequestError || error instanceof IbTransientRequestError ? error.ibCode : null;
+    const { code } = failure;
     const outcome = await ops.fail(failure.ids, { now, error: failure.error.message, code, permanent });
     result.failed += outcome.failed.length;
     result.retried += outcome.retried.length;

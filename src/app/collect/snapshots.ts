@@ -1,6 +1,6 @@
 /** The IB side of a round: one snapshot per instrument of the round's slots, through src/ibkr. */
 import type { IbSession, IbSymbol, ResolvedContract } from '../../ibkr/index.js';
-import { IbRequestError, IbTimeoutError, IbTransientRequestError } from '../../ibkr/index.js';
+import { failureCodeOf, IbRequestError, IbTimeoutError, IbTransientRequestError } from '../../ibkr/index.js';
 import type { Job } from '../../queue/index.js';
 import type { TakenSnapshot } from './records.js';
 
@@ -10,6 +10,8 @@ export interface SnapshotFailure {
   symbol: string;
   slots: Date[];
   error: IbRequestError | IbTimeoutError | IbTransientRequestError;
+  /** The IB code recorded with the slots: IB's own, or the session's condition when it was silent. */
+  code: number | null;
 }
 
 export interface TakenSnapshots {
@@ -54,7 +56,13 @@ export async function takeSnapshots(
       error instanceof IbTimeoutError ||
       error instanceof IbTransientRequestError
     ) {
-      failures.push({ ids: jobs.map((j) => j.id), symbol, slots: jobs.map((j) => j.slotTs), error });
+      failures.push({
+        ids: jobs.map((j) => j.id),
+        symbol,
+        slots: jobs.map((j) => j.slotTs),
+        error,
+        code: failureCodeOf(error, session.condition()),
+      });
       return;
     }
     throw error;
@@ -70,6 +78,7 @@ export async function takeSnapshots(
         symbol: outcome.contract.symbol,
         slots: jobs.map((j) => j.slotTs),
         error: outcome.error,
+        code: failureCodeOf(outcome.error, session.condition()),
       });
     }
   }

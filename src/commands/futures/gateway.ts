@@ -5,8 +5,8 @@ import { z } from 'zod';
 import { defineCommand, globalOptionsShape } from '../../cli/command.js';
 import { decimalFlag, integerFlag } from '../../cli/numbers.js';
 import { formatPairs } from '../../cli/output.js';
+import { INSTANT_HELP, instantFlag } from '../../cli/time-flags.js';
 import { UsageError } from '../../core/errors.js';
-import { INPUT_YEARS } from '../../market/index.js';
 
 export interface GatewayResult {
   host: string;
@@ -33,15 +33,7 @@ const schema = z.object({
   scenario: z.string().min(1).optional(),
   seed: integerFlag().optional(),
   speed: decimalFlag().pipe(z.number().positive().max(100_000)).default(1),
-  start: z
-    .string()
-    .refine((s) => {
-      const at = Date.parse(s);
-      if (Number.isNaN(at)) return false;
-      const year = new Date(at).getUTCFullYear();
-      return year >= INPUT_YEARS.first && year <= INPUT_YEARS.last;
-    }, `expected an ISO date-time in ${INPUT_YEARS.first}–${INPUT_YEARS.last}, e.g. 2026-10-14T19:00:00-04:00`)
-    .optional(),
+  start: instantFlag().optional(),
   record: z.string().min(1).optional(),
   schedule: z.enum(['realistic', 'none']).default('realistic'),
 });
@@ -100,7 +92,7 @@ export const futuresGatewayCommand = defineCommand({
     },
     {
       flags: '--start <time>',
-      description: 'simulated clock at start (ISO date-time)',
+      description: `simulated clock at start (${INSTANT_HELP})`,
       defaultDescription: 'now',
     },
     { flags: '--record <file>', description: 'write every frame in and out as JSON Lines' },
@@ -135,7 +127,7 @@ export const futuresGatewayCommand = defineCommand({
       }
       scenarioName = scenario.name;
     }
-    const start = opts.start ? new Date(opts.start) : ctx.clock.now();
+    const start = opts.start ?? ctx.clock.now();
     const clock =
       opts.speed === 1 && !opts.start ? () => ctx.clock.now() : sim.acceleratedClock(start, opts.speed);
     const port = opts.port ?? ctx.config.ib.port;

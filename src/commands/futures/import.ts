@@ -5,6 +5,7 @@ import { ExitCode } from '../../cli/exit.js';
 import { type Cell, formatPairs, formatTable, formatTsv } from '../../cli/output.js';
 import { UsageError } from '../../core/errors.js';
 import type { ImportReport } from '../../lake/import/index.js';
+import { ET_ZONE } from '../../market/index.js';
 
 const TABLES = ['futures_bars', 'futures_snapshots'] as const;
 const BAR_SIZES = ['1 min', '1 day'] as const;
@@ -17,7 +18,7 @@ const importSchema = z.object({
     .string()
     .transform((s) => s.trim().toUpperCase())
     .optional(),
-  tz: z.string().min(1).optional(),
+  tz: z.string().min(1).default(ET_ZONE),
   map: z.string().optional(),
   barSize: z.enum(BAR_SIZES).optional(),
   skipBad: z.boolean().default(false),
@@ -33,7 +34,8 @@ export const futuresImportCommand = defineCommand({
     'Reads FILE with DuckDB, validates every row (a bad row is named by its line and field), computes the CME ' +
     'trade date of intraday rows, and appends the rows not already stored (source = import). Re-importing the same ' +
     'file writes nothing new. Without --skip-bad, nothing is written when any row is bad. Timestamps without an ' +
-    'offset are read in --tz (default UTC); a date-only time column means daily bars.',
+    'offset are read in --tz (default America/New_York, as every naive time this tool reads); a date-only time ' +
+    'column means daily bars, keyed by their trade_date (stamped 00:00 UTC of it).',
   examples: [
     'futures import nq-1min.csv.gz --symbol NQ --bar-size "1 min"',
     'futures import vix-daily.csv --symbol VIX --map DATE=ts',
@@ -55,7 +57,7 @@ export const futuresImportCommand = defineCommand({
     {
       flags: '--tz <zone>',
       description: 'time zone of timestamps without an offset',
-      defaultDescription: 'UTC',
+      defaultDescription: ET_ZONE,
     },
     { flags: '--map <pairs>', description: "source column → field, e.g. 'DATE=ts,Last=close'" },
     {

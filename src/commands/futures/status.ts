@@ -1,5 +1,6 @@
 import { Chalk } from 'chalk';
 import { z } from 'zod';
+import { GAP_CAUSE_TEXT } from '../../app/gap-causes.js';
 import type { StatusReport } from '../../app/status.js';
 import { defineCommand, globalOptionsShape } from '../../cli/command.js';
 import { ExitCode } from '../../cli/exit.js';
@@ -35,7 +36,8 @@ const isoOrDash = (d: Date | null) => (d === null ? '-' : d.toISOString());
  *   status  now|market|freshness|problem  …      queue  <job status>  <count>
  *   lock    collect|compact|backfill  free|<pid> <host> <since> <state>
  *   instrument  <symbol> <last ts> <age s> <contract> <source> <quality,…> <stale 0|1>
- *   table   <name> <version> <files> <bytes> <last commit>      gap  <symbol> <kind> <from> <to> <slots>
+ *   table   <name> <version> <files> <bytes> <last commit>
+ *   gap     <symbol> <kind> <from> <to> <slots> <cause> <IB code|->
  */
 export function statusTsv(r: StatusReport): string {
   const rows: Cell[][] = [
@@ -68,19 +70,31 @@ export function statusTsv(r: StatusReport): string {
   for (const t of r.tables)
     rows.push(['table', t.name, t.version ?? '-', t.files, t.bytes, isoOrDash(t.lastCommitAt)]);
   for (const g of r.gaps)
-    rows.push(['gap', g.symbol, g.kind, g.from.toISOString(), g.to.toISOString(), g.slots]);
+    rows.push([
+      'gap',
+      g.symbol,
+      g.kind,
+      g.from.toISOString(),
+      g.to.toISOString(),
+      g.slots,
+      g.cause,
+      g.code ?? '-',
+    ]);
   return formatTsv({ head: [], rows });
 }
 
 export const futuresStatusCommand = defineCommand({
   path: ['status'],
-  summary: 'health: snapshot age per instrument, queue counts, locks, table versions, gaps in the last 24 h',
+  summary:
+    'health: snapshot age per instrument, queue counts, locks, table versions, gaps in the last 24 h and their causes',
   description:
     'Reads the lake (recent partitions only), the queue and the lock files; safe while a collector runs. ' +
     "With --max-age it exits 6 when CME equity is open and any configured instrument's newest snapshot is older " +
     '(or missing), with one STALE line on stderr even under --quiet; while the market is closed it exits 0 and ' +
     'says why; without --max-age freshness is not checked. Gaps are slots in the last 24 h while CME equity ' +
-    'trades with no explanation (never queued, or overdue); skipped and missed slots are explained. A data ' +
+    'traded without data, each named by its cause: IB daily reset, IB outage or data farm down, gateway not ' +
+    'running, competing IB session, IB pacing, refused by IB, no answer, collector not running, lake commit ' +
+    'lost (closed-market slots are no gaps). A data ' +
     'directory that does not exist is a configuration error (exit 2). It exits 4 when the lake ' +
     'lost acknowledged data: slots done in the queue whose rows futures_snapshots does not hold (its newest ' +
     'commit lost), or _last_checkpoint naming a version the log no longer has.',
@@ -93,7 +107,7 @@ export const futuresStatusCommand = defineCommand({
     { flags: '--max-age <duration>', description: 'exit 6 if the market is open and data is older, e.g. 5m' },
   ],
   schema,
-  jsonSchemaId: 'futures.status/v2',
+  jsonSchemaId: 'futures.status/v3',
   exitCodes: [ExitCode.data, ExitCode.stale],
 
   async run(opts, ctx): Promise<StatusResult> {
@@ -119,6 +133,7 @@ export const futuresStatusCommand = defineCommand({
       tables: r.tables.map((t) => ({ ...t, lastCommitAt: iso(t.lastCommitAt) })),
       gapWindowHours: r.gapWindowHours,
       gaps: r.gaps.map((g) => ({ ...g, from: g.from.toISOString(), to: g.to.toISOString() })),
+      gapCauses: r.gapCauses,
       lake: r.lake,
     }),
     human: (r, _opts, style) => {
@@ -157,8 +172,11 @@ export const futuresStatusCommand = defineCommand({
         ['compactor', lock(r.locks.compact)],
         ['backfill', lock(r.locks.backfill)],
         [
-          'gaps (24 h)',
-          r.gaps.length === 0 ? 'none' : `${r.gaps.reduce((n, g) => n + g.slots, 0)} slot(s) unexplained`,
+          `gaps (${r.gapWindowHours} h)`,
+          r.gapCauses.length === 0
+            ? 'none'
+            : `${r.gapCauses.reduce((n, c) => n + c.slots, 0)} slot(s): ` +
+              r.gapCauses.map((c) => `${c.text} ${c.slots}`).join(', '),
         ],
       ];
       let out = formatPairs(pairs, style.mode);
@@ -194,8 +212,16 @@ export const futuresStatusCommand = defineCommand({
       if (r.gaps.length > 0) {
         out += sep;
         out += table({
-          head: ['symbol', 'gap', 'from', 'to', 'slots'],
-          rows: r.gaps.map((g) => [g.symbol, g.kind, formatEtIso(g.from), formatEtIso(g.to), g.slots]),
+          head: ['symbol', 'cause', 'from', 'to', 'slots', 'IB code', 'queue'],
+          rows: r.gaps.map((g) => [
+            g.symbol,
+            GAP_CAUSE_TEXT[g.cause],
+            formatEtIso(g.from),
+            formatEtIso(g.to),
+            g.slots,
+            g.code ?? '-',
+            g.kind,
+          ]),
         });
       }
       return out;

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { RunContext } from '../../app/context.js';
 import { integerFlag } from '../../cli/numbers.js';
+import { INSTANT_HELP, instantFlag } from '../../cli/time-flags.js';
 import { DataError, UsageError } from '../../core/errors.js';
 
 const TABLE_NAME_RE = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
@@ -61,11 +62,11 @@ export const TABLE_ARG = {
 /** --version N | --timestamp T: which version of the table a command reads. */
 export const timeTravelShape = {
   version: integerFlag().pipe(z.number().min(0)).optional(),
-  timestamp: z.string().min(1).optional(),
+  timestamp: instantFlag({ dateOnly: true }).optional(),
 };
 
 export function oneTimeTravel(
-  opts: { version?: number | undefined; timestamp?: string | undefined },
+  opts: { version?: number | undefined; timestamp?: Date | undefined },
   issue: z.RefinementCtx,
 ): void {
   if (opts.version !== undefined && opts.timestamp !== undefined) {
@@ -82,7 +83,7 @@ export function timeTravelFlags(verb: string) {
     { flags: '--version <n>', description: `${verb} the table as of this version` },
     {
       flags: '--timestamp <time>',
-      description: `${verb} the table as of this instant (ISO-8601; no zone = UTC)`,
+      description: `${verb} the table as of this instant (${INSTANT_HELP}; a date alone is its ET midnight)`,
     },
   ] as const;
 }

@@ -3,7 +3,10 @@ import { defineCommand, globalOptionsShape } from '../../cli/command.js';
 import { ExitCode } from '../../cli/exit.js';
 import { integerFlag } from '../../cli/numbers.js';
 import { type Cell, formatTable, formatTsv } from '../../cli/output.js';
+import { DISPLAY_ZONE_FLAG, displayZoneShape, INSTANT_HELP } from '../../cli/time-flags.js';
+import { UsageError } from '../../core/errors.js';
 import { type CanonicalRow, type CanonicalValue, canonicalJson } from '../../delta/read/canonical-json.js';
+import { ET_ZONE, formatInZone } from '../../market/index.js';
 import {
   oneTimeTravel,
   resolveTableArg,
@@ -50,9 +53,24 @@ const schema = z
       )
       .refine((c) => c === undefined || c.length > 0, 'expected column names separated by commas'),
     limit: integerFlag().pipe(z.number().min(0)).optional(),
-    format: z.enum(SCAN_FORMATS).default('jsonl'),
+    tail: integerFlag().pipe(z.number().min(0)).optional(),
+    order: z
+      .string()
+      .regex(/^[^:]+(:(asc|desc))?$/i, 'expected <column> or <column>:desc')
+      .transform((text) => {
+        const [column, direction] = text.split(':');
+        return { column: (column as string).trim(), descending: direction?.toLowerCase() === 'desc' };
+      })
+      .optional(),
+    format: z.enum(SCAN_FORMATS).optional(),
+    ...displayZoneShape,
   })
-  .superRefine(oneTimeTravel);
+  .superRefine(oneTimeTravel)
+  .superRefine((opts, issue) => {
+    if (opts.tail !== undefined && opts.limit !== undefined) {
+      issue.addIssue({ code: 'custom', path: ['tail'], message: 'give either --limit or --tail, not both' });
+    }
+  });
 
 function cellText(value: CanonicalValue): Cell {
   if (value === null) return null;
@@ -68,6 +86,26 @@ function csvField(value: CanonicalValue): string {
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
+/** --tail without --order: the table's first timestamp column (`ts` in ours), oldest to newest. */
+function tailOrder(fields: ReadonlyArray<{ name: string; type: unknown }>) {
+  const time = fields.find((f) => f.type === 'timestamp' || f.type === 'timestamp_ntz');
+  if (time === undefined) {
+    throw new UsageError('--tail needs --order: the table has no timestamp column to order by.', {
+      hint: 'Give --order <column> (add :desc for the other end).',
+    });
+  }
+  return { column: time.name, descending: false };
+}
+
+/** A timestamp cell for people: '2026-11-20 09:25:00 ET' (or --tz); other cells as they are. */
+function shownCell(value: CanonicalValue, type: string, zone: string): Cell {
+  if (type === 'timestamp' && typeof value === 'string') {
+    const at = new Date(value);
+    if (!Number.isNaN(at.getTime())) return formatInZone(at, zone, { seconds: true });
+  }
+  return cellText(value);
+}
+
 function typeName(type: unknown): string {
   return typeof type === 'string' ? type : ((type as { type?: string }).type ?? 'unknown');
 }
@@ -76,27 +114,34 @@ export const futuresTableScanCommand = defineCommand({
   path: ['table', 'scan'],
   summary: 'print the rows of a Delta table (time travel, filter, columns)',
   description:
-    "Print the rows of a Delta table. Files are pruned by partition values and min/max statistics; the predicate is also applied to every row. --format jsonl (default) prints one canonical JSON object per line; --json prints one document with rows and scan metrics. Predicates: =, !=, <, <=, >, >=, BETWEEN … AND …, IN (…), IS [NOT] NULL, AND, OR, parentheses; quote strings, dates and timestamps ('2026-01-02T00:00:00Z'; no zone = UTC).",
+    "Print the rows of a Delta table. Files are pruned by partition values and min/max statistics; the predicate is also applied to every row. On a terminal the rows print as a table (timestamps in --tz, ET by default); piped, one canonical JSON object per line (--format jsonl); --format csv for spreadsheets; --json prints one document with rows and scan metrics (UTC). Predicates: =, !=, <, <=, >, >=, BETWEEN … AND …, IN (…), IS [NOT] NULL, AND, OR, parentheses; quote strings, dates and timestamps. A timestamp without an offset or Z is ET, as everywhere in this tool ('2026-11-20 09:00', or '2026-11-20' for its midnight); '2026-11-20T14:00:00Z' is UTC.",
   examples: [
-    "futures table scan futures_snapshots --where \"ts >= '2026-01-02T00:00:00Z' AND symbol IN ('ES','NQ')\" --limit 20",
+    "futures table scan futures_snapshots --where \"ts >= '2026-01-02 09:00' AND symbol IN ('ES','NQ')\" --limit 20",
+    'futures table scan futures_snapshots --where "symbol = \'ES\'" --columns ts,bid,ask,mid --tail 10',
     'futures table scan ./some/table --version 3 --columns id,value --format csv',
-    'futures table scan futures_snapshots --timestamp 2026-01-02T15:00:00Z --json',
+    "futures table scan futures_snapshots --timestamp '2026-01-02 10:00' --json",
   ],
   args: [TABLE_ARG],
   flags: [
     ...timeTravelFlags('read'),
     {
       flags: '--where <predicate>',
-      description: "row filter, e.g. \"symbol IN ('ES','NQ') AND ts >= '2026-01-02'\"",
+      description: `row filter, e.g. "symbol IN ('ES','NQ') AND ts >= '2026-01-02 09:30'" (times: ${INSTANT_HELP})`,
     },
+    { flags: '--order <column[:desc]>', description: 'sort the rows by a column (NULLs last)' },
     { flags: '--columns <a,b>', description: 'columns to print, comma-separated', defaultDescription: 'all' },
-    { flags: '--limit <n>', description: 'print at most N rows' },
+    { flags: '--limit <n>', description: 'print at most N rows (the first N)' },
+    {
+      flags: '--tail <n>',
+      description: 'print the last N rows of --order (default order: the first timestamp column)',
+    },
     {
       flags: '--format <format>',
       description: 'output format without --json',
       choices: SCAN_FORMATS,
-      defaultDescription: 'jsonl',
+      defaultDescription: 'table on a terminal, else jsonl',
     },
+    DISPLAY_ZONE_FLAG,
   ],
   schema,
   jsonSchemaId: 'futures.table.scan/v1',
@@ -111,17 +156,21 @@ export const futuresTableScanCommand = defineCommand({
         timestamp: opts.timestamp,
         connection: owned.connection,
       });
+      const { scanPredicate } = await import('./scan-where.js');
+      const order = opts.tail === undefined ? opts.order : (opts.order ?? tailOrder(snapshot.schema.fields));
       const result = await scanTable(snapshot, {
         columns: opts.columns,
-        where: opts.where,
-        limit: opts.limit,
+        where: opts.where === undefined ? undefined : scanPredicate(opts.where, snapshot.schema),
+        // --tail N: the first N of the reversed order, turned back.
+        order: order && opts.tail !== undefined ? { ...order, descending: !order.descending } : order,
+        limit: opts.tail ?? opts.limit,
         connection: owned.connection,
       });
       return {
         table: snapshot.tablePath,
         version: result.version,
         columns: result.columns.map((c) => ({ name: c.name, type: typeName(c.type) })),
-        rows: result.rows,
+        rows: opts.tail === undefined ? result.rows : result.rows.reverse(),
         metrics: { ...result.metrics, rows: result.rows.length },
       };
     } finally {
@@ -138,17 +187,25 @@ export const futuresTableScanCommand = defineCommand({
     }),
     human: function* (r, opts, style) {
       const names = r.columns.map((c) => c.name);
-      if (opts.format === 'jsonl') {
+      const format = opts.format ?? (style.mode === 'table' ? 'table' : 'jsonl');
+      if (format === 'jsonl') {
         for (const row of r.rows) yield `${canonicalJson(row, false)}\n`;
         return;
       }
-      if (opts.format === 'csv') {
+      if (format === 'csv') {
         yield `${names.map((n) => csvField(n)).join(',')}\n`;
         for (const row of r.rows) yield `${names.map((n) => csvField(row[n] ?? null)).join(',')}\n`;
         return;
       }
-      const grid = { head: names, rows: r.rows.map((row) => names.map((n) => cellText(row[n] ?? null))) };
-      yield style.mode === 'tsv' ? formatTsv(grid) : formatTable(grid);
+      if (style.mode === 'tsv') {
+        yield formatTsv({ head: [], rows: r.rows.map((row) => names.map((n) => cellText(row[n] ?? null))) });
+        return;
+      }
+      const types = r.columns.map((c) => c.type);
+      const rows = r.rows.map((row) =>
+        names.map((n, i) => shownCell(row[n] ?? null, types[i] ?? '', opts.tz ?? ET_ZONE)),
+      );
+      yield formatTable({ head: names, rows }, { width: style.width });
     },
   },
 });

@@ -50,7 +50,7 @@ export const FUTURES_DOCUMENT_SCHEMAS = {
   'futures.import/v1': importDocumentSchema,
   'futures.queue.rebuild/v1': queueRebuildDocumentSchema,
   'futures.report/v1': reportDocumentSchema,
-  'futures.status/v2': statusDocumentSchema,
+  'futures.status/v3': statusDocumentSchema,
   'futures.table.files/v1': tableFilesDocumentSchema,
   'futures.table.history/v1': tableHistoryDocumentSchema,
   'futures.table.info/v1': tableInfoDocumentSchema,
@@ -62,7 +62,7 @@ export const FUTURES_DOCUMENT_SCHEMAS = {
 
 export type FuturesDocumentId = keyof typeof FUTURES_DOCUMENT_SCHEMAS;
 
-/** The file under schemas/ of a document id: `futures.status/v2` → `futures.status.v2.json`. */
+/** The file under schemas/ of a document id: `futures.status/v3` → `futures.status.v3.json`. */
 export function schemaFileOf(id: string): string {
   return `${id.replace('/', '.')}.json`;
 }

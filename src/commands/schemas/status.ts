@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { GAP_CAUSES } from '../../app/gap-causes.js';
 import { calendarDate, count, documentSchema, instant, version } from './common.js';
 
 const byStatus = z
@@ -65,15 +66,23 @@ export const statusBodySchema = z.object({
     }),
   ),
   gapWindowHours: z.number().positive(),
+  /** Runs of slots without data while CME equity traded, in the last gapWindowHours. */
   gaps: z.array(
     z.object({
       symbol: z.string(),
-      kind: z.enum(['no_row', 'overdue']),
+      /** no_row: never queued; overdue: still pending; missed: not collected in time; failed: given up. */
+      kind: z.enum(['no_row', 'overdue', 'missed', 'failed']),
+      /** What explains the run (docs/operations.md, "Gaps and their causes"). */
+      cause: z.enum(GAP_CAUSES),
       from: instant,
       to: instant,
       slots: count,
+      /** The first slot's recorded reason and IB code, as an example of the run's. */
+      reason: z.string().nullable(),
+      code: z.number().int().nullable(),
     }),
   ),
+  gapCauses: z.array(z.object({ cause: z.enum(GAP_CAUSES), text: z.string(), slots: count })),
   lake: z.object({
     committedRound: z.number().int().nullable(),
     lostSlots: count,
@@ -83,7 +92,7 @@ export const statusBodySchema = z.object({
   }),
 });
 
-export const statusDocumentSchema = documentSchema('futures.status/v2', statusBodySchema, {
+export const statusDocumentSchema = documentSchema('futures.status/v3', statusBodySchema, {
   title: 'futures status --json',
   description: 'Collection health: freshness per instrument, queue, locks, tables, gaps',
 });

@@ -46,6 +46,8 @@ export class IbConnection {
   private clientIdValue: number | null = null;
   private accounts = '';
   private marketDataTypeValue: MarketDataTypeCode = 1;
+  /** The IB code of the last loss (1100/2110, or the code the socket went with), until it ends. */
+  private lossCode: number | null = null;
   private readonly listeners = new Set<ConnectivityListener>();
   private readonly stateWaiters = new Set<() => void>();
 
@@ -103,6 +105,21 @@ export class IbConnection {
 
   isFarmUp(farm: IbFarm): boolean {
     return this.liveness.isFarmUp(farm);
+  }
+
+  /**
+   * The IB code that explains why requests cannot be answered now, or null when nothing is known to be
+   * wrong: the interruption (1100/2110), a lost socket (its code, else 504 "not connected"), or a broken
+   * farm (2103 market data, 2157 sec-def, 2105 historical).
+   */
+  condition(): number | null {
+    const state = this.stateValue;
+    if (state === 'interrupted') return this.lossCode ?? 1100;
+    if (state === 'reconnecting' || state === 'down') return this.lossCode ?? 504;
+    if (!this.isFarmUp('market')) return 2103;
+    if (!this.isFarmUp('secdef')) return 2157;
+    if (!this.isFarmUp('historical')) return 2105;
+    return null;
   }
 
   onConnectivity(listener: ConnectivityListener): () => void {
@@ -395,6 +412,9 @@ export class IbConnection {
   }
 
   private emit(event: IbConnectivityEvent): void {
+    if (event.type === 'lost') this.lossCode = event.code ?? (event.socket ? 504 : 1100);
+    else if (event.type === 'restored' || event.type === 'reconnected' || event.type === 'connected')
+      this.lossCode = null;
     for (const listener of [...this.listeners]) {
       try {
         listener(event);

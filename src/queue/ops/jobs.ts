@@ -359,6 +359,26 @@ export class JobOps extends QueueReads {
     );
   }
 
+  async noteUncollected(
+    ids: readonly number[],
+    options: { now: Date; reason: string; code: number | null },
+  ): Promise<number> {
+    if (ids.length === 0) return 0;
+    const rows = await this.tx.all(
+      `UPDATE jobs SET reason = $2, ib_error_code = $3::INTEGER, ib_error_message = $4, updated_at = $5::TIMESTAMPTZ
+       WHERE ${IN_IDS('$1')} AND status = 'pending'
+       RETURNING id`,
+      [
+        this.ids(ids),
+        options.reason,
+        options.code,
+        options.code === null ? null : options.reason,
+        iso(options.now),
+      ],
+    );
+    return rows.length;
+  }
+
   async releaseOwned(owner: string, options: { now: Date }): Promise<number[]> {
     const rows = await this.tx.all(
       `UPDATE jobs SET status = 'pending', lease_owner = NULL, lease_expires = NULL, updated_at = $2::TIMESTAMPTZ

@@ -76,7 +76,7 @@ describe('documents equal the CLI', () => {
     const cli = await cliJson('futures', ['status', '--json', '--data-dir', dir], NOW);
     expect(api.status).toBe(200);
     expect(api.body).toEqual(cli.doc);
-    expect(api.body.schema).toBe('futures.status/v2');
+    expect(api.body.schema).toBe('futures.status/v3');
   });
 
   it('/api/series starts at the reference price and ends at the current price of the pre-market call', async () => {

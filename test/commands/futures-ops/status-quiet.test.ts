@@ -60,7 +60,7 @@ describe('futures status tells the truth', () => {
     const json = await h.run(['status', '--json']);
     expect(json.code).toBe(0);
     expect(JSON.parse(json.stdout)).toMatchObject({
-      schema: 'futures.status/v2',
+      schema: 'futures.status/v3',
       freshness: { checked: false, ok: null, reason: 'not checked (no --max-age given)' },
     });
     const human = await h.run(['status']);
@@ -114,7 +114,7 @@ describe('futures status tells the truth', () => {
     expect(stale.stderr).toMatch(/ES 20\.0d, NQ never collected/);
   }, 120_000);
 
-  it('closed-market minutes (weekend, daily halt) are not unexplained gaps', async () => {
+  it('closed-market minutes (weekend, daily halt) are no gaps; the others are named by cause', async () => {
     // Friday 16:50 ET: the last collection before the weekend; status on Sunday noon (closed since).
     const friday = new Date('2026-09-04T20:50:00Z');
     const h = await harness(friday, { config: { collect: { firstRunLookbackSeconds: 0 } } });
@@ -128,11 +128,22 @@ describe('futures status tells the truth', () => {
     h.clock.set(new Date('2026-09-08T22:30:00Z'));
     const evening = JSON.parse((await h.run(['status', '--json'])).stdout);
     const es = evening.gaps.filter((g: { symbol: string }) => g.symbol === 'ES');
+    // The run of Tuesday 16:50 ET queued the day it was not running as missed (its catch-up).
     expect(es[0]).toMatchObject({
+      kind: 'missed',
+      cause: 'collector_down',
+      from: '2026-09-07T22:30:00.000Z',
+      to: '2026-09-08T20:44:00.000Z',
+    });
+    expect(es[1]).toMatchObject({
       kind: 'no_row',
+      cause: 'collector_down',
       from: '2026-09-08T20:51:00.000Z',
       to: '2026-09-08T20:59:00.000Z',
     });
-    expect(es[1]).toMatchObject({ from: '2026-09-08T22:00:00.000Z' });
+    expect(es[2]).toMatchObject({ from: '2026-09-08T22:00:00.000Z' });
+    expect(evening.gapCauses).toEqual([
+      { cause: 'collector_down', text: 'collector not running', slots: expect.any(Number) },
+    ]);
   }, 120_000);
 });

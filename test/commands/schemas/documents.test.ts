@@ -105,7 +105,7 @@ describe('the --json documents of a real run match the committed schemas', () =>
     const expected = [
       ['collect --once --symbols ES,NQ', 'futures.collect/v1'],
       ['backfill --symbols ES --days 3 --bar 1day', 'futures.backfill/v1'],
-      ['status --max-age 5m', 'futures.status/v2'],
+      ['status --max-age 5m', 'futures.status/v3'],
       ['calendar --from 2026-09-04 --to 2026-09-08', 'futures.calendar/v1'],
       ['calendar is-open', 'futures.calendar.is-open/v1'],
       ['import', 'futures.import/v1'],
@@ -151,7 +151,7 @@ describe('the --json documents of a real run match the committed schemas', () =>
     expect(doc('table files futures_snapshots --format', 'futures.table.files/v1').statement).not.toBeNull();
     expect(doc('table scan', 'futures.table.scan/v1').rows.length).toBe(3);
     // And the schemas are strict: an unknown key or a malformed instant is refused.
-    const status = doc('status', 'futures.status/v2');
+    const status = doc('status', 'futures.status/v3');
     expect(schemaErrors({ ...status, extra: 1 })).not.toEqual([]);
     expect(schemaErrors({ ...status, now: 'yesterday' })).not.toEqual([]);
   }, 300_000);

@@ -87,8 +87,8 @@ describe('render.json bodies match the document schemas (checked by tsc)', () =>
     expectTypeOf<DocumentBody<'futures.queue.rebuild/v1'>>().toExtend<
       BodyOf<typeof futuresQueueRebuildCommand>
     >();
-    expectTypeOf<BodyOf<typeof futuresStatusCommand>>().toExtend<DocumentBody<'futures.status/v2'>>();
-    expectTypeOf<DocumentBody<'futures.status/v2'>>().toExtend<BodyOf<typeof futuresStatusCommand>>();
+    expectTypeOf<BodyOf<typeof futuresStatusCommand>>().toExtend<DocumentBody<'futures.status/v3'>>();
+    expectTypeOf<DocumentBody<'futures.status/v3'>>().toExtend<BodyOf<typeof futuresStatusCommand>>();
     expectTypeOf<BodyOf<typeof futuresTableFilesCommand>>().toExtend<
       DocumentBody<'futures.table.files/v1'>
     >();
