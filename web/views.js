@@ -132,15 +132,28 @@
     detail.replaceChildren(el('div', `latest: ${describe(last)}`));
   }
 
-  /** The gap reason status reports for a symbol's hour, if any (its reason when it gives one). */
-  function gapReason(status, symbol, hour) {
+  /** The gap `futures status` reports for a symbol's hour, if any: its cause and recorded reason. */
+  function gapOf(status, symbol, hour) {
     if (!status || isError(status) || !Array.isArray(status.gaps)) return null;
-    const gap = status.gaps.find(
-      (g) => g.symbol === symbol && Date.parse(g.from) < hour + 3_600_000 && Date.parse(g.to) >= hour,
+    return (
+      status.gaps.find(
+        (g) => g.symbol === symbol && Date.parse(g.from) < hour + 3_600_000 && Date.parse(g.to) >= hour,
+      ) || null
     );
-    if (!gap) return null;
-    return gap.reason || gap.cause || gap.kind || 'gap';
   }
+
+  /** A gap's colour group: IB's side, the gateway, our collector, the lake (status's causes). */
+  const CAUSE_GROUP = {
+    ib_reset: 'ib',
+    ib_outage: 'ib',
+    competing_session: 'ib',
+    pacing: 'ib',
+    request_refused: 'ib',
+    no_answer: 'ib',
+    gateway_down: 'gateway',
+    collector_down: 'collector',
+    lost_commit: 'lake',
+  };
 
   /** Per symbol, one cell per hour: collected against expected, closed hours with the calendar's reason. */
   function renderCoverage(doc, status) {
@@ -164,10 +177,17 @@
         else if (got >= 0.9 * h.expected) state = 'backfilled';
         else {
           state = got > 0 ? 'partial' : 'missing';
-          why = gapReason(status, symbol, h.hour) ?? (got > 0 ? 'partial' : 'missed');
+          const gap = gapOf(status, symbol, h.hour);
+          const cause = gap ? gap.cause || gap.kind : null;
+          if (cause) state += ` cause-${CAUSE_GROUP[cause] || 'other'}`;
+          why = cause
+            ? `${cause.replaceAll('_', ' ')}${gap.reason ? ` (${gap.reason})` : ''}`
+            : got > 0
+              ? 'partial'
+              : 'missed';
         }
         const cell = el('span', undefined, `cell ${state}`);
-        cell.dataset.state = state;
+        cell.dataset.state = state.split(' ')[0];
         cell.title =
           `${symbol} ${at(h.hour)} ET: ${got}/${h.expected} slot(s)` +
           `${h.backfilled ? `, ${h.backfilled} backfilled` : ''}${why ? ` · ${why}` : ''}`;
