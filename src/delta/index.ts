@@ -136,6 +136,7 @@ export {
 } from './read/scalar.js';
 export {
   createScanView,
+  filesWithLyingStats,
   type PlannedFile,
   parsePartitionValue,
   planScan,

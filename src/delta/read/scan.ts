@@ -8,6 +8,7 @@
  * TIMESTAMPTZ via epoch microseconds (independent of the session TimeZone); a data column named
  * like DuckDB's filename column cannot collide (the source-file column has a reserved name).
  */
+
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { UsageError } from '../../core/errors.js';
 import { type ConnectionOption, sqlPathList, withConnection } from '../duckdb.js';
@@ -25,6 +26,7 @@ import { pruneFile } from './prune.js';
 import { type Scalar, scalarToSql } from './scalar.js';
 import { candidateFiles, snapshotIndex } from './scan-index.js';
 import { deltaTypeToDuckDb, quoteIdentifier } from './schema.js';
+import { lyingStatsError, statsIntact } from './stats-integrity.js';
 
 export interface ScanOptions extends ConnectionOption {
   /** Columns to return, in this order (default: all, in schema order). */
@@ -61,6 +63,8 @@ export interface ScanPlan {
   /** The columns returned, in order. */
   output: ScanColumn[];
   files: PlannedFile[];
+  /** The files data skipping left out on their min/max stats alone (see filesWithLyingStats). */
+  statsPruned: PlannedFile[];
   predicate: BoundPredicate | undefined;
   limit: number | undefined;
   order: { column: ScanColumn; descending: boolean } | undefined;
@@ -155,6 +159,7 @@ export function planScan(snapshot: Snapshot, options: Omit<ScanOptions, 'connect
     bytesRead: 0,
   };
   const files: PlannedFile[] = [];
+  const statsPruned: PlannedFile[] = [];
   for (const { file, absolutePath, partitionValues } of candidates) {
     assertPartitionKeys(snapshot, file);
     if (predicate) {
@@ -164,7 +169,9 @@ export function planScan(snapshot: Snapshot, options: Omit<ScanOptions, 'connect
         continue;
       }
       if (verdict === 'stats') {
+        if (!statsIntact(file)) throw lyingStatsError(snapshot, file);
         metrics.filesPrunedByStats++;
+        statsPruned.push({ file, absolutePath, partitionValues });
         continue;
       }
     }
@@ -172,7 +179,7 @@ export function planScan(snapshot: Snapshot, options: Omit<ScanOptions, 'connect
     metrics.filesRead++;
     metrics.bytesRead += file.add.size;
   }
-  return { snapshot, columns, output, files, predicate, limit: options.limit, order, metrics };
+  return { snapshot, columns, output, files, statsPruned, predicate, limit: options.limit, order, metrics };
 }
 
 function isTimestampPhysical(physical: string): boolean {
@@ -344,4 +351,43 @@ export async function scanTable(snapshot: Snapshot, options: ScanOptions = {}): 
     });
   });
   return { version: snapshot.version, columns: plan.output, rows, metrics: plan.metrics };
+}
+
+/** At most this many lying files are named (finding them reads each suspect file on its own). */
+const LYING_FILES_NAMED = 3;
+
+/**
+ * The files a plan skipped on their stats that do hold rows matching its predicate: their min/max
+ * stats disagree with their content (a damaged log), so every read that skips by stats misses rows.
+ * Reads the skipped files, so it is for a read that came back short, not for every read.
+ */
+export async function filesWithLyingStats(
+  connection: DuckDBConnection,
+  plan: ScanPlan,
+): Promise<PlannedFile[]> {
+  if (plan.statsPruned.length === 0 || !plan.predicate) return [];
+  const matching = async (files: PlannedFile[]): Promise<number> => {
+    const sub: ScanPlan = {
+      ...plan,
+      files,
+      statsPruned: [],
+      output: plan.columns.slice(0, 1),
+      order: undefined,
+      limit: 1,
+    };
+    const sql = await scanSql(connection, sub);
+    try {
+      const reader = await connection.runAndReadAll(`SELECT count(*)::INTEGER AS n FROM (${sql})`);
+      return Number(reader.getRowObjectsJS()[0]?.n ?? 0);
+    } catch (error) {
+      throw dataFileError(sub, error);
+    }
+  };
+  if ((await matching(plan.statsPruned)) === 0) return [];
+  const lying: PlannedFile[] = [];
+  for (const file of plan.statsPruned) {
+    if ((await matching([file])) > 0) lying.push(file);
+    if (lying.length >= LYING_FILES_NAMED) break;
+  }
+  return lying;
 }

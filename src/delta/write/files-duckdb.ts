@@ -16,7 +16,7 @@ import { DeltaSchemaViolationError } from '../errors.js';
 import { STAGING_DIR } from '../log/paths.js';
 import type { Snapshot } from '../log/types.js';
 import { quoteIdentifier, quoteLiteral } from '../read/schema.js';
-import { CONTENT_HASH_TAG, sha256File } from './content-hash.js';
+import { sha256File, writerTags } from './content-hash.js';
 import { numIndexedCols, type SinglePartition, type WrittenFile } from './data-file.js';
 import { fsyncDirectory, fsyncFile } from './put-if-absent.js';
 import {
@@ -130,7 +130,7 @@ export async function writeDataFiles(
               modificationTime: Math.floor(info.mtimeMs),
               dataChange: true,
               stats,
-              tags: { [CONTENT_HASH_TAG]: await sha256File(absolute) },
+              tags: writerTags(await sha256File(absolute), stats),
             },
           };
         }),

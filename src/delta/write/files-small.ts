@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, open, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Snapshot } from '../log/types.js';
-import { CONTENT_HASH_TAG, sha256Bytes } from './content-hash.js';
+import { sha256Bytes, writerTags } from './content-hash.js';
 import { numIndexedCols, type SinglePartition, type WrittenFile } from './data-file.js';
 import { type ParquetColumn, supportsParquetType, writeParquet } from './parquet-writer.js';
 import { fsyncDirectory } from './put-if-absent.js';
@@ -136,6 +136,13 @@ export async function writeSmallFile(
   const durable = Promise.all([fileDurable, ...syncDirs.map((d) => fsyncDirectory(d))]).then(() => {
     if (syncDirs.length > 1) rememberDurable(dir);
   });
+  const fileStats = buildFileStats({
+    schema: snapshot.schema,
+    partitionColumns: snapshot.partitionColumns,
+    numRecords: String(rows.length),
+    columns: stats,
+    numIndexedCols: numIndexedCols(snapshot.metadata),
+  });
   const written: WrittenFile[] = [
     {
       absolute,
@@ -146,14 +153,8 @@ export async function writeSmallFile(
         size: bytes.byteLength,
         modificationTime: modified,
         dataChange: true,
-        tags: { [CONTENT_HASH_TAG]: sha256Bytes(bytes) },
-        stats: buildFileStats({
-          schema: snapshot.schema,
-          partitionColumns: snapshot.partitionColumns,
-          numRecords: String(rows.length),
-          columns: stats,
-          numIndexedCols: numIndexedCols(snapshot.metadata),
-        }),
+        tags: writerTags(sha256Bytes(bytes), fileStats),
+        stats: fileStats,
       },
     },
   ];
