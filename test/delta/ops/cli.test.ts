@@ -197,7 +197,7 @@ describe('futures table verify', () => {
     rmSync(resolveDataFile(table, live.relativePath));
     const broken = await runBin('futures', ['table', 'verify', table]);
     expect(broken.exitCode).toBe(4);
-    expect(broken.stdout).toMatch(/^missing-file/);
+    expect(broken.stdout).toMatch(/^problem\tmissing-file\t/m);
     expect(existsSync(table)).toBe(true);
   });
 });
