@@ -14,11 +14,13 @@ export {
   lakeScanSql,
   listTables,
   loadLakeSnapshot,
+  type ScanLedger,
   tablePath,
   withLakeReadErrors,
 } from './lake.js';
 export type { BarRecord, SignalRunRecord, SnapshotRecord } from './records.js';
 export { appendSignalRun, latestSignalRun, readSignalRuns } from './signal-runs.js';
+export { checkSkippedFiles, newScanLedger } from './skipped-files.js';
 export {
   appendNewSnapshots,
   appendSnapshots,

@@ -14,6 +14,7 @@ import {
   type Predicate,
   planScan,
   quoteIdentifier,
+  type ScanPlan,
   type Snapshot,
   scanSql,
   writeAppend,
@@ -237,6 +238,7 @@ export async function createLakeView(
   name: string,
   where?: Predicate,
   snapshot?: Snapshot,
+  ledger?: ScanLedger,
 ): Promise<Snapshot | undefined> {
   const snap = snapshot ?? (await loadLakeSnapshot(dataDir, table));
   if (!snap) {
@@ -249,8 +251,20 @@ export async function createLakeView(
     );
     return undefined;
   }
-  await createScanView(connection, snap, name, where ? { where } : {});
+  noteScan(ledger, table, await createScanView(connection, snap, name, where ? { where } : {}));
   return snap;
+}
+
+/**
+ * The scans of one evaluation that skipped files on their min/max stats: when its answer comes back
+ * short (stale), checkSkippedFiles re-reads those files, because stats that lie look like missing data.
+ */
+export interface ScanLedger {
+  scans: Array<{ table: LakeTableName; plan: ScanPlan }>;
+}
+
+function noteScan(ledger: ScanLedger | undefined, table: LakeTableName, plan: ScanPlan): void {
+  if (ledger && plan.statsPruned.length > 0) ledger.scans.push({ table, plan });
 }
 
 /**
@@ -263,9 +277,11 @@ export async function lakeScanSql(
   snapshot: Snapshot | undefined,
   where: Predicate,
   columns: readonly string[],
+  ledger?: { table: LakeTableName; ledger: ScanLedger | undefined },
 ): Promise<string | undefined> {
   if (!snapshot) return undefined;
   const plan = planScan(snapshot, { where, columns });
+  if (ledger) noteScan(ledger.ledger, ledger.table, plan);
   if (plan.files.length === 0) return undefined;
   return scanSql(connection, plan);
 }

@@ -25,7 +25,13 @@ import {
   tidyPrice,
 } from '../market/price.js';
 import { isDemoLake } from './demo-marker.js';
-import { createLakeView, lakeScanSql, loadLakeSnapshot, withLakeReadErrors } from './lake.js';
+import {
+  createLakeView,
+  lakeScanSql,
+  loadLakeSnapshot,
+  type ScanLedger,
+  withLakeReadErrors,
+} from './lake.js';
 import { FUTURES_BARS, FUTURES_SNAPSHOTS, SIGNAL_RUNS } from './tables.js';
 
 const MINUTE_MS = 60_000;
@@ -49,6 +55,8 @@ export interface TableSnapshots {
    * Elsewhere they are test or demo leftovers that must never move a real signal. Default false.
    */
   simRows?: boolean;
+  /** Where the reads note the files they skip on stats (checkSkippedFiles), when the caller asks. */
+  ledger?: ScanLedger | undefined;
 }
 
 export async function loadTableSnapshots(dataDir: string): Promise<TableSnapshots> {
@@ -90,8 +98,17 @@ async function withViews<T>(
     snapView,
     realRows(tables, snapWhere),
     tables.snapshots,
+    tables.ledger,
   );
-  await createLakeView(connection, dataDir, FUTURES_BARS, barView, realRows(tables, barWhere), tables.bars);
+  await createLakeView(
+    connection,
+    dataDir,
+    FUTURES_BARS,
+    barView,
+    realRows(tables, barWhere),
+    tables.bars,
+    tables.ledger,
+  );
   try {
     return await fn(snapView, barView);
   } finally {
@@ -299,6 +316,7 @@ async function priceObservationSql(
     tables.snapshots,
     realRows(tables, { kind: 'and', args: filters.snapshots }),
     ['symbol', 'con_id', 'local_symbol', 'ts', 'bid', 'ask', 'last'],
+    { table: FUTURES_SNAPSHOTS, ledger: tables.ledger },
   );
   if (snap !== undefined) {
     parts.push(
@@ -313,6 +331,7 @@ async function priceObservationSql(
     tables.bars,
     realRows(tables, { kind: 'and', args: [...filters.bars, minuteBars] }),
     ['symbol', 'con_id', 'local_symbol', 'ts', 'close'],
+    { table: FUTURES_BARS, ledger: tables.ledger },
   );
   if (bar !== undefined) {
     parts.push(
@@ -396,6 +415,7 @@ async function fetchDaily(
       ],
     }),
     tables.bars,
+    tables.ledger,
   );
   try {
     const reader = await connection.runAndReadAll(

@@ -166,22 +166,19 @@ table('table history', [
 ]);
 
 table('table scan', [
-  ['table scan t', { table: 't', tz: 'America/New_York' }],
+  ['table scan t', { table: 't' }],
   [
     'table scan t --order ts:desc --tail 10 --tz UTC --format table',
     { table: 't', order: { column: 'ts', descending: true }, tail: 10, tz: 'UTC', format: 'table' },
   ],
-  [
-    'table scan t --order symbol',
-    { table: 't', order: { column: 'symbol', descending: false }, tz: 'America/New_York' },
-  ],
+  ['table scan t --order symbol', { table: 't', order: { column: 'symbol', descending: false } }],
   ['table scan t --order ts:up', /--order: expected <column> or <column>:desc/],
   ['table scan t --tail 5 --limit 5', /--tail: give either --limit or --tail, not both/],
   ['table scan t --tz Mars/Base', /--tz: unknown time zone 'Mars\/Base'/],
   // One time-zone rule: a naive --timestamp is ET (10:00 EDT = 14:00Z), as --as-of is.
   [
     "table scan t --timestamp '2026-03-10 10:00'",
-    { table: 't', timestamp: new Date('2026-03-10T14:00:00Z'), tz: 'America/New_York' },
+    { table: 't', timestamp: new Date('2026-03-10T14:00:00Z') },
   ],
   [
     [
@@ -206,12 +203,11 @@ table('table scan', [
       columns: ['ts', 'close'],
       limit: 10,
       format: 'csv',
-      tz: 'America/New_York',
     },
   ],
   [
     'table scan t --timestamp 2026-03-10T00:00:00Z',
-    { table: 't', timestamp: new Date('2026-03-10T00:00:00Z'), tz: 'America/New_York' },
+    { table: 't', timestamp: new Date('2026-03-10T00:00:00Z') },
   ],
   [
     "table scan t --version 1 --timestamp '2026-03-10 00:00'",

@@ -15,7 +15,14 @@ import { optimizeTable } from '../../src/delta/ops/optimize.js';
 import { DAY_MS } from '../../src/delta/ops/units.js';
 import { appendSnapshots, FUTURES_SNAPSHOTS, tablePath } from '../../src/lake/index.js';
 import { buildSignalLake } from '../commands/signals/lake-fixture.js';
-import { commitFiles, DAMAGES, type Damage, newestAddedFile, treeDigest } from '../delta/ops/damage.js';
+import {
+  commitFiles,
+  DAMAGES,
+  type Damage,
+  LYING_STATS,
+  newestAddedFile,
+  treeDigest,
+} from '../delta/ops/damage.js';
 import { testCtx } from '../helpers/ctx.js';
 import { snapshots, tempDir } from './inputs/fixtures.js';
 
@@ -90,7 +97,7 @@ async function run(command: Command, dataDir: string) {
   return { code, stdout: ctx.stdout.text(), stderr: ctx.stderr.text() };
 }
 
-/** More damages of the review: §3 (a bit flipped in a plain page), §24 (an empty commit), §11 (the log gone). */
+/** More damages of the review: §3 (a bit flipped in a plain page), §11 (stats that lie, the log gone), §24 (an empty commit). */
 const MORE: Damage[] = [
   {
     name: 'bit flipped in a plain page',
@@ -105,6 +112,7 @@ const MORE: Damage[] = [
       writeFileSync(file, bytes);
     },
   },
+  LYING_STATS,
   {
     // §24: what a writer that is not atomic leaves after a full disk (the review's `…928.json`, 0 bytes).
     name: 'empty newest commit',
@@ -203,7 +211,11 @@ for (const damage of [...DAMAGES, ...MORE]) {
           expect(expected, why).toContain(r.code);
         } else if (base && r.code !== 4) {
           expect(r.code, why).toBe(base.code);
-          if (command.answer && !silent) expect(r.stdout, why).toBe(base.stdout);
+          // Replaying JSON commits instead of a checkpoint lists the files in another order: same rows.
+          const sorted = (text: string) => text.split('\n').sort();
+          if (command.answer && !silent && damage === LYING_STATS) {
+            expect(sorted(r.stdout), why).toEqual(sorted(base.stdout));
+          } else if (command.answer && !silent) expect(r.stdout, why).toBe(base.stdout);
         }
         const after = treeDigest(path.join(dir, 'lake'));
         if (!command.writes) {

@@ -6,7 +6,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { isUserError, StaleDataError } from '../../core/errors.js';
 import { openMemoryConnection } from '../../delta/index.js';
-import { SIGNAL_RUNS, tablePath } from '../../lake/index.js';
+import { checkSkippedFiles, newScanLedger, SIGNAL_RUNS, tablePath } from '../../lake/index.js';
 import type { ContextOverrides, LoaderOptions } from '../../signals/inputs/index.js';
 import type { IndexSymbol } from '../../signals/types.js';
 import type { RunContext } from '../context.js';
@@ -79,7 +79,10 @@ async function replay<D extends SignalDocumentBase, Group>(
   const entries: ReplayEntry<D>[] = [];
   let previous: D | undefined;
   for (const instants of groups) {
+    const ledger = session.tables.ledger;
+    if (ledger) ledger.scans.length = 0;
     const group = await strategy.loadGroup(session, instants);
+    let stale = false;
     for (const asOf of instants) {
       try {
         const document = await strategy.evaluateInReplay(session, group, asOf, previous);
@@ -87,11 +90,28 @@ async function replay<D extends SignalDocumentBase, Group>(
         entries.push({ asOf, document });
       } catch (error) {
         if (!isUserError(error)) throw error;
+        stale ||= error instanceof StaleDataError;
         entries.push({ asOf, skipped: error });
       }
     }
+    if (stale && ledger) await checkSkippedFiles(session.connection, ledger);
   }
   return entries;
+}
+
+/**
+ * One evaluation; a stale answer may be rows the reads skipped on lying min/max stats (review finding
+ * 11), so the files skipped on stats are re-read before "stale" is believed: then it is a data error.
+ */
+async function evaluateChecked<T>(session: EvaluationSession, evaluate: () => Promise<T>): Promise<T> {
+  const ledger = session.tables.ledger;
+  if (ledger) ledger.scans.length = 0;
+  try {
+    return await evaluate();
+  } catch (error) {
+    if (error instanceof StaleDataError && ledger) await checkSkippedFiles(session.connection, ledger);
+    throw error;
+  }
 }
 
 /**
@@ -122,7 +142,7 @@ export async function evaluateSignal<D extends SignalDocumentBase, Group>(
   const dataDir = ctx.config.dataDir;
   const owned = await openMemoryConnection();
   try {
-    const tables = await loadTableSnapshots(dataDir);
+    const tables = { ...(await loadTableSnapshots(dataDir)), ledger: newScanLedger() };
     if (!tables.snapshots && !tables.bars) throw emptyLakeError(dataDir);
     const session: EvaluationSession = {
       connection: owned.connection,
@@ -133,7 +153,9 @@ export async function evaluateSignal<D extends SignalDocumentBase, Group>(
       ctx,
     };
     if (request.range === undefined) {
-      const { document, priorStateFrom } = await strategy.evaluateOnce(session, request.asOf ?? now);
+      const { document, priorStateFrom } = await evaluateChecked(session, () =>
+        strategy.evaluateOnce(session, request.asOf ?? now),
+      );
       const record = request.record ?? request.asOf === undefined;
       const recorded = record && (await tryRecord(ctx, dataDir, [strategy.recordOf(document)]));
       return { mode: 'single', document, recorded, priorStateFrom };

@@ -44,7 +44,7 @@ export const futuresTableRepairCommand = defineCommand({
   path: ['table', 'repair'],
   summary: 'restore what can be restored of a damaged Delta table (dry run unless --apply; deletes nothing)',
   description:
-    "Find what `futures table verify` finds in the live files, and what the table directory still holds to restore it: an earlier schema/partitioning every live file fits (after a metadata change), an unreferenced file with a lost file's size and content (after a damaged add path), or the files an OPTIMIZE rewrote into a file that is now missing or damaged. Without --apply nothing is changed; with --apply the restoration is one REPAIR commit, and damaged files leave the table into <table>/_repair/ (never deleted). Exit 0 when the table is sound (after --apply: when it is sound again), 4 otherwise; what cannot be restored here must come from a backup.",
+    "Find what `futures table verify` finds in the live files, and what the table directory still holds to restore it: an earlier schema/partitioning every live file fits (after a metadata change), an unreferenced file with a lost file's size and content (after a damaged add path), the files an OPTIMIZE rewrote into a file that is now missing or damaged, or the true min/max stats of a sound file whose logged stats do not hold (reads skipping on them would miss its rows). Without --apply nothing is changed; with --apply the restoration is one REPAIR commit, and damaged files leave the table into <table>/_repair/ (never deleted). Exit 0 when the table is sound (after --apply: when it is sound again), 4 otherwise; what cannot be restored here must come from a backup.",
   examples: [
     'futures table repair futures_snapshots',
     'futures table repair futures_snapshots --apply',

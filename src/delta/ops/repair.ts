@@ -10,7 +10,9 @@
  *   same row count and stats bounds) is added in its place;
  * - a live file that is gone or damaged and was written by a rewrite (OPTIMIZE: dataChange=false
  *   removes and adds in one commit): when the files that rewrite removed are all still present and
- *   sound and hold as many rows, they are added back and the rewrite's outputs of that partition removed.
+ *   sound and hold as many rows, they are added back and the rewrite's outputs of that partition removed;
+ * - a sound live file whose min/max stats do not hold (reads skipping on them miss its rows): it is
+ *   added again with the stats its content gives.
  * Files the repair takes out of the table because they are damaged are moved under `_repair/` (a
  * hidden directory no reader or VACUUM looks into), so even they stay on disk.
  */
@@ -25,15 +27,21 @@ import { liveFileOf } from '../log/replay.js';
 import { loadSnapshotFromListing } from '../log/snapshot.js';
 import type { Action, AddAction, LiveFile, Metadata, RemoveAction, Snapshot } from '../log/types.js';
 import { parseSchemaString } from '../read/schema.js';
+import { assertLocalTable } from '../storage/location.js';
 import { type CommitOptions, commitTransaction } from '../write/commit.js';
 import { CONTENT_HASH_TAG, sha256File } from '../write/content-hash.js';
 import { engineInfo } from '../write/engine.js';
 import { encodeAddPath } from '../write/stats.js';
+import { tagsWithStats, trueStats } from './true-stats.js';
 import { listDataFiles } from './vacuum.js';
 import { checkDataFiles, checkEmptyCommits } from './verify.js';
 import { firstLine, type VerifyProblem } from './verify-problems.js';
 
-export type RepairStepKind = 'restore-metadata' | 're-add-file' | 'restore-rewritten-inputs';
+export type RepairStepKind =
+  | 'restore-metadata'
+  | 're-add-file'
+  | 'restore-rewritten-inputs'
+  | 'rewrite-stats';
 
 export interface RepairStep {
   kind: RepairStepKind;
@@ -331,8 +339,48 @@ async function planFiles(p: Planner, problems: readonly VerifyProblem[]): Promis
   return problems.filter((x) => x.file === undefined || !fixed.has(x.file));
 }
 
+/**
+ * Files whose only problem is stats that do not hold (their bytes sound: no other problem, and the
+ * content hash matched when there is one): the file is added again with the stats its content gives.
+ * A later add of a live path replaces its stats (PROTOCOL.md, Add File); the data is not touched.
+ */
+async function planStats(p: Planner, problems: readonly VerifyProblem[]): Promise<VerifyProblem[]> {
+  const byFile = new Map<string, LiveFile>();
+  for (const file of p.snapshot.files.values()) byFile.set(file.relativePath, file);
+  const kinds = new Map<string, Set<string>>();
+  for (const x of problems) {
+    if (x.file === undefined || !byFile.has(x.file)) continue;
+    kinds.set(x.file, (kinds.get(x.file) ?? new Set()).add(x.kind));
+  }
+  const fixed = new Set<string>();
+  for (const [relative, found] of kinds) {
+    const file = byFile.get(relative) as LiveFile;
+    if (p.handled.has(file.add.path) || !found.has('stats-mismatch')) continue;
+    // A row count that disagrees is stats too, but only a content hash tells it from a damaged file.
+    const allowed = file.add.tags?.[CONTENT_HASH_TAG] ? STATS_ONLY_HASHED : STATS_ONLY;
+    if (![...found].every((k) => allowed.has(k))) continue;
+    const stats = await trueStats(p.connection, p.snapshot, file);
+    const add: AddAction = { ...file.add, stats, tags: tagsWithStats(file, stats), dataChange: false };
+    if ((await problemsOf(p.connection, withFiles(p.snapshot, [liveFileOf(add)]))).length > 0) continue;
+    p.actions.push({ add });
+    p.handled.add(file.add.path);
+    fixed.add(relative);
+    p.steps.push({
+      kind: 'rewrite-stats',
+      message: `${relative}: its min/max stats in the log do not hold for its content (reads skipping on them miss its rows); the file is sound: commit the stats its content gives`,
+      removed: [],
+      added: [relative],
+    });
+  }
+  return problems.filter((x) => x.file === undefined || !fixed.has(x.file));
+}
+
+const STATS_ONLY = new Set(['stats-mismatch']);
+const STATS_ONLY_HASHED = new Set(['stats-mismatch', 'row-count-mismatch']);
+
 /** Finds what is wrong and what can be restored. Read-only. */
 export async function planRepair(tablePath: string, options: RepairOptions = {}): Promise<RepairPlan> {
+  assertLocalTable(tablePath, 'Table repair');
   const listing = await listLog(path.resolve(tablePath));
   // An empty commit file is a lost commit: nothing in the table directory says what it held.
   const emptyCommits: VerifyProblem[] = [];
@@ -370,7 +418,7 @@ export async function planRepair(tablePath: string, options: RepairOptions = {})
       handled: new Set(),
     };
     const afterMetadata = await planMetadata(planner, problems);
-    const unrepaired = await planFiles(planner, afterMetadata);
+    const unrepaired = await planStats(planner, await planFiles(planner, afterMetadata));
     return {
       tablePath: listing.tablePath,
       version: snapshot.version,

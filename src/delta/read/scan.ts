@@ -8,11 +8,14 @@
  * TIMESTAMPTZ via epoch microseconds (independent of the session TimeZone); a data column named
  * like DuckDB's filename column cannot collide (the source-file column has a reserved name).
  */
+
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { UsageError } from '../../core/errors.js';
+import { UsageError, UserError } from '../../core/errors.js';
 import { type ConnectionOption, sqlPathList, withConnection } from '../duckdb.js';
 import { DeltaDataFileError, DeltaLogCorruptError } from '../errors.js';
 import type { DeltaType, LiveFile, Snapshot } from '../log/types.js';
+import { storageFor } from '../storage/index.js';
+import { isRemoteLocation } from '../storage/location.js';
 import { type CanonicalRow, toCanonical } from './canonical.js';
 import {
   type BoundPredicate,
@@ -25,6 +28,7 @@ import { pruneFile } from './prune.js';
 import { type Scalar, scalarToSql } from './scalar.js';
 import { candidateFiles, snapshotIndex } from './scan-index.js';
 import { deltaTypeToDuckDb, quoteIdentifier } from './schema.js';
+import { lyingStatsError, statsIntact } from './stats-integrity.js';
 
 export interface ScanOptions extends ConnectionOption {
   /** Columns to return, in this order (default: all, in schema order). */
@@ -61,6 +65,8 @@ export interface ScanPlan {
   /** The columns returned, in order. */
   output: ScanColumn[];
   files: PlannedFile[];
+  /** The files data skipping left out on their min/max stats alone (see filesWithLyingStats). */
+  statsPruned: PlannedFile[];
   predicate: BoundPredicate | undefined;
   limit: number | undefined;
   order: { column: ScanColumn; descending: boolean } | undefined;
@@ -155,6 +161,7 @@ export function planScan(snapshot: Snapshot, options: Omit<ScanOptions, 'connect
     bytesRead: 0,
   };
   const files: PlannedFile[] = [];
+  const statsPruned: PlannedFile[] = [];
   for (const { file, absolutePath, partitionValues } of candidates) {
     assertPartitionKeys(snapshot, file);
     if (predicate) {
@@ -164,7 +171,9 @@ export function planScan(snapshot: Snapshot, options: Omit<ScanOptions, 'connect
         continue;
       }
       if (verdict === 'stats') {
+        if (!statsIntact(file)) throw lyingStatsError(snapshot, file);
         metrics.filesPrunedByStats++;
+        statsPruned.push({ file, absolutePath, partitionValues });
         continue;
       }
     }
@@ -172,7 +181,7 @@ export function planScan(snapshot: Snapshot, options: Omit<ScanOptions, 'connect
     metrics.filesRead++;
     metrics.bytesRead += file.add.size;
   }
-  return { snapshot, columns, output, files, predicate, limit: options.limit, order, metrics };
+  return { snapshot, columns, output, files, statsPruned, predicate, limit: options.limit, order, metrics };
 }
 
 function isTimestampPhysical(physical: string): boolean {
@@ -219,9 +228,13 @@ function emptyRelationSql(plan: ScanPlan): string {
 }
 
 /** The SQL of the relation of all columns of the planned files, before filter/projection/limit. */
-async function relationSql(connection: DuckDBConnection, plan: ScanPlan): Promise<string> {
+async function relationSql(
+  connection: DuckDBConnection,
+  plan: ScanPlan,
+  localOf: (f: PlannedFile) => string,
+): Promise<string> {
   if (plan.files.length === 0) return emptyRelationSql(plan);
-  const source = `read_parquet(${sqlPathList(plan.files.map((f) => f.absolutePath))}, hive_partitioning=false, union_by_name=true, filename=${quoteLiteralName(SOURCE_FILE_COLUMN)})`;
+  const source = `read_parquet(${sqlPathList(plan.files.map(localOf))}, hive_partitioning=false, union_by_name=true, filename=${quoteLiteralName(SOURCE_FILE_COLUMN)})`;
   const described = await connection.runAndReadAll(`DESCRIBE SELECT * FROM ${source}`);
   const physical = new Map<string, { name: string; type: string }>();
   for (const row of described.getRowObjectsJson()) {
@@ -254,8 +267,7 @@ async function relationSql(connection: DuckDBConnection, plan: ScanPlan): Promis
   );
   if (partitionColumns.length === 0 || onePartition) return `SELECT ${select.join(', ')} FROM ${source} AS d`;
   const valuesRows = plan.files.map(
-    (f) =>
-      `(${[quoteLiteralName(f.absolutePath), ...partitionColumns.map((c) => literal(f, c))].join(', ')})`,
+    (f) => `(${[quoteLiteralName(localOf(f)), ...partitionColumns.map((c) => literal(f, c))].join(', ')})`,
   );
   const valueNames = [SOURCE_FILE_COLUMN, ...partitionColumns.map((c) => c.name)]
     .map(quoteIdentifier)
@@ -290,11 +302,35 @@ export function dataFileError(plan: ScanPlan, error: unknown): DeltaDataFileErro
   );
 }
 
+const DOWNLOADS_AT_ONCE = 8;
+
+/**
+ * Local paths of the planned files: themselves on a local disk; on an object store, copies in the
+ * bounded file cache (DuckDB reads local files, no httpfs).
+ */
+export async function localCopies(plan: ScanPlan): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  if (!isRemoteLocation(plan.snapshot.tablePath)) return out;
+  const storage = storageFor(plan.snapshot.tablePath);
+  const queue = [...plan.files];
+  const worker = async () => {
+    for (let f = queue.shift(); f; f = queue.shift()) {
+      const copy = await storage.localCopy(f.absolutePath, f.file.add.size).catch((error: unknown) => {
+        throw error instanceof UserError ? error : dataFileError(plan, error);
+      });
+      out.set(f.absolutePath, copy);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(DOWNLOADS_AT_ONCE, queue.length) }, worker));
+  return out;
+}
+
 /** Full SQL for a plan: the relation, the predicate as a filter, the projection and the limit. */
 export async function scanSql(connection: DuckDBConnection, plan: ScanPlan): Promise<string> {
+  const local = await localCopies(plan);
   let relation: string;
   try {
-    relation = await relationSql(connection, plan);
+    relation = await relationSql(connection, plan, (f) => local.get(f.absolutePath) ?? f.absolutePath);
   } catch (error) {
     throw dataFileError(plan, error);
   }
@@ -344,4 +380,43 @@ export async function scanTable(snapshot: Snapshot, options: ScanOptions = {}): 
     });
   });
   return { version: snapshot.version, columns: plan.output, rows, metrics: plan.metrics };
+}
+
+/** At most this many lying files are named (finding them reads each suspect file on its own). */
+const LYING_FILES_NAMED = 3;
+
+/**
+ * The files a plan skipped on their stats that do hold rows matching its predicate: their min/max
+ * stats disagree with their content (a damaged log), so every read that skips by stats misses rows.
+ * Reads the skipped files, so it is for a read that came back short, not for every read.
+ */
+export async function filesWithLyingStats(
+  connection: DuckDBConnection,
+  plan: ScanPlan,
+): Promise<PlannedFile[]> {
+  if (plan.statsPruned.length === 0 || !plan.predicate) return [];
+  const matching = async (files: PlannedFile[]): Promise<number> => {
+    const sub: ScanPlan = {
+      ...plan,
+      files,
+      statsPruned: [],
+      output: plan.columns.slice(0, 1),
+      order: undefined,
+      limit: 1,
+    };
+    const sql = await scanSql(connection, sub);
+    try {
+      const reader = await connection.runAndReadAll(`SELECT count(*)::INTEGER AS n FROM (${sql})`);
+      return Number(reader.getRowObjectsJS()[0]?.n ?? 0);
+    } catch (error) {
+      throw dataFileError(sub, error);
+    }
+  };
+  if ((await matching(plan.statsPruned)) === 0) return [];
+  const lying: PlannedFile[] = [];
+  for (const file of plan.statsPruned) {
+    if ((await matching([file])) > 0) lying.push(file);
+    if (lying.length >= LYING_FILES_NAMED) break;
+  }
+  return lying;
 }

@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import { STATS_HASH_TAG, statsHash } from '../read/stats-integrity.js';
 
 /** The add tag holding the lowercase hex SHA-256 of the file's bytes. */
 export const CONTENT_HASH_TAG = 'contentSha256';
@@ -17,4 +18,11 @@ export async function sha256File(file: string): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
   return hash.digest('hex');
+}
+
+/** The tags our writers put on an add: the content hash, and the stats hash when there are stats. */
+export function writerTags(contentSha256: string, stats: string | undefined): Record<string, string> {
+  const tags: Record<string, string> = { [CONTENT_HASH_TAG]: contentSha256 };
+  if (stats !== undefined) tags[STATS_HASH_TAG] = statsHash(stats);
+  return tags;
 }

@@ -205,3 +205,24 @@ export const DAMAGES: readonly Damage[] = [
     apply: (t, c) => appendMetadataCommit(t, (m) => retype(m, c.double, 'float')),
   },
 ];
+
+/**
+ * §11: the newest add commit's files get min/max stats for `symbol` that exclude every row they hold
+ * (the review's minValues 'ZZ', maxValues 'ZZZ'); checkpoints dropped so readers replay the lie.
+ */
+export const LYING_STATS: Damage = {
+  name: 'stats lie (symbol range excludes the rows)',
+  apply: (t) => {
+    const { file, list } = newestAddCommit(t);
+    for (const a of list) {
+      const add = a.add as { stats?: string } | undefined;
+      if (!add?.stats) continue;
+      const stats = JSON.parse(add.stats) as Record<string, Record<string, unknown>>;
+      stats.minValues = { ...stats.minValues, symbol: 'ZZ' };
+      stats.maxValues = { ...stats.maxValues, symbol: 'ZZZ' };
+      add.stats = JSON.stringify(stats);
+    }
+    writeActions(file, list);
+    dropCheckpoints(t);
+  },
+};

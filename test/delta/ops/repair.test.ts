@@ -1,10 +1,13 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { DeltaLogCorruptError } from '../../../src/delta/errors.js';
+import { loadSnapshot } from '../../../src/delta/log/open.js';
 import { applyRepair, planRepair, type RepairStepKind } from '../../../src/delta/ops/repair.js';
 import { verifyTable } from '../../../src/delta/ops/verify.js';
+import { scanTable } from '../../../src/delta/read/scan.js';
 import { useMemoryDuckDb } from '../shared-duckdb.js';
-import { buildOptimizedTable, COLUMNS, copyTable, DAMAGES, treeDigest } from './damage.js';
+import { buildOptimizedTable, COLUMNS, copyTable, DAMAGES, LYING_STATS, treeDigest } from './damage.js';
 import { fullScan, makeTempDir, removeTempDirs } from './helpers.js';
 
 const duck = useMemoryDuckDb();
@@ -27,6 +30,7 @@ const EXPECTED: Record<string, RepairStepKind> = {
   'column type long': 'restore-metadata',
   'column type decimal': 'restore-metadata',
   'column type float': 'restore-metadata',
+  [LYING_STATS.name]: 'rewrite-stats',
 };
 
 describe('table repair', () => {
@@ -40,7 +44,7 @@ describe('table repair', () => {
     expect(treeDigest(table)).toEqual(before);
   });
 
-  for (const damage of DAMAGES) {
+  for (const damage of [...DAMAGES, LYING_STATS]) {
     test(`${damage.name}: the dry run changes nothing; applied, the table verifies with every row`, async () => {
       const table = copyTable(pristine, makeTempDir());
       damage.apply(table, COLUMNS);
@@ -66,4 +70,30 @@ describe('table repair', () => {
       }
     });
   }
+
+  test('stats that lie: filtered reads fail instead of missing rows; after the repair they find every row again', async () => {
+    const table = copyTable(pristine, makeTempDir());
+    const es = async () =>
+      (await scanTable(await loadSnapshot(table), { connection: duck.connection, where: "symbol = 'ES'" }))
+        .rows.length;
+    const expected = await es();
+    expect(expected).toBeGreaterThan(0);
+    LYING_STATS.apply(table, COLUMNS);
+    await expect(es()).rejects.toBeInstanceOf(DeltaLogCorruptError);
+    await expect(es()).rejects.toThrow(/are not the ones its writer recorded/);
+    const verify = await verifyTable(table, { connection: duck.connection });
+    expect([...new Set(verify.problems.map((x) => x.kind))]).toEqual(['stats-mismatch']);
+    const before = treeDigest(table);
+    const result = await applyRepair(await planRepair(table, { connection: duck.connection }), {
+      connection: duck.connection,
+    });
+    expect([...new Set(result.steps.map((x) => x.kind))]).toEqual(['rewrite-stats']);
+    expect(result.quarantined).toEqual([]);
+    expect(await es()).toBe(expected);
+    // Only a commit was added: every data file is where it was, byte for byte.
+    const after = treeDigest(table);
+    for (const [file, digest] of Object.entries(before)) {
+      if (!file.startsWith('_delta_log')) expect(after[file], file).toBe(digest);
+    }
+  });
 });

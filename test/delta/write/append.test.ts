@@ -306,9 +306,13 @@ describe('protocol rules on tables we write', () => {
         const onDisk = path.join(table, decodeAddPath(add.path as string));
         expect(existsSync(onDisk)).toBe(true);
         expect(statSync(onDisk).size).toBe(add.size);
-        // The whole-file hash deep verify and repair use (review finding 3).
+        // The whole-file hash deep verify and repair use (review finding 3), and the hash of the stats
+        // text that scans check before skipping the file on them (finding 11).
         expect(add.tags).toEqual({
           contentSha256: createHash('sha256').update(readFileSync(onDisk)).digest('hex'),
+          statsSha256: createHash('sha256')
+            .update(add.stats as string)
+            .digest('hex'),
         });
         expect(decodeURIComponent(add.path as string)).toBe(decodeAddPath(add.path as string));
         expect(add.path).not.toMatch(/^_|\/_/); // never in a hidden directory
