@@ -68,6 +68,8 @@ table('backfill', [
 table('status', [
   ['status', {}],
   ['status --max-age 5m --json', { maxAge: 300, json: true }],
+  ['status --tz America/Chicago', { tz: 'America/Chicago' }],
+  ['status --tz CET5', /--tz: unknown time zone 'CET5'/],
   ['status --max-age never', /--max-age: expected a duration such as 90s, 5m, 1h/],
 ]);
 
@@ -163,6 +165,7 @@ table('table history', [
   ['table history futures_bars', { table: 'futures_bars' }],
   ['table history ./t --limit 5 --json', { table: './t', limit: 5, json: true }],
   ['table history t --limit 0', /--limit: /],
+  ['table history t --tz UTC', { table: 't', tz: 'UTC' }],
 ]);
 
 table('table scan', [
