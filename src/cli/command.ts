@@ -9,6 +9,8 @@ export const globalOptionsShape = {
   dataDir: z.string().optional(),
   quiet: z.boolean().default(false),
   verbose: z.boolean().default(false),
+  /** --color / --no-color; absent: colour on a terminal unless NO_COLOR (cli/output.ts useColour). */
+  color: z.boolean().optional(),
 };
 export const globalOptionsSchema = z.object(globalOptionsShape);
 export type GlobalOptions = z.infer<typeof globalOptionsSchema>;

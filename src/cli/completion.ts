@@ -11,7 +11,19 @@ export interface CompletionProgram {
 }
 
 /** Flags every command takes (src/cli/program.ts); those with a value complete as files. */
-const GLOBAL_FLAGS = ['--json', '--config', '--data-dir', '--quiet', '-q', '--verbose', '-v', '--help', '-h'];
+const GLOBAL_FLAGS = [
+  '--json',
+  '--config',
+  '--data-dir',
+  '--quiet',
+  '-q',
+  '--verbose',
+  '-v',
+  '--color',
+  '--no-color',
+  '--help',
+  '-h',
+];
 const GLOBAL_VALUE_FLAGS = ['--config', '--data-dir'];
 
 interface Tables {

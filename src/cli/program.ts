@@ -76,6 +76,11 @@ export function createProgram(spec: ProgramSpec, ctx: AppCtx, action: CommandAct
         'print nothing unless something is wrong (then one line on stderr); --json still prints',
       )
       .option('-v, --verbose', 'debug messages on stderr')
+      .option(
+        '--color',
+        'colour the tables on a terminal even under NO_COLOR or TERM=dumb (never piped output)',
+      )
+      .option('--no-color', 'no colour (as NO_COLOR=1)')
       .addHelpText('after', `\nExamples:\n${def.examples.map((e) => `  $ ${e}`).join('\n')}\n`)
       .addHelpText('after', exitCodesHelp(def.exitCodes))
       .action(async (...actionArgs: unknown[]) => {
@@ -150,7 +155,7 @@ function writeResult(def: AnyCommand, result: unknown, opts: ParsedOptions, ctx:
   }
   const out = def.render.human(result, opts, {
     mode,
-    colour: useColour(ctx.stdout, ctx.env),
+    colour: mode === 'table' && (opts.color ?? useColour(ctx.stdout, ctx.env)),
     width: mode === 'table' ? ctx.stdout.columns : undefined,
   });
   if (typeof out === 'string') ctx.stdout.write(out);

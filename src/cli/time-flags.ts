@@ -20,7 +20,7 @@ export function instantFlag(options: ParseInstantOptions = {}) {
   });
 }
 
-/** `--tz <zone>`: the zone human output shows times in. */
+/** `--tz <zone>`: the zone human output shows times in (absent: ET). */
 export const displayZoneShape = {
   tz: z
     .string()
@@ -32,8 +32,7 @@ export const displayZoneShape = {
       });
       return z.NEVER;
     })
-    .optional()
-    .transform((zone) => zone ?? ET_ZONE),
+    .optional(),
 };
 
 export const DISPLAY_ZONE_FLAG = {

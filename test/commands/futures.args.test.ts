@@ -68,6 +68,8 @@ table('backfill', [
 table('status', [
   ['status', {}],
   ['status --max-age 5m --json', { maxAge: 300, json: true }],
+  ['status --tz America/Chicago', { tz: 'America/Chicago' }],
+  ['status --tz CET5', /--tz: unknown time zone 'CET5'/],
   ['status --max-age never', /--max-age: expected a duration such as 90s, 5m, 1h/],
 ]);
 
@@ -175,25 +177,23 @@ table('table history', [
   ['table history futures_bars', { table: 'futures_bars' }],
   ['table history ./t --limit 5 --json', { table: './t', limit: 5, json: true }],
   ['table history t --limit 0', /--limit: /],
+  ['table history t --tz UTC', { table: 't', tz: 'UTC' }],
 ]);
 
 table('table scan', [
-  ['table scan t', { table: 't', tz: 'America/New_York' }],
+  ['table scan t', { table: 't' }],
   [
     'table scan t --order ts:desc --tail 10 --tz UTC --format table',
     { table: 't', order: { column: 'ts', descending: true }, tail: 10, tz: 'UTC', format: 'table' },
   ],
-  [
-    'table scan t --order symbol',
-    { table: 't', order: { column: 'symbol', descending: false }, tz: 'America/New_York' },
-  ],
+  ['table scan t --order symbol', { table: 't', order: { column: 'symbol', descending: false } }],
   ['table scan t --order ts:up', /--order: expected <column> or <column>:desc/],
   ['table scan t --tail 5 --limit 5', /--tail: give either --limit or --tail, not both/],
   ['table scan t --tz Mars/Base', /--tz: unknown time zone 'Mars\/Base'/],
   // One time-zone rule: a naive --timestamp is ET (10:00 EDT = 14:00Z), as --as-of is.
   [
     "table scan t --timestamp '2026-03-10 10:00'",
-    { table: 't', timestamp: new Date('2026-03-10T14:00:00Z'), tz: 'America/New_York' },
+    { table: 't', timestamp: new Date('2026-03-10T14:00:00Z') },
   ],
   [
     [
@@ -218,12 +218,11 @@ table('table scan', [
       columns: ['ts', 'close'],
       limit: 10,
       format: 'csv',
-      tz: 'America/New_York',
     },
   ],
   [
     'table scan t --timestamp 2026-03-10T00:00:00Z',
-    { table: 't', timestamp: new Date('2026-03-10T00:00:00Z'), tz: 'America/New_York' },
+    { table: 't', timestamp: new Date('2026-03-10T00:00:00Z') },
   ],
   [
     "table scan t --version 1 --timestamp '2026-03-10 00:00'",

@@ -16,6 +16,14 @@ table('premarket', [
   ["premarket --as-of '2026-03-10 09:25' --record", { asOf: '2026-03-10 09:25', record: true }],
   ['premarket --no-record', { record: false }],
   ['premarket --from 2026-01-05 --to 2026-03-06', { from: '2026-01-05', to: '2026-03-06' }],
+  // A replay under --json prints JSON Lines (no longer refused); --tz picks the zone of human times.
+  [
+    'premarket --from 2026-01-05 --to 2026-03-06 --json',
+    { from: '2026-01-05', to: '2026-03-06', json: true },
+  ],
+  ['premarket --tz UTC --no-color', { tz: 'UTC', color: false }],
+  ['premarket --color', { color: true }],
+  ['premarket --tz Mars/Base', /--tz: unknown time zone 'Mars\/Base'/],
   ['premarket --vix -3', /--vix: must be a positive VIX level/],
   ['premarket --vix high', /--vix: /],
   [['premarket', '--vix', ''], /--vix: expected a decimal number, got an empty value/],

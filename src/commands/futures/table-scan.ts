@@ -6,7 +6,7 @@ import { type Cell, formatTable, formatTsv } from '../../cli/output.js';
 import { DISPLAY_ZONE_FLAG, displayZoneShape, INSTANT_HELP } from '../../cli/time-flags.js';
 import { UsageError } from '../../core/errors.js';
 import { type CanonicalRow, type CanonicalValue, canonicalJson } from '../../delta/read/canonical-json.js';
-import { formatInZone } from '../../market/index.js';
+import { ET_ZONE, formatInZone } from '../../market/index.js';
 import {
   oneTimeTravel,
   resolveTableArg,
@@ -203,7 +203,7 @@ export const futuresTableScanCommand = defineCommand({
       }
       const types = r.columns.map((c) => c.type);
       const rows = r.rows.map((row) =>
-        names.map((n, i) => shownCell(row[n] ?? null, types[i] ?? '', opts.tz)),
+        names.map((n, i) => shownCell(row[n] ?? null, types[i] ?? '', opts.tz ?? ET_ZONE)),
       );
       yield formatTable({ head: names, rows }, { width: style.width });
     },

@@ -3,6 +3,7 @@ import { defineCommand } from '../../cli/command.js';
 import { ExitCode } from '../../cli/exit.js';
 import { PREMARKET_SCHEMA_ID, type PremarketDocument } from '../../signals/schemas.js';
 import { renderPremarketHuman } from './render.js';
+import { renderPremarketReplay } from './replay-render.js';
 import {
   evaluateRequestOf,
   SIGNAL_FLAGS,
@@ -47,9 +48,14 @@ export const signalsPremarketCommand = defineCommand({
   },
   render: {
     json: (result) => (result.mode === 'single' ? result.document : { lines: result.lines }),
-    human: (result, _opts, style) =>
-      result.mode === 'single'
-        ? renderPremarketHuman(result.document, { mode: style.mode })
-        : result.lines.map((line) => `${JSON.stringify(line)}\n`),
+    // A replay under --json: JSON Lines (one document per step), as when piped.
+    jsonLines: (result, opts) => (result.mode === 'replay' && opts.json ? result.lines : undefined),
+    human: (result, opts, style) => {
+      const shown = { ...style, zone: opts.tz };
+      if (result.mode === 'single') return renderPremarketHuman(result.document, shown);
+      return style.mode === 'table'
+        ? renderPremarketReplay(result.lines, shown)
+        : result.lines.map((line) => `${JSON.stringify(line)}\n`);
+    },
   },
 });

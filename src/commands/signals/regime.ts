@@ -6,6 +6,7 @@ import { UsageError } from '../../core/errors.js';
 import { REGIME_SCHEMA_ID, type RegimeDocument, type ReplaySkip } from '../../signals/schemas.js';
 import type { WarningLevel } from '../../signals/types.js';
 import { renderRegimeHuman } from './render.js';
+import { renderRegimeReplay } from './replay-render.js';
 import {
   evaluateRequestOf,
   replayLines,
@@ -98,10 +99,15 @@ export const signalsRegimeCommand = defineCommand({
   },
   render: {
     json: (result) => (result.mode === 'single' ? result.document : { lines: result.lines }),
-    human: (result, _opts, style) =>
-      result.mode === 'single'
-        ? renderRegimeHuman(result.document, { mode: style.mode })
-        : result.lines.map((line) => `${JSON.stringify(line)}\n`),
+    // A replay under --json: JSON Lines (one document per step), as when piped.
+    jsonLines: (result, opts) => (result.mode === 'replay' && opts.json ? result.lines : undefined),
+    human: (result, opts, style) => {
+      const shown = { ...style, zone: opts.tz };
+      if (result.mode === 'single') return renderRegimeHuman(result.document, shown);
+      return style.mode === 'table'
+        ? renderRegimeReplay(result.lines, shown)
+        : result.lines.map((line) => `${JSON.stringify(line)}\n`);
+    },
   },
   exitCode(result, opts) {
     if (opts.failOn === undefined) return ExitCode.ok;

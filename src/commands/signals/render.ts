@@ -1,7 +1,9 @@
+import { Chalk, type ChalkInstance } from 'chalk';
 import { type Cell, formatPairs, formatTable, formatTsv, type Grid } from '../../cli/output.js';
+import { ET_ZONE, formatInZone } from '../../market/index.js';
 import { regimeHeadline } from '../../signals/regime/headline.js';
 import type { PremarketDocument, RegimeDocument } from '../../signals/schemas.js';
-import { INDEX_SYMBOLS } from '../../signals/types.js';
+import { INDEX_SYMBOLS, type WarningLevel } from '../../signals/types.js';
 
 /** Human output of both signals: pure string functions the commands call from render.human. */
 
@@ -9,6 +11,183 @@ export const SPARK_CHARS = '▁▂▃▄▅▆▇█';
 
 export interface RenderStyle {
   mode: 'table' | 'tsv';
+  /** Colour the headline (a terminal only: the CLI never sets it for piped output or JSON). */
+  colour?: boolean | undefined;
+  /** Terminal width in columns (tables fit it). */
+  width?: number | undefined;
+  /** Zone of the times shown (default ET). */
+  zone?: string | undefined;
+}
+
+export function painter(style: RenderStyle): ChalkInstance {
+  return new Chalk({ level: style.colour === true && style.mode === 'table' ? 1 : 0 });
+}
+
+/** Level colours: calm green, watch yellow, warning magenta, critical red; bold from warning up. */
+export function paintLevel(paint: ChalkInstance, level: WarningLevel, text: string): string {
+  switch (level) {
+    case 'normal':
+      return paint.green(text);
+    case 'watch':
+      return paint.yellow(text);
+    case 'warning':
+      return paint.magenta.bold(text);
+    case 'critical':
+      return paint.red.bold(text);
+  }
+}
+
+export function paintBias(paint: ChalkInstance, bias: string, text: string): string {
+  if (bias.endsWith('bull')) return paint.green.bold(text);
+  if (bias.endsWith('bear')) return paint.red.bold(text);
+  return paint.yellow.bold(text);
+}
+
+const shownTime = (iso: string, style: RenderStyle) => formatInZone(new Date(iso), style.zone ?? ET_ZONE);
+
+/** `LEAN BEAR · go_with_gap · moderate · conf 0.62 · session 2026-11-20, as of 2026-11-20 09:25 ET`. */
+export function premarketHeadline(doc: PremarketDocument, style: RenderStyle): string {
+  const d = doc.decision;
+  const call = d.bias.replace(/_/g, ' ').toUpperCase();
+  return `${paintBias(painter(style), d.bias, call)} · ${d.mode} · ${d.strength} · conf ${d.confidence.toFixed(2)} · session ${doc.sessionDate}, as of ${shownTime(doc.asOf, style)}`;
+}
+
+/** regimeHeadline with the level (and the candidate) in their colours. */
+export function paintedRegimeHeadline(doc: RegimeDocument, style: RenderStyle): string {
+  const paint = painter(style);
+  const level = `REGIME ${doc.level.toUpperCase()}`;
+  const candidate = `candidate ${doc.candidate.toUpperCase()}`;
+  return regimeHeadline(doc)
+    .replace(level, paintLevel(paint, doc.level, level))
+    .replace(candidate, paintLevel(paint, doc.candidate, candidate));
+}
+
+/** A raw TSV field: the number as it is, '-' for none (awk can compute on it). */
+function raw(value: number | string | null | undefined): string {
+  if (value === null || value === undefined) return '-';
+  return typeof value === 'number' ? String(Number(value.toFixed(6))) : value;
+}
+
+/**
+ * Piped premarket: `index` SYMBOL CONTRACT REF LAST DELTA_PTS PCT Z ON_HIGH ON_LOW POS AGE_S STATUS
+ * (STATUS `ok` or `dropped:<code>`), `decision` BIAS MODE STRENGTH CONFIDENCE SESSION AS_OF, `etf` ETF
+ * DIRECTION CONVICTION ENTRY RISK, `reason` TEXT; raw values, UTC instants, '-' for none.
+ */
+function premarketTsv(doc: PremarketDocument): string {
+  const index = INDEX_SYMBOLS.map((s) => {
+    const m = doc.measures.perIndex[s];
+    const input = doc.inputs.perIndex[s];
+    const drop = doc.dataQuality.dropped.find((d) => d.symbol === s);
+    const ref = input?.reference.price;
+    const last = input?.current.price;
+    const delta = ref === undefined || last === undefined ? null : last - ref;
+    return m === null
+      ? [
+          'index',
+          s,
+          raw(input?.localSymbol),
+          raw(ref),
+          raw(last),
+          raw(delta),
+          '-',
+          '-',
+          '-',
+          '-',
+          '-',
+          '-',
+          `dropped:${drop?.code ?? 'no_data'}`,
+        ]
+      : [
+          'index',
+          s,
+          raw(input?.localSymbol),
+          raw(ref),
+          raw(last),
+          raw(delta),
+          raw(m.pct),
+          raw(m.z),
+          raw(m.path.high),
+          raw(m.path.low),
+          raw(m.path.posInRange),
+          raw(doc.dataQuality.quoteAgeSeconds[s]),
+          'ok',
+        ];
+  });
+  const d = doc.decision;
+  return formatTsv({
+    head: [],
+    rows: [
+      ...index,
+      ['decision', d.bias, d.mode, d.strength, d.confidence.toFixed(2), doc.sessionDate, doc.asOf],
+      ...Object.values(doc.guidance).map((g) => [
+        'etf',
+        g.etf,
+        g.direction,
+        g.conviction.toFixed(2),
+        g.entry,
+        g.riskPosture,
+      ]),
+      ...doc.reasons.map((r) => ['reason', r]),
+    ],
+  });
+}
+
+/**
+ * Piped regime: `headline` TEXT, `index` SYMBOL PCT M1_SIGMA M1_LEVEL M2_SIGMA M2_WINDOW_MIN M2_LEVEL
+ * M3_SIGMA M3_LEVEL LIMIT_DISTANCE_PCT NEXT_LIMIT AGE_S STATUS, `level` LEVEL CANDIDATE TRANSITION SINCE,
+ * `reason` TEXT; raw values, UTC instants, '-' for none.
+ */
+function regimeTsv(doc: RegimeDocument): string {
+  const index = INDEX_SYMBOLS.map((s) => {
+    const m = doc.measures.perIndex[s];
+    const drop = doc.dataQuality.dropped.find((d) => d.symbol === s);
+    return m === null
+      ? [
+          'index',
+          s,
+          '-',
+          '-',
+          '-',
+          '-',
+          '-',
+          '-',
+          '-',
+          '-',
+          '-',
+          '-',
+          '-',
+          `dropped:${drop?.code ?? 'no_data'}`,
+        ]
+      : [
+          'index',
+          s,
+          raw(m.m1.pct),
+          raw(m.m1.value),
+          m.m1.level,
+          raw(m.m2.value),
+          raw(m.m2.windowMin),
+          m.m2.level,
+          raw(m.m3.value),
+          m.m3.level,
+          raw(m.m8.distancePct),
+          m.m8.nextLimit,
+          raw(doc.dataQuality.quoteAgeSeconds[s]),
+          'ok',
+        ];
+  });
+  return formatTsv({
+    head: [],
+    rows: [
+      ['headline', regimeHeadline(doc)],
+      ...index,
+      ['level', doc.level, doc.candidate, doc.transition, doc.since],
+      ...doc.reasons.map((r) => ['reason', r]),
+    ],
+  });
+}
+
+function price(value: number | null | undefined): string {
+  return value === null || value === undefined ? '–' : value.toFixed(2);
 }
 
 /** Values scaled min..max onto ▁..█ (a flat series sits mid-height); at most `width` characters. */
@@ -40,35 +219,59 @@ function block(parts: string[]): string {
   return parts.filter((p) => p.length > 0).join('\n');
 }
 
-function reasonsText(reasons: readonly string[], style: RenderStyle): string {
-  if (style.mode === 'tsv') return formatTsv({ head: [], rows: reasons.map((r) => ['reason', r]) });
+function reasonsText(reasons: readonly string[]): string {
   return `reasons:\n${reasons.map((r) => `  - ${r}\n`).join('')}`;
 }
 
 export function renderPremarketHuman(doc: PremarketDocument, style: RenderStyle): string {
+  if (style.mode === 'tsv') return premarketTsv(doc);
   const rows: Cell[][] = INDEX_SYMBOLS.map((s) => {
     const m = doc.measures.perIndex[s];
     const input = doc.inputs.perIndex[s];
     const drop = doc.dataQuality.dropped.find((d) => d.symbol === s);
     if (m === null) {
-      return [s, input?.localSymbol ?? '–', '–', '–', '', '–', `dropped: ${drop?.code ?? 'no_data'}`];
+      const dropped = `dropped: ${drop?.code ?? 'no_data'}`;
+      return [s, input?.localSymbol ?? '–', '–', '–', '–', '–', '–', '–', '–', '', '–', dropped];
     }
+    const ref = input?.reference.price;
+    const last = input?.current.price;
     return [
       s,
       input?.localSymbol ?? '–',
+      price(ref),
+      price(last),
+      ref === undefined || last === undefined ? '–' : signed(last - ref, 2),
       signed(m.pct, 2, '%'),
       signed(m.z, 2, 'σ'),
+      price(m.path.high),
+      price(m.path.low),
       sparkline(m.path.sparkline),
       fixed(m.path.posInRange),
       `${Math.round(doc.dataQuality.quoteAgeSeconds[s] ?? 0)}s`,
     ];
   });
-  const grid: Grid = { head: ['index', 'contract', 'move', 'z', 'overnight path', 'pos', 'age'], rows };
+  const grid: Grid = {
+    head: [
+      'index',
+      'contract',
+      'ref',
+      'last',
+      'Δ pts',
+      'move',
+      'z',
+      'ON high',
+      'ON low',
+      'overnight path',
+      'pos',
+      'age',
+    ],
+    rows,
+  };
   const d = doc.decision;
   const regime = doc.inputs.regime;
   const vix = doc.inputs.vix;
   const pairs: [string, Cell][] = [
-    ['as of', doc.asOf],
+    ['as of', shownTime(doc.asOf, style)],
     ['session', doc.sessionDate],
     ['bias', d.bias],
     ['mode', d.mode],
@@ -98,23 +301,17 @@ export function renderPremarketHuman(doc: PremarketDocument, style: RenderStyle)
       g.riskPosture,
     ]),
   };
-  if (style.mode === 'tsv') {
-    return block([
-      formatTsv({ head: [], rows: rows.map((r) => ['index', ...r]) }),
-      formatTsv({ head: [], rows: [['decision', d.bias, d.mode, d.strength, d.confidence.toFixed(2)]] }),
-      formatTsv({ head: [], rows: guidance.rows.map((r) => ['etf', ...r]) }),
-      reasonsText(doc.reasons, style),
-    ]).replace(/\n\n/g, '\n');
-  }
   return block([
-    formatTable(grid),
+    premarketHeadline(doc, style),
+    formatTable(grid, { width: style.width }),
     formatPairs(pairs, 'table'),
-    formatTable(guidance),
-    reasonsText(doc.reasons, style),
+    formatTable(guidance, { width: style.width }),
+    reasonsText(doc.reasons),
   ]);
 }
 
 export function renderRegimeHuman(doc: RegimeDocument, style: RenderStyle): string {
+  if (style.mode === 'tsv') return regimeTsv(doc);
   const rows: Cell[][] = INDEX_SYMBOLS.map((s) => {
     const m = doc.measures.perIndex[s];
     const drop = doc.dataQuality.dropped.find((d) => d.symbol === s);
@@ -135,8 +332,8 @@ export function renderRegimeHuman(doc: RegimeDocument, style: RenderStyle): stri
     rows,
   };
   const pairs: [string, Cell][] = [
-    ['as of', doc.asOf],
-    ['level', `${doc.level} (${doc.transition}, since ${doc.since})`],
+    ['as of', shownTime(doc.asOf, style)],
+    ['level', `${doc.level} (${doc.transition}, since ${shownTime(doc.since, style)})`],
     ['candidate', doc.candidate],
     [
       'pending',
@@ -153,14 +350,10 @@ export function renderRegimeHuman(doc: RegimeDocument, style: RenderStyle): stri
     ],
     ['flags', doc.flags.join(' ') || '–'],
   ];
-  const headline = regimeHeadline(doc);
-  if (style.mode === 'tsv') {
-    return block([
-      formatTsv({ head: [], rows: [['headline', headline]] }),
-      formatTsv({ head: [], rows: rows.map((r) => ['index', ...r]) }),
-      formatTsv({ head: [], rows: [['level', doc.level, doc.candidate, doc.transition, doc.since]] }),
-      reasonsText(doc.reasons, style),
-    ]).replace(/\n\n/g, '\n');
-  }
-  return block([headline, formatTable(grid), formatPairs(pairs, 'table'), reasonsText(doc.reasons, style)]);
+  return block([
+    paintedRegimeHeadline(doc, style),
+    formatTable(grid, { width: style.width }),
+    formatPairs(pairs, 'table'),
+    reasonsText(doc.reasons),
+  ]);
 }

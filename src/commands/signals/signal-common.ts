@@ -15,6 +15,7 @@ import {
 import { globalOptionsShape } from '../../cli/command.js';
 import { exitCodeOf } from '../../cli/exit.js';
 import { decimalFlag } from '../../cli/numbers.js';
+import { DISPLAY_ZONE_FLAG, displayZoneShape } from '../../cli/time-flags.js';
 import { UsageError, type UserError } from '../../core/errors.js';
 import { etParts, INPUT_DATE_MESSAGE, isInputDate, parseInstant } from '../../market/index.js';
 import type { ReplaySkip } from '../../signals/schemas.js';
@@ -39,6 +40,7 @@ export const signalOptionsShape = {
   record: z.boolean().optional(),
   from: isoDate.optional(),
   to: isoDate.optional(),
+  ...displayZoneShape,
 };
 
 export const SIGNAL_FLAGS = [
@@ -60,8 +62,13 @@ export const SIGNAL_FLAGS = [
   },
   { flags: '--record', description: 'record this run to signal_runs even with --as-of or a replay' },
   { flags: '--no-record', description: 'do not record this run to signal_runs' },
-  { flags: '--from <date>', description: 'replay from this date (YYYY-MM-DD); prints JSON Lines' },
+  {
+    flags: '--from <date>',
+    description:
+      'replay from this date (YYYY-MM-DD): a row per step on a terminal, JSON Lines piped or with --json',
+  },
   { flags: '--to <date>', description: 'replay through this date (YYYY-MM-DD)' },
+  DISPLAY_ZONE_FLAG,
 ] as const;
 
 export type SignalOptions = z.infer<z.ZodObject<typeof signalOptionsShape>>;
@@ -100,7 +107,7 @@ export function parseAsOf(value: string | undefined, now: Date): Date | undefine
   return at;
 }
 
-export function replayRange(opts: SignalOptions, now: Date, json: boolean): ReplayRange | undefined {
+export function replayRange(opts: SignalOptions, now: Date): ReplayRange | undefined {
   if (opts.from === undefined && opts.to === undefined) return undefined;
   if (opts.from === undefined || opts.to === undefined) {
     throw new UsageError('A replay needs both --from and --to.');
@@ -108,11 +115,6 @@ export function replayRange(opts: SignalOptions, now: Date, json: boolean): Repl
   if (opts.to < opts.from) throw new UsageError(`--to ${opts.to} is before --from ${opts.from}.`);
   if (opts.asOf !== undefined) throw new UsageError('Use either --as-of or --from/--to, not both.');
   if (opts.from > etParts(now).date) throw new UsageError(`--from ${opts.from} is in the future.`);
-  if (json) {
-    throw new UsageError('A replay prints JSON Lines (one document per evaluation); drop --json.', {
-      hint: 'Each line is a signals.premarket/v3, signals.regime/v3 or signals.replay-skip/v1 document.',
-    });
-  }
   return { from: opts.from, to: opts.to };
 }
 
@@ -120,7 +122,7 @@ export function replayRange(opts: SignalOptions, now: Date, json: boolean): Repl
 export function evaluateRequestOf(opts: SignalOptions, now: Date): EvaluateRequest {
   const symbols = parseSymbols(opts.symbols);
   const asOf = parseAsOf(opts.asOf, now);
-  const range = replayRange(opts, now, opts.json);
+  const range = replayRange(opts, now);
   return { symbols, asOf, range, overrides: { vix: opts.vix, regime: opts.regime }, record: opts.record };
 }
 

@@ -69,8 +69,12 @@ const spec = { name: 'signals' as const, description: 'signals', commands: signa
 export const NOW = () => new Date('2026-03-10T16:00:00Z');
 
 /** One in-process `signals` run on a fixed clock; its exit code and captured output. */
-export async function runSignals(args: string[], now: () => Date = NOW) {
-  const ctx = testCtx({ now, env: { NO_COLOR: '1' } });
+export async function runSignals(
+  args: string[],
+  now: () => Date = NOW,
+  options: { tty?: boolean; env?: Record<string, string> } = {},
+) {
+  const ctx = testCtx({ now, env: options.env ?? { NO_COLOR: '1' }, tty: options.tty ?? false });
   const code = await runProgram(spec, args, ctx);
   return { code, stdout: ctx.stdout.text(), stderr: ctx.stderr.text() };
 }

@@ -49,7 +49,7 @@ describe('human rendering', () => {
     const lines = text.trimEnd().split('\n');
     expect(lines[0]!.split('\t').slice(0, 3)).toEqual(['index', 'ES', 'ESM5']);
     expect(lines).toContain(
-      'decision\tbull\tgo_with_gap\tmoderate\t' + premarket.decision.confidence.toFixed(2),
+      `decision\tbull\tgo_with_gap\tmoderate\t${premarket.decision.confidence.toFixed(2)}\t${premarket.sessionDate}\t${premarket.asOf}`,
     );
     expect(lines.filter((l) => l.startsWith('etf\t'))).toHaveLength(3);
     expect(lines.every((l) => l.length > 0 && !l.includes('─'))).toBe(true);

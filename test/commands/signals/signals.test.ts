@@ -69,11 +69,28 @@ describe('signals premarket', () => {
     expect(doc.dataQuality.usable).toEqual(['ES', 'NQ']);
   });
 
-  it('prints the human table with a sparkline per index', async () => {
+  it('prints the human table with a sparkline per index, and raw TSV when piped', async () => {
+    const tty = await run(['premarket', '--data-dir', calm, '--as-of', '2026-03-10 09:25'], undefined, {
+      tty: true,
+    });
+    expect(tty.code).toBe(0);
+    expect(tty.stdout).toMatch(/[▁▂▃▄▅▆▇█]{5,}/);
     const r = await run(['premarket', '--data-dir', calm, '--as-of', '2026-03-10 09:25']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/ES\tESH6\t[+-]\d/);
-    expect(r.stdout).toMatch(/[▁▂▃▄▅▆▇█]{5,}/);
+    // index SYMBOL CONTRACT REF LAST DELTA_PTS PCT Z ON_HIGH ON_LOW POS AGE_S STATUS: numbers awk can use
+    const es =
+      r.stdout
+        .split('\n')
+        .find((l) => l.startsWith('index\tES\t'))
+        ?.split('\t') ?? [];
+    expect(es.slice(0, 3)).toEqual(['index', 'ES', 'ESH6']);
+    expect(es.slice(3, 12).every((f) => f === '-' || Number.isFinite(Number(f)))).toBe(true);
+    expect(es[12]).toBe('ok');
+    const data = r.stdout.split('\n').filter((l) => !l.startsWith('reason\t'));
+    expect(data.join('\n')).not.toMatch(/[▁▂▃▄▅▆▇█σ%]/);
+    expect(r.stdout).toMatch(
+      /^decision\t[a-z_]+\t[a-z_]+\t[a-z]+\t\d\.\d\d\t2026-03-10\t2026-03-10T13:25:00.000Z$/m,
+    );
   });
 
   it('rejects bad input with exit 2', async () => {
@@ -84,10 +101,6 @@ describe('signals premarket', () => {
     const future = await run(['premarket', '--data-dir', calm, '--as-of', '2026-03-11 09:25']);
     expect(future.code).toBe(2);
     expect(future.stderr).toContain('in the future');
-    expect(
-      (await run(['premarket', '--data-dir', calm, '--from', '2026-03-09', '--to', '2026-03-10', '--json']))
-        .code,
-    ).toBe(2);
   });
 
   it('exits 6 with a JSON error on an empty lake', async () => {
@@ -258,5 +271,82 @@ describe('signals regime', () => {
     expect(days.length).toBe(2); // Fri and Mon trade dates
     expect(days[0]![0]!.toISOString()).toBe('2026-03-06T00:00:00.000Z'); // Thu 19:00 EST
     expect(days[1]!.at(-1)!.toISOString()).toBe('2026-03-09T15:00:00.000Z');
+  });
+});
+
+describe('on a terminal', () => {
+  const tty = (args: string[], env: Record<string, string> = { NO_COLOR: '1' }) =>
+    run(args, undefined, { tty: true, env });
+  const ESC = /\u001b\[/;
+
+  it('a premarket replay prints one row per step with ET times, not JSON Lines; --json keeps them', async () => {
+    const args = ['premarket', '--data-dir', calm, '--from', '2026-03-07', '--to', '2026-03-10'];
+    const table = await tty(args);
+    expect(table.code).toBe(0);
+    expect(table.stdout).not.toContain('{');
+    const rows = table.stdout.split('\n').filter((l) => /^│ 2026-/.test(l));
+    expect(rows).toHaveLength(2);
+    expect(rows[0]).toContain('2026-03-09 09:25 ET');
+    expect(rows[1]).toContain('2026-03-10 09:25 ET');
+    expect(table.stdout.split('\n')[1]).toMatch(/time.*bias.*mode.*strength.*conf/);
+    const json = await tty([...args, '--json']);
+    expect(json.code).toBe(0);
+    const lines = json.stdout
+      .trim()
+      .split('\n')
+      .map((l) => replayLineSchema.parse(JSON.parse(l)));
+    expect(lines.map((l) => l.asOf)).toEqual(['2026-03-09T13:25:00.000Z', '2026-03-10T13:25:00.000Z']);
+  });
+
+  it('a regime replay: a row per step with level, candidate, breadth, the worst measure and VIX, coloured', async () => {
+    const args = [
+      'regime',
+      '--data-dir',
+      crash,
+      '--from',
+      '2026-03-10',
+      '--to',
+      '2026-03-10',
+      '--every',
+      '30m',
+    ];
+    const plain = await tty(args);
+    expect(plain.code).toBe(0);
+    expect(plain.stdout).not.toMatch(ESC);
+    const rows = plain.stdout.split('\n').filter((l) => /^│ 2026-/.test(l));
+    expect(rows).toHaveLength(36);
+    expect(rows[0]).toContain('2026-03-09 18:30 ET');
+    const critical = rows.find((r) => r.includes('2026-03-10 07:00 ET'));
+    expect(critical).toMatch(/│ critical\s+│/);
+    expect(critical).toMatch(/M\d (ES|NQ|RTY)/);
+    const coloured = await tty(args, { FORCE_COLOR: '1' });
+    // critical in bold red
+    expect(coloured.stdout).toContain('\u001b[31m\u001b[1mcritical');
+    const utc = await tty([...args, '--tz', 'UTC']);
+    expect(utc.stdout).toContain('2026-03-09 22:30 UTC');
+  });
+
+  it('a single premarket call leads with its decision in colour; piped output is never coloured', async () => {
+    const args = ['premarket', '--data-dir', calm, '--as-of', '2026-03-10 09:25'];
+    const coloured = await tty(args, { FORCE_COLOR: '1' });
+    expect(coloured.code).toBe(0);
+    const first = coloured.stdout.split('\n')[0] ?? '';
+    expect(first).toMatch(ESC);
+    expect(first.replace(/\u001b\[\d+m/g, '')).toMatch(
+      /^[A-Z ]+ · [a-z_]+ · (none|weak|moderate|strong) · conf \d\.\d\d · session 2026-03-10, as of 2026-03-10 09:25 ET$/,
+    );
+    expect(coloured.stdout).toMatch(/│ index │ contract │ ref\s+│ last\s+│ Δ pts/);
+    expect((await tty([...args, '--no-color'], { FORCE_COLOR: '1' })).stdout).not.toMatch(ESC);
+    const piped = await run(args, undefined, { env: { FORCE_COLOR: '1' } });
+    expect(piped.stdout).not.toMatch(ESC);
+    expect(piped.stdout.split('\n')[0]?.split('\t')).toHaveLength(13);
+  });
+
+  it('a regime check leads with its level coloured by severity', async () => {
+    const r = await tty(['regime', '--data-dir', crash, '--as-of', '2026-03-10 07:05', '--no-record'], {
+      FORCE_COLOR: '1',
+    });
+    expect(r.code).toBe(0);
+    expect(r.stdout.split('\n')[0]).toMatch(/^\u001b\[\d+m(\u001b\[1m)?REGIME [A-Z]+/);
   });
 });
