@@ -13,6 +13,7 @@
   // ?date=YYYY-MM-DD opens on a past session (a link to share).
   const state = { date: STATIC ? STATIC.date : params.get('date'), timer: null, seq: 0, charts: {} };
   const $ = (id) => document.getElementById(id);
+  const views = window.dashboardViews;
 
   const etTime = (iso) =>
     iso === null || iso === undefined
@@ -72,6 +73,8 @@
       renderRegime(STATIC.regime);
       renderCharts(STATIC.premarket, STATIC.series);
       renderHealth(STATIC.status);
+      if (STATIC.timeline) views.renderTimeline(STATIC.timeline);
+      if (STATIC.coverage) views.renderCoverage(STATIC.coverage, STATIC.status);
       return STATIC.status;
     }
     const q = state.date ? `?date=${state.date}` : '';
@@ -90,7 +93,16 @@
     const regime = fetchJson(`api/regime${q}`).then(draw(renderRegime));
     const series = fetchJson(`api/series${q}`).then(charts('series'));
     const premarket = fetchJson(`api/premarket${q}`).then(draw(renderCall)).then(charts('premarket'));
-    await Promise.all([regime, series, premarket]);
+    // The week's regime, the coverage and the quarter's scorecard come after: the cards draw first.
+    const timeline = fetchJson(`api/timeline${q}`).then(draw(views.renderTimeline));
+    const coverage = Promise.all([fetchJson(`api/coverage${q}`), status]).then(([doc, st]) => {
+      if (current()) views.renderCoverage(doc, st);
+    });
+    if (state.scorecardFor !== q) {
+      state.scorecardFor = q;
+      fetchJson(`api/scorecard${q}`).then(draw(views.renderScorecard));
+    }
+    await Promise.all([regime, series, premarket, timeline, coverage]);
     return status;
   }
 
@@ -147,7 +159,7 @@
 
   const AXIS = { stroke: '#8b949e', grid: { stroke: '#30363d', width: 1 }, ticks: { stroke: '#30363d' } };
 
-  function chartOf(symbol, path, reference, title) {
+  function chartOf(symbol, path, reference, title, stretch) {
     let box = $(`chart-${symbol}`);
     if (!box) {
       box = el('div', undefined, 'chart');
@@ -181,7 +193,9 @@
         height: 200,
         series,
         axes: [AXIS, { ...AXIS, size: 70 }],
-        scales: { x: { time: true } },
+        // The whole window, data or not: the session shading shows what the market was doing meanwhile.
+        scales: { x: stretch.range ? { time: true, range: () => stretch.range } : { time: true } },
+        plugins: [views.sessionShading(stretch.sessions)],
         tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), ET),
         legend: { show: true },
       },
@@ -196,6 +210,13 @@
     $('charts').dataset.session = ok ? premarket.sessionDate : '';
     const empty = { ts: [], price: [] };
     const series = isError(seriesDoc) ? {} : seriesDoc.series;
+    const stretch = isError(seriesDoc)
+      ? { range: null, sessions: [] }
+      : {
+          range: [Date.parse(seriesDoc.from) / 1000, Date.parse(seriesDoc.to) / 1000],
+          sessions: seriesDoc.sessions || [],
+        };
+    views.sessionLegend($('session-legend'));
     for (const symbol of INDICES) {
       const path = series[symbol] || empty;
       const input = ok ? premarket.inputs.perIndex[symbol] : null;
@@ -205,13 +226,13 @@
         title.push(el('span', ` ${pct(measure.pct)}`, measure.pct >= 0 ? 'up' : 'down'));
         title.push(` · high ${num(measure.path.high)} · low ${num(measure.path.low)}`);
       }
-      chartOf(symbol, path, input ? input.reference.price : null, title);
+      chartOf(symbol, path, input ? input.reference.price : null, title, stretch);
     }
     const vix = series.VIX || empty;
     const level = ok ? premarket.inputs.vix : null;
     const vixTitle = [el('span', 'VIX'), ` ${level ? num(level.level, 1) : '–'}`];
     if (level && level.priorClose !== null) vixTitle.push(` (prior close ${num(level.priorClose, 1)})`);
-    chartOf('VIX', vix, level ? level.priorClose : null, vixTitle);
+    chartOf('VIX', vix, level ? level.priorClose : null, vixTitle, stretch);
   }
 
   function renderHealth(doc) {
@@ -306,6 +327,7 @@
     $('date').value = STATIC.date ?? '';
     $('date').disabled = true;
     $('live').hidden = true;
+    $('scorecard').hidden = true; // a quarter's grading is not part of a night's report
   }
   refresh().then(schedule);
 })();

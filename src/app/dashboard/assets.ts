@@ -22,6 +22,7 @@ const CSS = 'text/css; charset=utf-8';
 export function dashboardAssets(): Asset[] {
   return [
     { path: '/', file: WEB('index.html'), type: 'text/html; charset=utf-8' },
+    { path: '/views.js', file: WEB('views.js'), type: JS },
     { path: '/dashboard.js', file: WEB('dashboard.js'), type: JS },
     { path: '/dashboard.css', file: WEB('dashboard.css'), type: CSS },
     { path: '/vendor/uPlot.min.js', file: require.resolve('uplot/dist/uPlot.iife.min.js'), type: JS },

@@ -12,6 +12,8 @@ export interface ReportData {
   premarket: object;
   regime: object;
   series: object;
+  timeline: object;
+  coverage: object;
 }
 
 /** Text safe inside a <script> or <style> element: no closing tag can end it early. */

@@ -3,7 +3,7 @@ import type { RunContext } from '../../app/context.js';
 import type { CompactReport, CompactTarget, TableCompaction } from '../../app/maintain.js';
 import { defineCommand, globalOptionsShape } from '../../cli/command.js';
 import { ExitCode, exitCodeOf } from '../../cli/exit.js';
-import { formatTable, formatTsv } from '../../cli/output.js';
+import { type Cell, formatTable, formatTsv } from '../../cli/output.js';
 import { parseDuration } from '../../core/duration.js';
 import { isUserError, UsageError, type UserError, type UserErrorOptions } from '../../core/errors.js';
 import type { DamageProblem } from '../../delta/errors.js';
@@ -143,6 +143,51 @@ function errorBody(failure: UserError, failedVerification: boolean): CompactTabl
   };
 }
 
+const dash = (value: number | string | null | undefined) =>
+  value === null || value === undefined ? '-' : value;
+
+/**
+ * Piped compact: one record per line, the type first, raw values ('-' for none):
+ * `table` NAME FILES_BEFORE FILES_AFTER BYTES_BEFORE BYTES_AFTER ROWS VERSIONS LOG_FILES_DELETED
+ * VACUUM_FILES VACUUM_BYTES DURATION_MS STATUS; `error` NAME CODE EXIT_CODE MESSAGE; under --dry-run
+ * `optimize` NAME FILES BYTES BINS, `log_cleanup` NAME FILES BYTES KEEP_VERSION, `vacuum` NAME FILES BYTES
+ * CUTOFF and `vacuum_file` NAME PATH.
+ */
+function compactTsv(r: CompactResult): string {
+  const rows: Cell[][] = [];
+  for (const t of r.tables) {
+    rows.push([
+      'table',
+      t.table,
+      dash(t.filesBefore),
+      dash(t.filesAfter),
+      dash(t.bytesBefore),
+      dash(t.bytesAfter),
+      dash(t.rows),
+      t.versionsWritten,
+      t.logCleanup?.filesDeleted ?? 0,
+      t.vacuum?.filesDeleted ?? 0,
+      t.vacuum?.bytesDeleted ?? 0,
+      t.durationMs,
+      t.status,
+    ]);
+    if (t.error) rows.push(['error', t.table, t.error.code, t.error.exitCode, t.error.message]);
+    if (!r.dryRun) continue;
+    if (t.optimize && t.optimize.bins > 0) {
+      rows.push(['optimize', t.table, t.optimize.filesRemoved, t.optimize.bytesRemoved, t.optimize.bins]);
+    }
+    if (t.logCleanup && t.logCleanup.filesDeleted > 0) {
+      const l = t.logCleanup;
+      rows.push(['log_cleanup', t.table, l.filesDeleted, l.bytesDeleted, dash(l.keepVersion)]);
+    }
+    if (t.vacuum) {
+      rows.push(['vacuum', t.table, t.vacuum.filesDeleted, t.vacuum.bytesDeleted, t.vacuum.cutoff]);
+      for (const file of t.vacuum.files) rows.push(['vacuum_file', t.table, file]);
+    }
+  }
+  return formatTsv({ head: [], rows });
+}
+
 export const futuresCompactCommand = defineCommand({
   path: ['compact'],
   summary: 'Delta maintenance: OPTIMIZE small files, checkpoint, log cleanup, optional VACUUM',
@@ -234,27 +279,7 @@ export const futuresCompactCommand = defineCommand({
     human: (r, _opts, style) => {
       const arrow = (a: number | null, b: number | null, f: (n: number) => string = String) =>
         a === null || b === null ? '' : `${f(a)} → ${f(b)}`;
-      if (style.mode === 'tsv') {
-        return formatTsv({
-          head: [],
-          // Led by the record type, as `futures status` rows are.
-          rows: r.tables.map((t) => [
-            'table',
-            t.table,
-            t.filesBefore,
-            t.filesAfter,
-            t.bytesBefore,
-            t.bytesAfter,
-            t.rows,
-            t.versionsWritten,
-            t.logCleanup?.filesDeleted ?? 0,
-            t.vacuum?.filesDeleted ?? 0,
-            t.vacuum?.bytesDeleted ?? 0,
-            t.durationMs,
-            t.status,
-          ]),
-        });
-      }
+      if (style.mode === 'tsv') return compactTsv(r);
       if (r.tables.length === 0) return 'No Delta tables to compact.\n';
       let out = formatTable({
         head: [

@@ -5,9 +5,9 @@
  */
 
 import type { RunContext } from '../../app/context.js';
-import { DocumentCache, lakeVersions } from '../../app/dashboard/document-cache.js';
+import type { DocumentCache } from '../../app/dashboard/document-cache.js';
 import { readSeries, SERIES_SCHEMA_ID, sessionWindow } from '../../app/dashboard/series.js';
-import type { Endpoint, EndpointResponse } from '../../app/dashboard/server.js';
+import type { EndpointResponse } from '../../app/dashboard/server.js';
 import type { AnyCommand } from '../../cli/command.js';
 import { ExitCode, exitCodeOf } from '../../cli/exit.js';
 import { jsonDocument } from '../../cli/output.js';
@@ -35,7 +35,7 @@ export function asOfOfDate(date: string | undefined, now: Date): string | undefi
 }
 
 /** One command's --json document (as parsed JSON) for the given flags. */
-async function commandDocument(def: AnyCommand, flags: object, ctx: RunContext): Promise<object> {
+export async function commandDocument(def: AnyCommand, flags: object, ctx: RunContext): Promise<object> {
   const opts = def.schema.parse({ json: true, quiet: true, ...flags });
   const result = await def.run(opts, ctx);
   return JSON.parse(jsonDocument(def.jsonSchemaId, def.render.json(result, opts))) as object;
@@ -123,17 +123,4 @@ export async function seriesDocument(
   if (!fixed || cache === undefined) return make();
   const key = `series ${window.from.toISOString()} ${window.to.toISOString()} ${symbols.join(',')}`;
   return cache.get(key, make);
-}
-
-export function dashboardEndpoints(ctx: RunContext): Record<string, Endpoint> {
-  const cache = new DocumentCache(() => lakeVersions(ctx.config.dataDir));
-  const byDate = (name: DashboardDocument): Endpoint => {
-    return (query) => answer(() => dashboardDocument(name, query.get('date') ?? undefined, ctx, cache));
-  };
-  return {
-    status: byDate('status'),
-    premarket: byDate('premarket'),
-    regime: byDate('regime'),
-    series: (query) => answer(() => seriesDocument(query, ctx, cache)),
-  };
 }

@@ -29,10 +29,12 @@ export const futuresDashboardCommand = defineCommand({
   summary: 'serve a read-only web dashboard of tonight, the signals and the collection (loopback only)',
   description:
     'Serves one page on http://HOST:PORT/ with the Tonight view (each index since the 16:00 ET reference, ' +
-    'VIX, the pre-market call and the regime level) and collection health, refreshed every 30 s, and a date ' +
-    'picker for past sessions. Its JSON endpoints /api/status, /api/premarket, /api/regime (?date=YYYY-MM-DD) ' +
-    'return the same documents as `futures status --json`, `signals premarket --json --no-record` and ' +
-    '`signals regime --json --no-record`; /api/series?from=&to= the stored price paths. Read-only: no lock, no ' +
+    'shaded by session, VIX, the pre-market call and the regime level), the regime timeline of the last week, ' +
+    'collection health with a coverage strip per symbol, and the scorecard, refreshed every 30 s, and a date ' +
+    'picker for past sessions. Its JSON endpoints /api/status, /api/premarket, /api/regime, /api/scorecard ' +
+    '(?date=YYYY-MM-DD) return the same documents as `futures status --json`, `signals premarket|regime --json ' +
+    '--no-record` and `signals evaluate --json`; /api/timeline, /api/coverage and /api/series (?date=, or ' +
+    'from=&to=) the replayed regime steps, rows per hour and stored price paths. Read-only: no lock, no ' +
     'record, no DuckDB file held open, so it runs beside a collector and a compactor. It binds to loopback ' +
     'unless --host says otherwise (with a warning: there is no authentication). Runs until SIGINT/SIGTERM.',
   examples: ['futures dashboard', 'futures dashboard --port 9000 --open', 'futures dashboard --port 0'],
@@ -51,7 +53,7 @@ export const futuresDashboardCommand = defineCommand({
 
   async run(opts, ctx): Promise<DashboardResult> {
     const { isLoopbackHost, startDashboardServer } = await import('../../app/dashboard/server.js');
-    const { dashboardEndpoints } = await import('./dashboard-data.js');
+    const { dashboardEndpoints } = await import('./dashboard-views.js');
     if (!isLoopbackHost(opts.host)) {
       ctx.stderr.write(
         `warning: the dashboard listens on ${opts.host}, beyond this machine, and has no authentication: ` +

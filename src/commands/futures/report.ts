@@ -16,7 +16,7 @@ export interface ReportResult {
   bytes: number;
   date: string | null;
   /** Documents that were errors (shown as such in the report), by name. */
-  errors: Array<'status' | 'premarket' | 'regime' | 'series'>;
+  errors: Array<'status' | 'premarket' | 'regime' | 'series' | 'timeline' | 'coverage'>;
 }
 
 /** The report's file must be a file name in an existing directory: said before any work is done. */
@@ -40,9 +40,10 @@ async function checkReportPath(file: string): Promise<void> {
 
 export const futuresReportCommand = defineCommand({
   path: ['report'],
-  summary: "write the dashboard's Tonight and health views as one self-contained HTML file",
+  summary: "write the dashboard's Tonight, regime timeline and health views as one self-contained HTML file",
   description:
-    'Writes the page `futures dashboard` serves, with its scripts, styles and documents inlined, so it opens ' +
+    'Writes the page `futures dashboard` serves (Tonight, the regime timeline, collection health; not the ' +
+    'scorecard), with its scripts, styles and documents inlined, so it opens ' +
     'from file:// with no server and no network (for a cron job to mail or archive). --date shows that ' +
     "session's pre-market call (at 09:25 ET) instead of now. Reads the lake only; signals are not recorded. " +
     'A document that cannot be made (say, no VIX yet) is shown as its error in the report.',
@@ -76,12 +77,21 @@ export const futuresReportCommand = defineCommand({
     const from = premarket.reference?.time ?? new Date(Date.parse(to) - 18 * 3_600_000).toISOString();
     const seriesAnswer = await answer(() => seriesDocument(new URLSearchParams({ from, to }), ctx));
     if (seriesAnswer.status !== 200) errors.push('series');
+    const { coverageDocument, timelineDocument } = await import('./dashboard-views.js');
+    const { DocumentCache, lakeVersions } = await import('../../app/dashboard/document-cache.js');
+    const cache = new DocumentCache(() => lakeVersions(ctx.config.dataDir));
+    const timeline = await answer(() => timelineDocument(opts.date, ctx, cache));
+    if (timeline.status !== 200) errors.push('timeline');
+    const coverage = await answer(() => coverageDocument(opts.date, ctx, cache));
+    if (coverage.status !== 200) errors.push('coverage');
     const html = await renderStaticReport({
       date: opts.date ?? null,
       status,
       premarket,
       regime,
       series: seriesAnswer.body,
+      timeline: timeline.body,
+      coverage: coverage.body,
     });
     const partial = `${file}.${process.pid}.partial`;
     await writeFile(partial, html);

@@ -90,9 +90,28 @@ export const futuresTableVerifyCommand = defineCommand({
     json: (r) => ({ ...r }),
     human: (r, _opts, style) => {
       if (style.mode === 'tsv') {
-        if (r.sound)
-          return formatTsv({ head: [], rows: [['sound', r.version, r.checked.files, r.checked.rows]] });
-        return formatTsv({ head: [], rows: r.problems.map((p) => [p.kind, p.version, p.file, p.message]) });
+        // `verify` TABLE VERSION SOUND(1/0) VERSIONS FILES ROWS HASHES PAGE_CRCS CHECKPOINTS PROBLEMS, then
+        // `problem` KIND VERSION FILE MESSAGE per problem: raw values, '-' for none.
+        const c = r.checked;
+        return formatTsv({
+          head: [],
+          rows: [
+            [
+              'verify',
+              r.table,
+              r.version,
+              r.sound ? 1 : 0,
+              c.versions,
+              c.files,
+              c.rows,
+              c.contentHashes,
+              c.pageCrcs,
+              c.checkpoints,
+              r.problems.length,
+            ],
+            ...r.problems.map((p) => ['problem', p.kind, p.version ?? '-', p.file ?? '-', p.message]),
+          ],
+        });
       }
       const summary = formatPairs(
         [

@@ -18,7 +18,7 @@ const reportBodySchema = z.object({
   bytes: count,
   date: calendarDate.nullable().meta({ description: 'the session shown (--date); null for now' }),
   errors: z
-    .array(z.enum(['status', 'premarket', 'regime', 'series']))
+    .array(z.enum(['status', 'premarket', 'regime', 'series', 'timeline', 'coverage']))
     .meta({ description: 'documents that could not be made and are shown as their error in the report' }),
 });
 

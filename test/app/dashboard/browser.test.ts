@@ -113,6 +113,52 @@ describe('the live page', () => {
     await page.close();
   });
 
+  it('shades the sessions, draws the regime timeline, the coverage strip and the scorecard', async () => {
+    const { page, problems } = await openPage(dashboard.url);
+    await page.locator('#chart-ES canvas').waitFor();
+    await page.locator('#timeline-strip .step').first().waitFor();
+    // Behind the ES line: the 17:00–18:00 halt in grey and the night in a blue tint (see views.js).
+    const tints = (await page.evaluate(`(() => {
+      const canvas = document.querySelector('#chart-ES canvas');
+      const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+      let closed = 0;
+      let night = 0;
+      for (let i = 0; i < data.length; i += 4) {
+        const [r, g, b, a] = [data[i], data[i + 1], data[i + 2], data[i + 3]];
+        if (a > 40 && a < 80 && Math.abs(r - 139) < 12 && Math.abs(g - 148) < 12 && Math.abs(b - 158) < 12) closed++;
+        if (a > 8 && a < 30 && b > 200 && r < 120) night++;
+      }
+      return { closed, night };
+    })()`)) as { closed: number; night: number };
+    expect(tints.closed).toBeGreaterThan(500);
+    expect(tints.night).toBeGreaterThan(tints.closed);
+    expect(await page.locator('#session-legend').textContent()).toContain('overnight');
+
+    // The crash morning's warning is a step of its own; hovering it shows the check's reasons.
+    const warning = page.locator('#timeline-strip .step.warning').first();
+    await warning.hover();
+    await page.locator('#timeline-detail', { hasText: 'level warning' }).waitFor();
+    expect(await page.locator('#timeline-axis .tick').count()).toBeGreaterThanOrEqual(4);
+
+    // 24 hours per symbol: the halt is closed; the fixture's 5-minute rows fill 12 of 60 one-minute slots.
+    await page.locator('#coverage .coverage-row').first().waitFor();
+    const esCells = page.locator('#coverage .coverage-row').first().locator('.cell');
+    expect(await esCells.count()).toBe(24);
+    const states = await esCells.evaluateAll((cells) =>
+      cells.map((c) => (c as unknown as { dataset: { state: string } }).dataset.state),
+    );
+    expect(states).toContain('closed');
+    expect(states).toContain('partial');
+    const partial = esCells.and(page.locator('[data-state="partial"]')).first();
+    expect(await partial.getAttribute('title')).toMatch(/^ES .+ ET: 12\/60 slot\(s\) · \S+/);
+
+    await page.locator('#scorecard-summary', { hasText: '→ 2026-03-10' }).waitFor();
+    expect(await page.locator('#scorecard-warning tr').count()).toBe(2);
+    await shot(page, 'views.png');
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
   it('polling shows the next round without reloading the page', async () => {
     const { page, problems } = await openPage(`${dashboard.url}?refresh=1`);
     await page.locator('#chart-ES h3', { hasText: ' points' }).waitFor();
@@ -161,6 +207,10 @@ describe('the static report', () => {
     await page.locator('#chart-VIX canvas').waitFor();
     const pixels = await linePixels(page);
     for (const [chart, n] of Object.entries(pixels)) expect(n, chart).toBeGreaterThan(100);
+    // The week's regime and the day's coverage ride along; the quarter's scorecard does not.
+    await page.locator('#timeline-strip .step.warning').first().waitFor();
+    expect(await page.locator('#coverage .cell').count()).toBe(4 * 24);
+    expect(await page.locator('#scorecard').isHidden()).toBe(true);
     await shot(page, 'report.png');
     expect(requests).toEqual([]);
     expect(problems).toEqual([]);

@@ -67,8 +67,22 @@ describe('futures compact', () => {
     const before = await latestVersion(table);
     const dry = await run(['compact', '--data-dir', lakeDir, '--vacuum', '--dry-run']);
     expect(dry.code, dry.stderr).toBe(0);
-    expect(dry.stdout.split('\t').slice(0, 2)).toEqual(['table', 'ticks']);
-    expect(dry.stdout.trim().split('\t').at(-1)).toBe('dry-run');
+    const dryRecords = dry.stdout
+      .trim()
+      .split('\n')
+      .map((l) => l.split('\t'));
+    expect(dryRecords[0]?.slice(0, 2)).toEqual(['table', 'ticks']);
+    expect(dryRecords[0]?.at(-1)).toBe('dry-run');
+    // The plan, one record each, led by its type, numbers raw: awk can sum it.
+    const optimize = dryRecords.find((r) => r[0] === 'optimize');
+    expect(optimize?.slice(0, 2)).toEqual(['optimize', 'ticks']);
+    expect(optimize?.slice(2).every((f) => /^\d+$/.test(f))).toBe(true);
+    expect(dryRecords.find((r) => r[0] === 'vacuum')?.slice(0, 2)).toEqual(['vacuum', 'ticks']);
+    expect(
+      dryRecords.every((r) =>
+        ['table', 'optimize', 'log_cleanup', 'vacuum', 'vacuum_file'].includes(r[0] ?? ''),
+      ),
+    ).toBe(true);
     expect(await latestVersion(table)).toBe(before);
     const real = await run(['compact', '--data-dir', lakeDir]);
     expect(real.code, real.stderr).toBe(0);
@@ -132,6 +146,13 @@ describe('futures table verify', () => {
   test('exit 0 when sound, 4 with the problems otherwise (TSV and JSON)', async () => {
     const dir = makeTempDir('cli-verify-');
     const table = await buildTable(dir, 4);
+    const piped = await run(['table', 'verify', table]);
+    expect(piped.code, piped.stderr).toBe(0);
+    // verify TABLE VERSION SOUND VERSIONS FILES ROWS HASHES PAGE_CRCS CHECKPOINTS PROBLEMS
+    const summary = piped.stdout.trim().split('\t');
+    expect(summary.slice(0, 4)).toEqual(['verify', table, expect.stringMatching(/^\d+$/), '1']);
+    expect(summary).toHaveLength(11);
+    expect(summary.at(-1)).toBe('0');
     const ok = await run(['table', 'verify', table, '--json']);
     expect(ok.code, ok.stderr).toBe(0);
     expect(JSON.parse(ok.stdout)).toMatchObject({
@@ -146,9 +167,12 @@ describe('futures table verify', () => {
     rmSync(resolveDataFile(table, file.relativePath));
     const bad = await run(['table', 'verify', table]);
     expect(bad.code).toBe(4);
-    expect(bad.stdout).toBe(
-      `missing-file\t\t${file.relativePath}\t${file.relativePath} is listed in the log but does not exist.\n`,
-    );
+    const [head, ...problems] = bad.stdout.trimEnd().split('\n');
+    expect(head?.split('\t').slice(0, 4)).toEqual(['verify', table, expect.any(String), '0']);
+    expect(head?.split('\t').at(-1)).toBe('1');
+    expect(problems).toEqual([
+      `problem\tmissing-file\t-\t${file.relativePath}\t${file.relativePath} is listed in the log but does not exist.`,
+    ]);
     const json = await run(['table', 'verify', table, '--json']);
     expect(json.code).toBe(4);
     expect(JSON.parse(json.stdout).problems).toEqual([
@@ -173,7 +197,7 @@ describe('futures table verify', () => {
     rmSync(resolveDataFile(table, live.relativePath));
     const broken = await runBin('futures', ['table', 'verify', table]);
     expect(broken.exitCode).toBe(4);
-    expect(broken.stdout).toMatch(/^missing-file/);
+    expect(broken.stdout).toMatch(/^problem\tmissing-file\t/m);
     expect(existsSync(table)).toBe(true);
   });
 });
