@@ -152,6 +152,18 @@ table('import', [
     'import q.parquet --table futures_snapshots',
     { file: 'q.parquet', table: 'futures_snapshots', skipBad: false, dryRun: false, tz: 'America/New_York' },
   ],
+  [
+    'import q.csv --on-conflict last',
+    {
+      file: 'q.csv',
+      table: 'futures_bars',
+      onConflict: 'last',
+      skipBad: false,
+      dryRun: false,
+      tz: 'America/New_York',
+    },
+  ],
+  ['import q.csv --on-conflict newest', /argument 'newest' is invalid/],
   ['import', /missing required argument 'file'/],
   ['import q.csv --table ticks', /argument 'ticks' is invalid/],
 ]);
