@@ -43,6 +43,14 @@ module.exports = {
       to: { path: OURS, pathNot: '^src/(core|delta)/' },
     },
     {
+      name: 'object-store-sdk-in-delta-storage-only',
+      severity: 'error',
+      comment:
+        'The S3 SDK is reached only through the Delta storage interface (src/delta/storage/s3.ts); everything else sees locations.',
+      from: { pathNot: '^src/delta/storage/s3\\.ts$' },
+      to: { path: '(^|/)node_modules/@aws-sdk/' },
+    },
+    {
       name: 'signals-are-pure',
       severity: 'error',
       comment:

@@ -1,4 +1,10 @@
-import { DataError, UsageError, type UserErrorOptions } from '../core/errors.js';
+import {
+  ConfigError,
+  DataError,
+  UpstreamUnavailableError,
+  UsageError,
+  type UserErrorOptions,
+} from '../core/errors.js';
 
 /** Not a Delta table, or no table at that path: the user named the wrong thing. */
 export class DeltaTableNotFoundError extends UsageError {}
@@ -57,3 +63,9 @@ export class DeltaTableDamagedError extends DataError {
     super(message, options);
   }
 }
+
+/** The object store cannot hold a Delta table safely as configured (no atomic put-if-absent). */
+export class DeltaStoreConfigError extends ConfigError {}
+
+/** The object store did not answer (connection refused, timed out, 5xx after retries). */
+export class DeltaStoreUnavailableError extends UpstreamUnavailableError {}

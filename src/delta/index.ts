@@ -157,6 +157,16 @@ export {
   quoteLiteral,
 } from './read/schema.js';
 export { formatDays, formatMicros } from './read/time.js';
+// Where tables live: local disks and S3-compatible object stores.
+export {
+  configureObjectStores,
+  type ObjectStoreSettings,
+  objectCacheStats,
+  objectStoreSettings,
+  storageFor,
+} from './storage/index.js';
+export { isRemoteLocation, joinLocation, resolveLocation } from './storage/location.js';
+export type { DeltaStorage, PutResult, StoredEntry, StoredFile } from './storage/storage.js';
 export {
   type AppendDurations,
   type AppendMetrics,

@@ -137,15 +137,31 @@ export class IbSession {
     return Promise.all(symbols.map((symbol) => this.resolveFrontMonth(symbol, at)));
   }
 
+  /**
+   * One snapshot. A snapshot whose request spanned a restore (1101/1102), the market data farm coming
+   * back (2103→2104) or a reconnect, or that was taken while the farm was down, is taken once more
+   * instead of trusted: its data may be from before the outage (peers' collectors die silently here,
+   * research/ibkr-fidelity.md §4).
+   */
   async takeSnapshot(contract: ResolvedContract, options: TakeSnapshotOptions = {}): Promise<IbSnapshot> {
-    return this.withRecovery(() =>
-      takeSnapshot(this.connection, contract, {
-        timeoutMs: options.timeoutMs ?? this.config.snapshotTimeoutMs,
-        delayedFallback: this.config.delayedFallback,
-        farmWaitMs: this.config.farmWaitMs,
-        now: this.now,
-      }),
+    const take = () =>
+      this.withRecovery(() =>
+        takeSnapshot(this.connection, contract, {
+          timeoutMs: options.timeoutMs ?? this.config.snapshotTimeoutMs,
+          delayedFallback: this.config.delayedFallback,
+          farmWaitMs: this.config.farmWaitMs,
+          now: this.now,
+        }),
+      );
+    const epoch = this.connection.dataEpoch;
+    const snapshot = await take();
+    const spanned = this.connection.dataEpoch !== epoch;
+    const degraded = snapshot.flags.includes('farm_degraded') && this.connection.isFarmUp('market');
+    if (!spanned && !degraded) return snapshot;
+    this.log.info(
+      `IB ${contract.localSymbol}: snapshot taken ${spanned ? 'across a connectivity restore or farm recovery' : 'while the market data farm was down'}; requested again`,
     );
+    return take();
   }
 
   /** Snapshots within ib.maxConcurrentSnapshots; per-contract refusals/timeouts are outcomes, not throws. */

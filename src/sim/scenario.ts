@@ -173,6 +173,22 @@ const snapshotNeverEndsFault = z
   .object({ type: z.literal('snapshotNeverEnds'), ...scope, symbols: z.array(anySymbol).min(1).optional() })
   .strict();
 
+/**
+ * Quotes that stopped updating while the connection and the farms report OK (peers' "silent data death",
+ * NautilusTrader #3001 / PR #3968): the gateway serves the line from a cache whose quote and last trade
+ * time are `ageMs` old. `requests`: only the first N market data requests per symbol (a fresh request
+ * then gets live data); absent = every one.
+ */
+const frozenQuotesFault = z
+  .object({
+    type: z.literal('frozenQuotes'),
+    ...scope,
+    symbols: z.array(anySymbol).min(1).optional(),
+    ageMs: z.number().int().positive().default(600_000),
+    requests: z.number().int().positive().optional(),
+  })
+  .strict();
+
 const halfOpenFault = z.object({ type: z.literal('halfOpen'), ...scope, ...trigger }).strict();
 
 const slowFault = z
@@ -205,6 +221,7 @@ export const faultSchema = z.discriminatedUnion('type', [
   noSecurityFault,
   delayedOnlyFault,
   snapshotNeverEndsFault,
+  frozenQuotesFault,
   halfOpenFault,
   slowFault,
   malformedFrameFault,

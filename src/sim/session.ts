@@ -64,6 +64,10 @@ export class Session implements SessionPort {
   private nextOrderId = 1;
   private halfOpen = false;
   private held: string[][] | undefined;
+  /** Simulated ms the market data farm broke (2103 sent, 2104 not yet), if it is broken. */
+  private marketFarmDownAt: number | undefined;
+  /** Market data requests per symbol (frozenQuotes `requests`). */
+  private readonly quoteRequests = new Map<string, number>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly preStart: string[][] = [];
   private readonly rateWindow: number[] = [];
@@ -111,6 +115,20 @@ export class Session implements SessionPort {
 
   faultFired(description: string): void {
     this.host.onFault(this, description);
+  }
+
+  quoteLagMs(symbol: string): number {
+    const n = (this.quoteRequests.get(symbol) ?? 0) + 1;
+    this.quoteRequests.set(symbol, n);
+    for (const f of this.faults) {
+      if (f.type !== 'frozenQuotes') continue;
+      if (f.symbols && !f.symbols.some((s) => s === symbol)) continue;
+      if (f.requests !== undefined && n > f.requests) continue;
+      this.faultFired(`frozenQuotes ${symbol} request ${n}`);
+      return f.ageMs;
+    }
+    if (this.marketFarmDownAt === undefined) return 0;
+    return Math.max(0, this.host.now().getTime() - this.marketFarmDownAt);
   }
 
   setTimer(ms: number, fn: () => void): void {
@@ -455,6 +473,8 @@ export class Session implements SessionPort {
     codes.forEach((code, i) => {
       const run = () => {
         this.error(-1, code, SYSTEM_MESSAGE_TEXT[code] ?? `System message ${code}`);
+        if (code === 2103) this.marketFarmDownAt ??= this.host.now().getTime();
+        if (code === 2104) this.marketFarmDownAt = undefined;
         if (!hold) return;
         if (code === 1100) this.held ??= [];
         if ((code === 1101 || code === 1102) && this.held) {

@@ -15,6 +15,8 @@ export interface MarketLine {
   /** The market data type being served (1–4). */
   served: number;
   snapshot: boolean;
+  /** Frozen lines: the simulated instant their quote is taken at (null: live, follows the clock). */
+  frozenAt: number | null;
   /** Last values sent per tick type (streaming updates send changes only). */
   sent: Map<number, number | string>;
 }
@@ -41,6 +43,12 @@ export interface SessionPort {
   readonly historical: Map<number, HistoricalLine>;
   send(fields: readonly Field[]): void;
   error(id: number, code: number, message: string): void;
+  /**
+   * How old (simulated ms) the quote served to a new market data line of `symbol` is: 0 live; a
+   * frozenQuotes fault's age; while the market data farm is broken (2103), frozen at the break (policy).
+   * Counts one request of the symbol.
+   */
+  quoteLagMs(symbol: string): number;
   /** Runs `fn` after `ms` of real time, unless the session closed meanwhile. */
   setTimer(ms: number, fn: () => void): void;
   /** Records that a scenario fault fired on this session. */

@@ -295,7 +295,14 @@ async function openRound(deps: RoundDeps, at: Date, timings: RoundTimings): Prom
         const requested = begun
           ? {
               round: begun,
-              snapshots: timed(timings, 'ibMs', () => takeSnapshots(deps.session, at, jobs, begun.slotIds)),
+              snapshots: timed(timings, 'ibMs', () =>
+                takeSnapshots(deps.session, at, jobs, begun.slotIds, {
+                  maxAgeMs: settings.staleQuoteSeconds * 1000,
+                  expectsTicks: (t) => deps.marketStatus(t, 'ES').open,
+                  previous: deps.previous,
+                  log: deps.log,
+                }),
+              ),
             }
           : null;
         requested?.snapshots.catch(() => {});

@@ -1,8 +1,20 @@
 /** The IB side of a round: one snapshot per instrument of the round's slots, through src/ibkr. */
-import type { IbSession, IbSymbol, ResolvedContract } from '../../ibkr/index.js';
+import type { Logger } from '../../core/log.js';
+import type { IbSession, IbSnapshot, IbSymbol, ResolvedContract } from '../../ibkr/index.js';
 import { failureCodeOf, IbRequestError, IbTimeoutError, IbTransientRequestError } from '../../ibkr/index.js';
 import type { Job } from '../../queue/index.js';
+import { dataAgeMs, isDeadLine } from './data-age.js';
+import type { PreviousQuote } from './quality.js';
 import type { TakenSnapshot } from './records.js';
+
+/** Data-age liveness (data-age.ts): which lines should tick now, and how old their data may be. */
+export interface LineLiveness {
+  maxAgeMs: number;
+  /** CME trades now (futures lines are expected to tick). */
+  expectsTicks(at: Date): boolean;
+  previous: ReadonlyMap<string, PreviousQuote>;
+  log: Logger;
+}
 
 /** The slots of one instrument whose contract or snapshot request failed. */
 export interface SnapshotFailure {
@@ -29,6 +41,7 @@ export async function takeSnapshots(
   at: Date,
   claimed: readonly Job[],
   slotIds: readonly number[],
+  liveness?: LineLiveness,
 ): Promise<TakenSnapshots> {
   const inRound = new Set(slotIds);
   // Slots of symbols this collector does not collect (config changed) are taken with the rest.
@@ -71,8 +84,13 @@ export async function takeSnapshots(
   const taken: TakenSnapshots['taken'] = [];
   for (const outcome of outcomes) {
     const jobs = bySymbol.get(outcome.contract.symbol) ?? [];
-    if (outcome.ok) taken.push({ jobs, snapshot: outcome.snapshot });
-    else {
+    if (outcome.ok) {
+      const snapshot = liveness
+        ? await reverifyDeadLine(session, outcome.snapshot, at, liveness)
+        : outcome.snapshot;
+      taken.push({ jobs, snapshot });
+    }
+    if (!outcome.ok) {
       failures.push({
         ids: jobs.map((j) => j.id),
         symbol: outcome.contract.symbol,
@@ -83,4 +101,37 @@ export async function takeSnapshots(
     }
   }
   return { taken, failures };
+}
+
+/**
+ * A futures line whose data is older than the bound while CME trades has stopped delivering, whatever
+ * the connection says: request it again (a fresh line) and keep the fresher of the two. Still old: the
+ * row is stored flagged stale (quality.ts) and the warning names the instrument, its data age and what
+ * the connection knows (e.g. 2103 market data farm broken).
+ */
+async function reverifyDeadLine(
+  session: IbSession,
+  snapshot: IbSnapshot,
+  at: Date,
+  liveness: LineLiveness,
+): Promise<IbSnapshot> {
+  const { contract } = snapshot;
+  if (contract.secType !== 'FUT' || !liveness.expectsTicks(at)) return snapshot;
+  const previous = liveness.previous.get(contract.symbol) ?? null;
+  const age = dataAgeMs(snapshot, previous);
+  if (!isDeadLine(age, liveness.maxAgeMs)) return snapshot;
+  const again = await session.takeSnapshot(contract).catch(() => null);
+  const ageAgain = again ? dataAgeMs(again, previous) : null;
+  const seconds = (ms: number) => `${Math.round(ms / 1000)} s`;
+  if (again && !isDeadLine(ageAgain, liveness.maxAgeMs)) {
+    liveness.log.info(
+      `${contract.symbol}: data was ${seconds(age)} old while the connection was up; requested again: fresh`,
+    );
+    return again;
+  }
+  const condition = session.condition();
+  liveness.log.warn(
+    `${contract.symbol}: no new data for ${seconds(ageAgain ?? age)} while CME trades (connection ${condition === null ? 'up, farms OK' : `reports IB ${condition}`}); requested again, still old: stored flagged stale`,
+  );
+  return again ?? snapshot;
 }

@@ -8,6 +8,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { sqlPathList } from '../duckdb.js';
 import { DeltaLogCorruptError } from '../errors.js';
 import { quoteIdentifier } from '../read/schema.js';
+import { storageFor } from '../storage/index.js';
 import type { CheckpointRef } from './log.js';
 import type { Action } from './types.js';
 
@@ -17,7 +18,11 @@ export async function readCheckpointActions(
   connection: DuckDBConnection,
   checkpoint: CheckpointRef,
 ): Promise<Action[]> {
-  const source = `read_parquet(${sqlPathList(checkpoint.files)}, union_by_name=true, hive_partitioning=false)`;
+  const storage = storageFor(checkpoint.files[0] ?? '');
+  const local = await Promise.all(
+    checkpoint.files.map((f, i) => storage.localCopy(f, checkpoint.sizes?.[i])),
+  );
+  const source = `read_parquet(${sqlPathList(local)}, union_by_name=true, hive_partitioning=false)`;
   try {
     const described = await connection.runAndReadAll(`DESCRIBE SELECT * FROM ${source}`);
     const present = new Set(described.getRowObjectsJson().map((r) => String(r.column_name)));

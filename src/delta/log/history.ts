@@ -1,5 +1,5 @@
 /** Commit history from the commitInfo of each JSON commit still present (newest first). */
-import { stat } from 'node:fs/promises';
+import { storageFor } from '../storage/index.js';
 import { listCommits, readCommit } from './log.js';
 import type { CommitInfo } from './types.js';
 
@@ -43,7 +43,7 @@ export async function readHistory(
         ? ict
         : typeof info?.timestamp === 'number'
           ? info.timestamp
-          : Math.trunc((await stat(commit.file)).mtimeMs);
+          : Math.trunc((await storageFor(commit.file).head(commit.file))?.mtimeMs ?? 0);
     entries.push({
       version: commit.version,
       timestamp,

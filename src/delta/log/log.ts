@@ -5,10 +5,9 @@
  * `_last_checkpoint` hint is read only for display and never trusted for correctness, because a
  * crashed or foreign writer can leave it missing, empty, stale or in snake_case).
  */
-import { readdir, readFile, stat } from 'node:fs/promises';
-import path from 'node:path';
 import { DeltaLogCorruptError, DeltaTableNotFoundError } from '../errors.js';
-import { readTextFile } from './text-io.js';
+import { storageFor } from '../storage/index.js';
+import { joinLocation, resolveLocation } from '../storage/location.js';
 import { type Action, commitFileName, LOG_DIR } from './types.js';
 
 const COMMIT_RE = /^(\d{20})\.json$/;
@@ -19,8 +18,10 @@ const V2_CHECKPOINT_RE = /^(\d{20})\.checkpoint\.[0-9a-fA-F-]{36}\.(json|parquet
 /** A complete classic checkpoint: one file, or every part of a multi-part checkpoint. */
 export interface CheckpointRef {
   version: number;
-  /** Absolute paths of the Parquet file(s), parts in order. */
+  /** Locations (absolute paths or URIs) of the Parquet file(s), parts in order. */
   files: string[];
+  /** Their sizes when the listing knew them (object stores), in the same order. */
+  sizes?: (number | undefined)[];
   kind: 'single' | 'multi-part';
 }
 
@@ -29,6 +30,8 @@ export interface LogListing {
   logDir: string;
   /** Commit versions present as `<v>.json`, ascending. */
   commitVersions: number[];
+  /** Sizes of the commit files, when the listing knew them (object stores). */
+  commitSizes?: Map<number, number>;
   /** Complete classic checkpoints, ascending by version (for one version, a single file wins over parts). */
   checkpoints: CheckpointRef[];
   /** Versions of UUID-named (v2) checkpoints seen; we never read them. */
@@ -47,7 +50,7 @@ export interface LastCheckpointHint {
 }
 
 export function logDirOf(tablePath: string): string {
-  return path.join(tablePath, LOG_DIR);
+  return joinLocation(tablePath, LOG_DIR);
 }
 
 function parseVersion(digits: string): number {
@@ -60,27 +63,36 @@ function parseVersion(digits: string): number {
  * Delta log (no commit and no checkpoint).
  */
 export async function listLog(tablePath: string): Promise<LogListing> {
-  const root = path.resolve(tablePath);
+  const root = resolveLocation(tablePath);
   const logDir = logDirOf(root);
+  const storage = storageFor(root);
   let names: string[];
+  const sizes = new Map<string, number | undefined>();
   try {
-    names = await readdir(logDir);
+    const entries = await storage.list(logDir);
+    names = entries.map((e) => e.name);
+    for (const e of entries) sizes.set(e.name, e.size);
   } catch (error) {
     throw await notATableError(root, error);
   }
+  if (names.length === 0 && storage.kind === 'object-store') throw await notATableError(root, undefined);
   const commitVersions: number[] = [];
+  const commitSizes = new Map<number, number>();
   const singles = new Map<number, string>();
   const multis = new Map<number, Map<number, Map<number, string>>>(); // version → total → index → file
   const v2 = new Set<number>();
   for (const name of names) {
     let m = COMMIT_RE.exec(name);
     if (m) {
-      commitVersions.push(parseVersion(m[1] as string));
+      const version = parseVersion(m[1] as string);
+      commitVersions.push(version);
+      const size = sizes.get(name);
+      if (size !== undefined) commitSizes.set(version, size);
       continue;
     }
     m = SINGLE_CHECKPOINT_RE.exec(name);
     if (m) {
-      singles.set(parseVersion(m[1] as string), path.join(logDir, name));
+      singles.set(parseVersion(m[1] as string), joinLocation(logDir, name));
       continue;
     }
     m = MULTI_CHECKPOINT_RE.exec(name);
@@ -98,7 +110,7 @@ export async function listLog(tablePath: string): Promise<LogListing> {
         parts = new Map();
         byTotal.set(total, parts);
       }
-      parts.set(index, path.join(logDir, name));
+      parts.set(index, joinLocation(logDir, name));
       continue;
     }
     m = V2_CHECKPOINT_RE.exec(name);
@@ -106,12 +118,17 @@ export async function listLog(tablePath: string): Promise<LogListing> {
   }
   commitVersions.sort((a, b) => a - b);
 
+  // Object store listings carry sizes, which key the local copies of checkpoints; local ones do not.
+  const sizesOf = (files: string[]) => {
+    const known = files.map((f) => sizes.get(f.slice(logDir.length + 1)));
+    return known.every((n) => n === undefined) ? {} : { sizes: known };
+  };
   const checkpoints: CheckpointRef[] = [];
   const checkpointVersions = new Set<number>([...singles.keys(), ...multis.keys()]);
   for (const version of checkpointVersions) {
     const single = singles.get(version);
     if (single) {
-      checkpoints.push({ version, files: [single], kind: 'single' });
+      checkpoints.push({ version, files: [single], ...sizesOf([single]), kind: 'single' });
       continue;
     }
     // Readers must ignore multi-part checkpoints with missing parts; take the complete set with most parts.
@@ -124,7 +141,7 @@ export async function listLog(tablePath: string): Promise<LogListing> {
     if (complete) {
       const [total, parts] = complete;
       const files = Array.from({ length: total }, (_, i) => parts.get(i + 1) as string);
-      checkpoints.push({ version, files, kind: 'multi-part' });
+      checkpoints.push({ version, files, ...sizesOf(files), kind: 'multi-part' });
     }
   }
   checkpoints.sort((a, b) => a.version - b.version);
@@ -143,6 +160,7 @@ export async function listLog(tablePath: string): Promise<LogListing> {
     tablePath: root,
     logDir,
     commitVersions,
+    ...(commitSizes.size > 0 ? { commitSizes } : {}),
     checkpoints,
     v2CheckpointVersions: [...v2].sort((a, b) => a - b),
     latestVersion: Math.max(latestCommit ?? -1, latestCheckpoint ?? -1),
@@ -150,10 +168,7 @@ export async function listLog(tablePath: string): Promise<LogListing> {
 }
 
 export async function notATableError(root: string, cause: unknown): Promise<DeltaTableNotFoundError> {
-  const exists = await stat(root).then(
-    (s) => (s.isDirectory() ? 'dir' : 'file'),
-    () => 'missing',
-  );
+  const exists = await storageFor(root).probe(root);
   if (exists === 'missing') {
     return new DeltaTableNotFoundError(`No table at ${root}: the path does not exist.`, {
       cause,
@@ -180,7 +195,7 @@ export async function latestVersion(tablePath: string): Promise<number> {
 
 export interface CommitRef {
   version: number;
-  /** Absolute path of `<v>.json`. */
+  /** Location of `<v>.json`. */
   file: string;
 }
 
@@ -192,7 +207,7 @@ export async function listCommits(
   const listing = await listLog(tablePath);
   return listing.commitVersions
     .filter((v) => (range.from === undefined || v >= range.from) && (range.to === undefined || v <= range.to))
-    .map((version) => ({ version, file: path.join(listing.logDir, commitFileName(version)) }));
+    .map((version) => ({ version, file: joinLocation(listing.logDir, commitFileName(version)) }));
 }
 
 /** Parses the text of one commit file: newline-delimited JSON, one action per line. */
@@ -232,10 +247,13 @@ export function parseCommit(text: string, where: string): Action[] {
 
 /** Reads and parses `<v>.json`; a missing file is a corrupt log (the listing said it exists). */
 export async function readCommit(tablePath: string, version: number): Promise<Action[]> {
-  const file = path.join(logDirOf(path.resolve(tablePath)), commitFileName(version));
+  const root = resolveLocation(tablePath);
+  const file = joinLocation(logDirOf(root), commitFileName(version));
   let text: string;
   try {
-    text = await readTextFile(file);
+    const found = await storageFor(root).readText(file);
+    if (found === undefined) throw Object.assign(new Error(`ENOENT: ${file}`), { code: 'ENOENT' });
+    text = found;
   } catch (error) {
     throw new DeltaLogCorruptError(`Delta log is corrupt: cannot read commit ${version} (${file}).`, {
       cause: error,
@@ -256,7 +274,10 @@ function optionalNumber(value: unknown): number | undefined {
 export async function readLastCheckpointHint(tablePath: string): Promise<LastCheckpointHint | undefined> {
   let text: string;
   try {
-    text = await readFile(path.join(logDirOf(path.resolve(tablePath)), '_last_checkpoint'), 'utf8');
+    const root = resolveLocation(tablePath);
+    const found = await storageFor(root).readText(joinLocation(logDirOf(root), '_last_checkpoint'));
+    if (found === undefined) return undefined;
+    text = found;
   } catch {
     return undefined;
   }

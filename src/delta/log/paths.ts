@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import { DeltaUnsupportedError } from '../errors.js';
+import { isRemoteLocation, joinLocation } from '../storage/location.js';
 
 /** Decodes %XX sequences once; a malformed sequence is kept literally. */
 export function decodeAddPath(encoded: string): string {
@@ -31,8 +32,12 @@ export function decodeAddPath(encoded: string): string {
   return out.join('');
 }
 
-/** The file-system path of a data file given its decoded add path. */
+/** The location (file-system path, or URI for a table on an object store) of a data file given its decoded add path. */
 export function resolveDataFile(tablePath: string, decodedPath: string): string {
+  if (isRemoteLocation(tablePath)) {
+    if (isRemoteLocation(decodedPath)) return decodedPath;
+    return joinLocation(tablePath, decodedPath);
+  }
   // Already decoded once: strip the scheme by hand (fileURLToPath would decode a second time).
   const fileUri = /^file:(?:\/\/(?:localhost)?)?(\/.*)$/i.exec(decodedPath);
   if (fileUri) return fileUri[1] as string;

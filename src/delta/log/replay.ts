@@ -4,10 +4,11 @@
  * tombstones (without their stats, as in a checkpoint). A replay can continue from an earlier one's
  * state (continueReplay), which the snapshot cache uses to apply only new commits.
  */
-import { stat } from 'node:fs/promises';
-import path from 'node:path';
+
 import { DeltaLogCorruptError } from '../errors.js';
 import { parseSchemaString } from '../read/schema.js';
+import { storageFor } from '../storage/index.js';
+import { joinLocation } from '../storage/location.js';
 import { decodeAddPath } from './paths.js';
 import { assertReadable } from './protocol.js';
 import {
@@ -333,11 +334,13 @@ export async function continueReplay(
   const built = buildSnapshot(replay, root, last.version, options, base.snapshot);
   let timestamp = commitTimestampOf(last.actions);
   if (timestamp === undefined) {
-    const commitFile = path.join(root, LOG_DIR, commitFileName(last.version));
-    timestamp = await stat(commitFile).then(
-      (s) => s.mtimeMs,
-      () => 0,
-    );
+    const commitFile = joinLocation(root, LOG_DIR, commitFileName(last.version));
+    timestamp = await storageFor(root)
+      .head(commitFile)
+      .then(
+        (s) => s?.mtimeMs ?? 0,
+        () => 0,
+      );
   }
   return {
     snapshot: {

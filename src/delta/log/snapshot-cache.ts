@@ -24,13 +24,13 @@
  *   changes it (then it is copied first). Callers must treat snapshots as read-only.
  */
 import { createHash } from 'node:crypto';
-import path from 'node:path';
-import { errorCode } from '../write/put-if-absent.js';
+import { storageFor } from '../storage/index.js';
+import { joinLocation, resolveLocation } from '../storage/location.js';
 import { listLog, logDirOf, parseCommit } from './log.js';
 import { assertReadable } from './protocol.js';
 import { continueReplay, type ParsedCommit, type ReplayedSnapshot } from './replay.js';
 import { type ReplayOptions, replayListing, replaySnapshot } from './snapshot.js';
-import { readTextFile, textPieces } from './text-io.js';
+import { textPieces } from './text-io.js';
 import { commitFileName, LOG_DIR, type Snapshot } from './types.js';
 
 export interface SnapshotCacheOptions {
@@ -70,12 +70,7 @@ function hashText(text: string): string {
 
 /** The text of `<version>.json`, or undefined when it does not exist. */
 async function readCommitText(logDir: string, version: number): Promise<string | undefined> {
-  try {
-    return await readTextFile(path.join(logDir, commitFileName(version)));
-  } catch (error) {
-    if (errorCode(error) === 'ENOENT') return undefined;
-    throw error;
-  }
+  return storageFor(logDir).readText(joinLocation(logDir, commitFileName(version)));
 }
 
 export class SnapshotCache {
@@ -97,7 +92,7 @@ export class SnapshotCache {
    */
   async load(tablePath: string, options: ReplayOptions = {}): Promise<Snapshot> {
     if (options.timestamp !== undefined) return replaySnapshot(tablePath, options);
-    const root = path.resolve(tablePath);
+    const root = resolveLocation(tablePath);
     const entry = this.entries.get(root);
     const advanced = entry ? await this.advance(root, entry, options.version) : undefined;
     let snapshot: Snapshot;
@@ -124,7 +119,7 @@ export class SnapshotCache {
   /** Forgets one table (path as given to load), or every table. */
   invalidate(tablePath?: string): void {
     if (tablePath === undefined) this.entries.clear();
-    else this.entries.delete(path.resolve(tablePath));
+    else this.entries.delete(resolveLocation(tablePath));
   }
 
   /** Number of tables cached. */

@@ -6,11 +6,11 @@
  * skipped); JSON commits at or below the checkpoint are never read; an unreadable checkpoint falls
  * back to an older base only when the JSON commits needed for that are all present.
  */
-import { stat } from 'node:fs/promises';
-import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { withWriteConnection } from '../duckdb.js';
 import { DeltaLogCorruptError } from '../errors.js';
+import { storageFor } from '../storage/index.js';
+import { joinLocation } from '../storage/location.js';
 import { readCheckpointActions } from './checkpoint-read.js';
 import { type CheckpointRef, type LogListing, listLog, readCommit } from './log.js';
 import {
@@ -144,11 +144,12 @@ export async function replayListing(
     timestamp = commitTimestampOf(await readCommit(root, target));
   }
   if (timestamp === undefined) {
-    const commitFile = path.join(listing.logDir, commitFileName(target));
-    timestamp = await stat(commitFile).then(
-      (s) => s.mtimeMs,
-      async () => (used.checkpoint ? (await stat(used.checkpoint.files[0] as string)).mtimeMs : 0),
-    );
+    const storage = storageFor(root);
+    const commitFile = joinLocation(listing.logDir, commitFileName(target));
+    const head = await storage.head(commitFile).catch(() => undefined);
+    timestamp =
+      head?.mtimeMs ??
+      (used.checkpoint ? ((await storage.head(used.checkpoint.files[0] as string))?.mtimeMs ?? 0) : 0);
   }
   return {
     snapshot: { ...built, timestamp: Math.trunc(timestamp), checkpointVersion: used.checkpoint?.version },

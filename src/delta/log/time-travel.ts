@@ -1,9 +1,9 @@
 /** Time travel: which versions a log can rebuild, and the version a version or timestamp names. */
-import { readFile, stat } from 'node:fs/promises';
-import path from 'node:path';
 import { UsageError } from '../../core/errors.js';
 import { DeltaVersionNotFoundError } from '../errors.js';
 import { parseTimestamp } from '../read/scalar.js';
+import { storageFor } from '../storage/index.js';
+import { joinLocation, resolveLocation } from '../storage/location.js';
 import type { LogListing } from './log.js';
 import { parseCommit } from './log.js';
 import { commitTimestampOf, corrupt } from './replay.js';
@@ -64,16 +64,20 @@ export function describeCommits(listing: LogListing): string {
 
 /** The timestamp (ms) of commit `version` as used for time travel. */
 export async function commitTimestamp(tablePath: string, version: number): Promise<number> {
-  const file = path.join(path.resolve(tablePath), '_delta_log', commitFileName(version));
+  const root = resolveLocation(tablePath);
+  const storage = storageFor(root);
+  const file = joinLocation(root, '_delta_log', commitFileName(version));
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    const found = await storage.readText(file);
+    if (found === undefined) throw new Error(`ENOENT: ${file} does not exist`);
+    text = found;
   } catch (error) {
-    throw corrupt(path.resolve(tablePath), `cannot read commit ${version}.`, error);
+    throw corrupt(root, `cannot read commit ${version}.`, error);
   }
   const fromInfo = commitTimestampOf(parseCommit(text, `_delta_log/${commitFileName(version)}`));
   if (fromInfo !== undefined) return fromInfo;
-  return (await stat(file)).mtimeMs;
+  return (await storage.head(file))?.mtimeMs ?? 0;
 }
 
 function parseInstant(value: Date | number | string): number {

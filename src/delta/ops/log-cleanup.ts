@@ -22,16 +22,16 @@
  * find a commit gone; it fails with a clear corrupt-log error and succeeds on retry, never reading
  * wrong data. This needs a reader that took longer than the retention window, so it is theoretical.
  */
-import { readdir, rm, stat } from 'node:fs/promises';
-import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { withConnection } from '../duckdb.js';
 import { readCheckpointActions } from '../log/checkpoint-read.js';
 import { type CheckpointRef, listLog, logDirOf } from '../log/log.js';
 import { loadSnapshotFromListing } from '../log/snapshot.js';
 import { commitTimestamp } from '../log/time-travel.js';
+import { storageFor } from '../storage/index.js';
+import { joinLocation, resolveLocation } from '../storage/location.js';
 import { removeStaleTemps } from '../write/checkpoint-write.js';
-import { errorCode, fsyncDirectory } from '../write/put-if-absent.js';
+import { fsyncDirectory } from '../write/put-if-absent.js';
 import { assertWritable } from '../write/write-protocol.js';
 import { loadSoundSnapshot } from './preflight.js';
 import { logRetention, type RetentionProperty, type StepHook } from './units.js';
@@ -128,7 +128,7 @@ export async function planLogCleanup(
   tablePath: string,
   options: LogCleanupOptions = {},
 ): Promise<LogCleanupPlan> {
-  const listing = await listLog(path.resolve(tablePath));
+  const listing = await listLog(resolveLocation(tablePath));
   const root = listing.tablePath;
   return withConnection(options.connection, async (connection) => {
     const snapshot = await loadSnapshotFromListing(listing, { connection, checkReaderProtocol: false });
@@ -173,11 +173,14 @@ export async function planLogCleanup(
     if (!keep) return { ...plan, skipped: 'no-checkpoint' };
 
     const files: LogCleanupFile[] = [];
-    for (const name of await readdir(listing.logDir)) {
+    const storage = storageFor(root);
+    for (const entry of await storage.list(listing.logDir)) {
+      const name = entry.name;
       const kind = classify(name);
       if (!kind || kind.version >= keep.version) continue;
-      const info = await stat(path.join(listing.logDir, name)).catch(() => undefined);
-      if (info) files.push({ name, ...kind, bytes: info.size });
+      const size =
+        entry.size ?? (await storage.head(joinLocation(listing.logDir, name)).catch(() => undefined))?.size;
+      if (size !== undefined) files.push({ name, ...kind, bytes: size });
     }
     files.sort((a, b) => a.version - b.version || KIND_ORDER[a.kind] - KIND_ORDER[b.kind]);
     return {
@@ -211,19 +214,17 @@ export async function executeLogCleanup(
     durationMs: 0,
   };
   if (options.dryRun) return { ...metrics, durationMs: performance.now() - started };
-  // A full disk or a kill leaves temps that no later commit removes (they are named by a fresh UUID).
-  metrics.tempFilesDeleted = await removeStaleTemps(plan.tablePath, plan.nowMs);
-  if (plan.files.length === 0) return { ...metrics, durationMs: performance.now() - started };
   const logDir = logDirOf(plan.tablePath);
+  const storage = storageFor(logDir);
+  // A full disk or a kill leaves temps that no later commit removes (they are named by a fresh UUID);
+  // object stores get none (commits and data files are written under their final names).
+  if (storage.kind === 'local') metrics.tempFilesDeleted = await removeStaleTemps(plan.tablePath, plan.nowMs);
+  if (plan.files.length === 0) return { ...metrics, durationMs: performance.now() - started };
   for (const file of plan.files) {
-    try {
-      await rm(path.join(logDir, file.name));
-    } catch (error) {
-      if (errorCode(error) !== 'ENOENT') throw error;
-    }
+    await storage.deleteMany([joinLocation(logDir, file.name)]);
     await options.onStep?.('log-cleanup:deleted-file');
   }
-  await fsyncDirectory(logDir).catch(() => undefined);
+  if (storage.kind === 'local') await fsyncDirectory(logDir).catch(() => undefined);
   return { ...metrics, durationMs: performance.now() - started };
 }
 
@@ -232,6 +233,6 @@ export async function cleanupLog(
   tablePath: string,
   options: LogCleanupOptions & ExecuteLogCleanupOptions = {},
 ): Promise<LogCleanupMetrics> {
-  await loadSoundSnapshot(await listLog(path.resolve(tablePath)), options.connection);
+  await loadSoundSnapshot(await listLog(resolveLocation(tablePath)), options.connection);
   return executeLogCleanup(await planLogCleanup(tablePath, options), options);
 }

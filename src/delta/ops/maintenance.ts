@@ -7,12 +7,12 @@
  * Order matters: the checkpoint after OPTIMIZE lets log cleanup drop the commits before it, and
  * VACUUM runs last so that files OPTIMIZE just removed are kept (their tombstones are new).
  */
-import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { listLog } from '../log/log.js';
 import { loadSnapshot } from '../log/open.js';
 import type { Snapshot } from '../log/types.js';
 import type { Predicate } from '../read/predicate.js';
+import { resolveLocation } from '../storage/location.js';
 import { type CheckpointMetrics, writeCheckpoint } from '../write/checkpoint-write.js';
 import type { CommitOptions } from '../write/commit.js';
 import { assertWritable } from '../write/write-protocol.js';
@@ -52,7 +52,7 @@ export async function checkpointOnDemand(
   options: CheckpointOnDemandOptions = {},
 ): Promise<CheckpointOnDemandResult> {
   const started = performance.now();
-  const listing = await listLog(path.resolve(tablePath));
+  const listing = await listLog(resolveLocation(tablePath));
   const version = listing.latestVersion;
   const alreadyPresent = listing.checkpoints.some((c) => c.version === version);
   if ((alreadyPresent && !options.force) || options.dryRun) {
@@ -147,7 +147,7 @@ export async function prepareMaintenance(
   tablePath: string,
   options: MaintenanceOptions = {},
 ): Promise<PreparedMaintenance> {
-  const root = path.resolve(tablePath);
+  const root = resolveLocation(tablePath);
   // Refuses a damaged table before anything runs (preflight.ts).
   const snapshot = await loadSoundSnapshot(await listLog(root), options.connection);
   assertWritable(root, snapshot.protocol, snapshot.metadata, snapshot.schema);

@@ -15,6 +15,7 @@ import { pathToFileURL } from 'node:url';
 import { loadSnapshot } from '../log/open.js';
 import { resolveDataFile } from '../log/paths.js';
 import type { Metadata, Snapshot } from '../log/types.js';
+import { assertLocalTable } from '../storage/location.js';
 import { commitTransaction } from '../write/commit.js';
 import { engineInfo } from '../write/engine.js';
 import { assertWritable } from '../write/write-protocol.js';
@@ -63,6 +64,7 @@ async function manifestFilesUnder(root: string): Promise<string[]> {
 
 /** Writes the manifests of the snapshot's live files, replacing each atomically, and drops stale ones. */
 export async function writeSymlinkManifest(snapshot: Snapshot): Promise<ManifestResult> {
+  assertLocalTable(snapshot.tablePath, 'The symlink manifest');
   const root = path.join(snapshot.tablePath, MANIFEST_DIR);
   const groups = new Map<string, string[]>();
   for (const file of snapshot.files.values()) {
@@ -96,6 +98,7 @@ export async function writeSymlinkManifest(snapshot: Snapshot): Promise<Manifest
  * Spark's `ALTER TABLE … SET TBLPROPERTIES`); returns the snapshot after it, or the same one when set.
  */
 export async function enableSymlinkManifest(tablePath: string): Promise<Snapshot> {
+  assertLocalTable(tablePath, 'The symlink manifest');
   const snapshot = await loadSnapshot(tablePath);
   if (manifestEnabled(snapshot)) return snapshot;
   assertWritable(snapshot.tablePath, snapshot.protocol, snapshot.metadata, snapshot.schema);

@@ -15,8 +15,6 @@
  * have landed, and if it did not they are orphans that VACUUM removes after the retention.
  */
 import { randomUUID } from 'node:crypto';
-import { rm } from 'node:fs/promises';
-import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { DataError } from '../../core/errors.js';
 import { withWriteConnection } from '../duckdb.js';
@@ -26,6 +24,8 @@ import { liveFileOf } from '../log/replay.js';
 import type { Action, CommitInfo, LiveFile, RemoveAction, Snapshot } from '../log/types.js';
 import { planScan, scanSql } from '../read/scan.js';
 import { quoteIdentifier } from '../read/schema.js';
+import { storageFor } from '../storage/index.js';
+import { resolveLocation } from '../storage/location.js';
 import { checkpointIfDue } from '../write/checkpoint-write.js';
 import { type CommitOptions, type CommitOutcome, commitTransaction } from '../write/commit.js';
 import type { WrittenFile } from '../write/data-file.js';
@@ -154,7 +154,8 @@ function writtenLiveFile(written: WrittenFile): LiveFile {
 }
 
 async function removeWritten(files: readonly WrittenFile[]): Promise<void> {
-  await Promise.all(files.map((f) => rm(f.absolute, { force: true })));
+  const first = files[0];
+  if (first) await storageFor(first.absolute).deleteMany(files.map((f) => f.absolute));
 }
 
 /** Bins grouped so that each group holds at most one bin per partition: one COPY writes each group. */
@@ -212,7 +213,7 @@ async function rewriteAndVerify(
   plan: OptimizePlan,
   onStep: StepHook | undefined,
 ): Promise<VerifiedRewrite> {
-  const root = path.resolve(plan.tablePath);
+  const root = resolveLocation(plan.tablePath);
   const { snapshot } = plan;
   const result: VerifiedRewrite = { written: [], rows: 0, checksum: '0', rewriteMs: 0, verifyMs: 0 };
   let hash = 0n;
@@ -336,7 +337,7 @@ export async function executeOptimize(
   options: ExecuteOptimizeOptions = {},
 ): Promise<OptimizeMetrics> {
   const started = performance.now();
-  const root = path.resolve(plan.tablePath);
+  const root = resolveLocation(plan.tablePath);
   const { snapshot } = plan;
   const now = options.now ?? (() => new Date());
   const base: OptimizeBase = {
@@ -399,6 +400,6 @@ export async function optimizeTable(
   tablePath: string,
   options: OptimizeOptions & ExecuteOptimizeOptions = {},
 ): Promise<OptimizeMetrics> {
-  const snapshot = await loadSoundSnapshot(await listLog(path.resolve(tablePath)), options.connection);
+  const snapshot = await loadSoundSnapshot(await listLog(resolveLocation(tablePath)), options.connection);
   return executeOptimize(planOptimize(snapshot, options), options);
 }

@@ -27,6 +27,7 @@ import { liveFileOf } from '../log/replay.js';
 import { loadSnapshotFromListing } from '../log/snapshot.js';
 import type { Action, AddAction, LiveFile, Metadata, RemoveAction, Snapshot } from '../log/types.js';
 import { parseSchemaString } from '../read/schema.js';
+import { assertLocalTable } from '../storage/location.js';
 import { type CommitOptions, commitTransaction } from '../write/commit.js';
 import { CONTENT_HASH_TAG, sha256File } from '../write/content-hash.js';
 import { engineInfo } from '../write/engine.js';
@@ -379,6 +380,7 @@ const STATS_ONLY_HASHED = new Set(['stats-mismatch', 'row-count-mismatch']);
 
 /** Finds what is wrong and what can be restored. Read-only. */
 export async function planRepair(tablePath: string, options: RepairOptions = {}): Promise<RepairPlan> {
+  assertLocalTable(tablePath, 'Table repair');
   const listing = await listLog(path.resolve(tablePath));
   // An empty commit file is a lost commit: nothing in the table directory says what it held.
   const emptyCommits: VerifyProblem[] = [];

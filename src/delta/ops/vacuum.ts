@@ -20,9 +20,7 @@
  * make the deletion visible in the table's commit history. A crash in between leaves START without END, which
  * is harmless: the remaining candidates are still unreferenced and the next run deletes them.
  */
-import type { Dirent } from 'node:fs';
-import { lstat, readdir, rm } from 'node:fs/promises';
-import path from 'node:path';
+import { lstat } from 'node:fs/promises';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { formatDuration } from '../../core/duration.js';
 import { UsageError } from '../../core/errors.js';
@@ -30,6 +28,8 @@ import { listLog } from '../log/log.js';
 import { loadSnapshot } from '../log/open.js';
 import { decodeAddPath, resolveDataFile } from '../log/paths.js';
 import { LOG_DIR, type Snapshot } from '../log/types.js';
+import { storageFor } from '../storage/index.js';
+import { resolveLocation } from '../storage/location.js';
 import { checkpointIfDue } from '../write/checkpoint-write.js';
 import { type CommitOptions, commitTransaction } from '../write/commit.js';
 import { engineInfo } from '../write/engine.js';
@@ -125,44 +125,47 @@ export async function listDataFiles(
   tablePath: string,
   partitionColumns: readonly string[],
 ): Promise<ListedFile[]> {
-  const root = path.resolve(tablePath);
-  const out: ListedFile[] = [];
-  const walk = async (dir: string, relative: string): Promise<void> => {
-    let entries: Dirent[];
-    try {
-      entries = await readdir(dir, { withFileTypes: true });
-    } catch (error) {
-      if (errorCode(error) === 'ENOENT') return;
-      throw error;
-    }
-    for (const entry of entries) {
-      const name = entry.name;
-      if (relative === '' && name === LOG_DIR) continue;
-      if (isHidden(name, entry.isDirectory(), partitionColumns)) continue;
-      const absolute = path.join(dir, name);
-      const rel = relative === '' ? name : `${relative}/${name}`;
-      if (entry.isDirectory()) await walk(absolute, rel);
-      else if (entry.isFile()) {
-        const info = await lstat(absolute).catch(() => undefined);
-        if (info?.isFile()) out.push({ relative: rel, absolute, bytes: info.size, mtimeMs: info.mtimeMs });
-      }
-    }
-  };
-  await walk(root, '');
-  return out;
+  const root = resolveLocation(tablePath);
+  const files = await storageFor(root).listFiles(
+    root,
+    (relativeDir, name, isDirectory) =>
+      (relativeDir === '' && name === LOG_DIR) || isHidden(name, isDirectory, partitionColumns),
+  );
+  return files.map((f) => ({
+    relative: f.relative,
+    absolute: f.location,
+    bytes: f.size,
+    mtimeMs: f.mtimeMs,
+  }));
+}
+
+/** A candidate as it is now: missing, or whether it is a regular file and when it was last modified. */
+async function currentState(location: string): Promise<{ isFile: boolean; mtimeMs: number } | undefined> {
+  const storage = storageFor(location);
+  if (storage.kind !== 'local') {
+    const head = await storage.head(location);
+    return head && { isFile: true, mtimeMs: head.mtimeMs };
+  }
+  try {
+    const info = await lstat(location);
+    return { isFile: info.isFile(), mtimeMs: info.mtimeMs };
+  } catch (error) {
+    if (errorCode(error) !== 'ENOENT') throw error;
+    return undefined;
+  }
 }
 
 function referencedPaths(snapshot: Snapshot): Set<string> {
   const live = new Set<string>();
   for (const file of snapshot.files.values()) {
-    live.add(path.resolve(resolveDataFile(snapshot.tablePath, file.relativePath)));
+    live.add(resolveLocation(resolveDataFile(snapshot.tablePath, file.relativePath)));
   }
   return live;
 }
 
 /** Decides what to delete. Lists the table directory; deletes nothing. */
 export async function planVacuum(snapshot: Snapshot, options: VacuumOptions = {}): Promise<VacuumPlan> {
-  const root = path.resolve(snapshot.tablePath);
+  const root = resolveLocation(snapshot.tablePath);
   assertWritable(root, snapshot.protocol, snapshot.metadata, snapshot.schema);
   const tableRetention = deletedFileRetention(root, snapshot.metadata);
   const retentionMs = options.retentionMs ?? tableRetention.ms;
@@ -184,7 +187,7 @@ export async function planVacuum(snapshot: Snapshot, options: VacuumOptions = {}
   const tombstones = new Map<string, number | undefined>();
   for (const remove of snapshot.tombstones.values()) {
     tombstones.set(
-      path.resolve(resolveDataFile(root, decodeAddPath(remove.path))),
+      resolveLocation(resolveDataFile(root, decodeAddPath(remove.path))),
       remove.deletionTimestamp ?? undefined,
     );
   }
@@ -242,22 +245,17 @@ async function deleteCandidates(
   let bytesDeleted = 0;
   let kept = 0;
   for (const file of candidates) {
-    let info: Awaited<ReturnType<typeof lstat>> | undefined;
-    try {
-      info = await lstat(file.absolutePath);
-    } catch (error) {
-      if (errorCode(error) !== 'ENOENT') throw error;
-    }
+    const info = await currentState(file.absolutePath);
     if (info === undefined) {
       // Already gone (an earlier, interrupted vacuum): counts as deleted, like delta-rs's NotFound.
       deleted.push(file.path);
       continue;
     }
-    if (!info.isFile() || info.mtimeMs >= cutoffMs) {
+    if (!info.isFile || info.mtimeMs >= cutoffMs) {
       kept++;
       continue;
     }
-    await rm(file.absolutePath, { force: true });
+    await storageFor(file.absolutePath).deleteMany([file.absolutePath]);
     deleted.push(file.path);
     bytesDeleted += file.bytes;
     await onStep?.('vacuum:deleted-file');
@@ -379,6 +377,6 @@ export async function vacuumTable(
   tablePath: string,
   options: VacuumOptions & ExecuteVacuumOptions = {},
 ): Promise<VacuumMetrics> {
-  const snapshot = await loadSoundSnapshot(await listLog(path.resolve(tablePath)), options.connection);
+  const snapshot = await loadSoundSnapshot(await listLog(resolveLocation(tablePath)), options.connection);
   return executeVacuum(await planVacuum(snapshot, options), options);
 }

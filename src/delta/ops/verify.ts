@@ -12,7 +12,6 @@
  *   gives (when those commits still exist): protocol, metadata, live files, txns.
  */
 import { stat } from 'node:fs/promises';
-import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { sqlPath, sqlPathList, withConnection } from '../duckdb.js';
 import { DeltaLogCorruptError } from '../errors.js';
@@ -35,6 +34,8 @@ import {
   scalarTypeOf,
 } from '../read/scalar.js';
 import { deltaTypeToDuckDb, quoteIdentifier, quoteLiteral } from '../read/schema.js';
+import { storageFor } from '../storage/index.js';
+import { joinLocation, resolveLocation } from '../storage/location.js';
 import { CONTENT_HASH_TAG, sha256File } from '../write/content-hash.js';
 import { checkPageCrcs } from './page-crc.js';
 import { checkCheckpoints } from './verify-checkpoints.js';
@@ -107,9 +108,15 @@ export function checkVersions(listing: LogListing, problems: VerifyProblem[]): n
  */
 export async function checkEmptyCommits(listing: LogListing, problems: VerifyProblem[]): Promise<void> {
   for (const version of listing.commitVersions) {
-    const file = path.join(listing.logDir, commitFileName(version));
-    const info = await stat(file).catch(() => undefined);
-    if (info?.size !== 0) continue;
+    const file = joinLocation(listing.logDir, commitFileName(version));
+    const size =
+      listing.commitSizes?.get(version) ??
+      (
+        await storageFor(file)
+          .head(file)
+          .catch(() => undefined)
+      )?.size;
+    if (size !== 0) continue;
     problems.push({
       kind: 'empty-commit',
       version,
@@ -358,6 +365,28 @@ function checkPartitionValues(snapshot: Snapshot, file: LiveFile, problems: Veri
 }
 
 /** Every live file: present with the logged size, readable, of the table schema, stats holding. */
+/**
+ * The size of a data file, or undefined when it is missing: a stat on a local disk; on an object store
+ * one listing of the table answers for every file (a HEAD per file would cost a request each).
+ */
+async function dataFileSizes(
+  tablePath: string,
+): Promise<(location: string) => Promise<{ size: number } | undefined>> {
+  const storage = storageFor(tablePath);
+  if (storage.kind === 'local') {
+    return (location) =>
+      stat(location).then(
+        (s) => ({ size: s.size }),
+        () => undefined,
+      );
+  }
+  const listed = new Map((await storage.listFiles(tablePath)).map((f) => [f.location, f.size]));
+  return async (location) => {
+    const size = listed.get(location);
+    return size === undefined ? undefined : { size };
+  };
+}
+
 /** The whole-file hash and page CRCs of a file that opened (deep verify). */
 async function checkContent(
   connection: DuckDBConnection,
@@ -424,12 +453,13 @@ export async function checkDataFiles(
     pageCrcs: 0,
   };
   let bytes = 0;
+  const sizeOf = await dataFileSizes(snapshot.tablePath);
   for (const file of snapshot.files.values()) {
     const relative = file.relativePath;
-    const absolute = resolveDataFile(snapshot.tablePath, relative);
+    const location = resolveDataFile(snapshot.tablePath, relative);
     bytes += file.add.size;
     checkPartitionValues(snapshot, file, problems);
-    const info = await stat(absolute).catch(() => undefined);
+    const info = await sizeOf(location);
     if (!info) {
       problems.push({
         kind: 'missing-file',
@@ -445,6 +475,7 @@ export async function checkDataFiles(
         message: `${relative} has ${info.size} bytes but the log says ${file.add.size}.`,
       });
     }
+    const absolute = await storageFor(location).localCopy(location, info.size);
     let physical: PhysicalColumn[];
     try {
       physical = await describeFile(connection, absolute);
@@ -488,7 +519,7 @@ export async function checkDataFiles(
 /** Checks a table against its log; read-only. Throws only when the path is not a Delta table. */
 export async function verifyTable(tablePath: string, options: VerifyOptions = {}): Promise<VerifyReport> {
   const started = performance.now();
-  const listing = await listLog(path.resolve(tablePath));
+  const listing = await listLog(resolveLocation(tablePath));
   const problems: VerifyProblem[] = [];
   return withConnection(options.connection, async (connection) => {
     const versions = checkVersions(listing, problems);

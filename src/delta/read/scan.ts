@@ -10,10 +10,12 @@
  */
 
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { UsageError } from '../../core/errors.js';
+import { UsageError, UserError } from '../../core/errors.js';
 import { type ConnectionOption, sqlPathList, withConnection } from '../duckdb.js';
 import { DeltaDataFileError, DeltaLogCorruptError } from '../errors.js';
 import type { DeltaType, LiveFile, Snapshot } from '../log/types.js';
+import { storageFor } from '../storage/index.js';
+import { isRemoteLocation } from '../storage/location.js';
 import { type CanonicalRow, toCanonical } from './canonical.js';
 import {
   type BoundPredicate,
@@ -226,9 +228,13 @@ function emptyRelationSql(plan: ScanPlan): string {
 }
 
 /** The SQL of the relation of all columns of the planned files, before filter/projection/limit. */
-async function relationSql(connection: DuckDBConnection, plan: ScanPlan): Promise<string> {
+async function relationSql(
+  connection: DuckDBConnection,
+  plan: ScanPlan,
+  localOf: (f: PlannedFile) => string,
+): Promise<string> {
   if (plan.files.length === 0) return emptyRelationSql(plan);
-  const source = `read_parquet(${sqlPathList(plan.files.map((f) => f.absolutePath))}, hive_partitioning=false, union_by_name=true, filename=${quoteLiteralName(SOURCE_FILE_COLUMN)})`;
+  const source = `read_parquet(${sqlPathList(plan.files.map(localOf))}, hive_partitioning=false, union_by_name=true, filename=${quoteLiteralName(SOURCE_FILE_COLUMN)})`;
   const described = await connection.runAndReadAll(`DESCRIBE SELECT * FROM ${source}`);
   const physical = new Map<string, { name: string; type: string }>();
   for (const row of described.getRowObjectsJson()) {
@@ -261,8 +267,7 @@ async function relationSql(connection: DuckDBConnection, plan: ScanPlan): Promis
   );
   if (partitionColumns.length === 0 || onePartition) return `SELECT ${select.join(', ')} FROM ${source} AS d`;
   const valuesRows = plan.files.map(
-    (f) =>
-      `(${[quoteLiteralName(f.absolutePath), ...partitionColumns.map((c) => literal(f, c))].join(', ')})`,
+    (f) => `(${[quoteLiteralName(localOf(f)), ...partitionColumns.map((c) => literal(f, c))].join(', ')})`,
   );
   const valueNames = [SOURCE_FILE_COLUMN, ...partitionColumns.map((c) => c.name)]
     .map(quoteIdentifier)
@@ -297,11 +302,35 @@ export function dataFileError(plan: ScanPlan, error: unknown): DeltaDataFileErro
   );
 }
 
+const DOWNLOADS_AT_ONCE = 8;
+
+/**
+ * Local paths of the planned files: themselves on a local disk; on an object store, copies in the
+ * bounded file cache (DuckDB reads local files, no httpfs).
+ */
+export async function localCopies(plan: ScanPlan): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  if (!isRemoteLocation(plan.snapshot.tablePath)) return out;
+  const storage = storageFor(plan.snapshot.tablePath);
+  const queue = [...plan.files];
+  const worker = async () => {
+    for (let f = queue.shift(); f; f = queue.shift()) {
+      const copy = await storage.localCopy(f.absolutePath, f.file.add.size).catch((error: unknown) => {
+        throw error instanceof UserError ? error : dataFileError(plan, error);
+      });
+      out.set(f.absolutePath, copy);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(DOWNLOADS_AT_ONCE, queue.length) }, worker));
+  return out;
+}
+
 /** Full SQL for a plan: the relation, the predicate as a filter, the projection and the limit. */
 export async function scanSql(connection: DuckDBConnection, plan: ScanPlan): Promise<string> {
+  const local = await localCopies(plan);
   let relation: string;
   try {
-    relation = await relationSql(connection, plan);
+    relation = await relationSql(connection, plan, (f) => local.get(f.absolutePath) ?? f.absolutePath);
   } catch (error) {
     throw dataFileError(plan, error);
   }

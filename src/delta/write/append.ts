@@ -8,13 +8,13 @@
  * not happen (a conflict, our txn already committed, or data that never became durable); after any
  * other failure they stay, because the commit may have landed.
  */
-import { rm } from 'node:fs/promises';
-import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { withWriteConnection } from '../duckdb.js';
 import { DeltaConflictError, DeltaSchemaViolationError } from '../errors.js';
 import { loadSnapshot } from '../log/open.js';
 import type { Action, AddAction, CommitInfo, Snapshot } from '../log/types.js';
+import { storageFor } from '../storage/index.js';
+import { resolveLocation } from '../storage/location.js';
 import { checkpointIfDue } from './checkpoint-write.js';
 import { type CommitOptions, type CommitOutcome, commitTransaction } from './commit.js';
 import { type SinglePartition, singlePartitionOf, type WrittenFile } from './data-file.js';
@@ -109,7 +109,8 @@ interface AppendFiles {
 type ViaDuckDb = <T>(fn: (connection: DuckDBConnection) => Promise<T>) => Promise<T>;
 
 async function removeFiles(files: readonly WrittenFile[]): Promise<void> {
-  await Promise.all(files.map((f) => rm(f.absolute, { force: true })));
+  const first = files[0];
+  if (first) await storageFor(first.absolute).deleteMany(files.map((f) => f.absolute));
 }
 
 /** The skip result when the table already holds this txn (or a later one of its appId). */
@@ -266,7 +267,7 @@ export async function writeAppend(
   options: AppendOptions = {},
 ): Promise<AppendResult> {
   const started = performance.now();
-  const root = path.resolve(tablePath);
+  const root = resolveLocation(tablePath);
   const now = options.now ?? (() => new Date());
   const connection = options.connection;
   const viaDuckDb: ViaDuckDb = (fn) => withWriteConnection(connection, fn);

@@ -12,7 +12,7 @@
  * commit it follows already stands.
  */
 import { randomUUID } from 'node:crypto';
-import { readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { parseDuration } from '../../core/duration.js';
@@ -22,7 +22,10 @@ import { loadSnapshot } from '../log/open.js';
 import { STAGING_DIR } from '../log/paths.js';
 import { type Action, checkpointFileName, type Metadata, type Snapshot } from '../log/types.js';
 import { quoteLiteral } from '../read/schema.js';
-import { fsyncDirectory, fsyncFile, writeDurably } from './put-if-absent.js';
+import { storageFor } from '../storage/index.js';
+import { joinLocation, resolveLocation } from '../storage/location.js';
+import type { DeltaStorage } from '../storage/storage.js';
+import { writeDurably } from './put-if-absent.js';
 import { assertWritable } from './write-protocol.js';
 
 export interface WriteCheckpointOptions {
@@ -137,9 +140,11 @@ export async function removeStaleTemps(root: string, nowMs: number): Promise<num
   return removed;
 }
 
-async function readHintVersion(logDir: string): Promise<number | undefined> {
+async function readHintVersion(storage: DeltaStorage, logDir: string): Promise<number | undefined> {
   try {
-    const value: unknown = JSON.parse(await readFile(path.join(logDir, '_last_checkpoint'), 'utf8'));
+    const value: unknown = JSON.parse(
+      (await storage.readText(joinLocation(logDir, '_last_checkpoint'))) ?? '',
+    );
     if (
       typeof value === 'object' &&
       value !== null &&
@@ -159,8 +164,9 @@ export async function writeCheckpoint(
   tablePath: string,
   options: WriteCheckpointOptions = {},
 ): Promise<CheckpointMetrics> {
-  const root = path.resolve(tablePath);
+  const root = resolveLocation(tablePath);
   const logDir = logDirOf(root);
+  const storage = storageFor(root);
   const nowMs = (options.now ?? (() => new Date()))().getTime();
   return withWriteConnection(options.connection, async (connection) => {
     const snapshot = await loadSnapshot(root, {
@@ -174,9 +180,13 @@ export async function writeCheckpoint(
     assertWritable(root, snapshot.protocol, snapshot.metadata, snapshot.schema);
     const actions = checkpointActions(snapshot, nowMs);
     const id = randomUUID();
-    const jsonTemp = path.join(logDir, `_checkpoint-${id}.json.tmp`);
-    const parquetTemp = path.join(logDir, `_checkpoint-${id}.parquet.tmp`);
-    const final = path.join(logDir, checkpointFileName(snapshot.version));
+    // Local disk: temps next to the checkpoint, so the rename into place is atomic.
+    const scratch = storage.scratchDir(logDir);
+    if (storage.kind !== 'local') await mkdir(scratch, { recursive: true });
+    const jsonTemp = path.join(scratch, `_checkpoint-${id}.json.tmp`);
+    const parquetTemp = path.join(scratch, `_checkpoint-${id}.parquet.tmp`);
+    const final = joinLocation(logDir, checkpointFileName(snapshot.version));
+    let sizeInBytes: number;
     try {
       await writeDurably(jsonTemp, actions.map((a) => JSON.stringify(a)).join('\n') + '\n');
       const columns = CHECKPOINT_COLUMNS.map(
@@ -186,30 +196,21 @@ export async function writeCheckpoint(
       await connection.run(
         `COPY (SELECT ${select} FROM read_json(${quoteLiteral(jsonTemp)}, format='newline_delimited', columns={${columns}}, maximum_object_size=1073741824)) TO ${quoteLiteral(parquetTemp)} (FORMAT parquet)`,
       );
-      await fsyncFile(parquetTemp);
-      await rename(parquetTemp, final);
-      await fsyncDirectory(logDir);
+      sizeInBytes = (await stat(parquetTemp)).size;
+      await storage.putFile(parquetTemp, final);
     } finally {
       await rm(jsonTemp, { force: true });
       await rm(parquetTemp, { force: true });
     }
-    const sizeInBytes = (await stat(final)).size;
     const numOfAddFiles = snapshot.files.size;
-    const hintVersion = await readHintVersion(logDir);
+    const hintVersion = await readHintVersion(storage, logDir);
     if (hintVersion === undefined || hintVersion <= snapshot.version) {
-      const hintTemp = path.join(logDir, `_last_checkpoint-${id}.tmp`);
-      try {
-        await writeDurably(
-          hintTemp,
-          JSON.stringify({ version: snapshot.version, size: actions.length, sizeInBytes, numOfAddFiles }),
-        );
-        await rename(hintTemp, path.join(logDir, '_last_checkpoint'));
-        await fsyncDirectory(logDir);
-      } finally {
-        await rm(hintTemp, { force: true });
-      }
+      await storage.put(
+        joinLocation(logDir, '_last_checkpoint'),
+        JSON.stringify({ version: snapshot.version, size: actions.length, sizeInBytes, numOfAddFiles }),
+      );
     }
-    await removeStaleTemps(root, nowMs).catch(() => undefined);
+    if (storage.kind === 'local') await removeStaleTemps(root, nowMs).catch(() => undefined);
     return { version: snapshot.version, size: actions.length, sizeInBytes, numOfAddFiles, file: final };
   });
 }

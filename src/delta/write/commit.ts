@@ -13,12 +13,11 @@
  * Conflicts throw DeltaConflictError naming the winning version. Nothing here deletes data files:
  * the caller decides, because only a thrown DeltaConflictError proves the commit did not happen.
  */
-import path from 'node:path';
 import { DeltaConflictError } from '../errors.js';
 import { logDirOf, parseCommit } from '../log/log.js';
-import { readTextFile } from '../log/text-io.js';
 import { type Action, type CommitInfo, commitFileName, LOG_DIR } from '../log/types.js';
-import { errorCode, StagedCommit } from './put-if-absent.js';
+import { storageFor } from '../storage/index.js';
+import { joinLocation, resolveLocation } from '../storage/location.js';
 
 /**
  * Blind appends never conflict, they only lose races for the next version; with several fast writers on
@@ -144,13 +143,9 @@ export function serializeCommit(commitInfo: CommitInfo, actions: readonly Action
 
 /** Reads `<version>.json`, or undefined when it does not exist (yet). */
 export async function readCommitIfExists(tablePath: string, version: number): Promise<Action[] | undefined> {
-  let text: string;
-  try {
-    text = await readTextFile(path.join(logDirOf(tablePath), commitFileName(version)));
-  } catch (error) {
-    if (errorCode(error) === 'ENOENT') return undefined;
-    throw error;
-  }
+  const logDir = logDirOf(tablePath);
+  const text = await storageFor(logDir).readText(joinLocation(logDir, commitFileName(version)));
+  if (text === undefined) return undefined;
   return parseCommit(text, `${LOG_DIR}/${commitFileName(version)}`);
 }
 
@@ -167,7 +162,7 @@ export async function commitTransaction(
   plan: CommitPlan,
   options: CommitOptions = {},
 ): Promise<CommitOutcome> {
-  const root = path.resolve(tablePath);
+  const root = resolveLocation(tablePath);
   const logDir = logDirOf(root);
   const maxAttempts = options.maxAttempts ?? DEFAULT_COMMIT_ATTEMPTS;
   const now = options.now ?? (() => new Date());
@@ -175,13 +170,13 @@ export async function commitTransaction(
   const sleep = options.sleep ?? defaultSleep;
   let version = plan.readVersion + 1;
   const commitInfo: CommitInfo = { timestamp: now().getTime(), ...plan.commitInfo };
-  // Staged once: a retry is only a new link attempt, which keeps the window between reading the
-  // winners and claiming the next version tiny.
-  const staged = await StagedCommit.create(logDir, serializeCommit(commitInfo, plan.actions));
+  // Staged once: on a local disk a retry is only a new link attempt, which keeps the window between
+  // reading the winners and claiming the next version tiny.
+  const staged = await storageFor(root).stage(logDir, serializeCommit(commitInfo, plan.actions));
   try {
     await plan.dataDurable;
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-      if ((await staged.linkAs(commitFileName(version))) === 'written') {
+      if ((await staged.putAs(commitFileName(version))) === 'written') {
         await options.afterLink?.(version);
         return { kind: 'committed', version, attempts: attempt };
       }

@@ -1,7 +1,5 @@
 /** Creating a table: version 0 with commitInfo, protocol and metaData, put in place if absent. */
 import { randomUUID } from 'node:crypto';
-import { mkdir, readdir } from 'node:fs/promises';
-import path from 'node:path';
 import { DeltaTableExistsError } from '../errors.js';
 import { logDirOf } from '../log/log.js';
 import { loadSnapshot } from '../log/open.js';
@@ -12,9 +10,12 @@ import {
   type DeltaStructType,
   type Metadata,
 } from '../log/types.js';
+import { storageFor } from '../storage/index.js';
+import { resolveLocation } from '../storage/location.js';
+import type { PutResult } from '../storage/storage.js';
 import { serializeCommit } from './commit.js';
 import { engineInfo } from './engine.js';
-import { errorCode, putIfAbsent } from './put-if-absent.js';
+import { errorCode } from './put-if-absent.js';
 import { validateNewTable, WRITER_PROTOCOL } from './write-protocol.js';
 
 export interface CreateTableOptions {
@@ -41,7 +42,7 @@ const LOG_ENTRY_RE = /^\d{20}\.(json|checkpoint\..*parquet)$/;
 
 async function hasLogEntries(logDir: string): Promise<boolean> {
   try {
-    return (await readdir(logDir)).some((name) => LOG_ENTRY_RE.test(name));
+    return (await storageFor(logDir).list(logDir)).some((e) => LOG_ENTRY_RE.test(e.name));
   } catch (error) {
     if (errorCode(error) === 'ENOENT') return false;
     throw error;
@@ -53,7 +54,8 @@ export async function createTable(
   tablePath: string,
   options: CreateTableOptions,
 ): Promise<CreateTableResult> {
-  const root = path.resolve(tablePath);
+  const root = resolveLocation(tablePath);
+  const storage = storageFor(root);
   const partitionColumns = [...(options.partitionColumns ?? [])];
   const configuration = { ...(options.configuration ?? {}) };
   validateNewTable(options.schema, partitionColumns, configuration);
@@ -68,7 +70,7 @@ export async function createTable(
     return { tablePath: root, version: snapshot.version, created: false, tableId: snapshot.metadata.id };
   };
   if (await hasLogEntries(logDir)) return existing();
-  await mkdir(logDir, { recursive: true });
+  await storage.ensureDir(logDir);
   const now = (options.now ?? (() => new Date()))().getTime();
   const metaData: Metadata = {
     id: randomUUID(),
@@ -93,7 +95,13 @@ export async function createTable(
     engineInfo: engineInfo(),
   };
   const actions: Action[] = [{ protocol: { ...WRITER_PROTOCOL } }, { metaData }];
-  const result = await putIfAbsent(logDir, commitFileName(0), serializeCommit(commitInfo, actions));
+  const staged = await storage.stage(logDir, serializeCommit(commitInfo, actions));
+  let result: PutResult;
+  try {
+    result = await staged.putAs(commitFileName(0));
+  } finally {
+    await staged.discard();
+  }
   if (result === 'exists') return existing();
   return { tablePath: root, version: 0, created: true, tableId: metaData.id };
 }

@@ -9,16 +9,17 @@
  */
 
 import { randomUUID } from 'node:crypto';
-import { link, mkdir, rm, stat } from 'node:fs/promises';
+import { mkdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { DeltaSchemaViolationError } from '../errors.js';
 import { STAGING_DIR } from '../log/paths.js';
 import type { Snapshot } from '../log/types.js';
 import { quoteIdentifier, quoteLiteral } from '../read/schema.js';
+import { storageFor } from '../storage/index.js';
+import { joinLocation } from '../storage/location.js';
 import { sha256File, writerTags } from './content-hash.js';
 import { numIndexedCols, type SinglePartition, type WrittenFile } from './data-file.js';
-import { fsyncDirectory, fsyncFile } from './put-if-absent.js';
 import {
   buildFileStats,
   encodeAddPath,
@@ -53,7 +54,8 @@ export async function writeDataFiles(
   } = {},
 ): Promise<WrittenFile[]> {
   const { schema, partitionColumns, metadata } = snapshot;
-  const stagingRoot = path.join(root, STAGING_DIR);
+  const storage = storageFor(root);
+  const stagingRoot = path.join(storage.scratchDir(root), STAGING_DIR);
   const staging = path.join(stagingRoot, randomUUID());
   await mkdir(staging, { recursive: true });
   let stagingRemoval: Promise<void> | undefined;
@@ -86,73 +88,57 @@ export async function writeDataFiles(
       throw error;
     }
     const fieldTypes = new Map(schema.fields.map((f) => [f.name, f.type]));
-    const linked: string[] = [];
-    const dirs = new Set<string>();
-    try {
-      // Settled, not Promise.all: after a failure every link made must be known before cleaning up.
-      const placed = await Promise.allSettled(
-        rows.map(async (row): Promise<WrittenFile | undefined> => {
-          const count = Number(row.count);
-          if (typeof row.filename !== 'string' || count === 0) return undefined;
-          const relative = toPosix(path.relative(staging, row.filename));
-          const absolute = path.join(root, relative);
-          await mkdir(path.dirname(absolute), { recursive: true });
-          await link(row.filename, absolute);
-          linked.push(absolute);
-          dirs.add(path.dirname(absolute));
-          const partitionValues: Record<string, string | null> = {};
-          if (single) {
-            Object.assign(partitionValues, single.values);
-          } else {
-            const keys = parsePartitionKeys(row.partition_keys);
-            for (const column of partitionColumns) {
-              partitionValues[column] = serializePartitionValue(
-                fieldTypes.get(column) ?? 'string',
-                keys.get(column) ?? null,
-              );
-            }
+    const described = await Promise.all(
+      rows.map(async (row): Promise<(WrittenFile & { staged: string }) | undefined> => {
+        const count = Number(row.count);
+        if (typeof row.filename !== 'string' || count === 0) return undefined;
+        const relative = toPosix(path.relative(staging, row.filename));
+        const partitionValues: Record<string, string | null> = {};
+        if (single) {
+          Object.assign(partitionValues, single.values);
+        } else {
+          const keys = parsePartitionKeys(row.partition_keys);
+          for (const column of partitionColumns) {
+            partitionValues[column] = serializePartitionValue(
+              fieldTypes.get(column) ?? 'string',
+              keys.get(column) ?? null,
+            );
           }
-          const stats = buildFileStats({
-            schema,
-            partitionColumns,
-            numRecords: String(row.count),
-            columns: parseColumnStatistics(row.column_statistics),
-            numIndexedCols: numIndexedCols(metadata),
-          });
-          const info = await stat(absolute);
-          return {
-            absolute,
-            rows: count,
-            add: {
-              path: encodeAddPath(relative),
-              partitionValues,
-              size: info.size,
-              modificationTime: Math.floor(info.mtimeMs),
-              dataChange: true,
-              stats,
-              tags: writerTags(await sha256File(absolute), stats),
-            },
-          };
-        }),
-      );
-      const written: WrittenFile[] = [];
-      for (const result of placed) {
-        if (result.status === 'rejected') throw result.reason;
-        if (result.value) written.push(result.value);
-      }
-      // Every file and directory entry is durable before this returns (the caller commits next);
-      // the fsyncs are independent of each other, and the staging names are no longer needed.
-      stagingRemoval = rm(staging, { recursive: true, force: true });
-      await Promise.all([
-        ...written.map((file) => fsyncFile(file.absolute)),
-        ...[...dirs].map((dir) => fsyncDirectory(dir)),
-        ...(dirs.size > 0 ? [fsyncDirectory(root)] : []),
-      ]);
-      return written;
-    } catch (error) {
-      await Promise.all(linked.map((file) => rm(file, { force: true })));
-      throw error;
-    }
+        }
+        const stats = buildFileStats({
+          schema,
+          partitionColumns,
+          numRecords: String(row.count),
+          columns: parseColumnStatistics(row.column_statistics),
+          numIndexedCols: numIndexedCols(metadata),
+        });
+        // The staged file: on a local disk the same inode the table will link to.
+        const info = await stat(row.filename);
+        return {
+          absolute: joinLocation(root, relative),
+          staged: row.filename,
+          rows: count,
+          add: {
+            path: encodeAddPath(relative),
+            partitionValues,
+            size: info.size,
+            modificationTime: Math.floor(info.mtimeMs),
+            dataChange: true,
+            stats,
+            tags: writerTags(await sha256File(row.filename), stats),
+          },
+        };
+      }),
+    );
+    const written = described.filter((f) => f !== undefined);
+    // Durable (local disk: linked and fsynced with their directories; object store: uploaded) before the
+    // caller commits.
+    await storage.publishFiles(
+      written.map((f) => ({ from: f.staged, to: f.absolute })),
+      { root },
+    );
+    stagingRemoval = rm(staging, { recursive: true, force: true });
+    return written.map(({ staged: _staged, ...file }) => file);
   } finally {
     await (stagingRemoval ?? rm(staging, { recursive: true, force: true }));
   }

@@ -10,6 +10,8 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, open, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Snapshot } from '../log/types.js';
+import { storageFor } from '../storage/index.js';
+import { joinLocation } from '../storage/location.js';
 import { sha256Bytes, writerTags } from './content-hash.js';
 import { numIndexedCols, type SinglePartition, type WrittenFile } from './data-file.js';
 import { type ParquetColumn, supportsParquetType, writeParquet } from './parquet-writer.js';
@@ -118,24 +120,35 @@ export async function writeSmallFile(
         });
   const { bytes, stats } = writeParquet(columns, data);
   const relative = `${partition ? `${partition.directory}/` : ''}part-${randomUUID()}.parquet`;
-  const absolute = path.join(root, relative);
-  const dir = path.dirname(absolute);
-  const created = await mkdir(dir, { recursive: true });
-  const handle = await open(absolute, 'wx');
+  const storage = storageFor(root);
+  let absolute: string;
   let modified: number;
-  try {
-    await handle.writeFile(bytes);
-    modified = Math.floor((await handle.stat()).mtimeMs);
-  } catch (error) {
-    await handle.close().catch(() => {});
-    await rm(absolute, { force: true });
-    throw error;
+  let durable: Promise<void>;
+  if (storage.kind === 'local') {
+    absolute = path.join(root, relative);
+    const dir = path.dirname(absolute);
+    const created = await mkdir(dir, { recursive: true });
+    const handle = await open(absolute, 'wx');
+    try {
+      await handle.writeFile(bytes);
+      modified = Math.floor((await handle.stat()).mtimeMs);
+    } catch (error) {
+      await handle.close().catch(() => {});
+      await rm(absolute, { force: true });
+      throw error;
+    }
+    const syncDirs = directoriesToSync(root, dir, created);
+    const fileDurable = handle.sync().finally(() => handle.close());
+    durable = Promise.all([fileDurable, ...syncDirs.map((d) => fsyncDirectory(d))]).then(() => {
+      if (syncDirs.length > 1) rememberDurable(dir);
+    });
+  } else {
+    // A unique name: a plain PUT, complete (and durable) when it answers.
+    absolute = joinLocation(root, relative);
+    modified = Date.now();
+    await storage.put(absolute, bytes);
+    durable = Promise.resolve();
   }
-  const syncDirs = directoriesToSync(root, dir, created);
-  const fileDurable = handle.sync().finally(() => handle.close());
-  const durable = Promise.all([fileDurable, ...syncDirs.map((d) => fsyncDirectory(d))]).then(() => {
-    if (syncDirs.length > 1) rememberDurable(dir);
-  });
   const fileStats = buildFileStats({
     schema: snapshot.schema,
     partitionColumns: snapshot.partitionColumns,

@@ -22,7 +22,9 @@ import { writeText } from '../log/text-io.js';
 /** Temp files written next to commits; hidden (leading `_`), and never matching `<digits>.json`. */
 export const COMMIT_TEMP_PREFIX = '_commit-';
 
-export type PutResult = 'written' | 'exists';
+export type { PutResult } from '../storage/storage.js';
+
+import type { PutResult } from '../storage/storage.js';
 
 /**
  * A commit's content, written and fsynced under a hidden temp name, ready to be linked into place

@@ -48,6 +48,7 @@ export class IbConnection {
   private marketDataTypeValue: MarketDataTypeCode = 1;
   /** The IB code of the last loss (1100/2110, or the code the socket went with), until it ends. */
   private lossCode: number | null = null;
+  private dataEpochValue = 0;
   private readonly listeners = new Set<ConnectivityListener>();
   private readonly stateWaiters = new Set<() => void>();
 
@@ -105,6 +106,15 @@ export class IbConnection {
 
   isFarmUp(farm: IbFarm): boolean {
     return this.liveness.isFarmUp(farm);
+  }
+
+  /**
+   * Counts the events after which market data already received may be from before an outage: 1101/1102
+   * (connectivity restored), the market data farm back (2104 after 2103), a reconnect. A snapshot whose
+   * request spans a change is taken again rather than trusted (IbSession.takeSnapshot).
+   */
+  get dataEpoch(): number {
+    return this.dataEpochValue;
   }
 
   /**
@@ -412,6 +422,12 @@ export class IbConnection {
   }
 
   private emit(event: IbConnectivityEvent): void {
+    if (
+      event.type === 'restored' ||
+      event.type === 'reconnected' ||
+      (event.type === 'farm' && event.farm === 'market' && event.up)
+    )
+      this.dataEpochValue += 1;
     if (event.type === 'lost') this.lossCode = event.code ?? (event.socket ? 504 : 1100);
     else if (event.type === 'restored' || event.type === 'reconnected' || event.type === 'connected')
       this.lossCode = null;

@@ -112,11 +112,13 @@ export class MarketDataRequests {
       session.faultFired(`marketDataError ${injected.code} reqId ${req.reqId}`);
       served.notice = injected;
     }
+    const lagMs = session.quoteLagMs(contract.symbol);
     const line: MarketLine = {
       reqId: req.reqId,
       contract,
       served: served.type,
       snapshot: req.snapshot,
+      frozenAt: lagMs > 0 ? this.config.now().getTime() - lagMs : null,
       sent: new Map(),
     };
     this.openLine(
@@ -202,7 +204,8 @@ export class MarketDataRequests {
   private sendTicks(session: SessionPort, line: MarketLine, initial: boolean): void {
     const delayed = line.served === 3 || line.served === 4;
     const frozen = line.served === 2 || line.served === 4;
-    const ms = this.config.now().getTime() - (delayed ? this.config.delayedMinutes * MINUTE_MS : 0);
+    const ms =
+      (line.frozenAt ?? this.config.now().getTime()) - (delayed ? this.config.delayedMinutes * MINUTE_MS : 0);
     const q = this.config.market.quote(line.contract, ms);
     const id = (t: number) => (delayed ? (DELAYED_TICK[t] ?? t) : t);
     const quoting = q.open || frozen;
