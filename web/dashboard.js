@@ -322,6 +322,22 @@
     markStale();
     refresh().then(schedule);
   });
+  /** Live refresh: the server says when a commit lands (a collection round, a backfill, a compaction). */
+  function listen() {
+    if (STATIC || typeof EventSource !== 'function') return;
+    const source = new EventSource('api/events');
+    let seen = null;
+    source.addEventListener('lake', (event) => {
+      // The first event is the lake as it is (and again after a reconnect): redraw only on a change.
+      if (seen !== null && event.data !== seen && state.date === null) {
+        clearTimeout(state.timer);
+        refresh().then(schedule);
+      }
+      seen = event.data;
+      document.body.dataset.lake = event.data;
+    });
+  }
+
   if (state.date) $('date').value = state.date;
   if (STATIC) {
     $('date').value = STATIC.date ?? '';
@@ -329,5 +345,6 @@
     $('live').hidden = true;
     $('scorecard').hidden = true; // a quarter's grading is not part of a night's report
   }
+  listen();
   refresh().then(schedule);
 })();

@@ -21,6 +21,7 @@ export {
   type LockHandle,
   LockHeldError,
   type LockInfo,
+  LockPathError,
   type LockStatus,
   lockPath,
   readLock,

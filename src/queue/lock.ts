@@ -24,7 +24,7 @@ import { link, mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promis
 import { hostname as osHostname } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { BusyError, type UserErrorOptions } from '../core/errors.js';
+import { BusyError, ConfigError, type UserErrorOptions } from '../core/errors.js';
 
 export interface LockInfo {
   name: string;
@@ -291,6 +291,18 @@ function heldError(path: string, holder: LockInfo, state: HolderState): LockHeld
   return new LockHeldError(message, holder.name, holder, { hint });
 }
 
+/** A directory where a lock file belongs (exit 2): no lock can be taken or read until it is moved. */
+export class LockPathError extends ConfigError {
+  override readonly code: string = 'lock-path';
+}
+
+function lockIsDirectoryError(path: string, cause: unknown): LockPathError {
+  return new LockPathError(`The lock file ${path} is a directory, so no lock can be taken or read there.`, {
+    cause,
+    hint: `Nothing of ours makes that directory: look inside, move it out of the way (mv ${path} ${path}.aside) and run again.`,
+  });
+}
+
 /** A lock file whose content is not a lock; `token` (a hash of the content) guards its takeover. */
 interface Garbage {
   garbage: number;
@@ -303,6 +315,8 @@ async function readLockFile(path: string): Promise<LockInfo | Garbage | 'missing
     bytes = await readFile(path);
   } catch (error) {
     if (errnoOf(error) === 'ENOENT') return 'missing';
+    // Node's EISDIR from a read names no path: say which lock it is and what to do.
+    if (errnoOf(error) === 'EISDIR') throw lockIsDirectoryError(path, error);
     throw error;
   }
   const lock = parseLock(bytes.toString('utf8'));

@@ -68,6 +68,8 @@ table('backfill', [
 table('status', [
   ['status', {}],
   ['status --max-age 5m --json', { maxAge: 300, json: true }],
+  ['status --tz America/Chicago', { tz: 'America/Chicago' }],
+  ['status --tz CET5', /--tz: unknown time zone 'CET5'/],
   ['status --max-age never', /--max-age: expected a duration such as 90s, 5m, 1h/],
 ]);
 
@@ -150,6 +152,18 @@ table('import', [
     'import q.parquet --table futures_snapshots',
     { file: 'q.parquet', table: 'futures_snapshots', skipBad: false, dryRun: false, tz: 'America/New_York' },
   ],
+  [
+    'import q.csv --on-conflict last',
+    {
+      file: 'q.csv',
+      table: 'futures_bars',
+      onConflict: 'last',
+      skipBad: false,
+      dryRun: false,
+      tz: 'America/New_York',
+    },
+  ],
+  ['import q.csv --on-conflict newest', /argument 'newest' is invalid/],
   ['import', /missing required argument 'file'/],
   ['import q.csv --table ticks', /argument 'ticks' is invalid/],
 ]);
@@ -163,6 +177,7 @@ table('table history', [
   ['table history futures_bars', { table: 'futures_bars' }],
   ['table history ./t --limit 5 --json', { table: './t', limit: 5, json: true }],
   ['table history t --limit 0', /--limit: /],
+  ['table history t --tz UTC', { table: 't', tz: 'UTC' }],
 ]);
 
 table('table scan', [

@@ -1,9 +1,16 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { acquireLock, LockHeldError, type LockInfo, lockPath, readLock } from '../../src/queue/index.js';
+import {
+  acquireLock,
+  LockHeldError,
+  type LockInfo,
+  LockPathError,
+  lockPath,
+  readLock,
+} from '../../src/queue/index.js';
 import { at, tempDataDir } from './helpers.js';
 
 const NOW = at('2025-01-06T14:30:00Z');
@@ -66,6 +73,22 @@ describe('process locks', () => {
     await again.release();
     // No temp or guard files are left behind.
     expect(readdirSync(stateDir)).toEqual([]);
+  });
+
+  it('a directory where the lock file belongs: exit 2 naming the path and what to do (no stray temp left)', async () => {
+    const stateDir = join(tempDataDir(), 'state');
+    const path = lockPath(stateDir, 'collect');
+    mkdirSync(path, { recursive: true });
+    const attempt = acquireLock(stateDir, 'collect', { now: NOW, releaseOnExit: false });
+    await expect(attempt).rejects.toBeInstanceOf(LockPathError);
+    await expect(acquireLock(stateDir, 'collect', { now: NOW, releaseOnExit: false })).rejects.toThrow(
+      `The lock file ${path} is a directory`,
+    );
+    const error = await readLock(stateDir, 'collect').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LockPathError);
+    expect((error as LockPathError).hint).toContain(`mv ${path} ${path}.aside`);
+    expect((error as LockPathError).kind).toBe('config');
+    expect(readdirSync(stateDir)).toEqual(['collect.lock']);
   });
 
   it('readLock reports the holder and its state, or null', async () => {

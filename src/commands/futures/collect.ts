@@ -7,7 +7,7 @@ import { integerFlag, strictInteger } from '../../cli/numbers.js';
 import { type Cell, formatPairs, formatTable, formatTsv } from '../../cli/output.js';
 import { parseDuration } from '../../core/duration.js';
 import { UsageError } from '../../core/errors.js';
-import { etParts, formatEtIso, parseInstant } from '../../market/index.js';
+import { etParts, formatEtIso, formatInZone, parseInstant } from '../../market/index.js';
 
 const SYMBOLS = ['ES', 'NQ', 'RTY', 'VIX'] as const;
 
@@ -259,7 +259,7 @@ export const futuresCollectCommand = defineCommand({
       const pairs: Array<[string, Cell]> = [
         ['run', r.runId],
         ['mode', `${r.mode} (stopped: ${r.stopReason})`],
-        ['period', `${formatEtIso(r.startedAt)} → ${formatEtIso(r.endedAt)}`],
+        ['period', `${formatInZone(r.startedAt)} → ${formatInZone(r.endedAt)}`],
         ['rounds', r.rounds],
         ['rows written', r.rowsWritten],
         ['slots done', r.slots.done],
@@ -300,7 +300,7 @@ export const futuresCollectCommand = defineCommand({
       if (r.failures.length > 0) {
         const grid = {
           head: ['symbol', 'slot', 'ib code', 'permanent', 'error'],
-          rows: r.failures.map((f) => [f.symbol, formatEtIso(f.slotTs), f.ibCode, f.permanent, f.message]),
+          rows: r.failures.map((f) => [f.symbol, formatInZone(f.slotTs), f.ibCode, f.permanent, f.message]),
         };
         out += style.mode === 'table' ? `\nfailures:\n${formatTable(grid)}` : formatTsv(grid);
       }

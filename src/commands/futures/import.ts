@@ -9,6 +9,8 @@ import { ET_ZONE } from '../../market/index.js';
 
 const TABLES = ['futures_bars', 'futures_snapshots'] as const;
 const BAR_SIZES = ['1 min', '1 day'] as const;
+/** As ON_CONFLICT of src/lake/import (the command module does not load the importer until it runs). */
+const ON_CONFLICT = ['first', 'last'] as const;
 
 const importSchema = z.object({
   ...globalOptionsShape,
@@ -22,6 +24,7 @@ const importSchema = z.object({
   map: z.string().optional(),
   barSize: z.enum(BAR_SIZES).optional(),
   skipBad: z.boolean().default(false),
+  onConflict: z.enum(ON_CONFLICT).optional(),
   dryRun: z.boolean().default(false),
 });
 type ImportOptions = z.infer<typeof importSchema>;
@@ -33,7 +36,9 @@ export const futuresImportCommand = defineCommand({
   description:
     'Reads FILE with DuckDB, validates every row (a bad row is named by its line and field), computes the CME ' +
     'trade date of intraday rows, and appends the rows not already stored (source = import). Re-importing the same ' +
-    'file writes nothing new. Without --skip-bad, nothing is written when any row is bad. Timestamps without an ' +
+    'file writes nothing new. Without --skip-bad, nothing is written when any row is bad. Rows that repeat a key ' +
+    '(symbol, contract, bar size, time) with the same values are duplicates; with different values they conflict, ' +
+    'and the file is refused unless --on-conflict says which line to keep. Timestamps without an ' +
     'offset are read in --tz (default America/New_York, as every naive time this tool reads); a date-only time ' +
     'column means daily bars, keyed by their trade_date (stamped 00:00 UTC of it).',
   examples: [
@@ -66,6 +71,12 @@ export const futuresImportCommand = defineCommand({
       choices: BAR_SIZES,
     },
     { flags: '--skip-bad', description: 'import the good rows and report the bad ones' },
+    {
+      flags: '--on-conflict <row>',
+      description:
+        'rows of one key with different values in the file: keep the first or last line of each (default: refuse the file)',
+      choices: ON_CONFLICT,
+    },
     { flags: '--dry-run', description: 'validate and count, write nothing' },
   ],
   schema: importSchema,
@@ -85,6 +96,7 @@ export const futuresImportCommand = defineCommand({
           map,
           barSize: opts.barSize,
           skipBad: opts.skipBad,
+          onConflict: opts.onConflict,
           dryRun: opts.dryRun,
           calendar: ctx.calendar,
           priceBands: ctx.config.import.priceBands,
@@ -115,9 +127,25 @@ export const futuresImportCommand = defineCommand({
         ['bad', r.bad],
         [r.dryRun ? 'would write' : 'written', r.newRows],
         ['duplicates', r.duplicates],
+        ['conflicts', r.conflicts > 0 ? `${r.conflicts} (kept the ${r.onConflict} line of each)` : 0],
         ['version', r.version],
       ];
       let out = formatPairs(pairs, style.mode);
+      if (r.conflictExamples.length > 0) {
+        const grid = {
+          head: ['key', 'lines'],
+          rows: r.conflictExamples.map((c) => [
+            Object.values(c.key)
+              .filter((v) => v !== null)
+              .join(' '),
+            c.lines.join(', '),
+          ]),
+        };
+        out +=
+          style.mode === 'table'
+            ? `\nconflicting keys (first ${r.conflictExamples.length}):\n${formatTable(grid)}`
+            : formatTsv(grid);
+      }
       if (r.badRows.length > 0) {
         const grid = {
           head: ['line', 'field', 'column', 'value', 'problem'],

@@ -5,11 +5,13 @@ import type { StatusReport } from '../../app/status.js';
 import { defineCommand, globalOptionsShape } from '../../cli/command.js';
 import { ExitCode } from '../../cli/exit.js';
 import { type Cell, formatPairs, formatTable, formatTsv, type Grid } from '../../cli/output.js';
+import { DISPLAY_ZONE_FLAG, displayZoneShape } from '../../cli/time-flags.js';
 import { formatAge, parseDuration } from '../../core/duration.js';
-import { formatEtIso } from '../../market/index.js';
+import { formatInZone } from '../../market/index.js';
 
 const schema = z.object({
   ...globalOptionsShape,
+  ...displayZoneShape,
   maxAge: z
     .string()
     .transform((text, ctx) => {
@@ -105,6 +107,7 @@ export const futuresStatusCommand = defineCommand({
   ],
   flags: [
     { flags: '--max-age <duration>', description: 'exit 6 if the market is open and data is older, e.g. 5m' },
+    DISPLAY_ZONE_FLAG,
   ],
   schema,
   jsonSchemaId: 'futures.status/v3',
@@ -136,20 +139,23 @@ export const futuresStatusCommand = defineCommand({
       gapCauses: r.gapCauses,
       lake: r.lake,
     }),
-    human: (r, _opts, style) => {
+    human: (r, opts, style) => {
       if (style.mode === 'tsv') return statusTsv(r);
+      const shown = (at: Date) => formatInZone(at, opts.tz);
       const table = (grid: Grid) => formatTable(grid, { width: style.width });
       const paint = new Chalk({ level: style.colour ? 1 : 0 });
       const lock = (l: StatusReport['locks']['collect']) =>
-        l === null ? 'free' : `pid ${l.pid} on ${l.hostname} since ${l.startedAt} (${l.state})`;
+        l === null
+          ? 'free'
+          : `pid ${l.pid} on ${l.hostname} since ${shown(new Date(l.startedAt))} (${l.state})`;
       const counts = r.queue.counts;
       const pairs: Array<[string, Cell]> = [
-        ['now', formatEtIso(r.now)],
+        ['now', shown(r.now)],
         [
           'market',
           r.market.open
             ? `open (${r.market.segment}, trade date ${r.market.tradeDate})`
-            : `closed: ${r.market.reason}${r.market.nextOpen ? `, reopens ${formatEtIso(r.market.nextOpen)}` : ''}`,
+            : `closed: ${r.market.reason}${r.market.nextOpen ? `, reopens ${shown(r.market.nextOpen)}` : ''}`,
         ],
         [
           'freshness',
@@ -186,7 +192,7 @@ export const futuresStatusCommand = defineCommand({
         head: ['symbol', 'last snapshot', 'age', 'contract', 'source', 'quality', 'stale'],
         rows: r.instruments.map((i) => [
           i.symbol,
-          i.lastTs ? formatEtIso(i.lastTs) : '-',
+          i.lastTs ? shown(i.lastTs) : '-',
           i.ageSeconds === null
             ? '-'
             : i.stale
@@ -206,7 +212,7 @@ export const futuresStatusCommand = defineCommand({
           t.version ?? 'absent',
           t.files,
           t.bytes,
-          t.lastCommitAt ? formatEtIso(t.lastCommitAt) : '-',
+          t.lastCommitAt ? shown(t.lastCommitAt) : '-',
         ]),
       });
       if (r.gaps.length > 0) {
@@ -216,8 +222,8 @@ export const futuresStatusCommand = defineCommand({
           rows: r.gaps.map((g) => [
             g.symbol,
             GAP_CAUSE_TEXT[g.cause],
-            formatEtIso(g.from),
-            formatEtIso(g.to),
+            shown(g.from),
+            shown(g.to),
             g.slots,
             g.code ?? '-',
             g.kind,

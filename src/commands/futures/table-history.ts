@@ -3,6 +3,8 @@ import { defineCommand, globalOptionsShape } from '../../cli/command.js';
 import { ExitCode } from '../../cli/exit.js';
 import { integerFlag } from '../../cli/numbers.js';
 import { formatTable, formatTsv, type Grid } from '../../cli/output.js';
+import { DISPLAY_ZONE_FLAG, displayZoneShape } from '../../cli/time-flags.js';
+import { formatInZone } from '../../market/index.js';
 import { resolveTableArg, TABLE_ARG } from './table-common.js';
 
 export interface TableHistoryEntry {
@@ -24,6 +26,7 @@ const schema = z.object({
   ...globalOptionsShape,
   table: z.string().min(1),
   limit: integerFlag().pipe(z.number().min(1)).optional(),
+  ...displayZoneShape,
 });
 
 function metricsText(metrics: Record<string, unknown>): string {
@@ -42,7 +45,10 @@ export const futuresTableHistoryCommand = defineCommand({
     'futures table history ./some/table --json',
   ],
   args: [TABLE_ARG],
-  flags: [{ flags: '--limit <n>', description: 'show only the newest N commits', defaultDescription: 'all' }],
+  flags: [
+    { flags: '--limit <n>', description: 'show only the newest N commits', defaultDescription: 'all' },
+    DISPLAY_ZONE_FLAG,
+  ],
   schema,
   jsonSchemaId: 'futures.table.history/v1',
   exitCodes: [ExitCode.data],
@@ -65,10 +71,13 @@ export const futuresTableHistoryCommand = defineCommand({
   },
   render: {
     json: (r) => ({ ...r }),
-    human: (r, _opts, style) => {
+    human: (r, opts, style) => {
+      // Piped: UTC ISO (raw); on a terminal: the commit time in ET (or --tz).
+      const time = (iso: string) =>
+        style.mode === 'tsv' ? iso : formatInZone(new Date(iso), opts.tz, { seconds: true });
       const grid: Grid = {
         head: ['version', 'time', 'operation', 'metrics'],
-        rows: r.entries.map((e) => [e.version, e.time, e.operation ?? '', metricsText(e.metrics)]),
+        rows: r.entries.map((e) => [e.version, time(e.time), e.operation ?? '', metricsText(e.metrics)]),
       };
       return style.mode === 'tsv' ? formatTsv(grid) : formatTable(grid, { width: style.width });
     },

@@ -104,7 +104,17 @@ export const importBodySchema = z.object({
   /** Rows not in the table yet (written, or on a dry run that would be written). */
   newRows: count,
   written: count,
+  /** Rows not written because a row of their key is in the table or earlier in the file. */
   duplicates: count,
+  /** Keys the file holds more than once with different values (refused unless --on-conflict). */
+  conflicts: count,
+  conflictExamples: z.array(
+    z.object({
+      key: z.record(z.string(), z.string().nullable()),
+      lines: z.array(z.number().int()),
+    }),
+  ),
+  onConflict: z.enum(['first', 'last']).nullable(),
   dryRun: z.boolean(),
   version: version.nullable(),
   first: instant.nullable(),

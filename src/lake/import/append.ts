@@ -14,7 +14,9 @@ export interface AppendNewResult {
 /**
  * Appends the rows of a temp table that are not in the lake table yet, identified by `key`
  * (the same anti-join as appendBars, for a SQL source too large for a VALUES list). Rows repeated
- * inside the source count as duplicates too. The caller serialises writers of the table.
+ * inside the source count as duplicates too; of those, the row of the first line is kept (or the
+ * last, with keep: 'last'). The source has a __line column, never written. The caller serialises
+ * writers of the table.
  */
 export async function appendNewRows(
   connection: DuckDBConnection,
@@ -22,7 +24,12 @@ export async function appendNewRows(
   table: LakeTableName,
   sourceTable: string,
   key: readonly string[],
-  options: LakeWriteOptions & { dryRun?: boolean; operation?: string } = {},
+  options: LakeWriteOptions & {
+    dryRun?: boolean;
+    operation?: string;
+    /** Of rows with one key, the one of the first or last line (the source has a __line column). */
+    keep?: 'first' | 'last';
+  } = {},
 ): Promise<AppendNewResult> {
   const spec = LAKE_TABLES[table];
   const total = await count(connection, `SELECT * FROM "${sourceTable}"`);
@@ -39,8 +46,10 @@ export async function appendNewRows(
   );
   const existing = `import_have_${Math.random().toString(36).slice(2, 10)}`;
   const distinct = `import_new_${Math.random().toString(36).slice(2, 10)}`;
+  const order = `${keyList}, "__line"${options.keep === 'last' ? ' DESC' : ''}`;
   await connection.run(
-    `CREATE OR REPLACE TEMP TABLE "${distinct}" AS SELECT DISTINCT ON (${keyList}) * FROM "${sourceTable}"`,
+    `CREATE OR REPLACE TEMP TABLE "${distinct}" AS SELECT DISTINCT ON (${keyList}) * EXCLUDE ("__line")
+     FROM "${sourceTable}" ORDER BY ${order}`,
   );
   try {
     await createLakeView(

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { DataError, UsageError } from '../../core/errors.js';
-import { defaultCalendar, type MarketCalendar, segmentOf, tradeDateOf } from '../../market/index.js';
+import { defaultCalendar, ET_ZONE, type MarketCalendar, segmentOf, tradeDateOf } from '../../market/index.js';
 import { FUTURES_BARS, FUTURES_SNAPSHOTS } from '../tables.js';
 import { appendNewRows } from './append.js';
 import {
@@ -23,6 +23,7 @@ import {
   type RowCheckSpec,
   rowChecks,
 } from './checks.js';
+import { type ConflictExample, type Conflicts, describeConflict, findConflicts } from './conflicts.js';
 import {
   fieldsOf,
   IMPORT_SYMBOLS,
@@ -44,7 +45,7 @@ export interface ImportOptions {
   table: ImportTable;
   /** The symbol of every row (else a symbol column is required). */
   symbol?: string | undefined;
-  /** Zone of timestamps without an offset (default UTC). */
+  /** Zone of timestamps without an offset (default America/New_York, the rule of every naive time). */
   timeZone?: string | undefined;
   /** Source column → target field. */
   map?: Readonly<Record<string, string>> | undefined;
@@ -66,7 +67,15 @@ export interface ImportOptions {
   writeMemoryLimit?: string;
   /** Where the spill directory is made (default the OS temp directory); removed afterwards. */
   spillDir?: string;
+  /**
+   * Rows of one key with different values in the file: without this the file is refused (nothing is
+   * written); 'first' or 'last' keeps the row of the first or last line of each such key.
+   */
+  onConflict?: OnConflict | undefined;
 }
+
+export const ON_CONFLICT = ['first', 'last'] as const;
+export type OnConflict = (typeof ON_CONFLICT)[number];
 
 export const IMPORT_MEMORY_LIMIT = '64MB';
 /** DuckDB's memory limit while de-duplicating and writing (the 2 M-row import failed at 64 MB). */
@@ -107,13 +116,21 @@ export interface ImportReport {
   /** Rows not in the table yet (written, or on a dry run that would be written). */
   newRows: number;
   written: number;
+  /** Rows not written because a row of their key is in the table or earlier in the file (conflicts included). */
   duplicates: number;
+  /** Keys the file holds more than once with different values (see ImportOptions.onConflict). */
+  conflicts: number;
+  /** The first conflicting keys (by line) and the lines of their rows. */
+  conflictExamples: ConflictExample[];
+  onConflict: OnConflict | null;
   dryRun: boolean;
   version: number | null;
   first: string | null;
   last: string | null;
   tradeDates: number;
 }
+
+export type { ConflictExample } from './conflicts.js';
 
 export function formatOf(file: string): 'csv' | 'parquet' {
   const lower = file.toLowerCase();
@@ -156,7 +173,7 @@ async function checkImport(
   const info = await stat(file).catch(() => undefined);
   if (!info?.isFile()) throw new UsageError(`No such file: ${file}`);
   const format = formatOf(file);
-  const timeZone = options.timeZone ?? 'UTC';
+  const timeZone = options.timeZone ?? ET_ZONE;
   if (options.symbol !== undefined && !(IMPORT_SYMBOLS as readonly string[]).includes(options.symbol)) {
     throw new ImportOptionError('symbol', `unknown symbol '${options.symbol}'.`, {
       hint: `Importable: ${IMPORT_SYMBOLS.join(', ')}.`,
@@ -369,7 +386,7 @@ function tableRowsSql(
              ${quoteText(barSize ?? '1 min')} AS bar_size, coalesce(what_to_show, 'TRADES') AS what_to_show,
              ${col('open')} AS open, ${col('high')} AS high, ${col('low')} AS low, ${col('close')} AS close,
              ${col('volume')} AS volume, ${col('wap')} AS wap, ${col('count', 'BIGINT')} AS count,
-             'import' AS source
+             'import' AS source, __line
            FROM (${joined})`;
   }
   return `SELECT ts, trade_date, segment, symbol,
@@ -382,7 +399,7 @@ function tableRowsSql(
              CASE WHEN ${col('bid')} > 0 AND ${col('ask')} >= ${col('bid')} THEN (${col('bid')} + ${col('ask')}) / 2 ELSE NULL END AS mid,
              ${col('bid_size')} AS bid_size, ${col('ask_size')} AS ask_size, ${col('last_size')} AS last_size,
              ${col('volume')} AS volume, ${col('open')} AS open, ${col('high')} AS high, ${col('low')} AS low,
-             ${col('close')} AS close, CAST([] AS VARCHAR[]) AS quality, 'import' AS source
+             ${col('close')} AS close, CAST([] AS VARCHAR[]) AS quality, 'import' AS source, __line
            FROM (${joined})`;
 }
 
@@ -409,6 +426,16 @@ async function summarize(connection: DuckDBConnection, rows: string): Promise<Ro
     tradeDates: Number(summary?.dates ?? 0),
     symbols: Array.isArray(summary?.symbols) ? summary.symbols.map(String) : [],
   };
+}
+
+function refuseConflicts(file: string, conflicts: Conflicts): never {
+  const shown = conflicts.examples.map(describeConflict).join('; ');
+  throw new DataError(
+    `${file}: ${conflicts.count} key${conflicts.count === 1 ? '' : 's'} appear${conflicts.count === 1 ? 's' : ''} more than once with different values; nothing was written. First: ${shown}.`,
+    {
+      hint: 'Fix the file, or pass --on-conflict first (keep the row of the first line of each key) or --on-conflict last.',
+    },
+  );
 }
 
 function refuseBadRows(file: string, bad: number, first: BadRow): never {
@@ -475,10 +502,13 @@ export async function importFile(
     await connection.run(
       `SET memory_limit = ${quoteText(options.writeMemoryLimit ?? IMPORT_WRITE_MEMORY_LIMIT)}`,
     );
+    const conflicts = await findConflicts(connection, tables.rows, key);
+    if (conflicts.count > 0 && options.onConflict === undefined) refuseConflicts(file, conflicts);
     const appended = await appendNewRows(connection, dataDir, table, tables.rows, key, {
       dryRun: options.dryRun === true,
       operation: 'IMPORT',
       now: options.now,
+      keep: options.onConflict ?? 'first',
     });
     return {
       file,
@@ -495,6 +525,9 @@ export async function importFile(
       newRows: appended.written,
       written: options.dryRun ? 0 : appended.written,
       duplicates: appended.duplicates,
+      conflicts: conflicts.count,
+      conflictExamples: conflicts.examples,
+      onConflict: options.onConflict ?? null,
       dryRun: options.dryRun === true,
       version: appended.version,
       first: summary.first,
@@ -545,7 +578,7 @@ async function plausibility(
       if (calendar.cmeSession(date) === null && calendar.nyseSession(date) === null) closedDates.push(date);
     }
   }
-  const zone = options.timeZone ?? 'UTC';
+  const zone = options.timeZone ?? ET_ZONE;
   return {
     bands,
     medians,

@@ -67,7 +67,7 @@ export interface Harness {
   /** Runs `futures <args> --data-dir <dataDir>` in-process with the manual clock and the simulator. */
   run(
     args: readonly string[],
-    options?: { hooks?: CollectHooks; signal?: AbortSignal; factory?: IbFactory },
+    options?: { hooks?: CollectHooks; signal?: AbortSignal; factory?: IbFactory; tty?: boolean },
   ): Promise<{ code: number; stdout: string; stderr: string; ctx: TestCtx }>;
   queue(): Promise<Queue>;
 }
@@ -124,6 +124,7 @@ export async function harness(
         ib: runOptions.factory ?? factory,
         ibSimulated: true,
         hooks,
+        tty: runOptions.tty ?? false,
         ...(runOptions.signal ? { signal: runOptions.signal } : {}),
       });
       const code = await runFutures([...args, '--data-dir', dataDir], ctx);

@@ -55,6 +55,47 @@ describe('futures import', () => {
     expect(again).toMatchObject({ written: 0, duplicates: 4, version: first.version });
   });
 
+  it('conflicting duplicates in one file (same key, other values): refused unless --on-conflict says which line wins', async () => {
+    const csv = `ts,open,high,low,close
+2026-03-09 14:00:00+00:00,20000,20001,19999,20000.5
+2026-03-09 14:01:00+00:00,20000.5,20002,20000,20001.25
+2026-03-09 14:00:00+00:00,20000,20001,19999,20000.5
+2026-03-09 14:01:00+00:00,20000.5,20002,20000,20009
+2026-03-09 14:02:00+00:00,20001,20003,20000,20002
+2026-03-09 14:01:00+00:00,20000.5,20002,20000,20007
+`;
+    const file = join(dir, 'conflicts.csv');
+    await writeFile(file, csv);
+    const lake = join(dir, 'lake-conflicts');
+    const options = { table: 'futures_bars' as const, symbol: 'NQ' };
+    // Line 4 repeats line 2 exactly (a plain duplicate); lines 3, 5 and 7 give 14:01 three closes.
+    for (const dryRun of [true, false]) {
+      await expect(importFile(conn.connection, lake, file, { ...options, dryRun })).rejects.toThrow(
+        /conflicts\.csv: 1 key appears more than once with different values; nothing was written\. First: symbol NQ, .*ts 2026-03-09T14:01:00Z on lines 3, 5, 7/,
+      );
+    }
+    expect((await readBars(conn.connection, lake, { barSize: '1 min' })).records).toEqual([]);
+    const last = await importFile(conn.connection, lake, file, { ...options, onConflict: 'last' });
+    expect(last).toMatchObject({
+      written: 3,
+      duplicates: 3,
+      conflicts: 1,
+      onConflict: 'last',
+      conflictExamples: [{ key: { symbol: 'NQ', ts: '2026-03-09T14:01:00Z' }, lines: [3, 5, 7] }],
+    });
+    const closes = async (at: string) =>
+      (await readBars(conn.connection, lake, { barSize: '1 min' })).records
+        .filter((r) => r.ts.toISOString() === at)
+        .map((r) => r.close);
+    expect(await closes('2026-03-09T14:01:00.000Z')).toEqual([20007]);
+    const other = join(dir, 'lake-conflicts-first');
+    await importFile(conn.connection, other, file, { ...options, onConflict: 'first' });
+    const first = (await readBars(conn.connection, other, { barSize: '1 min' })).records;
+    expect(
+      first.filter((r) => r.ts.toISOString() === '2026-03-09T14:01:00.000Z').map((r) => r.close),
+    ).toEqual([20001.25]);
+  });
+
   it('imports daily index data as it comes (MM/DD/YYYY, upper-case columns)', async () => {
     const file = join(dir, 'vix.csv');
     await writeFile(

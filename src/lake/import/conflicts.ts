@@ -1,0 +1,82 @@
+/**
+ * Conflicting duplicates inside one import file: rows of one key (the table's identity of a row)
+ * whose other values differ. Identical repeats are plain duplicates; conflicting ones need a rule,
+ * since keeping "whichever came first" silently drops a price (review §23).
+ */
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { ident } from './sql.js';
+
+export interface ConflictExample {
+  /** The key's values as text (ts as ISO-8601 UTC). */
+  key: Record<string, string | null>;
+  /** Lines of the key's rows (at most five). */
+  lines: number[];
+}
+
+export interface Conflicts {
+  count: number;
+  examples: ConflictExample[];
+}
+
+const EXAMPLES = 3;
+
+/**
+ * Keys of `rows` (a temp table with a __line column) that hold rows with different values. A key
+ * conflicts when the hashes of its rows' values differ (min ≠ max): fixed-size state per key, so the
+ * aggregate pages out like the de-duplication does; lines are read for the few examples only.
+ */
+export async function findConflicts(
+  connection: DuckDBConnection,
+  rows: string,
+  key: readonly string[],
+): Promise<Conflicts> {
+  const described = await connection.runAndReadAll(`DESCRIBE "${rows}"`);
+  const values = described
+    .getRowObjectsJS()
+    .map((r) => String(r.column_name))
+    .filter((c) => c !== '__line' && !key.includes(c));
+  const hash = `hash(${values.map(ident).join(', ')})`;
+  const groupBy = key.map(ident).join(', ');
+  const reader = await connection.runAndReadAll(
+    `SELECT *, count(*) OVER () AS total FROM (
+       SELECT ${key.map((k) => (k === 'ts' ? 'epoch_us(ts) AS ts' : ident(k))).join(', ')}, min(__line) AS first_line
+       FROM "${rows}" GROUP BY ${groupBy}
+       HAVING min(${hash}) <> max(${hash})
+     ) ORDER BY first_line LIMIT ${EXAMPLES}`,
+  );
+  const found = reader.getRowObjectsJS();
+  const examples: ConflictExample[] = [];
+  for (const r of found) {
+    const same = key.map((k) => `${ident(k)} IS NOT DISTINCT FROM ${keyLiteral(k, r[k])}`).join(' AND ');
+    const lines = await connection.runAndReadAll(
+      `SELECT __line FROM "${rows}" WHERE ${same} ORDER BY __line LIMIT 5`,
+    );
+    const shown = await connection.runAndReadAll(
+      `SELECT ${key.map((k) => (k === 'ts' ? `strftime(${keyLiteral(k, r[k])} AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%SZ') AS ts` : `${keyLiteral(k, r[k])}::VARCHAR AS ${ident(k)}`)).join(', ')}`,
+    );
+    const text = shown.getRowObjectsJS()[0] ?? {};
+    examples.push({
+      key: Object.fromEntries(
+        key.map((k) => [k, text[k] === null || text[k] === undefined ? null : String(text[k])]),
+      ),
+      lines: lines.getRowObjectsJS().map((l) => Number(l.__line)),
+    });
+  }
+  return { count: Number(found[0]?.total ?? 0), examples };
+}
+
+/** SQL literal of a key value as read back from DuckDB (ts as epoch microseconds). */
+function keyLiteral(column: string, value: unknown): string {
+  if (value === null || value === undefined) return 'NULL';
+  if (column === 'ts') return `make_timestamptz(${String(value)}::BIGINT)`;
+  if (typeof value === 'bigint' || typeof value === 'number') return String(value);
+  return `'${String(value).replaceAll("'", "''")}'`;
+}
+
+export function describeConflict(c: ConflictExample): string {
+  const key = Object.entries(c.key)
+    .filter(([, v]) => v !== null)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
+  return `${key} on lines ${c.lines.join(', ')}`;
+}
