@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { DataError, UsageError } from '../../core/errors.js';
-import { defaultCalendar, type MarketCalendar, segmentOf, tradeDateOf } from '../../market/index.js';
+import { defaultCalendar, ET_ZONE, type MarketCalendar, segmentOf, tradeDateOf } from '../../market/index.js';
 import { FUTURES_BARS, FUTURES_SNAPSHOTS } from '../tables.js';
 import { appendNewRows } from './append.js';
 import {
@@ -45,7 +45,7 @@ export interface ImportOptions {
   table: ImportTable;
   /** The symbol of every row (else a symbol column is required). */
   symbol?: string | undefined;
-  /** Zone of timestamps without an offset (default UTC). */
+  /** Zone of timestamps without an offset (default America/New_York, the rule of every naive time). */
   timeZone?: string | undefined;
   /** Source column → target field. */
   map?: Readonly<Record<string, string>> | undefined;
@@ -173,7 +173,7 @@ async function checkImport(
   const info = await stat(file).catch(() => undefined);
   if (!info?.isFile()) throw new UsageError(`No such file: ${file}`);
   const format = formatOf(file);
-  const timeZone = options.timeZone ?? 'UTC';
+  const timeZone = options.timeZone ?? ET_ZONE;
   if (options.symbol !== undefined && !(IMPORT_SYMBOLS as readonly string[]).includes(options.symbol)) {
     throw new ImportOptionError('symbol', `unknown symbol '${options.symbol}'.`, {
       hint: `Importable: ${IMPORT_SYMBOLS.join(', ')}.`,
@@ -578,7 +578,7 @@ async function plausibility(
       if (calendar.cmeSession(date) === null && calendar.nyseSession(date) === null) closedDates.push(date);
     }
   }
-  const zone = options.timeZone ?? 'UTC';
+  const zone = options.timeZone ?? ET_ZONE;
   return {
     bands,
     medians,
