@@ -62,6 +62,9 @@ export const futuresDashboardCommand = defineCommand({
       );
     }
     const { watchLake } = await import('../../app/dashboard/lake-watch.js');
+    const { cacheLakeSnapshots } = await import('../../lake/index.js');
+    // Every ask reads the same few tables again: replay only the commits since the previous ask.
+    cacheLakeSnapshots(true);
     const watcher = watchLake(ctx.config.dataDir);
     const server = await startDashboardServer({
       host: opts.host,
@@ -76,6 +79,7 @@ export const futuresDashboardCommand = defineCommand({
       else ctx.signal.addEventListener('abort', () => resolve(), { once: true });
     });
     await server.close();
+    cacheLakeSnapshots(false);
     return { url: server.url, requests: server.requests() };
   },
 
