@@ -4,6 +4,7 @@ export { DEMO_MARKER, isDemoLake, markDemoLake } from './demo-marker.js';
 export {
   type AppendToLakeOptions,
   appendToLake,
+  cacheLakeSnapshots,
   checkLakeSchema,
   createLakeView,
   ensureTable,

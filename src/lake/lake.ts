@@ -195,6 +195,17 @@ export async function ensureTable(
   return path;
 }
 
+let snapshotCaching = false;
+
+/**
+ * A long-running reader (the dashboard) turns this on: loadLakeSnapshot is then served from the
+ * process-wide snapshot cache (src/delta/log/snapshot-cache.ts), which reads only the commits written
+ * since its last load instead of the newest checkpoint every time. A one-shot command has nothing to reuse.
+ */
+export function cacheLakeSnapshots(on: boolean): void {
+  snapshotCaching = on;
+}
+
 /** The latest snapshot of one of our tables, or undefined when it has not been created yet. */
 export async function loadLakeSnapshot(
   dataDir: string,
@@ -203,10 +214,10 @@ export async function loadLakeSnapshot(
 ): Promise<Snapshot | undefined> {
   const path = tablePath(dataDir, name);
   if (!(await tableExists(path, name))) return undefined;
-  const snapshot = await loadSnapshot(
-    path,
-    options.version === undefined ? {} : { version: options.version },
-  );
+  const snapshot = await loadSnapshot(path, {
+    ...(options.version === undefined ? {} : { version: options.version }),
+    cache: snapshotCaching,
+  });
   checkLakeSchema(LAKE_TABLES[name], snapshot);
   return snapshot;
 }
