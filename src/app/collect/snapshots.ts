@@ -83,16 +83,19 @@ export async function takeSnapshots(
     throw error;
   });
   const outcomes = contracts.length === 0 ? [] : await session.takeSnapshots(contracts);
+  // Dead lines are requested again together (within the snapshot cap), not one after another.
+  const checked = await Promise.all(
+    outcomes.map(async (outcome) =>
+      outcome.ok && liveness
+        ? { ...outcome, snapshot: await reverifyDeadLine(session, outcome.snapshot, at, liveness) }
+        : outcome,
+    ),
+  );
   const taken: TakenSnapshots['taken'] = [];
-  for (const outcome of outcomes) {
+  for (const outcome of checked) {
     const jobs = bySymbol.get(outcome.contract.symbol) ?? [];
-    if (outcome.ok) {
-      const snapshot = liveness
-        ? await reverifyDeadLine(session, outcome.snapshot, at, liveness)
-        : outcome.snapshot;
-      taken.push({ jobs, snapshot });
-    }
-    if (!outcome.ok) {
+    if (outcome.ok) taken.push({ jobs, snapshot: outcome.snapshot });
+    else {
       failures.push({
         ids: jobs.map((j) => j.id),
         symbol: outcome.contract.symbol,
