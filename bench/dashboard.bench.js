@@ -184,7 +184,7 @@ try {
   const status = [];
   for (let i = 0; i < RUNS + 1; i++) status.push(await timeFetch(`${url}api/status`));
   console.log(`  /api/status (computed per ask): ${fmt(spread(status.slice(1)))}`);
-  for (const name of ['premarket', 'regime', 'series']) {
+  for (const name of ['premarket', 'regime', 'series', 'coverage', 'timeline', 'scorecard']) {
     const times = await endpointMs(endpointDates.map((d) => `${url}api/${name}?date=${d}`));
     console.log(`  /api/${name}: cold ${fmt(times.cold)}; warm ${fmt(times.warm)}`);
   }

@@ -38,13 +38,16 @@ try {
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
   });
   try {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
     await page.goto(`${url}?date=${date}`);
     await page.locator('#chart-VIX canvas').waitFor({ timeout: 60_000 });
     await page.locator('#timeline-strip .step').first().waitFor({ timeout: 60_000 });
     await page.locator('#coverage .cell').first().waitFor({ timeout: 60_000 });
     await page.locator('#scorecard-bands tr').first().waitFor({ timeout: 60_000 });
-    await page.screenshot({ path: out, fullPage: true });
+    // Tonight, the regime timeline and the coverage strip: the tables below are text, not worth the bytes.
+    const legend = await page.locator('#health .legend').boundingBox();
+    const height = Math.ceil((legend?.y ?? 1400) + (legend?.height ?? 0) + 12);
+    await page.screenshot({ path: out, clip: { x: 0, y: 0, width: 1200, height }, fullPage: true });
     console.log(`wrote ${out}`);
   } finally {
     await browser.close();

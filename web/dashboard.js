@@ -93,7 +93,10 @@
     const regime = fetchJson(`api/regime${q}`).then(draw(renderRegime));
     const series = fetchJson(`api/series${q}`).then(charts('series'));
     const premarket = fetchJson(`api/premarket${q}`).then(draw(renderCall)).then(charts('premarket'));
-    // The week's regime, the coverage and the quarter's scorecard come after: the cards draw first.
+    // The week's regime, the coverage and the quarter's scorecard are asked once the cards and charts are
+    // drawn: on two cores they would otherwise slow the first paint down.
+    await Promise.all([regime, series, premarket]);
+    if (!current()) return status;
     const timeline = fetchJson(`api/timeline${q}`).then(draw(views.renderTimeline));
     const coverage = Promise.all([fetchJson(`api/coverage${q}`), status]).then(([doc, st]) => {
       if (current()) views.renderCoverage(doc, st);
@@ -102,7 +105,7 @@
       state.scorecardFor = q;
       fetchJson(`api/scorecard${q}`).then(draw(views.renderScorecard));
     }
-    await Promise.all([regime, series, premarket, timeline, coverage]);
+    await Promise.all([timeline, coverage]);
     return status;
   }
 
@@ -310,6 +313,7 @@
   function markStale() {
     $('charts').classList.add('stale');
     $('regime').classList.add('stale');
+    $('timeline-strip').classList.add('stale');
   }
 
   $('date').addEventListener('change', () => {
@@ -322,6 +326,22 @@
     markStale();
     refresh().then(schedule);
   });
+  /** Live refresh: the server says when a commit lands (a collection round, a backfill, a compaction). */
+  function listen() {
+    if (STATIC || typeof EventSource !== 'function') return;
+    const source = new EventSource('api/events');
+    let seen = null;
+    source.addEventListener('lake', (event) => {
+      // The first event is the lake as it is (and again after a reconnect): redraw only on a change.
+      if (seen !== null && event.data !== seen && state.date === null) {
+        clearTimeout(state.timer);
+        refresh().then(schedule);
+      }
+      seen = event.data;
+      document.body.dataset.lake = event.data;
+    });
+  }
+
   if (state.date) $('date').value = state.date;
   if (STATIC) {
     $('date').value = STATIC.date ?? '';
@@ -329,5 +349,6 @@
     $('live').hidden = true;
     $('scorecard').hidden = true; // a quarter's grading is not part of a night's report
   }
+  listen();
   refresh().then(schedule);
 })();

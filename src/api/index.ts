@@ -10,6 +10,7 @@ import { evaluateSignal } from '../app/evaluate/evaluate.js';
 import { premarketStrategy } from '../app/evaluate/premarket.js';
 import { regimeStrategy } from '../app/evaluate/regime.js';
 import type { EvaluateRequest } from '../app/evaluate/types.js';
+import { applyLakeLocation } from '../app/lake-location.js';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { wallClock } from '../core/clock.js';
@@ -25,7 +26,7 @@ import {
   type SignalRunRecord,
   type SnapshotRecord,
 } from '../lake/index.js';
-import { addDays, type MarketCalendar, tradeDateOf } from '../market/index.js';
+import { addDays, type MarketCalendar, parseInstant, tradeDateOf } from '../market/index.js';
 import type { PremarketDocument, RegimeDocument } from '../signals/schemas.js';
 import { type ENGINE_REGIMES, INDEX_SYMBOLS, type IndexSymbol } from '../signals/types.js';
 
@@ -88,7 +89,7 @@ export interface OpenLakeOptions {
   onWarning?: (message: string) => void;
 }
 
-/** A time range of rows; `from` and `to` are inclusive instants (Date or ISO-8601 with a zone). */
+/** A time range of rows; `from` and `to` are inclusive instants (Date, ISO-8601 with a zone, or a naive time in ET). */
 export interface RowQuery {
   from: Date | string;
   to: Date | string;
@@ -130,10 +131,17 @@ export interface Lake {
   regime(query?: SignalQuery): Promise<RegimeDocument>;
 }
 
+/** A Date, or text read as the CLI reads it: ISO-8601 with a zone, or a naive time (or date) in ET. */
 function instantOf(value: Date | string, name: string): Date {
-  const at = typeof value === 'string' ? new Date(value) : value;
-  if (Number.isNaN(at.getTime())) throw new UsageError(`${name}: not an instant: ${String(value)}`);
-  return at;
+  if (typeof value === 'string') {
+    try {
+      return parseInstant(value, { dateOnly: true });
+    } catch (error) {
+      throw new UsageError(`${name}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  if (Number.isNaN(value.getTime())) throw new UsageError(`${name}: not an instant: ${String(value)}`);
+  return value;
 }
 
 function symbolsOf(symbols: readonly string[] | undefined): IndexSymbol[] {
@@ -153,6 +161,7 @@ function runContextOf(options: OpenLakeOptions): RunContext {
     configPath: options.configFile,
     flags: { dataDir: options.dataDir },
   });
+  applyLakeLocation(config);
   const warn = options.onWarning ?? (() => {});
   const stderr = {
     write: (chunk: string) => {

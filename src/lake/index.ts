@@ -4,6 +4,7 @@ export { DEMO_MARKER, isDemoLake, markDemoLake } from './demo-marker.js';
 export {
   type AppendToLakeOptions,
   appendToLake,
+  cacheLakeSnapshots,
   checkLakeSchema,
   createLakeView,
   ensureTable,
@@ -16,6 +17,7 @@ export {
   loadLakeSnapshot,
   type ScanLedger,
   tablePath,
+  useLakeUri,
   withLakeReadErrors,
 } from './lake.js';
 export type { BarRecord, SignalRunRecord, SnapshotRecord } from './records.js';

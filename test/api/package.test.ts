@@ -99,7 +99,8 @@ describe('futures-signals as a library', () => {
       const lake = openLake({ dataDir: ${JSON.stringify(lake)}, now: () => new Date('2026-03-10T16:00:00Z') });
       const premarket = await lake.premarket({ asOf: '${AS_OF}' });
       const regime = await lake.regime({ asOf: '${AS_OF}' });
-      const rows = await lake.snapshots({ from: '2026-03-10T13:00:00Z', to: '${AS_OF}', symbols: ['ES'] });
+      // A naive time is ET, as on the command line: 09:00 EDT is 13:00Z.
+      const rows = await lake.snapshots({ from: '2026-03-10 09:00', to: '${AS_OF}', symbols: ['ES'] });
       const tables = await lake.tables();
       premarketDocumentSchema.parse(premarket);
       const statusSchema = FUTURES_DOCUMENT_SCHEMAS['futures.status/v3'];

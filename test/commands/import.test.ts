@@ -20,7 +20,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 async function run(args: readonly string[]) {
   const ctx = testCtx({ cwd: dir });
   const code = await runProgram(spec, ['import', file, '--data-dir', dir, ...args], ctx);
-  return { code, stderr: ctx.stderr.text() };
+  return { code, stdout: ctx.stdout.text(), stderr: ctx.stderr.text() };
 }
 
 describe('futures import', () => {
@@ -40,5 +40,13 @@ describe('futures import', () => {
   it('imports the file with the flags given', async () => {
     const r = await run(['--symbol', 'ES', '--tz', 'America/New_York', '--dry-run']);
     expect(r.code, r.stderr).toBe(0);
+  });
+
+  it('reads a time without an offset as ET by default, as every naive time (09:30 EDT is 13:30Z)', async () => {
+    const et = await run(['--symbol', 'ES', '--dry-run', '--json']);
+    expect(et.code, et.stderr).toBe(0);
+    expect(JSON.parse(et.stdout)).toMatchObject({ first: '2026-03-10T13:30:00.000Z' });
+    const utc = await run(['--symbol', 'ES', '--dry-run', '--json', '--tz', 'UTC']);
+    expect(JSON.parse(utc.stdout)).toMatchObject({ first: '2026-03-10T09:30:00.000Z' });
   });
 });

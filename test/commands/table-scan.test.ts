@@ -2,6 +2,7 @@
  * `futures table scan` for people and for pipes: a table on a terminal with times in ET (or --tz),
  * --order/--tail, and the one time-zone rule in --where and --timestamp (a naive time is ET).
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,7 +17,7 @@ import {
   writeCommit,
   writeParquet,
 } from '../delta/read/fixtures.js';
-import { runBin } from '../helpers/bin.js';
+import { ROOT, runBin } from '../helpers/bin.js';
 import { testCtx } from '../helpers/ctx.js';
 
 let dataDir: string;
@@ -78,6 +79,28 @@ describe('futures table scan', () => {
     const utc = await scan(['--order', 'ts', '--tz', 'UTC'], true);
     expect(utc.stdout).toContain('2026-11-20 13:59:00 UTC');
   });
+
+  // util-linux `script` gives the built binary a real pseudo-terminal (absent on some systems: skipped).
+  const HAVE_SCRIPT = (() => {
+    try {
+      execFileSync('script', ['--version'], { stdio: 'ignore' });
+      return true;
+    } catch {
+      return false;
+    }
+  })();
+  it.skipIf(!HAVE_SCRIPT)(
+    'prints the table on a real terminal (the built binary under a pseudo-terminal)',
+    () => {
+      const command = `${JSON.stringify(process.execPath)} ${ROOT}bin/futures.js table scan quotes --data-dir ${dataDir} --tail 1`;
+      const out = execFileSync('script', ['-qec', command, '/dev/null'], {
+        encoding: 'utf8',
+        env: { ...process.env, NO_COLOR: '1', COLUMNS: '120' },
+      });
+      expect(out).toContain('│ 2026-11-20 09:01:00 ET │ ES');
+      expect(out).not.toContain('{"ts"');
+    },
+  );
 
   it('keeps JSON Lines with UTC instants when piped (the built binary)', async () => {
     const r = await runBin('futures', ['table', 'scan', 'quotes', '--data-dir', dataDir, '--order', 'ts']);

@@ -1,11 +1,12 @@
 /**
  * Collection coverage per symbol and hour: the snapshots the lake holds against the slots the collector's
  * period allows while CME equity trades (the calendar's answer, as for the charts' shading). An hour the
- * market was closed all through carries the calendar's reason (halt, weekend, holiday, early close); rows
- * a backfill wrote are counted apart. Read-only: an in-memory DuckDB over the lake, closed per call.
+ * market was closed all through carries the calendar's reason (halt, weekend, holiday, early close). What a
+ * backfill filled is counted apart: snapshot rows it wrote and 1-minute bars (each covers a minute of
+ * slots). Read-only: an in-memory DuckDB over the lake, closed per call.
  */
 import { openMemoryConnection } from '../../delta/index.js';
-import { FUTURES_SNAPSHOTS, readSnapshots } from '../../lake/index.js';
+import { FUTURES_BARS, FUTURES_SNAPSHOTS, readBars, readSnapshots } from '../../lake/index.js';
 import { type MarketCalendar, tradeDateOf } from '../../market/index.js';
 import { type SessionBand, sessionBands } from './series.js';
 
@@ -18,7 +19,7 @@ export interface CoverageHour {
   hour: number;
   /** Slots the collector's period allows in the hour's open minutes. */
   expected: number;
-  /** Rows collected live (any source but backfill) and rows a backfill wrote. */
+  /** Rows collected live (any source but backfill); slots a backfill filled (its rows, 1-minute bars). */
   rows: number;
   backfilled: number;
   /** Why the market was closed all hour (a SessionBand kind), or null when it traded. */
@@ -86,7 +87,7 @@ export async function readCoverage(request: CoverageRequest): Promise<CoverageDo
   }
   const owned = await openMemoryConnection();
   try {
-    const { records, version } = await readSnapshots(owned.connection, request.dataDir, {
+    const range = {
       symbols: request.symbols,
       from,
       to: request.to,
@@ -94,18 +95,32 @@ export async function readCoverage(request: CoverageRequest): Promise<CoverageDo
         from: tradeDateOf(from, request.calendar),
         to: tradeDateOf(request.to, request.calendar),
       },
-    });
+    };
+    const hourOf = (symbol: string, ts: Date) =>
+      symbols[symbol]?.[Math.floor((ts.getTime() - first) / HOUR_MS)];
+    const { records, version } = await readSnapshots(owned.connection, request.dataDir, range);
     for (const record of records) {
-      const hour = symbols[record.symbol]?.[Math.floor((record.ts.getTime() - first) / HOUR_MS)];
+      const hour = hourOf(record.symbol, record.ts);
       if (hour === undefined) continue;
       if (record.source === 'backfill') hour.backfilled += 1;
       else hour.rows += 1;
     }
+    const bars = await readBars(owned.connection, request.dataDir, { ...range, barSize: '1 min' });
+    for (const bar of bars.records) {
+      const hour = hourOf(bar.symbol, bar.ts);
+      if (hour !== undefined) hour.backfilled += 60_000 / step;
+    }
+    for (const hours of Object.values(symbols)) {
+      for (const hour of hours) hour.backfilled = Math.round(hour.backfilled);
+    }
+    const lake = [];
+    if (version !== undefined) lake.push({ table: FUTURES_SNAPSHOTS, version });
+    if (bars.version !== undefined) lake.push({ table: FUTURES_BARS, version: bars.version });
     return {
       from: from.toISOString(),
       to: request.to.toISOString(),
       intervalSeconds: request.intervalSeconds,
-      lake: version === undefined ? [] : [{ table: FUTURES_SNAPSHOTS, version }],
+      lake,
       symbols,
     };
   } finally {

@@ -16,11 +16,16 @@ export interface EndpointResponse {
 /** An endpoint: the query string in, a JSON document (or an error document) out. */
 export type Endpoint = (query: URLSearchParams) => Promise<EndpointResponse>;
 
+/** A source of server-sent events: subscribe a sender, get back the unsubscribe. */
+export type EventSource = (send: (event: string, data: object) => void) => () => void;
+
 export interface DashboardServerOptions {
   host: string;
   port: number;
   /** name → endpoint, served at /api/<name>. */
   endpoints: Readonly<Record<string, Endpoint>>;
+  /** Served as text/event-stream at /api/events, one stream per page, open until the page goes. */
+  events?: EventSource;
 }
 
 export interface DashboardServer {
@@ -57,6 +62,24 @@ function hostAllowed(req: IncomingMessage, boundHost: string): boolean {
   return name !== undefined && isLoopbackHost(name);
 }
 
+/** An open text/event-stream response fed by `events` until the client goes (or the server closes). */
+function stream(res: ServerResponse, events: EventSource): void {
+  res.writeHead(200, {
+    ...HEADERS,
+    'content-type': 'text/event-stream; charset=utf-8',
+    connection: 'keep-alive',
+  });
+  if (res.req.method === 'HEAD') {
+    res.end();
+    return;
+  }
+  res.flushHeaders();
+  const unsubscribe = events((event, data) => {
+    res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+  });
+  res.on('close', unsubscribe);
+}
+
 async function handle(req: IncomingMessage, res: ServerResponse, options: DashboardServerOptions) {
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.setHeader('allow', 'GET, HEAD');
@@ -66,6 +89,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: Dashbo
     return sendJson(res, 403, { error: { message: `Host ${req.headers.host} is not this dashboard.` } });
   }
   const url = new URL(req.url ?? '/', 'http://dashboard.invalid');
+  if (url.pathname === '/api/events' && options.events !== undefined) return stream(res, options.events);
   if (url.pathname.startsWith('/api/')) {
     const endpoint = options.endpoints[url.pathname.slice('/api/'.length)];
     if (endpoint === undefined) {

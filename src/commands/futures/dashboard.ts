@@ -30,7 +30,8 @@ export const futuresDashboardCommand = defineCommand({
   description:
     'Serves one page on http://HOST:PORT/ with the Tonight view (each index since the 16:00 ET reference, ' +
     'shaded by session, VIX, the pre-market call and the regime level), the regime timeline of the last week, ' +
-    'collection health with a coverage strip per symbol, and the scorecard, refreshed every 30 s, and a date ' +
+    'collection health with a coverage strip per symbol, and the scorecard, redrawn as each commit lands ' +
+    '(server-sent events at /api/events; table versions checked every second) and every 30 s, and a date ' +
     'picker for past sessions. Its JSON endpoints /api/status, /api/premarket, /api/regime, /api/scorecard ' +
     '(?date=YYYY-MM-DD) return the same documents as `futures status --json`, `signals premarket|regime --json ' +
     '--no-record` and `signals evaluate --json`; /api/timeline, /api/coverage and /api/series (?date=, or ' +
@@ -60,10 +61,16 @@ export const futuresDashboardCommand = defineCommand({
           'anyone who reaches the port reads the lake.\n',
       );
     }
+    const { watchLake } = await import('../../app/dashboard/lake-watch.js');
+    const { cacheLakeSnapshots } = await import('../../lake/index.js');
+    // Every ask reads the same few tables again: replay only the commits since the previous ask.
+    cacheLakeSnapshots(true);
+    const watcher = watchLake(ctx.config.dataDir);
     const server = await startDashboardServer({
       host: opts.host,
       port: opts.port,
       endpoints: dashboardEndpoints(ctx),
+      events: (send) => watcher.subscribe((versions) => send('lake', versions)),
     });
     ctx.stderr.write(`dashboard: ${server.url} (read-only; Ctrl-C stops it)\n`);
     if (opts.open) openBrowser(server.url);
@@ -72,6 +79,7 @@ export const futuresDashboardCommand = defineCommand({
       else ctx.signal.addEventListener('abort', () => resolve(), { once: true });
     });
     await server.close();
+    cacheLakeSnapshots(false);
     return { url: server.url, requests: server.requests() };
   },
 

@@ -5,12 +5,10 @@
  * nothing: rows already in the table (same key) are counted as duplicates.
  * Hazard: line numbers are the record number + 1 (header); a quoted field spanning lines shifts them.
  */
-import { mkdtemp, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { rm, stat } from 'node:fs/promises';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { DataError, UsageError } from '../../core/errors.js';
-import { defaultCalendar, type MarketCalendar, segmentOf, tradeDateOf } from '../../market/index.js';
+import { defaultCalendar, ET_ZONE, type MarketCalendar, segmentOf, tradeDateOf } from '../../market/index.js';
 import { FUTURES_BARS, FUTURES_SNAPSHOTS } from '../tables.js';
 import { APPEND_CHUNK_ROWS, appendNewRows, inGroup, partitionGroups } from './append.js';
 import {
@@ -37,6 +35,7 @@ import {
   NUMERIC,
   resolveColumns,
 } from './fields.js';
+import { boundMemory } from './memory.js';
 import { HAS_OFFSET_SQL, ident, quoteText, scalar } from './sql.js';
 
 export type { BadRow } from './checks.js';
@@ -50,7 +49,7 @@ export interface ImportOptions {
   table: ImportTable;
   /** The symbol of every row (else a symbol column is required). */
   symbol?: string | undefined;
-  /** Zone of timestamps without an offset (default UTC). */
+  /** Zone of timestamps without an offset (default America/New_York, the rule of every naive time). */
   timeZone?: string | undefined;
   /** Source column → target field. */
   map?: Readonly<Record<string, string>> | undefined;
@@ -183,7 +182,7 @@ async function checkImport(
   const info = await stat(file).catch(() => undefined);
   if (!info?.isFile()) throw new UsageError(`No such file: ${file}`);
   const format = formatOf(file);
-  const timeZone = options.timeZone ?? 'UTC';
+  const timeZone = options.timeZone ?? ET_ZONE;
   if (options.symbol !== undefined && !(IMPORT_SYMBOLS as readonly string[]).includes(options.symbol)) {
     throw new ImportOptionError('symbol', `unknown symbol '${options.symbol}'.`, {
       hint: `Importable: ${IMPORT_SYMBOLS.join(', ')}.`,
@@ -462,7 +461,10 @@ export async function importFile(
   options: ImportOptions,
 ): Promise<ImportReport> {
   const { format, timeZone } = await checkImport(connection, file, options);
-  const spill = await boundMemory(connection, options);
+  const spill = await boundMemory(connection, {
+    spillDir: options.spillDir,
+    memoryLimit: options.memoryLimit ?? IMPORT_MEMORY_LIMIT,
+  });
   const table = options.table;
   const tables = importTables();
   try {
@@ -601,7 +603,7 @@ async function plausibility(
       if (calendar.cmeSession(date) === null && calendar.nyseSession(date) === null) closedDates.push(date);
     }
   }
-  const zone = options.timeZone ?? 'UTC';
+  const zone = options.timeZone ?? ET_ZONE;
   return {
     bands,
     medians,
@@ -609,30 +611,4 @@ async function plausibility(
     closedDates,
     localTimeZone: spec.daily || zone === 'UTC' ? null : zone,
   };
-}
-
-/**
- * Every step of an import runs in DuckDB on temp tables; with a memory limit and a spill directory they
- * page out instead of growing with the input (bench/RESULTS.md, import.bench.js). One thread: the hash
- * tables of DISTINCT and the anti-join need a share of the limit per thread.
- */
-async function boundMemory(
-  connection: DuckDBConnection,
-  options: ImportOptions,
-): Promise<string | undefined> {
-  let spill: string | undefined = await mkdtemp(path.join(options.spillDir ?? tmpdir(), 'futures-import-'));
-  try {
-    await connection.run(`SET temp_directory = ${quoteText(spill)}`);
-  } catch {
-    // DuckDB keeps the first spill directory a connection used; a caller's connection spills there.
-    if (spill !== undefined) await rm(spill, { recursive: true, force: true });
-    spill = undefined;
-  }
-  await connection.run(`SET memory_limit = ${quoteText(options.memoryLimit ?? IMPORT_MEMORY_LIMIT)}`);
-  await connection.run('SET threads = 1');
-  await connection.run('SET preserve_insertion_order = true');
-  // A partitioned COPY keeps a writer per open partition; few writers, flushed often, bound the write.
-  await connection.run('SET partitioned_write_max_open_files = 4');
-  await connection.run('SET partitioned_write_flush_threshold = 16384');
-  return spill;
 }

@@ -1,7 +1,7 @@
 /**
  * The dashboard in a real browser: Debian's chromium, headless, driven by playwright-core. The page
  * loads without console errors, every chart draws its line, the call card shows the CLI's bias, the
- * date picker switches sessions, polling shows new data without a reload, and the static report opens
+ * date picker switches sessions, polling and server-sent events show new data without a reload, and the static report opens
  * from file:// with no network. Screenshots land in test-artifacts/dashboard/ (gitignored).
  */
 import { execFileSync } from 'node:child_process';
@@ -11,7 +11,9 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildSignalLake } from '../../commands/signals/lake-fixture.js';
+import { appendSnapshots } from '../../../src/lake/index.js';
+import { buildSignalLake, priceOf } from '../../commands/signals/lake-fixture.js';
+import { snapshots } from '../../lake/inputs/fixtures.js';
 import { CHROMIUM_FLAGS, cliJson, type RunningDashboard, startDashboard } from './harness.js';
 
 const CALL = new Date('2026-03-10T13:25:00Z'); // 09:25 ET, the crash fixture's bearish morning
@@ -58,6 +60,8 @@ async function linePixels(page: Page): Promise<Record<string, number>> {
     return out;
   })()`)) as Record<string, number>;
 }
+
+const points = (text: string | null) => Number(/(\d+) points/.exec(text ?? '')?.[1]);
 
 const shot = (page: Page, name: string) =>
   page.screenshot({ path: new URL(name, ARTIFACTS).pathname, fullPage: true });
@@ -167,7 +171,6 @@ describe('the live page', () => {
     dashboard.setNow(new Date(CALL.getTime() + 5 * 60_000));
     await page.locator('#call-meta', { hasText: '09:30' }).waitFor({ timeout: 50_000 });
     // The chart follows the call card (it needs the call's reference time): one more point, same page.
-    const points = (text: string | null) => Number(/(\d+) points/.exec(text ?? '')?.[1]);
     expect(points(before)).toBeGreaterThan(100);
     await page
       .locator('#chart-ES h3', { hasText: `${points(before) + 1} points` })
@@ -175,6 +178,25 @@ describe('the live page', () => {
     expect(await page.evaluate('window.stayed')).toBe(true);
     expect(problems).toEqual([]);
     dashboard.setNow(CALL);
+    await page.close();
+  });
+});
+
+describe('live refresh', () => {
+  it('a commit while the page is open is drawn without a reload (server-sent events, no polling)', async () => {
+    // ?refresh=3600: no poll falls inside this test, so only the event can redraw the page.
+    const { page, problems } = await openPage(`${dashboard.url}?refresh=3600`);
+    await page.locator('#chart-ES h3', { hasText: ' points' }).waitFor();
+    await page.locator('body[data-lake]').waitFor();
+    const before = points(await page.locator('#chart-ES h3').textContent());
+    await page.evaluate('window.stayed = true');
+    // A round between two of the fixture's 5-minute slots, at the fixture's own price.
+    const at = new Date(CALL.getTime() - 150_000);
+    const row = { symbol: 'ES' as const, conId: 1, localSymbol: 'ESH6', stepMs: 60_000 };
+    await appendSnapshots(dir, snapshots({ ...row, from: at, to: at, price: priceOf(6000, true) }));
+    await page.locator('#chart-ES h3', { hasText: `${before + 1} points` }).waitFor({ timeout: 30_000 });
+    expect(await page.evaluate('window.stayed')).toBe(true);
+    expect(problems).toEqual([]);
     await page.close();
   });
 });
