@@ -8,6 +8,7 @@ import { isRemoteLocation, parseBucketUri } from './location.js';
 import type { ObjectStoreSettings, S3Storage } from './s3.js';
 import type { DeltaStorage, FileToPublish, StagedPut } from './storage.js';
 
+export { type ObjectStoreRequestStats, objectStoreRequests } from './request-stats.js';
 export type { ObjectStoreSettings } from './s3.js';
 
 /**
