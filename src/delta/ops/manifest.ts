@@ -7,15 +7,17 @@
  * HAZARD. A reader of a manifest sees exactly the files it lists, so a stale manifest is a wrong table:
  * after every change to the table (append, OPTIMIZE) the manifests must be written again, which
  * `delta.compatibility.symlinkFormatManifest.enabled` asks writers to do. Each manifest is replaced
- * atomically (written beside, then renamed), and partitions that no longer hold files lose theirs.
+ * atomically through the table's storage (a disk: written beside, then renamed; a bucket: one PUT), and
+ * partitions that no longer hold files lose theirs.
  */
-import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { rmdir } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { loadSnapshot } from '../log/open.js';
 import { resolveDataFile } from '../log/paths.js';
 import type { Metadata, Snapshot } from '../log/types.js';
-import { assertLocalTable } from '../storage/location.js';
+import { storageFor } from '../storage/index.js';
+import { isRemoteLocation, joinLocation } from '../storage/location.js';
 import { commitTransaction } from '../write/commit.js';
 import { engineInfo } from '../write/engine.js';
 import { assertWritable } from '../write/write-protocol.js';
@@ -54,43 +56,40 @@ function partitionDir(snapshot: Snapshot, values: Record<string, string | null>)
     .join('/');
 }
 
-async function manifestFilesUnder(root: string): Promise<string[]> {
-  const entries = await readdir(root, { recursive: true }).catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT') return [] as string[];
-    throw error;
-  });
-  return entries.filter((e) => path.basename(e) === 'manifest');
+/** What a manifest lists for a data file: its s3:// URI on an object store, a file:// URL on a disk. */
+function manifestUri(tablePath: string, relativePath: string): string {
+  const location = resolveDataFile(tablePath, relativePath);
+  return isRemoteLocation(location) ? location : pathToFileURL(location).href;
 }
 
 /** Writes the manifests of the snapshot's live files, replacing each atomically, and drops stale ones. */
 export async function writeSymlinkManifest(snapshot: Snapshot): Promise<ManifestResult> {
-  assertLocalTable(snapshot.tablePath, 'The symlink manifest');
-  const root = path.join(snapshot.tablePath, MANIFEST_DIR);
+  const root = joinLocation(snapshot.tablePath, MANIFEST_DIR);
+  const storage = storageFor(root);
   const groups = new Map<string, string[]>();
   for (const file of snapshot.files.values()) {
     const dir = partitionDir(snapshot, file.add.partitionValues);
-    const uri = pathToFileURL(resolveDataFile(snapshot.tablePath, file.relativePath)).href;
+    const uri = manifestUri(snapshot.tablePath, file.relativePath);
     const list = groups.get(dir);
     if (list) list.push(uri);
     else groups.set(dir, [uri]);
   }
   for (const [dir, uris] of groups) {
-    const target = path.join(root, dir, 'manifest');
-    await mkdir(path.dirname(target), { recursive: true });
-    const temporary = `${target}.${process.pid}.tmp`;
-    await writeFile(temporary, `${uris.sort().join('\n')}\n`);
-    await rename(temporary, target);
+    const target = joinLocation(root, dir === '' ? 'manifest' : `${dir}/manifest`);
+    await storage.ensureDir(dir === '' ? root : joinLocation(root, dir));
+    await storage.put(target, `${uris.sort().join('\n')}\n`);
   }
-  let removed = 0;
-  for (const existing of await manifestFilesUnder(root)) {
-    const dir = path.dirname(existing) === '.' ? '' : path.dirname(existing);
-    if (groups.has(dir)) continue;
-    await rm(path.join(root, dir === '' ? 'manifest' : dir), { recursive: true, force: true });
-    removed++;
+  const stale = (await storage.listFiles(root))
+    .filter((f) => path.posix.basename(f.relative) === 'manifest')
+    .filter((f) => !groups.has(path.posix.dirname(f.relative) === '.' ? '' : path.posix.dirname(f.relative)));
+  await storage.deleteMany(stale.map((f) => f.location));
+  if (storage.kind === 'local') {
+    // Emptied partition directories go too (an object store has no directories to leave behind).
+    for (const f of stale) await rmdir(path.dirname(f.location)).catch(() => undefined);
   }
   let files = 0;
   for (const uris of groups.values()) files += uris.length;
-  return { version: snapshot.version, manifests: groups.size, files, removed };
+  return { version: snapshot.version, manifests: groups.size, files, removed: stale.length };
 }
 
 /**
@@ -98,7 +97,6 @@ export async function writeSymlinkManifest(snapshot: Snapshot): Promise<Manifest
  * Spark's `ALTER TABLE … SET TBLPROPERTIES`); returns the snapshot after it, or the same one when set.
  */
 export async function enableSymlinkManifest(tablePath: string): Promise<Snapshot> {
-  assertLocalTable(tablePath, 'The symlink manifest');
   const snapshot = await loadSnapshot(tablePath);
   if (manifestEnabled(snapshot)) return snapshot;
   assertWritable(snapshot.tablePath, snapshot.protocol, snapshot.metadata, snapshot.schema);
