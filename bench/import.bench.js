@@ -3,7 +3,7 @@
 // (default 250000,1000000,4000000) imported with --dry-run and for real into an empty lake, and a gzip
 // "bomb" of identical rows (BENCH_BOMB_MB decompressed, default 512). The peak is the child's VmHWM, read
 // from /proc every 50 ms (the kernel keeps the high-water mark, so sampling misses nothing).
-// Run: npm run build && node bench/import.bench.js
+// Run: npm run build && node bench/import.bench.js   (BENCH_IMPORT_MODES=import: real imports only)
 import { spawn } from 'node:child_process';
 import { createWriteStream, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,6 +15,8 @@ import { createGzip } from 'node:zlib';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const rows = (process.env.BENCH_IMPORT_ROWS ?? '250000,1000000,4000000').split(',').map(Number);
 const bombMb = Number(process.env.BENCH_BOMB_MB ?? '512');
+// 'dry,import' (default), or one of them.
+const modes = (process.env.BENCH_IMPORT_MODES ?? 'dry,import').split(',');
 const work = mkdtempSync(join(tmpdir(), 'import-bench-'));
 
 function barLine(i) {
@@ -101,7 +103,7 @@ try {
     const csv = join(work, `bars-${n}.csv`);
     await writeLines(csv, n, barLine);
     const mb = statSync(csv).size / 1048576;
-    for (const dryRun of [true, false]) {
+    for (const dryRun of [true, false].filter((d) => modes.includes(d ? 'dry' : 'import'))) {
       const dataDir = join(work, `lake-${n}-${dryRun}`);
       const r = await runImport(csv, dataDir, dryRun);
       if (r.code !== 0) console.error(`import of ${n} rows exited ${r.code}: ${r.err}`);

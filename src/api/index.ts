@@ -10,6 +10,7 @@ import { evaluateSignal } from '../app/evaluate/evaluate.js';
 import { premarketStrategy } from '../app/evaluate/premarket.js';
 import { regimeStrategy } from '../app/evaluate/regime.js';
 import type { EvaluateRequest } from '../app/evaluate/types.js';
+import { applyLakeLocation } from '../app/lake-location.js';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { wallClock } from '../core/clock.js';
@@ -160,6 +161,7 @@ function runContextOf(options: OpenLakeOptions): RunContext {
     configPath: options.configFile,
     flags: { dataDir: options.dataDir },
   });
+  applyLakeLocation(config);
   const warn = options.onWarning ?? (() => {});
   const stderr = {
     write: (chunk: string) => {

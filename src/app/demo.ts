@@ -273,7 +273,7 @@ function nextCommands(
   const dirArg = ` --data-dir ${/[\s'"$]/.test(where) ? `'${where.replaceAll("'", "'\\''")}'` : where}`;
   return [
     `${run.futures} status${dirArg}`,
-    `${run.futures} table scan futures_snapshots${dirArg} --where "symbol = 'ES'" --columns ts,local_symbol,bid,ask,mid --limit 10`,
+    `${run.futures} table scan futures_snapshots${dirArg} --where "symbol = 'ES'" --columns ts,local_symbol,bid,ask,mid --tail 10`,
     `${run.futures} table history futures_snapshots${dirArg} --limit 5`,
     `${run.signals} premarket${dirArg} --as-of "${sessionDate} 09:25"`,
     `${run.signals} regime${dirArg} --as-of "${sessionDate} 09:25" --json`,

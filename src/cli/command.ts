@@ -7,6 +7,7 @@ export const globalOptionsShape = {
   json: z.boolean().default(false),
   config: z.string().optional(),
   dataDir: z.string().optional(),
+  lake: z.string().optional(),
   quiet: z.boolean().default(false),
   verbose: z.boolean().default(false),
   /** --color / --no-color; absent: colour on a terminal unless NO_COLOR (cli/output.ts useColour). */

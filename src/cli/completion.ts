@@ -15,6 +15,7 @@ const GLOBAL_FLAGS = [
   '--json',
   '--config',
   '--data-dir',
+  '--lake',
   '--quiet',
   '-q',
   '--verbose',
@@ -24,7 +25,7 @@ const GLOBAL_FLAGS = [
   '--help',
   '-h',
 ];
-const GLOBAL_VALUE_FLAGS = ['--config', '--data-dir'];
+const GLOBAL_VALUE_FLAGS = ['--config', '--data-dir', '--lake'];
 
 interface Tables {
   /** "prog:sub path" → words that may come next (sub-commands and flags). */

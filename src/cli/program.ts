@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import type { z } from 'zod';
 import type { AppCtx, RunContext } from '../app/context.js';
+import { applyLakeLocation } from '../app/lake-location.js';
 import { loadConfig } from '../config/load.js';
 import { describeError, isUserError, UsageError } from '../core/errors.js';
 import { createLogger } from '../core/log.js';
@@ -72,6 +73,10 @@ export function createProgram(spec: ProgramSpec, ctx: AppCtx, action: CommandAct
       .option('--config <file>', 'config file (JSON); default ./futures.config.json, or $FUTURES_CONFIG')
       .option('--data-dir <dir>', 'data directory (default ./data, or $FUTURES_DATA_DIR)')
       .option(
+        '--lake <uri>',
+        'lake on an object store, s3://bucket/prefix (default <dataDir>/lake, or $FUTURES_LAKE_URI)',
+      )
+      .option(
         '-q, --quiet',
         'print nothing unless something is wrong (then one line on stderr); --json still prints',
       )
@@ -123,7 +128,7 @@ type ParsedOptions = GlobalOptions & Record<string, unknown>;
 
 /** The RunContext of a command: config from flags > env > file > defaults, its calendar, a logger. */
 function runContextOf(def: AnyCommand, opts: ParsedOptions, ctx: AppCtx): RunContext {
-  const flags: Record<string, unknown> = { dataDir: opts.dataDir };
+  const flags: Record<string, unknown> = { dataDir: opts.dataDir, 'lake.uri': opts.lake };
   for (const [option, key] of Object.entries(def.configFlags ?? {})) flags[key] = opts[option];
   const { config, file, calendar } = loadConfig({
     cwd: ctx.cwd,
@@ -131,6 +136,7 @@ function runContextOf(def: AnyCommand, opts: ParsedOptions, ctx: AppCtx): RunCon
     configPath: opts.config,
     flags,
   });
+  applyLakeLocation(config);
   return {
     ...ctx,
     config,

@@ -12,6 +12,8 @@ type Env = Readonly<Record<string, string | undefined>>;
 export const ENV_KEYS: ReadonlyArray<{ env: string; key: string; parse: 'string' | 'number' | 'clientId' }> =
   [
     { env: 'FUTURES_DATA_DIR', key: 'dataDir', parse: 'string' },
+    { env: 'FUTURES_LAKE_URI', key: 'lake.uri', parse: 'string' },
+    { env: 'FUTURES_S3_ENDPOINT', key: 'lake.s3.endpoint', parse: 'string' },
     { env: 'FUTURES_IB_HOST', key: 'ib.host', parse: 'string' },
     { env: 'FUTURES_IB_PORT', key: 'ib.port', parse: 'number' },
     { env: 'FUTURES_IB_CLIENT_ID', key: 'ib.clientId', parse: 'clientId' },

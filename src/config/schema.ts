@@ -68,9 +68,38 @@ export const collectConfigSchema = z
   })
   .strict();
 
+/** How an S3-compatible object store holding the lake is reached (docs/object-storage.md). */
+export const lakeS3ConfigSchema = z
+  .object({
+    /** e.g. http://127.0.0.1:7480 (MinIO, Ceph), https://<account>.r2.cloudflarestorage.com, https://storage.googleapis.com; absent: AWS. */
+    endpoint: z.string().url().optional(),
+    region: z.string().min(1).optional(),
+    /** Path-style addressing; default: on when an endpoint is given (self-hosted stores need it). */
+    forcePathStyle: z.boolean().optional(),
+    /**
+     * Skip the conditional-PUT self-test (and commit by HEAD + PUT on stores without conditional PUTs).
+     * Safe only when exactly one process ever writes each table.
+     */
+    singleWriter: z.boolean().default(false),
+    /** Local cache of data files read from the store; default <dataDir>/cache/objects. */
+    cacheDir: z.string().min(1).optional(),
+    cacheBytes: z
+      .number()
+      .int()
+      .positive()
+      .default(2 * 1024 ** 3),
+  })
+  .strict();
+
 export const lakeConfigSchema = z
   .object({
     checkpointInterval: z.number().int().min(1).default(10),
+    /** Where the lake lives: s3://bucket/prefix on an object store; absent: <dataDir>/lake. */
+    uri: z
+      .string()
+      .regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/, 'give s3://bucket/prefix')
+      .optional(),
+    s3: lakeS3ConfigSchema.default(lakeS3ConfigSchema.parse({})),
   })
   .strict();
 

@@ -17,6 +17,7 @@ export {
   loadLakeSnapshot,
   type ScanLedger,
   tablePath,
+  useLakeUri,
   withLakeReadErrors,
 } from './lake.js';
 export type { BarRecord, SignalRunRecord, SnapshotRecord } from './records.js';

@@ -1,5 +1,4 @@
-import { mkdir, readdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readdir } from 'node:fs/promises';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { DataError, UserError } from '../core/errors.js';
 import {
@@ -9,6 +8,8 @@ import {
   createTable,
   DeltaTableNotFoundError,
   deltaTypeToDuckDb,
+  isRemoteLocation,
+  joinLocation,
   listLog,
   loadSnapshot,
   type Predicate,
@@ -17,17 +18,21 @@ import {
   type ScanPlan,
   type Snapshot,
   scanSql,
+  storageFor,
   writeAppend,
 } from '../delta/index.js';
+import { lakeDir } from './location.js';
 import { LAKE_TABLES, type LakeTableName, type LakeTableSpec } from './tables.js';
 
-/** Paths of the lake under a data directory (DESIGN.md "Data"). */
-export function lakeDir(dataDir: string): string {
-  return join(dataDir, 'lake');
-}
+export { lakeDir, useLakeUri } from './location.js';
 
 export function tablePath(dataDir: string, name: LakeTableName): string {
-  return join(lakeDir(dataDir), name);
+  return joinLocation(lakeDir(dataDir), name);
+}
+
+/** Names directly inside a lake location (directories on a disk, prefixes on an object store). */
+async function namesIn(location: string): Promise<string[]> {
+  return (await storageFor(location).list(location)).map((e) => e.name);
 }
 
 export interface LakeTableEntry {
@@ -45,11 +50,14 @@ async function isDeltaTable(path: string): Promise<boolean> {
 
 /** Every Delta table under <dataDir>/lake, ours or not, by name. */
 export async function listTables(dataDir: string): Promise<LakeTableEntry[]> {
-  const names = await readdir(lakeDir(dataDir)).catch(() => [] as string[]);
+  const lake = lakeDir(dataDir);
+  const names = isRemoteLocation(lake)
+    ? await namesIn(lake)
+    : await readdir(lake).catch(() => [] as string[]);
   const tables: LakeTableEntry[] = [];
   for (const name of names.sort()) {
     if (name.startsWith('.') || name.startsWith('_')) continue;
-    const path = join(lakeDir(dataDir), name);
+    const path = joinLocation(lake, name);
     if (await isDeltaTable(path)) tables.push({ name, path });
   }
   return tables;
@@ -74,7 +82,7 @@ async function tableExists(path: string, name: string): Promise<boolean> {
     return true;
   } catch (error) {
     if (!(error instanceof DeltaTableNotFoundError)) throw error;
-    const entries = await readdir(path).catch((e: NodeJS.ErrnoException) => {
+    const entries = await namesIn(path).catch((e: NodeJS.ErrnoException) => {
       // A plain file where the table should be holds no rows: absent (a writer fails creating it).
       if (e.code === 'ENOENT' || e.code === 'ENOTDIR') return [] as string[];
       throw new LakeTableError(`The lake table ${name} at ${path} cannot be listed: ${e.message}`, {
@@ -173,7 +181,7 @@ export async function ensureTable(
     knownTables.add(path);
     return path;
   }
-  await mkdir(lakeDir(dataDir), { recursive: true });
+  await storageFor(lakeDir(dataDir)).ensureDir(lakeDir(dataDir));
   await createTable(path, {
     schema: spec.schema,
     partitionColumns: spec.partitionColumns,

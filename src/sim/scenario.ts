@@ -175,9 +175,10 @@ const snapshotNeverEndsFault = z
 
 /**
  * Quotes that stopped updating while the connection and the farms report OK (peers' "silent data death",
- * NautilusTrader #3001 / PR #3968): the gateway serves the line from a cache whose quote and last trade
- * time are `ageMs` old. `requests`: only the first N market data requests per symbol (a fresh request
- * then gets live data); absent = every one.
+ * NautilusTrader #3001 / PR #3968): the gateway serves the line from a cache that stopped `ageMs` before
+ * the fault first applied to the symbol in the session, and stays stopped (quote and last trade time
+ * frozen there). `requests`: only the first N market data requests per symbol (a fresh request then
+ * gets live data); absent = every one.
  */
 const frozenQuotesFault = z
   .object({

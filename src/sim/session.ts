@@ -68,6 +68,8 @@ export class Session implements SessionPort {
   private marketFarmDownAt: number | undefined;
   /** Market data requests per symbol (frozenQuotes `requests`). */
   private readonly quoteRequests = new Map<string, number>();
+  /** Per symbol, the simulated instant a frozenQuotes cache stopped at (fixed once the fault applies). */
+  private readonly frozenAt = new Map<string, number>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly preStart: string[][] = [];
   private readonly rateWindow: number[] = [];
@@ -125,7 +127,10 @@ export class Session implements SessionPort {
       if (f.symbols && !f.symbols.some((s) => s === symbol)) continue;
       if (f.requests !== undefined && n > f.requests) continue;
       this.faultFired(`frozenQuotes ${symbol} request ${n}`);
-      return f.ageMs;
+      const now = this.host.now().getTime();
+      const since = this.frozenAt.get(symbol) ?? now - f.ageMs;
+      this.frozenAt.set(symbol, since);
+      return now - since;
     }
     if (this.marketFarmDownAt === undefined) return 0;
     return Math.max(0, this.host.now().getTime() - this.marketFarmDownAt);

@@ -170,6 +170,10 @@ table('import', [
 
 table('table info', [
   ['table info futures_bars', { table: 'futures_bars' }],
+  [
+    'table info futures_bars --lake s3://lake-bucket/prod',
+    { table: 'futures_bars', lake: 's3://lake-bucket/prod' },
+  ],
   ['table info', /missing required argument 'table'/],
 ]);
 

@@ -91,6 +91,19 @@ describe('futures status names the cause of a gap', () => {
     expect(g.doc.gaps.every((gap) => gap.cause === cause && gap.code === 1100)).toBe(true);
   });
 
+  it('a gateway that has lost IB when the collector connects (1100 right after nextValidId): IB outage, not "no answer"', async () => {
+    const g = await gapAfter(
+      TUESDAY_10_ET,
+      [{ type: 'systemMessages', afterMessages: 0, codes: [1100], holdRequests: true }],
+      { minutes: 1 },
+    );
+    expect(g.codes).toEqual([3]);
+    const missed = g.jobs.filter((j) => j.status === 'missed');
+    expect(missed).toHaveLength(4);
+    expect(missed.every((j) => j.ibErrorCode === 1100)).toBe(true);
+    expect(g.doc.gapCauses.map((c) => c.cause)).toEqual(['ib_outage']);
+  });
+
   it('10197 competing live session: the slot retried, then missed, is named a competing session', async () => {
     const g = await gapAfter(TUESDAY_10_ET, [{ type: 'marketDataError', code: 10197, symbols: ['NQ'] }]);
     expect(g.codes).toEqual([0, 0, 0, 0]);

@@ -49,6 +49,20 @@ describe('data-age liveness per instrument', () => {
     expect(c.row('ES')?.quality).not.toContain('stale');
   });
 
+  it('a line frozen for several rounds is warned about once, every row flagged stale', async () => {
+    const h = await harness(TUESDAY_10_ET, {
+      config: CONFIG,
+      faults: [{ type: 'frozenQuotes', symbols: ['NQ'], ageMs: 900_000 }],
+    });
+    const run = await h.run(['collect', '--rounds', '3', '--json']);
+    expect(run.code).toBe(0);
+    expect(run.stderr.match(/warning: NQ: no new data/g)).toHaveLength(1);
+    expect(run.stderr).not.toMatch(/NQ: data arrives again/);
+    const nq = (await allRows(h.dataDir)).filter((r) => r.symbol === 'NQ');
+    expect(nq).toHaveLength(3);
+    expect(nq.every((r) => r.quality.includes('stale'))).toBe(true);
+  });
+
   it('the VIX index is not held to a futures line’s data age', async () => {
     const c = await collectOnce([{ type: 'frozenQuotes', symbols: ['VIX'], ageMs: 900_000 }]);
     expect(c.fired.filter((f) => f.includes('frozenQuotes VIX'))).toHaveLength(1);

@@ -68,7 +68,8 @@ describe('a simulated trading week in production mode', () => {
       snapshotEndDelayMs: 5,
       streamIntervalMs: 0,
       schedule: 'realistic',
-      scheduleOptions: { weekendDelayMs: 20 },
+      // IB's weekend slowness (4–5 s an answer) on the simulated clock, i.e. scaled down to wall time.
+      scheduleOptions: { weekendDelayMs: Math.max(1, Math.round(4_000 / SPEED)) },
       scenario: loadScenario({ faults: disconnects }),
     });
     onCleanup(() => sim.close());
@@ -249,7 +250,7 @@ describe('the production loop under SIGKILL', () => {
       snapshotEndDelayMs: 5,
       streamIntervalMs: 0,
       schedule: 'realistic',
-      scheduleOptions: { weekendDelayMs: 0 },
+      scheduleOptions: { weekendDelayMs: Math.round(4_000 / KILL_SPEED) },
     });
     onCleanup(() => sim.close());
     const acked = new Map<number, number>();

@@ -136,6 +136,7 @@ export async function runCollect(options: CollectRunOptions): Promise<CollectSum
       runId,
       source: options.source,
       previous,
+      deadLines: new Set(),
       unfinished,
       reclaim: { dueAt: 0 },
       onStep: options.hooks?.onStep,

@@ -1,7 +1,8 @@
 /**
- * Liveness judged by the data, per instrument, not by the socket: a futures line whose last trade (or,
- * without trade times, whose unchanged quote) is older than collect.staleQuoteSeconds while CME trades
- * has stopped delivering, whatever the connection says (a broken farm, a gateway serving a dead cache).
+ * Liveness judged by the data, per instrument, not by the socket: a futures line whose quote has not
+ * moved since the previous snapshot and whose last trade (without trade times: whose unchanged quote) is
+ * older than collect.staleQuoteSeconds while CME trades has stopped delivering, whatever the connection
+ * says (a broken farm, a gateway serving a dead cache).
  * The VIX index is left out: outside its 03:15–16:15 ET publication an old value is normal. Pure.
  */
 import { type PreviousQuote, sameQuote } from './quality.js';
@@ -14,11 +15,15 @@ export interface QuoteAgeFacts {
   receivedAt: Date;
 }
 
-/** How old the snapshot's data is (ms), or null when nothing tells (no trade time, a quote that moved). */
+/**
+ * How old the snapshot's data is (ms): 0 when the quote moved since the previous snapshot (a quiet
+ * market without trades still delivers), else the age of the last trade, else how long the quote has
+ * not changed; null when nothing tells.
+ */
 export function dataAgeMs(snapshot: QuoteAgeFacts, previous: PreviousQuote | null): number | null {
+  if (previous && !sameQuote(snapshot, previous)) return 0;
   if (snapshot.lastTradeAt !== null) return snapshot.receivedAt.getTime() - snapshot.lastTradeAt.getTime();
-  if (previous && sameQuote(snapshot, previous))
-    return snapshot.receivedAt.getTime() - previous.unchangedSince.getTime();
+  if (previous) return snapshot.receivedAt.getTime() - previous.unchangedSince.getTime();
   return null;
 }
 

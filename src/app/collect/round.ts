@@ -85,6 +85,8 @@ export interface RoundDeps {
   minSeq(): number;
   /** Last quote per symbol (outlier and stale checks); updated by the round. */
   previous: Map<string, PreviousQuote>;
+  /** Futures lines found without new data, warned about once until data arrives again (data-age.ts). */
+  deadLines: Set<string>;
   /** The round committed to Delta but not yet finished in the queue; set and cleared by the rounds. */
   unfinished: { round: UnfinishedRound | null };
   /**
@@ -300,6 +302,7 @@ async function openRound(deps: RoundDeps, at: Date, timings: RoundTimings): Prom
                   maxAgeMs: settings.staleQuoteSeconds * 1000,
                   expectsTicks: (t) => deps.marketStatus(t, 'ES').open,
                   previous: deps.previous,
+                  dead: deps.deadLines,
                   log: deps.log,
                 }),
               ),

@@ -13,6 +13,8 @@ export interface LineLiveness {
   /** CME trades now (futures lines are expected to tick). */
   expectsTicks(at: Date): boolean;
   previous: ReadonlyMap<string, PreviousQuote>;
+  /** Symbols warned about as dead (one warning per outage of a line, not one per round). */
+  dead: Set<string>;
   log: Logger;
 }
 
@@ -81,16 +83,19 @@ export async function takeSnapshots(
     throw error;
   });
   const outcomes = contracts.length === 0 ? [] : await session.takeSnapshots(contracts);
+  // Dead lines are requested again together (within the snapshot cap), not one after another.
+  const checked = await Promise.all(
+    outcomes.map(async (outcome) =>
+      outcome.ok && liveness
+        ? { ...outcome, snapshot: await reverifyDeadLine(session, outcome.snapshot, at, liveness) }
+        : outcome,
+    ),
+  );
   const taken: TakenSnapshots['taken'] = [];
-  for (const outcome of outcomes) {
+  for (const outcome of checked) {
     const jobs = bySymbol.get(outcome.contract.symbol) ?? [];
-    if (outcome.ok) {
-      const snapshot = liveness
-        ? await reverifyDeadLine(session, outcome.snapshot, at, liveness)
-        : outcome.snapshot;
-      taken.push({ jobs, snapshot });
-    }
-    if (!outcome.ok) {
+    if (outcome.ok) taken.push({ jobs, snapshot: outcome.snapshot });
+    else {
       failures.push({
         ids: jobs.map((j) => j.id),
         symbol: outcome.contract.symbol,
@@ -119,19 +124,25 @@ async function reverifyDeadLine(
   if (contract.secType !== 'FUT' || !liveness.expectsTicks(at)) return snapshot;
   const previous = liveness.previous.get(contract.symbol) ?? null;
   const age = dataAgeMs(snapshot, previous);
-  if (!isDeadLine(age, liveness.maxAgeMs)) return snapshot;
+  const { symbol } = contract;
+  if (!isDeadLine(age, liveness.maxAgeMs)) {
+    if (liveness.dead.delete(symbol)) liveness.log.info(`${symbol}: data arrives again`);
+    return snapshot;
+  }
   const again = await session.takeSnapshot(contract).catch(() => null);
   const ageAgain = again ? dataAgeMs(again, previous) : null;
   const seconds = (ms: number) => `${Math.round(ms / 1000)} s`;
   if (again && !isDeadLine(ageAgain, liveness.maxAgeMs)) {
+    liveness.dead.delete(symbol);
     liveness.log.info(
-      `${contract.symbol}: data was ${seconds(age)} old while the connection was up; requested again: fresh`,
+      `${symbol}: data was ${seconds(age)} old while the connection was up; requested again: fresh`,
     );
     return again;
   }
   const condition = session.condition();
-  liveness.log.warn(
-    `${contract.symbol}: no new data for ${seconds(ageAgain ?? age)} while CME trades (connection ${condition === null ? 'up, farms OK' : `reports IB ${condition}`}); requested again, still old: stored flagged stale`,
-  );
+  const message = `${symbol}: no new data for ${seconds(ageAgain ?? age)} while CME trades (connection ${condition === null ? 'up, farms OK' : `reports IB ${condition}`}); requested again, still old: stored flagged stale`;
+  if (liveness.dead.has(symbol)) liveness.log.debug(message);
+  else liveness.log.warn(message);
+  liveness.dead.add(symbol);
   return again ?? snapshot;
 }

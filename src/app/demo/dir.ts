@@ -7,6 +7,7 @@ import { mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { UsageError } from '../../core/errors.js';
+import { isRemoteLocation } from '../../delta/index.js';
 import { DEMO_MARKER, isDemoLake, lakeDir, markDemoLake } from '../../lake/index.js';
 import { queuePaths } from '../../queue/index.js';
 
@@ -21,6 +22,15 @@ export interface DemoDir {
   rebuilt: boolean;
 }
 
+/** Simulated rows never go to a lake on an object store (lake.uri), which other machines read as real. */
+function refuseRemoteLake(dataDir: string): void {
+  const lake = lakeDir(dataDir);
+  if (!isRemoteLocation(lake)) return;
+  throw new UsageError(`The demo builds a local lake; ${lake} (lake.uri) is on an object store.`, {
+    hint: 'Run the demo without --lake / FUTURES_LAKE_URI / lake.uri.',
+  });
+}
+
 /** Resolves, checks and prepares the demo's data directory, and marks it as the demo's. */
 export async function prepareDemoDir(
   options: { dir: string | undefined; temporary: boolean },
@@ -28,10 +38,12 @@ export async function prepareDemoDir(
 ): Promise<DemoDir> {
   if (options.temporary) {
     const dataDir = await mkdtemp(join(tmpdir(), 'futures-demo-'));
+    refuseRemoteLake(dataDir);
     await markDemoLake(dataDir);
     return { dataDir, temporary: true, rebuilt: false };
   }
   const dataDir = resolve(cwd, options.dir ?? DEFAULT_DEMO_DIR);
+  refuseRemoteLake(dataDir);
   const info = await stat(dataDir).catch(() => null);
   let rebuilt = false;
   if (info !== null) {

@@ -6,6 +6,9 @@ import type { RunContext } from '../../app/context.js';
 import { integerFlag } from '../../cli/numbers.js';
 import { INSTANT_HELP, instantFlag } from '../../cli/time-flags.js';
 import { DataError, UsageError } from '../../core/errors.js';
+import { storageFor } from '../../delta/storage/index.js';
+import { isRemoteLocation, joinLocation, resolveLocation } from '../../delta/storage/location.js';
+import { lakeDir } from '../../lake/location.js';
 
 const TABLE_NAME_RE = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 
@@ -40,10 +43,12 @@ async function assertLogNotLost(dir: string, table: string): Promise<void> {
 }
 
 async function resolveTablePath(table: string, ctx: RunContext): Promise<string> {
-  const lake = path.resolve(ctx.cwd, ctx.config.dataDir, 'lake');
+  if (isRemoteLocation(table)) return resolveLocation(table);
+  const lake = lakeDir(path.resolve(ctx.cwd, ctx.config.dataDir));
   const asPath = path.resolve(ctx.cwd, table);
   if (TABLE_NAME_RE.test(table) && table !== '.' && table !== '..') {
-    const inLake = path.join(lake, table);
+    const inLake = joinLocation(lake, table);
+    if (isRemoteLocation(inLake) && (await storageFor(inLake).probe(inLake)) === 'dir') return inLake;
     if (await isDirectory(inLake)) return inLake;
     if (await isDirectory(asPath)) return asPath;
     throw new UsageError(`No table '${table}': neither ${inLake} nor ${asPath} exists.`, {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { defineCommand, globalOptionsShape } from '../../cli/command.js';
 import { ExitCode } from '../../cli/exit.js';
 import { type Cell, formatPairs, formatTable, formatTsv } from '../../cli/output.js';
+import { formatInZone } from '../../market/index.js';
 import { resolveTableArg, TABLE_ARG } from './table-common.js';
 
 /** Files below this size count as small (compaction candidates). */
@@ -127,13 +128,18 @@ export const futuresTableInfoCommand = defineCommand({
   render: {
     json: (r) => ({ ...r }),
     human: (r, _opts, style) => {
+      // Piped: the UTC ISO instant (raw); on a terminal: ET.
+      const time =
+        style.mode === 'tsv'
+          ? r.timestamp
+          : formatInZone(new Date(r.timestamp), undefined, { seconds: true });
       const protocol = `reader ${r.protocol.minReaderVersion}, writer ${r.protocol.minWriterVersion}${
         r.protocol.readerFeatures.length > 0 ? `, reader features ${r.protocol.readerFeatures.join(',')}` : ''
       }${r.protocol.writerFeatures.length > 0 ? `, writer features ${r.protocol.writerFeatures.join(',')}` : ''}`;
       const pairs: Array<[string, Cell]> = [
         ['table', r.table],
         ['version', r.version],
-        ['time', r.timestamp],
+        ['time', time],
         ['protocol', protocol],
         ['partition columns', r.partitionColumns.join(', ') || '(none)'],
         ['live files', r.liveFiles],

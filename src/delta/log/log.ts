@@ -2,12 +2,15 @@
  * Listing and parsing of a table's `_delta_log`.
  *
  * The directory is listed once per snapshot load; which files exist decides everything (the
- * `_last_checkpoint` hint is read only for display and never trusted for correctness, because a
- * crashed or foreign writer can leave it missing, empty, stale or in snake_case).
+ * `_last_checkpoint` hint is never trusted for correctness, because a crashed or foreign writer can
+ * leave it missing, empty, stale or in snake_case). On object stores, where a listing is pages of
+ * 1000 keys, the newest snapshot may list from the checkpoint the hint names, only after the listing
+ * has shown that checkpoint there whole.
  */
 import { DeltaLogCorruptError, DeltaTableNotFoundError } from '../errors.js';
 import { storageFor } from '../storage/index.js';
 import { joinLocation, resolveLocation } from '../storage/location.js';
+import type { StoredEntry } from '../storage/storage.js';
 import { type Action, commitFileName, LOG_DIR } from './types.js';
 
 const COMMIT_RE = /^(\d{20})\.json$/;
@@ -38,6 +41,8 @@ export interface LogListing {
   v2CheckpointVersions: number[];
   /** The newest version for which a commit or a checkpoint exists. */
   latestVersion: number;
+  /** Set when only the log from this checkpoint on was listed (ListLogOptions.fromLastCheckpoint). */
+  listedFrom?: number;
 }
 
 /** What `_last_checkpoint` says, when it is readable. */
@@ -58,24 +63,51 @@ function parseVersion(digits: string): number {
   return v;
 }
 
+export interface ListLogOptions {
+  /**
+   * On an object store, list only from the checkpoint `_last_checkpoint` names (ListObjectsV2 StartAfter)
+   * when that checkpoint is there whole, instead of every page of the log: commits and checkpoints below
+   * it are left out (`listedFrom` says so). Enough for the newest version and its snapshot; not for
+   * history, time travel before the checkpoint, cleanup or verification. A missing or stale hint, or a
+   * checkpoint it names that is not there whole, gives the full listing. Local disks always list whole.
+   */
+  fromLastCheckpoint?: boolean;
+}
+
 /**
  * Lists `_delta_log` once. Throws DeltaTableNotFoundError when the path does not exist or holds no
  * Delta log (no commit and no checkpoint).
  */
-export async function listLog(tablePath: string): Promise<LogListing> {
+export async function listLog(tablePath: string, options: ListLogOptions = {}): Promise<LogListing> {
   const root = resolveLocation(tablePath);
   const logDir = logDirOf(root);
   const storage = storageFor(root);
-  let names: string[];
-  const sizes = new Map<string, number | undefined>();
+  if (options.fromLastCheckpoint && storage.kind === 'object-store') {
+    const hint = await readLastCheckpointHint(root);
+    if (hint !== undefined) {
+      // Every name of version v and above sorts after its 20 digits alone (`<v>.json`, `<v>.checkpoint…`).
+      const startAfter = commitFileName(hint.version).slice(0, 20);
+      const partial = await storage
+        .list(logDir, { startAfter })
+        .then((entries) => listingOf(root, logDir, entries))
+        .catch(() => undefined); // the full listing below reports what is wrong
+      if (partial?.checkpoints[0]?.version === hint.version) return { ...partial, listedFrom: hint.version };
+    }
+  }
+  let entries: StoredEntry[];
   try {
-    const entries = await storage.list(logDir);
-    names = entries.map((e) => e.name);
-    for (const e of entries) sizes.set(e.name, e.size);
+    entries = await storage.list(logDir);
   } catch (error) {
     throw await notATableError(root, error);
   }
-  if (names.length === 0 && storage.kind === 'object-store') throw await notATableError(root, undefined);
+  if (entries.length === 0 && storage.kind === 'object-store') throw await notATableError(root, undefined);
+  return listingOf(root, logDir, entries);
+}
+
+/** The commits and complete checkpoints among the names of a `_delta_log` listing. */
+function listingOf(root: string, logDir: string, entries: readonly StoredEntry[]): LogListing {
+  const names = entries.map((e) => e.name);
+  const sizes = new Map<string, number | undefined>(entries.map((e) => [e.name, e.size]));
   const commitVersions: number[] = [];
   const commitSizes = new Map<number, number>();
   const singles = new Map<number, string>();
@@ -188,9 +220,9 @@ export async function notATableError(root: string, cause: unknown): Promise<Delt
   });
 }
 
-/** The newest version of the table (one directory listing, no file reads). */
+/** The newest version of the table (one listing; on object stores, of the log from the last checkpoint). */
 export async function latestVersion(tablePath: string): Promise<number> {
-  return (await listLog(tablePath)).latestVersion;
+  return (await listLog(tablePath, { fromLastCheckpoint: true })).latestVersion;
 }
 
 export interface CommitRef {

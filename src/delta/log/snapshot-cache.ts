@@ -26,10 +26,10 @@
 import { createHash } from 'node:crypto';
 import { storageFor } from '../storage/index.js';
 import { joinLocation, resolveLocation } from '../storage/location.js';
-import { listLog, logDirOf, parseCommit } from './log.js';
+import { logDirOf, parseCommit } from './log.js';
 import { assertReadable } from './protocol.js';
 import { continueReplay, type ParsedCommit, type ReplayedSnapshot } from './replay.js';
-import { type ReplayOptions, replayListing, replaySnapshot } from './snapshot.js';
+import { listAndReplay, type ReplayOptions, replaySnapshot } from './snapshot.js';
 import { textPieces } from './text-io.js';
 import { commitFileName, LOG_DIR, type Snapshot } from './types.js';
 
@@ -99,8 +99,7 @@ export class SnapshotCache {
     if (advanced) {
       snapshot = advanced.snapshot;
     } else {
-      const listing = await listLog(root);
-      const replayed = await replayListing(listing, { ...options, checkReaderProtocol: false });
+      const { listing, replayed } = await listAndReplay(root, { ...options, checkReaderProtocol: false });
       this.stats.fullLoads++;
       const text = await readCommitText(listing.logDir, replayed.snapshot.version);
       if (text !== undefined) {

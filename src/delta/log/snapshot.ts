@@ -84,8 +84,27 @@ async function replayCheckpoint(
  * Throws DeltaTableNotFoundError, DeltaVersionNotFoundError, DeltaLogCorruptError or DeltaUnsupportedError.
  */
 export async function replaySnapshot(tablePath: string, options: ReplayOptions = {}): Promise<Snapshot> {
-  const listing = await listLog(tablePath);
-  return loadSnapshotFromListing(listing, options);
+  return (await listAndReplay(tablePath, options)).replayed.snapshot;
+}
+
+/**
+ * Lists the log and replays it. The newest version is replayed from a listing that starts at the last
+ * checkpoint where that lists less (object stores); a replay that needs what it left out (the
+ * checkpoint turns out unreadable, so an older base is needed) lists again, whole.
+ */
+export async function listAndReplay(
+  tablePath: string,
+  options: ReplayOptions = {},
+): Promise<{ listing: LogListing; replayed: ReplayedSnapshot }> {
+  const newest = options.version === undefined && options.timestamp === undefined;
+  const listing = await listLog(tablePath, { fromLastCheckpoint: newest });
+  try {
+    return { listing, replayed: await replayListing(listing, options) };
+  } catch (error) {
+    if (listing.listedFrom === undefined || !(error instanceof DeltaLogCorruptError)) throw error;
+    const whole = await listLog(tablePath);
+    return { listing: whole, replayed: await replayListing(whole, options) };
+  }
 }
 
 /** As loadSnapshot, from a listing the caller already has (saves a directory listing). Never cached. */

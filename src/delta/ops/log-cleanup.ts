@@ -218,7 +218,9 @@ export async function executeLogCleanup(
   const storage = storageFor(logDir);
   // A full disk or a kill leaves temps that no later commit removes (they are named by a fresh UUID);
   // object stores get none (commits and data files are written under their final names).
-  if (storage.kind === 'local') metrics.tempFilesDeleted = await removeStaleTemps(plan.tablePath, plan.nowMs);
+  // Against the wall clock, not plan.nowMs: mtimes are the kernel's, and a clock set ahead (tests,
+  // tools) must never make a concurrent writer's fresh temp look stale.
+  if (storage.kind === 'local') metrics.tempFilesDeleted = await removeStaleTemps(plan.tablePath, Date.now());
   if (plan.files.length === 0) return { ...metrics, durationMs: performance.now() - started };
   for (const file of plan.files) {
     await storage.deleteMany([joinLocation(logDir, file.name)]);

@@ -36,6 +36,7 @@ import {
 import { DeltaStoreConfigError, DeltaStoreUnavailableError } from '../errors.js';
 import type { FileCache } from './file-cache.js';
 import { parseBucketUri } from './location.js';
+import { countRequest, objectStoreRequests } from './request-stats.js';
 import type {
   DeltaStorage,
   FileToPublish,
@@ -154,6 +155,7 @@ export class S3Storage implements DeltaStorage {
   }
 
   private async send<T>(what: string, call: () => Promise<T>): Promise<T> {
+    countRequest(what);
     try {
       return await call();
     } catch (error) {
@@ -188,6 +190,7 @@ export class S3Storage implements DeltaStorage {
           }),
         ),
       );
+      objectStoreRequests.keysListed += (page.Contents?.length ?? 0) + (page.CommonPrefixes?.length ?? 0);
       for (const o of page.Contents ?? []) {
         if (!o.Key) continue;
         out.push({
@@ -224,6 +227,7 @@ export class S3Storage implements DeltaStorage {
           }),
         ),
       );
+      objectStoreRequests.keysListed += page.Contents?.length ?? 0;
       for (const o of page.Contents ?? []) {
         if (!o.Key || o.Key.endsWith('/')) continue;
         const relative = o.Key.slice(prefix.length);

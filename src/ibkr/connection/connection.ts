@@ -269,6 +269,7 @@ export class IbConnection {
     this.setState('ready');
     this.resendMarketDataType();
     this.liveness.startHeartbeat();
+    this.liveness.applyInterruptionFromConnect();
   }
 
   private resendMarketDataType(): void {

@@ -46,6 +46,8 @@ export class Liveness {
   private probing = false;
   private restoreTimer: NodeJS.Timeout | null = null;
   private reconnecting: Promise<void> | null = null;
+  /** A 1100/2110 that arrived while connecting (right after nextValidId): applied once ready. */
+  private interruptedWhileConnecting: { code: number; message: string } | null = null;
 
   constructor(private readonly host: LivenessHost) {}
 
@@ -54,6 +56,7 @@ export class Liveness {
   }
 
   resetFarms(): void {
+    this.interruptedWhileConnecting = null;
     this.farmUp.market = true;
     this.farmUp.historical = true;
     this.farmUp.secdef = true;
@@ -113,6 +116,10 @@ export class Liveness {
   /** 1100/2110: IB↔gateway down, socket still open. Pause and wait for 1101/1102 (bounded). */
   private interrupted(code: number, message: string): void {
     const { host } = this;
+    if (host.state() === 'connecting') {
+      this.interruptedWhileConnecting = { code, message };
+      return;
+    }
     if (host.state() !== 'ready' && host.state() !== 'interrupted') return;
     host.log.warn(`IB ${code}: ${message}`);
     if (host.state() === 'ready') {
@@ -128,8 +135,19 @@ export class Liveness {
     }, waitMs);
   }
 
+  /**
+   * The connection became ready: a gateway that lost IB sends 1100 right after nextValidId, before the
+   * client calls itself ready; without this the session would think IB reachable and wait on requests.
+   */
+  applyInterruptionFromConnect(): void {
+    const pending = this.interruptedWhileConnecting;
+    this.interruptedWhileConnecting = null;
+    if (pending) this.interrupted(pending.code, pending.message);
+  }
+
   private restored(code: number, dataLost: boolean): void {
     const { host } = this;
+    this.interruptedWhileConnecting = null;
     this.clearRestoreTimer();
     if (host.state() !== 'interrupted' && host.state() !== 'ready') return;
     host.log.info(`IB ${code}: connectivity restored${dataLost ? ', data lost' : ''}`);

@@ -9,14 +9,60 @@ export interface AppendNewResult {
   duplicates: number;
   /** Version written, or the version read when nothing was new (or on a dry run); null: no table yet. */
   version: number | null;
+  /** Commits written (one per group of partitions). */
+  commits: number;
+}
+
+/**
+ * Rows per group of partitions de-duplicated and written as one commit. The hash table of the
+ * de-duplication, the anti-join and the partitioned write hold state per row of a group, so the
+ * group size, not the file size, bounds the memory of an import (bench/RESULTS.md, import.bench.js).
+ */
+export const APPEND_CHUNK_ROWS = 200_000;
+
+/** Consecutive partition values holding at most `chunkRows` rows (one value can exceed it alone). */
+export interface PartitionGroup {
+  values: string[];
+  rows: number;
+}
+
+/** The source's partition values in order, grouped (the key determines the partition value). */
+export async function partitionGroups(
+  connection: DuckDBConnection,
+  sourceTable: string,
+  column: string,
+  chunkRows: number,
+): Promise<PartitionGroup[]> {
+  const reader = await connection.runAndReadAll(
+    `SELECT strftime("${column}", '%Y-%m-%d') AS v, count(*)::BIGINT AS n FROM "${sourceTable}" GROUP BY 1 ORDER BY 1`,
+  );
+  const groups: PartitionGroup[] = [];
+  let current: PartitionGroup | undefined;
+  for (const row of reader.getRowObjectsJS()) {
+    const n = Number(row.n);
+    if (!current || (current.rows + n > chunkRows && current.rows > 0)) {
+      current = { values: [], rows: 0 };
+      groups.push(current);
+    }
+    current.values.push(String(row.v));
+    current.rows += n;
+  }
+  return groups;
+}
+
+/** SQL condition: the row's partition value is one of the group's. */
+export function inGroup(column: string, group: PartitionGroup): string {
+  return `"${column}" IN (${group.values.map((v) => `DATE '${v}'`).join(', ')})`;
 }
 
 /**
  * Appends the rows of a temp table that are not in the lake table yet, identified by `key`
  * (the same anti-join as appendBars, for a SQL source too large for a VALUES list). Rows repeated
  * inside the source count as duplicates too; of those, the row of the first line is kept (or the
- * last, with keep: 'last'). The source has a __line column, never written. The caller serialises
- * writers of the table.
+ * last, with keep: 'last'). The source has a __line column, never written. The key must determine
+ * the partition value: the rows are de-duplicated and written one group of partitions at a time,
+ * one commit each, so a failure midway leaves whole groups written (a re-run adds the rest). The
+ * caller serialises writers of the table.
  */
 export async function appendNewRows(
   connection: DuckDBConnection,
@@ -29,27 +75,76 @@ export async function appendNewRows(
     operation?: string;
     /** Of rows with one key, the one of the first or last line (the source has a __line column). */
     keep?: 'first' | 'last';
+    chunkRows?: number;
   } = {},
 ): Promise<AppendNewResult> {
   const spec = LAKE_TABLES[table];
-  const total = await count(connection, `SELECT * FROM "${sourceTable}"`);
+  const column = spec.partitionColumns[0] as string;
+  const groups = await partitionGroups(
+    connection,
+    sourceTable,
+    column,
+    options.chunkRows ?? APPEND_CHUNK_ROWS,
+  );
+  const total = groups.reduce((n, g) => n + g.rows, 0);
   const keyList = key.map((k) => `"${k}"`).join(', ');
   if (options.dryRun && (await loadLakeSnapshot(dataDir, table)) === undefined) {
-    const unique = await count(connection, `SELECT DISTINCT ${keyList} FROM "${sourceTable}"`);
-    return { written: unique, duplicates: total - unique, version: null };
+    let unique = 0;
+    for (const g of groups) {
+      unique += await count(
+        connection,
+        `SELECT DISTINCT ${keyList} FROM "${sourceTable}" WHERE ${inGroup(column, g)}`,
+      );
+    }
+    return { written: unique, duplicates: total - unique, version: null, commits: 0 };
   }
   const path = await ensureTable(dataDir, spec, options);
-  const snapshot = await loadSnapshot(path);
-  if (total === 0) return { written: 0, duplicates: 0, version: snapshot.version };
-  const dates = await connection.runAndReadAll(
-    `SELECT DISTINCT strftime(${spec.partitionColumns[0]}, '%Y-%m-%d') AS d FROM "${sourceTable}"`,
-  );
-  const existing = `import_have_${Math.random().toString(36).slice(2, 10)}`;
-  const distinct = `import_new_${Math.random().toString(36).slice(2, 10)}`;
-  const order = `${keyList}, "__line"${options.keep === 'last' ? ' DESC' : ''}`;
+  let snapshot = await loadSnapshot(path);
+  let written = 0;
+  let commits = 0;
+  for (const group of groups) {
+    const fresh = await appendGroup(connection, dataDir, table, sourceTable, key, group, {
+      ...options,
+      path,
+      snapshot,
+    });
+    written += fresh.count;
+    if (fresh.version !== undefined) {
+      commits += 1;
+      snapshot = await loadSnapshot(path);
+    }
+  }
+  return { written, duplicates: total - written, version: snapshot.version, commits };
+}
+
+async function appendGroup(
+  connection: DuckDBConnection,
+  dataDir: string,
+  table: LakeTableName,
+  sourceTable: string,
+  key: readonly string[],
+  group: PartitionGroup,
+  options: LakeWriteOptions & {
+    dryRun?: boolean;
+    operation?: string;
+    keep?: 'first' | 'last';
+    path: string;
+    snapshot: Awaited<ReturnType<typeof loadSnapshot>>;
+  },
+): Promise<{ count: number; version: number | undefined }> {
+  const spec = LAKE_TABLES[table];
+  const column = spec.partitionColumns[0] as string;
+  const keyList = key.map((k) => `"${k}"`).join(', ');
+  const suffix = Math.random().toString(36).slice(2, 10);
+  const existing = `import_have_${suffix}`;
+  const distinct = `import_new_${suffix}`;
+  // The row of the first (last) line of each key: a min (max) per key and a semi-join on the line,
+  // state of fixed size per key (DISTINCT ON … ORDER BY keeps whole rows per key and cannot page out).
+  const where = inGroup(column, group);
+  const pick = options.keep === 'last' ? 'max' : 'min';
   await connection.run(
-    `CREATE OR REPLACE TEMP TABLE "${distinct}" AS SELECT DISTINCT ON (${keyList}) * EXCLUDE ("__line")
-     FROM "${sourceTable}" ORDER BY ${order}`,
+    `CREATE OR REPLACE TEMP TABLE "${distinct}" AS SELECT * EXCLUDE ("__line") FROM "${sourceTable}"
+     WHERE ${where} AND "__line" IN (SELECT ${pick}("__line") FROM "${sourceTable}" WHERE ${where} GROUP BY ${keyList})`,
   );
   try {
     await createLakeView(
@@ -57,33 +152,26 @@ export async function appendNewRows(
       dataDir,
       table,
       existing,
-      {
-        kind: 'in',
-        column: spec.partitionColumns[0] as string,
-        values: dates.getRowObjectsJS().map((r) => String(r.d)),
-      },
-      snapshot,
+      { kind: 'in', column, values: group.values },
+      options.snapshot,
     );
     const on = key.map((k) => `n."${k}" IS NOT DISTINCT FROM e."${k}"`).join(' AND ');
     const fresh = `SELECT n.* FROM "${distinct}" n ANTI JOIN "${existing}" e ON ${on}`;
-    // In partition order, so a partitioned write finishes one partition's file before the next.
-    const ordered = `${fresh} ORDER BY "${spec.partitionColumns[0]}"`;
     const freshCount = await count(connection, fresh);
-    if (freshCount === 0 || options.dryRun) {
-      return { written: freshCount, duplicates: total - freshCount, version: snapshot.version };
-    }
+    if (freshCount === 0 || options.dryRun) return { count: freshCount, version: undefined };
+    // In partition order, so a partitioned write finishes one partition's file before the next.
     const result = await writeAppend(
-      path,
-      { sql: ordered },
+      options.path,
+      { sql: `${fresh} ORDER BY "${column}"` },
       {
         connection,
-        snapshot,
+        snapshot: options.snapshot,
         operation: options.operation ?? 'WRITE',
         now: options.now,
         onWarning: options.onWarning,
       },
     );
-    return { written: freshCount, duplicates: total - freshCount, version: result.version };
+    return { count: freshCount, version: result.version };
   } finally {
     await connection.run(`DROP TABLE IF EXISTS "${distinct}"`);
     await connection.run(`DROP VIEW IF EXISTS "${existing}"`);

@@ -29,6 +29,7 @@ export async function findConflicts(
   connection: DuckDBConnection,
   rows: string,
   key: readonly string[],
+  where = 'true',
 ): Promise<Conflicts> {
   const described = await connection.runAndReadAll(`DESCRIBE "${rows}"`);
   const values = described
@@ -40,7 +41,7 @@ export async function findConflicts(
   const reader = await connection.runAndReadAll(
     `SELECT *, count(*) OVER () AS total FROM (
        SELECT ${key.map((k) => (k === 'ts' ? 'epoch_us(ts) AS ts' : ident(k))).join(', ')}, min(__line) AS first_line
-       FROM "${rows}" GROUP BY ${groupBy}
+       FROM "${rows}" WHERE ${where} GROUP BY ${groupBy}
        HAVING min(${hash}) <> max(${hash})
      ) ORDER BY first_line LIMIT ${EXAMPLES}`,
   );
@@ -63,6 +64,22 @@ export async function findConflicts(
     });
   }
   return { count: Number(found[0]?.total ?? 0), examples };
+}
+
+/** findConflicts one group of rows at a time (`wheres`), so its state is bounded by a group. */
+export async function findConflictsInGroups(
+  connection: DuckDBConnection,
+  rows: string,
+  key: readonly string[],
+  wheres: readonly string[],
+): Promise<Conflicts> {
+  const all: Conflicts = { count: 0, examples: [] };
+  for (const where of wheres) {
+    const found = await findConflicts(connection, rows, key, where);
+    all.count += found.count;
+    all.examples.push(...found.examples.slice(0, EXAMPLES - all.examples.length));
+  }
+  return all;
 }
 
 /** SQL literal of a key value as read back from DuckDB (ts as epoch microseconds). */

@@ -5,14 +5,12 @@
  * nothing: rows already in the table (same key) are counted as duplicates.
  * Hazard: line numbers are the record number + 1 (header); a quoted field spanning lines shifts them.
  */
-import { mkdtemp, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { rm, stat } from 'node:fs/promises';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { DataError, UsageError } from '../../core/errors.js';
 import { defaultCalendar, ET_ZONE, type MarketCalendar, segmentOf, tradeDateOf } from '../../market/index.js';
 import { FUTURES_BARS, FUTURES_SNAPSHOTS } from '../tables.js';
-import { appendNewRows } from './append.js';
+import { APPEND_CHUNK_ROWS, appendNewRows, inGroup, partitionGroups } from './append.js';
 import {
   type BadRow,
   findBadRows,
@@ -23,7 +21,12 @@ import {
   type RowCheckSpec,
   rowChecks,
 } from './checks.js';
-import { type ConflictExample, type Conflicts, describeConflict, findConflicts } from './conflicts.js';
+import {
+  type ConflictExample,
+  type Conflicts,
+  describeConflict,
+  findConflictsInGroups,
+} from './conflicts.js';
 import {
   fieldsOf,
   IMPORT_SYMBOLS,
@@ -32,6 +35,7 @@ import {
   NUMERIC,
   resolveColumns,
 } from './fields.js';
+import { boundMemory } from './memory.js';
 import { HAS_OFFSET_SQL, ident, quoteText, scalar } from './sql.js';
 
 export type { BadRow } from './checks.js';
@@ -72,14 +76,19 @@ export interface ImportOptions {
    * written); 'first' or 'last' keeps the row of the first or last line of each such key.
    */
   onConflict?: OnConflict | undefined;
+  /** Rows per group of trade dates checked for conflicts, de-duplicated and committed at once (default APPEND_CHUNK_ROWS). */
+  chunkRows?: number | undefined;
 }
 
 export const ON_CONFLICT = ['first', 'last'] as const;
 export type OnConflict = (typeof ON_CONFLICT)[number];
 
 export const IMPORT_MEMORY_LIMIT = '64MB';
-/** DuckDB's memory limit while de-duplicating and writing (the 2 M-row import failed at 64 MB). */
-export const IMPORT_WRITE_MEMORY_LIMIT = '128MB';
+/**
+ * DuckDB's memory limit while de-duplicating and writing. 64 MB is enough since they go one group of
+ * trade dates at a time (the whole-file de-duplication of a 2 M-row import needed 128 MB).
+ */
+export const IMPORT_WRITE_MEMORY_LIMIT = '64MB';
 /** The default of config import.maxMedianFactor. */
 export const DEFAULT_MAX_MEDIAN_FACTOR = 8;
 /** The defaults of config import.priceBands. */
@@ -452,7 +461,10 @@ export async function importFile(
   options: ImportOptions,
 ): Promise<ImportReport> {
   const { format, timeZone } = await checkImport(connection, file, options);
-  const spill = await boundMemory(connection, options);
+  const spill = await boundMemory(connection, {
+    spillDir: options.spillDir,
+    memoryLimit: options.memoryLimit ?? IMPORT_MEMORY_LIMIT,
+  });
   const table = options.table;
   const tables = importTables();
   try {
@@ -473,6 +485,8 @@ export async function importFile(
       timeZone,
       symbol: options.symbol,
     });
+    // Each temp table holds the whole file: keep only the one the next step reads.
+    await connection.run(`DROP TABLE "${tables.raw}"`);
     // Line numbers are rowids of the parsed table, so order mattered until here; from now on it costs
     // memory (DISTINCT ON, the anti-join) and the write orders by partition itself.
     await connection.run('SET preserve_insertion_order = false');
@@ -493,6 +507,8 @@ export async function importFile(
     await connection.run(
       `CREATE TEMP TABLE "${tables.rows}" AS ${tableRowsSql(table, joined, fields, barSize)}`,
     );
+    await connection.run(`DROP TABLE "${tables.parsed}"`);
+    await connection.run(`DROP TABLE "${tables.buckets}"`);
     const summary = await summarize(connection, tables.rows);
     const key =
       table === FUTURES_BARS
@@ -502,13 +518,22 @@ export async function importFile(
     await connection.run(
       `SET memory_limit = ${quoteText(options.writeMemoryLimit ?? IMPORT_WRITE_MEMORY_LIMIT)}`,
     );
-    const conflicts = await findConflicts(connection, tables.rows, key);
+    // Per group of trade dates, as the write goes: a key has one trade date, so no conflict spans groups.
+    const chunkRows = options.chunkRows ?? APPEND_CHUNK_ROWS;
+    const groups = await partitionGroups(connection, tables.rows, 'trade_date', chunkRows);
+    const conflicts = await findConflictsInGroups(
+      connection,
+      tables.rows,
+      key,
+      groups.map((g) => inGroup('trade_date', g)),
+    );
     if (conflicts.count > 0 && options.onConflict === undefined) refuseConflicts(file, conflicts);
     const appended = await appendNewRows(connection, dataDir, table, tables.rows, key, {
       dryRun: options.dryRun === true,
       operation: 'IMPORT',
       now: options.now,
       keep: options.onConflict ?? 'first',
+      chunkRows,
     });
     return {
       file,
@@ -586,30 +611,4 @@ async function plausibility(
     closedDates,
     localTimeZone: spec.daily || zone === 'UTC' ? null : zone,
   };
-}
-
-/**
- * Every step of an import runs in DuckDB on temp tables; with a memory limit and a spill directory they
- * page out instead of growing with the input (bench/RESULTS.md, import.bench.js). One thread: the hash
- * tables of DISTINCT and the anti-join need a share of the limit per thread.
- */
-async function boundMemory(
-  connection: DuckDBConnection,
-  options: ImportOptions,
-): Promise<string | undefined> {
-  let spill: string | undefined = await mkdtemp(path.join(options.spillDir ?? tmpdir(), 'futures-import-'));
-  try {
-    await connection.run(`SET temp_directory = ${quoteText(spill)}`);
-  } catch {
-    // DuckDB keeps the first spill directory a connection used; a caller's connection spills there.
-    if (spill !== undefined) await rm(spill, { recursive: true, force: true });
-    spill = undefined;
-  }
-  await connection.run(`SET memory_limit = ${quoteText(options.memoryLimit ?? IMPORT_MEMORY_LIMIT)}`);
-  await connection.run('SET threads = 1');
-  await connection.run('SET preserve_insertion_order = true');
-  // A partitioned COPY keeps a writer per open partition; few writers, flushed often, bound the write.
-  await connection.run('SET partitioned_write_max_open_files = 4');
-  await connection.run('SET partitioned_write_flush_threshold = 16384');
-  return spill;
 }

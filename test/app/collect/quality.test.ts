@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { dataAgeMs, isDeadLine } from '../../../src/app/collect/data-age.js';
 import { flagQuality, type PreviousQuote, type QuoteFacts } from '../../../src/app/collect/quality.js';
 
 const T = new Date('2026-09-01T14:00:00Z');
@@ -89,5 +90,37 @@ describe('flagQuality', () => {
       'late',
     ]);
     expect(flagQuality(quote(), null, { ...options, slotTs: plus(-1), intervalSeconds: 60 })).toEqual([]);
+  });
+});
+
+describe('dataAgeMs (data-age liveness)', () => {
+  const previous = {
+    conId: 1,
+    ts: new Date('2026-09-01T14:00:00Z'),
+    bid: 100,
+    ask: 100.25,
+    last: 100,
+    mid: 100.125,
+    unchangedSince: new Date('2026-09-01T13:50:00Z'),
+  };
+  const at = new Date('2026-09-01T14:01:00Z');
+  it('a quote that moved is alive even when the last trade is old (a quiet market)', () => {
+    const quote = {
+      bid: 100.25,
+      ask: 100.5,
+      last: 100,
+      lastTradeAt: new Date('2026-09-01T13:40:00Z'),
+      receivedAt: at,
+    };
+    expect(dataAgeMs(quote, previous)).toBe(0);
+  });
+  it('an unchanged quote is as old as its last trade, or as long as it has not changed', () => {
+    const same = { bid: 100, ask: 100.25, last: 100, receivedAt: at };
+    expect(dataAgeMs({ ...same, lastTradeAt: new Date('2026-09-01T13:59:00Z') }, previous)).toBe(120_000);
+    expect(dataAgeMs({ ...same, lastTradeAt: null }, previous)).toBe(660_000);
+    expect(dataAgeMs({ ...same, lastTradeAt: null }, null)).toBeNull();
+    expect(isDeadLine(120_000, 120_000)).toBe(false);
+    expect(isDeadLine(120_001, 120_000)).toBe(true);
+    expect(isDeadLine(null, 0)).toBe(false);
   });
 });

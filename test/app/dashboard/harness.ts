@@ -24,10 +24,11 @@ export async function startDashboard(
   dataDir: string,
   now: Date,
   args: string[] = [],
+  env: Record<string, string> = { NO_COLOR: '1' },
 ): Promise<RunningDashboard> {
   let current = now;
   const abort = new AbortController();
-  const ctx = testCtx({ now: () => current, signal: abort.signal });
+  const ctx = testCtx({ now: () => current, signal: abort.signal, env });
   const spec = { name: 'futures' as const, description: 'futures', commands: futuresCommands };
   const done = runProgram(spec, ['dashboard', '--port', '0', '--data-dir', dataDir, ...args], ctx);
   const deadline = Date.now() + 30_000;

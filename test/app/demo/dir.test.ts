@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { prepareDemoDir } from '../../../src/app/demo/dir.js';
 import { UsageError } from '../../../src/core/errors.js';
-import { DEMO_MARKER, isDemoLake } from '../../../src/lake/index.js';
+import { DEMO_MARKER, isDemoLake, useLakeUri } from '../../../src/lake/index.js';
 
 const made: string[] = [];
 async function scratch(): Promise<string> {
@@ -23,6 +23,20 @@ describe('the demo directory', () => {
     const r = await prepareDemoDir({ dir: undefined, temporary: false }, cwd);
     expect(r).toEqual({ dataDir: join(cwd, 'demo-data'), temporary: false, rebuilt: false });
     expect(await isDemoLake(r.dataDir)).toBe(true);
+  });
+
+  it('refuses a data directory whose lake is on an object store (simulated rows stay local)', async () => {
+    const cwd = await scratch();
+    const dataDir = join(cwd, 'data');
+    useLakeUri(dataDir, 's3://real-lake/prod');
+    try {
+      await expect(prepareDemoDir({ dir: dataDir, temporary: false }, cwd)).rejects.toThrow(
+        /The demo builds a local lake; s3:\/\/real-lake\/prod/,
+      );
+      expect(existsSync(dataDir)).toBe(false);
+    } finally {
+      useLakeUri(dataDir, undefined);
+    }
   });
 
   it('refuses a non-empty directory the demo did not build (a real lake), and writes nothing into it', async () => {

@@ -276,6 +276,8 @@ describe('futures table info', () => {
     const human = await run(['table', 'info', 'quotes', ...lakeArgs()], { tty: true });
     expect(human.stdout).toMatch(/small files \(< 8 MiB\)\s+2/);
     expect(human.stdout).toMatch(/txn\s+loader=7/);
+    // 21:00Z on 2026-01-05 is 16:00 EST, shown in ET on a terminal.
+    expect(human.stdout).toMatch(/^time\s+2026-01-05 16:00:00 ET$/m);
   });
 
   it.skipIf(!HAVE_GOLDEN)('reports the last checkpoint and tombstones of a Spark table', async () => {

@@ -96,6 +96,47 @@ describe('futures import', () => {
     ).toEqual([20001.25]);
   });
 
+  it('writes one commit per group of trade dates (memory bounded by the group), with the answer of one group', async () => {
+    const csv = `ts,open,high,low,close
+2026-03-09 14:00:00+00:00,20000,20001,19999,20000.5
+2026-03-10 14:00:00+00:00,20000,20001,19999,20010.5
+2026-03-10 14:00:00+00:00,20000,20001,19999,20011.5
+2026-03-11 14:00:00+00:00,20000,20001,19999,20020.5
+2026-03-11 14:01:00+00:00,20000,20001,19999,20021.5
+2026-03-12 14:00:00+00:00,20000,20001,19999,20030.5
+2026-03-12 14:00:00+00:00,20000,20001,19999,20031.5
+2026-03-12 14:00:00+00:00,20000,20001,19999,20030.5
+`;
+    const file = join(dir, 'groups.csv');
+    await writeFile(file, csv);
+    const options = { table: 'futures_bars' as const, symbol: 'NQ', chunkRows: 2 };
+    // Conflicts in two groups (10th and 12th) are both found before anything is written.
+    await expect(importFile(conn.connection, join(dir, 'lake-g0'), file, options)).rejects.toThrow(
+      /2 keys appear more than once .* on lines 3, 4; .* on lines 7, 8, 9/,
+    );
+    const lakeOne = join(dir, 'lake-g1');
+    const lakeMany = join(dir, 'lake-g2');
+    const one = await importFile(conn.connection, lakeOne, file, {
+      ...options,
+      chunkRows: 1000,
+      onConflict: 'last',
+    });
+    const many = await importFile(conn.connection, lakeMany, file, { ...options, onConflict: 'last' });
+    expect(many).toMatchObject({ written: 5, duplicates: 3, conflicts: 2 });
+    expect(one).toMatchObject({ written: 5, duplicates: 3, conflicts: 2, version: 1 });
+    // At most two rows a group: [09], [10], [11], [12] (alone over the limit), four commits after the creation.
+    expect(many.version).toBe(4);
+    const closes = async (lake: string) =>
+      (await readBars(conn.connection, lake, { barSize: '1 min' })).records.map((r) => [
+        r.ts.toISOString(),
+        r.close,
+      ]);
+    expect(await closes(lakeMany)).toEqual(await closes(lakeOne));
+    expect((await closes(lakeMany)).map(([, c]) => c)).toEqual([20000.5, 20011.5, 20020.5, 20021.5, 20030.5]);
+    const again = await importFile(conn.connection, lakeMany, file, { ...options, onConflict: 'last' });
+    expect(again).toMatchObject({ written: 0, duplicates: 8, version: 4 });
+  });
+
   it('imports daily index data as it comes (MM/DD/YYYY, upper-case columns)', async () => {
     const file = join(dir, 'vix.csv');
     await writeFile(

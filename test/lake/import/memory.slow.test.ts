@@ -1,7 +1,8 @@
 /**
  * Finding 20: an import's memory is bounded by a constant, whatever the input size. A generated gzip of
  * 1-minute bars (1.2 M rows, ≈ 70 MB inside; the review's 1 GB bomb took 11 GB) is imported by the built
- * binary in a child process; its peak RSS (VmHWM, kept by the kernel) must stay under 300 MB.
+ * binary in a child process, as a dry run and for real into an empty lake; its peak RSS (VmHWM, kept by
+ * the kernel) must stay under 300 MB each time.
  */
 import { spawn } from 'node:child_process';
 import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -62,26 +63,36 @@ describe('import memory', () => {
       '--data-dir',
       join(dir, 'd'),
     ];
-    const child = spawn(process.execPath, [...args, '--dry-run', '--json'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let peak = 0;
-    const timer = setInterval(() => {
-      peak = Math.max(peak, peakKb(child.pid as number));
-    }, 50);
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => {
-      stdout += String(d);
-    });
-    child.stderr.on('data', (d) => {
-      stderr += String(d);
-    });
-    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-    clearInterval(timer);
-    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
-    expect(JSON.parse(stdout)).toMatchObject({ rowsRead: ROWS, bad: 0, newRows: ROWS, barSize: '1 min' });
-    expect(peak).toBeGreaterThan(0);
-    expect(peak / 1024).toBeLessThan(LIMIT_MB);
+    const dry = await importPeak([...args, '--dry-run', '--json']);
+    expect(dry.result).toMatchObject({ rowsRead: ROWS, bad: 0, newRows: ROWS, barSize: '1 min' });
+    expect(dry.peakMb).toBeLessThan(LIMIT_MB);
+    // For real: conflicts, de-duplication and the write go one group of trade dates at a time (a
+    // whole-file DISTINCT ON … ORDER BY took 330 MB at 1 M rows).
+    const real = await importPeak([...args, '--json']);
+    expect(real.result).toMatchObject({ rowsRead: ROWS, written: ROWS, conflicts: 0 });
+    expect(real.peakMb).toBeLessThan(LIMIT_MB);
   }, 900_000);
 });
+
+async function importPeak(args: string[]): Promise<{ result: unknown; peakMb: number }> {
+  const child = spawn(process.execPath, args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let peak = 0;
+  const timer = setInterval(() => {
+    peak = Math.max(peak, peakKb(child.pid as number));
+  }, 50);
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => {
+    stdout += String(d);
+  });
+  child.stderr.on('data', (d) => {
+    stderr += String(d);
+  });
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  clearInterval(timer);
+  expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+  expect(peak).toBeGreaterThan(0);
+  return { result: JSON.parse(stdout), peakMb: peak / 1024 };
+}
