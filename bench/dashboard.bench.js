@@ -121,6 +121,10 @@ async function paintMs(browser, url) {
   await page.locator('#call-bias:not(:text("–"))').waitFor({ timeout: 60_000 });
   await page.locator('#chart-VIX canvas').waitFor({ timeout: 60_000 });
   const ms = performance.now() - t;
+  // Let the page's later asks (timeline, coverage, scorecard) finish: they would load the next measurement.
+  await page.locator('#timeline-strip .step').first().waitFor({ timeout: 120_000 });
+  await page.locator('#scorecard-summary div').first().waitFor({ timeout: 120_000 });
+  await page.locator('#coverage .coverage-row').first().waitFor({ timeout: 120_000 });
   await page.close();
   return ms;
 }

@@ -11,16 +11,7 @@ import { DataError, UsageError } from '../../core/errors.js';
 import { defaultCalendar, ET_ZONE, type MarketCalendar, segmentOf, tradeDateOf } from '../../market/index.js';
 import { FUTURES_BARS, FUTURES_SNAPSHOTS } from '../tables.js';
 import { APPEND_CHUNK_ROWS, appendNewRows, inGroup, partitionGroups } from './append.js';
-import {
-  type BadRow,
-  findBadRows,
-  type Plausibility,
-  plausibilityChecks,
-  problemSql,
-  type RowCheck,
-  type RowCheckSpec,
-  rowChecks,
-} from './checks.js';
+import { type BadRow, findBadRows, plausibilityChecks, problemSql, rowChecks } from './checks.js';
 import {
   type ConflictExample,
   type Conflicts,
@@ -36,10 +27,12 @@ import {
   resolveColumns,
 } from './fields.js';
 import { boundMemory } from './memory.js';
+import { plausibility } from './plausibility.js';
 import { HAS_OFFSET_SQL, ident, quoteText, scalar } from './sql.js';
 
 export type { BadRow } from './checks.js';
 export { IMPORT_SYMBOLS, ImportOptionError, type ImportTable, parseColumnMap } from './fields.js';
+export { DEFAULT_MAX_MEDIAN_FACTOR, DEFAULT_PRICE_BANDS } from './plausibility.js';
 
 export const BAR_SIZES = ['1 min', '1 day'] as const;
 export type BarSize = (typeof BAR_SIZES)[number];
@@ -89,16 +82,6 @@ export const IMPORT_MEMORY_LIMIT = '64MB';
  * trade dates at a time (the whole-file de-duplication of a 2 M-row import needed 128 MB).
  */
 export const IMPORT_WRITE_MEMORY_LIMIT = '64MB';
-/** The default of config import.maxMedianFactor. */
-export const DEFAULT_MAX_MEDIAN_FACTOR = 8;
-/** The defaults of config import.priceBands. */
-export const DEFAULT_PRICE_BANDS: Readonly<Record<string, readonly [number, number]>> = {
-  ES: [100, 100_000],
-  NQ: [100, 500_000],
-  RTY: [50, 50_000],
-  VIX: [1, 500],
-  VIX3M: [1, 500],
-};
 const BUCKET_PAGE = 5000;
 /** The connection settings an import changes, reset afterwards (the connection may be the caller's). */
 const SETTINGS = [
@@ -564,51 +547,4 @@ export async function importFile(
     for (const setting of SETTINGS) await connection.run(`RESET ${setting}`);
     if (spill !== undefined) await rm(spill, { recursive: true, force: true });
   }
-}
-
-/**
- * The file-wide facts the plausibility checks compare a row with: each symbol's median price over the
- * rows that pass the basic checks and lie inside the band (approximate: constant memory), and for daily
- * bars the dates that are no trade date.
- */
-async function plausibility(
-  connection: DuckDBConnection,
-  parsed: string,
-  basic: readonly RowCheck[],
-  spec: RowCheckSpec,
-  options: ImportOptions,
-  calendar: MarketCalendar,
-): Promise<Plausibility> {
-  const bands = options.priceBands ?? DEFAULT_PRICE_BANDS;
-  const price = spec.table === FUTURES_BARS ? 'close' : spec.fields.includes('last') ? 'last' : 'bid';
-  const inBand = Object.entries(bands)
-    .map(([s, [lo, hi]]) => `(symbol = ${quoteText(s)} AND "${price}" BETWEEN ${lo} AND ${hi})`)
-    .join(' OR ');
-  const medians: Record<string, number> = {};
-  const reader = await connection.runAndReadAll(
-    `SELECT symbol, approx_quantile("${price}", 0.5) AS m FROM "${parsed}"
-     WHERE (${problemSql(basic)}) IS NULL AND (${inBand}) GROUP BY symbol`,
-  );
-  for (const r of reader.getRowObjectsJS()) {
-    if (typeof r.symbol === 'string' && Number(r.m) > 0) medians[r.symbol] = Number(r.m);
-  }
-  const closedDates: string[] = [];
-  if (spec.daily) {
-    const dates = await connection.runAndReadAll(
-      `SELECT DISTINCT strftime(CAST(ts AT TIME ZONE 'UTC' AS DATE), '%Y-%m-%d') AS d FROM "${parsed}"
-       WHERE ts IS NOT NULL AND year(ts AT TIME ZONE 'UTC') BETWEEN 1970 AND 2199`,
-    );
-    for (const { d } of dates.getRowObjectsJS()) {
-      const date = String(d);
-      if (calendar.cmeSession(date) === null && calendar.nyseSession(date) === null) closedDates.push(date);
-    }
-  }
-  const zone = options.timeZone ?? ET_ZONE;
-  return {
-    bands,
-    medians,
-    maxMedianFactor: options.maxMedianFactor ?? DEFAULT_MAX_MEDIAN_FACTOR,
-    closedDates,
-    localTimeZone: spec.daily || zone === 'UTC' ? null : zone,
-  };
 }
