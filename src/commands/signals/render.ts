@@ -68,6 +68,11 @@ function raw(value: number | string | null | undefined): string {
   return typeof value === 'number' ? String(Number(value.toFixed(6))) : value;
 }
 
+/** The '-' fields of a row whose measures are missing. */
+function none(count: number): string[] {
+  return Array.from({ length: count }, () => '-');
+}
+
 /**
  * Piped premarket: `index` SYMBOL CONTRACT REF LAST DELTA_PTS PCT Z ON_HIGH ON_LOW POS AGE_S STATUS
  * (STATUS `ok` or `dropped:<code>`), `decision` BIAS MODE STRENGTH CONFIDENCE SESSION AS_OF, `etf` ETF
@@ -89,12 +94,7 @@ function premarketTsv(doc: PremarketDocument): string {
           raw(ref),
           raw(last),
           raw(delta),
-          '-',
-          '-',
-          '-',
-          '-',
-          '-',
-          '-',
+          ...none(6),
           `dropped:${drop?.code ?? 'no_data'}`,
         ]
       : [
@@ -142,22 +142,7 @@ function regimeTsv(doc: RegimeDocument): string {
     const m = doc.measures.perIndex[s];
     const drop = doc.dataQuality.dropped.find((d) => d.symbol === s);
     return m === null
-      ? [
-          'index',
-          s,
-          '-',
-          '-',
-          '-',
-          '-',
-          '-',
-          '-',
-          '-',
-          '-',
-          '-',
-          '-',
-          '-',
-          `dropped:${drop?.code ?? 'no_data'}`,
-        ]
+      ? ['index', s, ...none(11), `dropped:${drop?.code ?? 'no_data'}`]
       : [
           'index',
           s,
