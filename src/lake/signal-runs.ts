@@ -12,13 +12,19 @@ export async function appendSignalRun(
   return appendToLake(dataDir, SIGNAL_RUNS, [toDeltaRow(record)], { ...options, operation: 'WRITE' });
 }
 
-/** The latest recorded run of a kind at or before `asOf` (looking back `lookbackDays` date partitions). */
+/**
+ * The latest recorded run of a kind at or before `asOf` (strictly before with `before: 'exclusive'`),
+ * looking back `lookbackDays` date partitions.
+ */
 export async function latestSignalRun(
   connection: DuckDBConnection,
   dataDir: string,
   kind: string,
   asOf: Date,
-  lookbackDays = 7,
+  {
+    lookbackDays = 7,
+    before = 'inclusive',
+  }: { lookbackDays?: number; before?: 'inclusive' | 'exclusive' } = {},
 ): Promise<SignalRunRecord | undefined> {
   const view = `signal_runs_${Math.random().toString(36).slice(2, 10)}`;
   const from = new Date(asOf.getTime() - lookbackDays * 86_400_000).toISOString().slice(0, 10);
@@ -28,7 +34,7 @@ export async function latestSignalRun(
     args: [
       { kind: 'between', column: 'date', low: from, high: to },
       { kind: 'compare', column: 'kind', op: '=', value: kind },
-      { kind: 'compare', column: 'as_of', op: '<=', value: asOf },
+      { kind: 'compare', column: 'as_of', op: before === 'inclusive' ? '<=' : '<', value: asOf },
     ],
   });
   try {

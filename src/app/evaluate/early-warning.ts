@@ -55,12 +55,17 @@ export function checkInstants(
   return out;
 }
 
-/** The state of the last recorded regime run before asOf; an unreadable one is skipped with a warning. */
+/**
+ * The state of the last recorded regime run strictly before asOf (a run recorded at asOf itself is this
+ * check's own outcome, not the state before it); an unreadable one is skipped with a warning.
+ */
 async function recordedStateOf(
   session: EvaluationSession,
   asOf: Date,
 ): Promise<EarlyWarningState | undefined> {
-  const run = await latestSignalRun(session.connection, session.dataDir, 'regime', asOf);
+  const run = await latestSignalRun(session.connection, session.dataDir, 'regime', asOf, {
+    before: 'exclusive',
+  });
   if (!run) return undefined;
   try {
     const payload = JSON.parse(run.payload) as { state?: unknown };
@@ -102,7 +107,7 @@ export async function recordedRunsOf(
   return {
     stateBefore: async (asOf) => {
       const lo = asOf.getTime() - RECORDED_LOOKBACK_DAYS * 86_400_000;
-      const any = times.some((t) => t <= asOf.getTime() && t >= lo);
+      const any = times.some((t) => t < asOf.getTime() && t >= lo);
       return any ? recordedStateOf(session, asOf) : undefined;
     },
   };

@@ -122,6 +122,22 @@ describe('the recorded state and its validity', () => {
     expect(past.reasons[1]).toMatch(/the recorded state of 06:45 ET is too old/);
   });
 
+  it('a check at the instant of a recorded run steps from the state before it, not from normal', async () => {
+    const t = await tempDir('sig-derive-same-');
+    cleanups.push(t.cleanup);
+    await buildSignalLake(t.dir, { crash: true });
+    const asOf = '2026-03-10T11:00:00Z';
+    const recorded = await run(['regime', '--json', '--record', '--data-dir', t.dir, '--as-of', asOf]);
+    expect(recorded.code).toBe(0);
+    const first = regimeDocumentSchema.parse(JSON.parse(recorded.stdout));
+    expect(first.level).not.toBe('normal');
+    const again = await run(['regime', '--json', '--no-record', '--data-dir', t.dir, '--as-of', asOf]);
+    const second = regimeDocumentSchema.parse(JSON.parse(again.stdout));
+    expect(second.level).toBe(first.level);
+    expect(second.flags).not.toContain('priorStateIgnored');
+    expect(second.reasons.join('\n')).not.toMatch(/starting fresh/);
+  });
+
   it('prints the signal and one warning when the run cannot be recorded', async () => {
     const t = await tempDir('sig-derive-ro-');
     cleanups.push(t.cleanup);
