@@ -5,6 +5,7 @@
 // again: served from memory); /api/status is computed on every ask.
 // Run after `npx tsc -p tsconfig.build.json`: node bench/dashboard.bench.js
 // BENCH_STEP_SECONDS (60), BENCH_DAYS (365), BENCH_RUNS (5); BENCH_DIR keeps and reuses the lake.
+// BENCH_DAILY_BARS=1 adds the 1-day bars a real lake gets from the nightly `backfill --bar 1day`.
 // The page is opened on ?date=LAST (the wall clock is past the synthetic year, so "live" has no data).
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -22,6 +23,7 @@ const DAYS = Number(process.env.BENCH_DAYS ?? 365);
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const LAST = '2026-03-06'; // a Friday
 const KEEP_DIR = process.env.BENCH_DIR;
+const DAILY_BARS = process.env.BENCH_DAILY_BARS === '1';
 const calendar = defaultCalendar();
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'];
 FLAGS.push('--disable-component-update', '--no-first-run');
@@ -53,6 +55,23 @@ function daySql(tradeDate) {
     CROSS JOIN LATERAL (SELECT s.base * (1 + 0.01 * sin(ms / 3.6e6 / 7) + 0.002 * sin(ms / 6e5)) AS p)`;
 }
 
+/** 1-day bars of every NYSE session in the year, closing at the snapshots' price at 16:00 ET. */
+function dailyBarsSql() {
+  const rows = [];
+  for (let i = DAYS - 1; i >= 0; i--) {
+    const date = addDays(LAST, -i);
+    const session = calendar.nyseSession(date);
+    if (session) rows.push(`(DATE '${date}', ${session.close.getTime()})`);
+  }
+  return `SELECT make_timestamptz(epoch_ms(d::TIMESTAMP) * 1000) AS ts, d AS trade_date, s.symbol,
+      s.con_id, s.local AS local_symbol, '1 day' AS bar_size, 'TRADES' AS what_to_show,
+      p AS open, p AS high, p AS low, p AS close, 0.0 AS volume, p AS wap, 0 AS count, 'ibkr' AS source
+    FROM (VALUES ${rows.join(', ')}) c(d, ms)
+    CROSS JOIN (VALUES ('ES', 6000, 'ESH6', 1), ('NQ', 21000, 'NQH6', 2), ('RTY', 2100, 'RTYH6', 3),
+      ('VIX', 17, 'VIX', 4)) s(symbol, base, local, con_id)
+    CROSS JOIN LATERAL (SELECT s.base * (1 + 0.01 * sin(ms / 3.6e6 / 7) + 0.002 * sin(ms / 6e5)) AS p)`;
+}
+
 async function buildLake(dir) {
   const owned = await openMemoryConnection();
   try {
@@ -60,6 +79,8 @@ async function buildLake(dir) {
       const sql = daySql(addDays(LAST, -i));
       if (sql) await appendToLake(dir, 'futures_snapshots', { sql }, { connection: owned.connection });
     }
+    if (DAILY_BARS)
+      await appendToLake(dir, 'futures_bars', { sql: dailyBarsSql() }, { connection: owned.connection });
   } finally {
     owned.close();
   }
