@@ -30,19 +30,21 @@ FLAGS.push('--disable-component-update', '--no-first-run');
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
+/** symbol, base price, tick, local symbol, security type, contract id. */
+const SYMBOLS = [
+  ['ES', 6000, 0.25, 'ESH6', 'FUT', 1],
+  ['NQ', 21000, 0.25, 'NQH6', 'FUT', 2],
+  ['RTY', 2100, 0.1, 'RTYH6', 'FUT', 3],
+  ['VIX', 17, 0.01, 'VIX', 'IND', 4],
+];
+
 /** One trade date of snapshots as SQL (the shape of bench/signals.bench.js). */
 function daySql(tradeDate) {
   const session = calendar.cmeSession(tradeDate);
   if (!session) return undefined;
-  const symbols = [
-    ['ES', 6000, 0.25, 'ESH6', 'FUT', 1],
-    ['NQ', 21000, 0.25, 'NQH6', 'FUT', 2],
-    ['RTY', 2100, 0.1, 'RTYH6', 'FUT', 3],
-    ['VIX', 17, 0.01, 'VIX', 'IND', 4],
-  ];
-  const values = symbols
-    .map(([s, b, t, l, sec, id]) => `('${s}', ${b}, ${t}, '${l}', '${sec}', ${id})`)
-    .join(', ');
+  const values = SYMBOLS.map(([s, b, t, l, sec, id]) => `('${s}', ${b}, ${t}, '${l}', '${sec}', ${id})`).join(
+    ', ',
+  );
   return `SELECT make_timestamptz(ms * 1000) AS ts, DATE '${tradeDate}' AS trade_date, 'overnight' AS segment,
       s.symbol, s.sec AS sec_type, s.con_id, s.local AS local_symbol,
       CASE WHEN s.sec = 'FUT' THEN round(p / s.tick) * s.tick - s.tick END AS bid,
@@ -67,8 +69,8 @@ function dailyBarsSql() {
       s.con_id, s.local AS local_symbol, '1 day' AS bar_size, 'TRADES' AS what_to_show,
       p AS open, p AS high, p AS low, p AS close, 0.0 AS volume, p AS wap, 0 AS count, 'ibkr' AS source
     FROM (VALUES ${rows.join(', ')}) c(d, ms)
-    CROSS JOIN (VALUES ('ES', 6000, 'ESH6', 1), ('NQ', 21000, 'NQH6', 2), ('RTY', 2100, 'RTYH6', 3),
-      ('VIX', 17, 'VIX', 4)) s(symbol, base, local, con_id)
+    CROSS JOIN (VALUES ${SYMBOLS.map(([sym, b, , l, , id]) => `('${sym}', ${b}, '${l}', ${id})`).join(', ')})
+      s(symbol, base, local, con_id)
     CROSS JOIN LATERAL (SELECT s.base * (1 + 0.01 * sin(ms / 3.6e6 / 7) + 0.002 * sin(ms / 6e5)) AS p)`;
 }
 

@@ -14,6 +14,7 @@
   const state = { date: STATIC ? STATIC.date : params.get('date'), timer: null, seq: 0, charts: {} };
   const $ = (id) => document.getElementById(id);
   const views = window.dashboardViews;
+  const { el, table, isError, errorText } = views;
 
   const etTime = (iso) =>
     iso === null || iso === undefined
@@ -35,31 +36,9 @@
     return s < 172_800 ? `${(s / 3600).toFixed(1)}h` : `${(s / 86_400).toFixed(1)}d`;
   };
 
-  function el(tag, text, cls) {
-    const node = document.createElement(tag);
-    if (text !== undefined) node.textContent = String(text);
-    if (cls) node.className = cls;
-    return node;
-  }
-
-  function table(node, head, rows) {
-    node.replaceChildren();
-    const tr = el('tr');
-    for (const h of head) tr.append(el('th', h));
-    node.append(tr);
-    rows.forEach((row) => {
-      const r = el('tr');
-      for (const cell of row) r.append(el('td', cell));
-      node.append(r);
-    });
-  }
-
   function list(node, items) {
     node.replaceChildren(...items.map((item) => el('li', item)));
   }
-
-  const isError = (doc) => doc && doc.schema === 'error/v1';
-  const errorText = (doc) => `${doc.error.message}${doc.error.hint ? ` ${doc.error.hint}` : ''}`;
 
   async function fetchJson(path) {
     const res = await fetch(path, { cache: 'no-store' });

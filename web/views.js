@@ -254,5 +254,16 @@
     );
   }
 
-  window.dashboardViews = { sessionShading, sessionLegend, renderTimeline, renderCoverage, renderScorecard };
+  window.dashboardViews = {
+    sessionShading,
+    sessionLegend,
+    renderTimeline,
+    renderCoverage,
+    renderScorecard,
+    // The DOM helpers dashboard.js shares.
+    el,
+    table,
+    isError,
+    errorText,
+  };
 })();

@@ -29,6 +29,7 @@ import {
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
+  type ListObjectsV2CommandOutput,
   PutObjectCommand,
   S3Client,
   UploadPartCommand,
@@ -172,9 +173,11 @@ export class S3Storage implements DeltaStorage {
     }
   }
 
-  async list(dir: string, options: { startAfter?: string } = {}): Promise<StoredEntry[]> {
-    const prefix = this.prefixOf(dir);
-    const out: StoredEntry[] = [];
+  /** Every page of a ListObjectsV2 under `prefix` (Delimiter '/' lists one level; StartAfter on the first ask). */
+  private async *pages(
+    prefix: string,
+    options: { delimiter?: string; startAfter?: string } = {},
+  ): AsyncGenerator<ListObjectsV2CommandOutput> {
     let token: string | undefined;
     do {
       const page = await this.send('list', () =>
@@ -182,7 +185,7 @@ export class S3Storage implements DeltaStorage {
           new ListObjectsV2Command({
             Bucket: this.bucket,
             Prefix: prefix,
-            Delimiter: '/',
+            ...(options.delimiter !== undefined ? { Delimiter: options.delimiter } : {}),
             ...(options.startAfter !== undefined && token === undefined
               ? { StartAfter: prefix + options.startAfter }
               : {}),
@@ -191,6 +194,15 @@ export class S3Storage implements DeltaStorage {
         ),
       );
       objectStoreRequests.keysListed += (page.Contents?.length ?? 0) + (page.CommonPrefixes?.length ?? 0);
+      yield page;
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+  }
+
+  async list(dir: string, options: { startAfter?: string } = {}): Promise<StoredEntry[]> {
+    const prefix = this.prefixOf(dir);
+    const out: StoredEntry[] = [];
+    for await (const page of this.pages(prefix, { delimiter: '/', startAfter: options.startAfter })) {
       for (const o of page.Contents ?? []) {
         if (!o.Key) continue;
         out.push({
@@ -202,8 +214,7 @@ export class S3Storage implements DeltaStorage {
       for (const p of page.CommonPrefixes ?? []) {
         if (p.Prefix) out.push({ name: p.Prefix.slice(prefix.length).replace(/\/$/, '') });
       }
-      token = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (token);
+    }
     const after = options.startAfter;
     return out
       .filter((e) => after === undefined || e.name > after)
@@ -216,18 +227,7 @@ export class S3Storage implements DeltaStorage {
   ): Promise<StoredFile[]> {
     const prefix = this.prefixOf(dir);
     const out: StoredFile[] = [];
-    let token: string | undefined;
-    do {
-      const page = await this.send('list', () =>
-        this.client.send(
-          new ListObjectsV2Command({
-            Bucket: this.bucket,
-            Prefix: prefix,
-            ...(token ? { ContinuationToken: token } : {}),
-          }),
-        ),
-      );
-      objectStoreRequests.keysListed += page.Contents?.length ?? 0;
+    for await (const page of this.pages(prefix)) {
       for (const o of page.Contents ?? []) {
         if (!o.Key || o.Key.endsWith('/')) continue;
         const relative = o.Key.slice(prefix.length);
@@ -244,8 +244,7 @@ export class S3Storage implements DeltaStorage {
           mtimeMs: o.LastModified?.getTime() ?? 0,
         });
       }
-      token = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (token);
+    }
     return out;
   }
 
