@@ -5,7 +5,7 @@
 import { stat } from 'node:fs/promises';
 import type { Config } from '../config/schema.js';
 import { formatAge } from '../core/duration.js';
-import { ConfigError } from '../core/errors.js';
+import { ConfigError, DataError } from '../core/errors.js';
 import { openMemoryConnection } from '../delta/index.js';
 import { FUTURES_SNAPSHOTS, LAKE_TABLES, type LakeTableName, loadLakeSnapshot } from '../lake/index.js';
 import { addDays, cmeStatusAt, type MarketCalendar, tradeDateOf } from '../market/index.js';
@@ -43,6 +43,8 @@ export interface TableStatus {
   bytes: number;
   /** The commit's time (ms) at the version. */
   lastCommitAt: Date | null;
+  /** Why the table cannot be read (a damaged log, an unsupported protocol); null when it reads. The command exits 4. */
+  problem: string | null;
 }
 
 export interface StatusReport {
@@ -93,9 +95,20 @@ export interface StatusOptions {
 
 const GAP_WINDOW_SECONDS = 86_400;
 
+/**
+ * One table's line. A table that cannot be read is reported with its problem instead of ending the
+ * report: a damaged signal_runs or futures_bars must not hide the health of the collection.
+ */
 async function tableStatus(dataDir: string, name: LakeTableName): Promise<TableStatus> {
-  const snapshot = await loadLakeSnapshot(dataDir, name);
-  if (!snapshot) return { name, exists: false, version: null, files: 0, bytes: 0, lastCommitAt: null };
+  const none = { name, version: null, files: 0, bytes: 0, lastCommitAt: null };
+  let snapshot: Awaited<ReturnType<typeof loadLakeSnapshot>>;
+  try {
+    snapshot = await loadLakeSnapshot(dataDir, name);
+  } catch (error) {
+    if (!(error instanceof DataError)) throw error;
+    return { ...none, exists: true, problem: error.message };
+  }
+  if (!snapshot) return { ...none, exists: false, problem: null };
   let bytes = 0;
   for (const file of snapshot.files.values()) bytes += Number(file.add.size ?? 0);
   return {
@@ -105,6 +118,7 @@ async function tableStatus(dataDir: string, name: LakeTableName): Promise<TableS
     files: snapshot.files.size,
     bytes,
     lastCommitAt: new Date(snapshot.timestamp),
+    problem: null,
   };
 }
 

@@ -4,8 +4,8 @@
  * at the cron's cadence (one slice read, evaluated in memory), so a one-shot answer equals what checks
  * every few minutes would have said. Also echoes that warning into a pre-market document.
  */
-import { isUserError } from '../../core/errors.js';
-import { latestSignalRun } from '../../lake/index.js';
+import { DataError, describeError, isUserError } from '../../core/errors.js';
+import { latestSignalRun, SIGNAL_RUNS } from '../../lake/index.js';
 import { signalRunInstants } from '../../lake/signal-inputs.js';
 import { addDays, etParts, type MarketCalendar } from '../../market/index.js';
 import type { PriceSlice } from '../../market/price.js';
@@ -63,9 +63,9 @@ async function recordedStateOf(
   session: EvaluationSession,
   asOf: Date,
 ): Promise<EarlyWarningState | undefined> {
-  const run = await latestSignalRun(session.connection, session.dataDir, 'regime', asOf, {
-    before: 'exclusive',
-  });
+  const run = await readingRecorded(session, undefined, () =>
+    latestSignalRun(session.connection, session.dataDir, 'regime', asOf, { before: 'exclusive' }),
+  );
   if (!run) return undefined;
   try {
     const payload = JSON.parse(run.payload) as { state?: unknown };
@@ -75,6 +75,27 @@ async function recordedStateOf(
       `ignoring the recorded regime run of ${run.asOf.toISOString()}: its state is unreadable (${error instanceof Error ? error.message : String(error)}); deriving the state from the lake`,
     );
     return undefined;
+  }
+}
+
+/**
+ * The recorded runs only shorten the derivation of the state: a signal_runs table that cannot be read
+ * (a damaged log or data file, an unsupported protocol) must not cost the signal, so the state is
+ * derived from the prices instead, with a warning that names the table.
+ */
+async function readingRecorded<T>(
+  session: EvaluationSession,
+  fallback: T,
+  read: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    if (!(error instanceof DataError)) throw error;
+    session.ctx.log.warn(
+      `the recorded signal runs cannot be read, so the regime state is derived from the prices instead: ${describeError(error).replaceAll('\n', ' ')} (check it with 'futures table verify ${SIGNAL_RUNS}'; 'futures table repair ${SIGNAL_RUNS}' restores what can be restored)`,
+    );
+    return fallback;
   }
 }
 
@@ -103,7 +124,9 @@ export async function recordedRunsOf(
   const last = instants.at(-1);
   if (first === undefined || last === undefined) return { stateBefore: async () => undefined };
   const from = new Date(first.getTime() - RECORDED_LOOKBACK_DAYS * 86_400_000);
-  const times = await signalRunInstants(session.connection, session.dataDir, 'regime', from, last);
+  const times = await readingRecorded(session, [] as number[], () =>
+    signalRunInstants(session.connection, session.dataDir, 'regime', from, last),
+  );
   return {
     stateBefore: async (asOf) => {
       const lo = asOf.getTime() - RECORDED_LOOKBACK_DAYS * 86_400_000;

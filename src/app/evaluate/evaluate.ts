@@ -4,7 +4,7 @@
  * replay is stepped) are a SignalStrategy; this module owns the lake connection and the loop.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { isUserError, StaleDataError } from '../../core/errors.js';
+import { DataError, isUserError, StaleDataError } from '../../core/errors.js';
 import { openMemoryConnection } from '../../delta/index.js';
 import { checkSkippedFiles, newScanLedger, SIGNAL_RUNS, tablePath } from '../../lake/index.js';
 import { type ContextOverrides, checkOverrides, type LoaderOptions } from '../../signals/inputs/index.js';
@@ -125,8 +125,12 @@ async function tryRecord(ctx: RunContext, dataDir: string, rows: readonly Record
   } catch (error) {
     const where = tablePath(dataDir, SIGNAL_RUNS);
     const why = error instanceof Error ? error.message : String(error);
+    const todo =
+      error instanceof DataError
+        ? `the table is damaged: check it with 'futures table verify ${SIGNAL_RUNS}' ('futures table repair ${SIGNAL_RUNS}' restores what can be restored)`
+        : `give this user write access to ${where} and free disk space, or pass --no-record`;
     ctx.log.warn(
-      `could not record this run to ${where} (${why}); the signal is printed but not recorded: give this user write access to ${where} and free disk space, or pass --no-record.`,
+      `could not record this run to ${where} (${why}); the signal is printed but not recorded: ${todo}.`,
     );
     return false;
   }

@@ -1,7 +1,7 @@
 import { Chalk } from 'chalk';
 import { z } from 'zod';
 import { GAP_CAUSE_TEXT } from '../../app/gap-causes.js';
-import type { StatusReport } from '../../app/status.js';
+import type { StatusReport, TableStatus } from '../../app/status.js';
 import { defineCommand, globalOptionsShape } from '../../cli/command.js';
 import { ExitCode } from '../../cli/exit.js';
 import { type Cell, formatPairs, formatTable, formatTsv, type Grid } from '../../cli/output.js';
@@ -55,6 +55,8 @@ export function statusTsv(r: StatusReport): string {
     ],
   ];
   if (r.lake.problem !== null) rows.push(['status', 'problem', r.lake.problem]);
+  for (const t of r.tables)
+    if (t.problem !== null) rows.push(['status', 'problem', `table ${t.name} cannot be read: ${t.problem}`]);
   for (const [status, n] of Object.entries(r.queue.counts?.byStatus ?? {})) rows.push(['queue', status, n]);
   for (const [name, l] of Object.entries(r.locks))
     rows.push(l === null ? ['lock', name, 'free'] : ['lock', name, l.pid, l.hostname, l.startedAt, l.state]);
@@ -209,7 +211,7 @@ export const futuresStatusCommand = defineCommand({
         head: ['table', 'version', 'files', 'bytes', 'last commit'],
         rows: r.tables.map((t) => [
           t.name,
-          t.version ?? 'absent',
+          t.problem !== null ? paint.red.bold('DAMAGED') : (t.version ?? 'absent'),
           t.files,
           t.bytes,
           t.lastCommitAt ? shown(t.lastCommitAt) : '-',
@@ -236,6 +238,20 @@ export const futuresStatusCommand = defineCommand({
 
   // Lost acknowledged data outranks staleness: a lake that lost what the queue says it holds is data (4).
   exitCode: (r) =>
-    r.lake.problem !== null ? ExitCode.data : r.freshness.ok === false ? ExitCode.stale : ExitCode.ok,
-  alert: (r) => (r.lake.problem !== null ? `PROBLEM: ${r.lake.problem}` : `STALE: ${r.freshness.reason}`),
+    r.lake.problem !== null || damagedTable(r) !== undefined
+      ? ExitCode.data
+      : r.freshness.ok === false
+        ? ExitCode.stale
+        : ExitCode.ok,
+  alert: (r) => {
+    if (r.lake.problem !== null) return `PROBLEM: ${r.lake.problem}`;
+    const damaged = damagedTable(r);
+    if (damaged !== undefined)
+      return `PROBLEM: table ${damaged.name} cannot be read: ${damaged.problem} Check it with \`futures table verify ${damaged.name}\`.`;
+    return `STALE: ${r.freshness.reason}`;
+  },
 });
+
+function damagedTable(r: StatusReport): TableStatus | undefined {
+  return r.tables.find((t) => t.problem !== null);
+}

@@ -63,6 +63,8 @@ export const statusBodySchema = z.object({
       files: count,
       bytes: count,
       lastCommitAt: instant.nullable(),
+      /** Why the table cannot be read (the command exits 4); null when it reads. */
+      problem: z.string().nullable(),
     }),
   ),
   gapWindowHours: z.number().positive(),

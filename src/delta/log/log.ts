@@ -289,10 +289,10 @@ export async function readCommit(tablePath: string, version: number): Promise<Ac
   } catch (error) {
     throw new DeltaLogCorruptError(`Delta log is corrupt: cannot read commit ${version} (${file}).`, {
       cause: error,
-      hint: 'A commit file vanished while reading; retry, and check that nothing deletes log files.',
+      hint: 'The listing named this commit but it could not be read as a file (it vanished, is not a regular file, or this user may not read it): restore it from a copy of the table, and check that nothing deletes or replaces log files.',
     });
   }
-  return parseCommit(text, `${LOG_DIR}/${commitFileName(version)}`);
+  return parseCommit(text, file);
 }
 
 function optionalNumber(value: unknown): number | undefined {

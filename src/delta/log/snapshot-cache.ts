@@ -31,7 +31,7 @@ import { assertReadable } from './protocol.js';
 import { continueReplay, type ParsedCommit, type ReplayedSnapshot } from './replay.js';
 import { listAndReplay, type ReplayOptions, replaySnapshot } from './snapshot.js';
 import { textPieces } from './text-io.js';
-import { commitFileName, LOG_DIR, type Snapshot } from './types.js';
+import { commitFileName, type Snapshot } from './types.js';
 
 export interface SnapshotCacheOptions {
   /** Tables kept (least recently used dropped first). Default 8. */
@@ -147,7 +147,7 @@ export class SnapshotCache {
       if (commits.length >= this.maxCommitsPerAdvance) return undefined;
       const text = await readCommitText(logDir, v);
       if (text === undefined) break;
-      commits.push({ version: v, actions: parseCommit(text, `${LOG_DIR}/${commitFileName(v)}`) });
+      commits.push({ version: v, actions: parseCommit(text, joinLocation(logDir, commitFileName(v))) });
       lastText = text;
     }
     const reached = cached + commits.length;

@@ -75,7 +75,7 @@ export async function commitTimestamp(tablePath: string, version: number): Promi
   } catch (error) {
     throw corrupt(root, `cannot read commit ${version}.`, error);
   }
-  const fromInfo = commitTimestampOf(parseCommit(text, `_delta_log/${commitFileName(version)}`));
+  const fromInfo = commitTimestampOf(parseCommit(text, file));
   if (fromInfo !== undefined) return fromInfo;
   return (await storage.head(file))?.mtimeMs ?? 0;
 }

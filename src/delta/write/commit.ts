@@ -15,7 +15,7 @@
  */
 import { DeltaConflictError } from '../errors.js';
 import { logDirOf, parseCommit } from '../log/log.js';
-import { type Action, type CommitInfo, commitFileName, LOG_DIR } from '../log/types.js';
+import { type Action, type CommitInfo, commitFileName } from '../log/types.js';
 import { storageFor } from '../storage/index.js';
 import { joinLocation, resolveLocation } from '../storage/location.js';
 
@@ -144,9 +144,10 @@ export function serializeCommit(commitInfo: CommitInfo, actions: readonly Action
 /** Reads `<version>.json`, or undefined when it does not exist (yet). */
 export async function readCommitIfExists(tablePath: string, version: number): Promise<Action[] | undefined> {
   const logDir = logDirOf(tablePath);
-  const text = await storageFor(logDir).readText(joinLocation(logDir, commitFileName(version)));
+  const file = joinLocation(logDir, commitFileName(version));
+  const text = await storageFor(logDir).readText(file);
   if (text === undefined) return undefined;
-  return parseCommit(text, `${LOG_DIR}/${commitFileName(version)}`);
+  return parseCommit(text, file);
 }
 
 function defaultSleep(ms: number): Promise<void> {
