@@ -4,13 +4,10 @@ import { configureAllocator } from '../dist/cli/allocator.js';
 const args = process.argv.slice(2);
 // Before anything loads DuckDB: a long-running collector returns freed memory at once (src/cli/allocator.ts).
 configureAllocator(args, process.env);
-const { runFutures } = await import('../dist/main.js');
+const { runFutures, guardOutputStreams } = await import('../dist/main.js');
 
-// A reader that stops early (`| head`) is not an error: stop writing and exit quietly.
-process.stdout.on('error', (error) => {
-  if (error.code === 'EPIPE') process.exit(0);
-  throw error;
-});
+// `| head` exits 0; a full disk under stdout is exit 4 with one line on stderr, never a stack trace.
+guardOutputStreams();
 
 const code = await runFutures(args);
 process.exitCode = code;

@@ -1,11 +1,8 @@
 #!/usr/bin/env node
-import { runSignals } from '../dist/main.js';
+import { guardOutputStreams, runSignals } from '../dist/main.js';
 
-// A reader that stops early (`| head`) is not an error: stop writing and exit quietly.
-process.stdout.on('error', (error) => {
-  if (error.code === 'EPIPE') process.exit(0);
-  throw error;
-});
+// `| head` exits 0; a full disk under stdout is exit 4 with one line on stderr, never a stack trace.
+guardOutputStreams();
 
 const code = await runSignals(process.argv.slice(2));
 process.exitCode = code;

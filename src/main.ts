@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import type { AppCtx } from './app/context.js';
 import { runProgram } from './cli/program.js';
+import { guardProcessStreams } from './cli/stream-errors.js';
 import { wallClock } from './core/clock.js';
 import type { Ctx } from './core/context.js';
 
@@ -49,4 +50,9 @@ export function runFutures(argv: readonly string[], ctx: AppCtx = processContext
 
 export function runSignals(argv: readonly string[], ctx: AppCtx = processContext()): Promise<number> {
   return run('signals', argv, ctx);
+}
+
+/** Installs the stdout/stderr error handlers of a bin (cli/stream-errors.ts): EPIPE exits 0, ENOSPC 4. */
+export function guardOutputStreams(): void {
+  guardProcessStreams(process.stdout, process.stderr, (code) => process.exit(code));
 }

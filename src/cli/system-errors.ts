@@ -151,11 +151,16 @@ function quotedPath(message: string): string | undefined {
   return match?.[1];
 }
 
-/** A Node or DuckDB error caused by the environment as the user error it is; undefined for anything else. */
-export function classifySystemError(error: unknown): UserError | undefined {
+/**
+ * A Node or DuckDB error caused by the environment as the user error it is; undefined for anything else.
+ * `pathHint` replaces the data-directory hint of a path problem (permission, read-only, not a directory).
+ */
+export function classifySystemError(error: unknown, pathHint?: string): UserError | undefined {
   const found = findSystemError(error);
   if (found === undefined) return undefined;
-  const problem = PROBLEMS[found.errno] as SystemProblem;
+  const known = PROBLEMS[found.errno] as SystemProblem;
+  // A path that is not the data directory (say `report --html`) gets its own hint, not "--data-dir".
+  const problem = pathHint !== undefined && !known.data ? { ...known, hint: pathHint } : known;
   const where = found.path === undefined ? '' : `: ${found.path}`;
   const during = found.syscall === undefined ? '' : ` (${found.syscall})`;
   const message = `Cannot use the file system${where}: ${problem.what}${during} [${found.errno}].`;

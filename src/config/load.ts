@@ -1,7 +1,8 @@
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { z } from 'zod';
 import { ConfigError } from '../core/errors.js';
+import { readSmallTextFile } from '../core/small-file.js';
 import { createCalendar, type MarketCalendar } from '../market/calendar.js';
 import type { CalendarOverride } from '../market/overrides.js';
 import { type Config, configSchema } from './schema.js';
@@ -131,22 +132,26 @@ function calendarFromOverrides(overrides: readonly CalendarOverride[]): MarketCa
  * JSON.parse keeps `__proto__` as an own key; Object.assign would then set it as a prototype and its keys
  * would be honoured without being checked. No config key has that name.
  */
-function refuseProtoKeys(value: unknown, file: string, path: readonly string[] = []): void {
-  if (value === null || typeof value !== 'object') return;
-  for (const [key, child] of Object.entries(value)) {
-    const at = [...path, key];
-    if (key === '__proto__' || key === 'constructor' || key === 'prototype') {
-      throw new ConfigError(`Invalid configuration in ${file}:\n  ${at.join('.')}: unknown key`, {
-        hint: `Remove the key from ${file}.`,
-      });
+function refuseProtoKeys(value: unknown, file: string): void {
+  // A walk with its own stack: a config nested 100,000 levels deep is a config error, not a stack overflow.
+  const pending: Array<{ node: unknown; path: readonly string[] }> = [{ node: value, path: [] }];
+  for (let item = pending.pop(); item !== undefined; item = pending.pop()) {
+    if (item.node === null || typeof item.node !== 'object') continue;
+    for (const [key, child] of Object.entries(item.node)) {
+      const at = [...item.path, key];
+      if (key === '__proto__' || key === 'constructor' || key === 'prototype') {
+        throw new ConfigError(`Invalid configuration in ${file}:\n  ${at.join('.')}: unknown key`, {
+          hint: `Remove the key from ${file}.`,
+        });
+      }
+      pending.push({ node: child, path: at.length > 20 ? [...at.slice(0, 20), '…'] : at });
     }
-    refuseProtoKeys(child, file, at);
   }
 }
 
 function readConfigText(file: string, required: boolean): string | undefined {
   try {
-    return readFileSync(file, 'utf8');
+    return readSmallTextFile(file);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT' && !required) return undefined;
     throw new ConfigError(`Cannot read config file ${file}: ${(error as Error).message}`, {
@@ -201,8 +206,19 @@ export function formatConfigIssues(
     }
     const key = issue.path.join('.') || '(root)';
     const value = getPath(raw, issue.path);
-    const shown = value === undefined ? 'missing' : JSON.stringify(value);
+    const shown = value === undefined ? 'missing' : shownValue(value);
     return `  ${key} = ${shown}: ${issue.message}`;
   });
   return `Invalid configuration${file ? ` in ${file}` : ''}:\n${lines.join('\n')}`;
+}
+
+/** A config value as the message shows it: JSON, cut short (a 50 MB string or a 100,000-level object). */
+function shownValue(value: unknown): string {
+  let text: string;
+  try {
+    text = JSON.stringify(value);
+  } catch {
+    text = Array.isArray(value) ? '[…]' : '{…}';
+  }
+  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
 }

@@ -46,7 +46,7 @@ export function parseDuration(
   let rest = text.trim().replace(/^interval\s+/i, '');
   if (rest === '') return undefined;
   if (/^\d+(?:\.\d+)?$/.test(rest)) {
-    return options.bare === 'seconds' ? Math.round(Number(rest) * 1000) : undefined;
+    return options.bare === 'seconds' ? exact(Math.round(Number(rest) * 1000)) : undefined;
   }
   let total = 0;
   const part = /^(\d+(?:\.\d+)?)\s*([a-z]+)\s*/i;
@@ -58,7 +58,15 @@ export function parseDuration(
     total += Number(m[1]) * ms;
     rest = rest.slice(m[0].length);
   }
-  return Number.isFinite(total) ? Math.round(total) : undefined;
+  return exact(Math.round(total));
+}
+
+/**
+ * A duration whose milliseconds are an exact integer (up to ~285,000 years): `99999999999999999999s`
+ * became 99999999999999980000 s, printed and compared as a number nobody typed.
+ */
+function exact(ms: number): number | undefined {
+  return Number.isSafeInteger(ms) ? ms : undefined;
 }
 
 /** "7d", "36h", "90m", "45s", "250ms": the largest unit that divides the duration exactly. */

@@ -71,6 +71,11 @@ export class LakeTableError extends DataError {
 const verifyHint = (name: string) =>
   `Run 'futures table verify ${name}' for the details and 'futures table repair ${name}' to see what can be restored from the table directory (a dry run; it deletes nothing).`;
 
+function isPermissionDenied(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'EACCES' || code === 'EPERM';
+}
+
 /**
  * Whether one of our tables exists: its log lists. A directory without a log is absent only while it
  * holds nothing (an interrupted creation); with data files in it, the log was lost, and treating the
@@ -82,6 +87,9 @@ async function tableExists(path: string, name: string): Promise<boolean> {
     return true;
   } catch (error) {
     if (!(error instanceof DeltaTableNotFoundError)) throw error;
+    // A log this user may not read is still there: say so (exit 2, "give read access"), not "restore
+    // it from a backup" (exit 4).
+    if (isPermissionDenied(error.cause)) throw error;
     const entries = await namesIn(path).catch((e: NodeJS.ErrnoException) => {
       // A plain file where the table should be holds no rows: absent (a writer fails creating it).
       if (e.code === 'ENOENT' || e.code === 'ENOTDIR') return [] as string[];

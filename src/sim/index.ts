@@ -32,6 +32,7 @@ export {
   type ScenarioInput,
 } from './scenario.js';
 export {
+  CannotListenError,
   PortInUseError,
   type Simulator,
   type SimulatorOptions,

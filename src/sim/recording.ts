@@ -24,8 +24,15 @@ export class Recorder {
     readonly path: string,
     private readonly wall: () => number,
     private readonly sim: () => Date,
+    /** A write that fails (a full disk, /dev/full) stops the recording and is reported here, once. */
+    onError: (error: Error) => void = () => {},
   ) {
     this.stream = createWriteStream(path, { flags: 'a' });
+    this.stream.on('error', (error) => {
+      if (this.closed) return;
+      this.closed = true;
+      onError(error);
+    });
   }
 
   private stamp(): { t: string; sim: string } {
@@ -56,7 +63,8 @@ export class Recorder {
   close(): Promise<void> {
     if (this.closed) return Promise.resolve();
     this.closed = true;
-    return new Promise((resolve) => this.stream.end(resolve));
+    if (this.stream.destroyed) return Promise.resolve();
+    return new Promise((resolve) => this.stream.end(() => resolve()));
   }
 }
 

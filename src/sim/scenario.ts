@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { readSmallTextFile } from '../core/small-file.js';
 
 /**
  * Scenario files: market events applied on top of the seeded price path, and faults injected into
@@ -278,7 +278,7 @@ export function loadScenario(pathOrJson: string | object): Scenario {
   if (text.startsWith('{')) return parseScenario(parseJson(text, 'scenario JSON'), 'scenario JSON');
   let content: string;
   try {
-    content = readFileSync(pathOrJson, 'utf8');
+    content = readSmallTextFile(pathOrJson);
   } catch (error) {
     throw new ScenarioError(`cannot read scenario file ${pathOrJson}: ${messageOf(error)}`);
   }

@@ -20,6 +20,8 @@ export interface SimulatorOptions {
   /** Write every frame in and out, timestamped, as JSONL to this path. */
   record?: string;
   log?: (line: string) => void;
+  /** Problems the operator should see (a recording that stopped); default: log. */
+  warn?: (line: string) => void;
   /** Real-time delay before tickSnapshotEnd (a real gateway takes ~11 s). Default 50 ms. */
   snapshotEndDelayMs?: number;
   /** Real-time interval of streaming updates; 0 = only on pump(). Default 250 ms. */
@@ -273,10 +275,25 @@ class SimulatorState implements SessionHost {
   }
 }
 
+/** Errors of an address this machine cannot bind: not its own, not a name that resolves, not allowed. */
+const CANNOT_BIND = new Set(['EADDRNOTAVAIL', 'ENOTFOUND', 'EAI_AGAIN', 'EAI_FAIL', 'EACCES', 'EINVAL']);
+
+export class CannotListenError extends Error {
+  override readonly name = 'CannotListenError';
+  constructor(
+    readonly host: string,
+    readonly port: number,
+    cause: NodeJS.ErrnoException,
+  ) {
+    super(`cannot listen on ${host}:${port} (${cause.code}): ${cause.message}`, { cause });
+  }
+}
+
 function listen(server: Server, host: string, port: number): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException) => {
       if (error.code === 'EADDRINUSE') reject(new PortInUseError(host, port));
+      else if (CANNOT_BIND.has(error.code ?? '')) reject(new CannotListenError(host, port, error));
       else reject(error);
     };
     server.once('error', onError);
@@ -324,7 +341,11 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     now,
     wall,
     log,
-    recorder: options.record ? new Recorder(options.record, wall, now) : undefined,
+    recorder: options.record
+      ? new Recorder(options.record, wall, now, (error) =>
+          (options.warn ?? log)(`recording to ${options.record} stopped: ${error.message}`),
+        )
+      : undefined,
     faults: scenario?.faults ?? [],
   });
   const server: Server = createServer((socket) => state.accept(socket));

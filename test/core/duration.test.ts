@@ -27,6 +27,18 @@ describe('parseDuration', () => {
   it.each(['', '  ', 'soon', '5 parsecs', '5m later', '-5m', null, undefined])('refuses %j', (text) => {
     expect(parseDuration(text, { bare: 'seconds' })).toBeUndefined();
   });
+
+  // Review §11: `status --max-age` far beyond any lake printed as 8639999999999914000s.
+  it.each(['99999999999999999999s', '99999999999999999999', '1e400d', '300000000y', '104249991375d'])(
+    'refuses %j: not an exact number of milliseconds',
+    (text) => {
+      expect(parseDuration(text, { bare: 'seconds' })).toBeUndefined();
+    },
+  );
+
+  it('still reads a century', () => {
+    expect(parseDuration('36500d')).toBe(36_500 * 86_400_000);
+  });
 });
 
 describe('formatting', () => {

@@ -103,6 +103,17 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: Dashbo
   return send(res, 200, asset.type, await readFile(asset.file, 'utf8'));
 }
 
+/** Listen errors that are the user's --host/--port, not a bug: in use, not ours, not a name, not allowed. */
+const CANNOT_LISTEN = new Set([
+  'EADDRINUSE',
+  'EACCES',
+  'EADDRNOTAVAIL',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EAI_FAIL',
+  'EINVAL',
+]);
+
 export async function startDashboardServer(options: DashboardServerOptions): Promise<DashboardServer> {
   let requests = 0;
   const server: Server = createServer((req, res) => {
@@ -116,7 +127,7 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
   await new Promise<void>((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException) =>
       reject(
-        error.code === 'EADDRINUSE' || error.code === 'EACCES' || error.code === 'EADDRNOTAVAIL'
+        CANNOT_LISTEN.has(error.code ?? '')
           ? new UsageError(`Cannot listen on ${options.host}:${options.port} (${error.code}).`, {
               cause: error,
               hint: 'Pass another --port (0 picks a free one) or --host.',

@@ -7,7 +7,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { DataError, isUserError, StaleDataError } from '../../core/errors.js';
 import { openMemoryConnection } from '../../delta/index.js';
 import { checkSkippedFiles, newScanLedger, SIGNAL_RUNS, tablePath } from '../../lake/index.js';
-import type { ContextOverrides, LoaderOptions } from '../../signals/inputs/index.js';
+import { type ContextOverrides, checkOverrides, type LoaderOptions } from '../../signals/inputs/index.js';
 import type { IndexSymbol } from '../../signals/types.js';
 import type { RunContext } from '../context.js';
 import { loadTableSnapshots } from './inputs.js';
@@ -142,6 +142,7 @@ export async function evaluateSignal<D extends SignalDocumentBase, Group>(
   request: EvaluateRequest,
   ctx: RunContext,
 ): Promise<Evaluation<D>> {
+  checkOverrides(request.overrides);
   const now = ctx.clock.now();
   const dataDir = ctx.config.dataDir;
   const owned = await openMemoryConnection();

@@ -4,6 +4,7 @@ import { defineCommand, globalOptionsShape } from '../../cli/command.js';
 import { ExitCode } from '../../cli/exit.js';
 import { integerFlag } from '../../cli/numbers.js';
 import { type Cell, formatPairs, formatTable, formatTsv } from '../../cli/output.js';
+import { UsageError } from '../../core/errors.js';
 import { INPUT_DATE_MESSAGE, isInputDate, tradeDateOf } from '../../market/index.js';
 import { clientId, ibRunAlert, ibRunExitCode, symbolList } from './collect.js';
 
@@ -92,6 +93,15 @@ export const futuresBackfillCommand = defineCommand({
     const last = lastTradeDates(opts.to ?? tradeDateOf(now, ctx.calendar), opts.days ?? 5, now, ctx.calendar);
     const to = opts.to ?? last.to;
     const from = opts.from ?? last.from;
+    if (from > to) {
+      // The schema compares --from with an explicit --to; a --from after today's trade date is caught here.
+      throw new UsageError(
+        `--from ${from} is after --to ${to} (the default --to is the current trade date).`,
+        {
+          hint: 'Give a --from on or before --to, or an explicit --to.',
+        },
+      );
+    }
     const summary = await runBackfill({
       dataDir: ctx.config.dataDir,
       config: ctx.config,

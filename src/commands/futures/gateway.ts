@@ -147,8 +147,15 @@ export const futuresGatewayCommand = defineCommand({
         ...(record ? { record } : {}),
         schedule: opts.schedule,
         log: (line) => ctx.log.debug(line),
+        warn: (line) => ctx.log.warn(line),
       });
     } catch (error) {
+      if (error instanceof sim.CannotListenError) {
+        throw new UsageError(`--host: ${error.message}`, {
+          hint: 'Bind an address of this machine: 127.0.0.1 (the default), ::1, or one of its interfaces.',
+          cause: error,
+        });
+      }
       if (error instanceof sim.PortInUseError) {
         throw new UsageError(`--port: port ${port} on ${opts.host} is already in use`, {
           hint: 'Pass --port 0 to take a free port, or stop the process that listens there.',

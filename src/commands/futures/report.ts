@@ -1,7 +1,8 @@
-import { rename, stat, writeFile } from 'node:fs/promises';
+import { lstat, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { defineCommand, globalOptionsShape } from '../../cli/command.js';
+import { classifySystemError } from '../../cli/system-errors.js';
 import { UsageError } from '../../core/errors.js';
 import { INPUT_DATE_MESSAGE, isInputDate } from '../../market/index.js';
 
@@ -19,22 +20,66 @@ export interface ReportResult {
   errors: Array<'status' | 'premarket' | 'regime' | 'series' | 'timeline' | 'coverage'>;
 }
 
-/** The report's file must be a file name in an existing directory: said before any work is done. */
-async function checkReportPath(file: string): Promise<void> {
-  const kind = async (path: string) =>
-    stat(path).then(
-      (s) => (s.isDirectory() ? 'directory' : 'file'),
-      () => 'missing' as const,
-    );
-  if ((await kind(file)) === 'directory') {
+/**
+ * The file the report replaces: a file name in an existing directory, said before any work is done. A
+ * symbolic link is followed (the report replaces its target, the link stays); a device, a pipe or a
+ * socket is refused — renaming over `/dev/null` as root would replace the device.
+ */
+async function reportTarget(file: string): Promise<string> {
+  const info = await stat(file).catch((error: NodeJS.ErrnoException) => error);
+  if (info instanceof Error) {
+    if (info.code === 'ELOOP') {
+      throw new UsageError(`--html: ${file} is a symbolic link that does not resolve (a loop).`, {
+        hint: 'Fix or remove the link, or give another file name.',
+      });
+    }
+    const link = await lstat(file).catch(() => undefined);
+    if (link?.isSymbolicLink()) {
+      throw new UsageError(`--html: ${file} is a symbolic link to a missing file.`, {
+        hint: 'Fix or remove the link, or give another file name.',
+      });
+    }
+  } else if (info.isDirectory()) {
     throw new UsageError(`--html: ${file} is a directory.`, {
       hint: 'Give a file name, e.g. --html report.html.',
     });
+  } else if (!info.isFile()) {
+    throw new UsageError(
+      `--html: ${file} is a device, pipe or socket, not a file; the report replaces the file it names.`,
+      {
+        hint: 'Give a file name, e.g. --html report.html.',
+      },
+    );
   }
-  if ((await kind(dirname(file))) !== 'directory') {
-    throw new UsageError(`--html: the directory ${dirname(file)} does not exist.`, {
+  const target = info instanceof Error ? file : await realpath(file);
+  const parent = await stat(dirname(target)).catch(() => undefined);
+  if (!parent?.isDirectory()) {
+    throw new UsageError(`--html: the directory ${dirname(target)} does not exist.`, {
       hint: 'Create it first, or write the report elsewhere.',
     });
+  }
+  return target;
+}
+
+/** Writes the report beside its target and renames it into place; a failure leaves no partial file. */
+async function writeReport(target: string, html: string): Promise<void> {
+  const partial = `${target}.${process.pid}.partial`;
+  try {
+    await writeFile(partial, html);
+    await rename(partial, target);
+  } catch (error) {
+    await rm(partial, { force: true }).catch(() => undefined);
+    const hint = 'Give a file in a directory this user can write, e.g. --html ./report.html.';
+    throw (
+      classifySystemError(error, hint) ??
+      new UsageError(
+        `--html: cannot write ${target}: ${error instanceof Error ? error.message : String(error)}`,
+        {
+          cause: error,
+          hint,
+        },
+      )
+    );
   }
 }
 
@@ -60,8 +105,7 @@ export const futuresReportCommand = defineCommand({
   exitCodes: [],
 
   async run(opts, ctx): Promise<ReportResult> {
-    const file = resolve(ctx.cwd, opts.html);
-    await checkReportPath(file);
+    const file = await reportTarget(resolve(ctx.cwd, opts.html));
     const { renderStaticReport } = await import('../../app/dashboard/static-report.js');
     const { answer, dashboardDocument, seriesDocument } = await import('./dashboard-data.js');
     const errors: ReportResult['errors'] = [];
@@ -93,9 +137,7 @@ export const futuresReportCommand = defineCommand({
       timeline: timeline.body,
       coverage: coverage.body,
     });
-    const partial = `${file}.${process.pid}.partial`;
-    await writeFile(partial, html);
-    await rename(partial, file);
+    await writeReport(file, html);
     return { file, bytes: Buffer.byteLength(html), date: opts.date ?? null, errors };
   },
 

@@ -18,6 +18,7 @@ import { decimalFlag } from '../../cli/numbers.js';
 import { DISPLAY_ZONE_FLAG, displayZoneShape } from '../../cli/time-flags.js';
 import { UsageError, type UserError } from '../../core/errors.js';
 import { etParts, INPUT_DATE_MESSAGE, isInputDate, parseInstant } from '../../market/index.js';
+import { VIX_OVERRIDE_RANGE } from '../../signals/inputs/plan.js';
 import type { ReplaySkip } from '../../signals/schemas.js';
 import { ENGINE_REGIMES, INDEX_SYMBOLS, type IndexSymbol } from '../../signals/types.js';
 
@@ -31,8 +32,8 @@ export const signalOptionsShape = {
     .pipe(
       z
         .number()
-        .gt(0, 'must be a positive VIX level')
-        .max(200, 'must be a VIX level of at most 200 (VIX has never closed above 90)'),
+        .min(VIX_OVERRIDE_RANGE.min, 'must be a VIX level of at least 1 (VIX has never closed below 9)')
+        .max(VIX_OVERRIDE_RANGE.max, 'must be a VIX level of at most 200 (VIX has never closed above 90)'),
     )
     .optional(),
   regime: z.enum(ENGINE_REGIMES).optional(),

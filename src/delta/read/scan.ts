@@ -297,7 +297,7 @@ export function dataFileError(plan: ScanPlan, error: unknown): DeltaDataFileErro
     `Cannot read the data files of ${plan.snapshot.tablePath} (version ${plan.snapshot.version}): ${reason}`,
     {
       cause: error,
-      hint: 'A file the log lists is missing or damaged; restore it, or check that nothing deletes files the table still uses.',
+      hint: "A file the log lists is missing, damaged or stored with other types than the log's schema declares: `futures table verify <table>` names it and the problem. Restore a lost file from a backup (and check that nothing deletes files the table still uses); `futures table repair <table>` shows what the table directory can restore (an earlier schema, a copy).",
     },
   );
 }

@@ -71,9 +71,13 @@ const STALE_STAGING_MS = 6 * 3600 * 1000;
 
 /** The checkpoint's actions: protocol, metaData, txns, live adds and unexpired tombstones. */
 export function checkpointActions(snapshot: Snapshot, nowMs: number): Action[] {
+  // A retention set but unreadable (or too long to count in milliseconds) keeps every tombstone: a guess
+  // could drop tombstones its writer meant to keep.
+  const property = snapshot.metadata.configuration['delta.deletedFileRetentionDuration'];
   const retention =
-    parseDuration(snapshot.metadata.configuration['delta.deletedFileRetentionDuration']) ??
-    DEFAULT_TOMBSTONE_RETENTION_MS;
+    property === undefined || property === null
+      ? DEFAULT_TOMBSTONE_RETENTION_MS
+      : (parseDuration(property) ?? Number.POSITIVE_INFINITY);
   const actions: Action[] = [{ protocol: snapshot.protocol }, { metaData: snapshot.metadata }];
   for (const txn of snapshot.txns.values()) actions.push({ txn });
   for (const file of snapshot.files.values()) {

@@ -4,6 +4,7 @@ export { buildPremarketInputs, buildRegimeInputs } from './build.js';
 export { backAdjustedCloses, type CloseObservation, type RollAdjustment } from './daily.js';
 export {
   type ContextOverrides,
+  checkOverrides,
   type LoaderOptions,
   type PremarketPlan,
   planPremarket,
@@ -12,4 +13,5 @@ export {
   type RegimePlan,
   regimeReference,
   sessionsBefore,
+  VIX_OVERRIDE_RANGE,
 } from './plan.js';

@@ -2,6 +2,8 @@
  * What a signal evaluation at `asOf` needs read: the NYSE sessions of the lookback, the reference
  * fixing, and the SliceSpec of prices. Pure calendar logic; the lake read fills the spec.
  */
+
+import { UsageError } from '../../core/errors.js';
 import {
   addDays,
   etParts,
@@ -32,6 +34,24 @@ export interface LoaderOptions {
 export interface ContextOverrides {
   vix?: number | undefined;
   regime?: EngineRegime | undefined;
+}
+
+/**
+ * The VIX levels a caller may give (`--vix`, the API's `vix`). VIX has closed between 9 and 90; a level
+ * of 0.000001 made σ_ON vanish and the moves −29,645,648σ, a strong call on nothing.
+ */
+export const VIX_OVERRIDE_RANGE = { min: 1, max: 200 } as const;
+
+/** Refuses a caller's VIX outside VIX_OVERRIDE_RANGE (a usage error naming the value). */
+export function checkOverrides(overrides: ContextOverrides): void {
+  const vix = overrides.vix;
+  if (vix === undefined) return;
+  const { min, max } = VIX_OVERRIDE_RANGE;
+  if (!Number.isFinite(vix) || vix < min || vix > max) {
+    throw new UsageError(`vix ${vix} is not a VIX level: give one between ${min} and ${max}.`, {
+      hint: 'VIX has closed between 9 and 90; leave it out to use the level the lake holds.',
+    });
+  }
 }
 
 const sessionsMemo = new WeakMap<MarketCalendar, Map<string, NyseSession[]>>();

@@ -217,6 +217,19 @@ describe('the lake is the authority for what was collected', () => {
     expect(JSON.parse(run.stdout)).toMatchObject({ upstreamSilent: true, bars: { written: 0 } });
   }, 60_000);
 
+  it('backfill that IB keeps refusing for pacing stops at the first job, exit 3 (finding 21: back-offs grew to 240 s a try with no end)', async () => {
+    const h = await harness(TUESDAY_10_ET, {
+      config: { ib: { maxPacingRetries: 1 } },
+      faults: [{ type: 'pacingViolation', onHistoricalRequest: 1, every: 1 }],
+    });
+    const run = await h.run(['backfill', '--symbols', 'ES,NQ,RTY', '--days', '2', '--bar', '1day', '--json']);
+    expect(run.code, run.stderr).toBe(3);
+    expect(JSON.parse(run.stdout)).toMatchObject({ schema: 'error/v1', error: { exitCode: 3 } });
+    expect(run.stderr).toMatch(/for pacing \(162\) after 2 attempts/);
+    // One job, tried twice; the other symbols' jobs were not started and stay queued for the next run.
+    expect(h.sim.stats().historicalRequests).toBe(2);
+  }, 60_000);
+
   it('--until in the past is a usage error (finding 23)', async () => {
     const h = await harness(TUESDAY_10_ET);
     const run = await h.run(['collect', '--until', '2020-01-01T00:00:00Z']);

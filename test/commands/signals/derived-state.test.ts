@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openLake } from '../../../src/api/index.js';
 import { checkInstants } from '../../../src/app/evaluate/early-warning.js';
 import { defaultCalendar } from '../../../src/market/index.js';
 import {
@@ -214,10 +215,23 @@ describe('the pre-market document', () => {
 });
 
 describe('signals flags', () => {
-  it('refuses a VIX outside 0 < vix ≤ 200 with exit 2', async () => {
-    for (const vix of ['0', '-3', '201', '1e308', '']) {
+  it('refuses a VIX outside 1 ≤ vix ≤ 200 with exit 2', async () => {
+    // Review §23: --vix 0.000001 was taken and gave moves of −29,645,648σ.
+    for (const vix of ['0', '-3', '201', '1e308', '', '0.000001', '0.5']) {
       const r = await run(['regime', '--json', '--no-record', '--data-dir', crash, '--vix', vix]);
       expect(r.code, `--vix '${vix}'`).toBe(2);
+    }
+    const edge = await run(['premarket', '--json', '--no-record', '--data-dir', crash, '--vix', '1']);
+    expect(edge.code, edge.stderr).not.toBe(2);
+  });
+
+  it('the API refuses the same VIX levels with a usage error', async () => {
+    const lake = openLake({ dataDir: crash, now: NOW });
+    for (const vix of [0.000001, 0, Number.NaN, 1e308]) {
+      await expect(lake.premarket({ vix, asOf: '2026-03-10 09:25' }), `vix ${vix}`).rejects.toMatchObject({
+        kind: 'usage',
+        message: expect.stringMatching(/is not a VIX level/),
+      });
     }
   });
 });
