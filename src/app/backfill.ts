@@ -19,7 +19,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { UpstreamUnavailableError } from '../core/errors.js';
 import { openMemoryConnection } from '../delta/index.js';
 import type { BarsRequest, IbBar, IbSession, IbSymbol, ResolvedContract } from '../ibkr/index.js';
-import { IbRequestError, isFutureSymbol } from '../ibkr/index.js';
+import { IbPacingError, IbRequestError, isFutureSymbol } from '../ibkr/index.js';
 import type { BarRecord, SnapshotRecord } from '../lake/index.js';
 import { appendBars, appendSnapshots, createLakeView, FUTURES_SNAPSHOTS } from '../lake/index.js';
 import { addDays, cmeSessions, type MarketCalendar, tradeDateOf } from '../market/index.js';
@@ -307,6 +307,10 @@ async function runBarsJob(options: BackfillRunOptions, deps: BackfillDeps, job: 
       permanent: outcome.failed.length > 0,
     });
     log.warn(`${describeJob(job)}: ${error.message}`);
+    // IB kept refusing for pacing after every back-off: the budget is the account's, so the next job
+    // would only wait longer (15 s → 240 s a try, hours over a few days of jobs). Stop the run (exit 3);
+    // this job is to retry and the jobs not reached stay pending for the next run.
+    if (error instanceof IbPacingError) throw error;
   }
 }
 

@@ -21,7 +21,7 @@ export class QueueSchemaError extends DataError {}
 /** A caller passed something the queue cannot accept (an unknown round, a bad interval) (kind 'usage'). */
 export class QueueUsageError extends UsageError {}
 
-/** The queue file is damaged: not a DuckDB file, truncated, empty, or not a file at all (kind 'data'). */
+/** The queue file is damaged: not a DuckDB file, truncated, empty, not a file at all, or a link to nothing (kind 'data'). */
 export class QueueCorruptError extends DataError {}
 
 /** The hint every "this queue file cannot be used" error gives. */
@@ -29,7 +29,7 @@ export const REBUILD_HINT =
   'Run `futures queue rebuild`: it moves the file aside (nothing is deleted) and recreates the queue from the lake.';
 
 const CORRUPT_FILE =
-  /not a valid DuckDB database file|Could not read enough bytes|Is a directory|database file is corrupt|Corrupt database file/i;
+  /not a valid DuckDB database file|Could not read enough bytes|Is a directory|database file is corrupt|Corrupt database file|Cannot open file "[^"]*": No such file or directory/i;
 
 /** A DuckDB error that says the file itself is damaged (never a lock conflict or a full disk). */
 export function corruptQueueError(path: string, error: unknown): QueueCorruptError | null {

@@ -124,6 +124,60 @@ async function readVersion(tx: Tx, path: string): Promise<number | null> {
   return version;
 }
 
+/** The columns each table must have (in any order); the names come from the CREATE statements above. */
+const JOB_COLUMN_NAMES = JOB_COLUMNS.split(',').map((c) => c.trim().split(/\s+/)[0] as string);
+const LAYOUT: Record<string, readonly string[]> = {
+  meta: ['key', 'value'],
+  jobs: JOB_COLUMN_NAMES,
+  jobs_archive: JOB_COLUMN_NAMES,
+  all_jobs: JOB_COLUMN_NAMES,
+  rounds: ['round_seq', 'owner', 'status', 'slot_ids', 'began_at', 'ended_at', 'delta_version', 'note'],
+};
+
+/**
+ * A file at the current version must still hold the whole layout: a table, view, column or sequence
+ * dropped by hand (or by a bad restore) would otherwise fail deep inside a command as an internal error.
+ */
+async function checkLayout(tx: Tx, path: string): Promise<void> {
+  const rows = await tx.all(
+    `SELECT table_name, column_name FROM duckdb_columns() WHERE database_name = current_database()`,
+  );
+  const columns = new Map<string, Set<string>>();
+  for (const row of rows) {
+    const table = String(row.table_name);
+    const set = columns.get(table) ?? new Set<string>();
+    set.add(String(row.column_name));
+    columns.set(table, set);
+  }
+  const problems: string[] = [];
+  for (const [table, expected] of Object.entries(LAYOUT)) {
+    const present = columns.get(table);
+    if (!present) problems.push(`${table} is missing`);
+    else {
+      const missing = expected.filter((c) => !present.has(c));
+      if (missing.length > 0)
+        problems.push(`${table} lacks column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`);
+    }
+  }
+  const sequence = await tx.all(
+    `SELECT count(*)::INTEGER AS n FROM duckdb_sequences() WHERE database_name = current_database() AND sequence_name = 'job_id_seq'`,
+  );
+  if (sequence[0]?.n !== 1) problems.push('sequence job_id_seq is missing');
+  if (columns.has('meta')) {
+    const seq = await tx.all(`SELECT value FROM meta WHERE key = 'last_round_seq'`);
+    const value = seq[0]?.value;
+    if (seq.length !== 1 || !/^\d+$/.test(String(value)))
+      problems.push(
+        `meta.last_round_seq is ${seq.length === 0 ? 'missing' : `not a round number (${String(value)})`}`,
+      );
+  }
+  if (problems.length > 0) {
+    throw new QueueSchemaError(`queue database ${path} is damaged: ${problems.join('; ')}`, {
+      hint: REBUILD_HINT,
+    });
+  }
+}
+
 /** Creates the schema in an empty file, migrates an older one, refuses a newer one. */
 export async function ensureSchema(tx: Tx, path: string): Promise<void> {
   let version = await readVersion(tx, path);
@@ -146,6 +200,7 @@ export async function ensureSchema(tx: Tx, path: string): Promise<void> {
     version += 1;
     await tx.run(`UPDATE meta SET value = $1 WHERE key = 'schema_version'`, [String(version)]);
   }
+  await checkLayout(tx, path);
 }
 
 /** Read-only check: false for a file with no tables yet; throws for a foreign, newer or older layout. */
@@ -158,5 +213,6 @@ export async function verifySchemaReadOnly(tx: Tx, path: string): Promise<boolea
       { hint: 'Run `futures collect --once` (or any writer) once to migrate it.' },
     );
   }
+  await checkLayout(tx, path);
   return true;
 }

@@ -102,6 +102,16 @@ describe('config edge cases (findings 18, 23)', () => {
     expect(loadConfig({ cwd: dir, env: {}, configPath: bom }).config.dataDir).toBe(join(dir, 'bom-data'));
   });
 
+  // Review finding 10: FUTURES_IB_PORT=0x10 read as port 16, =1e3 as 1000.
+  it.each(['0x10', '1e3', '4002.5', ' '])(
+    'FUTURES_IB_PORT=%j is a config error naming the variable',
+    (value) => {
+      expect(() => loadConfig({ cwd: dir, env: { FUTURES_IB_PORT: value } })).toThrow(
+        /FUTURES_IB_PORT=.* is not valid for ib\.port: expected an integer/,
+      );
+    },
+  );
+
   it('an empty FUTURES_CONFIG is unset; an empty --config is an error', () => {
     const loaded = loadConfig({ cwd: dir, env: { FUTURES_CONFIG: '' } });
     expect(loaded.file).toBeUndefined();

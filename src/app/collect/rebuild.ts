@@ -8,7 +8,7 @@
  * Holds the collect and backfill locks, so no writer uses the queue meanwhile.
  */
 import { existsSync } from 'node:fs';
-import { rename, stat } from 'node:fs/promises';
+import { lstat, rename } from 'node:fs/promises';
 import { UsageError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
 import { openMemoryConnection } from '../../delta/index.js';
@@ -102,7 +102,8 @@ export async function rebuildQueue(options: RebuildOptions): Promise<RebuildResu
 
 /** Why the queue file must go: its error, 'missing', 'forced'; null when it is sound and not forced. */
 async function queueProblem(path: string, options: RebuildOptions): Promise<string | null> {
-  if (!existsSync(path)) return 'missing';
+  // lstat: a link to nothing is a damaged queue to move aside, not a missing one.
+  if (!(await lstat(path).catch(() => null))) return 'missing';
   try {
     const queue = await openQueue({ path, policy: options.policy, busyTimeoutMs: options.busyTimeoutMs });
     try {
@@ -125,7 +126,7 @@ async function moveAside(path: string, now: Date): Promise<Array<{ from: string;
     .replace(/\.\d+Z$/, 'Z');
   const moved: Array<{ from: string; to: string }> = [];
   for (const from of [path, `${path}.wal`]) {
-    if (!(await stat(from).catch(() => null))) continue;
+    if (!(await lstat(from).catch(() => null))) continue;
     let to = `${from}.damaged-${stamp}`;
     for (let n = 2; existsSync(to); n += 1) to = `${from}.damaged-${stamp}-${n}`;
     await rename(from, to);

@@ -25,7 +25,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { withConnection } from '../duckdb.js';
 import { readCheckpointActions } from '../log/checkpoint-read.js';
-import { type CheckpointRef, listLog, logDirOf } from '../log/log.js';
+import { type CheckpointRef, type LogListing, listLog, logDirOf } from '../log/log.js';
 import { loadSnapshotFromListing } from '../log/snapshot.js';
 import { commitTimestamp } from '../log/time-travel.js';
 import { storageFor } from '../storage/index.js';
@@ -123,6 +123,30 @@ async function isUsableCheckpoint(connection: DuckDBConnection, checkpoint: Chec
   }
 }
 
+/**
+ * The oldest version time travel inside the retention may ask for. A version whose JSON commit is gone
+ * but whose checkpoint remains (commits deleted by hand or by another tool) can still be read from that
+ * checkpoint: its age is the checkpoint file's mtime, so a recent one is kept like a recent commit.
+ */
+async function oldestRetainedVersion(listing: LogListing, cutoffMs: number): Promise<number> {
+  const commits = new Set(listing.commitVersions);
+  const checkpoints = new Map(listing.checkpoints.map((c) => [c.version, c]));
+  const versions = [...new Set([...commits, ...checkpoints.keys()])].sort((a, b) => a - b);
+  const storage = storageFor(listing.tablePath);
+  for (const version of versions) {
+    const checkpoint = checkpoints.get(version);
+    const stampMs = commits.has(version)
+      ? await commitTimestamp(listing.tablePath, version)
+      : ((await storage.head(checkpoint?.files[0] as string).catch(() => undefined))?.mtimeMs ??
+        UNKNOWN_STAMP);
+    if (stampMs >= cutoffMs) return version;
+  }
+  return listing.latestVersion;
+}
+
+/** A checkpoint whose time cannot be read counts as recent: nothing is deleted on a guess. */
+const UNKNOWN_STAMP = Number.POSITIVE_INFINITY;
+
 /** Decides which log files can go. Reads the log; deletes nothing. */
 export async function planLogCleanup(
   tablePath: string,
@@ -155,13 +179,7 @@ export async function planLogCleanup(
       return { ...plan, skipped: 'disabled' };
     }
 
-    let oldestRetained = listing.latestVersion;
-    for (const version of listing.commitVersions) {
-      if ((await commitTimestamp(root, version)) >= cutoffMs) {
-        oldestRetained = version;
-        break;
-      }
-    }
+    const oldestRetained = await oldestRetainedVersion(listing, cutoffMs);
     let keep: CheckpointRef | undefined;
     for (const checkpoint of [...listing.checkpoints].reverse()) {
       if (checkpoint.version > oldestRetained) continue;

@@ -3,7 +3,7 @@
  * before its Delta write, finishRound and abandonRound resolve it, leaveRound takes failed slots out.
  * The protocol they serve: docs/round-protocol.md.
  */
-import { QueueUsageError } from '../errors.js';
+import { QueueSchemaError, QueueUsageError, REBUILD_HINT } from '../errors.js';
 import {
   IN_IDS,
   iso,
@@ -46,7 +46,10 @@ export class RoundOps extends JobOps {
     if (due.length === 0) return { jobs: [], round: null };
     const lastSeq = Number(due[0]?.last_seq);
     if (!Number.isSafeInteger(lastSeq) || lastSeq < 0) {
-      throw new Error(`queue: meta.last_round_seq is missing or invalid (${String(due[0]?.last_seq)})`);
+      throw new QueueSchemaError(
+        `queue: meta.last_round_seq is missing or invalid (${String(due[0]?.last_seq)})`,
+        { hint: REBUILD_HINT },
+      );
     }
     const roundSeq = Math.max(lastSeq + 1, minSeq);
     const slotIds = due.map((row) => toNumber(row.id, 'id')).sort((a, b) => a - b);
@@ -79,7 +82,10 @@ export class RoundOps extends JobOps {
     );
     const roundSeq = Number(seq[0]?.value);
     if (!Number.isSafeInteger(roundSeq) || roundSeq < 1) {
-      throw new Error(`queue: meta.last_round_seq is missing or invalid (${String(seq[0]?.value)})`);
+      throw new QueueSchemaError(
+        `queue: meta.last_round_seq is missing or invalid (${String(seq[0]?.value)})`,
+        { hint: REBUILD_HINT },
+      );
     }
     // Tagging the held slots and reading which they are is one statement; the round row follows.
     const held =

@@ -4,8 +4,18 @@
  * missed (backfillable), a damaged queue file is exit 4 with the rebuild hint, `futures queue rebuild`
  * recreates it from the lake, and "every IB request timed out" is exit 3.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { describe, expect, it } from 'vitest';
 import { queuePaths } from '../../../src/queue/index.js';
 import { type Harness, harness, TUESDAY_10_ET } from '../../app/collect/helpers.js';
@@ -30,6 +40,16 @@ function removeQueue(h: Harness): void {
   const { queueDb } = queuePaths(h.dataDir);
   rmSync(queueDb, { force: true, recursive: true });
   rmSync(`${queueDb}.wal`, { force: true });
+}
+
+/** Runs statements on a queue file directly (a hand edit, a bad restore of one table). */
+async function editQueue(path: string, ...statements: string[]): Promise<void> {
+  const instance = await DuckDBInstance.create(path);
+  const connection = await instance.connect();
+  for (const sql of statements) await connection.run(sql);
+  await connection.run('CHECKPOINT');
+  connection.closeSync();
+  instance.closeSync();
 }
 
 describe('the lake is the authority for what was collected', () => {
@@ -110,6 +130,22 @@ describe('the lake is the authority for what was collected', () => {
     ['0 bytes', (path: string) => writeFileSync(path, '')],
     ['truncated', (path: string) => writeFileSync(path, readFileSync(path).subarray(0, 20_000))],
     ['a directory', (path: string) => mkdirSync(path)],
+    // A sound DuckDB file whose queue layout is damaged: every command said "internal error" (exit 1).
+    ['without its jobs table', (path: string) => editQueue(path, 'DROP VIEW all_jobs', 'DROP TABLE jobs')],
+    ['without its rounds table', (path: string) => editQueue(path, 'DROP TABLE rounds')],
+    ['without its job id sequence', (path: string) => editQueue(path, 'DROP SEQUENCE job_id_seq CASCADE')],
+    [
+      'with a round number that is not one',
+      (path: string) => editQueue(path, "UPDATE meta SET value = 'abc' WHERE key = 'last_round_seq'"),
+    ],
+    // A link to nothing (a restore that lost the target): collect said "internal error", rebuild too.
+    [
+      'a link to nothing',
+      (path: string) => {
+        rmSync(path);
+        symlinkSync(join(path, '..', 'gone', 'queue.duckdb'), path);
+      },
+    ],
   ])(
     'a queue file that is %s (finding 12): exit 4 naming futures queue rebuild; rebuild recreates it from the lake',
     async (_name, damage) => {
@@ -119,9 +155,13 @@ describe('the lake is the authority for what was collected', () => {
       const { queueDb } = queuePaths(h.dataDir);
       if (_name === 'a directory') removeQueue(h);
       rmSync(`${queueDb}.wal`, { force: true });
-      damage(queueDb);
+      await damage(queueDb);
 
-      for (const args of [['status'], ['collect', '--once'], ['backfill', '--missed', '--days', '1']]) {
+      // status reads no queue through a link to nothing (the queue is absent); the writers must refuse.
+      const commands = [['status'], ['collect', '--once'], ['backfill', '--missed', '--days', '1']].slice(
+        _name === 'a link to nothing' ? 1 : 0,
+      );
+      for (const args of commands) {
         const run = await h.run(args);
         expect(run.code, `${args.join(' ')}: ${run.stderr}`).toBe(4);
         expect(run.stderr).toMatch(/queue database .* is damaged/);
@@ -135,7 +175,7 @@ describe('the lake is the authority for what was collected', () => {
       expect(result.restoredSlots).toBe(rows.length);
       expect(result.committedRound).toBe(2);
       expect(result.movedAside[0].to).toMatch(/queue\.duckdb\.damaged-\d{8}T\d{6}Z$/);
-      expect(existsSync(result.movedAside[0].to)).toBe(true);
+      expect(lstatSync(result.movedAside[0].to, { throwIfNoEntry: false })).toBeDefined();
 
       expect((await h.run(['status'])).code).toBe(0);
       // A sound queue is left alone unless forced.
@@ -175,6 +215,19 @@ describe('the lake is the authority for what was collected', () => {
     expect(run.code, run.stderr).toBe(3);
     expect(run.stderr).toMatch(/futures backfill: no historical request was answered/);
     expect(JSON.parse(run.stdout)).toMatchObject({ upstreamSilent: true, bars: { written: 0 } });
+  }, 60_000);
+
+  it('backfill that IB keeps refusing for pacing stops at the first job, exit 3 (finding 21: back-offs grew to 240 s a try with no end)', async () => {
+    const h = await harness(TUESDAY_10_ET, {
+      config: { ib: { maxPacingRetries: 1 } },
+      faults: [{ type: 'pacingViolation', onHistoricalRequest: 1, every: 1 }],
+    });
+    const run = await h.run(['backfill', '--symbols', 'ES,NQ,RTY', '--days', '2', '--bar', '1day', '--json']);
+    expect(run.code, run.stderr).toBe(3);
+    expect(JSON.parse(run.stdout)).toMatchObject({ schema: 'error/v1', error: { exitCode: 3 } });
+    expect(run.stderr).toMatch(/for pacing \(162\) after 2 attempts/);
+    // One job, tried twice; the other symbols' jobs were not started and stay queued for the next run.
+    expect(h.sim.stats().historicalRequests).toBe(2);
   }, 60_000);
 
   it('--until in the past is a usage error (finding 23)', async () => {

@@ -196,6 +196,11 @@ export const DAMAGES: readonly Damage[] = [
       }),
   },
   { name: 'column type long', apply: (t, c) => appendMetadataCommit(t, (m) => retype(m, c.double, 'long')) },
+  // The review's M6: a string column declared integer (scan failed; compact said ok and vacuumed).
+  {
+    name: 'string column typed integer',
+    apply: (t) => appendMetadataCommit(t, (m) => retype(m, 'symbol', 'integer')),
+  },
   {
     name: 'column type decimal',
     apply: (t, c) => appendMetadataCommit(t, (m) => retype(m, c.double, 'decimal(9,0)')),

@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { loadSnapshot } from '../../../src/delta/log/open.js';
@@ -67,6 +67,22 @@ describe('log cleanup', () => {
     expect((await verifyTable(table, { connection: duck.connection, checkpoints: 'all' })).problems).toEqual(
       [],
     );
+  });
+
+  test('a recent checkpoint whose JSON commits are gone is kept: it is the only way back to its version', async () => {
+    // All 22 commits are 5 days old (inside the 30-day retention); checkpoints at 5, 10, 15, 20. The
+    // JSON commits below 20 are deleted by hand: versions 5, 10 and 15 are readable from their
+    // checkpoints only. Cleanup used to date versions by their commits alone, take 20 as the oldest
+    // version inside the retention, and delete checkpoints 5, 10 and 15 with that time travel.
+    const table = await tableWithHistory(22, () => 5);
+    for (let v = 0; v < 20; v++)
+      rmSync(path.join(table, '_delta_log', `${String(v).padStart(20, '0')}.json`));
+    const at15 = await fullScan(table, 15, duck);
+    const plan = await planLogCleanup(table, { connection: duck.connection });
+    expect(plan.files).toEqual([]);
+    await executeLogCleanup(plan);
+    expect(await fullScan(table, 15, duck)).toEqual(at15);
+    expect(logNames(table)).toContain('00000000000000000005.checkpoint.parquet');
   });
 
   test('never deletes the newest checkpoint or anything after it, even when everything is expired', async () => {
