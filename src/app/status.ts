@@ -130,10 +130,10 @@ const FAR_LOOKBACK_DAYS = 3660;
 async function requireDataDir(dataDir: string): Promise<void> {
   const info = await stat(dataDir).catch(() => null);
   if (info?.isDirectory()) return;
+  // A path with a trailing space or a newline ('--data-dir "$DIR "') is shown quoted, or it reads as a real one.
+  const shown = /^\s|\s$|[\u0000-\u001f]/.test(dataDir) ? JSON.stringify(dataDir) : dataDir;
   throw new ConfigError(
-    info === null
-      ? `data directory ${dataDir} does not exist`
-      : `data directory ${dataDir} is not a directory`,
+    info === null ? `data directory ${shown} does not exist` : `data directory ${shown} is not a directory`,
     {
       hint: 'Check --data-dir, $FUTURES_DATA_DIR or dataDir in the config file; `futures collect` creates the directory on its first run.',
     },

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { z } from 'zod';
 import type { AppCtx, RunContext } from '../app/context.js';
 import { applyLakeLocation } from '../app/lake-location.js';
@@ -66,15 +66,28 @@ export function createProgram(spec: ProgramSpec, ctx: AppCtx, action: CommandAct
         : flag.description;
       const option = new Option(flag.flags, described);
       if (flag.choices) option.choices(flag.choices);
-      leaf.addOption(option);
+      leaf.addOption(onlyOnce(option));
     }
     leaf
       .option('--json', 'print exactly one JSON document on stdout')
-      .option('--config <file>', 'config file (JSON); default ./futures.config.json, or $FUTURES_CONFIG')
-      .option('--data-dir <dir>', 'data directory (default ./data, or $FUTURES_DATA_DIR)')
-      .option(
-        '--lake <uri>',
-        'lake on an object store, s3://bucket/prefix (default <dataDir>/lake, or $FUTURES_LAKE_URI)',
+      .addOption(
+        onlyOnce(
+          new Option(
+            '--config <file>',
+            'config file (JSON); default ./futures.config.json, or $FUTURES_CONFIG',
+          ),
+        ),
+      )
+      .addOption(
+        onlyOnce(new Option('--data-dir <dir>', 'data directory (default ./data, or $FUTURES_DATA_DIR)')),
+      )
+      .addOption(
+        onlyOnce(
+          new Option(
+            '--lake <uri>',
+            'lake on an object store, s3://bucket/prefix (default <dataDir>/lake, or $FUTURES_LAKE_URI)',
+          ),
+        ),
       )
       .option(
         '-q, --quiet',
@@ -98,6 +111,24 @@ export function createProgram(spec: ProgramSpec, ctx: AppCtx, action: CommandAct
       });
   }
   return program;
+}
+
+/**
+ * A flag that takes a value may be given once. Commander keeps the last of `--where A --where B` silently,
+ * so a script that adds a filter, a limit or a data directory to a command line that has one would
+ * answer for a different question; it is a usage error instead (exit 2, naming the flag and both values).
+ */
+function onlyOnce(option: Option): Option {
+  if (!option.required && !option.optional) return option;
+  const inner = option.parseArg;
+  return option.argParser((value: string, previous: unknown) => {
+    if (previous !== undefined) {
+      throw new InvalidArgumentError(
+        `${option.long ?? option.flags} was given more than once (first ${JSON.stringify(String(previous).slice(0, 80))}); give it once.`,
+      );
+    }
+    return inner ? inner(value, previous) : value;
+  });
 }
 
 function flagName(key: string): string {

@@ -8,7 +8,8 @@ const symbol = z.enum(['ES', 'NQ', 'RTY', 'VIX']);
 
 export const ibConfigSchema = z
   .object({
-    host: z.string().min(1).default('127.0.0.1'),
+    // A blank or spaced host ("$IB_HOST " in a crontab) never resolves: a config error, not exit 3 forever.
+    host: z.string().regex(/^\S+$/, 'a host name or address, without spaces').default('127.0.0.1'),
     port: z.number().int().min(1).max(65535).default(4002),
     /** A fixed client id, or "auto" to take the first free id in clientIdRange. */
     clientId: z.union([z.number().int().min(0).max(2_147_483_647), z.literal('auto')]).default('auto'),

@@ -32,6 +32,9 @@ describe('values that fail when the command runs', () => {
     // --to defaults to the current trade date; a later --from threw a RangeError from the calendar.
     [['backfill', '--from', '2030-01-01'], /--from 2030-01-01 is after --to 2026-11-20/],
     [['backfill', '--from', '2026-11-23', '--bar', '1day'], /is after --to/],
+    // A blank or spaced IB host never resolves: exit 3 ("retry next tick") on every run, before.
+    [['collect', '--once', '--host', ' '], /ib\.host = " ": a host name or address, without spaces/],
+    [['backfill', '--days', '1', '--host', 'gw host'], /ib\.host = "gw host"/],
     // An address that is not this machine's, and a name that is not an address.
     [['gateway', '--port', '0', '--host', '192.0.2.1'], /--host: cannot listen on 192\.0\.2\.1/],
     [['gateway', '--port', '0', '--host', '256.1.1.1'], /--host: cannot listen on 256\.1\.1\.1/],
@@ -47,6 +50,17 @@ describe('values that fail when the command runs', () => {
     expect(JSON.parse(ctx.stdout.text())).toMatchObject({ schema: 'error/v1', error: { exitCode: 2 } });
     expect(ctx.stderr.text()).toMatch(message);
   });
+
+  it.each([' ', '\n', '\t'])(
+    'status --data-dir ending in %j: the missing directory is named quoted',
+    async (end) => {
+      const ctx = ctxFor();
+      const missing = `${join(dir, 'data')}${end}`;
+      const code = await runProgram(spec, ['status', '--data-dir', missing], ctx);
+      expect(code).toBe(2);
+      expect(ctx.stderr.text()).toContain(`data directory ${JSON.stringify(missing)} does not exist`);
+    },
+  );
 
   it.skipIf(!existsSync('/dev/full'))(
     'gateway --record /dev/full: the recording stops with a warning, the simulator keeps serving',

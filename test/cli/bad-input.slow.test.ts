@@ -210,4 +210,38 @@ describe(`bad-input corpus: ${ALL.length} command lines`, () => {
     // The corpus exercises the error paths, not only the happy one.
     expect(seen.get(2) ?? 0).toBeGreaterThan(ALL.length / 3);
   }, 900_000);
+
+  it('a value flag given twice is exit 2 naming it, for every command (commander kept the last)', async () => {
+    const failures: string[] = [];
+    let count = 0;
+    for (const [program, list] of [
+      ['futures', futuresCommands],
+      ['signals', signalsCommands],
+    ] as const) {
+      const spec = { name: program, description: 'corpus', commands: list };
+      for (const def of list) {
+        for (const flag of valueFlags(def)) {
+          const choice = def.flags?.find((f) => f.flags.split(/[ ,]/)[0] === flag)?.choices?.[0];
+          const argv = [...baseArgv(def), flag, choice ?? 'first', flag, choice ?? 'second'];
+          if (flag !== '--data-dir') argv.push('--data-dir', data);
+          const ctx = testCtx({ cwd: sandbox, env: { NO_COLOR: '1', FUTURES_IB_PORT: '1' } });
+          const code = await runProgram(spec, [...argv, '--json'], ctx);
+          count += 1;
+          const doc = JSON.parse(ctx.stdout.text() || '{}') as {
+            schema?: string;
+            error?: { exitCode?: number };
+          };
+          if (
+            code !== 2 ||
+            doc.schema !== 'error/v1' ||
+            !ctx.stderr.text().includes(`${flag} was given more than once`)
+          ) {
+            failures.push(`${program} ${argv.join(' ')}: exit ${code}\n${ctx.stderr.text().slice(0, 200)}`);
+          }
+        }
+      }
+    }
+    expect(failures).toEqual([]);
+    expect(count).toBeGreaterThan(100);
+  }, 300_000);
 });
