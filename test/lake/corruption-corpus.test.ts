@@ -123,6 +123,35 @@ const MORE: Damage[] = [
     },
   },
   {
+    // A log that contradicts its protocol: the newest add carries a deletion vector on a table without
+    // the deletionVectors feature. Reads returned the deleted rows; compaction wrote a checkpoint that
+    // dropped the vector, making the deleted rows live for good.
+    name: 'add carries a deletion vector',
+    apply: (table) => {
+      const last = commitFiles(table).at(-1) as string;
+      const file = path.join(table, '_delta_log', last);
+      const lines = readFileSync(file, 'utf8')
+        .split('\n')
+        .filter((l) => l.trim() !== '');
+      const adds = lines.map((l) => JSON.parse(l)).filter((a) => a.add);
+      const add = {
+        ...adds[0].add,
+        deletionVector: {
+          storageType: 'i',
+          pathOrInlineDv: 'wi5b=000010000siXQKl0rr91000f55c8Xg0@@D72lkbi5=-{L',
+          offset: 1,
+          sizeInBytes: 36,
+          cardinality: 2,
+        },
+      };
+      const next = String(Number(last.slice(0, 20)) + 1).padStart(20, '0');
+      writeFileSync(
+        path.join(table, '_delta_log', `${next}.json`),
+        `${JSON.stringify({ commitInfo: { timestamp: Date.now(), operation: 'WRITE' } })}\n${JSON.stringify({ add })}\n`,
+      );
+    },
+  },
+  {
     name: '_delta_log deleted',
     apply: (table) => rmSync(path.join(table, '_delta_log'), { recursive: true }),
   },

@@ -10,7 +10,7 @@ import { parseSchemaString } from '../read/schema.js';
 import { storageFor } from '../storage/index.js';
 import { joinLocation } from '../storage/location.js';
 import { decodeAddPath } from './paths.js';
-import { assertReadable } from './protocol.js';
+import { assertNoDeletionVectors, assertReadable } from './protocol.js';
 import {
   type Action,
   type AddAction,
@@ -390,6 +390,7 @@ export function buildSnapshot(
     const known = previous?.files.get(add.path);
     files.set(add.path, known && known.add === add ? known : liveFileOf(add));
   }
+  if (options.checkReaderProtocol !== false) assertNoDeletionVectors(files, root);
 
   return {
     tablePath: root,

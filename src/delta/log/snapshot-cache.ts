@@ -27,7 +27,7 @@ import { createHash } from 'node:crypto';
 import { storageFor } from '../storage/index.js';
 import { joinLocation, resolveLocation } from '../storage/location.js';
 import { logDirOf, parseCommit } from './log.js';
-import { assertReadable } from './protocol.js';
+import { assertNoDeletionVectors, assertReadable } from './protocol.js';
 import { continueReplay, type ParsedCommit, type ReplayedSnapshot } from './replay.js';
 import { listAndReplay, type ReplayOptions, replaySnapshot } from './snapshot.js';
 import { textPieces } from './text-io.js';
@@ -111,7 +111,10 @@ export class SnapshotCache {
       }
       snapshot = replayed.snapshot;
     }
-    if (options.checkReaderProtocol !== false) assertReadable(snapshot.protocol, root);
+    if (options.checkReaderProtocol !== false) {
+      assertReadable(snapshot.protocol, root);
+      assertNoDeletionVectors(snapshot.files, root);
+    }
     return snapshot;
   }
 

@@ -7,10 +7,12 @@
  * real file a damaged add path no longer names) and the commits log cleanup would delete are the only
  * way back, so the operation refuses with DeltaTableDamagedError and changes nothing.
  */
+
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { withConnection } from '../duckdb.js';
 import { DeltaLogCorruptError, DeltaTableDamagedError } from '../errors.js';
 import type { LogListing } from '../log/log.js';
+import { assertNoDeletionVectors } from '../log/protocol.js';
 import { loadSnapshotFromListing } from '../log/snapshot.js';
 import type { Snapshot } from '../log/types.js';
 import { checkDataFiles, checkEmptyCommits, checkVersions } from './verify.js';
@@ -51,6 +53,9 @@ export async function loadSoundSnapshot(
       });
       throw damagedError(listing.tablePath, problems);
     }
+    // A deletion vector this library does not apply: rewriting the file (OPTIMIZE) or a checkpoint that
+    // drops the vector would bring the deleted rows back.
+    assertNoDeletionVectors(snapshot.files, listing.tablePath);
     // Deep: a file whose bytes changed after writing must not be rewritten into a fresh, "sound" one.
     await checkDataFiles(conn, snapshot, problems, true);
     if (problems.length > 0) throw damagedError(listing.tablePath, problems);

@@ -16,6 +16,7 @@
  * Files the repair takes out of the table because they are damaged are moved under `_repair/` (a
  * hidden directory no reader or VACUUM looks into), so even they stay on disk.
  */
+
 import { mkdir, rename, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
@@ -23,6 +24,7 @@ import { withConnection } from '../duckdb.js';
 import { DeltaLogCorruptError } from '../errors.js';
 import { type LogListing, listLog, readCommit } from '../log/log.js';
 import { decodeAddPath, resolveDataFile } from '../log/paths.js';
+import { assertNoDeletionVectors } from '../log/protocol.js';
 import { liveFileOf } from '../log/replay.js';
 import { loadSnapshotFromListing } from '../log/snapshot.js';
 import type { Action, AddAction, LiveFile, Metadata, RemoveAction, Snapshot } from '../log/types.js';
@@ -406,6 +408,8 @@ export async function planRepair(tablePath: string, options: RepairOptions = {})
         actions: [],
       };
     }
+    // A deletion vector is not ours to repair: any rewrite here could drop it and bring deleted rows back.
+    assertNoDeletionVectors(snapshot.files, listing.tablePath);
     const problems = [...emptyCommits, ...(await problemsOf(connection, snapshot))];
     const planner: Planner = {
       connection,
