@@ -5,7 +5,7 @@
 import { stat } from 'node:fs/promises';
 import type { Config } from '../config/schema.js';
 import { formatAge } from '../core/duration.js';
-import { ConfigError, DataError } from '../core/errors.js';
+import { ConfigError, DataError, isUserError } from '../core/errors.js';
 import { openMemoryConnection } from '../delta/index.js';
 import { FUTURES_SNAPSHOTS, LAKE_TABLES, type LakeTableName, loadLakeSnapshot } from '../lake/index.js';
 import { addDays, cmeStatusAt, type MarketCalendar, tradeDateOf } from '../market/index.js';
@@ -105,7 +105,8 @@ async function tableStatus(dataDir: string, name: LakeTableName): Promise<TableS
   try {
     snapshot = await loadLakeSnapshot(dataDir, name);
   } catch (error) {
-    if (!(error instanceof DataError)) throw error;
+    // Damaged or unsupported (data), or not readable by this user (a usage error naming the path).
+    if (!(error instanceof DataError || (isUserError(error) && error.kind === 'usage'))) throw error;
     return { ...none, exists: true, problem: error.message };
   }
   if (!snapshot) return { ...none, exists: false, problem: null };

@@ -80,7 +80,7 @@ async function recordedStateOf(
 
 /**
  * The recorded runs only shorten the derivation of the state: a signal_runs table that cannot be read
- * (a damaged log or data file, an unsupported protocol) must not cost the signal, so the state is
+ * (a damaged log or data file, an unsupported protocol, no read access) must not cost the signal, so the state is
  * derived from the prices instead, with a warning that names the table.
  */
 async function readingRecorded<T>(
@@ -91,7 +91,8 @@ async function readingRecorded<T>(
   try {
     return await read();
   } catch (error) {
-    if (!(error instanceof DataError)) throw error;
+    // Damaged or unsupported (data), or not readable by this user (a usage error naming the path).
+    if (!(error instanceof DataError || (isUserError(error) && error.kind === 'usage'))) throw error;
     session.ctx.log.warn(
       `the recorded signal runs cannot be read, so the regime state is derived from the prices instead: ${describeError(error).replaceAll('\n', ' ')} (check it with 'futures table verify ${SIGNAL_RUNS}'; 'futures table repair ${SIGNAL_RUNS}' restores what can be restored)`,
     );
