@@ -6,7 +6,7 @@
  * file adds nothing: rows already in the table (same key) are counted as duplicates.
  * Hazard: line numbers are the record number + 1 (header); a quoted field spanning lines shifts them.
  */
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
@@ -31,6 +31,7 @@ import {
 } from './fields.js';
 import { boundMemory } from './memory.js';
 import { plausibility } from './plausibility.js';
+import { checkCompression, checkRegularFile } from './source-file.js';
 import { HAS_OFFSET_SQL, ident, quoteText } from './sql.js';
 import { lineChunks, stagedRowsSql, stageRows, stageSource } from './stage.js';
 
@@ -174,9 +175,9 @@ async function checkImport(
   file: string,
   options: ImportOptions,
 ): Promise<{ format: 'csv' | 'parquet'; timeZone: string }> {
-  const info = await stat(file).catch(() => undefined);
-  if (!info?.isFile()) throw new UsageError(`No such file: ${file}`);
+  await checkRegularFile(file);
   const format = formatOf(file);
+  if (format === 'csv') await checkCompression(file);
   const timeZone = options.timeZone ?? ET_ZONE;
   if (options.symbol !== undefined && !(IMPORT_SYMBOLS as readonly string[]).includes(options.symbol)) {
     throw new ImportOptionError('symbol', `unknown symbol '${options.symbol}'.`, {
@@ -193,11 +194,19 @@ async function checkImport(
   return { format, timeZone };
 }
 
-/** An empty file reads as one column 'column0' and no rows: say so, not "no time column". */
+/**
+ * A file without rows is refused (an export that failed, most likely): an empty file reads as one
+ * column 'column0' and no rows (say so, not "no time column"); a header alone tells no bar size.
+ */
 function refuseEmpty(file: string, sourceColumns: readonly string[], records: number): void {
-  if (sourceColumns.length !== 1 || sourceColumns[0] !== 'column0' || records > 0) return;
-  throw new DataError(`${file} is empty: no header row and no rows.`, {
-    hint: 'Check the file (an export that failed?); a CSV starts with a header row.',
+  if (records > 0) return;
+  if (sourceColumns.length === 1 && sourceColumns[0] === 'column0') {
+    throw new DataError(`${file} is empty: no header row and no rows.`, {
+      hint: 'Check the file (an export that failed?); a CSV starts with a header row.',
+    });
+  }
+  throw new DataError(`${file} has no rows (columns: ${sourceColumns.join(', ')}); nothing to import.`, {
+    hint: 'Check the file (an export that failed?).',
   });
 }
 

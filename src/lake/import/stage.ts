@@ -16,7 +16,7 @@ const STAGE_ROW_GROUP = 65_536;
 
 /** DuckDB's messages of operating-system failures (it gives no error code). */
 const ENVIRONMENT =
-  /No space left on device|Disk quota exceeded|Read-only file system|Permission denied|Input\/output error|^Out of Memory Error/i;
+  /No space left on device|Disk quota exceeded|Read-only file system|Permission denied|Input\/output error/i;
 
 export interface StagedSource {
   /** The source's column names, in order ('__line' left out: it names the line number here). */
@@ -57,11 +57,18 @@ export async function stageSource(
   } catch (error) {
     // A full disk or a denied path is the environment's (the CLI names it), not a file we cannot read.
     if (error instanceof Error && ENVIRONMENT.test(error.message)) throw error;
+    if (error instanceof Error && /^Out of Memory Error/i.test(error.message)) {
+      throw new DataError(`${file} does not fit the import's memory limit (too many or too wide columns).`, {
+        cause: error,
+        hint: 'Cut the file to the columns the import uses (time, symbol, prices, volumes) and import that.',
+      });
+    }
     throw new DataError(`Cannot read ${file} as ${format.toUpperCase()}.`, {
       cause: error,
       hint: 'Check that the file is a CSV with a header row (optionally gzip-compressed) or a Parquet file.',
     });
   }
+  if (format === 'csv') await refuseRepeatedHeaders(connection, file, all);
   const kept = all.map((c, i) => ({ c, i })).filter(({ c }) => c !== '__line');
   const select = kept.map(({ c, i }) => `c${i} AS ${ident(c)}`);
   await connection.run(
@@ -97,4 +104,33 @@ export async function stageRows(
   await connection.run(
     `COPY (${sql} ORDER BY trade_date, __line) TO ${quoteText(file)} (FORMAT parquet, ROW_GROUP_SIZE ${STAGE_ROW_GROUP})`,
   );
+}
+
+/**
+ * DuckDB renames a repeated header (open, open → open, open_1) and the import would take the first
+ * and ignore the second: a file that names a column twice is refused, naming it.
+ */
+async function refuseRepeatedHeaders(
+  connection: DuckDBConnection,
+  file: string,
+  columns: readonly string[],
+): Promise<void> {
+  if (columns.length < 2) return;
+  const header = await connection.runAndReadAll(
+    `SELECT * FROM read_csv(${quoteText(file)}, header = false, all_varchar = true, auto_detect = true, buffer_size = 4194304, max_line_size = 1048576) LIMIT 1`,
+  );
+  const names = (header.getRows()[0] ?? []).map((v) => (v === null ? '' : String(v).trim()));
+  if (names.length !== columns.length) return;
+  const seen = new Map<string, number>();
+  for (const [i, name] of names.entries()) {
+    const key = name.toLowerCase();
+    const first = seen.get(key);
+    if (first !== undefined && name !== '') {
+      throw new DataError(
+        `${file}: the header names column '${name}' twice (columns ${first + 1} and ${i + 1}); cannot tell which to import.`,
+        { hint: 'Rename or remove one of them in the header row.' },
+      );
+    }
+    seen.set(key, i);
+  }
 }
