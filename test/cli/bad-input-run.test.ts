@@ -35,6 +35,11 @@ describe('values that fail when the command runs', () => {
     // A blank or spaced IB host never resolves: exit 3 ("retry next tick") on every run, before.
     [['collect', '--once', '--host', ' '], /ib\.host = " ": a host name or address, without spaces/],
     [['backfill', '--days', '1', '--host', 'gw host'], /ib\.host = "gw host"/],
+    // A misspelt --data-dir got a new directory with an empty queue, exit 0.
+    [
+      ['queue', 'rebuild', '--data-dir', join(dir, 'no-such-data')],
+      /no-such-data does not exist: there is no lake/,
+    ],
     // An address that is not this machine's, and a name that is not an address.
     [['gateway', '--port', '0', '--host', '192.0.2.1'], /--host: cannot listen on 192\.0\.2\.1/],
     [['gateway', '--port', '0', '--host', '256.1.1.1'], /--host: cannot listen on 256\.1\.1\.1/],
@@ -43,6 +48,7 @@ describe('values that fail when the command runs', () => {
   ])('%j: exit 2 with error/v1', async (argv, message) => {
     const ctx = ctxFor();
     const code = await runProgram(spec, [...argv, '--json'], ctx);
+    expect(existsSync(join(dir, 'no-such-data'))).toBe(false);
     expect({ code, internal: ctx.stderr.text().includes('internal error') }).toEqual({
       code: 2,
       internal: false,

@@ -127,7 +127,12 @@ export const futuresImportCommand = defineCommand({
         ['bad', r.bad],
         [r.dryRun ? 'would write' : 'written', r.newRows],
         ['duplicates', r.duplicates],
-        ['conflicts', r.conflicts > 0 ? `${r.conflicts} (kept the ${r.onConflict} line of each)` : 0],
+        [
+          'conflicts',
+          r.conflicts > 0
+            ? `${r.conflicts} (kept the ${r.onConflict} line of each; ${r.conflictRowsDropped} rows dropped)`
+            : 0,
+        ],
         ['version', r.version],
       ];
       let out = formatPairs(pairs, style.mode);

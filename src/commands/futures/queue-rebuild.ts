@@ -1,8 +1,10 @@
+import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import type { RebuildResult } from '../../app/collect/rebuild.js';
 import { defineCommand, globalOptionsShape } from '../../cli/command.js';
 import { ExitCode } from '../../cli/exit.js';
 import { type Cell, formatPairs } from '../../cli/output.js';
+import { ConfigError } from '../../core/errors.js';
 
 const schema = z.object({
   ...globalOptionsShape,
@@ -26,6 +28,15 @@ export const futuresQueueRebuildCommand = defineCommand({
   exitCodes: [ExitCode.data, ExitCode.busy],
 
   async run(opts, ctx): Promise<RebuildResult> {
+    if (ctx.config.lake.uri === undefined && !existsSync(ctx.config.dataDir)) {
+      // A misspelt --data-dir would get a fresh, empty queue and exit 0; a local lake lives in the data dir.
+      throw new ConfigError(
+        `data directory ${ctx.config.dataDir} does not exist: there is no lake to rebuild the queue from.`,
+        {
+          hint: 'Check --data-dir, $FUTURES_DATA_DIR or dataDir in the config file.',
+        },
+      );
+    }
     const { rebuildQueue } = await import('../../app/collect/rebuild.js');
     const { queuePolicyFromConfig } = await import('../../queue/index.js');
     return rebuildQueue({

@@ -104,10 +104,12 @@ export const importBodySchema = z.object({
   /** Rows not in the table yet (written, or on a dry run that would be written). */
   newRows: count,
   written: count,
-  /** Rows not written because a row of their key is in the table or earlier in the file. */
+  /** Rows not written because a row of their key with the same values is in the table or earlier in the file. */
   duplicates: count,
   /** Keys the file holds more than once with different values (refused unless --on-conflict). */
   conflicts: count,
+  /** Rows of conflicting keys that --on-conflict did not keep (one is kept per key). */
+  conflictRowsDropped: count,
   conflictExamples: z.array(
     z.object({
       key: z.record(z.string(), z.string().nullable()),

@@ -26,15 +26,15 @@ export interface PartitionGroup {
   rows: number;
 }
 
-/** The source's partition values in order, grouped (the key determines the partition value). */
+/** The source's partition values in order, grouped (the key determines the partition value); `source` is SQL of a relation. */
 export async function partitionGroups(
   connection: DuckDBConnection,
-  sourceTable: string,
+  source: string,
   column: string,
   chunkRows: number,
 ): Promise<PartitionGroup[]> {
   const reader = await connection.runAndReadAll(
-    `SELECT strftime("${column}", '%Y-%m-%d') AS v, count(*)::BIGINT AS n FROM "${sourceTable}" GROUP BY 1 ORDER BY 1`,
+    `SELECT strftime("${column}", '%Y-%m-%d') AS v, count(*)::BIGINT AS n FROM ${source} GROUP BY 1 ORDER BY 1`,
   );
   const groups: PartitionGroup[] = [];
   let current: PartitionGroup | undefined;
@@ -56,8 +56,9 @@ export function inGroup(column: string, group: PartitionGroup): string {
 }
 
 /**
- * Appends the rows of a temp table that are not in the lake table yet, identified by `key`
- * (the same anti-join as appendBars, for a SQL source too large for a VALUES list). Rows repeated
+ * Appends the rows of `source` (SQL of a relation: a quoted table name or a table function) that are
+ * not in the lake table yet, identified by `key` (the same anti-join as appendBars, for a source too
+ * large for a VALUES list). Rows repeated
  * inside the source count as duplicates too; of those, the row of the first line is kept (or the
  * last, with keep: 'last'). The source has a __line column, never written. The key must determine
  * the partition value: the rows are de-duplicated and written one group of partitions at a time,
@@ -68,7 +69,7 @@ export async function appendNewRows(
   connection: DuckDBConnection,
   dataDir: string,
   table: LakeTableName,
-  sourceTable: string,
+  source: string,
   key: readonly string[],
   options: LakeWriteOptions & {
     dryRun?: boolean;
@@ -80,12 +81,7 @@ export async function appendNewRows(
 ): Promise<AppendNewResult> {
   const spec = LAKE_TABLES[table];
   const column = spec.partitionColumns[0] as string;
-  const groups = await partitionGroups(
-    connection,
-    sourceTable,
-    column,
-    options.chunkRows ?? APPEND_CHUNK_ROWS,
-  );
+  const groups = await partitionGroups(connection, source, column, options.chunkRows ?? APPEND_CHUNK_ROWS);
   const total = groups.reduce((n, g) => n + g.rows, 0);
   const keyList = key.map((k) => `"${k}"`).join(', ');
   if (options.dryRun && (await loadLakeSnapshot(dataDir, table)) === undefined) {
@@ -93,35 +89,38 @@ export async function appendNewRows(
     for (const g of groups) {
       unique += await count(
         connection,
-        `SELECT DISTINCT ${keyList} FROM "${sourceTable}" WHERE ${inGroup(column, g)}`,
+        `SELECT DISTINCT ${keyList} FROM ${source} WHERE ${inGroup(column, g)}`,
       );
     }
     return { written: unique, duplicates: total - unique, version: null, commits: 0 };
   }
   const path = await ensureTable(dataDir, spec, options);
-  let snapshot = await loadSnapshot(path);
+  // The rows a group is checked against: no group's partitions are written by an earlier group, so
+  // the state before the first commit is theirs too (no full replay of a growing log per group).
+  const before = await loadSnapshot(path);
+  let version = before.version;
   let written = 0;
   let commits = 0;
   for (const group of groups) {
-    const fresh = await appendGroup(connection, dataDir, table, sourceTable, key, group, {
+    const fresh = await appendGroup(connection, dataDir, table, source, key, group, {
       ...options,
       path,
-      snapshot,
+      snapshot: before,
     });
     written += fresh.count;
     if (fresh.version !== undefined) {
       commits += 1;
-      snapshot = await loadSnapshot(path);
+      version = fresh.version;
     }
   }
-  return { written, duplicates: total - written, version: snapshot.version, commits };
+  return { written, duplicates: total - written, version, commits };
 }
 
 async function appendGroup(
   connection: DuckDBConnection,
   dataDir: string,
   table: LakeTableName,
-  sourceTable: string,
+  source: string,
   key: readonly string[],
   group: PartitionGroup,
   options: LakeWriteOptions & {
@@ -129,23 +128,21 @@ async function appendGroup(
     operation?: string;
     keep?: 'first' | 'last';
     path: string;
+    /** The table's state before the import's first commit: the group's partitions as they were. */
     snapshot: Awaited<ReturnType<typeof loadSnapshot>>;
   },
 ): Promise<{ count: number; version: number | undefined }> {
   const spec = LAKE_TABLES[table];
   const column = spec.partitionColumns[0] as string;
   const keyList = key.map((k) => `"${k}"`).join(', ');
-  const suffix = Math.random().toString(36).slice(2, 10);
-  const existing = `import_have_${suffix}`;
-  const distinct = `import_new_${suffix}`;
+  const existing = `import_have_${Math.random().toString(36).slice(2, 10)}`;
   // The row of the first (last) line of each key: a min (max) per key and a semi-join on the line,
   // state of fixed size per key (DISTINCT ON … ORDER BY keeps whole rows per key and cannot page out).
+  // Streamed twice (count, write) rather than held in a temp table: the staged rows are a cheap read.
   const where = inGroup(column, group);
   const pick = options.keep === 'last' ? 'max' : 'min';
-  await connection.run(
-    `CREATE OR REPLACE TEMP TABLE "${distinct}" AS SELECT * EXCLUDE ("__line") FROM "${sourceTable}"
-     WHERE ${where} AND "__line" IN (SELECT ${pick}("__line") FROM "${sourceTable}" WHERE ${where} GROUP BY ${keyList})`,
-  );
+  const distinct = `SELECT * EXCLUDE ("__line") FROM ${source}
+     WHERE ${where} AND "__line" IN (SELECT ${pick}("__line") FROM ${source} WHERE ${where} GROUP BY ${keyList})`;
   try {
     await createLakeView(
       connection,
@@ -156,7 +153,7 @@ async function appendGroup(
       options.snapshot,
     );
     const on = key.map((k) => `n."${k}" IS NOT DISTINCT FROM e."${k}"`).join(' AND ');
-    const fresh = `SELECT n.* FROM "${distinct}" n ANTI JOIN "${existing}" e ON ${on}`;
+    const fresh = `SELECT n.* FROM (${distinct}) n ANTI JOIN "${existing}" e ON ${on}`;
     const freshCount = await count(connection, fresh);
     if (freshCount === 0 || options.dryRun) return { count: freshCount, version: undefined };
     // In partition order, so a partitioned write finishes one partition's file before the next.
@@ -164,8 +161,8 @@ async function appendGroup(
       options.path,
       { sql: `${fresh} ORDER BY "${column}"` },
       {
+        // The latest state through the process's snapshot cache (replays only the commits since).
         connection,
-        snapshot: options.snapshot,
         operation: options.operation ?? 'WRITE',
         now: options.now,
         onWarning: options.onWarning,
@@ -173,7 +170,6 @@ async function appendGroup(
     );
     return { count: freshCount, version: result.version };
   } finally {
-    await connection.run(`DROP TABLE IF EXISTS "${distinct}"`);
     await connection.run(`DROP VIEW IF EXISTS "${existing}"`);
   }
 }

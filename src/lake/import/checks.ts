@@ -182,21 +182,29 @@ export function problemSql(checks: readonly RowCheck[]): string {
   return `CASE ${checks.map((c, i) => `WHEN ${c.when} THEN ${i}`).join(' ')} ELSE NULL END`;
 }
 
-/** How many rows of `parsed` are bad, and the first `limit` of them described. */
+/**
+ * How many rows of `parsed` (a relation with a __line column) are bad, and the first `limit` of them
+ * described: a count and a top-N, each streaming (a window over the bad rows would hold them all).
+ */
 export async function findBadRows(
   connection: DuckDBConnection,
   parsed: string,
   checks: readonly RowCheck[],
   limit: number,
 ): Promise<{ bad: number; badRows: BadRow[] }> {
+  const problem = problemSql(checks);
+  const counted = await connection.runAndReadAll(
+    `SELECT count(*)::BIGINT AS n FROM "${parsed}" WHERE (${problem}) IS NOT NULL`,
+  );
+  const bad = Number(counted.getRowObjectsJS()[0]?.n ?? 0);
+  if (bad === 0) return { bad, badRows: [] };
   const valueSql = `CASE ${checks.map((c) => `WHEN ${c.when} THEN CAST(${c.value} AS VARCHAR)`).join(' ')} ELSE NULL END`;
   const reader = await connection.runAndReadAll(
-    `SELECT __line, problem, value, count(*) OVER () AS total FROM (
-       SELECT __line, ${problemSql(checks)} AS problem, ${valueSql} AS value FROM "${parsed}"
+    `SELECT __line, problem, value FROM (
+       SELECT __line, ${problem} AS problem, ${valueSql} AS value FROM "${parsed}"
      ) WHERE problem IS NOT NULL ORDER BY __line LIMIT ${limit}`,
   );
-  const list = reader.getRowObjectsJS();
-  const badRows: BadRow[] = list.map((r) => {
+  const badRows: BadRow[] = reader.getRowObjectsJS().map((r) => {
     const check = checks[Number(r.problem)] as RowCheck;
     return {
       line: Number(r.__line),
@@ -206,5 +214,5 @@ export async function findBadRows(
       problem: check.problem,
     };
   });
-  return { bad: Number(list[0]?.total ?? 0), badRows };
+  return { bad, badRows };
 }

@@ -15,13 +15,15 @@ export interface ConflictExample {
 
 export interface Conflicts {
   count: number;
+  /** Rows of the conflicting keys beyond one per key: what a rule (--on-conflict) drops. */
+  dropped: number;
   examples: ConflictExample[];
 }
 
 const EXAMPLES = 3;
 
 /**
- * Keys of `rows` (a temp table with a __line column) that hold rows with different values. A key
+ * Keys of `rows` (SQL of a relation with a __line column) that hold rows with different values. A key
  * conflicts when the hashes of its rows' values differ (min ≠ max): fixed-size state per key, so the
  * aggregate pages out like the de-duplication does; lines are read for the few examples only.
  */
@@ -31,7 +33,7 @@ export async function findConflicts(
   key: readonly string[],
   where = 'true',
 ): Promise<Conflicts> {
-  const described = await connection.runAndReadAll(`DESCRIBE "${rows}"`);
+  const described = await connection.runAndReadAll(`DESCRIBE SELECT * FROM ${rows}`);
   const values = described
     .getRowObjectsJS()
     .map((r) => String(r.column_name))
@@ -39,9 +41,9 @@ export async function findConflicts(
   const hash = `hash(${values.map(ident).join(', ')})`;
   const groupBy = key.map(ident).join(', ');
   const reader = await connection.runAndReadAll(
-    `SELECT *, count(*) OVER () AS total FROM (
-       SELECT ${key.map((k) => (k === 'ts' ? 'epoch_us(ts) AS ts' : ident(k))).join(', ')}, min(__line) AS first_line
-       FROM "${rows}" WHERE ${where} GROUP BY ${groupBy}
+    `SELECT *, count(*) OVER () AS total, sum(n - 1) OVER () AS dropped FROM (
+       SELECT ${key.map((k) => (k === 'ts' ? 'epoch_us(ts) AS ts' : ident(k))).join(', ')}, min(__line) AS first_line, count(*) AS n
+       FROM ${rows} WHERE ${where} GROUP BY ${groupBy}
        HAVING min(${hash}) <> max(${hash})
      ) ORDER BY first_line LIMIT ${EXAMPLES}`,
   );
@@ -50,7 +52,7 @@ export async function findConflicts(
   for (const r of found) {
     const same = key.map((k) => `${ident(k)} IS NOT DISTINCT FROM ${keyLiteral(k, r[k])}`).join(' AND ');
     const lines = await connection.runAndReadAll(
-      `SELECT __line FROM "${rows}" WHERE ${same} ORDER BY __line LIMIT 5`,
+      `SELECT __line FROM ${rows} WHERE ${same} ORDER BY __line LIMIT 5`,
     );
     const shown = await connection.runAndReadAll(
       `SELECT ${key.map((k) => (k === 'ts' ? `strftime(${keyLiteral(k, r[k])} AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%SZ') AS ts` : `${keyLiteral(k, r[k])}::VARCHAR AS ${ident(k)}`)).join(', ')}`,
@@ -63,7 +65,7 @@ export async function findConflicts(
       lines: lines.getRowObjectsJS().map((l) => Number(l.__line)),
     });
   }
-  return { count: Number(found[0]?.total ?? 0), examples };
+  return { count: Number(found[0]?.total ?? 0), dropped: Number(found[0]?.dropped ?? 0), examples };
 }
 
 /** findConflicts one group of rows at a time (`wheres`), so its state is bounded by a group. */
@@ -73,10 +75,11 @@ export async function findConflictsInGroups(
   key: readonly string[],
   wheres: readonly string[],
 ): Promise<Conflicts> {
-  const all: Conflicts = { count: 0, examples: [] };
+  const all: Conflicts = { count: 0, dropped: 0, examples: [] };
   for (const where of wheres) {
     const found = await findConflicts(connection, rows, key, where);
     all.count += found.count;
+    all.dropped += found.dropped;
     all.examples.push(...found.examples.slice(0, EXAMPLES - all.examples.length));
   }
   return all;

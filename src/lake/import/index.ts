@@ -1,11 +1,14 @@
 /**
  * `futures import`: CSV (optionally .gz) or Parquet → futures_bars or futures_snapshots, through
- * DuckDB's readers. Every value is read as text first so a bad row can be named by its line and
- * field; without skipBad nothing is written when any row is bad. Re-importing the same file adds
- * nothing: rows already in the table (same key) are counted as duplicates.
+ * DuckDB's readers. The file is staged once (stage.ts) and read from there by ranges of records, so
+ * memory does not grow with the file. Every value is read as text first so a bad row can be named by
+ * its line and field; without skipBad nothing is written when any row is bad. Re-importing the same
+ * file adds nothing: rows already in the table (same key) are counted as duplicates.
  * Hazard: line numbers are the record number + 1 (header); a quoted field spanning lines shifts them.
  */
-import { rm, stat } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { DataError, UsageError } from '../../core/errors.js';
 import { defaultCalendar, ET_ZONE, type MarketCalendar, segmentOf, tradeDateOf } from '../../market/index.js';
@@ -28,7 +31,9 @@ import {
 } from './fields.js';
 import { boundMemory } from './memory.js';
 import { plausibility } from './plausibility.js';
-import { HAS_OFFSET_SQL, ident, quoteText, scalar } from './sql.js';
+import { checkCompression, checkRegularFile } from './source-file.js';
+import { HAS_OFFSET_SQL, ident, quoteText } from './sql.js';
+import { lineChunks, stagedRowsSql, stageRows, stageSource } from './stage.js';
 
 export type { BadRow } from './checks.js';
 export { IMPORT_SYMBOLS, ImportOptionError, type ImportTable, parseColumnMap } from './fields.js';
@@ -76,12 +81,17 @@ export interface ImportOptions {
 export const ON_CONFLICT = ['first', 'last'] as const;
 export type OnConflict = (typeof ON_CONFLICT)[number];
 
-export const IMPORT_MEMORY_LIMIT = '64MB';
 /**
- * DuckDB's memory limit while de-duplicating and writing. 64 MB is enough since they go one group of
- * trade dates at a time (the whole-file de-duplication of a 2 M-row import needed 128 MB).
+ * DuckDB's memory limit while reading and checking: every step streams over the staged file or one
+ * chunk of it, so this bounds the import together with IMPORT_WRITE_MEMORY_LIMIT.
  */
-export const IMPORT_WRITE_MEMORY_LIMIT = '64MB';
+export const IMPORT_MEMORY_LIMIT = '40MB';
+/**
+ * DuckDB's memory limit while de-duplicating and writing: one group of trade dates at a time, whose
+ * hash tables and sort runs page out below it (the whole-file de-duplication of a 2 M-row import
+ * needed 128 MB).
+ */
+export const IMPORT_WRITE_MEMORY_LIMIT = '40MB';
 const BUCKET_PAGE = 5000;
 /** The connection settings an import changes, reset afterwards (the connection may be the caller's). */
 const SETTINGS = [
@@ -108,10 +118,15 @@ export interface ImportReport {
   /** Rows not in the table yet (written, or on a dry run that would be written). */
   newRows: number;
   written: number;
-  /** Rows not written because a row of their key is in the table or earlier in the file (conflicts included). */
+  /**
+   * Rows not written because a row of their key with the same values is in the table or earlier in
+   * the file (the rows --on-conflict dropped are conflictRowsDropped, not duplicates).
+   */
   duplicates: number;
   /** Keys the file holds more than once with different values (see ImportOptions.onConflict). */
   conflicts: number;
+  /** Rows of conflicting keys that --on-conflict did not keep (one row is kept per key). */
+  conflictRowsDropped: number;
   /** The first conflicting keys (by line) and the lines of their rows. */
   conflictExamples: ConflictExample[];
   onConflict: OnConflict | null;
@@ -138,11 +153,10 @@ const DATE_ONLY_SQL = (v: string) =>
 const PARSE_DATE_SQL = (v: string) =>
   `coalesce(try_strptime(${v}, '%Y-%m-%d'), try_strptime(${v}, '%m/%d/%Y'))::DATE`;
 
-/** The temp tables of one import (dropped at the end). */
+/** The temp views (raw, parsed) and table (buckets, one chunk's) of one import, dropped at the end. */
 interface ImportTables {
   raw: string;
   parsed: string;
-  rows: string;
   buckets: string;
 }
 
@@ -151,7 +165,6 @@ function importTables(): ImportTables {
   return {
     raw: `import_raw_${suffix}`,
     parsed: `import_parsed_${suffix}`,
-    rows: `import_rows_${suffix}`,
     buckets: `import_buckets_${suffix}`,
   };
 }
@@ -162,9 +175,9 @@ async function checkImport(
   file: string,
   options: ImportOptions,
 ): Promise<{ format: 'csv' | 'parquet'; timeZone: string }> {
-  const info = await stat(file).catch(() => undefined);
-  if (!info?.isFile()) throw new UsageError(`No such file: ${file}`);
+  await checkRegularFile(file);
   const format = formatOf(file);
+  if (format === 'csv') await checkCompression(file);
   const timeZone = options.timeZone ?? ET_ZONE;
   if (options.symbol !== undefined && !(IMPORT_SYMBOLS as readonly string[]).includes(options.symbol)) {
     throw new ImportOptionError('symbol', `unknown symbol '${options.symbol}'.`, {
@@ -181,43 +194,19 @@ async function checkImport(
   return { format, timeZone };
 }
 
-/** Reads the file into `raw`, every value as text, with its line number; returns the source columns. */
-async function readRaw(
-  connection: DuckDBConnection,
-  file: string,
-  format: 'csv' | 'parquet',
-  raw: string,
-): Promise<string[]> {
-  const reader =
-    format === 'parquet'
-      ? `read_parquet(${quoteText(file)})`
-      : `read_csv(${quoteText(file)}, header = true, all_varchar = true, auto_detect = true, buffer_size = 4194304, max_line_size = 1048576)`;
-  try {
-    await connection.run(`CREATE TEMP TABLE "${raw}" AS SELECT * FROM ${reader}`);
-  } catch (error) {
-    throw new DataError(`Cannot read ${file} as ${format.toUpperCase()}.`, {
-      cause: error,
-      hint: 'Check that the file is a CSV with a header row (optionally gzip-compressed) or a Parquet file.',
+/**
+ * A file without rows is refused (an export that failed, most likely): an empty file reads as one
+ * column 'column0' and no rows (say so, not "no time column"); a header alone tells no bar size.
+ */
+function refuseEmpty(file: string, sourceColumns: readonly string[], records: number): void {
+  if (records > 0) return;
+  if (sourceColumns.length === 1 && sourceColumns[0] === 'column0') {
+    throw new DataError(`${file} is empty: no header row and no rows.`, {
+      hint: 'Check the file (an export that failed?); a CSV starts with a header row.',
     });
   }
-  const described = await connection.runAndReadAll(`DESCRIBE "${raw}"`);
-  return described
-    .getRowObjectsJS()
-    .map((r) => String(r.column_name))
-    .filter((c) => c !== '__line');
-}
-
-/** An empty file reads as one column 'column0' and no rows: say so, not "no time column". */
-async function refuseEmpty(
-  connection: DuckDBConnection,
-  file: string,
-  raw: string,
-  sourceColumns: readonly string[],
-): Promise<void> {
-  if (sourceColumns.length !== 1 || sourceColumns[0] !== 'column0') return;
-  if (Number(await scalar(connection, `SELECT count(*) FROM "${raw}"`)) > 0) return;
-  throw new DataError(`${file} is empty: no header row and no rows.`, {
-    hint: 'Check the file (an export that failed?); a CSV starts with a header row.',
+  throw new DataError(`${file} has no rows (columns: ${sourceColumns.join(', ')}); nothing to import.`, {
+    hint: 'Check the file (an export that failed?).',
   });
 }
 
@@ -289,8 +278,6 @@ async function barSizeOf(
 
 interface ParseSpec {
   tables: ImportTables;
-  /** rowid + lineOffset is the line number: 2 for the first record of a CSV (after its header). */
-  lineOffset: number;
   columns: Readonly<Record<string, string>>;
   fields: readonly string[];
   daily: boolean;
@@ -298,7 +285,7 @@ interface ParseSpec {
   symbol: string | undefined;
 }
 
-/** `parsed`: the time as an instant, the symbol, and every number next to its text. */
+/** The view `parsed`: the time as an instant, the symbol, and every number next to its text. */
 async function parseRows(connection: DuckDBConnection, spec: ParseSpec): Promise<void> {
   const { columns, daily } = spec;
   const text = (field: string) => textOf(columns, field);
@@ -312,7 +299,7 @@ async function parseRows(connection: DuckDBConnection, spec: ParseSpec): Promise
     .map((f) => `TRY_CAST(${text(f)} AS DOUBLE) AS ${ident(f)}, ${text(f)} AS ${ident(`${f}__text`)}`);
   const symbolSql = spec.symbol !== undefined ? quoteText(spec.symbol) : `upper(${text('symbol')})`;
   await connection.run(
-    `CREATE TEMP TABLE "${spec.tables.parsed}" AS SELECT rowid + ${spec.lineOffset} AS __line, ${tsText} AS ts__text, ${tsSql} AS ts,
+    `CREATE OR REPLACE TEMP VIEW "${spec.tables.parsed}" AS SELECT __line, ${tsText} AS ts__text, ${tsSql} AS ts,
        ${symbolSql} AS symbol,
        ${text('local_symbol')} AS local_symbol, ${text('what_to_show')} AS what_to_show,
        ${text('contract_month')} AS contract_month
@@ -333,13 +320,15 @@ async function withTradeDates(
   daily: boolean,
   calendar: MarketCalendar,
 ): Promise<string> {
-  await connection.run(`CREATE TEMP TABLE "${buckets}" (bucket BIGINT, trade_date DATE, segment VARCHAR)`);
+  await connection.run(
+    `CREATE OR REPLACE TEMP TABLE "${buckets}" (bucket BIGINT, trade_date DATE, segment VARCHAR)`,
+  );
   if (daily) {
     return `SELECT g.*, CAST(ts AT TIME ZONE 'UTC' AS DATE) AS trade_date, NULL AS segment FROM (${good}) g`;
   }
   const distinct = `${buckets}_keys`;
   await connection.run(
-    `CREATE TEMP TABLE "${distinct}" AS SELECT DISTINCT epoch_ms(time_bucket(INTERVAL 15 MINUTE, ts)) AS b FROM (${good})`,
+    `CREATE OR REPLACE TEMP TABLE "${distinct}" AS SELECT DISTINCT epoch_ms(time_bucket(INTERVAL 15 MINUTE, ts)) AS b FROM (${good})`,
   );
   try {
     // Page by key so that JS holds one page of buckets, whatever the span of the file.
@@ -407,7 +396,7 @@ async function summarize(connection: DuckDBConnection, rows: string): Promise<Ro
   const summary = (
     await connection.runAndReadAll(
       `SELECT count(*) AS n, epoch_ms(min(ts)) AS first, epoch_ms(max(ts)) AS last,
-         count(DISTINCT trade_date) AS dates, list(DISTINCT symbol ORDER BY symbol) AS symbols FROM "${rows}"`,
+         count(DISTINCT trade_date) AS dates, list(DISTINCT symbol ORDER BY symbol) AS symbols FROM ${rows}`,
     )
   ).getRowObjectsJS()[0];
   const n = Number(summary?.n ?? 0);
@@ -448,30 +437,21 @@ export async function importFile(
     spillDir: options.spillDir,
     memoryLimit: options.memoryLimit ?? IMPORT_MEMORY_LIMIT,
   });
+  const stage = await mkdtemp(path.join(options.spillDir ?? tmpdir(), 'futures-import-stage-'));
   const table = options.table;
   const tables = importTables();
   try {
-    const sourceColumns = await readRaw(connection, file, format, tables.raw);
-    await refuseEmpty(connection, file, tables.raw, sourceColumns);
-    const { columns, ignored } = resolveColumns(sourceColumns, table, options.map ?? {});
-    requireColumns(file, table, columns, sourceColumns, options.symbol);
-    const rowsRead = await scalar(connection, `SELECT count(*) FROM "${tables.raw}"`);
+    // The first record of a CSV is line 2 (after its header); of a Parquet file, row 1.
+    const lineOffset = format === 'csv' ? 2 : 1;
+    const source = await stageSource(connection, file, format, stage, tables.raw, lineOffset);
+    refuseEmpty(file, source.columns, source.records);
+    const { columns, ignored } = resolveColumns(source.columns, table, options.map ?? {});
+    requireColumns(file, table, columns, source.columns, options.symbol);
     const barSize = await barSizeOf(connection, file, tables.raw, textOf(columns, 'ts'), options);
     const daily = barSize === '1 day';
     const fields = Object.keys(fieldsOf(table)).filter((f) => columns[f] !== undefined && f !== 'ts');
-    await parseRows(connection, {
-      tables,
-      lineOffset: format === 'csv' ? 2 : 1,
-      columns,
-      fields,
-      daily,
-      timeZone,
-      symbol: options.symbol,
-    });
-    // Each temp table holds the whole file: keep only the one the next step reads.
-    await connection.run(`DROP TABLE "${tables.raw}"`);
-    // Line numbers are rowids of the parsed table, so order mattered until here; from now on it costs
-    // memory (DISTINCT ON, the anti-join) and the write orders by partition itself.
+    await parseRows(connection, { tables, columns, fields, daily, timeZone, symbol: options.symbol });
+    // The staged file keeps the line numbers; from now on order costs memory (the anti-join, DISTINCT).
     await connection.run('SET preserve_insertion_order = false');
     const calendar = options.calendar ?? defaultCalendar();
     const spec = { table, columns, fields, daily };
@@ -485,14 +465,17 @@ export async function importFile(
     ];
     const { bad, badRows } = await findBadRows(connection, tables.parsed, checks, options.maxBadRows ?? 20);
     if (bad > 0 && !options.skipBad) refuseBadRows(file, bad, badRows[0] as BadRow);
-    const good = `SELECT * FROM "${tables.parsed}" WHERE (${problemSql(checks)}) IS NULL`;
-    const joined = await withTradeDates(connection, good, tables.buckets, daily, calendar);
-    await connection.run(
-      `CREATE TEMP TABLE "${tables.rows}" AS ${tableRowsSql(table, joined, fields, barSize)}`,
-    );
-    await connection.run(`DROP TABLE "${tables.parsed}"`);
-    await connection.run(`DROP TABLE "${tables.buckets}"`);
-    const summary = await summarize(connection, tables.rows);
+    const chunkRows = options.chunkRows ?? APPEND_CHUNK_ROWS;
+    // The good rows as table rows, a chunk of lines at a time, staged as Parquet in trade-date order.
+    let chunk = 0;
+    for (const [from, to] of lineChunks(lineOffset, source.records, chunkRows)) {
+      const good = `SELECT * FROM "${tables.parsed}" WHERE __line BETWEEN ${from} AND ${to} AND (${problemSql(checks)}) IS NULL`;
+      const joined = await withTradeDates(connection, good, tables.buckets, daily, calendar);
+      await stageRows(connection, stage, chunk, tableRowsSql(table, joined, fields, barSize));
+      chunk += 1;
+    }
+    const rows = stagedRowsSql(stage);
+    const summary = await summarize(connection, rows);
     const key =
       table === FUTURES_BARS
         ? ['symbol', 'con_id', 'bar_size', 'what_to_show', 'ts']
@@ -502,16 +485,15 @@ export async function importFile(
       `SET memory_limit = ${quoteText(options.writeMemoryLimit ?? IMPORT_WRITE_MEMORY_LIMIT)}`,
     );
     // Per group of trade dates, as the write goes: a key has one trade date, so no conflict spans groups.
-    const chunkRows = options.chunkRows ?? APPEND_CHUNK_ROWS;
-    const groups = await partitionGroups(connection, tables.rows, 'trade_date', chunkRows);
+    const groups = await partitionGroups(connection, rows, 'trade_date', chunkRows);
     const conflicts = await findConflictsInGroups(
       connection,
-      tables.rows,
+      rows,
       key,
       groups.map((g) => inGroup('trade_date', g)),
     );
     if (conflicts.count > 0 && options.onConflict === undefined) refuseConflicts(file, conflicts);
-    const appended = await appendNewRows(connection, dataDir, table, tables.rows, key, {
+    const appended = await appendNewRows(connection, dataDir, table, rows, key, {
       dryRun: options.dryRun === true,
       operation: 'IMPORT',
       now: options.now,
@@ -527,13 +509,14 @@ export async function importFile(
       columns,
       ignoredColumns: ignored,
       symbols: summary.symbols,
-      rowsRead: Number(rowsRead),
+      rowsRead: source.records,
       bad,
       badRows,
       newRows: appended.written,
       written: options.dryRun ? 0 : appended.written,
-      duplicates: appended.duplicates,
+      duplicates: appended.duplicates - conflicts.dropped,
       conflicts: conflicts.count,
+      conflictRowsDropped: conflicts.dropped,
       conflictExamples: conflicts.examples,
       onConflict: options.onConflict ?? null,
       dryRun: options.dryRun === true,
@@ -543,8 +526,11 @@ export async function importFile(
       tradeDates: summary.tradeDates,
     };
   } finally {
-    for (const t of Object.values(tables)) await connection.run(`DROP TABLE IF EXISTS "${t}"`);
+    await connection.run(`DROP VIEW IF EXISTS "${tables.parsed}"`);
+    await connection.run(`DROP VIEW IF EXISTS "${tables.raw}"`);
+    await connection.run(`DROP TABLE IF EXISTS "${tables.buckets}"`);
     for (const setting of SETTINGS) await connection.run(`RESET ${setting}`);
+    await rm(stage, { recursive: true, force: true });
     if (spill !== undefined) await rm(spill, { recursive: true, force: true });
   }
 }

@@ -76,10 +76,13 @@ describe('futures import', () => {
     }
     expect((await readBars(conn.connection, lake, { barSize: '1 min' })).records).toEqual([]);
     const last = await importFile(conn.connection, lake, file, { ...options, onConflict: 'last' });
+    // Of the 7 rows: 3 written; line 4 is a duplicate of line 2; of 14:01's three lines two are
+    // dropped by the rule (they are no duplicates: their values differ from the one kept).
     expect(last).toMatchObject({
       written: 3,
-      duplicates: 3,
+      duplicates: 1,
       conflicts: 1,
+      conflictRowsDropped: 2,
       onConflict: 'last',
       conflictExamples: [{ key: { symbol: 'NQ', ts: '2026-03-09T14:01:00Z' }, lines: [3, 5, 7] }],
     });
@@ -122,8 +125,16 @@ describe('futures import', () => {
       onConflict: 'last',
     });
     const many = await importFile(conn.connection, lakeMany, file, { ...options, onConflict: 'last' });
-    expect(many).toMatchObject({ written: 5, duplicates: 3, conflicts: 2 });
-    expect(one).toMatchObject({ written: 5, duplicates: 3, conflicts: 2, version: 1 });
+    // No duplicates: the 10th drops one conflicting row, the 12th two (line 9 repeats line 7, but of a
+    // conflicting key every row the rule does not keep is counted as dropped).
+    expect(many).toMatchObject({ written: 5, duplicates: 0, conflicts: 2, conflictRowsDropped: 3 });
+    expect(one).toMatchObject({
+      written: 5,
+      duplicates: 0,
+      conflicts: 2,
+      conflictRowsDropped: 3,
+      version: 1,
+    });
     // At most two rows a group: [09], [10], [11], [12] (alone over the limit), four commits after the creation.
     expect(many.version).toBe(4);
     const closes = async (lake: string) =>
@@ -134,7 +145,8 @@ describe('futures import', () => {
     expect(await closes(lakeMany)).toEqual(await closes(lakeOne));
     expect((await closes(lakeMany)).map(([, c]) => c)).toEqual([20000.5, 20011.5, 20020.5, 20021.5, 20030.5]);
     const again = await importFile(conn.connection, lakeMany, file, { ...options, onConflict: 'last' });
-    expect(again).toMatchObject({ written: 0, duplicates: 8, version: 4 });
+    // Again: the 5 kept rows are in the table (duplicates), the rule drops the other 3 as before.
+    expect(again).toMatchObject({ written: 0, duplicates: 5, conflictRowsDropped: 3, version: 4 });
   });
 
   it('imports daily index data as it comes (MM/DD/YYYY, upper-case columns)', async () => {
