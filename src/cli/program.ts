@@ -47,7 +47,20 @@ export function createProgram(spec: ProgramSpec, ctx: AppCtx, action: CommandAct
           .description(`${word} commands`)
           .addHelpText('after', exitCodesHelp())
           .configureOutput({ writeOut: (s) => ctx.stdout.write(s), writeErr: (s) => ctx.stderr.write(s) })
-          .exitOverride();
+          .exitOverride()
+          // Without a sub-command (`futures table --json`), say which exist rather than "unknown option".
+          .allowUnknownOption()
+          .allowExcessArguments()
+          .action(function needsSubCommand(this: Command) {
+            const names = this.commands.map((c) => c.name()).join(', ');
+            const word = this.args.find((a) => !a.startsWith('-'));
+            throw new UsageError(
+              word === undefined
+                ? `futures ${this.name()} needs a sub-command: ${names}.`
+                : `futures ${this.name()} has no sub-command '${word}'; it has: ${names}.`,
+              { hint: `Run futures ${this.name()} --help for what each does.` },
+            );
+          });
     }
     const leaf = parent
       .command(def.path[def.path.length - 1] as string)

@@ -70,6 +70,21 @@ describe('program', () => {
     });
   });
 
+  it('a group without a sub-command (or with an unknown one) names its sub-commands, error/v1 under --json', async () => {
+    const none = testCtx();
+    expect(await runProgram(spec, ['thing', '--json'], none)).toBe(2);
+    expect(JSON.parse(none.stdout.text())).toMatchObject({
+      schema: 'error/v1',
+      error: { code: 'usage', message: 'futures thing needs a sub-command: echo.', exitCode: 2 },
+    });
+    const unknown = testCtx();
+    expect(await runProgram(spec, ['thing', 'ehco'], unknown)).toBe(2);
+    expect(unknown.stderr.text()).toContain("futures thing has no sub-command 'ehco'; it has: echo.");
+    const help = testCtx();
+    expect(await runProgram(spec, ['thing', '--help'], help)).toBe(0);
+    expect(help.stdout.text()).toContain('echo [options] <word>');
+  });
+
   it('reports a bug with a stack and exit 1', async () => {
     const ctx = testCtx();
     expect(await runProgram(spec, ['thing', 'echo', 'bug'], ctx)).toBe(1);
