@@ -28,6 +28,7 @@ const EXPECTED: Record<string, RepairStepKind> = {
   'add path damaged': 're-add-file',
   'partition columns changed': 'restore-metadata',
   'column type long': 'restore-metadata',
+  'string column typed integer': 'restore-metadata',
   'column type decimal': 'restore-metadata',
   'column type float': 'restore-metadata',
   [LYING_STATS.name]: 'rewrite-stats',
