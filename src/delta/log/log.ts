@@ -58,8 +58,20 @@ export function logDirOf(tablePath: string): string {
   return joinLocation(tablePath, LOG_DIR);
 }
 
-function parseVersion(digits: string): number {
+/**
+ * A log file's version. Above 2^53 − 1 a version is no exact number here (and no writer gets there):
+ * the file's name is damaged, and reading on would misnumber it or walk an impossible range.
+ */
+function parseVersion(digits: string, logDir: string, name: string): number {
   const v = Number(digits);
+  if (!Number.isSafeInteger(v)) {
+    throw new DeltaLogCorruptError(
+      `Delta log is corrupt: ${joinLocation(logDir, name)} names version ${digits}, beyond any version a writer reaches (2^53 − 1).`,
+      {
+        hint: "The file name is damaged, or the file is not the table's: move it out of _delta_log (keep a copy), then run `futures table verify <table>`.",
+      },
+    );
+  }
   return v;
 }
 
@@ -116,7 +128,7 @@ function listingOf(root: string, logDir: string, entries: readonly StoredEntry[]
   for (const name of names) {
     let m = COMMIT_RE.exec(name);
     if (m) {
-      const version = parseVersion(m[1] as string);
+      const version = parseVersion(m[1] as string, logDir, name);
       commitVersions.push(version);
       const size = sizes.get(name);
       if (size !== undefined) commitSizes.set(version, size);
@@ -124,12 +136,12 @@ function listingOf(root: string, logDir: string, entries: readonly StoredEntry[]
     }
     m = SINGLE_CHECKPOINT_RE.exec(name);
     if (m) {
-      singles.set(parseVersion(m[1] as string), joinLocation(logDir, name));
+      singles.set(parseVersion(m[1] as string, logDir, name), joinLocation(logDir, name));
       continue;
     }
     m = MULTI_CHECKPOINT_RE.exec(name);
     if (m) {
-      const version = parseVersion(m[1] as string);
+      const version = parseVersion(m[1] as string, logDir, name);
       const index = Number(m[2]);
       const total = Number(m[3]);
       let byTotal = multis.get(version);
@@ -146,7 +158,7 @@ function listingOf(root: string, logDir: string, entries: readonly StoredEntry[]
       continue;
     }
     m = V2_CHECKPOINT_RE.exec(name);
-    if (m) v2.add(parseVersion(m[1] as string));
+    if (m) v2.add(parseVersion(m[1] as string, logDir, name));
   }
   commitVersions.sort((a, b) => a - b);
 
@@ -167,7 +179,10 @@ function listingOf(root: string, logDir: string, entries: readonly StoredEntry[]
     const complete = [...(multis.get(version) ?? new Map<number, Map<number, string>>()).entries()]
       .filter(
         ([total, parts]) =>
-          total >= 1 && Array.from({ length: total }, (_, i) => parts.has(i + 1)).every(Boolean),
+          // The size first: a damaged part count (up to 10 digits) must not size an array.
+          total >= 1 &&
+          parts.size === total &&
+          Array.from({ length: total }, (_, i) => parts.has(i + 1)).every(Boolean),
       )
       .sort((a, b) => b[0] - a[0])[0];
     if (complete) {

@@ -89,13 +89,24 @@ export function checkVersions(listing: LogListing, problems: VerifyProblem[]): n
   const commits = listing.commitVersions;
   const first = commits[0];
   if (first === undefined) return 0;
-  const present = new Set(commits);
-  for (let v = first; v <= listing.latestVersion; v++) {
-    if (!present.has(v)) {
+  // One problem per missing version, but walked by the gaps between present ones: a gap can be vast.
+  const missing = (v: number) =>
+    problems.push({
+      kind: 'missing-version',
+      version: v,
+      message: `commit ${v} is missing: versions ${first}..${listing.latestVersion} are not contiguous.`,
+    });
+  const shown = 20;
+  for (const [i, v] of commits.entries()) {
+    const next = commits[i + 1] ?? listing.latestVersion + 1;
+    if (next - v <= 1) continue;
+    const gap = next - v - 1;
+    for (let m = v + 1; m < next && m <= v + shown; m++) missing(m);
+    if (gap > shown) {
       problems.push({
         kind: 'missing-version',
-        version: v,
-        message: `commit ${v} is missing: versions ${first}..${listing.latestVersion} are not contiguous.`,
+        version: v + shown + 1,
+        message: `commits ${v + shown + 1}..${next - 1} are missing too (${gap - shown} more): versions ${first}..${listing.latestVersion} are not contiguous.`,
       });
     }
   }

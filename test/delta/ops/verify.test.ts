@@ -103,6 +103,31 @@ describe('verify', () => {
     expect(await kinds(table)).toEqual(['log-unreadable', 'missing-version']);
   });
 
+  test('a commit far past the newest (a damaged name) is a gap walked by its ends, not version by version', async () => {
+    const { table } = await freshTable(3);
+    const copy = readFileSync(logFile(table, '00000000000000000001.json'));
+    // Version 10^12: the walk took every version (a 2^53 one ran out of 4 GB of memory).
+    writeFileSync(logFile(table, '00000001000000000000.json'), copy);
+    const report = await verifyTable(table, { connection: duck.connection });
+    const missing = report.problems.filter((p) => p.kind === 'missing-version');
+    expect(missing.map((p) => p.version)).toEqual([...Array.from({ length: 20 }, (_, i) => 4 + i), 24]);
+    expect(missing.at(-1)?.message).toMatch(
+      /commits 24\.\.999999999999 are missing too \(999999999976 more\)/,
+    );
+    // Past 2^53 − 1 a version is no exact number: the listing refuses the file by name.
+    rmSync(logFile(table, '00000001000000000000.json'));
+    writeFileSync(logFile(table, '99999999999999999999.json'), copy);
+    await expect(listLog(table)).rejects.toThrow(
+      /99999999999999999999\.json names version 99999999999999999999, beyond any version a writer reaches/,
+    );
+    await expect(loadSnapshot(table)).rejects.toBeInstanceOf(DeltaLogCorruptError);
+    rmSync(logFile(table, '99999999999999999999.json'));
+    // A multi-part checkpoint claiming 9,999,999,999 parts is incomplete; its count sizes no array.
+    writeFileSync(logFile(table, '00000000000000000002.checkpoint.0000000001.9999999999.parquet'), 'x');
+    expect((await listLog(table)).checkpoints).toEqual([]);
+    expect((await loadSnapshot(table)).version).toBe(3);
+  });
+
   test('an empty commit file is a damaged log: readers refuse it, verify, maintenance and repair name it', async () => {
     const { table } = await freshTable();
     // Below the checkpoint at 10 no reader replays commit 5, but it is still a lost commit.
