@@ -9,6 +9,7 @@
  * like DuckDB's filename column cannot collide (the source-file column has a reserved name).
  */
 
+import { stat } from 'node:fs/promises';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { UsageError, UserError } from '../../core/errors.js';
 import { type ConnectionOption, sqlPathList, withConnection } from '../duckdb.js';
@@ -325,8 +326,42 @@ export async function localCopies(plan: ScanPlan): Promise<Map<string, string>> 
   return out;
 }
 
+const STATS_AT_ONCE = 16;
+
+/**
+ * On a local disk, every planned file must be there with the size its add logged: a file replaced by
+ * another Parquet file (another table's, an older copy) reads without an error and answers with its
+ * rows, so a scan checks what a stat can (an object store's cache checks the size as it copies). A
+ * missing file is named; an unreadable one is the OS's error (a permission problem, not a data one).
+ */
+export async function checkLocalSizes(plan: ScanPlan): Promise<void> {
+  if (isRemoteLocation(plan.snapshot.tablePath)) return;
+  const queue = [...plan.files];
+  const worker = async () => {
+    for (let f = queue.shift(); f; f = queue.shift()) {
+      let size: number;
+      try {
+        size = (await stat(f.absolutePath)).size;
+      } catch (error) {
+        if ((error as { code?: unknown }).code !== 'ENOENT') throw error;
+        throw dataFileError(plan, new Error(`${f.absolutePath} is missing`));
+      }
+      if (size !== f.file.add.size) {
+        throw dataFileError(
+          plan,
+          new Error(
+            `${f.absolutePath} is ${size} bytes where the log says ${f.file.add.size}: replaced or damaged`,
+          ),
+        );
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(STATS_AT_ONCE, queue.length) }, worker));
+}
+
 /** Full SQL for a plan: the relation, the predicate as a filter, the projection and the limit. */
 export async function scanSql(connection: DuckDBConnection, plan: ScanPlan): Promise<string> {
+  await checkLocalSizes(plan);
   const local = await localCopies(plan);
   let relation: string;
   try {

@@ -3,7 +3,8 @@
  * round the stored values (double declared float) is not a lost file, so the hint must not only say
  * "missing or damaged; restore it": it names the type mismatch and where to look (verify, repair).
  */
-import { rmSync } from 'node:fs';
+import { copyFileSync, readdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { DeltaDataFileError } from '../../../src/delta/errors.js';
 import { loadSnapshot } from '../../../src/delta/log/open.js';
@@ -35,9 +36,26 @@ describe('the hint of a refused scan', () => {
     expect(error.hint).toMatch(/futures table repair <table>/);
   });
 
-  test('a lost file: the hint still says to restore it', async () => {
+  test('a lost file: named, and the hint still says to restore it', async () => {
     const table = await buildTable(makeTempDir(), 2);
-    rmSync(newestAddedFile(table));
-    expect((await refusal(table)).hint).toMatch(/Restore a lost file from a backup/);
+    const lost = newestAddedFile(table);
+    rmSync(lost);
+    const error = await refusal(table);
+    expect(error.message).toContain(`${lost} is missing`);
+    expect(error.hint).toMatch(/Restore a lost file from a backup/);
+  });
+
+  test("a live file replaced by another valid Parquet file (another table's) is refused, not read", async () => {
+    const table = await buildTable(makeTempDir(), 2);
+    const other = await buildTable(makeTempDir(), 6);
+    const live = newestAddedFile(table);
+    const foreign = newestAddedFile(other);
+    copyFileSync(foreign, live);
+    // DuckDB reads the foreign rows without a word; the add's logged size tells them apart.
+    const error = await refusal(table);
+    expect(error.message).toMatch(
+      new RegExp(`${path.basename(live)} is \\d+ bytes where the log says \\d+: replaced or damaged`),
+    );
+    expect(readdirSync(path.dirname(live))).toContain(path.basename(live));
   });
 });
