@@ -10,6 +10,7 @@ import {
   lstatSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   readlinkSync,
   rmSync,
@@ -23,6 +24,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { runProgram } from '../../src/cli/program.js';
 import { futuresReportCommand } from '../../src/commands/futures/report.js';
 import { testCtx } from '../helpers/ctx.js';
+import { buildSignalLake } from './signals/lake-fixture.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'report-target-'));
 mkdirSync(join(dir, 'data'));
@@ -94,4 +96,33 @@ describe('report --html: what the rename may replace', () => {
       expect(r.stderr).not.toContain('internal error');
     },
   );
+});
+
+describe('report on a lake no document can be made from', () => {
+  it('writes the report and exits 4, so a cron job sees it (it exited 0 with every document an error)', async () => {
+    const data = join(dir, 'damaged');
+    await buildSignalLake(data);
+    for (const table of ['futures_snapshots', 'futures_bars', 'signal_runs']) {
+      const log = join(data, 'lake', table, '_delta_log');
+      if (!existsSync(log)) continue;
+      const newest = readdirSync(log)
+        .filter((f) => f.endsWith('.json'))
+        .sort()
+        .at(-1) as string;
+      writeFileSync(join(log, newest), 'garbage{\n');
+    }
+    const html = join(dir, 'damaged.html');
+    const ctx = testCtx({ cwd: dir, env: { NO_COLOR: '1' }, now: () => new Date('2026-03-10T14:25:00Z') });
+    const code = await runProgram(spec, ['report', '--html', html, '--data-dir', data, '--json'], ctx);
+    expect(code).toBe(4);
+    expect(JSON.parse(ctx.stdout.text()).errors).toEqual([
+      'status',
+      'premarket',
+      'regime',
+      'series',
+      'timeline',
+      'coverage',
+    ]);
+    expect(readFileSync(html, 'utf8')).toMatch(/^<!doctype html>/i);
+  });
 });

@@ -2,6 +2,7 @@ import { lstat, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { defineCommand, globalOptionsShape } from '../../cli/command.js';
+import { ExitCode } from '../../cli/exit.js';
 import { classifySystemError } from '../../cli/system-errors.js';
 import { UsageError } from '../../core/errors.js';
 import { INPUT_DATE_MESSAGE, isInputDate } from '../../market/index.js';
@@ -11,6 +12,9 @@ const schema = z.object({
   html: z.string({ error: 'give the HTML file to write, e.g. --html tonight.html' }).min(1),
   date: z.string().refine(isInputDate, INPUT_DATE_MESSAGE).optional(),
 });
+
+/** The documents a report is made of (ReportResult.errors names the ones that failed). */
+const REPORT_DOCUMENTS = 6;
 
 export interface ReportResult {
   file: string;
@@ -102,7 +106,9 @@ export const futuresReportCommand = defineCommand({
   ],
   schema,
   jsonSchemaId: 'futures.report/v1',
-  exitCodes: [],
+  exitCodes: [ExitCode.data],
+  // Written either way; when no document could be made (a damaged lake), cron must see it failed.
+  exitCode: (r: ReportResult) => (r.errors.length === REPORT_DOCUMENTS ? ExitCode.data : ExitCode.ok),
 
   async run(opts, ctx): Promise<ReportResult> {
     const file = await reportTarget(resolve(ctx.cwd, opts.html));
