@@ -4,6 +4,7 @@
  * message), anywhere below; this classifies them once, where an error crosses into the CLI.
  */
 import { ConfigError, DataError, type UserError, type UserErrorOptions } from '../core/errors.js';
+import { errnoInMessage } from '../core/os-error-message.js';
 
 interface SystemProblem {
   /** The error/v1 code. */
@@ -98,20 +99,6 @@ const PROBLEMS: Readonly<Record<string, SystemProblem>> = {
   },
 };
 
-/** DuckDB reports the OS error as text (strerror) without a code. */
-const MESSAGE_CODES: ReadonlyArray<[RegExp, string]> = [
-  [/Permission denied/i, 'EACCES'],
-  [/Operation not permitted/i, 'EPERM'],
-  [/Read-only file system/i, 'EROFS'],
-  [/No space left on device/i, 'ENOSPC'],
-  [/Disk quota exceeded/i, 'EDQUOT'],
-  [/File name too long/i, 'ENAMETOOLONG'],
-  [/Not a directory/i, 'ENOTDIR'],
-  [/Is a directory/i, 'EISDIR'],
-  [/Input\/output error/i, 'EIO'],
-  [/^Out of Memory Error/i, 'ENOMEM'],
-];
-
 interface Found {
   errno: string;
   path: string | undefined;
@@ -122,8 +109,7 @@ interface Found {
 function systemCodeOf(error: Error): string | undefined {
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string' && code in PROBLEMS) return code;
-  for (const [pattern, errno] of MESSAGE_CODES) if (pattern.test(error.message)) return errno;
-  return undefined;
+  return errnoInMessage(error.message);
 }
 
 /** The first OS error in the cause chain (and AggregateError members). */

@@ -304,48 +304,39 @@ export function dataFileError(plan: ScanPlan, error: unknown): DeltaDataFileErro
 }
 
 const DOWNLOADS_AT_ONCE = 8;
-
-/**
- * Local paths of the planned files: themselves on a local disk; on an object store, copies in the
- * bounded file cache (DuckDB reads local files, no httpfs).
- */
-export async function localCopies(plan: ScanPlan): Promise<Map<string, string>> {
-  const out = new Map<string, string>();
-  if (!isRemoteLocation(plan.snapshot.tablePath)) return out;
-  const storage = storageFor(plan.snapshot.tablePath);
-  const queue = [...plan.files];
-  const worker = async () => {
-    for (let f = queue.shift(); f; f = queue.shift()) {
-      const copy = await storage.localCopy(f.absolutePath, f.file.add.size).catch((error: unknown) => {
-        throw error instanceof UserError ? error : dataFileError(plan, error);
-      });
-      out.set(f.absolutePath, copy);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(DOWNLOADS_AT_ONCE, queue.length) }, worker));
-  return out;
-}
-
 const STATS_AT_ONCE = 16;
 
-/**
- * On a local disk, every planned file must be there with the size its add logged: a file replaced by
- * another Parquet file (another table's, an older copy) reads without an error and answers with its
- * rows, so a scan checks what a stat can (an object store's cache checks the size as it copies). A
- * missing file is named; an unreadable one is the OS's error (a permission problem, not a data one).
- */
-export async function checkLocalSizes(plan: ScanPlan): Promise<void> {
-  if (isRemoteLocation(plan.snapshot.tablePath)) return;
-  const queue = [...plan.files];
+/** Runs `fn` on every item, at most `limit` at a time. */
+async function eachAtMost<T>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<void>,
+): Promise<void> {
+  const queue = [...items];
   const worker = async () => {
-    for (let f = queue.shift(); f; f = queue.shift()) {
-      let size: number;
-      try {
-        size = (await stat(f.absolutePath)).size;
-      } catch (error) {
-        if ((error as { code?: unknown }).code !== 'ENOENT') throw error;
-        throw dataFileError(plan, new Error(`${f.absolutePath} is missing`));
-      }
+    for (let item = queue.shift(); item !== undefined; item = queue.shift()) await fn(item);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, queue.length) }, worker));
+}
+
+/**
+ * Local paths of the planned files, each checked to have the size its add logged: a file replaced by
+ * another Parquet file (another table's, an older copy) reads without an error and answers with its
+ * rows. On a local disk the files themselves (a stat each; a missing file is named, an unreadable one
+ * is the OS's error, a permission problem rather than a data one); on an object store, copies in the
+ * bounded file cache, which checks the size as it copies (DuckDB reads local files, no httpfs).
+ */
+async function localCopies(plan: ScanPlan): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  if (!isRemoteLocation(plan.snapshot.tablePath)) {
+    await eachAtMost(plan.files, STATS_AT_ONCE, async (f) => {
+      const size = await stat(f.absolutePath).then(
+        (info) => info.size,
+        (error: unknown) => {
+          if ((error as { code?: unknown }).code !== 'ENOENT') throw error;
+          throw dataFileError(plan, new Error(`${f.absolutePath} is missing`));
+        },
+      );
       if (size !== f.file.add.size) {
         throw dataFileError(
           plan,
@@ -354,14 +345,21 @@ export async function checkLocalSizes(plan: ScanPlan): Promise<void> {
           ),
         );
       }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(STATS_AT_ONCE, queue.length) }, worker));
+    });
+    return out;
+  }
+  const storage = storageFor(plan.snapshot.tablePath);
+  await eachAtMost(plan.files, DOWNLOADS_AT_ONCE, async (f) => {
+    const copy = await storage.localCopy(f.absolutePath, f.file.add.size).catch((error: unknown) => {
+      throw error instanceof UserError ? error : dataFileError(plan, error);
+    });
+    out.set(f.absolutePath, copy);
+  });
+  return out;
 }
 
 /** Full SQL for a plan: the relation, the predicate as a filter, the projection and the limit. */
 export async function scanSql(connection: DuckDBConnection, plan: ScanPlan): Promise<string> {
-  await checkLocalSizes(plan);
   const local = await localCopies(plan);
   let relation: string;
   try {

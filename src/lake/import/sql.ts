@@ -1,5 +1,4 @@
 /** SQL text helpers of the import. */
-import type { DuckDBConnection } from '@duckdb/node-api';
 
 export function quoteText(value: string): string {
   return `'${value.replaceAll("'", "''")}'`;
@@ -7,13 +6,6 @@ export function quoteText(value: string): string {
 
 export function ident(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
-}
-
-export async function scalar(connection: DuckDBConnection, sql: string): Promise<unknown> {
-  const reader = await connection.runAndReadAll(sql);
-  const row = reader.getRows()[0];
-  const v = row?.[0];
-  return typeof v === 'bigint' ? Number(v) : v;
 }
 
 /** SQL: the time text carries its own offset (Z, ±HH, ±HHMM, ±HH:MM), so --tz does not apply to it. */

@@ -9,14 +9,11 @@
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { DataError } from '../../core/errors.js';
+import { errnoInMessage } from '../../core/os-error-message.js';
 import { ident, quoteText } from './sql.js';
 
 /** Records per row group of a staged file: the granularity of a read by range of records. */
 const STAGE_ROW_GROUP = 65_536;
-
-/** DuckDB's messages of operating-system failures (it gives no error code). */
-const ENVIRONMENT =
-  /No space left on device|Disk quota exceeded|Read-only file system|Permission denied|Input\/output error/i;
 
 export interface StagedSource {
   /** The source's column names, in order ('__line' left out: it names the line number here). */
@@ -55,9 +52,10 @@ export async function stageSource(
       `COPY (SELECT ${positional} FROM ${reader}) TO ${quoteText(staged)} (FORMAT parquet, ROW_GROUP_SIZE ${STAGE_ROW_GROUP})`,
     );
   } catch (error) {
+    const errno = error instanceof Error ? errnoInMessage(error.message) : undefined;
     // A full disk or a denied path is the environment's (the CLI names it), not a file we cannot read.
-    if (error instanceof Error && ENVIRONMENT.test(error.message)) throw error;
-    if (error instanceof Error && /^Out of Memory Error/i.test(error.message)) {
+    if (errno !== undefined && errno !== 'ENOMEM') throw error;
+    if (errno === 'ENOMEM') {
       throw new DataError(`${file} does not fit the import's memory limit (too many or too wide columns).`, {
         cause: error,
         hint: 'Cut the file to the columns the import uses (time, symbol, prices, volumes) and import that.',
